@@ -1,0 +1,207 @@
+"""Configuration classes, read from ``LMS_*`` environment variables.
+
+Each class reads the environment when it is instantiated (not at import), so tests and
+the CLI can set variables first. ``load_config()`` picks the class named by ``LMS_CONFIG``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"expected a whole number, got {value!r}") from exc
+
+
+def normalise_database_url(url: str) -> str:
+    """Make PostgreSQL URLs use psycopg 3, whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = env.get(f"LMS_{name}")
+            return default if value is None or value == "" else value
+
+        self.INSTANCE_PATH = str(Path(get("INSTANCE_PATH", str(BASE_DIR / "instance"))).resolve())
+        self.SECRET_KEY = get("SECRET_KEY", DEV_SECRET_KEY)
+
+        database_url = get("DATABASE_URL")
+        self.DATABASE_URL_GIVEN = database_url is not None
+        if database_url is None:
+            database_url = f"sqlite:///{Path(self.INSTANCE_PATH) / 'lms.sqlite3'}"
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLITE_BUSY_TIMEOUT_MS = _int(get("SQLITE_BUSY_TIMEOUT_MS"), 5000)
+        self.MIGRATIONS_DIR = str(BASE_DIR / "migrations")
+
+        # Sessions and cookies.
+        self.SESSION_COOKIE_NAME = "lms_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool(get("SECURE_COOKIES"), False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.SESSION_IDLE_DAYS = _int(get("SESSION_IDLE_DAYS"), 14)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(days=self.SESSION_IDLE_DAYS)
+
+        # Forms: CSRF tokens live as long as the session, so a long form never expires.
+        self.WTF_CSRF_TIME_LIMIT = None
+
+        # Accounts.
+        self.SIGNUP_OPEN = _bool(get("SIGNUP_OPEN"), True)
+        self.PASSWORD_MIN_LENGTH = _int(get("PASSWORD_MIN_LENGTH"), 10)
+        self.PASSWORD_RESET_HOURS = _int(get("PASSWORD_RESET_HOURS"), 72)
+        self.ARGON2_TIME_COST = _int(get("ARGON2_TIME_COST"), 3)
+        self.ARGON2_MEMORY_COST_KIB = _int(get("ARGON2_MEMORY_COST_KIB"), 65536)
+        self.ARGON2_PARALLELISM = _int(get("ARGON2_PARALLELISM"), 4)
+
+        # Rate limits (Flask-Limiter reads RATELIMIT_*; ours are the login and sign-up limits).
+        self.RATELIMIT_STORAGE_URI = get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_KEY_PREFIX = get("RATELIMIT_KEY_PREFIX", "lms")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_LIMIT_PER_ACCOUNT = get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+        self.LOGIN_LIMIT_PER_IP = get("LOGIN_LIMIT_PER_IP", "60 per 15 minutes")
+        self.SIGNUP_LIMIT_PER_IP = get("SIGNUP_LIMIT_PER_IP", "20 per hour")
+
+        # Requests.
+        self.PROXY_FIX_HOPS = _int(get("PROXY_FIX_HOPS"), 0)
+        self.MAX_CONTENT_LENGTH = _int(get("MAX_UPLOAD_MB"), 16) * 1024 * 1024
+        self.PREFERRED_URL_SCHEME = get("URL_SCHEME", "http")
+
+        # Languages and time.
+        self.LANGUAGES = ("en", "ru", "kk")
+        self.BABEL_DEFAULT_LOCALE = get("DEFAULT_LANGUAGE", "en")
+        self.BABEL_DEFAULT_TIMEZONE = get("TIMEZONE", "Asia/Almaty")
+        self.BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "lms" / "translations")
+
+        # Layout.
+        self.BOOTSTRAP_SERVE_LOCAL = True
+        self.ORGANISATION_NAME = get("ORGANISATION_NAME", "Demo Mediation Training Centre")
+        self.SITE_NAME = get("SITE_NAME", "Mediator Academy")
+
+    def validate(self) -> None:
+        """Raise ConfigurationError when this configuration must not start."""
+        if self.BABEL_DEFAULT_LOCALE not in self.LANGUAGES:
+            raise ConfigurationError(
+                f"LMS_DEFAULT_LANGUAGE must be one of {', '.join(self.LANGUAGES)}."
+            )
+
+
+class DevelopmentConfig(Config):
+    """`make run`: SQLite in the instance folder, development secret allowed."""
+
+    NAME = "development"
+
+
+class TestingConfig(Config):
+    """The test suite: a database URL chosen by the fixture, cheap password hashing."""
+
+    NAME = "testing"
+    TESTING = True
+    __test__ = False  # not a pytest test class, despite its name
+
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        *,
+        database_url: str | None = None,
+        instance_path: str | None = None,
+        **overrides: object,
+    ) -> None:
+        super().__init__(environ if environ is not None else {})
+        if instance_path is not None:
+            self.INSTANCE_PATH = instance_path
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            database_url or f"sqlite:///{Path(self.INSTANCE_PATH) / 'test.sqlite3'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_COST_KIB = 8
+        self.ARGON2_PARALLELISM = 1
+        self.SERVER_NAME = None
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+
+class ProductionConfig(Config):
+    """Behind a TLS proxy, on PostgreSQL and Redis, served by gunicorn."""
+
+    NAME = "production"
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(environ)
+        env = os.environ if environ is None else environ
+        self.SESSION_COOKIE_SECURE = _bool(env.get("LMS_SECURE_COOKIES"), True)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PREFERRED_URL_SCHEME = env.get("LMS_URL_SCHEME") or "https"
+
+    def validate(self) -> None:
+        super().validate()
+        if not self.SECRET_KEY or self.SECRET_KEY == DEV_SECRET_KEY:
+            raise ConfigurationError(
+                "Refusing to start in production with the development secret key: set "
+                "LMS_SECRET_KEY to a long random value, for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        if len(self.SECRET_KEY) < 32:
+            raise ConfigurationError("LMS_SECRET_KEY is too short: use at least 32 characters.")
+        if not self.DATABASE_URL_GIVEN:
+            raise ConfigurationError(
+                "Refusing to start in production without a database: set LMS_DATABASE_URL, "
+                "for example postgresql+psycopg://user:password@host:5432/lms."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Instantiate the configuration named by ``name`` or ``LMS_CONFIG`` (default development)."""
+    name = (name or os.environ.get("LMS_CONFIG") or "development").strip().lower()
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigurationError(
+            f"LMS_CONFIG={name!r} is not known; use one of {', '.join(CONFIGS)}."
+        ) from None

@@ -1,0 +1,222 @@
+"""Account operations: sign-up, authentication, profile, passwords, roles and activation.
+
+Plain functions that take explicit arguments and commit their own transaction; views and
+the CLI call them. Failures raise ``AccountError`` with a translatable message.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
+
+from lms import login_sessions
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import Role, User
+from lms.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
+
+MAX_PASSWORD_LENGTH = 256
+
+
+class AccountError(Exception):
+    """A rule of the account domain was not met; ``field`` names the form field if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def normalise_email(raw: str) -> str:
+    """Validate the syntax and return the address lower-cased, as stored and compared."""
+    try:
+        result = validate_email((raw or "").strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise AccountError(_l("Enter a valid email address."), field="email") from exc
+    return result.normalized.lower()
+
+
+def clean_name(raw: str, *, max_length: int) -> str:
+    """Normalise a person's name to NFC with single spaces; any script is welcome."""
+    name = " ".join(unicodedata.normalize("NFC", raw or "").split())
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in name):
+        raise AccountError(_l("The name contains invisible control characters."))
+    if not name:
+        raise AccountError(_l("This field is required."))
+    if len(name) > max_length:
+        raise AccountError(_l("Use at most %(n)d characters.", n=max_length))
+    return name
+
+
+def password_problem(password: str, *, email: str = "") -> str | None:
+    """The one password policy: a message if ``password`` is not acceptable, else None."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        return _l("Use at least %(n)d characters.", n=minimum)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _l("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
+    if email and password.strip().lower() in {email.lower(), email.split("@")[0].lower()}:
+        return _l("The password must not be your email address.")
+    if len(set(password)) < 4:
+        return _l("This password is too easy to guess.")
+    return None
+
+
+def check_new_password(password: str, email: str) -> None:
+    """Raise AccountError when the password policy rejects ``password``."""
+    problem = password_problem(password, email=email)
+    if problem:
+        raise AccountError(problem, field="password")
+
+
+def _check_language(language: str) -> str:
+    if language not in current_app.config["LANGUAGES"]:
+        raise AccountError(_l("Choose one of the offered languages."), field="language")
+    return language
+
+
+def get_user_by_email(email: str) -> User | None:
+    try:
+        normalised = normalise_email(email)
+    except AccountError:
+        return None
+    return db.session.scalar(select(User).where(User.email == normalised))
+
+
+def create_user(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    full_name: str,
+    role: Role | str = Role.TRAINEE,
+    language: str = "en",
+) -> User:
+    email = normalise_email(email)
+    check_new_password(password, email)
+    user = User(
+        email=email,
+        display_name=clean_name(display_name, max_length=80),
+        full_name=clean_name(full_name, max_length=200),
+        password_hash=hash_password(password),
+        role=Role(role).value,
+        language=_check_language(language),
+        active=True,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AccountError(
+            _l("An account with this email address already exists."), field="email"
+        ) from None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose email and password match and who may sign in, else None.
+
+    The caller shows one message for every failure, so nobody learns which emails exist.
+    """
+    user = get_user_by_email(email)
+    if user is None:
+        burn_verification_time(password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def update_profile(user: User, *, display_name: str, full_name: str, language: str) -> User:
+    user.display_name = clean_name(display_name, max_length=80)
+    user.full_name = clean_name(full_name, max_length=200)
+    user.language = _check_language(language)
+    db.session.commit()
+    return user
+
+
+def set_language(user: User, language: str) -> None:
+    user.language = _check_language(language)
+    db.session.commit()
+
+
+def change_password(user: User, *, current: str, new: str, keep_session: str | None) -> int:
+    """Change the password and end every other login session; returns how many ended."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_l("The current password is not correct."), field="current_password")
+    return set_password(user, new, keep_session=keep_session)
+
+
+def set_password(user: User, new: str, *, keep_session: str | None = None) -> int:
+    check_new_password(new, user.email)
+    user.password_hash = hash_password(new)
+    ended = login_sessions.end_other_sessions(user, keep_token=keep_session, commit=False)
+    db.session.commit()
+    return ended
+
+
+def _active_admin_count() -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).where(User.role == Role.ADMIN.value, User.active.is_(True))
+    )
+
+
+def _would_remove_last_admin(user: User) -> bool:
+    return user.role == Role.ADMIN and user.active and _active_admin_count() <= 1
+
+
+def set_role(actor: User, user: User, role: Role | str) -> User:
+    role = Role(role)
+    if role != Role.ADMIN and _would_remove_last_admin(user):
+        raise AccountError(_l("The site needs at least one active administrator."), field="role")
+    if user.id == actor.id and role != Role.ADMIN:
+        raise AccountError(_l("You cannot remove your own administrator role."), field="role")
+    user.role = role.value
+    db.session.commit()
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> User:
+    if not active:
+        if user.id == actor.id:
+            raise AccountError(_l("You cannot deactivate your own account."))
+        if _would_remove_last_admin(user):
+            raise AccountError(_l("The site needs at least one active administrator."))
+        login_sessions.end_all_sessions(user, commit=False)
+    user.active = active
+    db.session.commit()
+    return user
+
+
+def users_query(search: str = "", role: str = "") -> Select:
+    """Users matching a free-text search in email or names, optionally of one role."""
+    query = select(User).order_by(User.created_at.desc(), User.id.desc())
+    search = " ".join(search.split())[:100]
+    if search:
+        lowered = search.lower()
+        query = query.where(
+            or_(
+                func.lower(User.email).contains(lowered, autoescape=True),
+                func.lower(User.display_name).contains(lowered, autoescape=True),
+                func.lower(User.full_name).contains(lowered, autoescape=True),
+                # SQLite's lower() folds ASCII only: also match names as typed.
+                User.display_name.contains(search, autoescape=True),
+                User.full_name.contains(search, autoescape=True),
+            )
+        )
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == role)
+    return query

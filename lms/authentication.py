@@ -1,0 +1,45 @@
+"""Flask-Login wiring: users are loaded from their server-side login session."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user, logout_user
+
+from lms import login_sessions
+from lms.extensions import login_manager
+from lms.models import User
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> User | None:
+    return login_sessions.load_user(token)
+
+
+def sign_in(user: User) -> None:
+    """Start a fresh login session for ``user`` in this browser."""
+    language = session.get("lang")
+    session.clear()  # a new session identity on login: no fixation
+    if language:
+        session["lang"] = language
+    login_sessions.start_session(
+        user,
+        user_agent=request.user_agent.string,
+        ip_address=request.remote_addr or "",
+    )
+    login_user(user)
+    session.permanent = True
+
+
+def sign_out(user: User) -> None:
+    """End this browser's login session on the server, then forget it in the cookie."""
+    login_sessions.end_session(user.session_token)
+    logout_user()
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"

@@ -1,0 +1,74 @@
+"""Commands of the core, run as ``flask --app wsgi <command>``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from lms import accounts
+from lms.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
+from lms.models import Role
+from lms.signals import demo_seeded
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        # Piped in: the first line is the password (never a command-line argument).
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("create-user")
+@click.option("--email", required=True, help="Login email (stored lower-case).")
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option("--full-name", required=True, help="Full legal name, as printed on certificates.")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.TRAINEE.value,
+    show_default=True,
+)
+@click.option("--language", type=click.Choice(["en", "ru", "kk"]), default="en", show_default=True)
+@with_appcontext
+def create_user_command(email, display_name, full_name, role, language):
+    """Create an account. The password is asked for, or read from standard input."""
+    password = _read_password()
+    try:
+        user = accounts.create_user(
+            email=email,
+            password=password,
+            display_name=display_name,
+            full_name=full_name,
+            role=role,
+            language=language,
+        )
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the demo accounts and content; running it again changes nothing."""
+    users, created = seed_demo_users()
+    demo_seeded.send(current_app._get_current_object(), users=users)
+    click.echo(f"Demo accounts: {len(created)} created, {len(users) - len(created)} existed.")
+    click.echo("Demo logins (password for all: " + DEMO_PASSWORD + "):")
+    for demo in DEMO_USERS:
+        click.echo(f"  {demo.role.value:<8} {demo.email:<30} {demo.full_name}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+
+
+def main() -> None:
+    """Console script ``mediator-lms``: the same commands as ``flask --app wsgi``."""
+    from lms import create_app
+
+    FlaskGroup(create_app=lambda: create_app())(prog_name="mediator-lms")

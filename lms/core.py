@@ -1,0 +1,23 @@
+"""Binds the core's extensions, hooks, views and commands to an application."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from lms import authentication, cli, errors, i18n, layout, security, views
+from lms.extensions import bootstrap, csrf, db, limiter, migrate
+
+
+def init_app(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    i18n.init_app(app)
+    authentication.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    layout.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)

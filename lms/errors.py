@@ -1,0 +1,88 @@
+"""Error pages: HTML for people, JSON under /api/; never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from lms.extensions import db
+
+ERROR_TEXTS = {
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Check what you entered and try again."),
+    ),
+    403: (_l("Access denied"), _l("Your account does not have permission to open this page.")),
+    404: (
+        _l("Page not found"),
+        _l("There is nothing at this address. It may have moved, or the link may be mistyped."),
+    ),
+    405: (_l("Method not allowed"), _l("This page cannot be used that way.")),
+    413: (
+        _l("File too large"),
+        _l("The upload is larger than this site accepts. Choose a smaller file."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l("You have tried this too often. Wait a few minutes, then try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An unexpected error occurred on our side. It has been logged; please try again later."),
+    ),
+}
+CSRF_TEXT = _l("The form expired or was sent from another site. Reload the page and try again.")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(code: int, message: str | None = None, headers=None):
+    title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    message = message or default_message
+    if wants_json():
+        slug = str(title).lower().replace(" ", "_") if code in ERROR_TEXTS else "error"
+        body = jsonify(error={"code": code, "name": slug, "message": str(message)})
+        return body, code, headers or {}
+    return (
+        render_template("errors/error.html", code=code, title=title, message=message),
+        code,
+        (headers or {}),
+    )
+
+
+def _allowed_headers(error: HTTPException) -> dict:
+    # Keep Allow (405) and Retry-After (429) but let our template set its own content type.
+    return {
+        key: value
+        for key, value in error.get_headers()
+        if key.lower() in {"allow", "retry-after", "www-authenticate"}
+    }
+
+
+def handle_http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    message = None
+    if error.code == 400 and error.description and error.description != type(error).description:
+        message = error.description
+    return error_response(error.code, message, _allowed_headers(error))
+
+
+def handle_csrf_error(error: CSRFError):
+    return error_response(400, CSRF_TEXT)
+
+
+def handle_server_error(error: InternalServerError):
+    # Flask has already logged the original exception; undo the half-done transaction.
+    db.session.rollback()
+    return error_response(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_server_error)

@@ -1,0 +1,177 @@
+"""Forms of the core: sign-up, login, profile, passwords, administration."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
+
+from lms.accounts import MAX_PASSWORD_LENGTH, AccountError, password_problem
+from lms.i18n import LANGUAGE_NAMES
+from lms.models import ROLE_LABELS, Role
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
+
+
+class PasswordPolicy:
+    """WTForms validator for the one password policy of lms.accounts."""
+
+    def __init__(self, email_field: str | None = None) -> None:
+        self.email_field = email_field
+
+    def __call__(self, form, field) -> None:
+        email = ""
+        if self.email_field:
+            email = form[self.email_field].data or ""
+        elif getattr(form, "user_email", None):
+            email = form.user_email
+        problem = password_problem(field.data or "", email=email)
+        if problem:
+            raise ValidationError(problem)
+
+
+def show_error(form: FlaskForm, error: AccountError) -> None:
+    """Show a service's error beside the field it names, or above the form."""
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+class ActionForm(FlaskForm):
+    """A form with only the CSRF token: for POST buttons (log out, deactivate, ...)."""
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    next = HiddenField()
+    submit = SubmitField(_l("Log in"))
+
+
+class SignupForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(
+        _l("Display name"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=80)],
+        description=_l("How the site greets you, e.g. “Aigerim”."),
+    )
+    full_name = StringField(
+        _l("Full legal name"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(min=2, max=200)],
+        description=_l("Exactly as on your identity document: it is printed on certificates."),
+    )
+    language = SelectField(_l("Preferred language"), validators=[InputRequired()])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), PasswordPolicy(email_field="email")],
+        description=_l("At least 10 characters. A few unrelated words make a strong password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Create account"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices()
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        _l("Display name"), filters=[_strip], validators=[DataRequired(), Length(max=80)]
+    )
+    full_name = StringField(
+        _l("Full legal name"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(min=2, max=200)],
+        description=_l("Exactly as on your identity document: it is printed on certificates."),
+    )
+    language = SelectField(_l("Preferred language"), validators=[InputRequired()])
+    submit = SubmitField(_l("Save profile"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    password = PasswordField(_l("New password"), validators=[DataRequired(), PasswordPolicy()])
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+    def __init__(self, *args, user_email: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_email = user_email
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), PasswordPolicy()])
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Set password"))
+
+    def __init__(self, *args, user_email: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_email = user_email
+
+
+class LanguageForm(FlaskForm):
+    language = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+class UserSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), filters=[_strip], validators=[Length(max=100)])
+    role = SelectField(_l("Role"), default="")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("", _l("All roles"))] + [(r.value, ROLE_LABELS[r]) for r in Role]
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[InputRequired()])
+    submit = SubmitField(_l("Change role"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(r.value, ROLE_LABELS[r]) for r in Role]
+
+
+class SiteSettingsForm(FlaskForm):
+    signup_open = BooleanField(_l("Anyone may sign up as a trainee"))
+    submit = SubmitField(_l("Save settings"))

@@ -1,0 +1,45 @@
+"""What every page's layout needs: navigation by role and the site's names."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+# (endpoint, label, roles that see it); features append their own entries in init_app.
+NAVIGATION_KEY = "lms.navigation"
+
+
+def add_navigation(app: Flask, endpoint: str, label, roles: tuple[str, ...] | None) -> None:
+    """Add a main-menu entry; ``roles`` None means everyone, () means signed-in users."""
+    app.extensions.setdefault(NAVIGATION_KEY, []).append((endpoint, label, roles))
+
+
+def navigation_items() -> list[tuple[str, object]]:
+    items = []
+    for endpoint, label, roles in current_app.extensions.get(NAVIGATION_KEY, []):
+        if roles is None or (
+            current_user.is_authenticated and (not roles or current_user.role in roles)
+        ):
+            items.append((endpoint, label))
+    return items
+
+
+def init_app(app: Flask) -> None:
+    add_navigation(app, "main.dashboard", _l("Dashboard"), ())
+    add_navigation(app, "admin.users", _l("Users"), ("admin",))
+    add_navigation(app, "admin.settings", _l("Settings"), ("admin",))
+
+    @app.context_processor
+    def _layout() -> dict:
+        path = request.full_path.rstrip("?") if request else "/"
+        return {
+            "navigation_items": navigation_items(),
+            "site_name": current_app.config["SITE_NAME"],
+            "organisation_name": current_app.config["ORGANISATION_NAME"],
+            "current_path": path,
+            "current_locale": lambda: str(
+                get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
+            ),
+        }

@@ -1,0 +1,85 @@
+"""The one place trainer Markdown becomes HTML: Python-Markdown, then nh3 with an allowlist.
+
+Raw HTML in the source is shown as text, never interpreted; nh3 then removes anything the
+allowlist does not name, so scripts, event handlers, ``javascript:``/``data:`` links, SVG and
+iframes cannot reach a page even if a Markdown extension let them through.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import markdown
+import nh3
+from markdown.extensions.toc import slugify_unicode
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
+    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre",
+    "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+    "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"align", "colspan", "rowspan"},
+    "td": {"align", "colspan", "rowspan"},
+    "code": {"class"},
+    "div": {"class"},
+    "span": {"class"},
+    "ol": {"start"},
+    **{f"h{level}": {"id"} for level in range(1, 7)},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+EXTENSIONS = ["tables", "fenced_code", "sane_lists", "toc", "abbr", "def_list"]
+
+
+@dataclass(frozen=True)
+class RenderedMarkdown:
+    html: str
+    toc: list[dict] = field(default_factory=list)  # [{"level", "id", "name", "children"}]
+
+
+def _markdown() -> markdown.Markdown:
+    md = markdown.Markdown(
+        extensions=EXTENSIONS,
+        extension_configs={"toc": {"slugify": slugify_unicode, "permalink": False}},
+        output_format="html",
+    )
+    # Raw HTML is escaped into text instead of passed through.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
+
+
+def sanitise_html(fragment: str) -> str:
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def _clean_toc(tokens: list[dict]) -> list[dict]:
+    return [
+        {
+            "level": int(token["level"]),
+            "id": token["id"],
+            # Plain text: templates escape it when they print it.
+            "name": html.unescape(nh3.clean(token["name"], tags=set())),
+            "children": _clean_toc(token.get("children", [])),
+        }
+        for token in tokens
+    ]
+
+
+def render_markdown(source: str) -> RenderedMarkdown:
+    """Render trainer Markdown to sanitised HTML plus its table of contents."""
+    md = _markdown()
+    body = md.convert(source or "")
+    return RenderedMarkdown(html=sanitise_html(body), toc=_clean_toc(md.toc_tokens))

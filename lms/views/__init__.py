@@ -1,0 +1,10 @@
+"""Blueprints of the core: the URL table of each is in its own module."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from lms.views import account, admin, auth, main
+
+    for module in (main, auth, account, admin):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,103 @@
+"""The signed-in user's own pages: profile, password, login sessions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from lms import accounts, login_sessions
+from lms.forms import ActionForm, ChangePasswordForm, ProfileForm, show_error
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(
+                current_user,
+                display_name=form.display_name.data,
+                full_name=form.full_name.data,
+                language=form.language.data,
+            )
+        except accounts.AccountError as error:
+            show_error(form, error)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("account.profile"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/profile.html", form=form), status
+
+
+def _security_page(password_form: ChangePasswordForm, status: int = 200):
+    token = current_user.session_token
+    sessions = [
+        (item, login_sessions.is_current(item, token))
+        for item in login_sessions.sessions_of(current_user)
+    ]
+    return (
+        render_template(
+            "account/security.html",
+            password_form=password_form,
+            sessions=sessions,
+        ),
+        status,
+    )
+
+
+@bp.get("/security")
+@login_required
+def security():
+    return _security_page(ChangePasswordForm(user_email=current_user.email))
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm(user_email=current_user.email)
+    if form.validate_on_submit():
+        try:
+            ended = accounts.change_password(
+                current_user,
+                current=form.current_password.data,
+                new=form.password.data,
+                keep_session=current_user.session_token,
+            )
+        except accounts.AccountError as error:
+            show_error(form, error)
+        else:
+            flash(_("Your password is changed."), "success")
+            if ended:
+                flash(
+                    ngettext(
+                        "%(num)d other session was logged out.",
+                        "%(num)d other sessions were logged out.",
+                        ended,
+                    ),
+                    "info",
+                )
+            return redirect(url_for("account.security"))
+    return _security_page(form, status=400)
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    if ActionForm().validate_on_submit():
+        ended = login_sessions.end_other_sessions(
+            current_user, keep_token=current_user.session_token
+        )
+        flash(
+            ngettext(
+                "%(num)d other session was logged out.",
+                "%(num)d other sessions were logged out.",
+                ended,
+            ),
+            "success",
+        )
+    return redirect(url_for("account.security"))

@@ -1,0 +1,143 @@
+"""Administration: users (search, role, activation, reset links) and site settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms import accounts, password_reset, site_settings
+from lms.extensions import db
+from lms.forms import ActionForm, RoleForm, SiteSettingsForm, UserSearchForm
+from lms.models import User
+from lms.permissions import admin_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PER_PAGE = 25
+
+
+def _user_or_404(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    form = UserSearchForm(request.args)
+    search, role = "", ""
+    if form.validate():
+        search, role = form.q.data or "", form.role.data or ""
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(
+        accounts.users_query(search, role), page=max(page, 1), per_page=PER_PAGE, error_out=False
+    )
+    return render_template(
+        "admin/users.html", form=form, pagination=pagination, search=search, role=role
+    )
+
+
+def _user_page(
+    user: User,
+    *,
+    role_form: RoleForm | None = None,
+    reset_url: str | None = None,
+    status: int = 200,
+):
+    return (
+        render_template(
+            "admin/user.html",
+            user=user,
+            role_form=role_form or RoleForm(role=user.role),
+            reset_url=reset_url,
+        ),
+        status,
+    )
+
+
+@bp.get("/users/<int:user_id>")
+@admin_required
+def user_detail(user_id: int):
+    return _user_page(_user_or_404(user_id))
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def change_role(user_id: int):
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_role(current_user, user, form.role.data)
+        except accounts.AccountError as error:
+            form.role.errors = [*form.role.errors, error.message]
+        else:
+            flash(
+                _(
+                    "The role of %(name)s is now %(role)s.",
+                    name=user.display_name,
+                    role=user.role_label,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _user_page(user, role_form=form, status=400)
+
+
+def _set_active(user_id: int, active: bool):
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        accounts.set_active(current_user, user, active)
+    except accounts.AccountError as error:
+        flash(error.message, "danger")
+    else:
+        if active:
+            flash(_("%(name)s can log in again.", name=user.display_name), "success")
+        else:
+            flash(
+                _("%(name)s is deactivated and logged out everywhere.", name=user.display_name),
+                "success",
+            )
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@admin_required
+def deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/activate")
+@admin_required
+def activate(user_id: int):
+    return _set_active(user_id, True)
+
+
+@bp.post("/users/<int:user_id>/reset-link")
+@admin_required
+def reset_link(user_id: int):
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not user.active:
+        flash(_("Activate the account before creating a reset link."), "warning")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    token = password_reset.create_reset_token(user, created_by=current_user)
+    url = url_for("auth.reset_password", token=token, _external=True)
+    return _user_page(user, reset_url=url)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    form = SiteSettingsForm()
+    if request.method == "GET":
+        form.signup_open.data = site_settings.signup_open()
+    if form.validate_on_submit():
+        site_settings.set_signup_open(bool(form.signup_open.data))
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("admin.settings"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/settings.html", form=form), status

@@ -1,0 +1,134 @@
+"""Sign-up, log in, log out and password-reset links."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms import accounts, password_reset, site_settings
+from lms.authentication import sign_in, sign_out
+from lms.extensions import limiter
+from lms.forms import ActionForm, LoginForm, ResetPasswordForm, SignupForm, show_error
+from lms.security import safe_next_url
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_failed(response) -> bool:
+    # Only failed attempts count against the limits; a successful login redirects.
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    raw = (request.form.get("email") or "").strip()
+    try:
+        email = accounts.normalise_email(raw)
+    except accounts.AccountError:
+        email = raw.lower()[:254]
+    return f"login-account:{email}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+    methods=["POST"],
+    deduct_when=_login_failed,
+    scope="login-ip",
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+    scope="login-account",
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next_url(request.args.get("next")) or ""
+    status = 200
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            sign_in(user)
+            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+            return redirect(safe_next_url(form.next.data) or url_for("main.dashboard"))
+        form.form_errors.append(_("The email or password is not correct."))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    form = ActionForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        sign_out(current_user)
+        flash(_("You have been logged out."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SIGNUP_LIMIT_PER_IP"], methods=["POST"], scope="signup-ip"
+)
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    if not site_settings.signup_open():
+        return render_template("auth/signup_closed.html"), 403
+    form = SignupForm()
+    if request.method == "GET":
+        locale = str(get_locale() or "en")
+        form.language.data = locale if locale in current_app.config["LANGUAGES"] else "en"
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                email=form.email.data,
+                password=form.password.data,
+                display_name=form.display_name.data,
+                full_name=form.full_name.data,
+                language=form.language.data,
+            )
+        except accounts.AccountError as error:
+            show_error(form, error)
+        else:
+            sign_in(user)
+            flash(_("Your account is ready. Welcome, %(name)s!", name=user.display_name), "success")
+            return redirect(url_for("main.dashboard"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/signup.html", form=form), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    reset = password_reset.find_valid_reset(token)
+    if reset is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetPasswordForm(user_email=reset.user.email)
+    if form.validate_on_submit():
+        try:
+            password_reset.use_reset_token(reset, form.password.data)
+        except accounts.AccountError as error:
+            show_error(form, error)
+        except LookupError:
+            return render_template("auth/reset_invalid.html"), 404
+        else:
+            if current_user.is_authenticated:
+                sign_out(current_user)
+            flash(_("Your new password is set. Log in with it now."), "success")
+            return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset_password.html", form=form, user=reset.user), status

@@ -1,0 +1,54 @@
+"""Home, dashboard, language switch and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, session
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from lms import accounts
+from lms.extensions import db
+from lms.forms import LanguageForm
+from lms.i18n import SESSION_KEY
+from lms.models import Role, User
+from lms.security import safe_next_url
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("main/home.html")
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    role_counts = {}
+    if current_user.is_admin:
+        role_counts = dict(
+            db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all()
+        )
+    return render_template("main/dashboard.html", role_counts=role_counts, Role=Role)
+
+
+@bp.post("/language")
+def set_language():
+    form = LanguageForm()
+    target = safe_next_url(form.next.data) or "/"
+    if form.validate_on_submit() and form.language.data in current_app.config["LANGUAGES"]:
+        session[SESSION_KEY] = form.language.data
+        if current_user.is_authenticated:
+            accounts.set_language(current_user, form.language.data)
+    return redirect(target)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,103 @@
+"""Configuration: environment variables, production guards, SQLite pragmas."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from config import (
+    DEV_SECRET_KEY,
+    ConfigurationError,
+    DevelopmentConfig,
+    ProductionConfig,
+    load_config,
+    normalise_database_url,
+)
+from lms import create_app
+from lms.extensions import db
+
+GOOD_PRODUCTION = {
+    "LMS_SECRET_KEY": "a-very-long-random-secret-key-for-production-use",
+    "LMS_DATABASE_URL": "postgresql://lms@db.internal/lms",
+}
+
+
+def test_production_refuses_the_development_secret_key():
+    with pytest.raises(ConfigurationError, match="development secret key"):
+        create_app(ProductionConfig({**GOOD_PRODUCTION, "LMS_SECRET_KEY": DEV_SECRET_KEY}))
+    with pytest.raises(ConfigurationError, match="development secret key"):
+        create_app(ProductionConfig({"LMS_DATABASE_URL": GOOD_PRODUCTION["LMS_DATABASE_URL"]}))
+
+
+def test_production_refuses_a_short_secret_key():
+    with pytest.raises(ConfigurationError, match="too short"):
+        ProductionConfig({**GOOD_PRODUCTION, "LMS_SECRET_KEY": "short"}).validate()
+
+
+def test_production_refuses_to_start_without_a_database_url():
+    with pytest.raises(ConfigurationError, match="LMS_DATABASE_URL"):
+        ProductionConfig({"LMS_SECRET_KEY": GOOD_PRODUCTION["LMS_SECRET_KEY"]}).validate()
+
+
+def test_production_settings_from_the_environment(tmp_path):
+    config = ProductionConfig(
+        {
+            **GOOD_PRODUCTION,
+            "LMS_INSTANCE_PATH": str(tmp_path),
+            "LMS_RATELIMIT_STORAGE_URI": "redis://cache:6379/0",
+            "LMS_PROXY_FIX_HOPS": "1",
+        }
+    )
+    config.validate()
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://lms@db.internal/lms"
+    assert config.RATELIMIT_STORAGE_URI == "redis://cache:6379/0"
+    assert config.PROXY_FIX_HOPS == 1
+    assert str(tmp_path) == config.INSTANCE_PATH
+
+
+def test_development_defaults_to_sqlite_in_the_instance_folder(tmp_path):
+    config = DevelopmentConfig({"LMS_INSTANCE_PATH": str(tmp_path)})
+    assert f"sqlite:///{tmp_path / 'lms.sqlite3'}" == config.SQLALCHEMY_DATABASE_URI
+
+
+def test_bad_numbers_and_names_are_reported_clearly(monkeypatch):
+    with pytest.raises(ConfigurationError, match="whole number"):
+        DevelopmentConfig({"LMS_MAX_UPLOAD_MB": "lots"})
+    with pytest.raises(ConfigurationError, match="not known"):
+        load_config("staging")
+    with pytest.raises(ConfigurationError, match="LMS_DEFAULT_LANGUAGE"):
+        DevelopmentConfig({"LMS_DEFAULT_LANGUAGE": "de"}).validate()
+
+
+def test_load_config_reads_lms_config(monkeypatch):
+    monkeypatch.setenv("LMS_CONFIG", "production")
+    assert isinstance(load_config(), ProductionConfig)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_use_psycopg3(given, expected):
+    assert normalise_database_url(given) == expected
+
+
+def test_instance_folders_are_created(app):
+    from pathlib import Path
+
+    for folder in ("uploads", "pdf", "keys"):
+        assert Path(app.instance_path, folder).is_dir()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, backend):
+    if backend.name != "sqlite":
+        pytest.skip("SQLite pragmas only apply to the SQLite backend")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000

@@ -1,0 +1,57 @@
+"""Languages: the switcher, the browser's preference, the saved preference."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.extensions import db
+
+CATALOGUE_MISSING = "compiled translations missing: run `make translations` (make test does)"
+
+
+@pytest.fixture(autouse=True)
+def _compiled_catalogues(app):
+    from pathlib import Path
+
+    root = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    for language in ("ru", "kk"):
+        if not (root / language / "LC_MESSAGES" / "messages.mo").exists():
+            pytest.fail(CATALOGUE_MISSING)
+
+
+def test_switcher_changes_the_page_language(client):
+    response = client.post_form("/language", {"language": "ru", "next": "/login"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="ru">' in page
+    assert "Войти" in page
+
+
+def test_switcher_ignores_unknown_languages_and_foreign_next(client):
+    response = client.post_form("/language", {"language": "xx", "next": "https://evil.example.com"})
+    assert response.headers["Location"] == "/"
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+def test_browser_language_is_used_for_strangers(client):
+    page = client.get("/", headers={"Accept-Language": "kk-KZ,kk;q=0.9,ru;q=0.8"}).get_data(
+        as_text=True
+    )
+    assert '<html lang="kk">' in page
+    assert "Кіру" in page
+
+
+def test_signed_in_users_keep_their_language(trainee_client, trainee):
+    trainee_client.post_form("/language", {"language": "kk", "next": "/dashboard"})
+    db.session.refresh(trainee)
+    assert trainee.language == "kk"
+    page = trainee_client.get("/dashboard", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert '<html lang="kk">' in page
+
+
+def test_error_pages_are_translated(client):
+    page = client.get("/nothing", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Page not found" not in page

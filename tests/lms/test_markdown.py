@@ -1,0 +1,147 @@
+"""The one Markdown renderer: ordinary Markdown works, hostile input never survives."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lms.markdown_rendering import ALLOWED_TAGS, render_markdown
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example.com/x.js></SCRIPT>",
+    '<img src="x" onerror="alert(1)">',
+    '<a href="#" onclick="alert(1)">x</a>',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](  javascript:alert(1))",
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![img](data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=)",
+    '<svg onload="alert(1)"><circle r="1"/></svg>',
+    '<iframe src="https://evil.example.com"></iframe>',
+    '<div style="position:fixed;top:0">overlay</div>',
+    "<object data=x></object><embed src=x>",
+    '<form action="https://evil.example.com"><input name=p></form>',
+    "[x](vbscript:msgbox(1))",
+    "<style>body{display:none}</style>",
+    '<meta http-equiv="refresh" content="0;url=https://evil.example.com">',
+    '<a href="https://ok.example.com" style="color:red" onmouseover="x()">ok</a>',
+]
+ACTIVE_SCHEMES = ("javascript:", "vbscript:", "data:")
+
+
+class _Elements(HTMLParser):
+    """Collects the elements and attributes a browser would build from the HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+
+def active_content(html: str) -> list[str]:
+    """Everything in ``html`` that could run script, load foreign content or restyle the page."""
+    parser = _Elements()
+    parser.feed(html)
+    problems = []
+    for tag, attrs in parser.elements:
+        if tag not in ALLOWED_TAGS:
+            problems.append(f"<{tag}>")
+        for name, value in attrs.items():
+            if name.startswith("on") or name in {"style", "srcdoc", "formaction"}:
+                problems.append(f"{tag}[{name}]")
+            if name in {"href", "src"}:
+                compact = "".join((value or "").split()).lower()
+                if compact.startswith(ACTIVE_SCHEMES):
+                    problems.append(f"{tag}[{name}={value}]")
+    return problems
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_hostile_input_never_survives(source):
+    html = render_markdown(f"Intro\n\n{source}\n\nOutro {source}").html
+    assert active_content(html) == []
+    for tag in ("script", "svg", "iframe", "object", "embed", "form", "input", "style", "meta"):
+        assert f"<{tag}" not in html.lower()
+
+
+def test_raw_html_is_shown_as_text_not_interpreted():
+    html = render_markdown("<b>bold?</b>").html
+    assert "&lt;b&gt;bold?&lt;/b&gt;" in html
+    assert "<b>" not in html
+
+
+def test_ordinary_markdown_renders():
+    source = """# Медиация туралы
+
+Some **bold**, *italic* and `code`, a [link](https://adilet.zan.kz/) and [mail](mailto:a@b.kz).
+
+| Principle | Article |
+|-----------|---------|
+| Voluntariness | 5 |
+
+```python
+print("ok")
+```
+
+1. First
+2. Second
+
+## Principles & ethics
+"""
+    result = render_markdown(source)
+    html = result.html
+    assert '<h1 id="медиация-туралы">Медиация туралы</h1>' in html
+    assert "<strong>bold</strong>" in html and "<em>italic</em>" in html
+    assert "<code>code</code>" in html
+    assert 'href="https://adilet.zan.kz/"' in html and 'rel="noopener noreferrer nofollow"' in html
+    assert 'href="mailto:a@b.kz"' in html
+    assert "<table>" in html and "<td>Voluntariness</td>" in html
+    assert '<code class="language-python">' in html
+    assert "<ol>" in html
+    assert result.toc == [
+        {
+            "level": 1,
+            "id": "медиация-туралы",
+            "name": "Медиация туралы",
+            "children": [
+                {
+                    "level": 2,
+                    "id": "principles-ethics",
+                    "name": "Principles & ethics",
+                    "children": [],
+                }
+            ],
+        }
+    ]
+
+
+def test_relative_images_and_links_are_kept():
+    html = render_markdown("![Diagram](images/stages.png) [next](../a-2/)").html
+    assert '<img alt="Diagram" src="images/stages.png">' in html
+    assert 'href="../a-2/"' in html
+
+
+def test_empty_source():
+    assert render_markdown("").html == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("<>\"'=:/ ajvscriptonerdlgfm()[]!#`*-\n")), max_size=80)
+)
+def test_no_generated_input_produces_active_content(source):
+    assert active_content(render_markdown(source).html) == []
+
+
+def test_the_checker_itself_spots_active_content():
+    assert active_content('<a href=" javascript:x()">a</a><p onclick="x()">b</p>') == [
+        "a[href= javascript:x()]",
+        "p[onclick]",
+    ]
+    assert active_content("<script>x</script>") == ["<script>"]

@@ -1,0 +1,124 @@
+"""Security headers, CSRF, cookies, proxy handling and redirect safety."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from config import TestingConfig
+from lms import create_app
+from lms.extensions import db
+from lms.models import User
+from lms.security import safe_next_url
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/login", "/does-not-exist", "/healthz", "/static/css/site.css"]
+)
+def test_security_headers_on_every_response(client, url):
+    headers = client.get(url).headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "object-src 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_pages_have_no_inline_script(client, trainee_client):
+    for browser, url in [(client, "/"), (client, "/login"), (trainee_client, "/dashboard")]:
+        page = browser.get(url).get_data(as_text=True)
+        assert "<script>" not in page
+        assert " on" + "click=" not in page
+
+
+def test_form_without_csrf_token_is_rejected(client):
+    response = client.post(
+        "/signup",
+        data={
+            "email": "x@example.kz",
+            "display_name": "X",
+            "full_name": "X Y",
+            "language": "en",
+            "password": "long enough pass",
+            "confirm": "long enough pass",
+        },
+    )
+    assert response.status_code == 400
+    assert "form expired" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_form_with_a_forged_csrf_token_is_rejected(client, trainee):
+    response = client.post(
+        "/login", data={"email": trainee.email, "password": "x", "csrf_token": "forged"}
+    )
+    assert response.status_code == 400
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client, trainee):
+    response = client.login(trainee.email)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http in tests and development
+
+
+def test_production_cookies_are_secure():
+    from config import ProductionConfig
+
+    config = ProductionConfig(
+        {"LMS_SECRET_KEY": "s" * 40, "LMS_DATABASE_URL": "sqlite:///:memory:"}
+    )
+    assert config.SESSION_COOKIE_SECURE is True
+    assert config.REMEMBER_COOKIE_SECURE is True
+
+
+@pytest.mark.parametrize(
+    ("target", "safe"),
+    [
+        ("/dashboard", "/dashboard"),
+        ("/a/b?c=d#e", "/a/b?c=d#e"),
+        ("", None),
+        (None, None),
+        ("dashboard", None),
+        ("//evil.example.com", None),
+        ("///evil.example.com", None),
+        ("/\\evil.example.com", None),
+        ("https://evil.example.com/x", None),
+        ("javascript:alert(1)", None),
+        ("/ok\r\nSet-Cookie: x", None),
+        ("/" + "a" * 3000, None),
+    ],
+)
+def test_safe_next_url(target, safe):
+    assert safe_next_url(target) == safe
+
+
+def _remote_addr_app(tmp_path, hops: int):
+    app = create_app(TestingConfig(instance_path=str(tmp_path), PROXY_FIX_HOPS=hops))
+
+    @app.get("/_whoami")
+    def whoami():
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    return app
+
+
+def test_proxy_fix_is_off_by_default(tmp_path):
+    app = _remote_addr_app(tmp_path, 0)
+    response = app.test_client().get(
+        "/_whoami", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    )
+    assert response.get_data(as_text=True) == "127.0.0.1 http"
+
+
+def test_proxy_fix_trusts_one_proxy_when_configured(tmp_path):
+    app = _remote_addr_app(tmp_path, 1)
+    response = app.test_client().get(
+        "/_whoami", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    )
+    assert response.get_data(as_text=True) == "203.0.113.7 https"
+    assert "Strict-Transport-Security" in response.headers
