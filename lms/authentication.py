@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import login_user, logout_user
 
 from lms import login_sessions
@@ -29,6 +30,7 @@ def sign_in(user: User) -> None:
     )
     login_user(user)
     session.permanent = True
+    refresh()  # the rest of this request speaks the user's saved language
 
 
 def sign_out(user: User) -> None:

@@ -117,33 +117,29 @@ class ProfileForm(FlaskForm):
         self.language.choices = _language_choices()
 
 
-class ChangePasswordForm(FlaskForm):
+class NewPasswordForm(FlaskForm):
+    """A new password typed twice, checked by the password policy against the user's email."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(), PasswordPolicy()])
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+    def __init__(self, *args, user_email: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_email = user_email
+
+
+class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
     )
-    password = PasswordField(_l("New password"), validators=[DataRequired(), PasswordPolicy()])
-    confirm = PasswordField(
-        _l("Repeat new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
     submit = SubmitField(_l("Change password"))
 
-    def __init__(self, *args, user_email: str = "", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.user_email = user_email
 
-
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), PasswordPolicy()])
-    confirm = PasswordField(
-        _l("Repeat new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
+class ResetPasswordForm(NewPasswordForm):
     submit = SubmitField(_l("Set password"))
-
-    def __init__(self, *args, user_email: str = "", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.user_email = user_email
 
 
 class LanguageForm(FlaskForm):

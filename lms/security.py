@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -55,8 +56,16 @@ def _add_headers(response: Response) -> Response:
     return response
 
 
+def _reject_nul_bytes() -> None:
+    """NUL characters are never legitimate input, and PostgreSQL refuses to store them."""
+    values = [request.path, *request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400, description=_l("The request contains characters that are not allowed."))
+
+
 def init_app(app: Flask) -> None:
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.before_request(_reject_nul_bytes)
     app.after_request(_add_headers)

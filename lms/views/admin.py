@@ -10,6 +10,7 @@ from lms import accounts, password_reset, site_settings
 from lms.extensions import db
 from lms.forms import ActionForm, RoleForm, SiteSettingsForm, UserSearchForm
 from lms.models import User
+from lms.pagination import paginate
 from lms.permissions import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -28,10 +29,7 @@ def users():
     search, role = "", ""
     if form.validate():
         search, role = form.q.data or "", form.role.data or ""
-    page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(
-        accounts.users_query(search, role), page=max(page, 1), per_page=PER_PAGE, error_out=False
-    )
+    pagination = paginate(accounts.users_query(search, role), per_page=PER_PAGE)
     return render_template(
         "admin/users.html", form=form, pagination=pagination, search=search, role=role
     )

@@ -89,3 +89,15 @@ def test_healthz_503_when_the_database_is_unreachable(tmp_path):
 def test_bad_url_parameters_do_not_break_pages(admin_client):
     for url in ["/admin/users?page=-5", "/admin/users?q=" + "я" * 500, "/verify/" + "Z" * 300]:
         assert admin_client.get(url).status_code in {200, 404}
+
+
+def test_nul_bytes_are_refused_with_400(admin_client, client):
+    assert admin_client.get("/admin/users?q=a%00b").status_code == 400
+    response = client.post_form("/login", {"email": "a\x00@example.kz", "password": "x\x00y"})
+    assert response.status_code == 400
+    assert "not allowed" in response.get_data(as_text=True)
+
+
+def test_huge_page_numbers_are_clamped(admin_client):
+    response = admin_client.get("/admin/users?page=99999999999999999999999")
+    assert response.status_code == 200

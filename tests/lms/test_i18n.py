@@ -55,3 +55,12 @@ def test_signed_in_users_keep_their_language(trainee_client, trainee):
 def test_error_pages_are_translated(client):
     page = client.get("/nothing", headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert "Page not found" not in page
+
+
+def test_messages_after_login_use_the_users_language(client, make_user):
+    user = make_user(language="ru")
+    response = client.login(user.email)
+    assert response.status_code == 302
+    page = client.get("/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Welcome, " not in page  # the flash, in Russian
+    assert "Добро пожаловать" in page
