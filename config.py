@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
+from limits import parse_many
+
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 
@@ -98,11 +100,14 @@ class Config:
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_LIMIT_PER_ACCOUNT = get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
         self.LOGIN_LIMIT_PER_IP = get("LOGIN_LIMIT_PER_IP", "60 per 15 minutes")
-        self.SIGNUP_LIMIT_PER_IP = get("SIGNUP_LIMIT_PER_IP", "20 per hour")
+        self.SIGNUP_LIMIT_PER_IP = get("SIGNUP_LIMIT_PER_IP", "50 per hour")
 
         # Requests.
         self.PROXY_FIX_HOPS = _int(get("PROXY_FIX_HOPS"), 0)
-        self.MAX_CONTENT_LENGTH = _int(get("MAX_UPLOAD_MB"), 16) * 1024 * 1024
+        self.MAX_CONTENT_LENGTH = _int(get("MAX_UPLOAD_MB"), 50) * 1024 * 1024
+        self.COURSE_IMAGE_MAX_MB = _int(get("COURSE_IMAGE_MAX_MB"), 5)
+        self.COURSE_MATERIAL_MAX_MB = _int(get("COURSE_MATERIAL_MAX_MB"), 20)
+        self.COURSE_IMPORT_MAX_MB = _int(get("COURSE_IMPORT_MAX_MB"), 50)
         self.PREFERRED_URL_SCHEME = get("URL_SCHEME", "http")
 
         # Languages and time.
@@ -122,6 +127,14 @@ class Config:
             raise ConfigurationError(
                 f"LMS_DEFAULT_LANGUAGE must be one of {', '.join(self.LANGUAGES)}."
             )
+        for name in ("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_IP", "SIGNUP_LIMIT_PER_IP"):
+            value = getattr(self, name)
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ConfigurationError(
+                    f"LMS_{name}={value!r} is not a rate limit; write e.g. '10 per 15 minutes'."
+                ) from None
 
 
 class DevelopmentConfig(Config):
@@ -182,6 +195,11 @@ class ProductionConfig(Config):
             )
         if len(self.SECRET_KEY) < 32:
             raise ConfigurationError("LMS_SECRET_KEY is too short: use at least 32 characters.")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory"):
+            raise ConfigurationError(
+                "Refusing to start in production with in-memory rate limits (each worker would "
+                "count alone): set LMS_RATELIMIT_STORAGE_URI, for example redis://host:6379/0."
+            )
         if not self.DATABASE_URL_GIVEN:
             raise ConfigurationError(
                 "Refusing to start in production without a database: set LMS_DATABASE_URL, "

@@ -1,7 +1,34 @@
 """Training delivery: courses, modules, enrolment, progress and seminars."""
 
+from __future__ import annotations
+
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """Register the feature's blueprints and commands (added with the courses issue)."""
+    """Register the feature's blueprints, menu entries, dashboard panels and commands."""
+    from courses import cli, dashboard, demo, manage_views, views
+    from lms.layout import add_dashboard_panel, add_navigation
+    from lms.signals import demo_seeded
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(manage_views.bp)
+    add_navigation(app, "courses.catalogue", _l("Courses"), None)
+    add_navigation(app, "manage.courses", _l("My courses"), ("trainer", "admin"))
+    add_dashboard_panel(
+        app,
+        "courses/panels/learning.html",
+        dashboard.learning_panel,
+        roles=("trainee", "trainer", "admin"),
+        order=10,
+    )
+    add_dashboard_panel(
+        app,
+        "courses/panels/teaching.html",
+        dashboard.teaching_panel,
+        roles=("trainer", "admin"),
+        order=20,
+    )
+    cli.init_app(app)
+    demo_seeded.connect(demo.seed_demo_courses, sender=app, weak=False)

@@ -11,26 +11,22 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
 from lms import login_sessions
 from lms.database import utcnow
 from lms.extensions import db
-from lms.models import Role, User
+from lms.models import PasswordResetToken, Role, User
 from lms.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
+from lms.service_error import ServiceError
 
 MAX_PASSWORD_LENGTH = 256
 
 
-class AccountError(Exception):
-    """A rule of the account domain was not met; ``field`` names the form field if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class AccountError(ServiceError):
+    """A rule of the account domain was not met."""
 
 
 def normalise_email(raw: str) -> str:
@@ -42,16 +38,26 @@ def normalise_email(raw: str) -> str:
     return result.normalized.lower()
 
 
-def clean_name(raw: str, *, max_length: int) -> str:
+def clean_name(raw: str, *, field: str, max_length: int, min_length: int = 1) -> str:
     """Normalise a person's name to NFC with single spaces; any script is welcome."""
     name = " ".join(unicodedata.normalize("NFC", raw or "").split())
     if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in name):
-        raise AccountError(_l("The name contains invisible control characters."))
+        raise AccountError(_l("The name contains invisible control characters."), field=field)
     if not name:
-        raise AccountError(_l("This field is required."))
+        raise AccountError(_l("This field is required."), field=field)
+    if len(name) < min_length:
+        raise AccountError(_l("Use at least %(n)d characters.", n=min_length), field=field)
     if len(name) > max_length:
-        raise AccountError(_l("Use at most %(n)d characters.", n=max_length))
+        raise AccountError(_l("Use at most %(n)d characters.", n=max_length), field=field)
     return name
+
+
+def clean_display_name(raw: str) -> str:
+    return clean_name(raw, field="display_name", max_length=80)
+
+
+def clean_full_name(raw: str) -> str:
+    return clean_name(raw, field="full_name", max_length=200, min_length=2)
 
 
 def password_problem(password: str, *, email: str = "") -> str | None:
@@ -102,8 +108,8 @@ def create_user(
     check_new_password(password, email)
     user = User(
         email=email,
-        display_name=clean_name(display_name, max_length=80),
-        full_name=clean_name(full_name, max_length=200),
+        display_name=clean_display_name(display_name),
+        full_name=clean_full_name(full_name),
         password_hash=hash_password(password),
         role=Role(role).value,
         language=_check_language(language),
@@ -141,9 +147,13 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def update_profile(user: User, *, display_name: str, full_name: str, language: str) -> User:
-    user.display_name = clean_name(display_name, max_length=80)
-    user.full_name = clean_name(full_name, max_length=200)
-    user.language = _check_language(language)
+    # Check everything before touching the user, so a refused edit changes nothing.
+    cleaned = (
+        clean_display_name(display_name),
+        clean_full_name(full_name),
+        _check_language(language),
+    )
+    user.display_name, user.full_name, user.language = cleaned
     db.session.commit()
     return user
 
@@ -163,28 +173,59 @@ def change_password(user: User, *, current: str, new: str, keep_session: str | N
 def set_password(user: User, new: str, *, keep_session: str | None = None) -> int:
     check_new_password(new, user.email)
     user.password_hash = hash_password(new)
+    spend_reset_links(user)
     ended = login_sessions.end_other_sessions(user, keep_token=keep_session, commit=False)
     db.session.commit()
     return ended
 
 
-def _active_admin_count() -> int:
-    return db.session.scalar(
-        select(func.count(User.id)).where(User.role == Role.ADMIN.value, User.active.is_(True))
+def spend_reset_links(user: User) -> None:
+    """Every outstanding password link of ``user`` stops working (flushed, not committed)."""
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
     )
 
 
-def _would_remove_last_admin(user: User) -> bool:
-    return user.role == Role.ADMIN and user.active and _active_admin_count() <= 1
+def _change_keeping_an_admin(user: User, **values) -> None:
+    """Apply ``values`` to ``user`` unless that leaves no active administrator.
+
+    The check and the write are one UPDATE statement, after locking the administrators' rows
+    (PostgreSQL; SQLite runs each statement alone), so two admins demoting each other at the
+    same moment cannot both succeed.
+    """
+    db.session.flush()
+    admins = select(User.id).where(User.role == Role.ADMIN.value, User.active.is_(True))
+    db.session.execute(admins.with_for_update())
+    others = (
+        select(func.count(User.id))
+        .where(User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id)
+        .scalar_subquery()
+    )
+    result = db.session.execute(
+        update(User).where(User.id == user.id, others >= 1).values(**values)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise AccountError(_l("The site needs at least one active administrator."), field="role")
+    db.session.expire(user)
+
+
+def _removes_an_admin(user: User, *, role: Role | None = None, active: bool | None = None) -> bool:
+    if user.role != Role.ADMIN or not user.active:
+        return False
+    return (role is not None and role != Role.ADMIN) or active is False
 
 
 def set_role(actor: User, user: User, role: Role | str) -> User:
     role = Role(role)
-    if role != Role.ADMIN and _would_remove_last_admin(user):
-        raise AccountError(_l("The site needs at least one active administrator."), field="role")
     if user.id == actor.id and role != Role.ADMIN:
         raise AccountError(_l("You cannot remove your own administrator role."), field="role")
-    user.role = role.value
+    if _removes_an_admin(user, role=role):
+        _change_keeping_an_admin(user, role=role.value)
+    else:
+        user.role = role.value
     db.session.commit()
     return user
 
@@ -193,10 +234,12 @@ def set_active(actor: User, user: User, active: bool) -> User:
     if not active:
         if user.id == actor.id:
             raise AccountError(_l("You cannot deactivate your own account."))
-        if _would_remove_last_admin(user):
-            raise AccountError(_l("The site needs at least one active administrator."))
         login_sessions.end_all_sessions(user, commit=False)
-    user.active = active
+        spend_reset_links(user)
+    if _removes_an_admin(user, active=active):
+        _change_keeping_an_admin(user, active=active)
+    else:
+        user.active = active
     db.session.commit()
     return user
 
@@ -212,9 +255,6 @@ def users_query(search: str = "", role: str = "") -> Select:
                 func.lower(User.email).contains(lowered, autoescape=True),
                 func.lower(User.display_name).contains(lowered, autoescape=True),
                 func.lower(User.full_name).contains(lowered, autoescape=True),
-                # SQLite's lower() folds ASCII only: also match names as typed.
-                User.display_name.contains(search, autoescape=True),
-                User.full_name.contains(search, autoescape=True),
             )
         )
     if role in {r.value for r in Role}:

@@ -31,7 +31,7 @@ def _read_password() -> str:
     default=Role.TRAINEE.value,
     show_default=True,
 )
-@click.option("--language", type=click.Choice(["en", "ru", "kk"]), default="en", show_default=True)
+@click.option("--language", default="en", show_default=True, help="One of the site's languages.")
 @with_appcontext
 def create_user_command(email, display_name, full_name, role, language):
     """Create an account. The password is asked for, or read from standard input."""
@@ -51,9 +51,19 @@ def create_user_command(email, display_name, full_name, role, language):
 
 
 @click.command("seed-demo")
+@click.option(
+    "--allow-production",
+    is_flag=True,
+    help="Load the demo even in production (its passwords are public).",
+)
 @with_appcontext
-def seed_demo_command():
+def seed_demo_command(allow_production: bool):
     """Load the demo accounts and content; running it again changes nothing."""
+    if current_app.config.get("NAME") == "production" and not allow_production:
+        raise click.ClickException(
+            "refusing to create demo accounts with public passwords in production "
+            "(pass --allow-production if you really mean it)"
+        )
     users, created = seed_demo_users()
     demo_seeded.send(current_app._get_current_object(), users=users)
     click.echo(f"Demo accounts: {len(created)} created, {len(users) - len(created)} existed.")

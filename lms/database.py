@@ -59,6 +59,10 @@ class TimestampMixin:
     )
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """WAL for concurrent readers and foreign keys enforced (SQLite leaves them off).
@@ -66,6 +70,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     The busy timeout is the driver's ``timeout`` connect argument, set in ``create_app``."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    # SQLite's own lower() folds ASCII only; case-insensitive search needs Cyrillic too.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -33,6 +33,15 @@ ERROR_TEXTS = {
         _l("An unexpected error occurred on our side. It has been logged; please try again later."),
     ),
 }
+ERROR_NAMES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "too_many_requests",
+    500: "internal_error",
+}
 CSRF_TEXT = _l("The form expired or was sent from another site. Reload the page and try again.")
 
 
@@ -44,8 +53,9 @@ def error_response(code: int, message: str | None = None, headers=None):
     title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     message = message or default_message
     if wants_json():
-        slug = str(title).lower().replace(" ", "_") if code in ERROR_TEXTS else "error"
-        body = jsonify(error={"code": code, "name": slug, "message": str(message)})
+        body = jsonify(
+            error={"code": code, "name": ERROR_NAMES.get(code, "error"), "message": str(message)}
+        )
         return body, code, headers or {}
     return (
         render_template("errors/error.html", code=code, title=title, message=message),

@@ -17,9 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
-from lms.accounts import MAX_PASSWORD_LENGTH, AccountError, password_problem
+from lms.accounts import MAX_PASSWORD_LENGTH, password_problem
 from lms.i18n import LANGUAGE_NAMES
 from lms.models import ROLE_LABELS, Role
+from lms.service_error import ServiceError
 
 
 def _strip(value):
@@ -47,16 +48,12 @@ class PasswordPolicy:
             raise ValidationError(problem)
 
 
-def show_error(form: FlaskForm, error: AccountError) -> None:
+def show_error(form: FlaskForm, error: ServiceError) -> None:
     """Show a service's error beside the field it names, or above the form."""
     if error.field and error.field in form:
         form[error.field].errors = [*form[error.field].errors, error.message]
     else:
         form.form_errors.append(error.message)
-
-
-class ActionForm(FlaskForm):
-    """A form with only the CSRF token: for POST buttons (log out, deactivate, ...)."""
 
 
 class LoginForm(FlaskForm):
@@ -86,7 +83,6 @@ class SignupForm(FlaskForm):
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), PasswordPolicy(email_field="email")],
-        description=_l("At least 10 characters. A few unrelated words make a strong password."),
     )
     confirm = PasswordField(
         _l("Repeat password"),
@@ -97,6 +93,10 @@ class SignupForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = _language_choices()
+        self.password.description = _l(
+            "At least %(n)d characters. A few unrelated words make a strong password.",
+            n=current_app.config["PASSWORD_MIN_LENGTH"],
+        )
 
 
 class ProfileForm(FlaskForm):
@@ -151,7 +151,7 @@ class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search"), filters=[_strip], validators=[Length(max=100)])
+    q = SearchField(_l("Search"), filters=[_strip, lambda v: v[:100] if v else v])
     role = SelectField(_l("Role"), default="")
 
     def __init__(self, *args, **kwargs) -> None:

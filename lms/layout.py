@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -9,6 +12,41 @@ from flask_login import current_user
 
 # (endpoint, label, roles that see it); features append their own entries in init_app.
 NAVIGATION_KEY = "lms.navigation"
+DASHBOARD_KEY = "lms.dashboard_panels"
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A section of the dashboard that a feature contributes: a template and its data."""
+
+    template: str
+    context: Callable[[object], dict | None]  # given the user; None hides the panel
+    roles: tuple[str, ...]
+    order: int = 50
+
+
+def add_dashboard_panel(
+    app: Flask,
+    template: str,
+    context: Callable[[object], dict | None],
+    roles: tuple[str, ...],
+    order: int = 50,
+) -> None:
+    app.extensions.setdefault(DASHBOARD_KEY, []).append(
+        DashboardPanel(template, context, roles, order)
+    )
+
+
+def dashboard_panels(user) -> list[tuple[str, dict]]:
+    """The (template, context) of each panel ``user`` should see, in order."""
+    panels = sorted(current_app.extensions.get(DASHBOARD_KEY, []), key=lambda p: p.order)
+    shown = []
+    for panel in panels:
+        if user.role in panel.roles:
+            context = panel.context(user)
+            if context is not None:
+                shown.append((panel.template, context))
+    return shown
 
 
 def add_navigation(app: Flask, endpoint: str, label, roles: tuple[str, ...] | None) -> None:

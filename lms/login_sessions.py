@@ -19,6 +19,10 @@ from lms.tokens import new_token, token_hash
 TOUCH_INTERVAL = timedelta(minutes=5)
 
 
+def _printable(text: str, limit: int) -> str:
+    return "".join(ch for ch in (text or "") if ch.isprintable())[:limit]
+
+
 def start_session(user: User, *, user_agent: str = "", ip_address: str = "") -> str:
     """Create a login session for ``user`` and return its raw token (for the cookie)."""
     token = new_token()
@@ -26,8 +30,8 @@ def start_session(user: User, *, user_agent: str = "", ip_address: str = "") -> 
         LoginSession(
             user_id=user.id,
             token_hash=token_hash(token),
-            user_agent=(user_agent or "")[:200],
-            ip_address=(ip_address or "")[:45],
+            user_agent=_printable(user_agent, 200),
+            ip_address=_printable(ip_address, 45),
         )
     )
     db.session.commit()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from lms.accounts import check_new_password, set_password
+from lms.accounts import check_new_password, set_password, spend_reset_links
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import PasswordResetToken, User
@@ -17,11 +17,7 @@ from lms.tokens import new_token, token_hash
 def create_reset_token(user: User, *, created_by: User | None) -> str:
     """A new link token for ``user``; any earlier unused link of theirs stops working."""
     now = utcnow()
-    db.session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    )
+    spend_reset_links(user)
     token = new_token()
     db.session.add(
         PasswordResetToken(

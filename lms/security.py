@@ -51,6 +51,9 @@ def safe_next_url(target: str | None) -> str | None:
 def _add_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if response.mimetype == "text/html":
+        # Pages carry personal data and one-time links: never keep them in shared caches.
+        response.headers.setdefault("Cache-Control", "no-store")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
@@ -58,7 +61,9 @@ def _add_headers(response: Response) -> Response:
 
 def _reject_nul_bytes() -> None:
     """NUL characters are never legitimate input, and PostgreSQL refuses to store them."""
-    values = [request.path, *request.args.values(), *request.form.values()]
+    values = [request.path]
+    values += [value for _, items in request.args.lists() for value in items]
+    values += [value for _, items in request.form.lists() for value in items]
     if any("\x00" in value for value in values):
         abort(400, description=_l("The request contains characters that are not allowed."))
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
+from lms.database import utcnow
 from lms.extensions import db
 from lms.models import SiteSetting
 
@@ -16,11 +18,20 @@ def _get(key: str) -> str | None:
 
 
 def _set(key: str, value: str) -> None:
-    setting = db.session.scalar(select(SiteSetting).where(SiteSetting.key == key))
-    if setting is None:
+    changed = db.session.execute(
+        update(SiteSetting).where(SiteSetting.key == key).values(value=value, updated_at=utcnow())
+    ).rowcount
+    if not changed:
         db.session.add(SiteSetting(key=key, value=value))
-    else:
-        setting.value = value
+        try:
+            db.session.commit()
+        except IntegrityError:  # another request created it a moment ago: update that row
+            db.session.rollback()
+            db.session.execute(
+                update(SiteSetting)
+                .where(SiteSetting.key == key)
+                .values(value=value, updated_at=utcnow())
+            )
     db.session.commit()
 
 

@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms import accounts, login_sessions
-from lms.forms import ActionForm, ChangePasswordForm, ProfileForm, show_error
+from lms.forms import ChangePasswordForm, ProfileForm, show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -88,16 +88,13 @@ def change_password():
 @bp.post("/sessions/end-others")
 @login_required
 def end_other_sessions():
-    if ActionForm().validate_on_submit():
-        ended = login_sessions.end_other_sessions(
-            current_user, keep_token=current_user.session_token
-        )
-        flash(
-            ngettext(
-                "%(num)d other session was logged out.",
-                "%(num)d other sessions were logged out.",
-                ended,
-            ),
-            "success",
-        )
+    ended = login_sessions.end_other_sessions(current_user, keep_token=current_user.session_token)
+    flash(
+        ngettext(
+            "%(num)d other session was logged out.",
+            "%(num)d other sessions were logged out.",
+            ended,
+        ),
+        "success",
+    )
     return redirect(url_for("account.security"))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import accounts, password_reset, site_settings
 from lms.extensions import db
-from lms.forms import ActionForm, RoleForm, SiteSettingsForm, UserSearchForm
+from lms.forms import RoleForm, SiteSettingsForm, UserSearchForm
 from lms.models import User
 from lms.pagination import paginate
 from lms.permissions import admin_required
@@ -53,13 +53,13 @@ def _user_page(
     )
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @admin_required
 def user_detail(user_id: int):
     return _user_page(_user_or_404(user_id))
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 @admin_required
 def change_role(user_id: int):
     user = _user_or_404(user_id)
@@ -84,8 +84,6 @@ def change_role(user_id: int):
 
 def _set_active(user_id: int, active: bool):
     user = _user_or_404(user_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         accounts.set_active(current_user, user, active)
     except accounts.AccountError as error:
@@ -101,24 +99,22 @@ def _set_active(user_id: int, active: bool):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post("/users/<id:user_id>/deactivate")
 @admin_required
 def deactivate(user_id: int):
     return _set_active(user_id, False)
 
 
-@bp.post("/users/<int:user_id>/activate")
+@bp.post("/users/<id:user_id>/activate")
 @admin_required
 def activate(user_id: int):
     return _set_active(user_id, True)
 
 
-@bp.post("/users/<int:user_id>/reset-link")
+@bp.post("/users/<id:user_id>/reset-link")
 @admin_required
 def reset_link(user_id: int):
     user = _user_or_404(user_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     if not user.active:
         flash(_("Activate the account before creating a reset link."), "warning")
         return redirect(url_for("admin.user_detail", user_id=user.id))

@@ -18,7 +18,7 @@ from flask_login import current_user
 from lms import accounts, password_reset, site_settings
 from lms.authentication import sign_in, sign_out
 from lms.extensions import limiter
-from lms.forms import ActionForm, LoginForm, ResetPasswordForm, SignupForm, show_error
+from lms.forms import LoginForm, ResetPasswordForm, SignupForm, show_error
 from lms.security import safe_next_url
 
 bp = Blueprint("auth", __name__)
@@ -73,8 +73,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    form = ActionForm()
-    if form.validate_on_submit() and current_user.is_authenticated:
+    if current_user.is_authenticated:  # CSRF is checked for every POST by CSRFProtect
         sign_out(current_user)
         flash(_("You have been logged out."), "info")
     return redirect(url_for("main.home"))
@@ -126,7 +125,7 @@ def reset_password(token: str):
         except LookupError:
             return render_template("auth/reset_invalid.html"), 404
         else:
-            if current_user.is_authenticated:
+            if current_user.is_authenticated and current_user.id == reset.user_id:
                 sign_out(current_user)
             flash(_("Your new password is set. Log in with it now."), "success")
             return redirect(url_for("auth.login"))

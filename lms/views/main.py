@@ -11,6 +11,7 @@ from lms import accounts
 from lms.extensions import db
 from lms.forms import LanguageForm
 from lms.i18n import SESSION_KEY
+from lms.layout import dashboard_panels
 from lms.models import Role, User
 from lms.security import safe_next_url
 
@@ -30,7 +31,12 @@ def dashboard():
         role_counts = dict(
             db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all()
         )
-    return render_template("main/dashboard.html", role_counts=role_counts, Role=Role)
+    return render_template(
+        "main/dashboard.html",
+        role_counts=role_counts,
+        Role=Role,
+        panels=dashboard_panels(current_user),
+    )
 
 
 @bp.post("/language")

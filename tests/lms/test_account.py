@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from lms import password_reset
@@ -41,6 +42,27 @@ def test_profile_rejects_bad_input_without_saving(trainee_client, trainee):
     assert trainee.full_name == before
 
 
+def test_a_refused_profile_edit_changes_nothing_even_in_that_page(trainee_client, trainee):
+    response = trainee_client.post_form(
+        "/account",
+        {"display_name": "CHANGED", "full_name": "Bad\u200bname", "language": "en"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "invisible control characters" in page
+    assert "CHANGED" not in page.split("<main", 1)[0]  # the navbar still shows the old name
+    db.session.refresh(trainee)
+    assert trainee.display_name != "CHANGED"
+
+
+def test_full_name_needs_two_characters_everywhere(app, trainee):
+    from lms import accounts
+
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.update_profile(trainee, display_name="A", full_name="Ә", language="en")
+    assert error.value.field == "full_name"
+
+
 def test_password_change_ends_other_sessions_but_keeps_this_one(login, trainee):
     here, elsewhere = login(trainee), login(trainee)
     response = here.post_form(
@@ -54,14 +76,14 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(login, trainee):
     assert login(trainee, NEW_PASSWORD).get("/dashboard").status_code == 200
 
 
-def test_password_change_needs_the_current_password(trainee_client, trainee):
+def test_password_change_needs_the_current_password(trainee_client, trainee, login):
     response = trainee_client.post_form(
         "/account/password",
         {"current_password": "wrong password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
     )
     assert response.status_code == 400
     assert "current password is not correct" in response.get_data(as_text=True)
-    assert trainee_client.login(trainee.email)  # the old password still works
+    assert login(trainee).get("/dashboard").status_code == 200  # the old password still works
 
 
 def test_log_out_other_sessions(login, trainee):
@@ -120,3 +142,31 @@ def test_reset_link_rejects_a_weak_password_and_stays_usable(admin_client, clien
 def test_unknown_reset_token_is_404(client):
     assert client.get("/reset/" + "x" * 43).status_code == 404
     assert client.get("/reset/" + "x" * 500).status_code == 404
+
+
+def test_deactivation_and_password_change_spend_outstanding_links(admin_client, client, trainee):
+    url = _reset_url(admin_client, trainee)
+    admin_client.post_form(f"/admin/users/{trainee.id}/deactivate")
+    admin_client.post_form(f"/admin/users/{trainee.id}/activate")
+    assert client.get(url).status_code == 404
+
+    url = _reset_url(admin_client, trainee)
+    from lms import accounts
+
+    accounts.set_password(trainee, NEW_PASSWORD)
+    assert client.get(url).status_code == 404
+
+
+def test_following_a_reset_link_does_not_log_out_another_user(admin_client, trainee):
+    url = _reset_url(admin_client, trainee)
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post_form(url, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert admin_client.get("/admin/users").status_code == 200
+
+
+def test_reset_pages_are_never_cached(admin_client, client, trainee):
+    page = admin_client.post_form(f"/admin/users/{trainee.id}/reset-link")
+    assert page.headers["Cache-Control"] == "no-store"
+    url = re.search(r'value="http://localhost(/reset/[^"]+)"', page.get_data(as_text=True))[1]
+    assert client.get(url).headers["Cache-Control"] == "no-store"

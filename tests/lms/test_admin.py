@@ -44,12 +44,17 @@ def test_403_page_is_friendly(trainee_client):
 
 
 def test_user_list_searches_email_and_names(admin_client, make_user):
-    make_user(email="maria@example.kz", full_name="Мария Викторовна Ким")
-    make_user(email="ulan@example.kz", full_name="Ұлан Серікұлы Бекмұханов")
+    make_user(email="maria@example.kz", full_name="Мария Викторовна Ким", display_name="Маша")
+    make_user(email="ulan@example.kz", full_name="Ұлан Серікұлы Бекмұханов", display_name="Ұлан")
     page = admin_client.get("/admin/users?q=MARIA").get_data(as_text=True)
     assert "maria@example.kz" in page and "ulan@example.kz" not in page
     page = admin_client.get("/admin/users?q=Бекмұханов").get_data(as_text=True)
     assert "ulan@example.kz" in page and "maria@example.kz" not in page
+    # Case-insensitive in Cyrillic and Kazakh letters too, on SQLite as on PostgreSQL.
+    page = admin_client.get("/admin/users?q=мария").get_data(as_text=True)
+    assert "maria@example.kz" in page and "ulan@example.kz" not in page
+    page = admin_client.get("/admin/users?q=ҰЛАН").get_data(as_text=True)
+    assert "ulan@example.kz" in page
     page = admin_client.get("/admin/users?q=%25").get_data(as_text=True)
     assert "No user matches" in page
 
@@ -83,12 +88,70 @@ def test_unknown_role_is_refused(admin_client, trainee):
     assert trainee.role == "trainee"
 
 
-def test_the_last_admin_keeps_the_role(admin_client, admin):
+def test_admins_cannot_demote_themselves(admin_client, admin):
     response = admin_client.post_form(f"/admin/users/{admin.id}/role", {"role": "trainee"})
     assert response.status_code == 400
-    assert "at least one active administrator" in response.get_data(as_text=True)
+    assert "cannot remove your own administrator role" in response.get_data(as_text=True)
     db.session.refresh(admin)
     assert admin.role == "admin"
+
+
+def test_an_admin_can_demote_another_admin(admin_client, make_user):
+    other = make_user("admin")
+    response = admin_client.post_form(f"/admin/users/{other.id}/role", {"role": "trainer"})
+    assert response.status_code == 302
+    db.session.refresh(other)
+    assert other.role == "trainer"
+
+
+@pytest.mark.parametrize("change", ["role", "active"])
+def test_the_last_active_admin_cannot_be_removed(app, admin, trainer, change):
+    from lms import accounts
+
+    with pytest.raises(accounts.AccountError, match="at least one active administrator"):
+        if change == "role":
+            accounts.set_role(trainer, admin, "trainee")
+        else:
+            accounts.set_active(trainer, admin, False)
+    db.session.refresh(admin)
+    assert admin.role == "admin" and admin.active
+
+
+def test_two_admins_removing_each_other_at_once_leave_one(app, admin, make_user):
+    """Each request checks 'another admin remains' and writes in one guarded statement."""
+    import threading
+
+    from lms import accounts
+    from lms.models import User
+
+    other = make_user("admin")
+    ids = (admin.id, other.id)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def remove(actor_id: int, target_id: int) -> None:
+        with app.app_context():
+            actor, target = db.session.get(User, actor_id), db.session.get(User, target_id)
+            barrier.wait()
+            try:
+                accounts.set_active(actor, target, False)
+                outcomes.append("done")
+            except accounts.AccountError:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=remove, args=pair) for pair in (ids, ids[::-1])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    db.session.expire_all()
+    active_admins = db.session.scalar(
+        select(func.count(User.id)).where(User.role == "admin", User.active.is_(True))
+    )
+    assert sorted(outcomes) == ["done", "refused"]
+    assert active_admins == 1
 
 
 def test_deactivation_logs_the_user_out_everywhere(admin_client, login, trainee):
@@ -113,9 +176,10 @@ def test_admin_cannot_deactivate_self(admin_client, admin):
     assert admin.active
 
 
-def test_unknown_user_is_404(admin_client):
-    assert admin_client.get("/admin/users/99999").status_code == 404
-    assert admin_client.post_form("/admin/users/99999/deactivate").status_code == 404
+@pytest.mark.parametrize("user_id", ["99999", "2147483648", "99999999999999999999", "0", "-1"])
+def test_unknown_or_impossible_user_ids_are_404(admin_client, user_id):
+    assert admin_client.get(f"/admin/users/{user_id}").status_code == 404
+    assert admin_client.post_form(f"/admin/users/{user_id}/deactivate").status_code == 404
 
 
 def test_settings_turn_self_signup_off_and_on(admin_client):

@@ -89,3 +89,30 @@ def test_db_commands_are_available(runner):
     result = runner.invoke(args=["db", "--help"])
     assert result.exit_code == 0
     assert "upgrade" in result.output
+
+
+def test_seed_demo_refuses_production(app, runner):
+    app.config["NAME"] = "production"
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 1
+    assert "refusing" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_create_user_refuses_an_unknown_language(runner):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "a@example.kz",
+            "--name",
+            "A",
+            "--full-name",
+            "A B",
+            "--language",
+            "de",
+        ],
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 1
+    assert "languages" in result.output

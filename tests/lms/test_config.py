@@ -19,6 +19,7 @@ from lms.extensions import db
 GOOD_PRODUCTION = {
     "LMS_SECRET_KEY": "a-very-long-random-secret-key-for-production-use",
     "LMS_DATABASE_URL": "postgresql://lms@db.internal/lms",
+    "LMS_RATELIMIT_STORAGE_URI": "redis://cache:6379/0",
 }
 
 
@@ -35,8 +36,22 @@ def test_production_refuses_a_short_secret_key():
 
 
 def test_production_refuses_to_start_without_a_database_url():
+    settings = {**GOOD_PRODUCTION}
+    del settings["LMS_DATABASE_URL"]
     with pytest.raises(ConfigurationError, match="LMS_DATABASE_URL"):
-        ProductionConfig({"LMS_SECRET_KEY": GOOD_PRODUCTION["LMS_SECRET_KEY"]}).validate()
+        ProductionConfig(settings).validate()
+
+
+def test_production_refuses_in_memory_rate_limits():
+    settings = {**GOOD_PRODUCTION}
+    del settings["LMS_RATELIMIT_STORAGE_URI"]
+    with pytest.raises(ConfigurationError, match="LMS_RATELIMIT_STORAGE_URI"):
+        ProductionConfig(settings).validate()
+
+
+def test_a_mistyped_rate_limit_refuses_to_start():
+    with pytest.raises(ConfigurationError, match="LMS_LOGIN_LIMIT_PER_IP"):
+        DevelopmentConfig({"LMS_LOGIN_LIMIT_PER_IP": "60 per 15 minuets"}).validate()
 
 
 def test_production_settings_from_the_environment(tmp_path):

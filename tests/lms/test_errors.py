@@ -21,7 +21,11 @@ def test_api_errors_are_json(client):
     assert response.mimetype == "application/json"
     error = response.get_json()["error"]
     assert error["code"] == 404
+    assert error["name"] == "not_found"
     assert error["message"]
+    russian = client.get("/api/v1/nothing-here", headers={"Accept-Language": "ru"}).get_json()
+    assert russian["error"]["name"] == "not_found"  # machine-readable, never translated
+    assert russian["error"]["message"] != error["message"]
 
 
 def test_405_keeps_the_allow_header(client):
@@ -93,11 +97,32 @@ def test_bad_url_parameters_do_not_break_pages(admin_client):
 
 def test_nul_bytes_are_refused_with_400(admin_client, client):
     assert admin_client.get("/admin/users?q=a%00b").status_code == 400
+    assert admin_client.get("/admin/users?q=a&q=%00").status_code == 400
     response = client.post_form("/login", {"email": "a\x00@example.kz", "password": "x\x00y"})
     assert response.status_code == 400
     assert "not allowed" in response.get_data(as_text=True)
 
 
-def test_huge_page_numbers_are_clamped(admin_client):
+def test_huge_page_numbers_are_clamped(admin_client, admin):
     response = admin_client.get("/admin/users?page=99999999999999999999999")
     assert response.status_code == 200
+    assert admin.email not in response.get_data(as_text=True)  # a page past the end, not page 1
+
+
+def test_control_characters_in_the_user_agent_are_dropped(client, trainee):
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.models import LoginSession
+
+    response = client.post_form(
+        "/login",
+        {"email": trainee.email, "password": "correct horse battery"},
+        headers={"User-Agent": "Moz\x00illa\x07/5.0"},
+    )
+    assert response.status_code == 302
+    from lms.extensions import db
+
+    assert (
+        db.session.scalar(__import__("sqlalchemy").select(LoginSession.user_agent)) == "Mozilla/5.0"
+    )

@@ -1,0 +1,377 @@
+"""What trainers do to courses: create and edit them, write modules, keep revisions, publish.
+
+Every function commits once at its end (``commit=False`` lets the importer batch many into one
+all-or-nothing transaction). Markdown is rendered here, when saved, never on page views.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from courses.models import Course, CourseOwner, CourseStatus, Module, ModuleRevision
+from lms.database import utcnow
+from lms.extensions import db
+from lms.markdown_rendering import render_markdown
+from lms.models import Role, User
+from lms.service_error import ServiceError
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Module slugs share the URL space of a course page with these routes.
+RESERVED_MODULE_SLUGS = {"images", "materials", "enrol", "complete", "edit"}
+WORDS_PER_MINUTE = 200
+
+_TRANSLITERATION = str.maketrans(
+    {
+        "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e",
+        "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "i", "к": "k", "қ": "q", "л": "l",
+        "м": "m", "н": "n", "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s",
+        "т": "t", "у": "u", "ұ": "u", "ү": "u", "ф": "f", "х": "kh", "һ": "h", "ц": "ts",
+        "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "і": "i", "ь": "", "э": "e",
+        "ю": "iu", "я": "ia",
+    }
+)  # fmt: skip
+
+
+def slugify(text: str) -> str:
+    """A URL slug from a title in Latin or Cyrillic (Kazakh and Russian letters included)."""
+    text = (text or "").lower().translate(_TRANSLITERATION)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80].strip("-")
+
+
+def check_slug(slug: str, *, reserved: set[str] = frozenset()) -> str:
+    slug = (slug or "").strip()
+    if not SLUG_PATTERN.match(slug) or len(slug) > 80:
+        raise ServiceError(
+            _l("Use lowercase Latin letters, digits and single hyphens, e.g. “legal-framework”."),
+            field="slug",
+        )
+    if slug in reserved:
+        raise ServiceError(_l("“%(slug)s” is reserved; choose another.", slug=slug), field="slug")
+    return slug
+
+
+def normalise_source(source: str) -> str:
+    """Markdown as stored: LF line ends, no surrounding blank space (browsers send CRLF)."""
+    return (source or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def reading_minutes(source: str) -> int:
+    return max(1, round(len((source or "").split()) / WORDS_PER_MINUTE))
+
+
+def can_edit(user: User, course: Course) -> bool:
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.TRAINER:
+        return False
+    return any(ownership.user_id == user.id for ownership in course.ownerships)
+
+
+def courses_owned_by(user: User) -> list[Course]:
+    """Courses ``user`` may edit: all of them for admins, their own for trainers."""
+    query = select(Course).order_by(Course.title)
+    if user.role != Role.ADMIN:
+        query = query.join(CourseOwner).where(CourseOwner.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def _clean_text(value: str, *, max_length: int, field: str, required: bool = True) -> str:
+    value = " ".join((value or "").split())
+    if required and not value:
+        raise ServiceError(_l("This field is required."), field=field)
+    if len(value) > max_length:
+        raise ServiceError(_l("Use at most %(n)d characters.", n=max_length), field=field)
+    return value
+
+
+def _check_language(language: str) -> str:
+    if language not in current_app.config["LANGUAGES"]:
+        raise ServiceError(_l("Choose one of the offered languages."), field="language")
+    return language
+
+
+def _finish(commit: bool, *, duplicate_message, field: str = "slug") -> None:
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(duplicate_message, field=field) from None
+    if commit:
+        db.session.commit()
+
+
+# --- courses -----------------------------------------------------------------------------
+
+
+def create_course(
+    owner: User,
+    *,
+    title: str,
+    slug: str = "",
+    summary: str = "",
+    language: str = "en",
+    cover_source: str = "",
+    commit: bool = True,
+) -> Course:
+    title = _clean_text(title, max_length=200, field="title")
+    course = Course(
+        title=title,
+        slug=check_slug(slug or slugify(title)),
+        summary=_clean_text(summary, max_length=500, field="summary", required=False),
+        language=_check_language(language),
+        cover_source=normalise_source(cover_source),
+        cover_html=render_markdown(cover_source).html,
+        status=CourseStatus.DRAFT.value,
+    )
+    course.ownerships.append(CourseOwner(user_id=owner.id))
+    db.session.add(course)
+    _finish(commit, duplicate_message=_l("Another course already uses this address (slug)."))
+    return course
+
+
+def update_course(
+    course: Course,
+    *,
+    title: str,
+    slug: str,
+    summary: str,
+    language: str,
+    cover_source: str,
+    commit: bool = True,
+) -> Course:
+    course.title = _clean_text(title, max_length=200, field="title")
+    course.slug = check_slug(slug)
+    course.summary = _clean_text(summary, max_length=500, field="summary", required=False)
+    course.language = _check_language(language)
+    cover_source = normalise_source(cover_source)
+    if cover_source != course.cover_source:
+        course.cover_source = cover_source
+        course.cover_html = render_markdown(cover_source).html
+    _finish(commit, duplicate_message=_l("Another course already uses this address (slug)."))
+    return course
+
+
+def set_status(course: Course, status: CourseStatus | str) -> Course:
+    status = CourseStatus(status)
+    if status == CourseStatus.PUBLISHED:
+        count = db.session.scalar(
+            select(func.count(Module.id)).where(Module.course_id == course.id)
+        )
+        if not count:
+            raise ServiceError(_l("Add at least one module before publishing the course."))
+        course.published_at = course.published_at or utcnow()
+    course.status = status.value
+    db.session.commit()
+    return course
+
+
+def add_owner(course: Course, email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None or user.role not in (Role.TRAINER, Role.ADMIN) or not user.active:
+        raise ServiceError(_l("No active trainer has this email address."), field="email")
+    if any(ownership.user_id == user.id for ownership in course.ownerships):
+        raise ServiceError(_l("This trainer already edits the course."), field="email")
+    course.ownerships.append(CourseOwner(user_id=user.id))
+    db.session.commit()
+    return user
+
+
+def remove_owner(course: Course, user_id: int) -> None:
+    remaining = [o for o in course.ownerships if o.user_id != user_id]
+    if len(remaining) == len(course.ownerships):
+        raise ServiceError(_l("This person does not edit the course."))
+    if not remaining:
+        raise ServiceError(_l("A course needs at least one trainer."))
+    course.ownerships[:] = remaining
+    db.session.commit()
+
+
+# --- modules -----------------------------------------------------------------------------
+
+
+def _render_into(module: Module) -> None:
+    rendered = render_markdown(module.source)
+    module.html = rendered.html
+    module.toc_json = json.dumps(rendered.toc, ensure_ascii=False)
+
+
+def _check_minutes(minutes: int | None, source: str) -> int:
+    if minutes is None:
+        return reading_minutes(source)
+    if not 1 <= minutes <= 600:
+        raise ServiceError(_l("Reading time must be between 1 and 600 minutes."), field="minutes")
+    return minutes
+
+
+def create_module(
+    course: Course,
+    author: User | None,
+    *,
+    title: str,
+    slug: str = "",
+    source: str = "",
+    minutes: int | None = None,
+    commit: bool = True,
+) -> Module:
+    title = _clean_text(title, max_length=200, field="title")
+    source = normalise_source(source)
+    last = db.session.scalar(select(func.max(Module.position)).where(Module.course_id == course.id))
+    module = Module(
+        course_id=course.id,
+        position=(last or 0) + 1,
+        title=title,
+        slug=check_slug(slug or slugify(title), reserved=RESERVED_MODULE_SLUGS),
+        source=source,
+        minutes=_check_minutes(minutes, source),
+        version=1,
+    )
+    _render_into(module)
+    module.revisions.append(
+        ModuleRevision(version=1, title=title, source=module.source, author_id=_id(author))
+    )
+    db.session.add(module)
+    _finish(commit, duplicate_message=_l("Another module of this course uses this slug."))
+    return module
+
+
+def _id(user: User | None) -> int | None:
+    return user.id if user is not None else None
+
+
+def update_module(
+    module: Module,
+    author: User | None,
+    *,
+    title: str,
+    slug: str,
+    source: str,
+    minutes: int | None = None,
+    note: str = "",
+    commit: bool = True,
+) -> bool:
+    """Save a module; a change of title or text makes a new version. Returns whether it did."""
+    title = _clean_text(title, max_length=200, field="title")
+    source = normalise_source(source)
+    module.slug = check_slug(slug, reserved=RESERVED_MODULE_SLUGS)
+    module.minutes = _check_minutes(minutes, source)
+    changed = title != module.title or source != module.source
+    if changed:
+        module.title = title
+        module.source = source
+        module.version += 1
+        _render_into(module)
+        module.revisions.append(
+            ModuleRevision(
+                version=module.version,
+                title=title,
+                source=module.source,
+                author_id=_id(author),
+                note=(note or "")[:200],
+            )
+        )
+    _finish(commit, duplicate_message=_l("Another module of this course uses this slug."))
+    return changed
+
+
+def revision(module: Module, version: int) -> ModuleRevision | None:
+    return db.session.scalar(
+        select(ModuleRevision).where(
+            ModuleRevision.module_id == module.id, ModuleRevision.version == version
+        )
+    )
+
+
+def restore_revision(module: Module, version: int, author: User | None) -> Module:
+    """Restoring makes a new version with the old text; history is never rewritten."""
+    old = revision(module, version)
+    if old is None:
+        raise ServiceError(_l("There is no such version."))
+    if old.title == module.title and old.source == module.source:
+        raise ServiceError(_l("The module already has this text."))
+    update_module(
+        module,
+        author,
+        title=old.title,
+        slug=module.slug,
+        source=old.source,
+        minutes=None,
+        note=str(_l("Restored version %(version)d", version=version)),
+    )
+    return module
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "add", "remove", "context" or "hunk"
+    text: str
+
+
+def diff_revisions(older: ModuleRevision, newer: ModuleRevision) -> list[DiffLine]:
+    """Line diff of two versions' text (title changes shown as the first line)."""
+    before = [f"# {older.title}", *older.source.splitlines()]
+    after = [f"# {newer.title}", *newer.source.splitlines()]
+    lines = []
+    for line in difflib.unified_diff(before, after, lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            lines.append(DiffLine("hunk", line))
+        elif line.startswith("+"):
+            lines.append(DiffLine("add", line[1:]))
+        elif line.startswith("-"):
+            lines.append(DiffLine("remove", line[1:]))
+        else:
+            lines.append(DiffLine("context", line[1:]))
+    return lines
+
+
+def reorder_modules(course: Course, ordered_ids: list[int]) -> None:
+    """Give the course's modules the order of ``ordered_ids`` (every module exactly once)."""
+    current = {module.id for module in course.modules}
+    if sorted(ordered_ids) != sorted(current):
+        raise ServiceError(_l("The new order must list every module of the course once."))
+    # Two steps so that the unique (course, position) constraint holds at every moment.
+    db.session.execute(
+        update(Module).where(Module.course_id == course.id).values(position=-Module.position)
+    )
+    for position, module_id in enumerate(ordered_ids, start=1):
+        db.session.execute(update(Module).where(Module.id == module_id).values(position=position))
+    db.session.commit()
+    db.session.expire(course)
+
+
+def move_module(module: Module, offset: int) -> None:
+    """Move a module ``offset`` places up (negative) or down (positive), within bounds."""
+    ids = [m.id for m in module.course.modules]
+    index = ids.index(module.id)
+    target = min(max(index + offset, 0), len(ids) - 1)
+    if target == index:
+        return
+    ids.insert(target, ids.pop(index))
+    reorder_modules(module.course, ids)
+
+
+def delete_module(module: Module) -> None:
+    course = module.course
+    db.session.delete(module)
+    db.session.flush()
+    remaining = [m.id for m in course.modules if m.id != module.id]
+    db.session.expire(course)
+    if remaining:
+        reorder_modules(course, remaining)
+    else:
+        if course.status == CourseStatus.PUBLISHED:
+            course.status = CourseStatus.DRAFT.value
+        db.session.commit()

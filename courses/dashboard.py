@@ -1,0 +1,24 @@
+"""The courses feature's panels on the dashboard."""
+
+from __future__ import annotations
+
+from courses import authoring, learning
+from courses.models import CourseStatus
+from lms.models import Role, User
+
+
+def learning_panel(user: User) -> dict | None:
+    """ "My learning": always for trainees; for staff only when they enrolled somewhere."""
+    rows = learning.my_learning(user)
+    if not rows and user.role != Role.TRAINEE:
+        return None
+    return {"rows": rows}
+
+
+def teaching_panel(user: User) -> dict:
+    courses = authoring.courses_owned_by(user)
+    return {
+        "courses": courses,
+        "module_counts": learning.module_counts([course.id for course in courses]),
+        "published": CourseStatus.PUBLISHED.value,
+    }

@@ -1,0 +1,17 @@
+"""Demo courses for `flask seed-demo`, loaded from courses/demo_content with the importer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from courses import content_io
+
+DEMO_CONTENT = Path(__file__).resolve().parent / "demo_content"
+
+
+def seed_demo_courses(app, users: dict, **_) -> None:
+    """Import (or update, making no new version when unchanged) every demo course folder."""
+    owner = users["trainer1"]
+    for folder in sorted(p for p in DEMO_CONTENT.iterdir() if p.is_dir()):
+        bundle = content_io.parse_bundle(content_io.read_folder(folder))
+        content_io.import_bundle(bundle, owner=owner, update=True)

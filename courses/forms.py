@@ -1,0 +1,119 @@
+"""Forms for courses: catalogue search, course and module editing, files, owners, import."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    EmailField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from lms.i18n import LANGUAGE_NAMES
+
+MAX_SOURCE = 200_000
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _languages(blank: str | None = None) -> list[tuple[str, str]]:
+    choices = [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+class CatalogueSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search by title"), filters=[_strip, lambda v: v[:100] if v else v])
+    language = SelectField(_l("Language"), default="")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = _languages(blank=str(_l("All languages")))
+
+
+class CourseForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Address (slug)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=80)],
+        description=_l(
+            "Part of the course's web address, e.g. “mediation-procedure”. "
+            "Leave empty to make one from the title."
+        ),
+    )
+    summary = TextAreaField(
+        _l("Summary"),
+        filters=[_strip],
+        validators=[Length(max=500)],
+        description=_l("One or two sentences for the catalogue."),
+    )
+    language = SelectField(_l("Language of the course"), validators=[DataRequired()])
+    cover_source = TextAreaField(
+        _l("Cover text (Markdown)"),
+        validators=[Length(max=20_000)],
+        description=_l("Shown on the course page above the modules."),
+    )
+    submit = SubmitField(_l("Save course"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = _languages()
+
+
+class ModuleForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Address (slug)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=80)],
+        description=_l("Leave empty to make one from the title."),
+    )
+    minutes = IntegerField(
+        _l("Reading time in minutes"),
+        validators=[Optional(), NumberRange(min=1, max=600)],
+        description=_l("Leave empty to estimate it from the length of the text."),
+    )
+    source = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=MAX_SOURCE)])
+    note = StringField(_l("Note about this change"), filters=[_strip], validators=[Length(max=200)])
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Save module"))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
+    title = StringField(
+        _l("Title shown to trainees"), filters=[_strip], validators=[Length(max=200)]
+    )
+    submit = SubmitField(_l("Upload"))
+
+
+class OwnerForm(FlaskForm):
+    email = EmailField(
+        _l("Trainer's email"), filters=[_strip], validators=[DataRequired(), Length(max=254)]
+    )
+    submit = SubmitField(_l("Add trainer"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Course archive (.zip)"), validators=[FileRequired(_l("Choose a .zip file to upload."))]
+    )
+    update = SelectField(
+        _l("If the course already exists"),
+        choices=[("no", _l("Refuse the import")), ("yes", _l("Update it with new revisions"))],
+        default="no",
+    )
+    submit = SubmitField(_l("Import course"))

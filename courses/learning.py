@@ -1,0 +1,214 @@
+"""What trainees do: find published courses, enrol, read modules and track their progress.
+
+The page-level queries here run a fixed number of SQL statements however many courses,
+modules or enrolments there are (tests count them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Select
+
+from courses.authoring import can_edit
+from courses.models import Course, CourseStatus, Enrolment, Module, ModuleCompletion
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import User
+
+
+def catalogue_query(search: str = "", language: str = "") -> Select:
+    """Published courses, optionally matching words of the title or summary and a language."""
+    query = select(Course).where(Course.status == CourseStatus.PUBLISHED).order_by(Course.title)
+    search = " ".join((search or "").split())[:100]
+    if search:
+        query = query.where(
+            or_(
+                func.lower(Course.title).contains(search.lower(), autoescape=True),
+                Course.title.contains(search, autoescape=True),
+                func.lower(Course.summary).contains(search.lower(), autoescape=True),
+            )
+        )
+    if language:
+        query = query.where(Course.language == language)
+    return query
+
+
+def module_counts(course_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """For each course id: (number of modules, total reading minutes), in one query."""
+    if not course_ids:
+        return {}
+    rows = db.session.execute(
+        select(Module.course_id, func.count(Module.id), func.coalesce(func.sum(Module.minutes), 0))
+        .where(Module.course_id.in_(course_ids))
+        .group_by(Module.course_id)
+    )
+    return {course_id: (count, minutes) for course_id, count, minutes in rows}
+
+
+def viewable_course(slug: str, user: User) -> Course | None:
+    """The course if ``user`` may see it: published, or one they may edit (preview)."""
+    course = db.session.scalar(
+        select(Course)
+        .where(Course.slug == slug)
+        .options(selectinload(Course.modules), selectinload(Course.ownerships))
+    )
+    if course is None:
+        return None
+    if course.status == CourseStatus.PUBLISHED or can_edit(user, course):
+        return course
+    return None
+
+
+def is_enrolled(user: User, course: Course) -> bool:
+    if not user.is_authenticated:
+        return False
+    return (
+        db.session.scalar(
+            select(Enrolment.id).where(
+                Enrolment.user_id == user.id, Enrolment.course_id == course.id
+            )
+        )
+        is not None
+    )
+
+
+def enrol(user: User, course: Course) -> Enrolment:
+    """Enrol ``user`` (idempotent: enrolling twice, even at once, leaves one enrolment)."""
+    existing = db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+    if existing is not None:
+        return existing
+    enrolment = Enrolment(user_id=user.id, course_id=course.id, enrolled_at=utcnow())
+    db.session.add(enrolment)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalar(
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+        )
+    return enrolment
+
+
+def complete_module(user: User, module: Module) -> ModuleCompletion:
+    """Mark a module read at its current version (again after it changed: the version moves)."""
+    completion = db.session.scalar(
+        select(ModuleCompletion).where(
+            ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == module.id
+        )
+    )
+    if completion is None:
+        completion = ModuleCompletion(
+            user_id=user.id,
+            module_id=module.id,
+            module_version=module.version,
+            completed_at=utcnow(),
+        )
+        db.session.add(completion)
+    else:
+        completion.module_version = module.version
+        completion.completed_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click raced us; the other request recorded it
+        db.session.rollback()
+    return completion
+
+
+def uncomplete_module(user: User, module: Module) -> None:
+    completion = db.session.scalar(
+        select(ModuleCompletion).where(
+            ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == module.id
+        )
+    )
+    if completion is not None:
+        db.session.delete(completion)
+        db.session.commit()
+
+
+@dataclass
+class Progress:
+    """How far one trainee is in one course."""
+
+    total: int
+    completed: dict[int, int] = field(default_factory=dict)  # module id -> version read
+    next_module: Module | None = None
+
+    @property
+    def done(self) -> int:
+        return len(self.completed)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+
+def _progress(modules: list[Module], completed: dict[int, int]) -> Progress:
+    mine = {module.id: completed[module.id] for module in modules if module.id in completed}
+    upcoming = next((module for module in modules if module.id not in mine), None)
+    return Progress(total=len(modules), completed=mine, next_module=upcoming)
+
+
+def _completions(user: User, module_ids: list[int]) -> dict[int, int]:
+    if not module_ids:
+        return {}
+    rows = db.session.execute(
+        select(ModuleCompletion.module_id, ModuleCompletion.module_version).where(
+            ModuleCompletion.user_id == user.id, ModuleCompletion.module_id.in_(module_ids)
+        )
+    )
+    return dict(rows.all())
+
+
+def course_progress(user: User, course: Course) -> Progress:
+    modules = list(course.modules)
+    if not user.is_authenticated:
+        return _progress(modules, {})
+    return _progress(modules, _completions(user, [m.id for m in modules]))
+
+
+@dataclass(frozen=True)
+class LearningRow:
+    course: Course
+    enrolled_at: object
+    progress: Progress
+    minutes_left: int
+
+
+def my_learning(user: User) -> list[LearningRow]:
+    """Every course ``user`` is enrolled in, with progress and the next module: three queries."""
+    enrolments = list(
+        db.session.execute(
+            select(Enrolment, Course)
+            .join(Course, Enrolment.course_id == Course.id)
+            .where(Enrolment.user_id == user.id, Course.status == CourseStatus.PUBLISHED)
+            .order_by(Enrolment.enrolled_at.desc())
+        ).all()
+    )
+    course_ids = [course.id for _, course in enrolments]
+    modules_by_course: dict[int, list[Module]] = {course_id: [] for course_id in course_ids}
+    if course_ids:
+        for module in db.session.scalars(
+            select(Module)
+            .where(Module.course_id.in_(course_ids))
+            .order_by(Module.course_id, Module.position)
+        ):
+            modules_by_course[module.course_id].append(module)
+    all_ids = [m.id for modules in modules_by_course.values() for m in modules]
+    completed = _completions(user, all_ids)
+    rows = []
+    for enrolment, course in enrolments:
+        modules = modules_by_course[course.id]
+        progress = _progress(modules, completed)
+        minutes_left = sum(m.minutes for m in modules if m.id not in progress.completed)
+        rows.append(LearningRow(course, enrolment.enrolled_at, progress, minutes_left))
+    return rows

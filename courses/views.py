@@ -1,0 +1,152 @@
+"""Trainee-facing pages: catalogue, course page, module reading, enrolment, progress, files."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from courses import files, learning
+from courses.authoring import can_edit
+from courses.forms import CatalogueSearchForm
+from courses.models import Course, Module
+from lms import file_storage
+from lms.pagination import paginate
+
+bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="templates")
+
+
+def _course_or_404(slug: str) -> Course:
+    course = learning.viewable_course(slug, current_user)
+    if course is None:
+        abort(404)
+    return course
+
+
+def _module_or_404(course: Course, module_slug: str) -> Module:
+    for module in course.modules:
+        if module.slug == module_slug:
+            return module
+    abort(404)
+
+
+def _may_read(course: Course) -> bool:
+    return can_edit(current_user, course) or learning.is_enrolled(current_user, course)
+
+
+@bp.get("/")
+def catalogue():
+    form = CatalogueSearchForm(request.args)
+    search, language = "", ""
+    if form.validate():
+        search, language = form.q.data or "", form.language.data or ""
+    pagination = paginate(learning.catalogue_query(search, language), per_page=12)
+    counts = learning.module_counts([course.id for course in pagination.items])
+    return render_template(
+        "courses/catalogue.html",
+        form=form,
+        pagination=pagination,
+        counts=counts,
+        searching=bool(search or language),
+    )
+
+
+@bp.get("/<slug>")
+def course_page(slug: str):
+    course = _course_or_404(slug)
+    enrolled = learning.is_enrolled(current_user, course)
+    progress = learning.course_progress(current_user, course)
+    materials = files.files_of(course, "material") if _may_read(course) else []
+    return render_template(
+        "courses/course.html",
+        course=course,
+        enrolled=enrolled,
+        progress=progress,
+        materials=materials,
+        editable=can_edit(current_user, course),
+        total_minutes=sum(module.minutes for module in course.modules),
+    )
+
+
+@bp.post("/<slug>/enrol")
+@login_required
+def enrol(slug: str):
+    course = _course_or_404(slug)
+    learning.enrol(current_user, course)
+    flash(_("You are enrolled in “%(title)s”.", title=course.title), "success")
+    target = request.form.get("module")
+    if target and any(module.slug == target for module in course.modules):
+        return redirect(url_for("courses.module_page", slug=slug, module_slug=target))
+    return redirect(url_for("courses.course_page", slug=slug))
+
+
+@bp.get("/<slug>/<module_slug>")
+def module_page(slug: str, module_slug: str):
+    course = _course_or_404(slug)
+    module = _module_or_404(course, module_slug)
+    modules = list(course.modules)
+    index = modules.index(module)
+    progress = learning.course_progress(current_user, course)
+    return render_template(
+        "courses/module.html",
+        course=course,
+        module=module,
+        readable=_may_read(course),
+        previous=modules[index - 1] if index > 0 else None,
+        next=modules[index + 1] if index + 1 < len(modules) else None,
+        progress=progress,
+        read_version=progress.completed.get(module.id),
+        enrolled=learning.is_enrolled(current_user, course),
+    )
+
+
+@bp.post("/<slug>/<module_slug>/complete")
+@login_required
+def complete(slug: str, module_slug: str):
+    course = _course_or_404(slug)
+    module = _module_or_404(course, module_slug)
+    if not learning.is_enrolled(current_user, course):
+        abort(403)
+    if request.form.get("undo"):
+        learning.uncomplete_module(current_user, module)
+        return redirect(url_for("courses.module_page", slug=slug, module_slug=module_slug))
+    learning.complete_module(current_user, module)
+    progress = learning.course_progress(current_user, course)
+    if progress.finished:
+        flash(_("You have read every module of this course."), "success")
+        return redirect(url_for("courses.course_page", slug=slug))
+    upcoming = progress.next_module
+    flash(_("Marked as read."), "success")
+    target = upcoming.slug if upcoming else module_slug
+    return redirect(url_for("courses.module_page", slug=slug, module_slug=target))
+
+
+@bp.get("/<slug>/images/<filename>")
+def image(slug: str, filename: str):
+    course = _course_or_404(slug)
+    record = files.find_file(course, "image", filename)
+    if record is None:
+        abort(404)
+    return file_storage.send_stored(
+        record.stored_name,
+        content_type=record.content_type,
+        download_name=record.filename,
+        as_attachment=False,
+    )
+
+
+@bp.get("/<slug>/materials/<filename>")
+@login_required
+def material(slug: str, filename: str):
+    course = _course_or_404(slug)
+    if not _may_read(course):
+        abort(403)
+    record = files.find_file(course, "material", filename)
+    if record is None:
+        abort(404)
+    return file_storage.send_stored(
+        record.stored_name,
+        content_type=record.content_type,
+        download_name=record.filename,
+        as_attachment=True,
+    )

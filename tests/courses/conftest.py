@@ -1,0 +1,99 @@
+"""Factories for courses and a counter of SQL statements."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from contextlib import contextmanager
+
+import pytest
+from PIL import Image
+from sqlalchemy import event
+
+from courses import authoring
+from courses.models import CourseStatus
+from lms.extensions import db
+
+
+@pytest.fixture
+def make_course(trainer):
+    """A course owned by ``owner`` (default: the ``trainer`` fixture) with ``modules`` modules."""
+
+    def factory(
+        title: str = "Mediation basics",
+        *,
+        owner=None,
+        modules: int = 2,
+        status: str = CourseStatus.PUBLISHED,
+        language: str = "en",
+        slug: str = "",
+    ):
+        course = authoring.create_course(
+            owner or trainer, title=title, slug=slug, summary=f"About {title}", language=language
+        )
+        for number in range(1, modules + 1):
+            authoring.create_module(
+                course,
+                owner or trainer,
+                title=f"Module {number}",
+                source=f"## Part {number}\n\nText of module {number}.\n\n## Summary\n\nDone.",
+            )
+        if modules and status != CourseStatus.DRAFT:
+            authoring.set_status(course, status)
+        db.session.refresh(course)
+        return course
+
+    return factory
+
+
+def png_bytes(size=(4, 3), image_format="PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def odt_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counted: ...`` then ``counted.n`` is the statements run."""
+
+    class Counter:
+        n = 0
+
+    @contextmanager
+    def counting():
+        counter = Counter()
+
+        def before(*args, **kwargs):
+            counter.n += 1
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
