@@ -37,6 +37,9 @@ ASSET_FILE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,118}\.[a-z0-9]{2,5}$")
 COURSE_KEYS = {"slug", "title", "language", "summary", "cover", "status", "modules", "materials"}
 FRONT_MATTER_KEYS = {"title", "slug", "minutes"}
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+EXTENSIONS_OF = {"jpg": {"jpg", "jpeg"}}
+# Files that operating systems add to archives by themselves; never part of a course.
+JUNK = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|desktop\.ini$)")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class ModuleFile:
     slug: str
     minutes: int | None
     source: str
+    slug_line: int | None = None
+    body_offset: int = 0  # lines before the body, to report body problems at their line
 
 
 @dataclass
@@ -98,6 +103,8 @@ def read_zip(data: bytes) -> dict[str, bytes]:
             raise ImportFailed([Problem("(archive)", None, f"more than {MAX_ENTRIES} entries")])
         for info in infos:
             name = info.filename
+            if JUNK.search(name):
+                continue
             problem = _unsafe_entry(info)
             if problem:
                 problems.append(Problem(name, None, problem))
@@ -250,7 +257,7 @@ def parse_bundle(entries: dict[str, bytes]) -> CourseBundle:
             return None
         return value
 
-    for key in sorted(set(meta) - COURSE_KEYS):
+    for key in sorted(set(meta) - COURSE_KEYS, key=str):
         problems.append(Problem("course.yml", _key_line(text, str(key)), f"unknown key “{key}”"))
     slug = need("slug", str) or ""
     if slug and not authoring.SLUG_PATTERN.match(slug):
@@ -276,8 +283,14 @@ def parse_bundle(entries: dict[str, bytes]) -> CourseBundle:
         status=status,
     )
     module_names = need("modules", list) or []
-    if not module_names and "modules" in meta:
-        problems.append(Problem("course.yml", _key_line(text, "modules"), "lists no module"))
+    if not module_names and status == CourseStatus.PUBLISHED:
+        problems.append(
+            Problem(
+                "course.yml",
+                _key_line(text, "status"),
+                "a published course needs at least one module",
+            )
+        )
     seen_slugs: dict[str, str] = {}
     for name in module_names:
         line = _key_line(text, "modules")
@@ -291,11 +304,9 @@ def parse_bundle(entries: dict[str, bytes]) -> CourseBundle:
         if module is None:
             continue
         if module.slug in seen_slugs:
-            problems.append(
-                Problem(
-                    name, 2, f"duplicate slug “{module.slug}” (also in {seen_slugs[module.slug]})"
-                )
-            )
+            also = seen_slugs[module.slug]
+            message = f"duplicate slug “{module.slug}” (also in {also})"
+            problems.append(Problem(name, module.slug_line, message))
             continue
         seen_slugs[module.slug] = name
         bundle.modules.append(module)
@@ -322,13 +333,17 @@ def _parse_module(name: str, data: bytes, problems: list[Problem]) -> ModuleFile
         problems.append(_yaml_problem(name, exc, offset=1))
         return None
     before = len(problems)
-    for key in sorted(set(meta) - FRONT_MATTER_KEYS):
+    for key in sorted(set(meta) - FRONT_MATTER_KEYS, key=str):
         problems.append(
             Problem(name, _key_line(text, str(key)), f"unknown front matter key “{key}”")
         )
     title, slug, minutes = meta.get("title"), meta.get("slug"), meta.get("minutes")
     if not isinstance(title, str) or not title.strip():
         problems.append(Problem(name, _key_line(text, "title") or 2, "“title” is missing"))
+    elif len(title.strip()) > 200:
+        problems.append(
+            Problem(name, _key_line(text, "title"), "“title” is longer than 200 characters")
+        )
     if (
         not isinstance(slug, str)
         or not authoring.SLUG_PATTERN.match(slug)
@@ -343,7 +358,16 @@ def _parse_module(name: str, data: bytes, problems: list[Problem]) -> ModuleFile
         problems.append(Problem(name, _key_line(text, "minutes"), "“minutes” must be 1 to 600"))
     if len(problems) > before:
         return None
-    return ModuleFile(name, title.strip(), slug, minutes, body)
+    offset = text[: text.find(body)].count("\n") if body else 0
+    return ModuleFile(
+        name,
+        title.strip(),
+        slug,
+        minutes,
+        body,
+        slug_line=_key_line(text, "slug"),
+        body_offset=offset,
+    )
 
 
 def _collect_assets(entries, materials_meta, course_text, bundle, problems) -> None:
@@ -390,7 +414,9 @@ def _collect_assets(entries, materials_meta, course_text, bundle, problems) -> N
         except ServiceError as error:
             problems.append(Problem(name, None, str(error.message)))
             continue
-        if not filename.endswith("." + checked.extension):
+        if filename.rsplit(".", 1)[-1] not in EXTENSIONS_OF.get(
+            checked.extension, {checked.extension}
+        ):
             problems.append(
                 Problem(
                     name,
@@ -412,13 +438,11 @@ def _collect_assets(entries, materials_meta, course_text, bundle, problems) -> N
             )
         )
     for module in bundle.modules:
-        for image in re.findall(r"\]\(images/([^)\s]+)\)", module.source):
-            if image not in bundle.images:
-                problems.append(
-                    Problem(
-                        module.filename, None, f"uses images/{image}, which is not in the archive"
-                    )
-                )
+        for number, line in enumerate(module.source.splitlines(), start=1):
+            for image in re.findall(r"\]\(\s*images/([^)\s]+)", line):
+                if image not in bundle.images:
+                    message = f"uses images/{image}, which is not in the archive"
+                    problems.append(Problem(module.filename, module.body_offset + number, message))
 
 
 # --- writing to the database ---------------------------------------------------------------
@@ -451,8 +475,9 @@ def import_bundle(bundle: CourseBundle, *, owner: User, update: bool = False) ->
             [Problem("course.yml", None, f"you may not edit the existing course “{bundle.slug}”")]
         )
     stored: list[str] = []
+    replaced: list[str] = []
     try:
-        result = _write(bundle, existing, owner, stored)
+        result = _write(bundle, existing, owner, stored, replaced)
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
@@ -464,6 +489,7 @@ def import_bundle(bundle: CourseBundle, *, owner: User, update: bool = False) ->
         db.session.rollback()
         _forget(stored)
         raise
+    _forget(replaced)  # only now that the new rows are committed
     return result
 
 
@@ -472,7 +498,9 @@ def _forget(stored: list[str]) -> None:
         file_storage.delete(name)
 
 
-def _write(bundle: CourseBundle, course: Course | None, owner: User, stored: list[str]):
+def _write(
+    bundle: CourseBundle, course: Course | None, owner: User, stored: list[str], replaced: list[str]
+):
     created = course is None
     if course is None:
         course = authoring.create_course(
@@ -523,7 +551,7 @@ def _write(bundle: CourseBundle, course: Course | None, owner: User, stored: lis
         ordered_ids.append(module.id)
     kept = [module.title for module in by_slug.values()]
     db.session.flush()
-    _replace_files(course, bundle, owner, stored)
+    _replace_files(course, bundle, owner, stored, replaced)
     _set_order(course, ordered_ids + [module.id for module in by_slug.values()])
     if bundle.status == CourseStatus.PUBLISHED:
         course.published_at = course.published_at or utcnow()
@@ -540,7 +568,9 @@ def _set_order(course: Course, ids: list[int]) -> None:
     db.session.expire(course, ["modules"])
 
 
-def _replace_files(course: Course, bundle: CourseBundle, owner: User, stored: list[str]) -> None:
+def _replace_files(
+    course: Course, bundle: CourseBundle, owner: User, stored: list[str], replaced: list[str]
+) -> None:
     current = {
         (f.kind, f.filename): f
         for f in db.session.scalars(select(CourseFile).where(CourseFile.course_id == course.id))
@@ -550,8 +580,12 @@ def _replace_files(course: Course, bundle: CourseBundle, owner: User, stored: li
     for kind, filename, title, data in wanted:
         old = current.get((kind, filename))
         if old is not None:
-            if file_storage.read_bytes(old.stored_name) == data and old.title == title:
-                continue
+            same_bytes = file_storage.read_bytes(old.stored_name) == data
+            if same_bytes and (kind == "image" or old.title == title):
+                continue  # image titles are set on the web; the files do not carry them
+            replaced.append(old.stored_name)
+            if kind == "image":
+                title = old.title
             db.session.delete(old)
             db.session.flush()
         record = files.add_file(

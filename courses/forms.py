@@ -111,9 +111,12 @@ class ImportForm(FlaskForm):
     file = FileField(
         _l("Course archive (.zip)"), validators=[FileRequired(_l("Choose a .zip file to upload."))]
     )
-    update = SelectField(
-        _l("If the course already exists"),
-        choices=[("no", _l("Refuse the import")), ("yes", _l("Update it with new revisions"))],
-        default="no",
-    )
+    update = SelectField(_l("If the course already exists"), default="no")
     submit = SubmitField(_l("Import course"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.update.choices = [
+            ("no", _l("Refuse the import")),
+            ("yes", _l("Update it with new revisions")),
+        ]

@@ -110,7 +110,6 @@ def test_huge_page_numbers_are_clamped(admin_client, admin):
 
 
 def test_control_characters_in_the_user_agent_are_dropped(client, trainee):
-    from sqlalchemy import select
 
     from lms.extensions import db
     from lms.models import LoginSession
@@ -121,7 +120,6 @@ def test_control_characters_in_the_user_agent_are_dropped(client, trainee):
         headers={"User-Agent": "Moz\x00illa\x07/5.0"},
     )
     assert response.status_code == 302
-    from lms.extensions import db
 
     assert (
         db.session.scalar(__import__("sqlalchemy").select(LoginSession.user_agent)) == "Mozilla/5.0"

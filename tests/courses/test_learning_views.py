@@ -1,0 +1,179 @@
+"""Trainee pages: catalogue, course, module, enrolment, progress, dashboard, query counts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from courses import authoring
+from courses.models import Enrolment, ModuleCompletion
+from lms.extensions import db
+
+
+def test_catalogue_lists_only_published_courses(client, make_course):
+    make_course("Published procedure")
+    make_course("Draft ethics", status="draft")
+    make_course("Archived drafting", status="archived")
+    page = client.get("/courses/").get_data(as_text=True)
+    assert "Published procedure" in page
+    assert "Draft ethics" not in page and "Archived drafting" not in page
+
+
+def test_catalogue_search_by_title_and_language(client, make_course):
+    make_course("Медиация туралы заң", language="kk")
+    make_course("Professional ethics", language="en")
+    page = client.get("/courses/?q=ETHICS").get_data(as_text=True)
+    assert "Professional ethics" in page and "Медиация туралы заң" not in page
+    page = client.get("/courses/?q=медиация").get_data(as_text=True)
+    assert "Медиация туралы заң" in page
+    page = client.get("/courses/?language=kk").get_data(as_text=True)
+    assert "Медиация туралы заң" in page and "Professional ethics" not in page
+    page = client.get("/courses/?q=nothing-like-this").get_data(as_text=True)
+    assert "No course matches this search" in page
+    assert client.get("/courses/?language=xx&page=zz").status_code == 200
+
+
+@pytest.mark.parametrize("status", ["draft", "archived"])
+def test_unpublished_courses_are_404_for_trainees_but_owners_preview(
+    status, make_course, trainee_client, trainer_client
+):
+    course = make_course("Hidden", status=status)
+    module = course.modules[0]
+    for url in (f"/courses/{course.slug}", f"/courses/{course.slug}/{module.slug}"):
+        assert trainee_client.get(url).status_code == 404
+        assert trainer_client.get(url).status_code == 200
+    assert trainee_client.post_form(f"/courses/{course.slug}/enrol").status_code == 404
+
+
+def test_unenrolled_trainees_see_the_course_but_not_module_bodies(
+    make_course, trainee_client, client
+):
+    course = make_course("Open course")
+    module = course.modules[0]
+    page = trainee_client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Module 1" in page and "Enrol" in page
+    for browser in (trainee_client, client):
+        page = browser.get(f"/courses/{course.slug}/{module.slug}").get_data(as_text=True)
+        assert "Text of module 1" not in page
+    assert "Enrol and read" in trainee_client.get(f"/courses/{course.slug}/{module.slug}").get_data(
+        as_text=True
+    )
+
+
+def test_enrol_in_one_click_from_a_module_and_read_it(make_course, trainee_client, trainee):
+    course = make_course("Open course")
+    module = course.modules[1]
+    response = trainee_client.post_form(f"/courses/{course.slug}/enrol", {"module": module.slug})
+    assert response.headers["Location"].endswith(f"/courses/{course.slug}/{module.slug}")
+    page = trainee_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Text of module 2" in page
+    assert 'href="#part-2"' in page  # table of contents
+    assert "Module 1" in page  # previous link
+    trainee_client.post_form(f"/courses/{course.slug}/enrol")  # twice: still one enrolment
+    assert db.session.scalar(select(func.count(Enrolment.id))) == 1
+
+
+def test_marking_modules_read_moves_progress_and_the_next_module(
+    make_course, trainee_client, trainee
+):
+    course = make_course("Three parts", modules=3)
+    first, second, third = course.modules
+    trainee_client.post_form(f"/courses/{course.slug}/enrol")
+    response = trainee_client.post_form(f"/courses/{course.slug}/{first.slug}/complete")
+    assert response.headers["Location"].endswith(f"/{second.slug}")
+    page = trainee_client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "1 of 3 modules read (33%)" in page
+    assert f"Continue: {second.title}" in page
+    dashboard = trainee_client.get("/dashboard").get_data(as_text=True)
+    assert "Three parts" in dashboard and f"Next: {second.title}" in dashboard
+    for module in (second, third):
+        response = trainee_client.post_form(f"/courses/{course.slug}/{module.slug}/complete")
+    assert response.headers["Location"].endswith(f"/courses/{course.slug}")
+    assert "3 of 3 modules read (100%)" in trainee_client.get(f"/courses/{course.slug}").get_data(
+        as_text=True
+    )
+    completion = db.session.scalar(
+        select(ModuleCompletion).where(ModuleCompletion.module_id == first.id)
+    )
+    assert completion.module_version == 1
+    trainee_client.post_form(f"/courses/{course.slug}/{first.slug}/complete", {"undo": "1"})
+    assert "2 of 3 modules read" in trainee_client.get(f"/courses/{course.slug}").get_data(
+        as_text=True
+    )
+
+
+def test_completion_needs_enrolment(make_course, trainee_client):
+    course = make_course()
+    module = course.modules[0]
+    assert (
+        trainee_client.post_form(f"/courses/{course.slug}/{module.slug}/complete").status_code
+        == 403
+    )
+    assert db.session.scalar(select(func.count(ModuleCompletion.id))) == 0
+
+
+def test_an_updated_module_is_flagged_for_those_who_read_it(make_course, trainee_client, trainer):
+    course = make_course()
+    module = course.modules[0]
+    trainee_client.post_form(f"/courses/{course.slug}/enrol")
+    trainee_client.post_form(f"/courses/{course.slug}/{module.slug}/complete")
+    authoring.update_module(module, trainer, title=module.title, slug=module.slug, source="New")
+    page = trainee_client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Updated since you read it" in page
+    assert "updated after you read it" in trainee_client.get(
+        f"/courses/{course.slug}/{module.slug}"
+    ).get_data(as_text=True)
+
+
+def test_unknown_course_module_and_files_are_404(make_course, client):
+    course = make_course()
+    assert client.get("/courses/no-such-course").status_code == 404
+    assert client.get(f"/courses/{course.slug}/no-such-module").status_code == 404
+    assert client.get(f"/courses/{course.slug}/images/nothing.png").status_code == 404
+
+
+def test_empty_dashboard_and_catalogue_say_what_to_do(trainee_client, client):
+    assert "Browse the courses" in trainee_client.get("/dashboard").get_data(as_text=True)
+    assert "No course is published yet" in client.get("/courses/").get_data(as_text=True)
+
+
+def test_trainer_dashboard_lists_their_courses(trainer_client, make_course):
+    make_course("My drafting course", status="draft")
+    page = trainer_client.get("/dashboard").get_data(as_text=True)
+    assert "My drafting course" in page and "Draft" in page
+
+
+# --- a constant number of SQL statements, however much data -------------------------------
+
+
+def _build(make_course, trainee, courses: int, modules: int, start: int = 0):
+    from courses import learning
+
+    for number in range(start, start + courses):
+        course = make_course(f"Course {number}", modules=modules)
+        learning.enrol(trainee, course)
+        learning.complete_module(trainee, course.modules[0])
+
+
+@pytest.mark.parametrize("url", ["/courses/", "/dashboard", "COURSE", "MODULE"])
+def test_pages_run_a_constant_number_of_queries(
+    app, make_course, trainee, login, count_queries, url
+):
+    browser = login(trainee)
+
+    def measure() -> int:
+        target = url
+        if url in ("COURSE", "MODULE"):
+            course = db.session.scalar(select(authoring.Course).order_by(authoring.Course.id))
+            target = f"/courses/{course.slug}"
+            if url == "MODULE":
+                target += f"/{course.modules[0].slug}"
+        with count_queries() as counted:
+            assert browser.get(target).status_code == 200
+        return counted.n
+
+    _build(make_course, trainee, courses=2, modules=2)
+    small = measure()
+    _build(make_course, trainee, courses=6, modules=5, start=10)
+    large = measure()
+    assert small == large, f"{url}: {small} queries with little data, {large} with more"
