@@ -502,26 +502,18 @@ def _write(
     bundle: CourseBundle, course: Course | None, owner: User, stored: list[str], replaced: list[str]
 ):
     created = course is None
+    details = {
+        "title": bundle.title,
+        "slug": bundle.slug,
+        "summary": bundle.summary,
+        "language": bundle.language,
+        "cover_source": bundle.cover,
+        "commit": False,
+    }
     if course is None:
-        course = authoring.create_course(
-            owner,
-            title=bundle.title,
-            slug=bundle.slug,
-            summary=bundle.summary,
-            language=bundle.language,
-            cover_source=bundle.cover,
-            commit=False,
-        )
+        course = authoring.create_course(owner, **details)
     else:
-        authoring.update_course(
-            course,
-            title=bundle.title,
-            slug=bundle.slug,
-            summary=bundle.summary,
-            language=bundle.language,
-            cover_source=bundle.cover,
-            commit=False,
-        )
+        authoring.update_course(course, **details)
     by_slug = {module.slug: module for module in course.modules}
     new_versions = 0
     ordered_ids = []

@@ -121,18 +121,21 @@ def complete(slug: str, module_slug: str):
     return redirect(url_for("courses.module_page", slug=slug, module_slug=target))
 
 
-@bp.get("/<slug>/images/<filename>")
-def image(slug: str, filename: str):
-    course = _course_or_404(slug)
-    record = files.find_file(course, "image", filename)
+def _send_file(course: Course, kind: str, filename: str):
+    record = files.find_file(course, kind, filename)
     if record is None:
         abort(404)
     return file_storage.send_stored(
         record.stored_name,
         content_type=record.content_type,
         download_name=record.filename,
-        as_attachment=False,
+        as_attachment=kind == "material",  # documents download; images show inline
     )
+
+
+@bp.get("/<slug>/images/<filename>")
+def image(slug: str, filename: str):
+    return _send_file(_course_or_404(slug), "image", filename)
 
 
 @bp.get("/<slug>/materials/<filename>")
@@ -141,12 +144,4 @@ def material(slug: str, filename: str):
     course = _course_or_404(slug)
     if not _may_read(course):
         abort(403)
-    record = files.find_file(course, "material", filename)
-    if record is None:
-        abort(404)
-    return file_storage.send_stored(
-        record.stored_name,
-        content_type=record.content_type,
-        download_name=record.filename,
-        as_attachment=True,
-    )
+    return _send_file(course, "material", filename)
