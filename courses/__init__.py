@@ -8,7 +8,14 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the feature's blueprints, menu entries, dashboard panels and commands."""
-    from courses import cli, dashboard, demo, manage_views, views
+    from courses import (
+        cli,
+        dashboard,
+        demo,
+        manage_views,
+        seminar_models,  # noqa: F401  (its tables belong to the schema)
+        views,
+    )
     from lms.layout import add_dashboard_panel, add_navigation
     from lms.signals import demo_seeded
 

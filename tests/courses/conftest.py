@@ -97,3 +97,47 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def make_seminar(make_course, trainer):
+    """An open seminar of a published course, with two sessions, run by ``trainer``."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from courses import seminars
+    from lms.database import utcnow
+
+    def factory(
+        title: str = "Basic training",
+        *,
+        capacity: int = 10,
+        status: str = "open",
+        course=None,
+        trainers=None,
+        sessions: int = 2,
+    ):
+        course = course or make_course(f"Course for {title}")
+        seminar = seminars.create_seminar(
+            course,
+            trainers or [trainer],
+            title=title,
+            capacity=capacity,
+            language="ru",
+            venue="Astana, House of Friendship",
+        )
+        start = utcnow().replace(microsecond=0) + timedelta(days=3)
+        for number in range(sessions):
+            seminars.add_session(
+                seminar,
+                starts_at=start + timedelta(days=number),
+                ends_at=start + timedelta(days=number, hours=3),
+                topic=f"Day {number + 1}",
+                academic_hours=Decimal("4"),
+                trainer=(trainers or [trainer])[0],
+            )
+        if status != "draft":
+            seminars.set_status(seminar, status)
+        return seminar
+
+    return factory

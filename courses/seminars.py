@@ -1,0 +1,236 @@
+"""Seminars and their sessions: what trainers create, edit, open, close and complete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from courses.authoring import can_edit
+from courses.models import Course, CourseStatus
+from courses.seminar_models import Seminar, SeminarSession, SeminarStatus, SeminarTrainer
+from lms.extensions import db
+from lms.models import Role, User
+from lms.service_error import ServiceError
+
+MAX_SESSION_HOURS = Decimal("12")
+
+
+def can_manage(user: User, seminar: Seminar) -> bool:
+    """Admins, the seminar's trainers and the owners of its course."""
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.TRAINER:
+        return False
+    if any(link.user_id == user.id for link in seminar.trainer_links):
+        return True
+    return can_edit(user, seminar.course)
+
+
+def seminars_managed_by(user: User) -> list[Seminar]:
+    query = select(Seminar).options(selectinload(Seminar.sessions)).order_by(Seminar.id.desc())
+    if user.role != Role.ADMIN:
+        query = query.join(SeminarTrainer).where(SeminarTrainer.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def upcoming_for_trainees() -> list[Seminar]:
+    """Seminars trainees can see: open or closed for registration, of published courses."""
+    return list(
+        db.session.scalars(
+            select(Seminar)
+            .join(Course)
+            .where(
+                Seminar.status.in_([SeminarStatus.OPEN.value, SeminarStatus.CLOSED.value]),
+                Course.status == CourseStatus.PUBLISHED.value,
+            )
+            .options(selectinload(Seminar.sessions), selectinload(Seminar.course))
+            .order_by(Seminar.id)
+        )
+    )
+
+
+def _text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError(_l("This field is required."), field=field)
+    if len(value) > max_length:
+        raise ServiceError(_l("Use at most %(n)d characters.", n=max_length), field=field)
+    return value
+
+
+def _window(opens: datetime | None, closes: datetime | None) -> None:
+    if opens and closes and closes <= opens:
+        raise ServiceError(
+            _l("Registration must close after it opens."), field="registration_closes_at"
+        )
+
+
+def _link(value: str) -> str:
+    value = _text(value, field="online_link", max_length=500)
+    if value and not value.startswith(("https://", "http://")):
+        raise ServiceError(_l("The link must start with https://"), field="online_link")
+    return value
+
+
+def create_seminar(
+    course: Course,
+    trainers: list[User],
+    *,
+    title: str,
+    capacity: int,
+    language: str = "ru",
+    description: str = "",
+    venue: str = "",
+    online_link: str = "",
+    registration_opens_at: datetime | None = None,
+    registration_closes_at: datetime | None = None,
+) -> Seminar:
+    if capacity < 1:
+        raise ServiceError(_l("Capacity must be at least 1."), field="capacity")
+    if language not in current_app.config["LANGUAGES"]:
+        raise ServiceError(_l("Choose one of the offered languages."), field="language")
+    _window(registration_opens_at, registration_closes_at)
+    seminar = Seminar(
+        course_id=course.id,
+        title=_text(title, field="title", max_length=200, required=True),
+        description=_text(description, field="description", max_length=5000),
+        venue=_text(venue, field="venue", max_length=300),
+        online_link=_link(online_link),
+        language=language,
+        capacity=capacity,
+        registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at,
+        status=SeminarStatus.DRAFT.value,
+    )
+    for trainer in trainers:
+        seminar.trainer_links.append(SeminarTrainer(user_id=trainer.id))
+    db.session.add(seminar)
+    db.session.commit()
+    return seminar
+
+
+def update_seminar(
+    seminar: Seminar,
+    *,
+    title: str,
+    language: str,
+    description: str,
+    venue: str,
+    online_link: str,
+    registration_opens_at: datetime | None,
+    registration_closes_at: datetime | None,
+) -> Seminar:
+    if language not in current_app.config["LANGUAGES"]:
+        raise ServiceError(_l("Choose one of the offered languages."), field="language")
+    _window(registration_opens_at, registration_closes_at)
+    values = {
+        "title": _text(title, field="title", max_length=200, required=True),
+        "description": _text(description, field="description", max_length=5000),
+        "venue": _text(venue, field="venue", max_length=300),
+        "online_link": _link(online_link),
+    }
+    for name, value in values.items():
+        setattr(seminar, name, value)
+    seminar.language = language
+    seminar.registration_opens_at = registration_opens_at
+    seminar.registration_closes_at = registration_closes_at
+    db.session.commit()
+    return seminar
+
+
+def set_status(seminar: Seminar, status: SeminarStatus | str) -> Seminar:
+    status = SeminarStatus(status)
+    if status == SeminarStatus.OPEN and not seminar.sessions:
+        raise ServiceError(_l("Add at least one session before opening registration."))
+    if status == SeminarStatus.OPEN and seminar.course.status != CourseStatus.PUBLISHED:
+        raise ServiceError(_l("Publish the course before opening its seminar."))
+    seminar.status = status.value
+    db.session.commit()
+    return seminar
+
+
+def parse_hours(value) -> Decimal:
+    """Academic hours as a Decimal with at most two places (never a float)."""
+    try:
+        hours = Decimal(str(value).replace(",", ".").strip())
+    except (InvalidOperation, ValueError):
+        raise ServiceError(_l("Enter hours as a number, e.g. 3 or 1.5."), field="hours") from None
+    if not hours.is_finite() or hours < 0 or hours != hours.quantize(Decimal("0.01")):
+        raise ServiceError(_l("Enter hours as a number, e.g. 3 or 1.5."), field="hours")
+    return hours
+
+
+def _check_session(starts_at: datetime, ends_at: datetime, hours: Decimal) -> None:
+    if ends_at <= starts_at:
+        raise ServiceError(_l("A session must end after it starts."), field="ends_at")
+    if hours <= 0 or hours > MAX_SESSION_HOURS:
+        raise ServiceError(
+            _l("Academic hours must be more than 0 and at most %(n)d.", n=int(MAX_SESSION_HOURS)),
+            field="academic_hours",
+        )
+
+
+def add_session(
+    seminar: Seminar,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    topic: str,
+    academic_hours: Decimal,
+    trainer: User | None = None,
+) -> SeminarSession:
+    hours = parse_hours(academic_hours)
+    _check_session(starts_at, ends_at, hours)
+    session = SeminarSession(
+        seminar_id=seminar.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        topic=_text(topic, field="topic", max_length=300, required=True),
+        academic_hours=hours,
+        trainer_id=trainer.id if trainer else None,
+    )
+    db.session.add(session)
+    db.session.commit()
+    db.session.expire(seminar, ["sessions"])
+    return session
+
+
+def update_session(
+    session: SeminarSession,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    topic: str,
+    academic_hours: Decimal,
+    trainer: User | None,
+) -> SeminarSession:
+    if session.signed_off:
+        raise ServiceError(_l("The attendance of this session is signed off; it cannot change."))
+    hours = parse_hours(academic_hours)
+    _check_session(starts_at, ends_at, hours)
+    session.starts_at, session.ends_at = starts_at, ends_at
+    session.topic = _text(topic, field="topic", max_length=300, required=True)
+    session.academic_hours = hours
+    session.trainer_id = trainer.id if trainer else None
+    db.session.commit()
+    return session
+
+
+def delete_session(session: SeminarSession) -> None:
+    if session.signed_off:
+        raise ServiceError(_l("The attendance of this session is signed off; it cannot change."))
+    seminar = session.seminar
+    db.session.delete(session)
+    db.session.commit()
+    db.session.expire(seminar, ["sessions"])
+
+
+def total_hours(seminar: Seminar) -> Decimal:
+    return sum((s.academic_hours for s in seminar.sessions), Decimal("0"))
