@@ -108,6 +108,8 @@ class Config:
         self.COURSE_IMAGE_MAX_MB = _int(get("COURSE_IMAGE_MAX_MB"), 5)
         self.COURSE_MATERIAL_MAX_MB = _int(get("COURSE_MATERIAL_MAX_MB"), 20)
         self.COURSE_IMPORT_MAX_MB = _int(get("COURSE_IMPORT_MAX_MB"), 50)
+        self.ROSTER_MAX_KB = _int(get("ROSTER_MAX_KB"), 512)
+        self.CHECKIN_TOKEN_MINUTES = _int(get("CHECKIN_TOKEN_MINUTES"), 10)
         self.PREFERRED_URL_SCHEME = get("URL_SCHEME", "http")
 
         # Languages and time.

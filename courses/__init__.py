@@ -13,7 +13,8 @@ def init_app(app: Flask) -> None:
         dashboard,
         demo,
         manage_views,
-        seminar_models,  # noqa: F401  (its tables belong to the schema)
+        seminar_manage_views,
+        seminar_views,
         views,
     )
     from lms.layout import add_dashboard_panel, add_navigation
@@ -21,8 +22,14 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(manage_views.bp)
+    app.register_blueprint(seminar_views.bp)
+    app.register_blueprint(seminar_manage_views.bp)
     add_navigation(app, "courses.catalogue", _l("Courses"), None)
-    add_navigation(app, "manage.courses", _l("My courses"), ("trainer", "admin"))
+    add_navigation(app, "seminars.index", _l("Seminars"), None)
+    add_navigation(app, "manage.courses", _l("My courses"), ("trainer", "admin"), bar="teaching")
+    add_navigation(
+        app, "manage_seminars.index", _l("My seminars"), ("trainer", "admin"), bar="teaching"
+    )
     add_dashboard_panel(
         app,
         "courses/panels/learning.html",
@@ -38,4 +45,4 @@ def init_app(app: Flask) -> None:
         order=20,
     )
     cli.init_app(app)
-    demo_seeded.connect(demo.seed_demo_courses, sender=app, weak=False)
+    demo_seeded.connect(demo.seed_demo, sender=app, weak=False)

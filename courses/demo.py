@@ -9,9 +9,75 @@ from courses import content_io
 DEMO_CONTENT = Path(__file__).resolve().parent / "demo_content"
 
 
+def seed_demo(app, users: dict, **_) -> None:
+    """The courses first: the demo seminar delivers one of them."""
+    seed_demo_courses(app, users)
+    seed_demo_seminar(app, users)
+
+
 def seed_demo_courses(app, users: dict, **_) -> None:
     """Import (or update, making no new version when unchanged) every demo course folder."""
     owner = users["trainer1"]
     for folder in sorted(p for p in DEMO_CONTENT.iterdir() if p.is_dir()):
         bundle = content_io.parse_bundle(content_io.read_folder(folder))
         content_io.import_bundle(bundle, owner=owner, update=True)
+
+
+DEMO_SEMINAR_TITLE = "Basic training for public mediators (demo)"
+DEMO_DAYS = (
+    "Day 1: opening, the legal framework, conflict basics, role-play 1",
+    "Day 2: process stages, communication skills, role-play 2",
+    "Day 3: facilitating negotiation, family mediation, role-play 3",
+    "Day 4: ethics, the public-consent context, role-play 4",
+    "Day 5: drafting workshop, court-connected options, assessment, closing",
+)
+
+
+def seed_demo_seminar(app, users: dict, **_) -> None:
+    """The curriculum's five-day seminar (8 academic hours a day), open, with three trainees."""
+    from datetime import datetime, time, timedelta
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from courses import registration, seminars
+    from courses.models import Course
+    from courses.seminar_models import Seminar
+    from lms.extensions import db
+
+    if db.session.scalar(select(Seminar.id).where(Seminar.title == DEMO_SEMINAR_TITLE)):
+        return
+    course = db.session.scalar(select(Course).where(Course.slug == "mediator-ethics"))
+    if course is None:
+        return
+    seminar = seminars.create_seminar(
+        course,
+        [users["trainer1"], users["trainer2"]],
+        title=DEMO_SEMINAR_TITLE,
+        capacity=10,
+        language="ru",
+        venue="Astana, House of Friendship, room 2",
+        description="Five days in person, 40 academic hours: role-plays in groups of four, an "
+        "assessed role-play and a drafting task on day 5. Demo seminar of the platform.",
+    )
+    zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    today = datetime.now(zone).date()
+    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    for number, topic in enumerate(DEMO_DAYS):
+        day = monday + timedelta(days=number)
+        seminars.add_session(
+            seminar,
+            topic=topic,
+            academic_hours=Decimal("8"),
+            starts_at=datetime.combine(day, time(9, 0), zone),
+            ends_at=datetime.combine(day, time(17, 0), zone),
+            trainer=users["trainer1"] if number % 2 == 0 else users["trainer2"],
+        )
+    seminars.set_status(seminar, "open")
+    for key, organisation in (
+        ("trainee1", "Akimat of Astana"),
+        ("trainee2", "House of Friendship"),
+        ("trainee3", ""),
+    ):
+        registration.add_participant(seminar, users[key], organisation=organisation)

@@ -203,6 +203,10 @@ class Attendance(TimestampMixin, db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     marked_by: Mapped[User | None] = relationship(foreign_keys=[marked_by_id])
 
+    @property
+    def status_label(self) -> str:
+        return AttendanceStatus(self.status).label
+
 
 class AttendanceCorrection(TimestampMixin, db.Model):
     """A change to attendance after sign-off: who, when, why, and the values before and after."""

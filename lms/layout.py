@@ -49,14 +49,21 @@ def dashboard_panels(user) -> list[tuple[str, dict]]:
     return shown
 
 
-def add_navigation(app: Flask, endpoint: str, label, roles: tuple[str, ...] | None) -> None:
-    """Add a main-menu entry; ``roles`` None means everyone, () means signed-in users."""
-    app.extensions.setdefault(NAVIGATION_KEY, []).append((endpoint, label, roles))
+def add_navigation(
+    app: Flask, endpoint: str, label, roles: tuple[str, ...] | None, bar: str = "main"
+) -> None:
+    """Add a menu entry; ``roles`` None means everyone, () means signed-in users.
+
+    ``bar`` "main" is the top menu; "teaching" is the staff's second bar under it.
+    """
+    app.extensions.setdefault(NAVIGATION_KEY, []).append((endpoint, label, roles, bar))
 
 
-def navigation_items() -> list[tuple[str, object]]:
+def navigation_items(bar: str = "main") -> list[tuple[str, object]]:
     items = []
-    for endpoint, label, roles in current_app.extensions.get(NAVIGATION_KEY, []):
+    for endpoint, label, roles, item_bar in current_app.extensions.get(NAVIGATION_KEY, []):
+        if item_bar != bar:
+            continue
         if roles is None or (
             current_user.is_authenticated and (not roles or current_user.role in roles)
         ):
@@ -66,14 +73,15 @@ def navigation_items() -> list[tuple[str, object]]:
 
 def init_app(app: Flask) -> None:
     add_navigation(app, "main.dashboard", _l("Dashboard"), ())
-    add_navigation(app, "admin.users", _l("Users"), ("admin",))
-    add_navigation(app, "admin.settings", _l("Settings"), ("admin",))
+    add_navigation(app, "admin.users", _l("Users"), ("admin",), bar="teaching")
+    add_navigation(app, "admin.settings", _l("Settings"), ("admin",), bar="teaching")
 
     @app.context_processor
     def _layout() -> dict:
         path = request.full_path.rstrip("?") if request else "/"
         return {
             "navigation_items": navigation_items(),
+            "teaching_items": navigation_items("teaching"),
             "site_name": current_app.config["SITE_NAME"],
             "organisation_name": current_app.config["ORGANISATION_NAME"],
             "current_path": path,

@@ -14,7 +14,7 @@ from lms.models import PasswordResetToken, User
 from lms.tokens import new_token, token_hash
 
 
-def create_reset_token(user: User, *, created_by: User | None) -> str:
+def create_reset_token(user: User, *, created_by: User | None, commit: bool = True) -> str:
     """A new link token for ``user``; any earlier unused link of theirs stops working."""
     now = utcnow()
     spend_reset_links(user)
@@ -27,7 +27,8 @@ def create_reset_token(user: User, *, created_by: User | None) -> str:
             expires_at=now + timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"]),
         )
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return token
 
 

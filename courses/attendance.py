@@ -1,0 +1,241 @@
+"""Attendance per session, in academic hours: marked on a sheet, signed off, then only
+corrected with a reason that is kept (who, when, before, after)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from courses.registration import HOLDS_A_SEAT
+from courses.seminar_models import (
+    Attendance,
+    AttendanceCorrection,
+    AttendanceStatus,
+    Registration,
+    RegistrationStatus,
+    Seminar,
+    SeminarSession,
+)
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import User
+from lms.service_error import ServiceError
+
+ZERO = Decimal("0")
+
+
+@dataclass
+class SheetRow:
+    registration: Registration
+    user: User
+    attendance: Attendance | None
+
+
+def participants(seminar: Seminar) -> list[Registration]:
+    """Everyone holding a seat, by name (one query, users loaded with them)."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .join(User, Registration.user_id == User.id)
+            .where(Registration.seminar_id == seminar.id, Registration.status.in_(HOLDS_A_SEAT))
+            .options(joinedload(Registration.user))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def sheet(session: SeminarSession) -> list[SheetRow]:
+    """One row per participant of the seminar, with their attendance at this session if any."""
+    marks = {
+        mark.user_id: mark
+        for mark in db.session.scalars(
+            select(Attendance).where(Attendance.session_id == session.id)
+        )
+    }
+    return [
+        SheetRow(registration, registration.user, marks.get(registration.user_id))
+        for registration in participants(session.seminar)
+    ]
+
+
+def hours_for(status: AttendanceStatus | str, hours, session: SeminarSession) -> Decimal:
+    """The hours a mark counts: all of the session, none, or the part given (checked)."""
+    from courses.seminars import parse_hours
+
+    status = AttendanceStatus(status)
+    if status == AttendanceStatus.PRESENT:
+        return session.academic_hours
+    if status == AttendanceStatus.ABSENT:
+        return ZERO
+    value = parse_hours(hours if hours not in (None, "") else "x")
+    if not ZERO < value < session.academic_hours:
+        raise ServiceError(
+            _l(
+                "Partial hours must be more than 0 and less than %(hours)s.",
+                hours=session.academic_hours.normalize(),
+            ),
+            field="hours",
+        )
+    return value
+
+
+def save_sheet(session: SeminarSession, marks: dict[int, tuple[str, object]], by: User) -> int:
+    """Record the sheet ``{user_id: (status, hours)}`` before sign-off; all rows or none."""
+    if session.signed_off:
+        raise ServiceError(_l("This sheet is signed off. Use a correction with a reason."))
+    seated = {registration.user_id for registration in participants(session.seminar)}
+    unknown = set(marks) - seated
+    if unknown:
+        raise ServiceError(_l("Some people on the sheet are not participants of the seminar."))
+    existing = {
+        mark.user_id: mark
+        for mark in db.session.scalars(
+            select(Attendance).where(Attendance.session_id == session.id)
+        )
+    }
+    now = utcnow()
+    changed = 0
+    for user_id, (status, hours) in marks.items():
+        try:
+            status = AttendanceStatus(status)
+        except ValueError:
+            raise ServiceError(_l("Choose present, absent or partly present.")) from None
+        counted = hours_for(status, hours, session)
+        mark = existing.get(user_id)
+        if mark is None:
+            mark = Attendance(session_id=session.id, user_id=user_id)
+            db.session.add(mark)
+        elif mark.status == status and mark.hours == counted:
+            continue
+        mark.status, mark.hours = status.value, counted
+        mark.marked_by_id, mark.marked_at, mark.self_checked_in = by.id, now, False
+        changed += 1
+    db.session.commit()
+    return changed
+
+
+def sign_off(session: SeminarSession, by: User) -> None:
+    """Lock the sheet. Everyone without a mark counts as absent, so nothing is left open."""
+    if session.signed_off:
+        raise ServiceError(_l("This sheet is already signed off."))
+    marked = set(
+        db.session.scalars(select(Attendance.user_id).where(Attendance.session_id == session.id))
+    )
+    now = utcnow()
+    for registration in participants(session.seminar):
+        if registration.user_id not in marked:
+            db.session.add(
+                Attendance(
+                    session_id=session.id,
+                    user_id=registration.user_id,
+                    status=AttendanceStatus.ABSENT.value,
+                    hours=ZERO,
+                    marked_by_id=by.id,
+                    marked_at=now,
+                )
+            )
+    session.signed_off_at, session.signed_off_by_id = now, by.id
+    _mark_attended(session.seminar)
+    db.session.commit()
+
+
+def _mark_attended(seminar: Seminar) -> None:
+    """A registered participant with any attended hours now counts as 'attended'."""
+    attended = set(
+        db.session.scalars(
+            select(Attendance.user_id)
+            .join(SeminarSession, Attendance.session_id == SeminarSession.id)
+            .where(SeminarSession.seminar_id == seminar.id, Attendance.hours > 0)
+        )
+    )
+    for registration in participants(seminar):
+        if registration.user_id in attended:
+            registration.status = RegistrationStatus.ATTENDED.value
+
+
+def correct(
+    session: SeminarSession, user_id: int, status: str, hours, reason: str, by: User
+) -> Attendance:
+    """Change a signed-off mark; the reason and both values are kept as a correction."""
+    if not session.signed_off:
+        raise ServiceError(_l("The sheet is not signed off yet: change it on the sheet."))
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise ServiceError(
+            _l("Give the reason for the correction (at least 5 characters)."), field="reason"
+        )
+    if len(reason) > 500:
+        raise ServiceError(_l("Use at most %(n)d characters.", n=500), field="reason")
+    try:
+        status = AttendanceStatus(status)
+    except ValueError:
+        raise ServiceError(
+            _l("Choose present, absent or partly present."), field="status"
+        ) from None
+    counted = hours_for(status, hours, session)
+    mark = db.session.scalar(
+        select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id == user_id)
+    )
+    if mark is None:
+        raise ServiceError(_l("This person is not on the sheet."))
+    if mark.status == status and mark.hours == counted:
+        raise ServiceError(_l("The new values are the same as the recorded ones."))
+    db.session.add(
+        AttendanceCorrection(
+            attendance_id=mark.id,
+            old_status=mark.status,
+            old_hours=mark.hours,
+            new_status=status.value,
+            new_hours=counted,
+            reason=reason,
+            changed_by_id=by.id,
+        )
+    )
+    mark.status, mark.hours, mark.marked_by_id, mark.marked_at = (
+        status.value,
+        counted,
+        by.id,
+        utcnow(),
+    )
+    _mark_attended(session.seminar)
+    db.session.commit()
+    return mark
+
+
+def corrections(session: SeminarSession) -> list[AttendanceCorrection]:
+    return list(
+        db.session.scalars(
+            select(AttendanceCorrection)
+            .join(Attendance, AttendanceCorrection.attendance_id == Attendance.id)
+            .where(Attendance.session_id == session.id)
+            .order_by(AttendanceCorrection.created_at)
+        )
+    )
+
+
+def hours_by_user(seminar: Seminar) -> dict[int, Decimal]:
+    """Attended academic hours per participant over all sessions (one query, exact sums)."""
+    rows = db.session.execute(
+        select(Attendance.user_id, func.sum(Attendance.hours))
+        .join(SeminarSession, Attendance.session_id == SeminarSession.id)
+        .where(SeminarSession.seminar_id == seminar.id)
+        .group_by(Attendance.user_id)
+    )
+    return {user_id: Decimal(total or 0) for user_id, total in rows}
+
+
+def marks_of(seminar: Seminar, user: User) -> dict[int, Attendance]:
+    """The user's attendance per session id of the seminar."""
+    return {
+        mark.session_id: mark
+        for mark in db.session.scalars(
+            select(Attendance)
+            .join(SeminarSession, Attendance.session_id == SeminarSession.id)
+            .where(SeminarSession.seminar_id == seminar.id, Attendance.user_id == user.id)
+        )
+    }

@@ -1,0 +1,180 @@
+"""Roster import: a CSV of participants (full name, email, optional organisation).
+
+``parse_roster`` checks every line and returns a preview with per-line errors; ``apply_roster``
+then adds everyone in one transaction, creating trainee accounts for unknown emails (each
+gets a set-password link for the administrator to pass on), or changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from courses import registration
+from courses.seminar_models import Seminar
+from lms import accounts, password_reset
+from lms.extensions import db
+from lms.models import User
+from lms.service_error import ServiceError
+
+MAX_ROWS = 1000
+HEADER_WORDS = {"email", "e-mail", "почта", "электронная почта", "пошта", "электрондық пошта"}
+
+
+@dataclass
+class RosterLine:
+    line: int
+    full_name: str
+    email: str
+    organisation: str
+    errors: list[str] = field(default_factory=list)
+    existing_user_id: int | None = None
+
+
+@dataclass
+class RosterPreview:
+    encoding: str
+    lines: list[RosterLine]
+
+    @property
+    def errors(self) -> list[RosterLine]:
+        return [line for line in self.lines if line.errors]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.lines) and not self.errors
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and its encoding: UTF-8 (with or without BOM) or Windows-1251, else refused."""
+    if b"\x00" in data:
+        raise ServiceError(
+            _l(
+                "The file looks like UTF-16 or a binary file. Save it as CSV in "
+                "UTF-8 or Windows-1251."
+            ),
+            field="file",
+        )
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        raise ServiceError(
+            _l("The file is neither UTF-8 nor Windows-1251 text."), field="file"
+        ) from None
+    if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
+        raise ServiceError(_l("The file is neither UTF-8 nor Windows-1251 text."), field="file")
+    return text, "Windows-1251"
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def parse_roster(data: bytes) -> RosterPreview:
+    text, encoding = decode(data)
+    rows = list(csv.reader(io.StringIO(text), _dialect(text)))
+    lines: list[RosterLine] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        if number == 1 and any(cell.lower() in HEADER_WORDS for cell in cells):
+            continue  # a header row
+        cells += [""] * (3 - len(cells))
+        line = RosterLine(number, cells[0], cells[1], cells[2])
+        lines.append(line)
+        if len(lines) > MAX_ROWS:
+            raise ServiceError(
+                _l("A roster may have at most %(n)d people.", n=MAX_ROWS), field="file"
+            )
+        if len(row) > 3:
+            line.errors.append(_l("Too many columns: expected full name, email, organisation."))
+        try:
+            line.full_name = accounts.clean_full_name(line.full_name)
+        except ServiceError as error:
+            line.errors.append(error.message)
+        try:
+            line.email = accounts.normalise_email(line.email)
+        except ServiceError as error:
+            line.errors.append(error.message)
+        else:
+            if line.email in seen:
+                line.errors.append(_l("The same email is on line %(n)d.", n=seen[line.email]))
+            seen.setdefault(line.email, number)
+        if len(line.organisation) > 200:
+            line.errors.append(_l("Use at most %(n)d characters.", n=200))
+    if not lines:
+        raise ServiceError(_l("The file has no participants."), field="file")
+    existing = dict(
+        db.session.execute(
+            select(User.email, User.id).where(User.email.in_([line.email for line in lines]))
+        ).all()
+    )
+    for line in lines:
+        line.existing_user_id = existing.get(line.email)
+    return RosterPreview(encoding, lines)
+
+
+@dataclass
+class RosterResult:
+    added: int
+    waitlisted: int
+    already: int
+    new_accounts: list[tuple[User, str]]  # (user, set-password token)
+
+
+def apply_roster(seminar: Seminar, preview: RosterPreview, by: User) -> RosterResult:
+    """Add everyone on the roster, or nobody (the preview must have no errors)."""
+    if not preview.ok:
+        raise ServiceError(_l("Fix the lines with errors first; nothing was imported."))
+    new_accounts: list[tuple[User, str]] = []
+    added = waitlisted = already = 0
+    try:
+        for line in preview.lines:
+            user = db.session.get(User, line.existing_user_id) if line.existing_user_id else None
+            if user is None:
+                user = User(
+                    email=line.email,
+                    display_name=line.full_name.split()[0][:80],
+                    full_name=line.full_name,
+                    password_hash="!unusable:" + secrets.token_hex(16),
+                    role="trainee",
+                    language=seminar.language,
+                    active=True,
+                )
+                db.session.add(user)
+                db.session.flush()
+                new_accounts.append((user, ""))
+            before = registration.find_registration(seminar, user)
+            was_active = before is not None and before.status in registration.ACTIVE
+            entry = registration.add_participant(
+                seminar, user, organisation=line.organisation, commit=False
+            )
+            if was_active:
+                already += 1
+            elif entry.status == "waitlisted":
+                waitlisted += 1
+            else:
+                added += 1
+        tokens = [
+            (user, password_reset.create_reset_token(user, created_by=by, commit=False))
+            for user, _ in new_accounts
+        ]
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return RosterResult(added, waitlisted, already, tokens)

@@ -1,0 +1,67 @@
+"""Files made from a seminar: the .ics calendar and the attendance CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import current_app
+from icalendar import Calendar, Event
+
+from courses.attendance import participants, sheet
+from courses.seminar_models import Seminar
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def calendar_ics(seminar: Seminar, *, host: str) -> bytes:
+    """Every session of the seminar as a VEVENT, in UTC, with stable UIDs."""
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{current_app.config['SITE_NAME']}//seminars//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", seminar.title)
+    for session in seminar.sessions:
+        event = Event()
+        event.add("uid", f"seminar-{seminar.id}-session-{session.id}@{host}")
+        event.add("dtstamp", session.created_at)
+        event.add("dtstart", session.starts_at)
+        event.add("dtend", session.ends_at)
+        event.add("summary", f"{seminar.title}: {session.topic}")
+        if seminar.venue:
+            event.add("location", seminar.venue)
+        if seminar.online_link:
+            event.add("url", seminar.online_link)
+        event.add("description", f"{session.academic_hours.normalize()} academic hours")
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def attendance_csv(seminar: Seminar) -> str:
+    """One row per participant: name, email, organisation, hours per session, total."""
+    sessions = list(seminar.sessions)
+    grid = {
+        session.id: {row.user.id: row.attendance for row in sheet(session)} for session in sessions
+    }
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    header = ["Full name", "Email", "Organisation"]
+    header += [
+        f"{s.starts_at:%Y-%m-%d} {s.topic} ({s.academic_hours.normalize()} h)" for s in sessions
+    ]
+    writer.writerow([safe_cell(cell) for cell in [*header, "Total hours"]])
+    for registration in participants(seminar):
+        user = registration.user
+        marks = [grid[s.id].get(user.id) for s in sessions]
+        hours = [mark.hours if mark else None for mark in marks]
+        total = sum((h for h in hours if h is not None), start=0)
+        cells = [user.full_name, user.email, registration.organisation]
+        cells += ["" if h is None else f"{h.normalize():f}" for h in hours]
+        cells.append(f"{total.normalize():f}" if total else "0")
+        writer.writerow([safe_cell(cell) for cell in cells])
+    return buffer.getvalue()

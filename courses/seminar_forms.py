@@ -1,0 +1,148 @@
+"""Forms for seminars, sessions, participants, rosters and attendance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from courses.forms import _languages, _strip
+
+
+def site_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def to_utc(local: datetime | None) -> datetime | None:
+    """A wall-clock time typed in the site's time zone, as an aware UTC datetime."""
+    if local is None:
+        return None
+    return local.replace(tzinfo=site_zone()).astimezone(UTC)
+
+
+def to_local(moment: datetime | None) -> datetime | None:
+    """An aware datetime as the naive wall-clock time of the site's zone (for form fields)."""
+    if moment is None:
+        return None
+    return moment.astimezone(site_zone()).replace(tzinfo=None)
+
+
+class SeminarDetailsForm(FlaskForm):
+    """What can change after creation (seats change with their own form, under the lock)."""
+
+    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), filters=[_strip], validators=[Length(max=5000)])
+    venue = StringField(
+        _l("Venue"),
+        filters=[_strip],
+        validators=[Length(max=300)],
+        description=_l("Address and room, or leave empty for an online seminar."),
+    )
+    online_link = StringField(
+        _l("Online link"),
+        filters=[_strip],
+        validators=[Length(max=500)],
+        description=_l("Shown only to registered participants."),
+    )
+    language = SelectField(_l("Language"), validators=[DataRequired()])
+    registration_opens_at = DateTimeLocalField(_l("Registration opens"), validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(_l("Registration closes"), validators=[Optional()])
+    submit = SubmitField(_l("Save seminar"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = _languages()
+
+
+class SeminarForm(SeminarDetailsForm):
+    course = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
+    capacity = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=1000)])
+
+    def __init__(self, *args, courses=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.course.choices = [(course.id, course.title) for course in courses]
+
+
+class SessionForm(FlaskForm):
+    date = DateField(_l("Date"), validators=[DataRequired()])
+    starts = TimeField(_l("Starts"), validators=[DataRequired()])
+    ends = TimeField(_l("Ends"), validators=[DataRequired()])
+    topic = StringField(_l("Topic"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
+    academic_hours = StringField(
+        _l("Academic hours"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=10)],
+        description=_l("For example 3 or 1.5."),
+    )
+    trainer = SelectField(_l("Trainer"), coerce=int, validators=[Optional()])
+    submit = SubmitField(_l("Save session"))
+
+    def __init__(self, *args, trainers=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.trainer.choices = [(0, "—")] + [(t.id, t.full_name) for t in trainers]
+
+    def moments(self) -> tuple[datetime, datetime]:
+        starts = to_utc(datetime.combine(self.date.data, self.starts.data))
+        ends = to_utc(datetime.combine(self.date.data, self.ends.data))
+        return starts, ends
+
+
+class CapacityForm(FlaskForm):
+    capacity = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    submit = SubmitField(_l("Change seats"))
+
+
+class ParticipantForm(FlaskForm):
+    email = EmailField(
+        _l("Email of a registered user"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=254)],
+    )
+    organisation = StringField(_l("Organisation"), filters=[_strip], validators=[Length(max=200)])
+    submit = SubmitField(_l("Add participant"))
+
+
+class RosterForm(FlaskForm):
+    file = FileField(
+        _l("Roster (.csv)"),
+        validators=[FileRequired(_l("Choose a .csv file."))],
+        description=_l(
+            "Columns: full name, email, organisation (optional). "
+            "UTF-8 or Windows-1251; comma or semicolon."
+        ),
+    )
+    submit = SubmitField(_l("Check the roster"))
+
+
+class CorrectionForm(FlaskForm):
+    user_id = IntegerField(validators=[DataRequired()])
+    status = SelectField(_l("New status"), validators=[DataRequired()])
+    hours = StringField(
+        _l("Hours (if partly present)"), filters=[_strip], validators=[Length(max=10)]
+    )
+    reason = StringField(
+        _l("Reason"), filters=[_strip], validators=[DataRequired(), Length(max=500)]
+    )
+    submit = SubmitField(_l("Correct"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        from courses.seminar_models import AttendanceStatus
+
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(s.value, s.label) for s in AttendanceStatus]

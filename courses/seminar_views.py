@@ -1,0 +1,149 @@
+"""Trainee-facing seminar pages: list, details, register/cancel, calendar, self check-in."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from courses import attendance, checkin, registration, seminars
+from courses.seminar_files import calendar_ics
+from courses.seminar_models import Seminar, SeminarStatus
+from lms.extensions import db
+from lms.service_error import ServiceError
+
+bp = Blueprint("seminars", __name__, url_prefix="/seminars", template_folder="templates")
+
+VISIBLE = (SeminarStatus.OPEN, SeminarStatus.CLOSED, SeminarStatus.COMPLETED)
+
+
+def _seminar_or_404(seminar_id: int) -> Seminar:
+    seminar = db.session.get(Seminar, seminar_id)
+    if seminar is None:
+        abort(404)
+    mine = current_user.is_authenticated and (
+        seminars.can_manage(current_user, seminar)
+        or registration.find_registration(seminar, current_user) is not None
+    )
+    if seminar.status not in VISIBLE and not mine:
+        abort(404)
+    if not seminar.course.is_published and not mine:
+        abort(404)
+    return seminar
+
+
+@bp.get("/")
+def index():
+    upcoming = seminars.upcoming_for_trainees()
+    counts = registration.counts([s.id for s in upcoming])
+    mine = {}
+    if current_user.is_authenticated:
+        from courses.seminar_models import Registration
+
+        mine = {
+            r.seminar_id: r
+            for r in db.session.scalars(
+                select(Registration).where(Registration.user_id == current_user.id)
+            )
+        }
+    return render_template("seminars/index.html", seminars=upcoming, counts=counts, mine=mine)
+
+
+@bp.get("/<id:seminar_id>")
+def detail(seminar_id: int):
+    seminar = _seminar_or_404(seminar_id)
+    entry = (
+        registration.find_registration(seminar, current_user)
+        if (current_user.is_authenticated)
+        else None
+    )
+    marks = attendance.marks_of(seminar, current_user) if entry else {}
+    return render_template(
+        "seminars/detail.html",
+        seminar=seminar,
+        entry=entry,
+        rank=registration.waitlist_rank(entry) if entry else None,
+        marks=marks,
+        attended_hours=sum((m.hours for m in marks.values()), start=0),
+        total_hours=seminars.total_hours(seminar),
+        counts=registration.counts([seminar.id])[seminar.id],
+        closed_reason=registration.registration_problem(seminar),
+        manageable=current_user.is_authenticated and seminars.can_manage(current_user, seminar),
+    )
+
+
+@bp.post("/<id:seminar_id>/register")
+@login_required
+def register(seminar_id: int):
+    seminar = _seminar_or_404(seminar_id)
+    try:
+        entry = registration.register(seminar, current_user)
+    except ServiceError as error:
+        flash(error.message, "danger")
+    else:
+        if entry.status == "waitlisted":
+            flash(
+                _(
+                    "The seminar is full: you are number %(n)d on the waitlist. You will get a "
+                    "seat automatically if one frees up.",
+                    n=registration.waitlist_rank(entry),
+                ),
+                "info",
+            )
+        else:
+            flash(_("You are registered for “%(title)s”.", title=seminar.title), "success")
+    return redirect(url_for("seminars.detail", seminar_id=seminar.id))
+
+
+@bp.post("/<id:seminar_id>/cancel")
+@login_required
+def cancel(seminar_id: int):
+    seminar = _seminar_or_404(seminar_id)
+    entry = registration.find_registration(seminar, current_user)
+    if entry is None:
+        abort(404)
+    try:
+        registration.cancel(entry)
+    except ServiceError as error:
+        flash(error.message, "danger")
+    else:
+        flash(_("Your registration is cancelled."), "success")
+    return redirect(url_for("seminars.detail", seminar_id=seminar.id))
+
+
+@bp.get("/<id:seminar_id>/calendar.ics")
+def calendar(seminar_id: int):
+    seminar = _seminar_or_404(seminar_id)
+    response = make_response(calendar_ics(seminar, host=request.host.split(":")[0]))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="seminar-{seminar.id}.ics"'
+    return response
+
+
+@bp.route("/check-in/<token>", methods=["GET", "POST"])
+@login_required
+def check_in(token: str):
+    try:
+        session = checkin.session_for(token)
+    except ServiceError as error:
+        return render_template("seminars/check_in.html", problem=error.message), 400
+    if request.method == "POST":
+        try:
+            checkin.check_in(token, current_user)
+        except ServiceError as error:
+            return render_template(
+                "seminars/check_in.html", problem=error.message, session=session
+            ), 400
+        flash(_("You are checked in to “%(topic)s”.", topic=session.topic), "success")
+        return redirect(url_for("seminars.detail", seminar_id=session.seminar_id))
+    return render_template("seminars/check_in.html", session=session, token=token)
