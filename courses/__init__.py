@@ -39,6 +39,13 @@ def init_app(app: Flask) -> None:
     )
     add_dashboard_panel(
         app,
+        "courses/panels/seminars.html",
+        dashboard.seminars_panel,
+        roles=("trainee", "trainer", "admin"),
+        order=15,
+    )
+    add_dashboard_panel(
+        app,
         "courses/panels/teaching.html",
         dashboard.teaching_panel,
         roles=("trainer", "admin"),

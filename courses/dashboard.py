@@ -22,3 +22,31 @@ def teaching_panel(user: User) -> dict:
         "module_counts": learning.module_counts([course.id for course in courses]),
         "published": CourseStatus.PUBLISHED.value,
     }
+
+
+def seminars_panel(user: User) -> dict | None:
+    """The trainee's seminars (registered, waiting or attended) with the next session."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from courses.registration import ACTIVE
+    from courses.seminar_models import Registration, Seminar
+    from lms.database import utcnow
+    from lms.extensions import db
+
+    entries = list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.user_id == user.id, Registration.status.in_(ACTIVE))
+            .options(selectinload(Registration.seminar).selectinload(Seminar.sessions))
+            .order_by(Registration.registered_at.desc())
+        )
+    )
+    if not entries and user.role != Role.TRAINEE:
+        return None
+    now = utcnow()
+    rows = [
+        (entry, next((s for s in entry.seminar.sessions if s.ends_at > now), None))
+        for entry in entries
+    ]
+    return {"rows": rows}

@@ -177,3 +177,14 @@ def test_pages_run_a_constant_number_of_queries(
     _build(make_course, trainee, courses=6, modules=5, start=10)
     large = measure()
     assert small == large, f"{url}: {small} queries with little data, {large} with more"
+
+
+def test_dashboard_lists_my_seminars_with_the_next_session(make_seminar, trainee_client, trainee):
+    from courses import registration
+
+    empty = trainee_client.get("/dashboard").get_data(as_text=True)
+    assert "You have not registered for a seminar yet" in empty
+    seminar = make_seminar("Ethics in practice", capacity=1)
+    registration.register(seminar, trainee)
+    page = trainee_client.get("/dashboard").get_data(as_text=True)
+    assert "Ethics in practice" in page and "Registered" in page and "Next session" in page
