@@ -98,14 +98,17 @@ def save_sheet(session: SeminarSession, marks: dict[int, tuple[str, object]], by
             select(Attendance).where(Attendance.session_id == session.id)
         )
     }
-    now = utcnow()
-    changed = 0
+    # Check every row before changing any, so a refused sheet leaves nothing pending.
+    checked = []
     for user_id, (status, hours) in marks.items():
         try:
             status = AttendanceStatus(status)
         except ValueError:
             raise ServiceError(_l("Choose present, absent or partly present.")) from None
-        counted = hours_for(status, hours, session)
+        checked.append((user_id, status, hours_for(status, hours, session)))
+    now = utcnow()
+    changed = 0
+    for user_id, status, counted in checked:
         mark = existing.get(user_id)
         if mark is None:
             mark = Attendance(session_id=session.id, user_id=user_id)
@@ -145,7 +148,8 @@ def sign_off(session: SeminarSession, by: User) -> None:
 
 
 def _mark_attended(seminar: Seminar) -> None:
-    """A registered participant with any attended hours now counts as 'attended'."""
+    """A participant with any attended hours counts as 'attended'; one whose hours were
+    corrected down to none is 'registered' again."""
     attended = set(
         db.session.scalars(
             select(Attendance.user_id)
@@ -156,6 +160,8 @@ def _mark_attended(seminar: Seminar) -> None:
     for registration in participants(seminar):
         if registration.user_id in attended:
             registration.status = RegistrationStatus.ATTENDED.value
+        elif registration.status == RegistrationStatus.ATTENDED:
+            registration.status = RegistrationStatus.REGISTERED.value
 
 
 def correct(

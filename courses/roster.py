@@ -75,16 +75,19 @@ def decode(data: bytes) -> tuple[str, str]:
     return text, "Windows-1251"
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
+def _delimiter(text: str) -> str:
+    """Semicolon if the first line has one (spreadsheets in Russian and Kazakh write it),
+    else tab, else comma. Guessing from later lines fails when some leave the optional
+    organisation out, and a comma inside a quoted organisation must not win over ';'."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if ";" in first:
+        return ";"
+    return "\t" if "\t" in first else ","
 
 
 def parse_roster(data: bytes) -> RosterPreview:
     text, encoding = decode(data)
-    rows = list(csv.reader(io.StringIO(text), _dialect(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
     lines: list[RosterLine] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=1):
@@ -118,13 +121,21 @@ def parse_roster(data: bytes) -> RosterPreview:
             line.errors.append(_l("Use at most %(n)d characters.", n=200))
     if not lines:
         raise ServiceError(_l("The file has no participants."), field="file")
-    existing = dict(
-        db.session.execute(
-            select(User.email, User.id).where(User.email.in_([line.email for line in lines]))
-        ).all()
-    )
+    existing = {
+        email: (user_id, active)
+        for email, user_id, active in db.session.execute(
+            select(User.email, User.id, User.active).where(
+                User.email.in_([line.email for line in lines])
+            )
+        )
+    }
     for line in lines:
-        line.existing_user_id = existing.get(line.email)
+        user_id, active = existing.get(line.email, (None, True))
+        line.existing_user_id = user_id
+        if not active:
+            line.errors.append(
+                _l("This account is deactivated; an administrator must activate it first.")
+            )
     return RosterPreview(encoding, lines)
 
 

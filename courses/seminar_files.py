@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from icalendar import Calendar, Event
@@ -51,8 +52,10 @@ def attendance_csv(seminar: Seminar) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     header = ["Full name", "Email", "Organisation"]
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])  # dates as on the pages
     header += [
-        f"{s.starts_at:%Y-%m-%d} {s.topic} ({s.academic_hours.normalize()} h)" for s in sessions
+        f"{s.starts_at.astimezone(zone):%Y-%m-%d} {s.topic} ({s.academic_hours.normalize()} h)"
+        for s in sessions
     ]
     writer.writerow([safe_cell(cell) for cell in [*header, "Total hours"]])
     for registration in participants(seminar):
