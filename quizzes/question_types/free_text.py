@@ -1,0 +1,48 @@
+"""A written answer (e.g. a settlement clause or an ethics scenario) that a trainer scores
+against the rubric lines; the attempt's result waits for that score."""
+
+from __future__ import annotations
+
+from quizzes.question_types.base import AnswerError, Problems, check_text
+
+MAX_ANSWER = 10_000
+
+
+class FreeText:
+    name = "free_text"
+    label = "Written answer (graded by a trainer)"
+    manual = True
+
+    def validate(self, definition: dict) -> list[str]:
+        problems = Problems()
+        rubric = definition.get("rubric")
+        if not isinstance(rubric, list) or not rubric:
+            problems.add("rubric", "needs at least one line")
+            return problems.items
+        for number, line in enumerate(rubric, start=1):
+            if not isinstance(line, dict):
+                problems.add(f"rubric[{number}]", "must have criterion and points")
+                continue
+            check_text(problems, f"rubric[{number}].criterion", line.get("criterion"), 300)
+            points = line.get("points")
+            if not isinstance(points, int) or isinstance(points, bool) or not 1 <= points <= 20:
+                problems.add(f"rubric[{number}].points", "must be a whole number from 1 to 20")
+        return problems.items
+
+    def present(self, definition, rng, shuffle):
+        return {"key": {}}
+
+    def parse(self, presentation, values):
+        text = "\n".join(value for value in values if value).strip()
+        if len(text) > MAX_ANSWER:
+            raise AnswerError(f"answers are at most {MAX_ANSWER} characters")
+        return text or None
+
+    def grade(self, definition, presentation, answer):
+        return None  # a trainer scores it with the rubric
+
+    def max_points(self, definition, points):
+        return sum(line["points"] for line in definition["rubric"])
+
+
+TYPE = FreeText()

@@ -1,0 +1,81 @@
+"""Match each left item to a right item. Score: the share of left items matched correctly."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from quizzes.question_types.base import AnswerError, Problems, check_text, opaque_ids
+
+
+class Matching:
+    name = "matching"
+    label = "Matching pairs"
+    manual = False
+
+    def validate(self, definition: dict) -> list[str]:
+        problems = Problems()
+        pairs = definition.get("pairs")
+        if not isinstance(pairs, list) or not 2 <= len(pairs) <= 10:
+            problems.add("pairs", "needs 2 to 10 pairs")
+            return problems.items
+        for number, pair in enumerate(pairs, start=1):
+            if not isinstance(pair, dict):
+                problems.add(f"pairs[{number}]", "must have left and right")
+                continue
+            check_text(problems, f"pairs[{number}].left", pair.get("left"), 500)
+            check_text(problems, f"pairs[{number}].right", pair.get("right"), 500)
+        rights = [p.get("right") for p in pairs if isinstance(p, dict)]
+        if len(set(map(str, rights))) != len(rights):
+            problems.add("pairs", "every right-hand item must be different")
+        return problems.items
+
+    def present(self, definition, rng, shuffle):
+        pairs = definition["pairs"]
+        lefts, rights = list(range(len(pairs))), list(range(len(pairs)))
+        rng.shuffle(rights)  # always shuffled, or the answer would be the order shown
+        if shuffle:
+            rng.shuffle(lefts)
+        left_ids, right_ids = opaque_ids(len(pairs)), opaque_ids(len(pairs))
+        return {
+            "lefts": [
+                {"id": left_ids[i], "text": pairs[index]["left"]} for i, index in enumerate(lefts)
+            ],
+            "rights": [
+                {"id": right_ids[i], "text": pairs[index]["right"]}
+                for i, index in enumerate(rights)
+            ],
+            "key": {
+                "left": {left_ids[i]: index for i, index in enumerate(lefts)},
+                "right": {right_ids[i]: index for i, index in enumerate(rights)},
+            },
+        }
+
+    def parse(self, presentation, values):
+        """Values are "left-id:right-id" strings, one per matched left item."""
+        key = presentation["key"]
+        answer: dict[str, str] = {}
+        for value in values:
+            if not value:
+                continue
+            left, _, right = value.partition(":")
+            if not right:
+                continue  # this left item was left unmatched
+            if left not in key["left"] or right not in key["right"] or left in answer:
+                raise AnswerError("not a pair of this question")
+            answer[left] = right
+        return answer
+
+    def grade(self, definition, presentation, answer):
+        key = presentation["key"]
+        right_count = 0
+        for left, right in (answer or {}).items():
+            if left not in key["left"] or right not in key["right"]:
+                raise AnswerError("not a pair of this question")
+            right_count += key["left"][left] == key["right"][right]
+        return Fraction(right_count, len(definition["pairs"]))
+
+    def max_points(self, definition, points):
+        return points
+
+
+TYPE = Matching()

@@ -1,0 +1,63 @@
+"""Put items in order (e.g. the stages of the procedure). Score: the share of adjacent pairs
+kept in the right order, so one misplaced item costs little and a reversed list nothing."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import pairwise
+
+from quizzes.question_types.base import AnswerError, Problems, check_text, opaque_ids
+
+
+class Ordering:
+    name = "ordering"
+    label = "Ordering"
+    manual = False
+
+    def validate(self, definition: dict) -> list[str]:
+        problems = Problems()
+        items = definition.get("items")
+        if not isinstance(items, list) or not 3 <= len(items) <= 10:
+            problems.add("items", "needs 3 to 10 items")
+            return problems.items
+        for number, item in enumerate(items, start=1):
+            check_text(problems, f"items[{number}]", item, 500)
+        if len(set(map(str, items))) != len(items):
+            problems.add("items", "every item must be different")
+        return problems.items
+
+    def present(self, definition, rng, shuffle):
+        items = definition["items"]
+        order = list(range(len(items)))
+        while order == sorted(order):  # never show the answer as the starting order
+            rng.shuffle(order)
+        ids = opaque_ids(len(items))
+        return {
+            "items": [{"id": ids[i], "text": items[index]} for i, index in enumerate(order)],
+            "key": {ids[i]: index for i, index in enumerate(order)},
+        }
+
+    def parse(self, presentation, values):
+        """Values are the item ids in the order the trainee chose (every id exactly once)."""
+        chosen = [value for value in values if value]
+        if not chosen:
+            return None
+        if sorted(chosen) != sorted(presentation["key"]):
+            raise AnswerError("the order must list every item once")
+        return chosen
+
+    def grade(self, definition, presentation, answer):
+        if not answer:
+            return Fraction(0)
+        key = presentation["key"]
+        if sorted(answer) != sorted(key):
+            raise AnswerError("the order must list every item once")
+        positions = [key[value] for value in answer]
+        kept = sum(1 for a, b in pairwise(positions) if b == a + 1)
+        return Fraction(kept, len(positions) - 1)
+
+    def max_points(self, definition, points):
+        return points
+
+
+TYPE = Ordering()
