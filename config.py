@@ -110,6 +110,7 @@ class Config:
         self.COURSE_IMPORT_MAX_MB = _int(get("COURSE_IMPORT_MAX_MB"), 50)
         self.ROSTER_MAX_KB = _int(get("ROSTER_MAX_KB"), 512)
         self.CHECKIN_TOKEN_MINUTES = _int(get("CHECKIN_TOKEN_MINUTES"), 10)
+        self.QUIZ_GRACE_SECONDS = _int(get("QUIZ_GRACE_SECONDS"), 30)
         self.PREFERRED_URL_SCHEME = get("URL_SCHEME", "http")
 
         # Languages and time.

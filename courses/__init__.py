@@ -17,8 +17,8 @@ def init_app(app: Flask) -> None:
         seminar_views,
         views,
     )
+    from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
-    from lms.signals import demo_seeded
 
     app.register_blueprint(views.bp)
     app.register_blueprint(manage_views.bp)
@@ -52,4 +52,4 @@ def init_app(app: Flask) -> None:
         order=20,
     )
     cli.init_app(app)
-    demo_seeded.connect(demo.seed_demo, sender=app, weak=False)
+    add_demo_seeder(app, demo.seed_demo, order=10)

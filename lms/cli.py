@@ -9,9 +9,8 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from lms import accounts
-from lms.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_users
+from lms.demo import DEMO_PASSWORD, DEMO_USERS, run_demo_seeders, seed_demo_users
 from lms.models import Role
-from lms.signals import demo_seeded
 
 
 def _read_password() -> str:
@@ -65,7 +64,7 @@ def seed_demo_command(allow_production: bool):
             "(pass --allow-production if you really mean it)"
         )
     users, created = seed_demo_users()
-    demo_seeded.send(current_app._get_current_object(), users=users)
+    run_demo_seeders(users)
     click.echo(f"Demo accounts: {len(created)} created, {len(users) - len(created)} existed.")
     click.echo("Demo logins (password for all: " + DEMO_PASSWORD + "):")
     for demo in DEMO_USERS:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from lms import accounts
@@ -60,3 +62,20 @@ def seed_demo_users() -> tuple[dict[str, User], list[DemoUser]]:
             created.append(demo)
         users[demo.key] = user
     return users, created
+
+
+SEEDERS_KEY = "lms.demo_seeders"
+
+
+def add_demo_seeder(
+    app: Flask, seeder: Callable[[Flask, dict[str, User]], None], order: int
+) -> None:
+    """Features add their demo content; seeders run by ``order`` (courses before the quizzes
+    that use them), each idempotent."""
+    app.extensions.setdefault(SEEDERS_KEY, []).append((order, seeder))
+
+
+def run_demo_seeders(users: dict[str, User]) -> None:
+    app = current_app._get_current_object()
+    for _, seeder in sorted(app.extensions.get(SEEDERS_KEY, []), key=lambda item: item[0]):
+        seeder(app, users)

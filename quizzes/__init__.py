@@ -4,5 +4,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the feature's blueprints and commands (the pages come with the quiz models;
-    the question types and pure grading in this package are already in use by tests)."""
+    """Register the feature's models (pages and commands follow in the next slice)."""
+    from lms.demo import add_demo_seeder
+    from quizzes import demo, models  # noqa: F401  (models: its tables belong to the schema)
+
+    add_demo_seeder(app, demo.seed_demo, order=20)

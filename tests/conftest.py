@@ -20,6 +20,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from config import TestingConfig, normalise_database_url
+from courses import authoring
+from courses.models import CourseStatus
 from lms import create_app
 from lms.extensions import db, limiter
 
@@ -190,6 +192,37 @@ def make_user(app: Flask):
             role=role,
             **fields,
         )
+
+    return factory
+
+
+@pytest.fixture
+def make_course(trainer):
+    """A course owned by ``owner`` (default: the ``trainer`` fixture) with ``modules`` modules."""
+
+    def factory(
+        title: str = "Mediation basics",
+        *,
+        owner=None,
+        modules: int = 2,
+        status: str = CourseStatus.PUBLISHED,
+        language: str = "en",
+        slug: str = "",
+    ):
+        course = authoring.create_course(
+            owner or trainer, title=title, slug=slug, summary=f"About {title}", language=language
+        )
+        for number in range(1, modules + 1):
+            authoring.create_module(
+                course,
+                owner or trainer,
+                title=f"Module {number}",
+                source=f"## Part {number}\n\nText of module {number}.\n\n## Summary\n\nDone.",
+            )
+        if modules and status != CourseStatus.DRAFT:
+            authoring.set_status(course, status)
+        db.session.refresh(course)
+        return course
 
     return factory
 

@@ -10,40 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import event
 
-from courses import authoring
-from courses.models import CourseStatus
 from lms.extensions import db
-
-
-@pytest.fixture
-def make_course(trainer):
-    """A course owned by ``owner`` (default: the ``trainer`` fixture) with ``modules`` modules."""
-
-    def factory(
-        title: str = "Mediation basics",
-        *,
-        owner=None,
-        modules: int = 2,
-        status: str = CourseStatus.PUBLISHED,
-        language: str = "en",
-        slug: str = "",
-    ):
-        course = authoring.create_course(
-            owner or trainer, title=title, slug=slug, summary=f"About {title}", language=language
-        )
-        for number in range(1, modules + 1):
-            authoring.create_module(
-                course,
-                owner or trainer,
-                title=f"Module {number}",
-                source=f"## Part {number}\n\nText of module {number}.\n\n## Summary\n\nDone.",
-            )
-        if modules and status != CourseStatus.DRAFT:
-            authoring.set_status(course, status)
-        db.session.refresh(course)
-        return course
-
-    return factory
 
 
 def png_bytes(size=(4, 3), image_format="PNG") -> bytes:

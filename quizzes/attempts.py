@@ -1,0 +1,266 @@
+"""Attempts: start (or resume), save answers, submit exactly once, enforce the deadline.
+
+Every function takes ``now`` so tests can move the clock; pages pass nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import User
+from lms.service_error import ServiceError
+from quizzes import selection
+from quizzes.grading import AttemptResult, FrozenQuestion, display_percent, grade_attempt
+from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Criterion, Quiz
+from quizzes.question_types import AnswerError, get_type
+
+
+def _grace() -> timedelta:
+    return timedelta(seconds=current_app.config.get("QUIZ_GRACE_SECONDS", 30))
+
+
+def open_attempt(quiz: Quiz, user: User) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.open_slot == user.id)
+    )
+
+
+def finished_attempts(quiz: Quiz, user: User) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(
+                Attempt.quiz_id == quiz.id,
+                Attempt.user_id == user.id,
+                Attempt.status != AttemptStatus.IN_PROGRESS.value,
+            )
+            .order_by(Attempt.number)
+        )
+    )
+
+
+def start_problem(quiz: Quiz, user: User, now: datetime) -> str | None:
+    """Why ``user`` may not start a new attempt now, or None."""
+    if not quiz.published:
+        return _l("This quiz is not open.")
+    if quiz.opens_at and now < quiz.opens_at:
+        return _l("This quiz has not opened yet.")
+    if quiz.closes_at and now >= quiz.closes_at:
+        return _l("This quiz has closed.")
+    done = finished_attempts(quiz, user)
+    if quiz.attempts_allowed is not None and len(done) >= quiz.attempts_allowed:
+        return _l("You have used all %(n)d attempts.", n=quiz.attempts_allowed)
+    if done and quiz.wait_minutes:
+        ready = done[-1].submitted_at + timedelta(minutes=quiz.wait_minutes)
+        if now < ready:
+            minutes = int((ready - now).total_seconds() // 60) + 1
+            return _l("You can try again in %(n)d minutes.", n=minutes)
+    return None
+
+
+def start(quiz: Quiz, user: User, *, now: datetime | None = None) -> Attempt:
+    """Resume the open attempt, or start one with its questions and option order frozen."""
+    now = now or utcnow()
+    current = open_attempt(quiz, user)
+    if current is not None:
+        finish_if_expired(current, now=now)
+        if current.status == AttemptStatus.IN_PROGRESS:
+            return current
+    problem = start_problem(quiz, user, now)
+    if problem:
+        raise ServiceError(problem)
+    seed = secrets.randbits(31)
+    rng = random.Random(seed)
+    versions = selection.select_versions(quiz, rng)
+    deadline = None
+    if quiz.time_limit_minutes:
+        deadline = now + timedelta(minutes=quiz.time_limit_minutes)
+    if quiz.closes_at and (deadline is None or quiz.closes_at < deadline):
+        deadline = quiz.closes_at
+    number = (
+        db.session.scalar(
+            select(func.max(Attempt.number)).where(
+                Attempt.quiz_id == quiz.id, Attempt.user_id == user.id
+            )
+        )
+        or 0
+    ) + 1
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        user_id=user.id,
+        number=number,
+        open_slot=user.id,
+        seed=seed,
+        started_at=now,
+        deadline_at=deadline,
+        status=AttemptStatus.IN_PROGRESS.value,
+    )
+    for position, version in enumerate(versions, start=1):
+        question_type = get_type(version.question.type)
+        presentation = question_type.present(version.definition, rng, quiz.shuffle_options)
+        attempt.questions.append(
+            AttemptQuestion(
+                position=position,
+                question_version_id=version.id,
+                presentation_json=json.dumps(presentation, ensure_ascii=False),
+            )
+        )
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a second tab started one at the same moment: use that one
+        db.session.rollback()
+        existing = open_attempt(quiz, user)
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def _expired(attempt: Attempt, now: datetime) -> bool:
+    return attempt.deadline_at is not None and now > attempt.deadline_at + _grace()
+
+
+def save_answer(
+    attempt: Attempt, position: int, values: list[str], *, now: datetime | None = None
+) -> None:
+    """Store one answer (autosave). After the deadline (plus grace) it is refused."""
+    now = now or utcnow()
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise ServiceError(_l("This attempt is already submitted."))
+    if _expired(attempt, now):
+        finish_if_expired(attempt, now=now)
+        raise ServiceError(
+            _l("Time is up: the attempt was submitted with the answers saved before the deadline.")
+        )
+    question = next((q for q in attempt.questions if q.position == position), None)
+    if question is None:
+        raise AnswerError("no such question in this attempt")
+    answer = get_type(question.version.question.type).parse(question.presentation, values)
+    question.answer_json = None if answer is None else json.dumps(answer, ensure_ascii=False)
+    question.answered_at = now
+    db.session.commit()
+
+
+def finish_if_expired(attempt: Attempt, *, now: datetime | None = None) -> bool:
+    """Submit an attempt left open past its deadline, with what was saved in time."""
+    now = now or utcnow()
+    if attempt.status == AttemptStatus.IN_PROGRESS and _expired(attempt, now):
+        submit(attempt, now=now)
+        return True
+    return False
+
+
+def submit(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
+    """Close and grade the attempt once. A double click or a replay changes nothing: only
+    the request whose conditional UPDATE moves it out of 'in progress' grades it."""
+    now = now or utcnow()
+    won = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS.value)
+        .values(status=AttemptStatus.SUBMITTED.value, open_slot=None, submitted_at=now)
+    ).rowcount
+    if won != 1:
+        db.session.rollback()
+        db.session.refresh(attempt)
+        return attempt
+    db.session.refresh(attempt)
+    store_result(attempt)
+    db.session.commit()
+    return attempt
+
+
+@dataclass(frozen=True)
+class CriteriaInfo:
+    thresholds: dict[str, int]
+    names: dict[str, str]
+    must_pass: set[str]
+
+
+def criteria_info() -> CriteriaInfo:
+    criteria = db.session.scalars(select(Criterion).options(selectinload(Criterion.instruments)))
+    thresholds, names, must_pass = {}, {}, set()
+    for criterion in criteria:
+        names[criterion.code] = criterion.title
+        if (threshold := criterion.threshold("quiz")) is not None:
+            thresholds[criterion.code] = threshold
+        if criterion.must_pass:
+            must_pass.add(criterion.code)
+    return CriteriaInfo(thresholds, names, must_pass)
+
+
+def frozen_questions(attempt: Attempt) -> list[FrozenQuestion]:
+    return [
+        FrozenQuestion(
+            str(q.position),
+            q.version.question.criterion.code,
+            q.version.question.type,
+            q.version.points,
+            q.version.definition,
+            q.presentation,
+        )
+        for q in attempt.questions
+    ]
+
+
+def result_of(attempt: Attempt) -> AttemptResult:
+    info = criteria_info()
+    answers = {str(q.position): q.answer for q in attempt.questions}
+    manual = {
+        str(q.position): Fraction(q.manual_score)
+        for q in attempt.questions
+        if q.manual_score is not None
+    }
+    return grade_attempt(
+        frozen_questions(attempt),
+        answers,
+        pass_mark=attempt.quiz.pass_mark,
+        thresholds=info.thresholds,
+        names=info.names,
+        must_pass=info.must_pass,
+        manual_scores=manual,
+    )
+
+
+def _decimal(value: Fraction) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"))
+
+
+def store_result(attempt: Attempt) -> AttemptResult:
+    """Grade from the frozen questions and store the figures on the attempt (no commit)."""
+    result = result_of(attempt)
+    attempt.earned, attempt.possible = _decimal(result.earned), _decimal(result.possible)
+    attempt.percent = display_percent(result.percent)
+    attempt.passed = None if result.pending else result.passed
+    attempt.status = (AttemptStatus.SUBMITTED if result.pending else AttemptStatus.GRADED).value
+    attempt.result_json = json.dumps(
+        {
+            "criteria": [
+                {
+                    "code": c.code,
+                    "percent": str(display_percent(c.percent)),
+                    "threshold": c.threshold,
+                    "met": c.met,
+                }
+                for c in result.criteria
+            ],
+            "reasons": result.reasons,
+            "pending": result.pending,
+        },
+        ensure_ascii=False,
+    )
+    return result

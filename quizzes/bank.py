@@ -1,0 +1,131 @@
+"""The question bank: questions checked by their type, every edit a new version."""
+
+from __future__ import annotations
+
+import json
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from courses.models import Course
+from lms.extensions import db
+from lms.markdown_rendering import render_markdown
+from lms.models import User
+from lms.service_error import ServiceError
+from quizzes.models import Criterion, CriterionInstrument, Question, QuestionVersion
+from quizzes.question_types import REGISTRY
+
+
+def criterion_by_code(code: str) -> Criterion | None:
+    return db.session.scalar(select(Criterion).where(Criterion.code == code))
+
+
+def _version_fields(
+    question_type: str,
+    *,
+    stem: str,
+    definition: dict,
+    points: int,
+    difficulty: int,
+    feedback: str,
+    source: str,
+    fact_tag: str,
+    verified_on: str,
+    possibly_amended: bool,
+) -> dict:
+    if question_type not in REGISTRY:
+        raise ServiceError(
+            _l("Unknown question type “%(type)s”.", type=question_type), field="type"
+        )
+    problems = REGISTRY[question_type].validate(definition)
+    if not (stem or "").strip():
+        problems.insert(0, "stem: must be non-empty text")
+    if not isinstance(points, int) or isinstance(points, bool) or not 1 <= points <= 100:
+        problems.append("points: must be a whole number from 1 to 100")
+    if difficulty not in (1, 2, 3):
+        problems.append("difficulty: must be 1, 2 or 3")
+    if problems:
+        raise ServiceError("; ".join(problems), field="definition")
+    return {
+        "stem_source": stem.strip(),
+        "stem_html": render_markdown(stem).html,
+        "definition_json": json.dumps(definition, ensure_ascii=False, sort_keys=True),
+        "points": points,
+        "difficulty": difficulty,
+        "feedback_source": (feedback or "").strip(),
+        "feedback_html": render_markdown(feedback or "").html,
+        "source_reference": (source or "")[:300],
+        "fact_tag": (fact_tag or "")[:16],
+        "verified_on": (verified_on or "")[:10],
+        "possibly_amended": bool(possibly_amended),
+    }
+
+
+def create_question(
+    course: Course,
+    *,
+    key: str,
+    criterion: Criterion,
+    type: str,
+    author: User | None = None,
+    commit: bool = True,
+    **content,
+) -> Question:
+    fields = _version_fields(type, **content)
+    question = Question(
+        course_id=course.id,
+        key=key,
+        criterion_id=criterion.id,
+        type=type,
+        current_version=1,
+        active=True,
+    )
+    question.versions.append(
+        QuestionVersion(version=1, author_id=author.id if author else None, **fields)
+    )
+    db.session.add(question)
+    if commit:
+        db.session.commit()
+    return question
+
+
+def revise_question(
+    question: Question, *, author: User | None = None, commit: bool = True, **content
+) -> QuestionVersion:
+    """A new version; attempts that froze an older one keep grading against it."""
+    fields = _version_fields(question.type, **content)
+    version = QuestionVersion(
+        version=question.current_version + 1, author_id=author.id if author else None, **fields
+    )
+    question.versions.append(version)
+    question.current_version = version.version
+    if commit:
+        db.session.commit()
+    return version
+
+
+def ensure_criterion(
+    code: str,
+    title: str,
+    *,
+    must_pass: bool,
+    floor: int | None,
+    thresholds: dict[str, int],
+    description: str = "",
+) -> Criterion:
+    """Create the criterion if missing (idempotent, for the demo and imports)."""
+    criterion = criterion_by_code(code)
+    if criterion is None:
+        criterion = Criterion(
+            code=code,
+            title=title,
+            description=description,
+            must_pass=must_pass,
+            floor=floor,
+            active=True,
+        )
+        for kind, threshold in thresholds.items():
+            criterion.instruments.append(CriterionInstrument(kind=kind, threshold=threshold))
+        db.session.add(criterion)
+        db.session.commit()
+    return criterion

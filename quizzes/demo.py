@@ -1,0 +1,103 @@
+"""Demo criteria for `flask seed-demo`, from shared/domain/qualification-criteria.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from courses.models import Course
+from lms.extensions import db
+from lms.service_error import ServiceError
+from quizzes import bank
+from quizzes.bank import ensure_criterion
+from quizzes.models import Question
+
+# Keys of a question entry that are not part of its type's definition.
+QUESTION_FIELDS = {
+    "key",
+    "course",
+    "criterion",
+    "type",
+    "difficulty",
+    "points",
+    "fact_tag",
+    "source",
+    "possibly_amended",
+    "stem",
+    "feedback",
+    "verified_on",
+    "explanation",
+}
+
+# code, title, must-pass, floor, instrument thresholds (whole percent)
+CRITERIA = (
+    ("C1-LAW", "Knowledge of the legal framework", True, None, {"quiz": 80}),
+    ("C2-PROC", "Conduct of the procedure", False, 60, {"quiz": 70, "rubric": 70}),
+    ("C3-ETH", "Professional ethics", True, None, {"quiz": 90, "rubric": 75}),
+    ("C4-COMM", "Communication", False, 60, {"rubric": 70}),
+    ("C5-NEG", "Facilitation of negotiation", False, 60, {"rubric": 70}),
+    (
+        "C6-DRAFT",
+        "Drafting settlement agreements",
+        True,
+        None,
+        {"checklist": 100, "rubric": 70, "quiz": 70},
+    ),
+    ("C7-CULT", "Cultural competence and public-consent context", False, 60, {"quiz": 70}),
+)
+
+
+def seed_demo_criteria(app, users: dict, **_) -> None:
+    for code, title, must_pass, floor, thresholds in CRITERIA:
+        ensure_criterion(code, title, must_pass=must_pass, floor=floor, thresholds=thresholds)
+
+
+QUESTIONS_FILE = Path(__file__).resolve().parent / "demo_content" / "questions.yml"
+
+
+def seed_demo_questions(owner=None) -> int:
+    """Add the team's demo questions to the banks of the demo courses (idempotent, all or
+    nothing); returns how many were added."""
+    data = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))
+    courses = {c.slug: c for c in db.session.scalars(select(Course))}
+    existing = set(db.session.execute(select(Question.course_id, Question.key)).all())
+    added = 0
+    try:
+        for item in data["questions"]:
+            course = courses.get(item["course"])
+            if course is None or (course.id, item["key"]) in existing:
+                continue
+            definition = {k: v for k, v in item.items() if k not in QUESTION_FIELDS}
+            try:
+                bank.create_question(
+                    course,
+                    key=item["key"],
+                    criterion=bank.criterion_by_code(item["criterion"]),
+                    type=item["type"],
+                    author=owner,
+                    commit=False,
+                    stem=item["stem"],
+                    definition=definition,
+                    points=item.get("points", 1),
+                    difficulty=item.get("difficulty", 1),
+                    feedback=item.get("feedback", ""),
+                    source=item.get("source", ""),
+                    fact_tag=str(item.get("fact_tag", "")),
+                    verified_on=str(item.get("verified_on", "")),
+                    possibly_amended=bool(item.get("possibly_amended", False)),
+                )
+            except ServiceError as error:
+                raise ServiceError(f"question {item['key']}: {error.message}") from None
+            added += 1
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return added
+
+
+def seed_demo(app, users: dict, **_) -> None:
+    seed_demo_criteria(app, users)
+    seed_demo_questions(users.get("trainer1"))
