@@ -1,11 +1,16 @@
 """Assessment: qualification criteria, question bank, quizzes, attempts and grading."""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """Register the feature's models (pages and commands follow in the next slice)."""
+    """Register the trainee pages, the menu entry and the demo content."""
     from lms.demo import add_demo_seeder
-    from quizzes import demo, models  # noqa: F401  (models: its tables belong to the schema)
+    from lms.layout import add_navigation
+    from quizzes import demo, views
+
+    app.register_blueprint(views.bp)
+    add_navigation(app, "quizzes.index", _l("Quizzes"), ())
 
     add_demo_seeder(app, demo.seed_demo, order=20)

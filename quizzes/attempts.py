@@ -264,3 +264,59 @@ def store_result(attempt: Attempt) -> AttemptResult:
         ensure_ascii=False,
     )
     return result
+
+
+def save_form(attempt: Attempt, getlist, *, now: datetime | None = None) -> None:
+    """Save every answer of a page form at once (all or nothing: one bad answer, none saved)."""
+    now = now or utcnow()
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise ServiceError(_l("This attempt is already submitted."))
+    if _expired(attempt, now):
+        finish_if_expired(attempt, now=now)
+        raise ServiceError(
+            _l("Time is up: the attempt was submitted with the answers saved before the deadline.")
+        )
+    parsed = []
+    for question in attempt.questions:
+        question_type = get_type(question.version.question.type)
+        values = question_type.form_values(question.presentation, getlist, f"q{question.position}")
+        parsed.append((question, question_type.parse(question.presentation, values)))
+    for question, answer in parsed:
+        encoded = None if answer is None else json.dumps(answer, ensure_ascii=False)
+        if encoded != question.answer_json:
+            question.answer_json, question.answered_at = encoded, now
+    db.session.commit()
+
+
+def visible_quizzes(user: User) -> list[Quiz]:
+    """Published quizzes of the courses ``user`` is enrolled in."""
+    from courses.models import Enrolment
+
+    return list(
+        db.session.scalars(
+            select(Quiz)
+            .join(Enrolment, Enrolment.course_id == Quiz.course_id)
+            .where(Enrolment.user_id == user.id, Quiz.published.is_(True))
+            .order_by(Quiz.course_id, Quiz.id)
+        )
+    )
+
+
+def best_attempts(user: User, quiz_ids: list[int]) -> dict[int, Attempt]:
+    """The best finished attempt per quiz (highest percent, then earliest)."""
+    best: dict[int, Attempt] = {}
+    if not quiz_ids:
+        return best
+    for attempt in db.session.scalars(
+        select(Attempt)
+        .where(
+            Attempt.user_id == user.id,
+            Attempt.quiz_id.in_(quiz_ids),
+            Attempt.status != AttemptStatus.IN_PROGRESS.value,
+        )
+        .order_by(Attempt.number)
+    ):
+        current = best.get(attempt.quiz_id)
+        if current is None or (attempt.percent or 0) > (current.percent or 0):
+            best[attempt.quiz_id] = attempt
+    return best

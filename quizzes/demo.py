@@ -101,3 +101,37 @@ def seed_demo_questions(owner=None) -> int:
 def seed_demo(app, users: dict, **_) -> None:
     seed_demo_criteria(app, users)
     seed_demo_questions(users.get("trainer1"))
+    seed_demo_quizzes()
+
+
+def seed_demo_quizzes() -> None:
+    """One published quiz per demo course, from its bank's automatically graded questions."""
+    from quizzes.models import Quiz, QuizQuestion
+
+    for course in db.session.scalars(select(Course).where(Course.status == "published")):
+        if db.session.scalar(select(Quiz.id).where(Quiz.course_id == course.id)):
+            continue
+        questions = list(
+            db.session.scalars(
+                select(Question)
+                .where(Question.course_id == course.id, Question.type != "free_text")
+                .order_by(Question.id)
+            )
+        )
+        if not questions:
+            continue
+        quiz = Quiz(
+            course_id=course.id,
+            slug="check-your-knowledge",
+            title=f"Check your knowledge: {course.title}",
+            instructions="Answer every question, then hand in. Each criterion has its own pass "
+            "threshold; the result page shows which ones you met.",
+            pass_mark=70,
+            attempts_allowed=3,
+            wait_minutes=10,
+            published=True,
+        )
+        for position, question in enumerate(questions, start=1):
+            quiz.fixed_questions.append(QuizQuestion(question_id=question.id, position=position))
+        db.session.add(quiz)
+    db.session.commit()

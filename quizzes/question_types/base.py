@@ -34,6 +34,13 @@ class QuestionType(Protocol):
 
     def max_points(self, definition: dict, points: int) -> int: ...
 
+    def form_values(self, presentation: dict, getlist, prefix: str) -> list[str]: ...
+
+
+def plain_form_values(presentation: dict, getlist, prefix: str) -> list[str]:
+    """The usual case: the field named ``prefix`` holds the answer (one or more values)."""
+    return [value for value in getlist(prefix) if isinstance(value, str)]
+
 
 @dataclass
 class Problems:

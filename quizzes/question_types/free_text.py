@@ -3,7 +3,7 @@ against the rubric lines; the attempt's result waits for that score."""
 
 from __future__ import annotations
 
-from quizzes.question_types.base import AnswerError, Problems, check_text
+from quizzes.question_types.base import AnswerError, Problems, check_text, plain_form_values
 
 MAX_ANSWER = 10_000
 
@@ -40,6 +40,8 @@ class FreeText:
 
     def grade(self, definition, presentation, answer):
         return None  # a trainer scores it with the rubric
+
+    form_values = staticmethod(plain_form_values)
 
     def max_points(self, definition, points):
         return sum(line["points"] for line in definition["rubric"])

@@ -74,6 +74,15 @@ class Matching:
             right_count += key["left"][left] == key["right"][right]
         return Fraction(right_count, len(definition["pairs"]))
 
+    def form_values(self, presentation, getlist, prefix):
+        """One select per left item, named ``prefix-<left id>``, choosing a right id."""
+        values = []
+        for left in presentation["lefts"]:
+            chosen = [v for v in getlist(f"{prefix}-{left['id']}") if v]
+            if chosen:
+                values.append(f"{left['id']}:{chosen[0]}")
+        return values
+
     def max_points(self, definition, points):
         return points
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from quizzes.question_types.base import AnswerError, Problems
+from quizzes.question_types.base import AnswerError, Problems, plain_form_values
 
 LIMIT = Decimal("1e15")
 
@@ -59,6 +59,8 @@ class Numeric:
         expected = to_decimal(definition["answer"])
         tolerance = to_decimal(definition.get("tolerance", 0))
         return Fraction(1 if abs(given - expected) <= tolerance else 0)
+
+    form_values = staticmethod(plain_form_values)
 
     def max_points(self, definition, points):
         return points

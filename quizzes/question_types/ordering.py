@@ -56,6 +56,18 @@ class Ordering:
         kept = sum(1 for a, b in pairwise(positions) if b == a + 1)
         return Fraction(kept, len(positions) - 1)
 
+    def form_values(self, presentation, getlist, prefix):
+        """One position select per item, named ``prefix-<item id>``; the ids by position."""
+        chosen = {}
+        for item in presentation["items"]:
+            value = next((v for v in getlist(f"{prefix}-{item['id']}") if v), "")
+            if not value:
+                return []  # not answered yet
+            if not value.isdigit() or value in chosen:
+                raise AnswerError("give every item a different position")
+            chosen[value] = item["id"]
+        return [chosen[key] for key in sorted(chosen, key=int)]
+
     def max_points(self, definition, points):
         return points
 

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from fractions import Fraction
 
-from quizzes.question_types.base import AnswerError, Problems, check_text
+from quizzes.question_types.base import AnswerError, Problems, check_text, plain_form_values
 
 MAX_ANSWER = 300
 _STRIP = re.compile(r"[()\[\]{}«»\"“”„'‘’]")
@@ -53,6 +53,8 @@ class ShortText:
             return Fraction(0)
         accepted = {normalise(value) for value in definition["accepted"]}
         return Fraction(1 if normalise(answer) in accepted else 0)
+
+    form_values = staticmethod(plain_form_values)
 
     def max_points(self, definition, points):
         return points

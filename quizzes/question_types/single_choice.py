@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from quizzes.question_types.base import AnswerError, Problems, check_text, opaque_ids
+from quizzes.question_types.base import (
+    AnswerError,
+    Problems,
+    check_text,
+    opaque_ids,
+    plain_form_values,
+)
 
 
 class SingleChoice:
@@ -61,6 +67,8 @@ class SingleChoice:
         if index is None:
             raise AnswerError("not one of this question's options")
         return Fraction(1 if definition["options"][index].get("correct") else 0)
+
+    form_values = staticmethod(plain_form_values)
 
     def max_points(self, definition, points):
         return points

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from quizzes.question_types.base import AnswerError, Problems
+from quizzes.question_types.base import AnswerError, Problems, plain_form_values
 
 
 class TrueFalse:
@@ -31,6 +31,8 @@ class TrueFalse:
 
     def grade(self, definition, presentation, answer):
         return Fraction(1 if answer is not None and answer == definition["answer"] else 0)
+
+    form_values = staticmethod(plain_form_values)
 
     def max_points(self, definition, points):
         return points

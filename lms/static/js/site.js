@@ -45,3 +45,31 @@ document.addEventListener("DOMContentLoaded", function () {
     }, 400);
   });
 });
+// Quiz pages: save the whole form after each change, so nothing is lost if the connection
+// drops; "Save answers" does the same without this script.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector("form.quiz-form");
+  if (!form || !window.fetch) { return; }
+  var status = form.querySelector(".autosave-status");
+  var timer = null;
+  function save() {
+    var body = new FormData(form);
+    fetch(form.getAttribute("data-autosave-url"), {
+      method: "POST", body: body, credentials: "same-origin"
+    }).then(function (response) {
+      if (status) {
+        status.textContent = response.ok ? form.getAttribute("data-saved-text") || "✓" : "";
+      }
+    }).catch(function () { /* the Save button still works */ });
+  }
+  form.addEventListener("change", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, 500);
+  });
+  var submit = form.querySelector("[data-confirm-submit]");
+  if (submit) {
+    submit.addEventListener("click", function (event) {
+      if (!window.confirm(submit.getAttribute("data-confirm-submit"))) { event.preventDefault(); }
+    });
+  }
+});

@@ -1,0 +1,164 @@
+"""Trainee pages: quizzes of my courses, taking an attempt, results."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from courses.authoring import can_edit
+from courses.learning import is_enrolled
+from lms.database import utcnow
+from lms.extensions import db
+from lms.service_error import ServiceError
+from quizzes import attempts
+from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz, ReviewPolicy
+from quizzes.question_types import AnswerError
+
+bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="templates")
+
+
+def _quiz(quiz_id: int) -> Quiz:
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None:
+        abort(404)
+    if can_edit(current_user, quiz.course):
+        return quiz
+    if (
+        not quiz.published
+        or not quiz.course.is_published
+        or not is_enrolled(current_user, quiz.course)
+    ):
+        abort(404)
+    return quiz
+
+
+def _my_attempt(attempt_id: int) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    attempts.finish_if_expired(attempt)
+    return attempt
+
+
+@bp.get("/")
+@login_required
+def index():
+    quizzes = attempts.visible_quizzes(current_user)
+    return render_template(
+        "quizzes/index.html",
+        quizzes=quizzes,
+        best=attempts.best_attempts(current_user, [q.id for q in quizzes]),
+    )
+
+
+@bp.get("/<id:quiz_id>")
+@login_required
+def quiz_page(quiz_id: int):
+    quiz = _quiz(quiz_id)
+    current = attempts.open_attempt(quiz, current_user)
+    if current is not None and attempts.finish_if_expired(current):
+        current = None
+    return render_template(
+        "quizzes/quiz.html",
+        quiz=quiz,
+        current=current,
+        history=attempts.finished_attempts(quiz, current_user),
+        problem=None if current else attempts.start_problem(quiz, current_user, utcnow()),
+    )
+
+
+@bp.post("/<id:quiz_id>/start")
+@login_required
+def start(quiz_id: int):
+    quiz = _quiz(quiz_id)
+    try:
+        attempt = attempts.start(quiz, current_user)
+    except ServiceError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("quizzes.quiz_page", quiz_id=quiz.id))
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<id:attempt_id>")
+@login_required
+def take(attempt_id: int):
+    attempt = _my_attempt(attempt_id)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz)
+
+
+@bp.post("/attempts/<id:attempt_id>")
+@login_required
+def save(attempt_id: int):
+    """Save every answer on the page; with ``submit`` also hand the attempt in."""
+    attempt = _my_attempt(attempt_id)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        flash(_("This attempt was already submitted."), "info")
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    try:
+        attempts.save_form(attempt, request.form.getlist)
+    except AnswerError as error:
+        abort(400, description=str(error))
+    except ServiceError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    if request.form.get("action") == "submit":
+        attempts.submit(attempt)
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    flash(_("Your answers are saved. You can continue now or later, on any device."), "success")
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<id:attempt_id>/autosave")
+@login_required
+def autosave(attempt_id: int):
+    """The page script saves the whole form after each change (same rules as saving)."""
+    attempt = _my_attempt(attempt_id)
+    try:
+        attempts.save_form(attempt, request.form.getlist)
+    except AnswerError as error:
+        return jsonify(error={"code": 400, "message": str(error)}), 400
+    except ServiceError as error:
+        return jsonify(error={"code": 409, "message": str(error.message)}), 409
+    return jsonify(saved=True)
+
+
+@bp.get("/attempts/<id:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    attempt = _my_attempt(attempt_id)
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+    quiz = attempt.quiz
+    policy = ReviewPolicy(quiz.review_policy)
+    closed = quiz.closes_at is not None and utcnow() >= quiz.closes_at
+    show_criteria = policy in (ReviewPolicy.CRITERIA, ReviewPolicy.ANSWERS) or (
+        policy == ReviewPolicy.AFTER_CLOSE and closed
+    )
+    show_answers = policy == ReviewPolicy.ANSWERS or (policy == ReviewPolicy.AFTER_CLOSE and closed)
+    titles = {c.code: c.title for c in db.session.query(Criterion).all()}
+    review = None
+    if show_answers and not attempt.result.get("pending"):
+        graded = attempts.result_of(attempt)
+        review = list(zip(attempt.questions, graded.questions, strict=True))
+    return render_template(
+        "quizzes/result.html",
+        attempt=attempt,
+        quiz=quiz,
+        titles=titles,
+        show_score=policy != ReviewPolicy.AFTER_CLOSE or closed,
+        show_criteria=show_criteria,
+        review=review,
+        history=attempts.finished_attempts(quiz, current_user),
+    )

@@ -1,0 +1,134 @@
+"""Taking a quiz through the HTTP client: start, save, hand in, result; nothing leaks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from courses import learning
+from lms.extensions import db
+from quizzes.models import Attempt
+
+
+@pytest.fixture
+def quiz(make_quiz, trainee):
+    quiz = make_quiz(questions=2, criterion="C3-ETH", review_policy="answers")
+    learning.enrol(trainee, quiz.course)
+    return quiz
+
+
+def _form_for(page: str, right_ids: dict[int, str]) -> dict:
+    return {f"q{position}": option for position, option in right_ids.items()}
+
+
+def _right_ids(attempt) -> dict[int, str]:
+    ids = {}
+    for q in attempt.questions:
+        key = q.presentation["key"]
+        ids[q.position] = next(
+            i for i, index in key.items() if q.version.definition["options"][index].get("correct")
+        )
+    return ids
+
+
+def test_take_save_hand_in_and_see_the_result(trainee_client, quiz, trainee):
+    page = trainee_client.get(f"/quizzes/{quiz.id}").get_data(as_text=True)
+    assert "Start the quiz" in page
+    response = trainee_client.post_form(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.scalar(select(Attempt))
+    assert response.headers["Location"].endswith(f"/quizzes/attempts/{attempt.id}")
+    page = trainee_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Question 1 of 2" in page
+    right = _right_ids(attempt)
+    # Save one answer, come back (another device), it is still there.
+    trainee_client.post_form(f"/quizzes/attempts/{attempt.id}", {"q1": right[1], "action": "save"})
+    page = trainee_client.get(f"/quizzes/attempts/{attempt.id}").get_data(as_text=True)
+    assert f'value="{right[1]}" checked' in page
+    response = trainee_client.post_form(
+        f"/quizzes/attempts/{attempt.id}", {"q1": right[1], "q2": right[2], "action": "submit"}
+    )
+    assert response.headers["Location"].endswith(f"/quizzes/attempts/{attempt.id}/result")
+    page = trainee_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Passed" in page and "Professional ethics" in page and "100.0%" in page
+    again = trainee_client.post_form(f"/quizzes/attempts/{attempt.id}", {"action": "submit"})
+    assert again.headers["Location"].endswith("/result")  # handing in twice changes nothing
+
+
+def test_nothing_before_hand_in_reveals_the_answers(trainee_client, quiz):
+    trainee_client.post_form(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.scalar(select(Attempt))
+    page = trainee_client.get(f"/quizzes/attempts/{attempt.id}").get_data(as_text=True)
+    assert "correct" not in page.lower().replace("not correct", "")
+    for q in attempt.questions:
+        for option in q.version.definition["options"]:
+            assert option["text"] in page
+        # the key (which id is which option) never reaches the page
+        assert '"key"' not in page and str(q.presentation["key"]) not in page
+
+
+def test_tampered_answers_get_400_and_save_nothing(trainee_client, quiz, make_user, login):
+    trainee_client.post_form(f"/quizzes/{quiz.id}/start")
+    mine = db.session.scalar(select(Attempt))
+    other = make_user()
+    learning.enrol(other, quiz.course)
+    other_client = login(other)
+    other_client.post_form(f"/quizzes/{quiz.id}/start")
+    theirs = db.session.scalar(select(Attempt).where(Attempt.user_id == other.id))
+    foreign = next(iter(theirs.questions[0].presentation["key"]))
+    response = trainee_client.post_form(f"/quizzes/attempts/{mine.id}", {"q1": foreign})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert all(q.answer_json is None for q in db.session.get(Attempt, mine.id).questions)
+    # Someone else's attempt does not exist for me.
+    assert trainee_client.get(f"/quizzes/attempts/{theirs.id}").status_code == 404
+    assert trainee_client.post_form(f"/quizzes/attempts/{theirs.id}", {}).status_code == 404
+
+
+def test_autosave_returns_json(trainee_client, quiz):
+    trainee_client.post_form(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.scalar(select(Attempt))
+    right = _right_ids(attempt)
+    response = trainee_client.post_form(
+        f"/quizzes/attempts/{attempt.id}/autosave", {"q2": right[2]}
+    )
+    assert response.get_json() == {"saved": True}
+    bad = trainee_client.post_form(f"/quizzes/attempts/{attempt.id}/autosave", {"q2": "forged"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == 400
+
+
+def test_quizzes_of_courses_i_am_not_enrolled_in_are_404(client, make_quiz, make_user, login):
+    quiz = make_quiz()
+    stranger = login(make_user())
+    assert stranger.get(f"/quizzes/{quiz.id}").status_code == 404
+    assert stranger.post_form(f"/quizzes/{quiz.id}/start").status_code == 404
+    assert client.get(f"/quizzes/{quiz.id}").status_code == 302
+
+
+def test_a_failed_criterion_is_explained_on_the_result(trainee_client, quiz):
+    trainee_client.post_form(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.scalar(select(Attempt))
+    right = _right_ids(attempt)
+    response = trainee_client.post_form(
+        f"/quizzes/attempts/{attempt.id}", {"q1": right[1], "action": "submit"}
+    )
+    page = trainee_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Not passed" in page
+    assert "Professional ethics 50.0% &lt; 90% required (must-pass)" in page
+    assert re.search(r'<rect x="0" y="0" width="50(\.0)?" height="6"', page)
+
+
+def test_demo_quizzes_are_seeded_and_can_be_taken(runner, app):
+    from lms.models import User
+    from quizzes.models import Quiz
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    quizzes = list(db.session.scalars(select(Quiz)))
+    assert len(quizzes) == 3 and all(q.published and q.fixed_questions for q in quizzes)
+    trainee = db.session.scalar(select(User).where(User.email == "asel@example.kz"))
+    learning.enrol(trainee, quizzes[0].course)
+    client = app.test_client()
+    client.login(trainee.email, "mediation-demo-2026")
+    response = client.post_form(f"/quizzes/{quizzes[0].id}/start")
+    assert client.get(response.headers["Location"]).status_code == 200
