@@ -139,7 +139,7 @@ class CorrectionForm(FlaskForm):
     reason = StringField(
         _l("Reason"), filters=[_strip], validators=[DataRequired(), Length(max=500)]
     )
-    submit = SubmitField(_l("Correct"))
+    submit = SubmitField(_l("Save correction"))
 
     def __init__(self, *args, **kwargs) -> None:
         from courses.seminar_models import AttendanceStatus
