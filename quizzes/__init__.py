@@ -8,9 +8,13 @@ def init_app(app: Flask) -> None:
     """Register the trainee pages, the menu entry and the demo content."""
     from lms.demo import add_demo_seeder
     from lms.layout import add_navigation
-    from quizzes import demo, views
+    from quizzes import demo, manage_views, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(manage_views.bp)
     add_navigation(app, "quizzes.index", _l("Quizzes"), ())
+    add_navigation(
+        app, "manage_quizzes.index", _l("My quizzes"), ("trainer", "admin"), bar="teaching"
+    )
 
     add_demo_seeder(app, demo.seed_demo, order=20)

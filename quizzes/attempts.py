@@ -220,11 +220,13 @@ def frozen_questions(attempt: Attempt) -> list[FrozenQuestion]:
 def result_of(attempt: Attempt) -> AttemptResult:
     info = criteria_info()
     answers = {str(q.position): q.answer for q in attempt.questions}
-    manual = {
-        str(q.position): Fraction(q.manual_score)
-        for q in attempt.questions
-        if q.manual_score is not None
-    }
+    manual = {}
+    for q in attempt.questions:
+        if q.manual_points is not None:
+            possible = get_type(q.version.question.type).max_points(
+                q.version.definition, q.version.points
+            )
+            manual[str(q.position)] = Fraction(q.manual_points, possible)
     return grade_attempt(
         frozen_questions(attempt),
         answers,

@@ -251,7 +251,9 @@ class AttemptQuestion(TimestampMixin, db.Model):
     presentation_json: Mapped[str] = mapped_column(Text)
     answer_json: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    manual_score: Mapped[Decimal | None] = mapped_column(SCORE)  # share 0..1, by a trainer
+    # A trainer's marks of a written answer: points per rubric line, and their sum.
+    rubric_points_json: Mapped[str | None] = mapped_column(Text)
+    manual_points: Mapped[int | None]
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,84 @@
+"""The gradebook of a quiz: every trainee's best and latest attempt, by criterion."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from courses.seminar_files import safe_cell
+from lms.extensions import db
+from lms.models import User
+from quizzes.models import Attempt, AttemptStatus, Quiz
+
+
+@dataclass
+class GradebookRow:
+    user: User
+    attempts: int
+    best: Attempt
+    latest: Attempt
+
+    def criterion(self, attempt: Attempt, code: str) -> str:
+        found = next((c for c in attempt.result.get("criteria", []) if c["code"] == code), None)
+        return found["percent"] if found else ""
+
+
+def rows(quiz: Quiz) -> tuple[list[str], list[GradebookRow]]:
+    """The criteria codes met in the quiz's attempts, and one row per trainee (one query)."""
+    finished = list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.quiz_id == quiz.id, Attempt.status != AttemptStatus.IN_PROGRESS.value)
+            .options(joinedload(Attempt.user))
+            .order_by(Attempt.user_id, Attempt.number)
+        )
+    )
+    by_user: dict[int, list[Attempt]] = {}
+    for attempt in finished:
+        by_user.setdefault(attempt.user_id, []).append(attempt)
+    codes = sorted({c["code"] for a in finished for c in a.result.get("criteria", [])})
+    table = [
+        GradebookRow(
+            items[0].user,
+            len(items),
+            max(items, key=lambda a: (a.percent or 0, -a.number)),
+            items[-1],
+        )
+        for items in by_user.values()
+    ]
+    table.sort(key=lambda row: row.user.full_name)
+    return codes, table
+
+
+def csv_text(quiz: Quiz) -> str:
+    codes, table = rows(quiz)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "Full name",
+            "Email",
+            "Attempts",
+            "Best %",
+            "Best passed",
+            "Latest %",
+            *[f"{code} % (best)" for code in codes],
+        ]
+    )
+    for row in table:
+        passed = {True: "yes", False: "no", None: "pending"}[row.best.passed]
+        cells = [
+            row.user.full_name,
+            row.user.email,
+            row.attempts,
+            row.best.percent,
+            passed,
+            row.latest.percent,
+            *[row.criterion(row.best, code) for code in codes],
+        ]
+        writer.writerow([safe_cell(cell) for cell in cells])
+    return buffer.getvalue()

@@ -1,0 +1,115 @@
+"""Trainer pages for quizzes: the list, gradebooks (with CSV) and the marking queue."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from courses.authoring import courses_owned_by
+from courses.permissions import require_course_owner
+from lms.extensions import db
+from lms.permissions import trainer_required
+from lms.service_error import ServiceError
+from quizzes import gradebook, marking
+from quizzes.models import AttemptQuestion, Criterion, Quiz
+
+bp = Blueprint(
+    "manage_quizzes", __name__, url_prefix="/manage/quizzes", template_folder="templates"
+)
+
+
+def _quiz(quiz_id: int) -> Quiz:
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None:
+        abort(404)
+    require_course_owner(quiz.course)
+    return quiz
+
+
+@bp.get("/")
+@trainer_required
+def index():
+    course_ids = [course.id for course in courses_owned_by(current_user)]
+    quizzes = (
+        list(
+            db.session.scalars(
+                select(Quiz).where(Quiz.course_id.in_(course_ids)).order_by(Quiz.course_id, Quiz.id)
+            )
+        )
+        if course_ids
+        else []
+    )
+    return render_template(
+        "quizzes/manage/index.html", quizzes=quizzes, waiting=len(marking.queue(current_user))
+    )
+
+
+@bp.get("/<id:quiz_id>/gradebook")
+@trainer_required
+def gradebook_page(quiz_id: int):
+    quiz = _quiz(quiz_id)
+    codes, rows = gradebook.rows(quiz)
+    titles = {c.code: c.title for c in db.session.scalars(select(Criterion))}
+    return render_template(
+        "quizzes/manage/gradebook.html", quiz=quiz, codes=codes, rows=rows, titles=titles
+    )
+
+
+@bp.get("/<id:quiz_id>/gradebook.csv")
+@trainer_required
+def gradebook_csv(quiz_id: int):
+    quiz = _quiz(quiz_id)
+    response = make_response("\ufeff" + gradebook.csv_text(quiz))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="quiz-{quiz.id}-grades.csv"'
+    return response
+
+
+@bp.get("/marking")
+@trainer_required
+def marking_queue():
+    return render_template("quizzes/manage/marking.html", items=marking.queue(current_user))
+
+
+@bp.route("/marking/<id:item_id>", methods=["GET", "POST"])
+@trainer_required
+def mark(item_id: int):
+    item = db.session.get(AttemptQuestion, item_id)
+    if item is None:
+        abort(404)
+    from quizzes.models import Attempt
+
+    attempt = db.session.get(Attempt, item.attempt_id)
+    require_course_owner(attempt.quiz.course)
+    if item.version.question.type != "free_text":
+        abort(404)
+    rubric = item.version.definition["rubric"]
+    if request.method == "POST":
+        try:
+            points = [int(request.form.get(f"line-{n}", "")) for n in range(len(rubric))]
+        except ValueError:
+            flash(_("Give whole points for every line of the rubric."), "danger")
+            return render_template(
+                "quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric
+            ), 400
+        try:
+            marking.score(item, points, current_user)
+        except ServiceError as error:
+            flash(error.message, "danger")
+            return render_template(
+                "quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric
+            ), 400
+        flash(_("Score saved."), "success")
+        return redirect(url_for("manage_quizzes.marking_queue"))
+    return render_template("quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric)

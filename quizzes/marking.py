@@ -1,0 +1,68 @@
+"""Trainers score written answers with their rubric; the attempt's result then completes."""
+
+from __future__ import annotations
+
+import json
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from courses.authoring import courses_owned_by
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import User
+from lms.service_error import ServiceError
+from quizzes.attempts import store_result
+from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Quiz
+
+
+def queue(user: User) -> list[AttemptQuestion]:
+    """Written answers waiting for a score, in quizzes of courses ``user`` may edit."""
+    course_ids = [course.id for course in courses_owned_by(user)]
+    if not course_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(AttemptQuestion)
+            .join(Attempt, AttemptQuestion.attempt_id == Attempt.id)
+            .join(Quiz, Attempt.quiz_id == Quiz.id)
+            .join(QuestionVersion, AttemptQuestion.question_version_id == QuestionVersion.id)
+            .join(Question, QuestionVersion.question_id == Question.id)
+            .where(
+                Quiz.course_id.in_(course_ids),
+                Question.type == "free_text",
+                Attempt.status == AttemptStatus.SUBMITTED.value,
+                AttemptQuestion.manual_points.is_(None),
+            )
+            .options(joinedload(AttemptQuestion.version))
+            .order_by(Attempt.submitted_at, AttemptQuestion.position)
+        )
+    )
+
+
+def score(item: AttemptQuestion, points: list[int], by: User) -> Attempt:
+    """Record the points per rubric line; when the attempt has no unscored written answer
+    left, its result is computed and stored."""
+    attempt = db.session.get(Attempt, item.attempt_id)
+    if attempt.status != AttemptStatus.SUBMITTED or item.manual_points is not None:
+        raise ServiceError(_l("This answer is already scored."))
+    rubric = item.version.definition["rubric"]
+    if len(points) != len(rubric):
+        raise ServiceError(_l("Give points for every line of the rubric."))
+    for line, given in zip(rubric, points, strict=True):
+        if not 0 <= given <= line["points"]:
+            raise ServiceError(
+                _l(
+                    "Points for “%(line)s” must be between 0 and %(n)d.",
+                    line=line["criterion"],
+                    n=line["points"],
+                )
+            )
+    item.rubric_points_json = json.dumps(points)
+    item.manual_points = sum(points)
+    item.graded_by_id, item.graded_at = by.id, utcnow()
+    db.session.flush()
+    store_result(attempt)  # stays 'submitted' while another written answer waits
+    db.session.commit()
+    return attempt

@@ -1,0 +1,142 @@
+"""Written answers: the marking queue, rubric scores, completed results; the gradebook."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from courses import learning
+from lms.extensions import db
+from quizzes import attempts, bank
+from quizzes.models import Attempt, AttemptStatus, QuizQuestion
+
+
+@pytest.fixture
+def essay_quiz(make_quiz, criteria, trainee):
+    quiz = make_quiz(questions=1, criterion="C6-DRAFT")
+    essay = bank.create_question(
+        quiz.course,
+        key="essay",
+        criterion=criteria["C6-DRAFT"],
+        type="free_text",
+        stem="Turn “Bolat will pay back soon” into an enforceable clause.",
+        definition={
+            "rubric": [
+                {"criterion": "Amount and instalments", "points": 2},
+                {"criterion": "Consequences of late payment", "points": 2},
+            ],
+            "model_answer": "Bolat pays 900,000 tenge in six instalments ...",
+        },
+        points=4,
+        difficulty=2,
+        feedback="",
+        source="Law Art. 27(2)",
+        fact_tag="V",
+        verified_on="",
+        possibly_amended=False,
+    )
+    quiz.fixed_questions.append(QuizQuestion(question_id=essay.id, position=2))
+    quiz.shuffle_questions = False
+    db.session.commit()
+    learning.enrol(trainee, quiz.course)
+    return quiz
+
+
+def _hand_in(quiz, trainee, essay_text="Bolat pays 900,000 tenge in six instalments."):
+    attempt = attempts.start(quiz, trainee)
+    choice, essay = attempt.questions
+    right = next(
+        i
+        for i, index in choice.presentation["key"].items()
+        if choice.version.definition["options"][index].get("correct")
+    )
+    attempts.save_answer(attempt, choice.position, [right])
+    attempts.save_answer(attempt, essay.position, [essay_text])
+    return attempts.submit(attempt), essay
+
+
+def test_a_written_answer_waits_then_completes_the_result(essay_quiz, trainee, trainer_client):
+    attempt, essay = _hand_in(essay_quiz, trainee)
+    assert attempt.status == AttemptStatus.SUBMITTED and attempt.passed is None
+    queue = trainer_client.get("/manage/quizzes/marking").get_data(as_text=True)
+    assert "enforceable clause" in queue
+    page = trainer_client.get(f"/manage/quizzes/marking/{essay.id}").get_data(as_text=True)
+    assert "Bolat pays 900,000 tenge" in page and "Model answer" in page
+    response = trainer_client.post_form(
+        f"/manage/quizzes/marking/{essay.id}", {"line-0": "2", "line-1": "1"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    graded = db.session.get(Attempt, attempt.id)
+    assert graded.status == AttemptStatus.GRADED
+    assert graded.earned == 4  # 1 point for the choice + 3 of 4 for the clause
+    assert graded.passed is True
+    again = trainer_client.post_form(
+        f"/manage/quizzes/marking/{essay.id}", {"line-0": "2", "line-1": "2"}
+    )
+    assert again.status_code == 400 and "already scored" in again.get_data(as_text=True)
+    assert "Nothing is waiting" in trainer_client.get("/manage/quizzes/marking").get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"line-0": "3", "line-1": "0"},
+        {"line-0": "x"},
+        {"line-0": "-1", "line-1": "0"},
+        {"line-0": "1"},
+    ],
+)
+def test_impossible_scores_are_refused(essay_quiz, trainee, trainer_client, form):
+    attempt, essay = _hand_in(essay_quiz, trainee)
+    assert trainer_client.post_form(f"/manage/quizzes/marking/{essay.id}", form).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt.id).status == AttemptStatus.SUBMITTED
+
+
+def test_only_the_courses_trainers_may_score_and_see_grades(
+    essay_quiz, trainee, login, make_user, trainee_client
+):
+    _, essay = _hand_in(essay_quiz, trainee)
+    outsider = login(make_user("trainer"))
+    assert "Nothing is waiting" in outsider.get("/manage/quizzes/marking").get_data(as_text=True)
+    for url in (
+        f"/manage/quizzes/marking/{essay.id}",
+        f"/manage/quizzes/{essay_quiz.id}/gradebook",
+        f"/manage/quizzes/{essay_quiz.id}/gradebook.csv",
+    ):
+        assert outsider.get(url).status_code == 403
+        assert trainee_client.get(url).status_code == 403
+    assert (
+        outsider.post_form(
+            f"/manage/quizzes/marking/{essay.id}", {"line-0": "2", "line-1": "2"}
+        ).status_code
+        == 403
+    )
+
+
+def test_gradebook_shows_best_and_latest_and_exports_safe_csv(
+    essay_quiz, trainer_client, make_user
+):
+    person = make_user(full_name='=HYPERLINK("http://evil")')
+    learning.enrol(person, essay_quiz.course)
+    _, essay = _hand_in(essay_quiz, person)
+    from quizzes import marking
+
+    marking.score(essay, [2, 2], db.session.get(type(person), person.id))
+    page = trainer_client.get(f"/manage/quizzes/{essay_quiz.id}/gradebook").get_data(as_text=True)
+    assert "100.0%" in page and "C6-DRAFT" in page
+    text = trainer_client.get(f"/manage/quizzes/{essay_quiz.id}/gradebook.csv").get_data(
+        as_text=True
+    )
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][:4] == ["Full name", "Email", "Attempts", "Best %"]
+    assert rows[1][0].startswith("'=HYPERLINK")
+    assert rows[1][4] == "yes"
+    assert db.session.scalar(select(Attempt.passed)) is True
