@@ -77,5 +77,73 @@ def main() -> None:
     )
 
 
+def attempt_page_queries(questions: int = 100) -> int:
+    """SQL statements for one attempt page of ``questions`` questions (SQLite, temp folder)."""
+    import tempfile
+
+    from sqlalchemy import event
+
+    from config import TestingConfig
+    from courses import authoring, learning
+    from lms import accounts, create_app
+    from lms.extensions import db
+    from quizzes import attempts, bank
+    from quizzes.demo import CRITERIA
+    from quizzes.models import Quiz, QuizQuestion
+
+    app = create_app(TestingConfig(instance_path=tempfile.mkdtemp(), WTF_CSRF_ENABLED=False))
+    with app.app_context():
+        db.create_all()
+        for code, title, must_pass, floor, thresholds in CRITERIA:
+            bank.ensure_criterion(
+                code, title, must_pass=must_pass, floor=floor, thresholds=thresholds
+            )
+        trainer = accounts.create_user(
+            email="t@example.kz",
+            password="long password here",
+            display_name="T",
+            full_name="T T",
+            role="trainer",
+        )
+        trainee = accounts.create_user(
+            email="s@example.kz", password="long password here", display_name="S", full_name="S S"
+        )
+        course = authoring.create_course(trainer, title="Bench")
+        quiz = Quiz(course_id=course.id, slug="bench", title="Bench", published=True)
+        db.session.add(quiz)
+        for number in range(questions):
+            question = bank.create_question(
+                course,
+                key=f"q{number}",
+                criterion=bank.criterion_by_code("C1-LAW"),
+                type="single_choice",
+                stem=f"Question {number}?",
+                definition=DEFINITIONS["single_choice"],
+                points=1,
+                difficulty=1,
+                feedback="",
+                source="",
+                fact_tag="V",
+                verified_on="",
+                possibly_amended=False,
+                commit=False,
+            )
+            db.session.flush()
+            quiz.fixed_questions.append(QuizQuestion(question_id=question.id, position=number + 1))
+        db.session.commit()
+        learning.enrol(trainee, course)
+        attempt = attempts.start(quiz, trainee)
+        attempt_id = attempt.id
+    client = app.test_client()
+    client.post("/login", data={"email": "s@example.kz", "password": "long password here"})
+    counted = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a, **k: counted.append(1))
+        status = client.get(f"/quizzes/attempts/{attempt_id}").status_code
+    assert status == 200, status
+    return len(counted)
+
+
 if __name__ == "__main__":
     main()
+    print(f"attempt page, 100 questions: {attempt_page_queries()} SQL statements")

@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.database import utcnow
 from lms.extensions import db
@@ -25,12 +25,36 @@ from lms.models import User
 from lms.service_error import ServiceError
 from quizzes import selection
 from quizzes.grading import AttemptResult, FrozenQuestion, display_percent, grade_attempt
-from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Criterion, Quiz
+from quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    AttemptStatus,
+    Criterion,
+    Question,
+    QuestionVersion,
+    Quiz,
+)
 from quizzes.question_types import AnswerError, get_type
 
 
 def _grace() -> timedelta:
     return timedelta(seconds=current_app.config.get("QUIZ_GRACE_SECONDS", 30))
+
+
+def load_attempt(attempt_id: int) -> Attempt | None:
+    """An attempt with its frozen questions, their versions, questions and criteria, in a
+    fixed number of queries however long the quiz is."""
+    return db.session.get(
+        Attempt,
+        attempt_id,
+        options=[
+            selectinload(Attempt.questions)
+            .joinedload(AttemptQuestion.version)
+            .joinedload(QuestionVersion.question)
+            .joinedload(Question.criterion),
+            joinedload(Attempt.quiz),
+        ],
+    )
 
 
 def open_attempt(quiz: Quiz, user: User) -> Attempt | None:

@@ -43,7 +43,7 @@ def _quiz(quiz_id: int) -> Quiz:
 
 
 def _my_attempt(attempt_id: int) -> Attempt:
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = attempts.load_attempt(attempt_id)
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     attempts.finish_if_expired(attempt)
