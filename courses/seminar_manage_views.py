@@ -209,6 +209,17 @@ def _session_page(seminar, form, session=None, status=200):
     ), status
 
 
+def _session_values(form: SessionForm) -> dict:
+    starts, ends = form.moments()
+    return {
+        "starts_at": starts,
+        "ends_at": ends,
+        "topic": form.topic.data,
+        "academic_hours": form.academic_hours.data,
+        "trainer": db.session.get(User, form.trainer.data) if form.trainer.data else None,
+    }
+
+
 @bp.route("/<id:seminar_id>/sessions/new", methods=["GET", "POST"])
 @trainer_required
 def new_session(seminar_id: int):
@@ -217,16 +228,8 @@ def new_session(seminar_id: int):
     if request.method == "GET":
         form.trainer.data = current_user.id
     if form.validate_on_submit():
-        starts, ends = form.moments()
         try:
-            seminars.add_session(
-                seminar,
-                starts_at=starts,
-                ends_at=ends,
-                topic=form.topic.data,
-                academic_hours=form.academic_hours.data,
-                trainer=db.session.get(User, form.trainer.data) if form.trainer.data else None,
-            )
+            seminars.add_session(seminar, **_session_values(form))
         except ServiceError as error:
             show_error(form, error)
         else:
@@ -248,16 +251,8 @@ def edit_session(seminar_id: int, session_id: int):
         form.academic_hours.data = f"{session.academic_hours.normalize():f}"
         form.trainer.data = session.trainer_id or 0
     if form.validate_on_submit():
-        starts, ends = form.moments()
         try:
-            seminars.update_session(
-                session,
-                starts_at=starts,
-                ends_at=ends,
-                topic=form.topic.data,
-                academic_hours=form.academic_hours.data,
-                trainer=db.session.get(User, form.trainer.data) if form.trainer.data else None,
-            )
+            seminars.update_session(session, **_session_values(form))
         except ServiceError as error:
             db.session.rollback()
             show_error(form, error)
