@@ -132,3 +132,33 @@ def test_demo_quizzes_are_seeded_and_can_be_taken(runner, app):
     client.login(trainee.email, "mediation-demo-2026")
     response = client.post_form(f"/quizzes/{quizzes[0].id}/start")
     assert client.get(response.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("policy", "closes_in", "score", "bars", "answers"),
+    [
+        ("score", None, True, False, False),
+        ("criteria", None, True, True, False),
+        ("answers", None, True, True, True),
+        ("after_close", 60, False, False, False),
+    ],
+)
+def test_the_review_policy_decides_what_the_result_shows(
+    make_quiz, trainee, trainee_client, policy, closes_in, score, bars, answers
+):
+    from datetime import timedelta
+
+    from lms.database import utcnow
+
+    closes = utcnow() + timedelta(minutes=closes_in) if closes_in else None
+    quiz = make_quiz(questions=1, review_policy=policy, closes_at=closes)
+    learning.enrol(trainee, quiz.course)
+    trainee_client.post_form(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.scalar(select(Attempt))
+    response = trainee_client.post_form(f"/quizzes/attempts/{attempt.id}", {"action": "submit"})
+    page = trainee_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert ("Overall:" in page) is score
+    assert ("By criterion" in page) is bars
+    assert ("Your answers" in page) is answers
+    if not score:
+        assert "Results are shown after the quiz closes" in page
