@@ -1,0 +1,88 @@
+"""Every page type, as a stranger and as each demo role, on a desktop and a 375-pixel phone:
+no serious or critical axe violation, no server error, nothing wider than the screen."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from lms.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+PAGES = {
+    None: [
+        "/",
+        "/login",
+        "/signup",
+        "/courses/",
+        "/courses/mediator-ethics",
+        "/courses/mediator-ethics/confidentiality-dilemmas",
+        "/seminars/",
+        "/seminars/1",
+        "/verify",
+        "/verify/XYZ",
+        "/no-such-page",
+    ],
+    "asel@example.kz": [
+        "/dashboard",
+        "/courses/mediation-agreements",
+        "/seminars/1",
+        "/quizzes/",
+        "/account",
+        "/account/security",
+    ],
+    "aigerim.trainer@example.kz": [
+        "/dashboard",
+        "/manage/courses",
+        "/manage/courses/mediation-agreements",
+        "/manage/courses/mediation-agreements/files",
+        "/manage/seminars/",
+        "/manage/seminars/1",
+        "/manage/seminars/1/participants",
+        "/manage/seminars/1/sessions/1/attendance",
+        "/manage/quizzes/",
+        "/manage/quizzes/1/gradebook",
+        "/manage/quizzes/marking",
+    ],
+    "admin@example.kz": [
+        "/dashboard",
+        "/admin/users",
+        "/admin/users/4",
+        "/admin/settings",
+        "/manage/courses/import",
+    ],
+}
+
+
+@pytest.fixture
+def demo_site(app, live_server):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    return live_server
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_every_page_is_accessible_and_fits_the_screen(demo_site, browser, width):
+    axe = Axe()
+    problems = []
+    for email, urls in PAGES.items():
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        if email:
+            page.goto(demo_site.url + "/login")
+            page.fill("#email", email)
+            page.fill("#password", DEMO_PASSWORD)
+            page.click("#submit")
+        for url in urls:
+            response = page.goto(demo_site.url + url)
+            violations = [
+                (v["id"], v["impact"])
+                for v in axe.run(page).response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            too_wide = page.evaluate("document.documentElement.scrollWidth") > width + 1
+            if violations or response.status >= 500 or too_wide:
+                problems.append((email, url, response.status, violations, too_wide))
+        context.close()
+    assert problems == []
