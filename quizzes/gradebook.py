@@ -82,3 +82,41 @@ def csv_text(quiz: Quiz) -> str:
         ]
         writer.writerow([safe_cell(cell) for cell in cells])
     return buffer.getvalue()
+
+
+def item_statistics(quiz: Quiz) -> list[tuple[object, object]]:
+    """(question version, ItemStats) for every question seen in graded attempts."""
+    from fractions import Fraction
+
+    from quizzes.attempts import load_attempt, result_of
+    from quizzes.item_analysis import Response, analyse
+
+    responses: dict[str, list[Response]] = {}
+    versions: dict[str, object] = {}
+    graded = db.session.scalars(
+        select(Attempt.id).where(
+            Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.GRADED.value
+        )
+    )
+    for attempt_id in list(graded):
+        attempt = load_attempt(attempt_id)
+        result = result_of(attempt)
+        total = result.earned / result.possible if result.possible else Fraction(0)
+        for question, score in zip(attempt.questions, result.questions, strict=True):
+            key = str(question.version.question_id)
+            versions.setdefault(key, question.version)
+            share = (score.earned or Fraction(0)) / score.possible if score.possible else 0
+            chosen = question.answer
+            mapping = question.presentation.get("key", {})
+            if isinstance(chosen, str):
+                chosen = [chosen]
+            options = tuple(
+                mapping[c]
+                for c in chosen or []
+                if isinstance(c, str)
+                and isinstance(mapping, dict)
+                and c in mapping
+                and isinstance(mapping[c], int)
+            )
+            responses.setdefault(key, []).append(Response(total, Fraction(share), options))
+    return [(versions[item.key], item) for item in analyse(responses)]

@@ -113,3 +113,12 @@ def mark(item_id: int):
         flash(_("Score saved."), "success")
         return redirect(url_for("manage_quizzes.marking_queue"))
     return render_template("quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric)
+
+
+@bp.get("/<id:quiz_id>/items")
+@trainer_required
+def items(quiz_id: int):
+    quiz = _quiz(quiz_id)
+    return render_template(
+        "quizzes/manage/items.html", quiz=quiz, stats=gradebook.item_statistics(quiz)
+    )
