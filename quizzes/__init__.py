@@ -8,8 +8,9 @@ def init_app(app: Flask) -> None:
     """Register the trainee pages, the menu entry and the demo content."""
     from lms.demo import add_demo_seeder
     from lms.layout import add_navigation
-    from quizzes import demo, manage_views, views
+    from quizzes import cli, demo, manage_views, views
 
+    cli.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(manage_views.bp)
     add_navigation(app, "quizzes.index", _l("Quizzes"), ())
