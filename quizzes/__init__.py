@@ -17,5 +17,8 @@ def init_app(app: Flask) -> None:
     add_navigation(
         app, "manage_quizzes.index", _l("My quizzes"), ("trainer", "admin"), bar="teaching"
     )
+    add_navigation(
+        app, "manage_quizzes.criteria", _l("Criteria"), ("trainer", "admin"), bar="teaching"
+    )
 
     add_demo_seeder(app, demo.seed_demo, order=20)

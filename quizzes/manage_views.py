@@ -19,7 +19,7 @@ from sqlalchemy import select
 from courses.authoring import courses_owned_by
 from courses.permissions import require_course_owner
 from lms.extensions import db
-from lms.permissions import trainer_required
+from lms.permissions import admin_required, trainer_required
 from lms.service_error import ServiceError
 from quizzes import gradebook, marking
 from quizzes.models import AttemptQuestion, Criterion, Quiz
@@ -122,3 +122,64 @@ def items(quiz_id: int):
     return render_template(
         "quizzes/manage/items.html", quiz=quiz, stats=gradebook.item_statistics(quiz)
     )
+
+
+# --- criteria --------------------------------------------------------------------------------
+
+
+def _percent(name: str) -> int | None:
+    value = (request.form.get(name) or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ServiceError(_("Use a whole percent from 0 to 100."), field=name)
+    return int(value)
+
+
+@bp.get("/criteria")
+@trainer_required
+def criteria():
+    from quizzes.criteria import all_criteria
+    from quizzes.models import InstrumentKind
+
+    return render_template(
+        "quizzes/manage/criteria.html", criteria=all_criteria(), kinds=list(InstrumentKind)
+    )
+
+
+@bp.route("/criteria/<id:criterion_id>", methods=["GET", "POST"])
+@admin_required
+def edit_criterion(criterion_id: int):
+    from quizzes.criteria import update_criterion
+    from quizzes.models import InstrumentKind
+
+    criterion = db.session.get(Criterion, criterion_id)
+    if criterion is None:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            update_criterion(
+                criterion,
+                title=request.form.get("title", ""),
+                description=request.form.get("description", ""),
+                must_pass=request.form.get("must_pass") == "y",
+                floor=_percent("floor"),
+                active=request.form.get("active") == "y",
+                thresholds={
+                    kind.value: _percent(f"threshold-{kind.value}") for kind in InstrumentKind
+                },
+            )
+        except ServiceError as failure:
+            db.session.rollback()
+            error = failure.message
+        else:
+            flash(_("Criterion %(code)s saved.", code=criterion.code), "success")
+            return redirect(url_for("manage_quizzes.criteria"))
+        criterion = db.session.get(Criterion, criterion_id)
+    return render_template(
+        "quizzes/manage/criterion.html",
+        criterion=criterion,
+        kinds=list(InstrumentKind),
+        error=error,
+    ), (400 if error else 200)

@@ -44,6 +44,7 @@ PAGES = {
         "/manage/quizzes/",
         "/manage/quizzes/1/gradebook",
         "/manage/quizzes/marking",
+        "/manage/quizzes/criteria",
     ],
     "admin@example.kz": [
         "/dashboard",
@@ -51,6 +52,7 @@ PAGES = {
         "/admin/users/4",
         "/admin/settings",
         "/manage/courses/import",
+        "/manage/quizzes/criteria/3",
     ],
 }
 
