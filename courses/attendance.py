@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from courses.registration import HOLDS_A_SEAT
 from courses.seminar_models import (
@@ -19,6 +20,7 @@ from courses.seminar_models import (
     Seminar,
     SeminarSession,
 )
+from courses.seminars import parse_hours
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -36,7 +38,6 @@ class SheetRow:
 
 def participants(seminar: Seminar) -> list[Registration]:
     """Everyone holding a seat, by name (one query, users loaded with them)."""
-    from sqlalchemy.orm import joinedload
 
     return list(
         db.session.scalars(
@@ -65,7 +66,6 @@ def sheet(session: SeminarSession) -> list[SheetRow]:
 
 def hours_for(status: AttendanceStatus | str, hours, session: SeminarSession) -> Decimal:
     """The hours a mark counts: all of the session, none, or the part given (checked)."""
-    from courses.seminars import parse_hours
 
     status = AttendanceStatus(status)
     if status == AttendanceStatus.PRESENT:

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from courses.attendance import participants
 from courses.seminar_models import Attendance, AttendanceStatus, SeminarSession
 from lms.database import utcnow
 from lms.extensions import db
@@ -42,7 +43,6 @@ def session_for(token: str) -> SeminarSession:
 
 def check_in(token: str, user: User) -> SeminarSession:
     """Mark ``user`` present at the token's session; they must be one of its participants."""
-    from courses.attendance import participants
 
     session = session_for(token)
     if session.signed_off:

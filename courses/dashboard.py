@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from courses import authoring, learning
 from courses.models import CourseStatus
+from courses.registration import ACTIVE
+from courses.seminar_models import Registration, Seminar
+from lms.database import utcnow
+from lms.extensions import db
 from lms.models import Role, User
 
 
@@ -26,13 +33,6 @@ def teaching_panel(user: User) -> dict:
 
 def seminars_panel(user: User) -> dict | None:
     """The trainee's seminars (registered, waiting or attended) with the next session."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
-
-    from courses.registration import ACTIVE
-    from courses.seminar_models import Registration, Seminar
-    from lms.database import utcnow
-    from lms.extensions import db
 
     entries = list(
         db.session.scalars(

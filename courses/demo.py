@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from courses import content_io
+from sqlalchemy import select
+
+from courses import content_io, registration, seminars
+from courses.models import Course
+from courses.seminar_models import Seminar
+from lms.extensions import db
 
 DEMO_CONTENT = Path(__file__).resolve().parent / "demo_content"
 
@@ -35,16 +43,6 @@ DEMO_DAYS = (
 
 def seed_demo_seminar(app, users: dict, **_) -> None:
     """The curriculum's five-day seminar (8 academic hours a day), open, with three trainees."""
-    from datetime import datetime, time, timedelta
-    from decimal import Decimal
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import select
-
-    from courses import registration, seminars
-    from courses.models import Course
-    from courses.seminar_models import Seminar
-    from lms.extensions import db
 
     if db.session.scalar(select(Seminar.id).where(Seminar.title == DEMO_SEMINAR_TITLE)):
         return

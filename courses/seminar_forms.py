@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from courses.forms import _languages, _strip
+from courses.seminar_models import AttendanceStatus
 
 
 def site_zone() -> ZoneInfo:
@@ -142,7 +143,6 @@ class CorrectionForm(FlaskForm):
     submit = SubmitField(_l("Save correction"))
 
     def __init__(self, *args, **kwargs) -> None:
-        from courses.seminar_models import AttendanceStatus
 
         super().__init__(*args, **kwargs)
         self.status.choices = [(s.value, s.label) for s in AttendanceStatus]

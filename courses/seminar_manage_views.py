@@ -8,6 +8,7 @@ import segno
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -18,6 +19,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from courses import attendance, checkin, registration, roster, seminars
 from courses.authoring import courses_owned_by
@@ -63,7 +66,6 @@ def _session(seminar: Seminar, session_id: int) -> SeminarSession:
 
 
 def _trainers() -> list[User]:
-    from sqlalchemy import select
 
     return list(
         db.session.scalars(
@@ -282,8 +284,6 @@ def delete_session(seminar_id: int, session_id: int):
 def _participants_page(
     seminar, *, form=None, roster_form=None, preview=None, roster_ref=None, links=None, status=200
 ):
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
 
     entries = list(
         db.session.scalars(
@@ -359,7 +359,6 @@ def cancel_participant(seminar_id: int, registration_id: int):
 
 
 def _roster_signer() -> URLSafeSerializer:
-    from flask import current_app
 
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="lms.roster-upload")
 
@@ -372,7 +371,6 @@ def roster_preview(seminar_id: int):
     form = RosterForm()
     if not form.validate_on_submit():
         return _participants_page(seminar, roster_form=form, status=400)
-    from flask import current_app
 
     data = form.file.data.read(current_app.config["ROSTER_MAX_KB"] * 1024 + 1)
     if len(data) > current_app.config["ROSTER_MAX_KB"] * 1024:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from courses import attendance, checkin, registration, seminars
 from courses.seminar_files import calendar_ics
-from courses.seminar_models import Seminar, SeminarStatus
+from courses.seminar_models import Registration, Seminar, SeminarStatus
 from lms.extensions import db
 from lms.service_error import ServiceError
 
@@ -48,8 +48,6 @@ def index():
     counts = registration.counts([s.id for s in upcoming])
     mine = {}
     if current_user.is_authenticated:
-        from courses.seminar_models import Registration
-
         mine = {
             r.seminar_id: r
             for r in db.session.scalars(

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from courses.models import Enrolment
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -316,7 +317,6 @@ def save_form(attempt: Attempt, getlist, *, now: datetime | None = None) -> None
 
 def visible_quizzes(user: User) -> list[Quiz]:
     """Published quizzes of the courses ``user`` is enrolled in."""
-    from courses.models import Enrolment
 
     return list(
         db.session.scalars(

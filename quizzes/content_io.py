@@ -17,6 +17,7 @@ from lms.extensions import db
 from lms.service_error import ServiceError
 from quizzes import bank
 from quizzes.models import DrawRule, Question, Quiz, QuizQuestion, ReviewPolicy
+from quizzes.selection import draw_problems
 
 QUESTION_FIELDS = (
     "key",
@@ -258,7 +259,5 @@ def _quiz_from(course, block, update, questions, problems) -> Quiz:
         )
     db.session.flush()
     if quiz.selection == "draw" and not problems:
-        from quizzes.selection import draw_problems
-
         problems.extend(f"quiz: draw: {p}" for p in draw_problems(quiz))
     return quiz

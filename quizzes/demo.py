@@ -12,7 +12,7 @@ from lms.extensions import db
 from lms.service_error import ServiceError
 from quizzes import bank
 from quizzes.bank import ensure_criterion
-from quizzes.models import Question
+from quizzes.models import Question, Quiz, QuizQuestion
 
 # Keys of a question entry that are not part of its type's definition.
 QUESTION_FIELDS = {
@@ -106,7 +106,6 @@ def seed_demo(app, users: dict, **_) -> None:
 
 def seed_demo_quizzes() -> None:
     """One published quiz per demo course, from its bank's automatically graded questions."""
-    from quizzes.models import Quiz, QuizQuestion
 
     for course in db.session.scalars(select(Course).where(Course.status == "published")):
         if db.session.scalar(select(Quiz.id).where(Quiz.course_id == course.id)):

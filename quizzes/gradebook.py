@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -12,6 +13,8 @@ from sqlalchemy.orm import joinedload
 from courses.seminar_files import safe_cell
 from lms.extensions import db
 from lms.models import User
+from quizzes.attempts import load_attempt, result_of
+from quizzes.item_analysis import Response, analyse
 from quizzes.models import Attempt, AttemptStatus, Quiz
 
 
@@ -86,10 +89,6 @@ def csv_text(quiz: Quiz) -> str:
 
 def item_statistics(quiz: Quiz) -> list[tuple[object, object]]:
     """(question version, ItemStats) for every question seen in graded attempts."""
-    from fractions import Fraction
-
-    from quizzes.attempts import load_attempt, result_of
-    from quizzes.item_analysis import Response, analyse
 
     responses: dict[str, list[Response]] = {}
     versions: dict[str, object] = {}

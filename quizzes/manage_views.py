@@ -22,7 +22,8 @@ from lms.extensions import db
 from lms.permissions import admin_required, trainer_required
 from lms.service_error import ServiceError
 from quizzes import gradebook, marking
-from quizzes.models import AttemptQuestion, Criterion, Quiz
+from quizzes.criteria import all_criteria, update_criterion
+from quizzes.models import Attempt, AttemptQuestion, Criterion, InstrumentKind, Quiz
 
 bp = Blueprint(
     "manage_quizzes", __name__, url_prefix="/manage/quizzes", template_folder="templates"
@@ -88,7 +89,6 @@ def mark(item_id: int):
     item = db.session.get(AttemptQuestion, item_id)
     if item is None:
         abort(404)
-    from quizzes.models import Attempt
 
     attempt = db.session.get(Attempt, item.attempt_id)
     require_course_owner(attempt.quiz.course)
@@ -139,8 +139,6 @@ def _percent(name: str) -> int | None:
 @bp.get("/criteria")
 @trainer_required
 def criteria():
-    from quizzes.criteria import all_criteria
-    from quizzes.models import InstrumentKind
 
     return render_template(
         "quizzes/manage/criteria.html", criteria=all_criteria(), kinds=list(InstrumentKind)
@@ -150,8 +148,6 @@ def criteria():
 @bp.route("/criteria/<id:criterion_id>", methods=["GET", "POST"])
 @admin_required
 def edit_criterion(criterion_id: int):
-    from quizzes.criteria import update_criterion
-    from quizzes.models import InstrumentKind
 
     criterion = db.session.get(Criterion, criterion_id)
     if criterion is None:
