@@ -270,6 +270,7 @@ def _decimal(value: Fraction) -> Decimal:
 def store_result(attempt: Attempt) -> AttemptResult:
     """Grade from the frozen questions and store the figures on the attempt (no commit)."""
     result = result_of(attempt)
+    info = criteria_info()
     attempt.earned, attempt.possible = _decimal(result.earned), _decimal(result.possible)
     attempt.percent = display_percent(result.percent)
     attempt.passed = None if result.pending else result.passed
@@ -282,10 +283,12 @@ def store_result(attempt: Attempt) -> AttemptResult:
                     "percent": str(display_percent(c.percent)),
                     "threshold": c.threshold,
                     "met": c.met,
+                    "must_pass": c.code in info.must_pass,
                 }
                 for c in result.criteria
             ],
-            "reasons": result.reasons,
+            "reasons": result.reasons,  # English, for logs; pages phrase them from the figures
+            "overall_met": result.earned * 100 >= attempt.quiz.pass_mark * result.possible,
             "pending": result.pending,
         },
         ensure_ascii=False,
