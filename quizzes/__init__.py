@@ -8,7 +8,7 @@ def init_app(app: Flask) -> None:
     """Register the trainee pages, the menu entry and the demo content."""
     from lms.demo import add_demo_seeder
     from lms.layout import add_navigation
-    from quizzes import cli, demo, manage_views, views
+    from quizzes import cli, demo, manage_views, practical_models, views  # noqa: F401
 
     cli.init_app(app)
     app.register_blueprint(views.bp)

@@ -124,11 +124,46 @@ class QuestionVersion(TimestampMixin, db.Model):
         return json.loads(self.definition_json)
 
 
+class QuestionEvent(TimestampMixin, db.Model):
+    """The audit record of withdrawing, reinstating or fixing a question and regrading the
+    attempts it touched: who, when, why, and every attempt's result before and after."""
+
+    __tablename__ = "question_events"
+    __table_args__ = (
+        CheckConstraint("action IN ('withdraw', 'reinstate', 'regrade')", name="action_known"),
+    )
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    from_version: Mapped[int | None]
+    to_version: Mapped[int | None]
+    attempts_affected: Mapped[int] = mapped_column(default=0)
+    # [{"attempt": id, "user": id, "before": {"percent", "passed"}, "after": {...}}, ...]
+    changes_json: Mapped[str] = mapped_column(Text, default="[]")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    question: Mapped[Question] = relationship()
+    by: Mapped[User | None] = relationship()
+
+    @property
+    def changes(self) -> list[dict]:
+        return json.loads(self.changes_json or "[]")
+
+
 class ReviewPolicy(StrEnum):
     SCORE = "score"
     CRITERIA = "criteria"
     ANSWERS = "answers"
     AFTER_CLOSE = "after_close"
+
+
+class BankScope(StrEnum):
+    COURSE = "course"  # draws from the quiz's own course bank
+    ALL = "all"  # draws from every course's bank (a final exam across the programme)
 
 
 class Quiz(TimestampMixin, db.Model):
@@ -137,6 +172,7 @@ class Quiz(TimestampMixin, db.Model):
         UniqueConstraint("course_id", "slug"),
         CheckConstraint("pass_mark BETWEEN 0 AND 100", name="pass_mark_percent"),
         CheckConstraint("selection IN ('fixed', 'draw')", name="selection_known"),
+        CheckConstraint("bank_scope IN ('course', 'all')", name="bank_scope_known"),
     )
 
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
@@ -154,6 +190,7 @@ class Quiz(TimestampMixin, db.Model):
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     review_policy: Mapped[str] = mapped_column(String(16), default=ReviewPolicy.CRITERIA.value)
     selection: Mapped[str] = mapped_column(String(8), default="fixed")
+    bank_scope: Mapped[str] = mapped_column(String(8), default=BankScope.COURSE.value)
     published: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
