@@ -8,11 +8,23 @@ def init_app(app: Flask) -> None:
     """Register the trainee pages, the menu entry and the demo content."""
     from lms.demo import add_demo_seeder
     from lms.layout import add_navigation
-    from quizzes import cli, demo, manage_views, practical_models, views  # noqa: F401
+    from quizzes import (
+        bank_views,
+        builder_views,
+        cli,
+        demo,
+        manage_views,
+        practical_models,  # noqa: F401  (its tables belong to the schema)
+        practical_views,
+        regrade_views,
+        views,
+    )
 
     cli.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(manage_views.bp)
+    for feature in (bank_views, builder_views, practical_views, regrade_views):
+        app.register_blueprint(feature.bp)
     add_navigation(app, "quizzes.index", _l("Quizzes"), ())
     add_navigation(
         app, "manage_quizzes.index", _l("My quizzes"), ("trainer", "admin"), bar="teaching"
