@@ -7,6 +7,7 @@ the CLI can set variables first. ``load_config()`` picks the class named by ``LM
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -124,8 +125,17 @@ class Config:
         self.ORGANISATION_NAME = get("ORGANISATION_NAME", "Demo Mediation Training Centre")
         self.SITE_NAME = get("SITE_NAME", "Mediator Academy")
 
+        # Certificates.
+        self.CERTIFICATE_PREFIX = get("CERTIFICATE_PREFIX", "KZM")
+        # Ed25519 signing keys; empty means <instance>/signing-keys.
+        self.CERTIFICATE_KEYS_DIR = get("CERTIFICATE_KEYS_DIR", "")
+
     def validate(self) -> None:
         """Raise ConfigurationError when this configuration must not start."""
+        if not re.fullmatch(r"[A-Za-z0-9]{1,8}", self.CERTIFICATE_PREFIX):
+            raise ConfigurationError(
+                "LMS_CERTIFICATE_PREFIX must be 1 to 8 Latin letters or digits, e.g. KZM."
+            )
         if self.BABEL_DEFAULT_LOCALE not in self.LANGUAGES:
             raise ConfigurationError(
                 f"LMS_DEFAULT_LANGUAGE must be one of {', '.join(self.LANGUAGES)}."

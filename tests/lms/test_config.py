@@ -116,3 +116,16 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, backend):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+@pytest.mark.parametrize("prefix", ["KZ-M", "ÄBC", "TOOLONGPREFIX", "KZ M"])
+def test_a_certificate_prefix_must_be_short_latin(prefix):
+    with pytest.raises(ConfigurationError, match="LMS_CERTIFICATE_PREFIX"):
+        DevelopmentConfig({"LMS_CERTIFICATE_PREFIX": prefix}).validate()
+
+
+def test_the_certificate_prefix_comes_from_the_environment():
+    config = DevelopmentConfig({"LMS_CERTIFICATE_PREFIX": "MED1"})
+    config.validate()
+    assert config.CERTIFICATE_PREFIX == "MED1"
+    assert DevelopmentConfig({}).CERTIFICATE_PREFIX == "KZM"

@@ -1,0 +1,76 @@
+"""Signing what a certificate states: canonical JSON in an Ed25519 compact JWS.
+
+The signed bytes are the frozen facts as *canonical JSON*, exactly::
+
+    json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+that is: object keys sorted, no whitespace, UTF-8, non-ASCII letters written as themselves.
+The facts hold only strings, integers, booleans, null, lists and objects (hours and percents
+are strings such as "36.0"), so this is also RFC 8785 (JCS) output and any language can
+re-create it. The JWS header is ``{"alg": "EdDSA", "kid": <RFC 7638 thumbprint>, "typ":
+"JWT"}``; any JOSE library verifies it against ``/.well-known/jwks.json``. (RFC 9864 adds the
+name "Ed25519" for the same algorithm; "EdDSA" is kept because every JOSE library accepts it.)
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, OKPKey
+
+ALGORITHM = "EdDSA"
+
+
+class SignatureInvalid(Exception):
+    """The token is malformed, signed by an unknown key, or its signature does not check."""
+
+
+def canonical_json(facts: dict[str, Any]) -> bytes:
+    _reject_floats(facts)
+    return json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _reject_floats(value: Any) -> None:
+    if isinstance(value, float):
+        raise TypeError("certificate facts use strings for decimals, never floats")
+    if isinstance(value, dict):
+        for item in value.values():
+            _reject_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _reject_floats(item)
+
+
+def _quietly(call, *args, **kwargs):
+    # joserfc warns that "EdDSA" is deprecated by RFC 9864; see the module docstring.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*EdDSA.*")
+        return call(*args, **kwargs)
+
+
+def sign(facts: dict[str, Any], key: OKPKey) -> str:
+    header = {"alg": ALGORITHM, "kid": key.thumbprint(), "typ": "JWT"}
+    return _quietly(
+        jws.serialize_compact, header, canonical_json(facts), key, algorithms=[ALGORITHM]
+    )
+
+
+def verify(token: str, jwks: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The facts a token signs and the key id that signed them, or :class:`SignatureInvalid`.
+
+    Only keys of the given JWKS are trusted, and only EdDSA: a token naming another
+    algorithm (``none``, ``HS256``) is refused.
+    """
+    try:
+        key_set = KeySet.import_key_set(jwks)
+        result = _quietly(jws.deserialize_compact, token, key_set, algorithms=[ALGORITHM])
+        facts = json.loads(result.payload)
+    except (JoseError, ValueError, TypeError, KeyError) as error:
+        raise SignatureInvalid(str(error) or type(error).__name__) from None
+    if not isinstance(facts, dict):
+        raise SignatureInvalid("the payload is not a JSON object")
+    return facts, result.headers().get("kid", "")

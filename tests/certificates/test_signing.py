@@ -1,0 +1,121 @@
+"""Canonical JSON, Ed25519 compact JWS, and the key ring with rotation."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+
+import jwt  # PyJWT: an independent JOSE library checks our tokens
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from certificates.keys import KeyRing
+from certificates.signing import SignatureInvalid, canonical_json, sign, verify
+
+FACTS = {
+    "number": "KZM-0000-0000-0000-0001-1",
+    "holder": "Әлия Қасымқызы Нұрланова",
+    "hours": "36.0",
+    "criteria": [{"code": "C3-ETH", "percent": "92.5", "met": True}],
+    "expires": None,
+}
+
+
+def _b64(data: str) -> bytes:
+    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+
+
+def test_canonical_json_is_exactly_documented():
+    assert (
+        canonical_json({"b": 1, "a": [True, None, "ә"]}) == '{"a":[true,null,"ә"],"b":1}'.encode()
+    )
+    # Key order in the input never matters.
+    assert canonical_json(dict(reversed(list(FACTS.items())))) == canonical_json(FACTS)
+
+
+def test_floats_are_refused():
+    with pytest.raises(TypeError):
+        canonical_json({"hours": 36.0})
+    with pytest.raises(TypeError):
+        canonical_json({"criteria": [{"percent": 9.5}]})
+
+
+def test_a_token_signs_the_canonical_bytes(tmp_path):
+    ring = KeyRing(tmp_path)
+    token = sign(FACTS, ring.current())
+    header, payload, signature = token.split(".")
+    assert json.loads(_b64(header)) == {
+        "alg": "EdDSA",
+        "kid": ring.current().thumbprint(),
+        "typ": "JWT",
+    }
+    assert _b64(payload) == canonical_json(FACTS)
+    # Check the signature with nothing but the cryptography package and the published JWKS.
+    jwk = ring.jwks()["keys"][0]
+    public = Ed25519PublicKey.from_public_bytes(_b64(jwk["x"]))
+    public.verify(_b64(signature), f"{header}.{payload}".encode())  # raises if wrong
+
+
+def test_pyjwt_verifies_against_the_jwks(tmp_path):
+    ring = KeyRing(tmp_path)
+    token = sign(FACTS, ring.current())
+    key = jwt.PyJWK(ring.jwks()["keys"][0])
+    assert jwt.decode(token, key=key, algorithms=["EdDSA"]) == FACTS
+
+
+def test_verify_returns_facts_and_key_id(tmp_path):
+    ring = KeyRing(tmp_path)
+    facts, kid = verify(sign(FACTS, ring.current()), ring.jwks())
+    assert facts == FACTS and kid == ring.current().thumbprint()
+
+
+def test_tampering_and_foreign_keys_are_refused(tmp_path):
+    ring, other = KeyRing(tmp_path / "a"), KeyRing(tmp_path / "b")
+    token = sign(FACTS, ring.current())
+    header, payload, signature = token.split(".")
+    forged = dict(FACTS, holder="Someone Else")
+    forged_payload = base64.urlsafe_b64encode(canonical_json(forged)).rstrip(b"=").decode()
+    for bad in (
+        f"{header}.{forged_payload}.{signature}",
+        token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"),
+        "not-a-token",
+        "",
+    ):
+        with pytest.raises(SignatureInvalid):
+            verify(bad, ring.jwks())
+    with pytest.raises(SignatureInvalid):
+        verify(token, other.jwks())
+    # alg "none" and HMAC tokens are never accepted.
+    none_header = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
+    with pytest.raises(SignatureInvalid):
+        verify(f"{none_header}.{payload}.", ring.jwks())
+
+
+def test_rotation_keeps_old_certificates_valid(tmp_path):
+    ring = KeyRing(tmp_path)
+    first = ring.current()
+    old_token = sign(FACTS, first)
+    second = ring.rotate()
+    assert second.thumbprint() != first.thumbprint()
+    assert ring.current().thumbprint() == second.thumbprint()
+    kids = [k["kid"] for k in ring.jwks()["keys"]]
+    assert kids == [first.thumbprint(), second.thumbprint()]
+    assert verify(old_token, ring.jwks())[1] == first.thumbprint()
+    assert verify(sign(FACTS, ring.current()), ring.jwks())[1] == second.thumbprint()
+
+
+def test_key_files_are_private_and_jwks_has_no_private_part(tmp_path):
+    ring = KeyRing(tmp_path)
+    ring.current()
+    (path,) = tmp_path.iterdir()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    (published,) = ring.jwks()["keys"]
+    assert "d" not in published
+    assert published["kty"] == "OKP" and published["crv"] == "Ed25519"
+
+
+def test_first_key_is_made_once(tmp_path):
+    one, two = KeyRing(tmp_path), KeyRing(tmp_path)
+    assert one.current().thumbprint() == two.current().thumbprint()
+    assert len(list(tmp_path.iterdir())) == 1
