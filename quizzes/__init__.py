@@ -34,3 +34,19 @@ def init_app(app: Flask) -> None:
     )
 
     add_demo_seeder(app, demo.seed_demo, order=20)
+
+    # Practical assessments: the trainers' list, the trainee's card, the demo rubrics.
+    from lms.layout import add_dashboard_panel
+    from quizzes import practical_demo
+
+    add_navigation(
+        app, "practical.assessments", _l("Assessments"), ("trainer", "admin"), bar="teaching"
+    )
+    add_dashboard_panel(
+        app,
+        "quizzes/practical/panel.html",
+        practical_views.dashboard_panel,
+        roles=("trainee",),
+        order=30,
+    )
+    add_demo_seeder(app, practical_demo.seed_demo, order=25)

@@ -25,7 +25,13 @@ from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from quizzes import selection
-from quizzes.grading import AttemptResult, FrozenQuestion, display_percent, grade_attempt
+from quizzes.grading import (
+    AttemptResult,
+    FrozenQuestion,
+    QuestionScore,
+    display_percent,
+    grade_attempt,
+)
 from quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -228,7 +234,14 @@ def criteria_info() -> CriteriaInfo:
     return CriteriaInfo(thresholds, names, must_pass)
 
 
+def counts(question: AttemptQuestion) -> bool:
+    """Whether a frozen question counts towards the result: a question withdrawn (found
+    wrong) does not, in any attempt, whenever the result is computed."""
+    return question.version.question.withdrawn_at is None
+
+
 def frozen_questions(attempt: Attempt) -> list[FrozenQuestion]:
+    """The attempt's questions that count (withdrawn ones are left out)."""
     return [
         FrozenQuestion(
             str(q.position),
@@ -239,20 +252,30 @@ def frozen_questions(attempt: Attempt) -> list[FrozenQuestion]:
             q.presentation,
         )
         for q in attempt.questions
+        if counts(q)
     ]
 
 
 def result_of(attempt: Attempt) -> AttemptResult:
+    """Grade the attempt from its frozen questions; the one place results are computed.
+
+    Withdrawn questions count for nothing: not earned, not possible, not in any criterion
+    (a criterion whose every question was withdrawn is no longer assessed by the attempt),
+    and an unscored written answer that was withdrawn no longer keeps the result pending.
+    They stay in ``result.questions`` as 0 of 0 points, so that list still lines up with
+    ``attempt.questions``. An attempt with nothing left to count does not pass.
+    """
     info = criteria_info()
-    answers = {str(q.position): q.answer for q in attempt.questions}
+    counted = [q for q in attempt.questions if counts(q)]
+    answers = {str(q.position): q.answer for q in counted}
     manual = {}
-    for q in attempt.questions:
+    for q in counted:
         if q.manual_points is not None:
             possible = get_type(q.version.question.type).max_points(
                 q.version.definition, q.version.points
             )
             manual[str(q.position)] = Fraction(q.manual_points, possible)
-    return grade_attempt(
+    result = grade_attempt(
         frozen_questions(attempt),
         answers,
         pass_mark=attempt.quiz.pass_mark,
@@ -261,6 +284,16 @@ def result_of(attempt: Attempt) -> AttemptResult:
         must_pass=info.must_pass,
         manual_scores=manual,
     )
+    if len(counted) < len(attempt.questions):
+        scores = {score.key: score for score in result.questions}
+        result.questions = [
+            scores.get(str(q.position))
+            or QuestionScore(str(q.position), q.version.question.criterion.code, 0, Fraction(0))
+            for q in attempt.questions
+        ]
+        if not counted:
+            result.reasons.append("Every question of this attempt was withdrawn")
+    return result
 
 
 def _decimal(value: Fraction) -> Decimal:
@@ -281,6 +314,10 @@ def store_result(attempt: Attempt) -> AttemptResult:
                 {
                     "code": c.code,
                     "percent": str(display_percent(c.percent)),
+                    # Exact points (Fractions as "n/d"), so a standing compares exactly:
+                    # 89.95 % must not pass a 90 % threshold because it displays as 90.0.
+                    "earned": str(c.earned),
+                    "possible": str(c.possible),
                     "threshold": c.threshold,
                     "met": c.met,
                     "must_pass": c.code in info.must_pass,

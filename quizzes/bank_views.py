@@ -1,7 +1,341 @@
-"""The question bank: trainers list, write, preview and revise questions of their courses."""
+"""The question bank: trainers list, write, preview and revise questions of their courses.
+
+Every route starts by loading its course or question (unknown ids: 404) and checking
+``require_course_owner`` (other trainers and trainees: 403). The forms live in
+``question_forms``; the rules in ``quiz_authoring``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import random
+from types import SimpleNamespace
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SearchField, SelectField
+
+from courses.models import Course
+from courses.permissions import require_course_owner
+from lms.extensions import db
+from lms.forms import show_error
+from lms.markdown_rendering import render_markdown
+from lms.pagination import paginate
+from lms.permissions import trainer_required
+from lms.routing import MAX_ID
+from lms.service_error import ServiceError
+from quizzes import quiz_authoring
+from quizzes.models import Criterion, Question, Quiz, QuizQuestion
+from quizzes.question_forms import (
+    FORMS,
+    QuestionForm,
+    form_class,
+    question_data,
+    show_definition_problems,
+)
+from quizzes.question_types import REGISTRY
 
 bp = Blueprint("quiz_bank", __name__, template_folder="templates", url_prefix="/manage/quizzes")
+
+
+@bp.url_defaults
+def _keep_course(endpoint: str, values: dict) -> None:
+    """The pager links to the page with its query string only: keep the page's course."""
+    if (
+        endpoint == "quiz_bank.bank"
+        and "course_id" not in values
+        and has_request_context()
+        and request.view_args
+        and "course_id" in request.view_args
+    ):
+        values["course_id"] = request.view_args["course_id"]
+
+
+def _course(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None:
+        abort(404)
+    require_course_owner(course)
+    return course
+
+
+def _question(question_id: int) -> Question:
+    question = db.session.get(Question, question_id, options=[selectinload(Question.versions)])
+    if question is None:
+        abort(404)
+    require_course_owner(question.course)
+    return question
+
+
+def _criterion(criterion_id) -> Criterion | None:
+    if not isinstance(criterion_id, int) or not 1 <= criterion_id <= MAX_ID:
+        return None
+    return db.session.get(Criterion, criterion_id)
+
+
+# --- the list --------------------------------------------------------------------------------
+
+STATES = {
+    "active": _l("Active"),
+    "inactive": _l("Inactive"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
+class BankFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Key contains"), filters=[lambda v: v.strip()[:80] if v else v])
+    criterion = SelectField(_l("Criterion"), default="")
+    type = SelectField(_l("Type"), default="")
+    state = SelectField(_l("State"), default="")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        criteria = db.session.scalars(select(Criterion).order_by(Criterion.code))
+        self.criterion.choices = [("", _l("All criteria"))] + [
+            (str(c.id), c.code) for c in criteria
+        ]
+        self.type.choices = [("", _l("All types"))] + [
+            (name, spec.label) for name, spec in FORMS.items()
+        ]
+        self.state.choices = [("", _l("Any state")), *STATES.items()]
+
+    def value(self, name: str) -> str:
+        """The field's value if it is one of its choices, else "" (no filter)."""
+        data = self[name].data or ""
+        return data if data in {value for value, _label in self[name].choices} else ""
+
+
+@bp.get("/courses/<id:course_id>/bank")
+@trainer_required
+def bank(course_id: int):
+    course = _course(course_id)
+    filters = BankFilterForm(formdata=request.args)
+    query = (
+        select(Question)
+        .where(Question.course_id == course.id)
+        .options(selectinload(Question.versions), joinedload(Question.criterion))
+        .order_by(Question.key)
+    )
+    if criterion := filters.value("criterion"):
+        query = query.where(Question.criterion_id == int(criterion))
+    if question_type := filters.value("type"):
+        query = query.where(Question.type == question_type)
+    state = filters.value("state")
+    if state == "active":
+        query = query.where(Question.active.is_(True), Question.withdrawn_at.is_(None))
+    elif state == "inactive":
+        query = query.where(Question.active.is_(False))
+    elif state == "withdrawn":
+        query = query.where(Question.withdrawn_at.is_not(None))
+    if filters.q.data:
+        text = filters.q.data.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Question.key.ilike(f"%{text}%", escape="\\"))
+    return render_template(
+        "quizzes/manage/bank/list.html",
+        course=course,
+        filters=filters,
+        pagination=paginate(query),
+        forms=FORMS,
+        filtered=any(filters.value(n) for n in ("criterion", "type", "state")) or filters.q.data,
+    )
+
+
+@bp.get("/courses/<id:course_id>/bank/new")
+@trainer_required
+def choose_type(course_id: int):
+    course = _course(course_id)
+    return render_template("quizzes/manage/bank/choose_type.html", course=course, forms=FORMS)
+
+
+# --- writing and editing ---------------------------------------------------------------------
+
+
+def _trainee_view(question_type: str, definition: dict, seed: int) -> SimpleNamespace | None:
+    """The presentation a trainee would get (options in the written order), or None when the
+    definition is not valid yet."""
+    if REGISTRY[question_type].validate(definition):
+        return None
+    presentation = REGISTRY[question_type].present(definition, random.Random(seed), False)
+    # Attributes, not dict keys: the partials say ``p.items``, which on a dict is its method.
+    return SimpleNamespace(**presentation)
+
+
+def _preview(form: QuestionForm) -> dict:
+    """Stem, feedback and the answer part rendered as trainees will see them; nothing saved.
+    Problems of the answer part are shown beside its fields."""
+    preview = {
+        "stem_html": render_markdown(form.stem.data or "").html,
+        "feedback_html": render_markdown(form.feedback.data or "").html,
+        "presentation": None,
+        "definition": None,
+    }
+    try:
+        definition = form.definition()
+    except ServiceError as error:
+        show_error(form, error)
+        return preview
+    problems = REGISTRY[form.type_name].validate(definition)
+    if problems:
+        show_definition_problems(form, problems)
+        return preview
+    preview["definition"] = definition
+    preview["presentation"] = _trainee_view(form.type_name, definition, 0)
+    return preview
+
+
+def _criterion_choices(form: QuestionForm, keep: Criterion | None = None) -> None:
+    form.criterion.choices = [
+        (c.id, f"{c.code} – {c.title}") for c in quiz_authoring.bank_criteria(keep)
+    ]
+
+
+def _editor(course, form, question=None, preview=None, status=200):
+    if preview is None and question is not None:  # what is saved now
+        version = question.current
+        preview = {
+            "stem_html": version.stem_html,
+            "feedback_html": version.feedback_html,
+            "presentation": _trainee_view(question.type, version.definition, question.id),
+            "definition": version.definition,
+        }
+    return render_template(
+        "quizzes/manage/bank/edit.html",
+        course=course,
+        form=form,
+        question=question,
+        spec=FORMS[form.type_name],
+        preview=preview,
+    ), status
+
+
+def _save_errors(form: QuestionForm, error: ServiceError) -> None:
+    db.session.rollback()
+    if isinstance(error, quiz_authoring.DefinitionProblems):
+        show_definition_problems(form, error.problems)
+    else:
+        show_error(form, error)
+
+
+@bp.route("/courses/<id:course_id>/bank/new/<type_name>", methods=["GET", "POST"])
+@trainer_required
+def new_question(course_id: int, type_name: str):
+    course = _course(course_id)
+    if type_name not in FORMS:
+        abort(404)
+    form = form_class(type_name)()
+    _criterion_choices(form)
+    if request.method == "POST" and form.preview.data:
+        return _editor(course, form, preview=_preview(form))
+    if form.validate_on_submit():
+        try:
+            question = quiz_authoring.create_question(
+                course,
+                current_user,
+                key=form.key.data,
+                criterion=_criterion(form.criterion.data),
+                type=type_name,
+                **form.content(),
+            )
+        except ServiceError as error:
+            _save_errors(form, error)
+        else:
+            flash(_("Question “%(key)s” saved.", key=question.key), "success")
+            return redirect(url_for("quiz_bank.question_page", question_id=question.id))
+    return _editor(course, form, status=400 if request.method == "POST" else 200)
+
+
+@bp.route("/bank/<id:question_id>/edit", methods=["GET", "POST"])
+@trainer_required
+def edit_question(question_id: int):
+    question = _question(question_id)
+    course = question.course
+    cls = form_class(question.type)
+    form = cls(data=question_data(question)) if request.method == "GET" else cls()
+    _criterion_choices(form, question.criterion)
+    if request.method == "POST" and form.preview.data:
+        return _editor(course, form, question, preview=_preview(form))
+    if form.validate_on_submit():
+        try:
+            version = quiz_authoring.update_question(
+                question,
+                current_user,
+                key=form.key.data,
+                criterion=_criterion(form.criterion.data),
+                **form.content(),
+            )
+        except ServiceError as error:
+            _save_errors(form, error)
+            question = _question(question_id)
+        else:
+            if version is None:
+                flash(_("Saved. The question did not change, so no new version was made."), "info")
+            else:
+                flash(_("Saved as version %(n)d.", n=version.version), "success")
+            return redirect(url_for("quiz_bank.question_page", question_id=question.id))
+    return _editor(course, form, question, status=400 if request.method == "POST" else 200)
+
+
+# --- one question ----------------------------------------------------------------------------
+
+
+def _question_page(question: Question, *, error: str | None = None, status: int = 200):
+    version = question.current
+    used_in = list(
+        db.session.scalars(
+            select(Quiz)
+            .join(QuizQuestion, QuizQuestion.quiz_id == Quiz.id)
+            .where(QuizQuestion.question_id == question.id)
+            .order_by(Quiz.title)
+        )
+    )
+    return render_template(
+        "quizzes/manage/bank/question.html",
+        course=question.course,
+        question=question,
+        version=version,
+        spec=FORMS[question.type],
+        presentation=_trainee_view(question.type, version.definition, question.id),
+        history=quiz_authoring.version_history(question),
+        used_in=used_in,
+        error=error,
+    ), status
+
+
+@bp.get("/bank/<id:question_id>")
+@trainer_required
+def question_page(question_id: int):
+    return _question_page(_question(question_id))
+
+
+@bp.post("/bank/<id:question_id>/active")
+@trainer_required
+def set_active(question_id: int):
+    question = _question(question_id)
+    active = {"1": True, "0": False}.get(request.form.get("active", ""))
+    if active is None:
+        abort(400)
+    try:
+        quiz_authoring.set_question_active(question, active)
+    except ServiceError as error:
+        return _question_page(_question(question_id), error=error.message, status=400)
+    if active:
+        flash(_("The question is active: quizzes can give it again."), "success")
+    else:
+        flash(_("The question is inactive: no quiz gives it until you activate it."), "success")
+    return redirect(url_for("quiz_bank.question_page", question_id=question.id))

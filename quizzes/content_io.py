@@ -3,6 +3,14 @@
 Import is all-or-nothing and names the question and field of every problem; questions are
 matched by key within the course (a changed question gets a new version). Export writes the
 same bytes for the same quiz, so export -> import -> export is identical.
+
+A drawn quiz lists every question it may draw: for ``bank_scope: all`` (a final exam) that
+is the whole scope, and a question of another course than the quiz's carries ``course:``
+(its slug), because keys are unique only within a course. Importing such a file matches
+those questions in the course named and creates or revises them there, exactly as the
+quiz's own (so a programme's exam carries its banks to another installation). Import is an
+operator's command (``flask quizzes import``); a page offering it would have to check that
+the person may edit every course the file names.
 """
 
 from __future__ import annotations
@@ -16,11 +24,12 @@ from courses.models import Course
 from lms.extensions import db
 from lms.service_error import ServiceError
 from quizzes import bank
-from quizzes.models import DrawRule, Question, Quiz, QuizQuestion, ReviewPolicy
-from quizzes.selection import draw_problems
+from quizzes.models import BankScope, DrawRule, Question, Quiz, QuizQuestion, ReviewPolicy
+from quizzes.selection import bank_questions, draw_problems
 
 QUESTION_FIELDS = (
     "key",
+    "course",  # only on questions of another course than the quiz's (bank_scope: all)
     "criterion",
     "type",
     "difficulty",
@@ -44,6 +53,7 @@ QUIZ_FIELDS = (
     "shuffle_options",
     "review_policy",
     "selection",
+    "bank_scope",
 )
 
 
@@ -73,33 +83,44 @@ def _question_data(question: Question) -> dict:
 
 
 def _questions_of(quiz: Quiz) -> list[Question]:
+    """The questions the quiz lists or may draw (its whole bank scope), in a stable order."""
     if quiz.selection == "fixed":
         return [link.question for link in quiz.fixed_questions]
     criteria = {rule.criterion_id for rule in quiz.draw_rules}
     return list(
         db.session.scalars(
-            select(Question)
-            .where(
-                Question.course_id == quiz.course_id,
-                Question.criterion_id.in_(criteria),
-                Question.active.is_(True),
-            )
-            .options(selectinload(Question.versions))
-            .order_by(Question.key)
+            bank_questions(quiz, criteria)
+            .join(Course, Question.course_id == Course.id)
+            .options(selectinload(Question.course))
+            .order_by(Question.key, Course.slug)
         )
     )
+
+
+def _exported(question: Question, quiz: Quiz) -> dict:
+    data = _question_data(question)
+    if question.course_id == quiz.course_id:
+        return data
+    return {"key": data.pop("key"), "course": question.course.slug, **data}
+
+
+def _listed(question: Question, quiz: Quiz) -> str | dict:
+    """A fixed list names its course's questions by key, others' by course and key."""
+    if question.course_id == quiz.course_id:
+        return question.key
+    return {"course": question.course.slug, "key": question.key}
 
 
 def export_yaml(quiz: Quiz) -> str:
     block = {name: getattr(quiz, name) for name in QUIZ_FIELDS}
     if quiz.selection == "fixed":
-        block["questions"] = [link.question.key for link in quiz.fixed_questions]
+        block["questions"] = [_listed(link.question, quiz) for link in quiz.fixed_questions]
     else:
         block["draw"] = [
             {"criterion": r.criterion.code, "count": r.count, "difficulty": r.difficulty}
             for r in sorted(quiz.draw_rules, key=lambda r: (r.criterion.code, r.difficulty or 0))
         ]
-    data = {"quiz": block, "questions": [_question_data(q) for q in _questions_of(quiz)]}
+    data = {"quiz": block, "questions": [_exported(q, quiz) for q in _questions_of(quiz)]}
     return yaml.dump(
         data,
         Dumper=_ReadableDumper,
@@ -141,24 +162,44 @@ def import_yaml(course: Course, text: str, *, update: bool = False) -> Quiz:
 
 
 def _write(course: Course, data: dict, update: bool, problems: list[str]) -> Quiz:
+    items = data.get("questions", [])
+    named = [item for item in items if isinstance(item, dict)]
+    listed = data["quiz"].get("questions") or []
+    named += (
+        [entry for entry in listed if isinstance(entry, dict)] if isinstance(listed, list) else []
+    )
+    slugs = {entry["course"] for entry in named if isinstance(entry.get("course"), str)}
+    courses = {course.slug: course}
+    if slugs - {course.slug}:
+        courses.update(
+            (other.slug, other)
+            for other in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))
+        )
     existing = {
-        q.key: q
+        (q.course_id, q.key): q
         for q in db.session.scalars(
             select(Question)
-            .where(Question.course_id == course.id)
+            .where(Question.course_id.in_([c.id for c in courses.values()]))
             .options(selectinload(Question.versions))
         )
     }
-    seen: set[str] = set()
-    for number, item in enumerate(data.get("questions", []), start=1):
+    seen: set[tuple[int, str]] = set()
+    for number, item in enumerate(items, start=1):
         where = f"question {item.get('key', number) if isinstance(item, dict) else number}"
         if not isinstance(item, dict) or not isinstance(item.get("key"), str):
             problems.append(_problem(where, "needs a key"))
             continue
-        if item["key"] in seen:
+        slug = item.get("course", course.slug)
+        home = courses.get(slug) if isinstance(slug, str) else None
+        if home is None:
+            problems.append(_problem(where, f"course: unknown course {item.get('course')!r}"))
+            continue
+        if home is not course:
+            where = f"{where} (course {home.slug})"
+        if (home.id, item["key"]) in seen:
             problems.append(_problem(where, "appears twice"))
             continue
-        seen.add(item["key"])
+        seen.add((home.id, item["key"]))
         criterion = bank.criterion_by_code(str(item.get("criterion")))
         if criterion is None:
             problems.append(_problem(where, f"criterion: unknown code {item.get('criterion')!r}"))
@@ -174,11 +215,11 @@ def _write(course: Course, data: dict, update: bool, problems: list[str]) -> Qui
             "possibly_amended": bool(item.get("possibly_amended", False)),
             "definition": {k: v for k, v in item.items() if k not in QUESTION_FIELDS},
         }
-        question = existing.get(item["key"])
+        question = existing.get((home.id, item["key"]))
         try:
             if question is None:
-                existing[item["key"]] = bank.create_question(
-                    course,
+                existing[(home.id, item["key"])] = bank.create_question(
+                    home,
                     key=item["key"],
                     criterion=criterion,
                     type=str(item.get("type")),
@@ -192,9 +233,7 @@ def _write(course: Course, data: dict, update: bool, problems: list[str]) -> Qui
                 bank.revise_question(question, commit=False, **content)
         except ServiceError as error:
             problems.append(_problem(where, str(error.message)))
-    block = data["quiz"]
-    quiz = _quiz_from(course, block, update, existing, problems)
-    return quiz
+    return _quiz_from(course, data["quiz"], update, (courses, existing), problems)
 
 
 def _item_data(item: dict, criterion: str, content: dict) -> dict:
@@ -216,7 +255,20 @@ def _item_data(item: dict, criterion: str, content: dict) -> dict:
     return data
 
 
-def _quiz_from(course, block, update, questions, problems) -> Quiz:
+def _listed_question(entry, course: Course, known) -> tuple[str, Question | None]:
+    """A fixed list's entry (a key, or a course and key) and the question it names."""
+    courses, questions = known
+    if isinstance(entry, str):
+        return entry, questions.get((course.id, entry))
+    if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+        slug = entry.get("course", course.slug)
+        home = courses.get(slug) if isinstance(slug, str) else None
+        label = f"{slug}/{entry['key']}"
+        return label, None if home is None else questions.get((home.id, entry["key"]))
+    return repr(entry), None
+
+
+def _quiz_from(course, block, update, known, problems) -> Quiz:
     slug = block.get("slug")
     if not isinstance(slug, str) or not slug:
         problems.append("quiz: slug: is missing")
@@ -226,11 +278,21 @@ def _quiz_from(course, block, update, questions, problems) -> Quiz:
         problems.append(f"quiz: slug: “{slug}” exists in this course; import with update")
         return quiz
     if quiz is None:
-        quiz = Quiz(course_id=course.id, slug=slug, title="", published=False)
+        quiz = Quiz(
+            course_id=course.id,
+            slug=slug,
+            title="",
+            published=False,
+            bank_scope=BankScope.COURSE.value,  # files written before bank scopes existed
+        )
         db.session.add(quiz)
-    for name in QUIZ_FIELDS[1:]:
-        if name in block:
-            setattr(quiz, name, block[name])
+    fields = {name: block[name] for name in QUIZ_FIELDS[1:] if name in block}
+    scope = fields.get("bank_scope", BankScope.COURSE.value)
+    if not isinstance(scope, str) or scope not in {s.value for s in BankScope}:
+        problems.append("quiz: bank_scope: must be course or all")
+        del fields["bank_scope"]
+    for name, value in fields.items():
+        setattr(quiz, name, value)
     if not isinstance(quiz.title, str) or not quiz.title.strip():
         problems.append("quiz: title: is missing")
     if quiz.review_policy not in {p.value for p in ReviewPolicy}:
@@ -242,11 +304,19 @@ def _quiz_from(course, block, update, questions, problems) -> Quiz:
     quiz.fixed_questions.clear()
     quiz.draw_rules.clear()
     db.session.flush()
-    for position, key in enumerate(block.get("questions") or [], start=1):
-        if key not in questions:
-            problems.append(f"quiz: questions: “{key}” is not in the file or the course")
+    listed = block.get("questions") or []
+    if not isinstance(listed, list):
+        problems.append("quiz: questions: must be a list of question keys")
+        listed = []
+    for position, entry in enumerate(listed, start=1):
+        label, question = _listed_question(entry, course, known)
+        if question is None:
+            problems.append(f"quiz: questions: “{label}” is not in the file or the course")
             continue
-        quiz.fixed_questions.append(QuizQuestion(question_id=questions[key].id, position=position))
+        if question.course_id != course.id and quiz.bank_scope != BankScope.ALL:
+            problems.append(f"quiz: questions: “{label}” is another course's; use bank_scope: all")
+            continue
+        quiz.fixed_questions.append(QuizQuestion(question_id=question.id, position=position))
     for rule in block.get("draw") or []:
         criterion = bank.criterion_by_code(str(rule.get("criterion")))
         if criterion is None or not isinstance(rule.get("count"), int) or rule["count"] < 1:

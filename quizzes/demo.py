@@ -12,7 +12,8 @@ from lms.extensions import db
 from lms.service_error import ServiceError
 from quizzes import bank
 from quizzes.bank import ensure_criterion
-from quizzes.models import Question, Quiz, QuizQuestion
+from quizzes.models import BankScope, DrawRule, Question, Quiz, QuizQuestion
+from quizzes.selection import pool
 
 # Keys of a question entry that are not part of its type's definition.
 QUESTION_FIELDS = {
@@ -102,6 +103,7 @@ def seed_demo(app, users: dict, **_) -> None:
     seed_demo_criteria(app, users)
     seed_demo_questions(users.get("trainer1"))
     seed_demo_quizzes()
+    seed_final_exam()
 
 
 def seed_demo_quizzes() -> None:
@@ -134,3 +136,54 @@ def seed_demo_quizzes() -> None:
             quiz.fixed_questions.append(QuizQuestion(question_id=question.id, position=position))
         db.session.add(quiz)
     db.session.commit()
+
+
+# The final exam lives in Course C, the last course of the programme (curriculum.md), so the
+# trainees who reach the end of the programme find it there; it draws from every course.
+FINAL_EXAM_COURSE = "mediation-agreements"
+FINAL_EXAM_SLUG = "final-exam"
+
+
+def seed_final_exam() -> Quiz | None:
+    """A published final exam drawn per criterion from the banks of every published course
+    (idempotent). Each criterion with questions gets one rule of N questions, N being half
+    the criterion's bank ("items drawn at random from a bank at least twice the quiz
+    length", shared/domain/qualification-criteria.md), or 1 when the bank has one question.
+    Three attempts, 24 hours apart, as the domain proposes. Written answers can be drawn:
+    an attempt that draws one waits for a trainer's score like any other."""
+    course = db.session.scalar(select(Course).where(Course.slug == FINAL_EXAM_COURSE))
+    if course is None:
+        return None
+    quiz = db.session.scalar(
+        select(Quiz).where(Quiz.course_id == course.id, Quiz.slug == FINAL_EXAM_SLUG)
+    )
+    if quiz is not None:
+        return quiz
+    quiz = Quiz(
+        course_id=course.id,
+        slug=FINAL_EXAM_SLUG,
+        title="Final exam: basic training for mediators",
+        instructions="Questions are drawn at random from the banks of every course, a set per "
+        "qualification criterion. Each criterion has its own pass threshold; the result page "
+        "shows which ones you met. You have 90 minutes, three attempts, and 24 hours between "
+        "attempts.",
+        pass_mark=70,
+        time_limit_minutes=90,
+        attempts_allowed=3,
+        wait_minutes=24 * 60,
+        selection="draw",
+        bank_scope=BankScope.ALL.value,
+        published=True,
+    )
+    db.session.add(quiz)
+    for code, *_ in CRITERIA:
+        criterion = bank.criterion_by_code(code)
+        available = len(pool(quiz, criterion.id))
+        if available:
+            count = max(1, available // 2)
+            quiz.draw_rules.append(DrawRule(criterion_id=criterion.id, count=count))
+    if not quiz.draw_rules:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    return quiz

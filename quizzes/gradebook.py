@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from courses.seminar_files import safe_cell
 from lms.extensions import db
 from lms.models import User
-from quizzes.attempts import load_attempt, result_of
+from quizzes.attempts import counts, load_attempt, result_of
 from quizzes.item_analysis import Response, analyse
 from quizzes.models import Attempt, AttemptStatus, Quiz
 
@@ -102,6 +102,8 @@ def item_statistics(quiz: Quiz) -> list[tuple[object, object]]:
         result = result_of(attempt)
         total = result.earned / result.possible if result.possible else Fraction(0)
         for question, score in zip(attempt.questions, result.questions, strict=True):
+            if not counts(question):  # withdrawn: no longer a measure of anything
+                continue
             key = str(question.version.question_id)
             versions.setdefault(key, question.version)
             share = (score.earned or Fraction(0)) / score.possible if score.possible else 0

@@ -15,11 +15,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from courses.models import Course, Module
 from lms.database import TimestampMixin, UTCDateTime, utcnow
 from lms.extensions import db
+from lms.markdown_rendering import render_markdown
 from lms.models import User
 
 SCORE = Numeric(10, 4)
@@ -180,6 +181,7 @@ class Quiz(TimestampMixin, db.Model):
     slug: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text, default="")
+    instructions_html: Mapped[str] = mapped_column(Text, default="")  # rendered when set
     pass_mark: Mapped[int] = mapped_column(default=70)
     time_limit_minutes: Mapped[int | None]
     attempts_allowed: Mapped[int | None]
@@ -202,6 +204,12 @@ class Quiz(TimestampMixin, db.Model):
     draw_rules: Mapped[list[DrawRule]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @validates("instructions")
+    def _render_instructions(self, key: str, value: str) -> str:
+        """Markdown is rendered once, when stored, wherever the instructions come from."""
+        self.instructions_html = render_markdown(value or "").html
+        return value
 
 
 class QuizQuestion(TimestampMixin, db.Model):

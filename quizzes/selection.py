@@ -1,34 +1,60 @@
-"""Which questions an attempt gets: a fixed list, or a draw of N per criterion."""
+"""Which questions an attempt gets: a fixed list, or a draw of N per criterion.
+
+A draw takes the current versions of active questions that are not withdrawn, from the
+quiz's bank scope: its own course ("course"), or every course's bank ("all", for a final
+exam across the programme). "All" means the quiz's own course plus every *published*
+course: a draft course's questions may not be reviewed yet, and an archived course's bank
+is retired, so neither reaches trainees through another course's exam.
+"""
 
 from __future__ import annotations
 
 import random
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import selectinload
 
+from courses.models import Course, CourseStatus
 from lms.extensions import db
 from lms.service_error import ServiceError
-from quizzes.models import DrawRule, Question, QuestionVersion, Quiz
+from quizzes.models import BankScope, DrawRule, Question, QuestionVersion, Quiz
+
+
+def in_scope(quiz: Quiz) -> ColumnElement[bool]:
+    """The condition on ``Question`` for the courses whose banks ``quiz`` draws from."""
+    if quiz.bank_scope == BankScope.ALL:
+        published = select(Course.id).where(Course.status == CourseStatus.PUBLISHED.value)
+        return or_(Question.course_id == quiz.course_id, Question.course_id.in_(published))
+    return Question.course_id == quiz.course_id
+
+
+def bank_questions(quiz: Quiz, criterion_ids) -> Select:
+    """Active, not withdrawn questions of the quiz's scope measuring those criteria."""
+    return (
+        select(Question)
+        .where(
+            in_scope(quiz),
+            Question.criterion_id.in_(list(criterion_ids)),
+            Question.active.is_(True),
+            Question.withdrawn_at.is_(None),
+        )
+        .options(selectinload(Question.versions))
+    )
+
+
+def pool(quiz: Quiz, criterion_id: int, difficulty: int | None = None) -> list[QuestionVersion]:
+    """Current versions of the scope's drawable questions of a criterion (and difficulty)."""
+    questions = db.session.scalars(bank_questions(quiz, [criterion_id]).order_by(Question.id))
+    versions = [question.current for question in questions]
+    if difficulty is not None:
+        versions = [v for v in versions if v.difficulty == difficulty]
+    return versions
 
 
 def _pool(quiz: Quiz, rule: DrawRule) -> list[QuestionVersion]:
-    """Current versions of the course's active questions that fit the rule."""
-    questions = db.session.scalars(
-        select(Question)
-        .where(
-            Question.course_id == quiz.course_id,
-            Question.criterion_id == rule.criterion_id,
-            Question.active.is_(True),
-        )
-        .options(selectinload(Question.versions))
-        .order_by(Question.id)
-    )
-    versions = [question.current for question in questions]
-    if rule.difficulty is not None:
-        versions = [v for v in versions if v.difficulty == rule.difficulty]
-    return versions
+    """The versions a draw rule chooses from."""
+    return pool(quiz, rule.criterion_id, rule.difficulty)
 
 
 def draw_problems(quiz: Quiz) -> list[str]:
@@ -50,6 +76,27 @@ def draw_problems(quiz: Quiz) -> list[str]:
                     )
                 )
             )
+    # Rules of one criterion share its bank: a "any difficulty" rule draws after the others,
+    # from what they left, so the criterion's total must fit in its whole bank.
+    by_criterion: dict[int, list[DrawRule]] = {}
+    for rule in quiz.draw_rules:
+        by_criterion.setdefault(rule.criterion_id, []).append(rule)
+    for rules in by_criterion.values():
+        total = sum(rule.count for rule in rules)
+        if len(rules) < 2:
+            continue
+        available = len(pool(quiz, rules[0].criterion_id))
+        if available < total:
+            problems.append(
+                str(
+                    _l(
+                        "%(code)s: %(count)d questions wanted in all, the bank has %(available)d.",
+                        code=rules[0].criterion.code,
+                        count=total,
+                        available=available,
+                    )
+                )
+            )
     return problems
 
 
@@ -59,11 +106,19 @@ def select_versions(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
         if problems:
             raise ServiceError(" ".join(problems))
         chosen: list[QuestionVersion] = []
-        for rule in sorted(quiz.draw_rules, key=lambda r: (r.criterion_id, r.difficulty or 0)):
+        ordered = sorted(
+            quiz.draw_rules,
+            key=lambda r: (r.criterion_id, r.difficulty is None, r.difficulty or 0),
+        )
+        for rule in ordered:
             pool = [v for v in _pool(quiz, rule) if v not in chosen]
             chosen.extend(rng.sample(pool, rule.count))
     else:
-        chosen = [link.question.current for link in quiz.fixed_questions if link.question.active]
+        chosen = [
+            link.question.current
+            for link in quiz.fixed_questions
+            if link.question.active and link.question.withdrawn_at is None
+        ]
     if not chosen:
         raise ServiceError(_l("This quiz has no questions yet."))
     if quiz.shuffle_questions:

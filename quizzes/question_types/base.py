@@ -36,10 +36,42 @@ class QuestionType(Protocol):
 
     def form_values(self, presentation: dict, getlist, prefix: str) -> list[str]: ...
 
+    # Regrading after a trainer corrected a question (a new version, e.g. a wrong key):
+    # ``regradable`` says whether every presentation frozen from ``old_definition`` still fits
+    # ``new_definition`` (the same options, items or pairs; only the key changed), and
+    # ``rekey`` returns such a presentation with its ``key`` pointing into the new definition
+    # (options may have moved). The texts the trainee saw never change.
+
+    def regradable(self, old_definition: dict, new_definition: dict) -> bool: ...
+
+    def rekey(self, old_definition: dict, new_definition: dict, presentation: dict) -> dict: ...
+
 
 def plain_form_values(presentation: dict, getlist, prefix: str) -> list[str]:
     """The usual case: the field named ``prefix`` holds the answer (one or more values)."""
     return [value for value in getlist(prefix) if isinstance(value, str)]
+
+
+def always_regradable(old_definition: dict, new_definition: dict) -> bool:
+    """For types whose presentation holds nothing of the definition (the key is all)."""
+    return True
+
+
+def same_presentation(old_definition: dict, new_definition: dict, presentation: dict) -> dict:
+    """For types whose presentation does not point into the definition."""
+    return presentation
+
+
+def moved(old: list, new: list) -> dict[int, int] | None:
+    """Where each item of ``old`` stands in ``new``, by index; None unless both list the same
+    items (in any order; repeated items only in the same order, or the move is ambiguous)."""
+    if old == new:
+        return {index: index for index in range(len(old))}
+    keys_old, keys_new = [repr(item) for item in old], [repr(item) for item in new]
+    if len(set(keys_old)) != len(keys_old) or sorted(keys_old) != sorted(keys_new):
+        return None
+    where = {key: index for index, key in enumerate(keys_new)}
+    return {index: where[key] for index, key in enumerate(keys_old)}
 
 
 @dataclass

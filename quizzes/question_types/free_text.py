@@ -3,7 +3,13 @@ against the rubric lines; the attempt's result waits for that score."""
 
 from __future__ import annotations
 
-from quizzes.question_types.base import AnswerError, Problems, check_text, plain_form_values
+from quizzes.question_types.base import (
+    AnswerError,
+    Problems,
+    check_text,
+    plain_form_values,
+    same_presentation,
+)
 
 MAX_ANSWER = 10_000
 
@@ -45,6 +51,17 @@ class FreeText:
 
     def max_points(self, definition, points):
         return sum(line["points"] for line in definition["rubric"])
+
+    def regradable(self, old_definition, new_definition):
+        """Rubric wording and the model answer may change; not the points of its lines, or a
+        trainer's marks (points per line) would no longer mean what they meant."""
+        return _line_points(old_definition) == _line_points(new_definition)
+
+    rekey = staticmethod(same_presentation)
+
+
+def _line_points(definition: dict) -> list:
+    return [line.get("points") for line in definition.get("rubric") or [] if isinstance(line, dict)]
 
 
 TYPE = FreeText()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from quizzes.question_types.base import AnswerError, Problems, check_text, opaque_ids
+from quizzes.question_types.base import AnswerError, Problems, check_text, moved, opaque_ids
+
+
+def _sides(definition: dict) -> tuple[list, list]:
+    pairs = [pair for pair in definition.get("pairs") or [] if isinstance(pair, dict)]
+    return [pair.get("left") for pair in pairs], [pair.get("right") for pair in pairs]
 
 
 class Matching:
@@ -85,6 +90,26 @@ class Matching:
 
     def max_points(self, definition, points):
         return points
+
+    def _moves(self, old_definition, new_definition):
+        old_left, old_right = _sides(old_definition)
+        new_left, new_right = _sides(new_definition)
+        return moved(old_left, new_left), moved(old_right, new_right)
+
+    def regradable(self, old_definition, new_definition):
+        """The same left and right items; which left goes with which right may change."""
+        return None not in self._moves(old_definition, new_definition)
+
+    def rekey(self, old_definition, new_definition, presentation):
+        lefts, rights = self._moves(old_definition, new_definition)
+        key = presentation["key"]
+        return {
+            **presentation,
+            "key": {
+                "left": {item: lefts[index] for item, index in key["left"].items()},
+                "right": {item: rights[index] for item, index in key["right"].items()},
+            },
+        }
 
 
 TYPE = Matching()

@@ -5,7 +5,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from quizzes.question_types.base import AnswerError, Problems, plain_form_values
+from quizzes.question_types.base import (
+    AnswerError,
+    Problems,
+    plain_form_values,
+    same_presentation,
+)
 
 LIMIT = Decimal("1e15")
 
@@ -64,6 +69,12 @@ class Numeric:
 
     def max_points(self, definition, points):
         return points
+
+    def regradable(self, old_definition, new_definition):
+        """The answer and tolerance may change; not the unit the trainee was shown."""
+        return old_definition.get("unit", "") == new_definition.get("unit", "")
+
+    rekey = staticmethod(same_presentation)
 
 
 TYPE = Numeric()

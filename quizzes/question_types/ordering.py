@@ -6,7 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 from itertools import pairwise
 
-from quizzes.question_types.base import AnswerError, Problems, check_text, opaque_ids
+from quizzes.question_types.base import AnswerError, Problems, check_text, moved, opaque_ids
 
 
 class Ordering:
@@ -70,6 +70,17 @@ class Ordering:
 
     def max_points(self, definition, points):
         return points
+
+    def regradable(self, old_definition, new_definition):
+        """The same items; their right order (the key) may change."""
+        return (
+            moved(old_definition.get("items") or [], new_definition.get("items") or []) is not None
+        )
+
+    def rekey(self, old_definition, new_definition, presentation):
+        where = moved(old_definition["items"], new_definition["items"])
+        key = {item: where[index] for item, index in presentation["key"].items()}
+        return {**presentation, "key": key}
 
 
 TYPE = Ordering()

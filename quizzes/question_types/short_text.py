@@ -9,7 +9,14 @@ import re
 import unicodedata
 from fractions import Fraction
 
-from quizzes.question_types.base import AnswerError, Problems, check_text, plain_form_values
+from quizzes.question_types.base import (
+    AnswerError,
+    Problems,
+    always_regradable,
+    check_text,
+    plain_form_values,
+    same_presentation,
+)
 
 MAX_ANSWER = 300
 _STRIP = re.compile(r"[()\[\]{}«»\"“”„'‘’]")
@@ -58,6 +65,10 @@ class ShortText:
 
     def max_points(self, definition, points):
         return points
+
+    # Nothing is shown but the stem: new accepted answers always regrade the typed ones.
+    regradable = staticmethod(always_regradable)
+    rekey = staticmethod(same_presentation)
 
 
 TYPE = ShortText()

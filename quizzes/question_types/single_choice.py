@@ -8,9 +8,14 @@ from quizzes.question_types.base import (
     AnswerError,
     Problems,
     check_text,
+    moved,
     opaque_ids,
     plain_form_values,
 )
+
+
+def _texts(definition: dict) -> list:
+    return [option.get("text") for option in definition.get("options") or []]
 
 
 class SingleChoice:
@@ -72,6 +77,15 @@ class SingleChoice:
 
     def max_points(self, definition, points):
         return points
+
+    def regradable(self, old_definition, new_definition):
+        """The same option texts (perhaps reordered); which of them are correct may change."""
+        return moved(_texts(old_definition), _texts(new_definition)) is not None
+
+    def rekey(self, old_definition, new_definition, presentation):
+        where = moved(_texts(old_definition), _texts(new_definition))
+        key = {option_id: where[index] for option_id, index in presentation["key"].items()}
+        return {**presentation, "key": key}
 
 
 TYPE = SingleChoice()

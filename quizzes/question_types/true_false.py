@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from quizzes.question_types.base import AnswerError, Problems, plain_form_values
+from quizzes.question_types.base import (
+    AnswerError,
+    Problems,
+    always_regradable,
+    plain_form_values,
+    same_presentation,
+)
 
 
 class TrueFalse:
@@ -36,6 +42,10 @@ class TrueFalse:
 
     def max_points(self, definition, points):
         return points
+
+    # The statement's truth is the whole key: a corrected answer always regrades.
+    regradable = staticmethod(always_regradable)
+    rekey = staticmethod(same_presentation)
 
 
 TYPE = TrueFalse()

@@ -6,6 +6,7 @@ import yaml
 from sqlalchemy import func, select
 
 from lms.extensions import db
+from lms.models import User
 from quizzes.demo import CRITERIA, QUESTIONS_FILE
 from quizzes.models import Criterion, Question
 from quizzes.question_types import REGISTRY
@@ -28,3 +29,38 @@ def test_possibly_amended_questions_are_flagged_and_few():
     flagged = [q["key"] for q in questions if q.get("possibly_amended")]
     assert 0 < len(flagged) <= 8
     assert all(q.get("fact_tag") in ("V", "S", "practice") for q in questions)
+
+
+def test_the_final_exam_draws_every_criterion_across_courses(runner):
+    from quizzes import attempts, selection
+    from quizzes.demo import FINAL_EXAM_COURSE, FINAL_EXAM_SLUG
+    from quizzes.models import Quiz
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    exam = db.session.scalar(select(Quiz).where(Quiz.slug == FINAL_EXAM_SLUG))
+    assert exam.course.slug == FINAL_EXAM_COURSE and exam.published
+    assert (exam.selection, exam.bank_scope) == ("draw", "all")
+    assert (exam.pass_mark, exam.attempts_allowed, exam.wait_minutes) == (70, 3, 24 * 60)
+    assert exam.time_limit_minutes
+    rules = {rule.criterion.code: rule for rule in exam.draw_rules}
+    with_questions = set(db.session.scalars(select(Criterion.code).join(Question)))
+    assert set(rules) == with_questions == {code for code, *_ in CRITERIA}
+    spans = set()
+    for rule in rules.values():
+        pool = selection._pool(exam, rule)
+        # The bank holds at least twice the draw (the largest such draw), where it can.
+        assert 2 * rule.count <= len(pool) < 2 * (rule.count + 1) or rule.count == len(pool) == 1
+        spans |= {version.question.course_id for version in pool}
+    assert len(spans) == 3  # the exam's bank is every demo course's
+    assert selection.draw_problems(exam) == []
+    attempt = attempts.start(exam, db.session.scalar(select(User).where(User.role == "trainee")))
+    drawn = [item.version.question for item in attempt.questions]
+    for code, rule in rules.items():
+        assert sum(q.criterion.code == code for q in drawn) == rule.count, code
+    assert len({q.course_id for q in drawn}) == 3
+    # Seeding again changes nothing.
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert db.session.scalar(select(func.count(Quiz.id)).where(Quiz.slug == FINAL_EXAM_SLUG)) == 1
+    assert {r.criterion.code: r.count for r in exam.draw_rules} == {
+        code: rule.count for code, rule in rules.items()
+    }

@@ -114,3 +114,19 @@ def test_the_cli_exports_and_imports(quiz, runner, tmp_path, make_course):
     result = runner.invoke(args=["quizzes", "import", other.slug, str(path)])
     assert result.exit_code == 1 and "exists in this course" in result.output
     assert runner.invoke(args=["quizzes", "import", "nope", str(path)]).exit_code == 1
+
+
+def test_the_bank_scope_is_exported_and_older_files_import_as_course(quiz, make_course):
+    text = content_io.export_yaml(quiz)
+    assert "  selection: fixed\n  bank_scope: course\n" in text
+    data = yaml.safe_load(text)
+    del data["quiz"]["bank_scope"]  # a file written before bank scopes existed
+    older = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    imported = content_io.import_yaml(make_course("Older file"), older)
+    assert imported.bank_scope == "course"
+    assert content_io.export_yaml(imported) == text.replace(quiz.course.slug, imported.course.slug)
+    data["quiz"]["bank_scope"] = "all"
+    updated = content_io.import_yaml(
+        imported.course, yaml.safe_dump(data, allow_unicode=True), update=True
+    )
+    assert updated.bank_scope == "all"

@@ -73,3 +73,40 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 });
+// ---- quiz authoring (question bank, quiz builder): live Markdown preview ----------------
+// A textarea with data-preview-target="<id>", in a form with data-preview-url, shows its
+// Markdown rendered by the server (the same function as saving) in the element with that id.
+// Without this script the form's "Preview" button does the same with a full page load.
+document.addEventListener("DOMContentLoaded", function () {
+  var token = document.querySelector('meta[name="csrf-token"]');
+  if (!window.fetch || !token) { return; }
+  var sources = document.querySelectorAll("textarea[data-preview-target]");
+  Array.prototype.forEach.call(sources, function (source) {
+    var url = source.form && source.form.getAttribute("data-preview-url");
+    var pane = document.getElementById(source.getAttribute("data-preview-target"));
+    if (!url || !pane) { return; }
+    var timer = null;
+    var latest = 0;
+    source.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var request = ++latest;
+        var body = new FormData();
+        body.append("source", source.value);
+        fetch(url, {
+          method: "POST",
+          body: body,
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": token.getAttribute("content") }
+        }).then(function (response) {
+          return response.ok ? response.json() : null;
+        }).then(function (data) {
+          if (data && typeof data.html === "string" && request === latest) {
+            pane.innerHTML = data.html;  // sanitised by the server's allowlist
+          }
+        }).catch(function () { /* keep the last preview; the button still works */ });
+      }, 400);
+    });
+  });
+});
+// ---- end of quiz authoring ----------------------------------------------------------------
