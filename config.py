@@ -102,6 +102,7 @@ class Config:
         self.LOGIN_LIMIT_PER_ACCOUNT = get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
         self.LOGIN_LIMIT_PER_IP = get("LOGIN_LIMIT_PER_IP", "60 per 15 minutes")
         self.SIGNUP_LIMIT_PER_IP = get("SIGNUP_LIMIT_PER_IP", "50 per hour")
+        self.VERIFY_LIMIT_PER_IP = get("VERIFY_LIMIT_PER_IP", "30 per minute; 500 per day")
 
         # Requests.
         self.PROXY_FIX_HOPS = _int(get("PROXY_FIX_HOPS"), 0)
@@ -126,6 +127,8 @@ class Config:
         self.SITE_NAME = get("SITE_NAME", "Mediator Academy")
 
         # Certificates.
+        # The public address printed on certificates and in their QR codes.
+        self.PUBLIC_URL = get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
         self.CERTIFICATE_PREFIX = get("CERTIFICATE_PREFIX", "KZM")
         # Ed25519 signing keys; empty means <instance>/signing-keys.
         self.CERTIFICATE_KEYS_DIR = get("CERTIFICATE_KEYS_DIR", "")
@@ -140,7 +143,12 @@ class Config:
             raise ConfigurationError(
                 f"LMS_DEFAULT_LANGUAGE must be one of {', '.join(self.LANGUAGES)}."
             )
-        for name in ("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_IP", "SIGNUP_LIMIT_PER_IP"):
+        for name in (
+            "LOGIN_LIMIT_PER_ACCOUNT",
+            "LOGIN_LIMIT_PER_IP",
+            "SIGNUP_LIMIT_PER_IP",
+            "VERIFY_LIMIT_PER_IP",
+        ):
             value = getattr(self, name)
             try:
                 parse_many(value)
@@ -194,6 +202,7 @@ class ProductionConfig(Config):
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         super().__init__(environ)
         env = os.environ if environ is None else environ
+        self._env_has_public_url = bool(env.get("LMS_PUBLIC_URL"))
         self.SESSION_COOKIE_SECURE = _bool(env.get("LMS_SECURE_COOKIES"), True)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.PREFERRED_URL_SCHEME = env.get("LMS_URL_SCHEME") or "https"
@@ -205,6 +214,11 @@ class ProductionConfig(Config):
                 "Refusing to start in production with the development secret key: set "
                 "LMS_SECRET_KEY to a long random value, for example the output of "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        if not self._env_has_public_url:
+            raise ConfigurationError(
+                "Set LMS_PUBLIC_URL to the site's public address (e.g. https://academy.example.kz):"
+                " it is printed on every certificate and in its QR code."
             )
         if len(self.SECRET_KEY) < 32:
             raise ConfigurationError("LMS_SECRET_KEY is too short: use at least 32 characters.")

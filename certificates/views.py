@@ -1,18 +1,109 @@
-"""Public verification of certificate numbers (the page printed on every certificate)."""
+"""Public verification: the page printed on every certificate, its JSON API and the keys."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from datetime import date
+from pathlib import Path
+
+import yaml
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from certificates.keys import key_ring
+from certificates.verification import Outcome, as_json, lookup
+from lms.errors import error_response
+from lms.extensions import limiter
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
 MAX_NUMBER_LENGTH = 64
+OPENAPI = Path(__file__).parent / "openapi.yaml"
+
+
+@bp.app_template_filter("iso_date")
+def iso_date(value: str | None) -> str:
+    """A date stored as ISO text in a certificate's facts, in the reader's language."""
+    return format_date(date.fromisoformat(value), "long") if value else ""
+
+
+def _limit() -> str:
+    return current_app.config["VERIFY_LIMIT_PER_IP"]
+
+
+def _open_for_reading(response):
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
 
 
 @bp.get("/verify")
-@bp.get("/verify/<number>")
-def verify(number: str | None = None):
-    number = (number or request.args.get("number") or "").strip()[:MAX_NUMBER_LENGTH]
-    # No certificate can exist before issuance is built, so every lookup is "not found".
-    status = 404 if number else 200
-    return render_template("certificates/verify.html", number=number), status
+def verify():
+    typed = (request.args.get("number") or "").strip()[:MAX_NUMBER_LENGTH]
+    if typed:
+        return redirect(url_for("certificates.verify_number", number=typed))
+    return render_template("certificates/verify.html", number="", result=None)
+
+
+# One budget per IP for the page and the API together.
+verification_limit = limiter.shared_limit(_limit, scope="certificate-lookups", methods=["GET"])
+
+
+@bp.get("/verify/<path:number>")
+@verification_limit
+def verify_number(number: str):
+    result = lookup(number[:200], channel="page", address=request.remote_addr or "")
+    if result.outcome == Outcome.FOUND and result.number != number:
+        # One address per certificate: lower case or spaces redirect to the canonical form.
+        return redirect(url_for("certificates.verify_number", number=result.number), 301)
+    status = {Outcome.FOUND: 200, Outcome.UNKNOWN: 404}.get(result.outcome, 400)
+    return render_template(
+        "certificates/verify.html", number=result.number, result=result, Outcome=Outcome
+    ), status
+
+
+@bp.route("/api/v1/certificates/<path:number>", methods=["GET", "OPTIONS"])
+@verification_limit
+def api_certificate(number: str):
+    if request.method == "OPTIONS":
+        return _open_for_reading(current_app.response_class(status=204))
+    result = lookup(number[:200], channel="api", address=request.remote_addr or "")
+    if result.outcome == Outcome.FOUND:
+        url = url_for("certificates.verify_number", number=result.number, _external=True)
+        return _open_for_reading(jsonify(as_json(result, url)))
+    if result.outcome == Outcome.UNKNOWN:
+        body, code, headers = error_response(
+            404, _("No certificate with this number was issued by this platform.")
+        )
+    elif result.outcome == Outcome.TYPO:
+        body, code, headers = error_response(
+            400, _("The check character does not match: the number was probably mistyped.")
+        )
+    else:
+        body, code, headers = error_response(400, _("This is not a certificate number."))
+    response = current_app.make_response((body, code, headers))
+    return _open_for_reading(response)
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    response = jsonify(key_ring().jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return _open_for_reading(response)
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    spec = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    spec["servers"] = [{"url": request.host_url.rstrip("/")}]
+    return _open_for_reading(jsonify(spec))

@@ -20,6 +20,7 @@ GOOD_PRODUCTION = {
     "LMS_SECRET_KEY": "a-very-long-random-secret-key-for-production-use",
     "LMS_DATABASE_URL": "postgresql://lms@db.internal/lms",
     "LMS_RATELIMIT_STORAGE_URI": "redis://cache:6379/0",
+    "LMS_PUBLIC_URL": "https://academy.example.kz",
 }
 
 
@@ -129,3 +130,11 @@ def test_the_certificate_prefix_comes_from_the_environment():
     config.validate()
     assert config.CERTIFICATE_PREFIX == "MED1"
     assert DevelopmentConfig({}).CERTIFICATE_PREFIX == "KZM"
+
+
+def test_production_needs_the_public_address_printed_on_certificates():
+    settings = {**GOOD_PRODUCTION}
+    del settings["LMS_PUBLIC_URL"]
+    with pytest.raises(ConfigurationError, match="LMS_PUBLIC_URL"):
+        ProductionConfig(settings).validate()
+    ProductionConfig(GOOD_PRODUCTION).validate()

@@ -1,0 +1,266 @@
+"""Is a trainee eligible for a qualification? Every requirement, met or not, and what is left.
+
+:func:`gather` reads the evidence from the database in a fixed number of queries;
+:func:`evaluate` is pure and turns the evidence into the checklist a trainee sees on "My
+certificates" and a trainer sees before issuing. :func:`check` does both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from certificates.models import EthicsDeclaration, IdentityConfirmation, Qualification
+from courses.learning import course_progress
+from courses.seminar_models import Attendance, Seminar, SeminarSession
+from lms.extensions import db
+from lms.i18n import site_today
+from lms.models import User
+from quizzes.grading import display_percent
+from quizzes.standing import Standing, describe_reason, standing
+
+
+@dataclass(frozen=True)
+class Requirement:
+    key: str  # courses, criteria, hours, sessions, declaration, identity, age, education
+    label: str
+    met: bool
+    left: tuple[str, ...] = ()  # what is still missing, in words
+
+
+@dataclass
+class Eligibility:
+    requirements: list[Requirement]
+    criteria: Standing | None = None
+    hours: Decimal | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return all(requirement.met for requirement in self.requirements)
+
+    @property
+    def missing(self) -> list[str]:
+        return [text for r in self.requirements if not r.met for text in (r.left or (r.label,))]
+
+
+@dataclass
+class Evidence:
+    """What the database says about one trainee, for one qualification and seminar."""
+
+    courses: list[tuple[str, int, int]] = field(default_factory=list)  # title, done, total
+    criteria: Standing | None = None
+    hours: Decimal | None = None  # attended hours in signed-off sessions of the seminar
+    attended_topics: list[str] = field(default_factory=list)
+    declaration: tuple[str, datetime] | None = None  # text signed, when
+    identity: IdentityConfirmation | None = None
+
+
+def _years_between(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _hours_text(hours: Decimal) -> str:
+    return f"{hours.quantize(Decimal('0.1'))}"
+
+
+def evaluate(qualification: Qualification, evidence: Evidence, today: date) -> Eligibility:
+    """The checklist for ``evidence`` under ``qualification``'s rules (pure)."""
+    requirements: list[Requirement] = []
+    if qualification.courses:
+        left = tuple(
+            str(
+                _l(
+                    "%(course)s: %(count)d of %(total)d modules left",
+                    course=title,
+                    count=total - done,
+                    total=total,
+                )
+            )
+            for title, done, total in evidence.courses
+            if total == 0 or done < total
+        )
+        requirements.append(
+            Requirement("courses", str(_l("Required courses completed")), not left, left)
+        )
+    if qualification.criteria:
+        requirements.append(_criteria(evidence.criteria))
+    if qualification.min_hours is not None:
+        attended = evidence.hours or Decimal(0)
+        short = qualification.min_hours - attended
+        requirements.append(
+            Requirement(
+                "hours",
+                str(
+                    _l(
+                        "At least %(hours)s academic hours of seminar attended",
+                        hours=_hours_text(qualification.min_hours),
+                    )
+                ),
+                short <= 0,
+                ()
+                if short <= 0
+                else (str(_l("%(hours)s more seminar hours", hours=_hours_text(short))),),
+            )
+        )
+    if qualification.session_topics:
+        attended = [topic.casefold() for topic in evidence.attended_topics]
+        left = tuple(
+            str(_l("Attend the session “%(topic)s”", topic=wanted))
+            for wanted in qualification.session_topics
+            if not any(wanted.casefold() in topic for topic in attended)
+        )
+        requirements.append(
+            Requirement("sessions", str(_l("Required seminar sessions attended")), not left, left)
+        )
+    if qualification.declaration_text:
+        requirements.append(_declaration(qualification, evidence, today))
+    requirements.extend(_identity(qualification, evidence.identity, today))
+    return Eligibility(requirements, evidence.criteria, evidence.hours)
+
+
+def _criteria(result: Standing | None) -> Requirement:
+    label = str(_l("Qualification criteria met"))
+    if result is None:
+        return Requirement("criteria", label, False, (label,))
+    left = []
+    for row in result.criteria:
+        if row.met:
+            continue
+        texts = [describe_reason(reason) for reason in row.reasons] or [str(_l("not met"))]
+        left += [f"{row.title}: {text}" for text in texts]
+    if result.average_met is False:
+        left.append(
+            str(
+                _l(
+                    "Average of the criteria that may compensate each other: "
+                    "%(p)s%% < %(t)d%% required",
+                    p=display_percent(result.average),
+                    t=result.compensable_average,
+                )
+            )
+        )
+    return Requirement("criteria", label, result.met, tuple(left))
+
+
+def _declaration(qualification: Qualification, evidence: Evidence, today: date) -> Requirement:
+    label = str(_l("Ethics declaration signed"))
+    if evidence.declaration is None:
+        return Requirement("declaration", label, False, (str(_l("Sign the ethics declaration")),))
+    text, signed_at = evidence.declaration
+    if text.strip() != qualification.declaration_text.strip():
+        return Requirement(
+            "declaration",
+            label,
+            False,
+            (str(_l("The declaration has changed since you signed it: sign it again")),),
+        )
+    days = qualification.declaration_valid_days
+    if days is not None and signed_at.date() + timedelta(days=days) < today:
+        return Requirement(
+            "declaration",
+            label,
+            False,
+            (str(_l("Your signature is older than %(days)d days: sign again", days=days)),),
+        )
+    return Requirement("declaration", label, True)
+
+
+def _identity(
+    qualification: Qualification, identity: IdentityConfirmation | None, today: date
+) -> list[Requirement]:
+    found: list[Requirement] = []
+    if (
+        qualification.requires_identity
+        or qualification.min_age
+        or (qualification.requires_higher_education)
+    ):
+        found.append(
+            Requirement(
+                "identity",
+                str(_l("Identity confirmed by the training centre")),
+                identity is not None,
+                () if identity else (str(_l("A trainer checks your identity document")),),
+            )
+        )
+    if qualification.min_age:
+        born = identity.date_of_birth if identity else None
+        old_enough = born is not None and _years_between(born, today) >= qualification.min_age
+        found.append(
+            Requirement(
+                "age",
+                str(_l("At least %(age)d years old", age=qualification.min_age)),
+                old_enough,
+                ()
+                if old_enough
+                else (
+                    str(
+                        _l(
+                            "Date of birth confirmed, at least %(age)d years old",
+                            age=qualification.min_age,
+                        )
+                    ),
+                ),
+            )
+        )
+    if qualification.requires_higher_education:
+        has = bool(identity and identity.higher_education)
+        found.append(
+            Requirement(
+                "education",
+                str(_l("Higher education confirmed")),
+                has,
+                () if has else (str(_l("A trainer confirms your higher education diploma")),),
+            )
+        )
+    return found
+
+
+def gather(user: User, qualification: Qualification, seminar: Seminar | None) -> Evidence:
+    evidence = Evidence()
+    for course in qualification.courses:
+        progress = course_progress(user, course)
+        evidence.courses.append((course.title, progress.done, progress.total))
+    if qualification.criteria:
+        evidence.criteria = standing(
+            user,
+            criteria=[criterion.code for criterion in qualification.criteria],
+            compensable_average=qualification.compensable_average,
+        )
+    if seminar is not None:
+        rows = db.session.execute(
+            select(SeminarSession.topic, Attendance.hours)
+            .join(Attendance, Attendance.session_id == SeminarSession.id)
+            .where(
+                SeminarSession.seminar_id == seminar.id,
+                SeminarSession.signed_off_at.is_not(None),
+                Attendance.user_id == user.id,
+            )
+        ).all()
+        evidence.hours = sum((Decimal(hours) for _, hours in rows), Decimal(0))
+        evidence.attended_topics = [topic for topic, hours in rows if hours and hours > 0]
+    latest = db.session.scalars(
+        select(EthicsDeclaration)
+        .where(
+            EthicsDeclaration.user_id == user.id,
+            EthicsDeclaration.qualification_id == qualification.id,
+        )
+        .order_by(EthicsDeclaration.signed_at.desc(), EthicsDeclaration.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None:
+        evidence.declaration = (latest.text, latest.signed_at)
+    evidence.identity = db.session.scalar(
+        select(IdentityConfirmation).where(IdentityConfirmation.user_id == user.id)
+    )
+    return evidence
+
+
+def check(
+    user: User, qualification: Qualification, seminar: Seminar | None, today: date | None = None
+) -> Eligibility:
+    today = today or site_today()
+    return evaluate(qualification, gather(user, qualification, seminar), today)

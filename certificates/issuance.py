@@ -1,0 +1,288 @@
+"""Issuing certificates: freeze the facts, number, sign, render the PDF once, store its hash.
+
+Issuing is idempotent: a holder has at most one current certificate per qualification and
+seminar (a unique constraint, see ``Certificate``), so re-running a bulk issue, a double
+click or two trainers issuing at once never makes a second one; the loser gets the existing
+certificate back.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from certificates import eligibility
+from certificates.keys import key_ring
+from certificates.models import (
+    Certificate,
+    CertificateEvent,
+    IdentityConfirmation,
+    Qualification,
+    QualificationKind,
+)
+from certificates.numbers import new_number
+from certificates.pdf import render_pdf
+from certificates.signing import canonical_json, sign
+from courses.attendance import participants
+from courses.seminar_models import Seminar
+from lms.extensions import db
+from lms.i18n import site_today
+from lms.models import User
+from lms.service_error import ServiceError
+from quizzes.grading import display_percent
+
+FACTS_FORMAT = 1
+
+
+def add_months(start: date, months: int) -> date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def verify_url(number: str) -> str:
+    """The address printed on the certificate: the configured public URL, never the host of
+    whichever request happened to issue it."""
+    return f"{current_app.config['PUBLIC_URL']}/verify/{number}"
+
+
+def holder_name(user: User) -> str:
+    identity = db.session.scalar(
+        select(IdentityConfirmation).where(IdentityConfirmation.user_id == user.id)
+    )
+    return identity.legal_name if identity else user.full_name
+
+
+def _language(seminar: Seminar | None, language: str | None) -> str:
+    languages = current_app.config["LANGUAGES"]
+    for candidate in (language, seminar.language if seminar else None):
+        if candidate in languages:
+            return candidate
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def build_facts(
+    *,
+    number: str,
+    qualification: Qualification,
+    holder: str,
+    seminar: Seminar | None,
+    result: eligibility.Eligibility,
+    language: str,
+    issued_on: date,
+    expires_on: date | None,
+) -> dict:
+    """What the certificate states, as plain JSON values (decimals as strings)."""
+    seminar_facts = None
+    if seminar is not None:
+        days = sorted(session.starts_at.date() for session in seminar.sessions)
+        seminar_facts = {
+            "title": seminar.title,
+            "starts_on": days[0].isoformat() if days else None,
+            "ends_on": days[-1].isoformat() if days else None,
+        }
+    criteria = []
+    if result.criteria is not None and qualification.kind == QualificationKind.QUALIFICATION:
+        for outcome in result.criteria.criteria:
+            criteria.append(
+                {
+                    "code": outcome.code,
+                    "title": outcome.title,
+                    "percent": None
+                    if outcome.percent is None
+                    else str(display_percent(outcome.percent)),
+                    "met": outcome.met,
+                }
+            )
+    hours = result.hours
+    return {
+        "format": FACTS_FORMAT,
+        "number": number,
+        "kind": qualification.kind,
+        "qualification": {"slug": qualification.slug, "title": qualification.title(language)},
+        "holder": holder,
+        "seminar": seminar_facts,
+        "hours": None if hours is None else str(Decimal(hours).quantize(Decimal("0.1"))),
+        "criteria": criteria,
+        "issuer": current_app.config["ORGANISATION_NAME"],
+        "issued_on": issued_on.isoformat(),
+        "expires_on": expires_on.isoformat() if expires_on else None,
+        "language": language,
+        "disclaimer": qualification.disclaimer(language),
+    }
+
+
+def pdf_folder() -> Path:
+    return Path(current_app.instance_path) / "certificates"
+
+
+def pdf_bytes(certificate: Certificate) -> bytes:
+    return (pdf_folder() / certificate.pdf_path).read_bytes()
+
+
+def current_certificate(
+    holder: User, qualification: Qualification, seminar: Seminar | None
+) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(
+            Certificate.holder_id == holder.id,
+            Certificate.qualification_id == qualification.id,
+            Certificate.seminar_key == (seminar.id if seminar else 0),
+            Certificate.live == 1,
+        )
+    )
+
+
+def create_signed(
+    *,
+    qualification: Qualification,
+    holder: User,
+    seminar: Seminar | None,
+    result: eligibility.Eligibility,
+    by: User | None,
+    language: str,
+    issued_on: date,
+    expires_on: date | None,
+    name: str,
+    replaces: Certificate | None = None,
+    action: str = "issue",
+    reason: str = "",
+    kept: dict | None = None,
+) -> Certificate:
+    """Insert a signed certificate with its PDF (the caller commits). ``kept`` overrides
+    facts, so a reissue or renewal states the same achievement as the certificate it
+    replaces."""
+    number = new_number(current_app.config["CERTIFICATE_PREFIX"])
+    facts = build_facts(
+        number=number,
+        qualification=qualification,
+        holder=name,
+        seminar=seminar,
+        result=result,
+        language=language,
+        issued_on=issued_on,
+        expires_on=expires_on,
+    )
+    facts.update(kept or {})
+    key = key_ring().current()
+    token = sign(facts, key)
+    data = render_pdf(facts, verify_url(number), token)
+    folder = pdf_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    filename = f"{number}.pdf"
+    (folder / filename).write_bytes(data)
+    certificate = Certificate(
+        number=number,
+        qualification_id=qualification.id,
+        holder_id=holder.id,
+        seminar_id=seminar.id if seminar else None,
+        seminar_key=seminar.id if seminar else 0,
+        live=1,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        language=language,
+        facts_json=canonical_json(facts).decode(),
+        jws=token,
+        key_id=key.thumbprint(),
+        pdf_path=filename,
+        pdf_sha256=hashlib.sha256(data).hexdigest(),
+        issued_by_id=by.id if by else None,
+        replaces_id=replaces.id if replaces else None,
+    )
+    certificate.events.append(
+        CertificateEvent(action=action, reason=reason, by_id=by.id if by else None)
+    )
+    db.session.add(certificate)
+    return certificate
+
+
+def discard_pdf(certificate: Certificate) -> None:
+    (pdf_folder() / certificate.pdf_path).unlink(missing_ok=True)
+
+
+def issue(
+    qualification: Qualification,
+    holder: User,
+    seminar: Seminar | None,
+    *,
+    by: User | None,
+    language: str | None = None,
+    today: date | None = None,
+) -> tuple[Certificate, bool]:
+    """The holder's certificate and whether it was made now; refused if not eligible."""
+    existing = current_certificate(holder, qualification, seminar)
+    if existing is not None:
+        return existing, False
+    if not qualification.active:
+        raise ServiceError(_l("This qualification is not offered any more."))
+    today = today or site_today()
+    result = eligibility.check(holder, qualification, seminar, today)
+    if not result.eligible:
+        raise ServiceError(
+            _l(
+                "%(name)s is not eligible yet: %(missing)s",
+                name=holder.full_name,
+                missing="; ".join(result.missing),
+            )
+        )
+    expires = (
+        add_months(today, qualification.validity_months) if qualification.validity_months else None
+    )
+    certificate = create_signed(
+        qualification=qualification,
+        holder=holder,
+        seminar=seminar,
+        result=result,
+        by=by,
+        language=_language(seminar, language),
+        issued_on=today,
+        expires_on=expires,
+        name=holder_name(holder),
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        discard_pdf(certificate)
+        existing = current_certificate(holder, qualification, seminar)
+        if existing is None:
+            raise
+        return existing, False
+    return certificate, True
+
+
+@dataclass
+class BulkResult:
+    issued: list[Certificate] = field(default_factory=list)
+    already: list[Certificate] = field(default_factory=list)
+    not_eligible: list[tuple[User, list[str]]] = field(default_factory=list)
+
+
+def bulk_issue(
+    qualification: Qualification, seminar: Seminar, *, by: User, today: date | None = None
+) -> BulkResult:
+    """Issue to every eligible participant; running it again creates nothing twice."""
+    outcome = BulkResult()
+    today = today or site_today()
+    for registration in participants(seminar):
+        holder = registration.user
+        existing = current_certificate(holder, qualification, seminar)
+        if existing is not None:
+            outcome.already.append(existing)
+            continue
+        result = eligibility.check(holder, qualification, seminar, today)
+        if not result.eligible:
+            outcome.not_eligible.append((holder, result.missing))
+            continue
+        certificate, created = issue(qualification, holder, seminar, by=by, today=today)
+        (outcome.issued if created else outcome.already).append(certificate)
+    return outcome

@@ -1,0 +1,230 @@
+"""Qualifications, what trainees provide for them, certificates and their life, lookups."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from courses.models import Course
+from courses.seminar_models import Seminar
+from lms.database import TimestampMixin, UTCDateTime, utcnow
+from lms.extensions import db
+from lms.models import User
+from quizzes.models import Criterion
+
+HOURS = Numeric(6, 1)
+
+
+class QualificationKind(StrEnum):
+    QUALIFICATION = "qualification"  # certificate of qualification
+    ATTENDANCE = "attendance"  # certificate of attendance for a seminar
+
+
+def _localised(data: dict[str, str], locale: str) -> str:
+    return data.get(locale) or data.get("en") or next(iter(data.values()), "")
+
+
+class Qualification(TimestampMixin, db.Model):
+    __tablename__ = "qualifications"
+    __table_args__ = (
+        CheckConstraint("kind IN ('qualification', 'attendance')", name="kind_known"),
+        CheckConstraint(
+            "compensable_average IS NULL OR compensable_average BETWEEN 0 AND 100",
+            name="average_percent",
+        ),
+    )
+
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    titles_json: Mapped[str] = mapped_column(Text)  # {"en": ..., "ru": ..., "kk": ...}
+    disclaimers_json: Mapped[str] = mapped_column(Text)  # printed on the certificate
+    compensable_average: Mapped[int | None]
+    min_hours: Mapped[Decimal | None] = mapped_column(HOURS)
+    required_session_topics: Mapped[str] = mapped_column(Text, default="")  # one per line
+    declaration_text: Mapped[str] = mapped_column(Text, default="")  # empty: none required
+    declaration_valid_days: Mapped[int | None]
+    requires_identity: Mapped[bool] = mapped_column(default=True)
+    min_age: Mapped[int | None]
+    requires_higher_education: Mapped[bool] = mapped_column(default=False)
+    validity_months: Mapped[int | None]  # None: does not expire
+    self_claim: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    courses: Mapped[list[Course]] = relationship(secondary="qualification_courses")
+    criteria: Mapped[list[Criterion]] = relationship(secondary="qualification_criteria")
+
+    @property
+    def titles(self) -> dict[str, str]:
+        return json.loads(self.titles_json)
+
+    @property
+    def disclaimers(self) -> dict[str, str]:
+        return json.loads(self.disclaimers_json)
+
+    def title(self, locale: str) -> str:
+        return _localised(self.titles, locale)
+
+    def disclaimer(self, locale: str) -> str:
+        return _localised(self.disclaimers, locale)
+
+    @property
+    def session_topics(self) -> list[str]:
+        return [t.strip() for t in self.required_session_topics.splitlines() if t.strip()]
+
+
+class QualificationCourse(db.Model):
+    __tablename__ = "qualification_courses"
+
+    qualification_id: Mapped[int] = mapped_column(
+        ForeignKey("qualifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class QualificationCriterion(db.Model):
+    __tablename__ = "qualification_criteria"
+
+    qualification_id: Mapped[int] = mapped_column(
+        ForeignKey("qualifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("criteria.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class EthicsDeclaration(TimestampMixin, db.Model):
+    """A trainee's signature under a qualification's declaration: the text as signed."""
+
+    __tablename__ = "ethics_declarations"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    qualification_id: Mapped[int] = mapped_column(
+        ForeignKey("qualifications.id", ondelete="CASCADE")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    signed_name: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdentityConfirmation(TimestampMixin, db.Model):
+    """What a trainer checked on an identity document. No document numbers are kept."""
+
+    __tablename__ = "identity_confirmations"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    legal_name: Mapped[str] = mapped_column(String(200))  # as on the identity document
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    higher_education: Mapped[bool] = mapped_column(default=False)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
+
+
+class CertificateStatus(StrEnum):
+    VALID = "valid"  # shown as "expired" once the expiry date has passed
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
+
+class Certificate(TimestampMixin, db.Model):
+    """An issued certificate. ``facts_json`` is what it states, frozen and signed at issue.
+
+    ``live`` is 1 while the certificate is the current one of its holder, qualification and
+    seminar (``seminar_key`` is the seminar id or 0) and NULL once superseded, so the unique
+    constraint allows one current certificate each, on every database, whatever the race.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        UniqueConstraint("holder_id", "qualification_id", "seminar_key", "live"),
+        CheckConstraint(
+            "status IN ('valid', 'suspended', 'revoked', 'superseded')", name="status_known"
+        ),
+        CheckConstraint("live IS NULL OR live = 1", name="live_flag"),
+    )
+
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualifications.id"), index=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    seminar_id: Mapped[int | None] = mapped_column(
+        ForeignKey("seminars.id", ondelete="SET NULL"), index=True
+    )
+    seminar_key: Mapped[int] = mapped_column(default=0)
+    live: Mapped[int | None] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(16), default=CertificateStatus.VALID.value)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(8))
+    facts_json: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly what was signed
+    jws: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(64))
+    pdf_path: Mapped[str] = mapped_column(String(300), default="")
+    pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+
+    qualification: Mapped[Qualification] = relationship()
+    holder: Mapped[User] = relationship(foreign_keys=[holder_id])
+    seminar: Mapped[Seminar | None] = relationship()
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    replaced_by: Mapped[Certificate | None] = relationship(
+        foreign_keys=[replaced_by_id], remote_side="Certificate.id"
+    )
+    events: Mapped[list[CertificateEvent]] = relationship(
+        order_by="CertificateEvent.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def facts(self) -> dict:
+        return json.loads(self.facts_json)
+
+
+class CertificateEvent(TimestampMixin, db.Model):
+    """The audit trail of a certificate: issue, suspend, reinstate, revoke, reissue, renew."""
+
+    __tablename__ = "certificate_events"
+
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificates.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    by: Mapped[User | None] = relationship()
+
+
+class VerificationLookup(TimestampMixin, db.Model):
+    """One public lookup, counted without personal data: the IP only as a keyed hash."""
+
+    __tablename__ = "verification_lookups"
+
+    certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificates.id", ondelete="SET NULL"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(16))  # found, unknown, typo, malformed
+    channel: Mapped[str] = mapped_column(String(8))  # page, api
+    ip_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

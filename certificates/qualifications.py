@@ -1,0 +1,201 @@
+"""Qualifications and what trainees provide for them: the ethics declaration and identity."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from certificates.models import (
+    EthicsDeclaration,
+    IdentityConfirmation,
+    Qualification,
+    QualificationKind,
+)
+from courses.models import Course
+from lms.database import utcnow
+from lms.extensions import db
+from lms.i18n import site_today
+from lms.models import User
+from lms.service_error import ServiceError
+from quizzes.models import Criterion
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass
+class QualificationData:
+    """Everything a qualification states, as typed (validated by :func:`save_qualification`)."""
+
+    slug: str
+    kind: str
+    titles: dict[str, str]
+    disclaimers: dict[str, str]
+    course_ids: list[int] = field(default_factory=list)
+    criterion_codes: list[str] = field(default_factory=list)
+    compensable_average: int | None = None
+    min_hours: str | Decimal | None = None
+    required_session_topics: str = ""
+    declaration_text: str = ""
+    declaration_valid_days: int | None = None
+    requires_identity: bool = True
+    min_age: int | None = None
+    requires_higher_education: bool = False
+    validity_months: int | None = None
+    self_claim: bool = False
+    active: bool = True
+
+
+def all_qualifications(*, active_only: bool = False) -> list[Qualification]:
+    query = select(Qualification).options(
+        selectinload(Qualification.courses), selectinload(Qualification.criteria)
+    )
+    if active_only:
+        query = query.where(Qualification.active.is_(True))
+    return list(db.session.scalars(query.order_by(Qualification.id)))
+
+
+def qualification_by_slug(slug: str) -> Qualification | None:
+    return db.session.scalar(select(Qualification).where(Qualification.slug == slug))
+
+
+def _whole(value, name: str, low: int, high: int) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ServiceError(
+            _l("Use a whole number from %(low)d to %(high)d.", low=low, high=high), field=name
+        )
+    return value
+
+
+def save_qualification(data: QualificationData, qualification: Qualification | None = None):
+    """Create or update a qualification after checking every field; commits."""
+    languages = current_app.config["LANGUAGES"]
+    slug = (data.slug or "").strip().lower()
+    if not SLUG.match(slug) or len(slug) > 80:
+        raise ServiceError(_l("Use lower-case letters, digits and hyphens."), field="slug")
+    clash = qualification_by_slug(slug)
+    if clash is not None and clash is not qualification:
+        raise ServiceError(_l("Another qualification uses this short name."), field="slug")
+    if data.kind not in set(QualificationKind):
+        raise ServiceError(_l("Choose the kind of certificate."), field="kind")
+    titles = {lang: " ".join((data.titles.get(lang) or "").split()) for lang in languages}
+    if not titles.get("en") or any(len(t) > 200 for t in titles.values()):
+        raise ServiceError(_l("Give the title in English (at most 200 characters)."), "titles")
+    disclaimers = {lang: (data.disclaimers.get(lang) or "").strip() for lang in languages}
+    if not disclaimers.get("en") or any(len(t) > 1000 for t in disclaimers.values()):
+        raise ServiceError(
+            _l("Give the disclaimer printed on the certificate (at most 1,000 characters)."),
+            "disclaimers",
+        )
+    courses = list(db.session.scalars(select(Course).where(Course.id.in_(data.course_ids or []))))
+    if len(courses) != len(set(data.course_ids or [])):
+        raise ServiceError(_l("One of the chosen courses does not exist."), field="courses")
+    criteria = list(
+        db.session.scalars(select(Criterion).where(Criterion.code.in_(data.criterion_codes or [])))
+    )
+    if len(criteria) != len(set(data.criterion_codes or [])):
+        raise ServiceError(_l("One of the chosen criteria does not exist."), field="criteria")
+    try:
+        hours = None if data.min_hours in (None, "") else Decimal(str(data.min_hours))
+    except InvalidOperation:
+        hours = Decimal(-1)
+    if hours is not None and not (0 < hours <= 10000 and hours == hours.quantize(Decimal("0.1"))):
+        raise ServiceError(_l("Give the hours as a number such as 36 or 36.5."), "min_hours")
+    declaration = (data.declaration_text or "").strip()
+    if len(declaration) > 5000:
+        raise ServiceError(_l("Keep the declaration under 5,000 characters."), "declaration_text")
+    topics = "\n".join(
+        t.strip()[:300] for t in (data.required_session_topics or "").splitlines() if t.strip()
+    )
+    values = {
+        "slug": slug,
+        "kind": data.kind,
+        "titles_json": json.dumps(titles, ensure_ascii=False, sort_keys=True),
+        "disclaimers_json": json.dumps(disclaimers, ensure_ascii=False, sort_keys=True),
+        "compensable_average": _whole(data.compensable_average, "compensable_average", 0, 100),
+        "min_hours": hours,
+        "required_session_topics": topics,
+        "declaration_text": declaration,
+        "declaration_valid_days": _whole(
+            data.declaration_valid_days, "declaration_valid_days", 1, 3650
+        ),
+        "requires_identity": bool(data.requires_identity),
+        "min_age": _whole(data.min_age, "min_age", 14, 100),
+        "requires_higher_education": bool(data.requires_higher_education),
+        "validity_months": _whole(data.validity_months, "validity_months", 1, 600),
+        "self_claim": bool(data.self_claim),
+        "active": bool(data.active),
+    }
+    if qualification is None:
+        qualification = Qualification(**values)
+        db.session.add(qualification)
+    else:
+        for name, value in values.items():
+            setattr(qualification, name, value)
+    qualification.courses = courses
+    qualification.criteria = criteria
+    db.session.commit()
+    return qualification
+
+
+def sign_declaration(user: User, qualification: Qualification, signed_name: str) -> None:
+    """The trainee signs the declaration as it reads now, typing their full name."""
+    if not qualification.declaration_text:
+        raise ServiceError(_l("This qualification asks for no declaration."))
+    typed = " ".join((signed_name or "").split())
+    if typed.casefold() != " ".join(user.full_name.split()).casefold():
+        raise ServiceError(
+            _l("Type your full name exactly as in your profile: %(name)s", name=user.full_name),
+            field="signed_name",
+        )
+    db.session.add(
+        EthicsDeclaration(
+            user_id=user.id,
+            qualification_id=qualification.id,
+            text=qualification.declaration_text,
+            signed_name=typed,
+        )
+    )
+    db.session.commit()
+
+
+def confirm_identity(
+    user: User,
+    *,
+    legal_name: str,
+    date_of_birth: date | None,
+    higher_education: bool,
+    by: User,
+) -> IdentityConfirmation:
+    """A trainer records what they checked on the identity document (no document numbers)."""
+    name = " ".join((legal_name or "").split())
+    if not name or len(name) > 200:
+        raise ServiceError(
+            _l("Give the full name as on the identity document (at most 200 characters)."),
+            field="legal_name",
+        )
+    today = site_today()
+    if date_of_birth is not None and not (date(1900, 1, 1) <= date_of_birth <= today):
+        raise ServiceError(_l("Give a real date of birth."), field="date_of_birth")
+    identity = db.session.scalar(
+        select(IdentityConfirmation).where(IdentityConfirmation.user_id == user.id)
+    )
+    if identity is None:
+        identity = IdentityConfirmation(user_id=user.id)
+        db.session.add(identity)
+    identity.legal_name = name
+    identity.date_of_birth = date_of_birth
+    identity.higher_education = bool(higher_education)
+    identity.confirmed_by_id = by.id
+    identity.confirmed_at = utcnow()
+    db.session.commit()
+    return identity

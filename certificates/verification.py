@@ -1,0 +1,126 @@
+"""Public lookups of certificate numbers: what a verifier is told, and the count of lookups.
+
+A number whose check symbol fails is a probable typo and is answered without reading the
+certificates table. Every lookup is counted in ``verification_lookups`` with no personal data:
+the IP address only as an HMAC keyed with the site's secret, so the same address gives the
+same value (to spot abuse) but cannot be turned back into an address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from certificates.keys import key_ring
+from certificates.lifecycle import PublicStatus, public_status
+from certificates.models import Certificate, VerificationLookup
+from certificates.numbers import NumberError, parse
+from certificates.signing import SignatureInvalid, verify
+from lms.extensions import db
+
+
+class Outcome(StrEnum):
+    FOUND = "found"
+    UNKNOWN = "unknown"  # well formed, check symbol right, never issued here
+    TYPO = "typo"  # the check symbol does not match: a mistyped number
+    MALFORMED = "malformed"  # not a certificate number at all
+
+
+@dataclass
+class Lookup:
+    outcome: Outcome
+    number: str  # canonical when it parsed, else what was typed (trimmed)
+    certificate: Certificate | None = None
+    status: PublicStatus | None = None
+    signature_valid: bool | None = None
+    key_id: str = ""
+    replacement: Certificate | None = None  # the current certificate, when superseded
+
+
+def ip_hash(address: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, (address or "").encode(), hashlib.sha256).hexdigest()
+
+
+def signature_check(certificate: Certificate) -> tuple[bool, str]:
+    """Does the stored JWS verify against the published keys, and sign the stored facts?"""
+    try:
+        facts, kid = verify(certificate.jws, key_ring().jwks())
+    except SignatureInvalid:
+        return False, ""
+    return facts == certificate.facts and facts.get("number") == certificate.number, kid
+
+
+def _current_of(certificate: Certificate) -> Certificate | None:
+    """Follow "replaced by" links to the certificate that holds now (a bounded walk)."""
+    seen = {certificate.id}
+    current = certificate
+    while current.replaced_by_id is not None and current.replaced_by_id not in seen:
+        seen.add(current.replaced_by_id)
+        current = db.session.get(Certificate, current.replaced_by_id)
+    return current if current is not certificate else None
+
+
+def lookup(text: str, *, channel: str, address: str) -> Lookup:
+    prefix = current_app.config["CERTIFICATE_PREFIX"]
+    try:
+        number = str(parse(text, prefix))
+    except NumberError as error:
+        outcome = Outcome.TYPO if error.kind == "check" else Outcome.MALFORMED
+        result = Lookup(outcome, (text or "").strip()[:64])
+    else:
+        certificate = db.session.scalar(
+            select(Certificate)
+            .where(Certificate.number == number)
+            .options(selectinload(Certificate.qualification))
+        )
+        if certificate is None:
+            result = Lookup(Outcome.UNKNOWN, number)
+        else:
+            valid, kid = signature_check(certificate)
+            result = Lookup(
+                Outcome.FOUND,
+                number,
+                certificate,
+                public_status(certificate),
+                valid,
+                kid,
+                _current_of(certificate),
+            )
+    db.session.add(
+        VerificationLookup(
+            certificate_id=result.certificate.id if result.certificate else None,
+            outcome=result.outcome.value,
+            channel=channel,
+            ip_hash=ip_hash(address),
+        )
+    )
+    db.session.commit()
+    return result
+
+
+def as_json(result: Lookup, verify_url: str) -> dict:
+    """The API's record for a found certificate: status, every printed field, the JWS."""
+    certificate = result.certificate
+    assert certificate is not None
+    return {
+        "number": certificate.number,
+        "status": result.status.value,
+        "status_reason": certificate.status_reason
+        if result.status in (PublicStatus.REVOKED, PublicStatus.SUSPENDED)
+        else None,
+        "status_changed_at": certificate.status_changed_at.isoformat()
+        if certificate.status_changed_at and result.status != PublicStatus.VALID
+        else None,
+        "replaced_by": result.replacement.number if result.replacement else None,
+        "facts": certificate.facts,
+        "jws": certificate.jws,
+        "signature": {"valid": result.signature_valid, "kid": result.key_id or None},
+        "verify_url": verify_url,
+    }

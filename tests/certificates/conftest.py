@@ -1,0 +1,60 @@
+"""Factories for qualifications and certificates."""
+
+from __future__ import annotations
+
+import pytest
+
+from certificates.models import QualificationKind
+from certificates.qualifications import QualificationData, save_qualification
+
+DISCLAIMER = (
+    "This certificate records training on this platform. It is not a state qualification and "
+    "does not enter anyone in a register of mediators."
+)
+
+
+@pytest.fixture
+def make_qualification(app):
+    counter = iter(range(1, 1000))
+
+    def factory(**overrides):
+        number = next(counter)
+        data = QualificationData(
+            slug=overrides.pop("slug", f"qualification-{number}"),
+            kind=overrides.pop("kind", QualificationKind.ATTENDANCE.value),
+            titles=overrides.pop(
+                "titles",
+                {
+                    "en": f"Mediation basics {number}",
+                    "ru": f"Основы медиации {number}",
+                    "kk": f"Медиация негіздері {number}",
+                },
+            ),
+            disclaimers=overrides.pop(
+                "disclaimers",
+                {
+                    "en": DISCLAIMER,
+                    "ru": "Не является государственной квалификацией.",
+                    "kk": "Мемлекеттік біліктілік емес.",
+                },
+            ),
+            requires_identity=overrides.pop("requires_identity", False),
+            validity_months=overrides.pop("validity_months", 36),
+            **overrides,
+        )
+        return save_qualification(data)
+
+    return factory
+
+
+@pytest.fixture
+def issue_to(app, trainer):
+    """Issue a certificate of ``qualification`` to ``holder`` (no seminar unless given)."""
+    from certificates import issuance
+
+    def factory(qualification, holder, seminar=None, **kwargs):
+        certificate, created = issuance.issue(qualification, holder, seminar, by=trainer, **kwargs)
+        assert created
+        return certificate
+
+    return factory
