@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -64,7 +64,8 @@ def _years_between(born: date, today: date) -> int:
 
 
 def _hours_text(hours: Decimal) -> str:
-    return f"{hours.quantize(Decimal('0.1'))}"
+    # Rounded up: 0.25 hours left is "0.3 more", never "0.2" (or "0.0 more" for 0.05).
+    return f"{hours.quantize(Decimal('0.1'), rounding=ROUND_UP)}"
 
 
 def evaluate(qualification: Qualification, evidence: Evidence, today: date) -> Eligibility:
@@ -159,7 +160,8 @@ def _declaration(qualification: Qualification, evidence: Evidence, today: date) 
             (str(_l("The declaration has changed since you signed it: sign it again")),),
         )
     days = qualification.declaration_valid_days
-    if days is not None and signed_at.date() + timedelta(days=days) < today:
+    # The day it was signed as people in the site's time zone saw it, like ``today``.
+    if days is not None and site_today(signed_at) + timedelta(days=days) < today:
         return Requirement(
             "declaration",
             label,
@@ -188,22 +190,28 @@ def _identity(
         )
     if qualification.min_age:
         born = identity.date_of_birth if identity else None
-        old_enough = born is not None and _years_between(born, today) >= qualification.min_age
+        years = None if born is None else _years_between(born, today)
+        old_enough = years is not None and years >= qualification.min_age
+        if old_enough:
+            left = ()
+        elif years is None:
+            left = (str(_l("A trainer confirms your date of birth")),)
+        else:
+            left = (
+                str(
+                    _l(
+                        "You must be at least %(age)d years old (you are %(years)d)",
+                        age=qualification.min_age,
+                        years=years,
+                    )
+                ),
+            )
         found.append(
             Requirement(
                 "age",
                 str(_l("At least %(age)d years old", age=qualification.min_age)),
                 old_enough,
-                ()
-                if old_enough
-                else (
-                    str(
-                        _l(
-                            "Date of birth confirmed, at least %(age)d years old",
-                            age=qualification.min_age,
-                        )
-                    ),
-                ),
+                left,
             )
         )
     if qualification.requires_higher_education:

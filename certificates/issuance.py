@@ -84,7 +84,8 @@ def build_facts(
     """What the certificate states, as plain JSON values (decimals as strings)."""
     seminar_facts = None
     if seminar is not None:
-        days = sorted(session.starts_at.date() for session in seminar.sessions)
+        # The days as people where the seminar ran saw them, not UTC dates.
+        days = sorted(site_today(session.starts_at) for session in seminar.sessions)
         seminar_facts = {
             "title": seminar.title,
             "starts_on": days[0].isoformat() if days else None,
@@ -222,8 +223,7 @@ def issue(
     existing = current_certificate(holder, qualification, seminar)
     if existing is not None:
         return existing, False
-    if not qualification.active:
-        raise ServiceError(_l("This qualification is not offered any more."))
+    _offered(qualification)
     today = today or site_today()
     result = eligibility.check(holder, qualification, seminar, today)
     if not result.eligible:
@@ -234,6 +234,26 @@ def issue(
                 missing="; ".join(result.missing),
             )
         )
+    return _create(qualification, holder, seminar, result, by=by, language=language, today=today)
+
+
+def _offered(qualification: Qualification) -> None:
+    if not qualification.active:
+        raise ServiceError(_l("This qualification is not offered any more."))
+
+
+def _create(
+    qualification: Qualification,
+    holder: User,
+    seminar: Seminar | None,
+    result: eligibility.Eligibility,
+    *,
+    by: User | None,
+    language: str | None,
+    today: date,
+) -> tuple[Certificate, bool]:
+    """Sign, render and insert the certificate of an eligible holder; whoever inserts second
+    (the unique constraint decides) gets the first one back and deletes its own PDF."""
     expires = (
         add_months(today, qualification.validity_months) if qualification.validity_months else None
     )
@@ -250,9 +270,12 @@ def issue(
     )
     try:
         db.session.commit()
-    except IntegrityError:
+    except Exception as error:
+        # Whatever failed (the constraint, a lock timeout), no PDF stays without its row.
         db.session.rollback()
         discard_pdf(certificate)
+        if not isinstance(error, IntegrityError):
+            raise
         existing = current_certificate(holder, qualification, seminar)
         if existing is None:
             raise
@@ -271,6 +294,7 @@ def bulk_issue(
     qualification: Qualification, seminar: Seminar, *, by: User, today: date | None = None
 ) -> BulkResult:
     """Issue to every eligible participant; running it again creates nothing twice."""
+    _offered(qualification)
     outcome = BulkResult()
     today = today or site_today()
     for registration in participants(seminar):
@@ -283,6 +307,9 @@ def bulk_issue(
         if not result.eligible:
             outcome.not_eligible.append((holder, result.missing))
             continue
-        certificate, created = issue(qualification, holder, seminar, by=by, today=today)
+        # Checked once: the eligibility just computed is the one the certificate states.
+        certificate, created = _create(
+            qualification, holder, seminar, result, by=by, language=None, today=today
+        )
         (outcome.issued if created else outcome.already).append(certificate)
     return outcome

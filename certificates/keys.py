@@ -3,14 +3,15 @@
 Keys are ``key-0001.pem``, ``key-0002.pem``, ... in ``CERTIFICATE_KEYS_DIR`` (default
 ``<instance>/signing-keys``), private files readable by the owner only. The newest signs;
 every key stays published in the JWKS, so certificates signed before a rotation still verify.
-The first key is made on first use. Files are created with ``O_EXCL``, so two workers starting
-together end up with one key, not two.
+The first key is made on first use. Each file is written aside and linked into place, so two
+workers starting together end up with one whole key, not two (and never a half-written one).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 from flask import current_app
@@ -38,16 +39,24 @@ class KeyRing:
         return [OKPKey.import_key(path.read_bytes()) for _, path in self._files()]
 
     def _write(self, serial: int) -> bool:
+        """Write key number ``serial`` unless it exists. The key is written to a private
+        temporary file first and then linked into place, so nobody ever reads half a key."""
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"key-{serial:04d}.pem"
-        key = OKPKey.generate_key("Ed25519")
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
+        if path.exists():
             return False
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(key.as_pem(private=True))
-        return True
+        key = OKPKey.generate_key("Ed25519")
+        descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".new-key-")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:  # mkstemp makes it 0600
+                handle.write(key.as_pem(private=True))
+            try:
+                os.link(temporary, path)  # atomic, and fails if another process won
+            except FileExistsError:
+                return False
+            return True
+        finally:
+            os.unlink(temporary)
 
     def current(self) -> OKPKey:
         """The signing key, made on first use."""

@@ -31,6 +31,15 @@ class PublicStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
+STATUS_WORDS = {
+    PublicStatus.VALID: _l("valid"),
+    PublicStatus.EXPIRED: _l("expired"),
+    PublicStatus.SUSPENDED: _l("suspended"),
+    PublicStatus.REVOKED: _l("revoked"),
+    PublicStatus.SUPERSEDED: _l("replaced by a newer certificate"),
+}
+
+
 def public_status(certificate: Certificate, today: date | None = None) -> PublicStatus:
     """What a verifier is told today. Revoked, superseded and suspended outrank expiry."""
     if certificate.status != CertificateStatus.VALID:
@@ -66,7 +75,7 @@ def _change_status(
         raise ServiceError(
             _l(
                 "This certificate is %(status)s; that change does not apply.",
-                status=public_status(certificate).value,
+                status=STATUS_WORDS[public_status(certificate)],
             )
         )
     db.session.add(
@@ -109,10 +118,12 @@ def _replace(
     expires_on: date | None,
     today: date,
 ) -> Certificate:
-    """Supersede ``old`` with a new certificate stating the same achievement."""
+    """Supersede ``old`` with a new certificate stating the same achievement. Only a valid
+    certificate (expired or not) is replaced: the new one is valid, so replacing a suspended
+    one would lift the suspension with no "reinstate" in its history."""
     changed = db.session.execute(
         update(Certificate)
-        .where(Certificate.id == old.id, Certificate.status.in_(("valid", "suspended")))
+        .where(Certificate.id == old.id, Certificate.status == CertificateStatus.VALID.value)
         .values(status="superseded", live=None, status_reason=reason, status_changed_at=utcnow())
     ).rowcount
     if not changed:
@@ -120,7 +131,7 @@ def _replace(
         raise ServiceError(
             _l(
                 "This certificate is %(status)s; it cannot be replaced.",
-                status=public_status(old).value,
+                status=STATUS_WORDS[public_status(old)],
             )
         )
     new = create_signed(

@@ -83,12 +83,12 @@ def _render(facts: dict, verify_url: str, token: str) -> bytes:
 
     line(facts["issuer"], 12, color=MUTED, top=20)
     line(_kind_title(facts["kind"]).upper(), 24, style="B", color=ACCENT, top=32)
-    line(_("This certifies that"), 12, color=MUTED, top=50)
+    line(_("Issued to"), 12, color=MUTED, top=50)
     line(facts["holder"], 26, style="B", top=58, height=12)
     if facts["kind"] == "attendance":
-        line(_("attended the seminar"), 12, color=MUTED, top=76)
+        line(_("for attending the seminar"), 12, color=MUTED, top=76)
     else:
-        line(_("has met the requirements of the qualification"), 12, color=MUTED, top=76)
+        line(_("for meeting the requirements of the qualification"), 12, color=MUTED, top=76)
     line(facts["qualification"]["title"], 17, style="B", color=ACCENT, top=83, height=8)
 
     details = []

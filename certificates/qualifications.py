@@ -110,7 +110,9 @@ def save_qualification(data: QualificationData, qualification: Qualification | N
         hours = Decimal(-1)
     if hours is not None and not (0 < hours <= 10000 and hours == hours.quantize(Decimal("0.1"))):
         raise ServiceError(_l("Give the hours as a number such as 36 or 36.5."), "min_hours")
-    declaration = (data.declaration_text or "").strip()
+    # Line ends as stored everywhere (browsers send CRLF): re-saving the same text from a
+    # form must not look like a changed declaration that every trainee has to sign again.
+    declaration = (data.declaration_text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(declaration) > 5000:
         raise ServiceError(_l("Keep the declaration under 5,000 characters."), "declaration_text")
     topics = "\n".join(

@@ -219,7 +219,7 @@ def _shown(value) -> str:
 
 class NumericForm(TypeForm):
     name = "numeric"
-    label = _l("Number")
+    label = _l("Numeric answer")
     description = _l("A number, right within a tolerance.")
 
     def fields(self) -> dict:

@@ -119,3 +119,14 @@ def test_first_key_is_made_once(tmp_path):
     one, two = KeyRing(tmp_path), KeyRing(tmp_path)
     assert one.current().thumbprint() == two.current().thumbprint()
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_many_threads_making_the_first_key_all_get_one_whole_key(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    for attempt in range(20):
+        folder = tmp_path / str(attempt)
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            kids = list(pool.map(lambda ring: ring.current().thumbprint(), [KeyRing(folder)] * 6))
+        assert len(set(kids)) == 1
+        assert [p.name for p in folder.iterdir()] == ["key-0001.pem"]
