@@ -1,6 +1,7 @@
 """Credentials: qualifications, eligibility, issuance, numbers, signing, PDF, verification."""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
@@ -8,3 +9,31 @@ def init_app(app: Flask) -> None:
 
     cli.init_app(app)
     app.register_blueprint(views.bp)
+
+    # Holders' and trainers' pages: "My certificates" is a dashboard card (the main bar is
+    # full in Kazakh at 1280 px); the register and issuing live in the teaching bar.
+    from certificates import holder_views, manage_views
+    from lms.layout import add_dashboard_panel, add_navigation
+
+    app.register_blueprint(holder_views.bp)
+    app.register_blueprint(manage_views.bp)
+    add_navigation(
+        app,
+        "manage_certificates.register",
+        _l("Certificates"),
+        ("trainer", "admin"),
+        bar="teaching",
+    )
+    add_dashboard_panel(
+        app,
+        "certificates/mine/panel.html",
+        holder_views.dashboard_panel,
+        roles=("trainee", "trainer", "admin"),
+        order=35,
+    )
+
+    # Demo qualifications and certificates, after the courses, quizzes and assessments.
+    from certificates import demo
+    from lms.demo import add_demo_seeder
+
+    add_demo_seeder(app, demo.seed_demo, order=40)

@@ -104,7 +104,11 @@ def build_facts(
                     "met": outcome.met,
                 }
             )
-    hours = result.hours
+    # Hours are stated where the qualification is about attending (or asks for hours).
+    counts_hours = qualification.kind == QualificationKind.ATTENDANCE or (
+        qualification.min_hours is not None
+    )
+    hours = result.hours if counts_hours else None
     return {
         "format": FACTS_FORMAT,
         "number": number,
@@ -127,7 +131,20 @@ def pdf_folder() -> Path:
 
 
 def pdf_bytes(certificate: Certificate) -> bytes:
+    """The stored PDF, exactly as issued (FileNotFoundError if storage lost it)."""
     return (pdf_folder() / certificate.pdf_path).read_bytes()
+
+
+def seminar_key(qualification: Qualification, seminar: Seminar | None) -> int:
+    """One certificate per holder, qualification and seminar, where the qualification is
+    about a seminar (attendance, hours or named sessions); otherwise one per holder and
+    qualification, whichever seminar it was issued through."""
+    per_seminar = (
+        qualification.kind == QualificationKind.ATTENDANCE
+        or qualification.min_hours is not None
+        or bool(qualification.session_topics)
+    )
+    return seminar.id if (seminar is not None and per_seminar) else 0
 
 
 def current_certificate(
@@ -137,7 +154,7 @@ def current_certificate(
         select(Certificate).where(
             Certificate.holder_id == holder.id,
             Certificate.qualification_id == qualification.id,
-            Certificate.seminar_key == (seminar.id if seminar else 0),
+            Certificate.seminar_key == seminar_key(qualification, seminar),
             Certificate.live == 1,
         )
     )
@@ -186,7 +203,7 @@ def create_signed(
         qualification_id=qualification.id,
         holder_id=holder.id,
         seminar_id=seminar.id if seminar else None,
-        seminar_key=seminar.id if seminar else 0,
+        seminar_key=seminar_key(qualification, seminar),
         live=1,
         issued_on=issued_on,
         expires_on=expires_on,

@@ -108,7 +108,9 @@ def save_qualification(data: QualificationData, qualification: Qualification | N
         hours = None if data.min_hours in (None, "") else Decimal(str(data.min_hours))
     except InvalidOperation:
         hours = Decimal(-1)
-    if hours is not None and not (0 < hours <= 10000 and hours == hours.quantize(Decimal("0.1"))):
+    if hours is not None and not (
+        hours.is_finite() and 0 < hours <= 10000 and hours == hours.quantize(Decimal("0.1"))
+    ):
         raise ServiceError(_l("Give the hours as a number such as 36 or 36.5."), "min_hours")
     # Line ends as stored everywhere (browsers send CRLF): re-saving the same text from a
     # form must not look like a changed declaration that every trainee has to sign again.

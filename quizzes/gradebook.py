@@ -108,8 +108,13 @@ def item_statistics(quiz: Quiz) -> list[tuple[object, object]]:
             versions.setdefault(key, question.version)
             share = (score.earned or Fraction(0)) / score.possible if score.possible else 0
             chosen = question.answer
-            mapping = question.presentation.get("key", {})
-            if isinstance(chosen, str):
+            # Options are counted for questions that have options (not an ordering's items).
+            mapping = (
+                question.presentation.get("key", {})
+                if "options" in question.version.definition
+                else {}
+            )
+            if not isinstance(chosen, list):  # one answer: an option id, true/false, a text
                 chosen = [chosen]
             options = tuple(
                 mapping[c]

@@ -110,3 +110,38 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 // ---- end of quiz authoring ----------------------------------------------------------------
+// ---- certificates: copy buttons ------------------------------------------------------------
+// <button data-copy="<id>" hidden> copies the value of the field with that id (a share link)
+// and says so in [data-copy-status="<id>"]. The button stays hidden without this script: the
+// readonly field and the plain link beside it still work.
+document.addEventListener("DOMContentLoaded", function () {
+  var buttons = document.querySelectorAll("button[data-copy]");
+  Array.prototype.forEach.call(buttons, function (button) {
+    var id = button.getAttribute("data-copy");
+    var source = document.getElementById(id);
+    if (!source) { return; }
+    var status = document.querySelector('[data-copy-status="' + id + '"]');
+    function say(ok) {
+      if (status) {
+        status.textContent = button.getAttribute(ok ? "data-copied-text" : "data-failed-text") || "";
+      }
+    }
+    function fallback() {
+      source.focus();
+      source.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (error) { ok = false; }
+      say(ok);
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = source.value !== undefined ? source.value : source.textContent;
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () { say(true); }, fallback);
+      } else {
+        fallback();
+      }
+    });
+  });
+});
+// ---- end of certificates: copy buttons -----------------------------------------------------

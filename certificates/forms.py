@@ -1,0 +1,245 @@
+"""Forms of the certificate pages: qualifications, declarations, identity, issuing, lifecycle."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from certificates.models import QualificationKind
+from lms.routing import MAX_ID
+
+LANGUAGE_FIELDS = ("en", "ru", "kk")  # the site's languages (config LANGUAGES)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def as_id(value) -> int | None:
+    """A submitted value as a database id, or None for the empty choice or junk: never an
+    exception, never a number the database cannot hold, only ASCII digits ("²" or "١" are
+    digits to Python's int() but not ids anybody typed)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (readable on a phone, unlike a multi-select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class QualificationForm(FlaskForm):
+    slug = StringField(
+        _l("Short name"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=80)],
+        description=_l("Lower-case letters, digits and hyphens, e.g. cpm-basic."),
+    )
+    kind = SelectField(_l("Kind of certificate"), validators=[InputRequired()])
+    title_en = StringField(
+        _l("Title in English"), filters=[_strip], validators=[DataRequired(), Length(max=200)]
+    )
+    title_ru = StringField(_l("Title in Russian"), filters=[_strip], validators=[Length(max=200)])
+    title_kk = StringField(_l("Title in Kazakh"), filters=[_strip], validators=[Length(max=200)])
+    disclaimer_en = TextAreaField(
+        _l("Disclaimer in English"), filters=[_strip], validators=[DataRequired(), Length(max=1000)]
+    )
+    disclaimer_ru = TextAreaField(
+        _l("Disclaimer in Russian"), filters=[_strip], validators=[Length(max=1000)]
+    )
+    disclaimer_kk = TextAreaField(
+        _l("Disclaimer in Kazakh"), filters=[_strip], validators=[Length(max=1000)]
+    )
+    courses = CheckboxesField(_l("Courses to complete"), coerce=int)
+    criteria = CheckboxesField(_l("Qualification criteria to meet"))
+    compensable_average = IntegerField(
+        _l("Average required of the criteria that may compensate each other, in per cent"),
+        validators=[Optional()],
+        description=_l("Leave empty when no average applies."),
+    )
+    min_hours = StringField(
+        _l("Minimum academic hours of seminar attended"),
+        filters=[_strip],
+        # Digits only: the service's Decimal() would also take "NaN", which it cannot compare.
+        validators=[
+            Length(max=12),
+            Regexp(
+                r"^(\d+(\.\d+)?)?$", message=_l("Give the hours as a number such as 36 or 36.5.")
+            ),
+        ],
+        description=_l("Leave empty when no seminar is needed; e.g. 36 or 36.5."),
+    )
+    required_session_topics = TextAreaField(
+        _l("Seminar sessions that must be attended"),
+        filters=[_strip],
+        validators=[Length(max=5000)],
+        description=_l("One per line: a session counts when its topic contains the line."),
+    )
+    declaration_text = TextAreaField(
+        _l("Ethics declaration"),
+        filters=[_strip],
+        validators=[Length(max=5000)],
+        description=_l("The text trainees sign. Leave empty when no declaration is needed."),
+    )
+    declaration_valid_days = IntegerField(
+        _l("A signature is valid for (days)"),
+        validators=[Optional()],
+        description=_l("Leave empty when a signature does not lapse."),
+    )
+    requires_identity = BooleanField(_l("Identity confirmed by a trainer"))
+    min_age = IntegerField(
+        _l("Minimum age (years)"), validators=[Optional()], description=_l("Leave empty for none.")
+    )
+    requires_higher_education = BooleanField(_l("Higher education required"))
+    validity_months = IntegerField(
+        _l("Valid for (months)"),
+        validators=[Optional()],
+        description=_l("Leave empty when certificates do not expire."),
+    )
+    self_claim = BooleanField(
+        _l("Eligible trainees may claim the certificate themselves"),
+        description=_l("Otherwise a trainer issues it."),
+    )
+    active = BooleanField(_l("Offered (trainees see it and certificates can be issued)"))
+    submit = SubmitField(_l("Save qualification"))
+
+    def __init__(self, *args, courses=(), criteria=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [
+            (QualificationKind.QUALIFICATION.value, _l("Certificate of qualification")),
+            (QualificationKind.ATTENDANCE.value, _l("Certificate of attendance")),
+        ]
+        self.courses.choices = [(course.id, course.title) for course in courses]
+        self.criteria.choices = [
+            (criterion.code, f"{criterion.code} — {criterion.title}") for criterion in criteria
+        ]
+
+
+class DeclarationForm(FlaskForm):
+    signed_name = StringField(
+        _l("Your full name"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("Type it exactly as in your profile: typing it is your signature."),
+    )
+    submit = SubmitField(_l("Sign the declaration"))
+
+
+class ClaimForm(FlaskForm):
+    """Which certificate the trainee claims: a qualification, and the seminar if it needs one."""
+
+    qualification = StringField(validators=[DataRequired()])
+    seminar = StringField()
+    submit = SubmitField(_l("Claim my certificate"))
+
+
+class IdentityForm(FlaskForm):
+    legal_name = StringField(
+        _l("Full name as on the identity document"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("Exactly as printed, in the same alphabet: it is printed on certificates."),
+    )
+    date_of_birth = DateField(
+        _l("Date of birth"),
+        validators=[Optional()],
+        description=_l("Needed only where a qualification sets a minimum age."),
+    )
+    higher_education = BooleanField(_l("A higher education diploma was shown"))
+    submit = SubmitField(_l("Confirm identity"))
+
+
+class QualificationChoiceForm(FlaskForm):
+    """The qualification a seminar's list is shown for (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    qualification = SelectField(_l("Qualification"), coerce=as_id, validate_choice=False)
+
+    def __init__(self, *args, qualifications=(), locale: str = "en", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.qualification.choices = [(q.id, q.title(locale)) for q in qualifications]
+
+
+class BulkIssueForm(FlaskForm):
+    qualification = StringField(validators=[DataRequired()])
+    submit = SubmitField(_l("Issue to all eligible"))
+
+
+class RegisterFilterForm(FlaskForm):
+    """Filters of the register of certificates (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(
+        _l("Holder or number"), filters=[_strip, lambda v: v[:100] if v else v], default=""
+    )
+    qualification = SelectField(
+        _l("Qualification"), coerce=as_id, validate_choice=False, default=None
+    )
+    status = SelectField(_l("Status"), default="", validate_choice=False)
+    seminar = SelectField(_l("Seminar"), coerce=as_id, validate_choice=False, default=None)
+
+    def __init__(self, *args, qualifications=(), seminars=(), locale: str = "en", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.qualification.choices = [("", _l("All qualifications"))] + [
+            (q.id, q.title(locale)) for q in qualifications
+        ]
+        self.seminar.choices = [("", _l("All seminars"))] + [(s.id, s.title) for s in seminars]
+        self.status.choices = [("", _l("Any status")), *STATUS_CHOICES]
+
+
+STATUS_CHOICES = [
+    ("valid", _l("Valid")),
+    ("expired", _l("Expired")),
+    ("suspended", _l("Suspended")),
+    ("revoked", _l("Revoked")),
+    ("superseded", _l("Replaced")),
+]
+STATUS_LABELS = dict(STATUS_CHOICES)
+
+
+class ReasonForm(FlaskForm):
+    """Suspend, reinstate, revoke or renew: each needs a reason for the history."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[_strip],
+        validators=[Length(max=1000)],
+        render_kw={"required": True},
+        description=_l(
+            "Kept in the certificate's history; a suspension or revocation reason "
+            "is shown on the public verification page."
+        ),
+    )
+    submit = SubmitField(_l("Apply"))
+
+
+class ReissueForm(ReasonForm):
+    name = StringField(
+        _l("Holder's name as it should be printed"),
+        filters=[_strip],
+        validators=[Length(max=200)],
+    )

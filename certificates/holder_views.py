@@ -1,0 +1,254 @@
+"""A trainee's certificates: the eligibility checklists, the declaration, claiming, the PDFs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from certificates import eligibility, issuance, lifecycle
+from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm, as_id
+from certificates.models import Certificate, CertificateStatus, EthicsDeclaration, Qualification
+from certificates.qualifications import all_qualifications, sign_declaration
+from courses.registration import HOLDS_A_SEAT
+from courses.seminar_models import Registration, Seminar
+from lms.extensions import db
+from lms.forms import show_error
+from lms.i18n import site_today
+from lms.models import Role, User
+from lms.service_error import ServiceError
+
+bp = Blueprint("my_certificates", __name__, url_prefix="/certificates", template_folder="templates")
+
+
+def needs_seminar(qualification: Qualification) -> bool:
+    """Hours or sessions are counted in one seminar, so the checklist is per seminar."""
+    return qualification.min_hours is not None or bool(qualification.session_topics)
+
+
+def _my_seminars(user: User) -> list[Seminar]:
+    return list(
+        db.session.scalars(
+            select(Seminar)
+            .join(Registration, Registration.seminar_id == Seminar.id)
+            .where(Registration.user_id == user.id, Registration.status.in_(HOLDS_A_SEAT))
+            .options(selectinload(Seminar.sessions))
+            .order_by(Seminar.id.desc())
+        )
+    )
+
+
+def _current_certificates(user: User, qualification: Qualification | None = None):
+    query = select(Certificate).where(Certificate.holder_id == user.id, Certificate.live == 1)
+    if qualification is not None:
+        query = query.where(Certificate.qualification_id == qualification.id)
+    return list(db.session.scalars(query.order_by(Certificate.id)))
+
+
+@dataclass
+class Checklist:
+    seminar: Seminar | None
+    result: eligibility.Eligibility
+    certificate: Certificate | None  # the current one for this qualification and seminar
+
+
+@dataclass
+class Section:
+    qualification: Qualification
+    checklists: list[Checklist] = field(default_factory=list)
+    declaration: EthicsDeclaration | None = None  # the latest signature
+    declaration_met: bool = False
+    declaration_form: DeclarationForm | None = None
+
+
+def _declaration_prefix(qualification: Qualification) -> str:
+    return f"declaration-{qualification.id}"
+
+
+def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
+    seminars = _my_seminars(user)
+    current, any_current = {}, {}
+    for certificate in _current_certificates(user):
+        current[(certificate.qualification_id, certificate.seminar_key)] = certificate
+        any_current.setdefault(certificate.qualification_id, certificate)
+    today = site_today()
+    sections = []
+    for qualification in all_qualifications(active_only=True):
+        section = Section(qualification)
+        for seminar in (seminars or [None]) if needs_seminar(qualification) else [None]:
+            section.checklists.append(
+                Checklist(
+                    seminar,
+                    eligibility.check(user, qualification, seminar, today),
+                    current.get((qualification.id, seminar.id))
+                    if seminar
+                    # Without a seminar, one certificate of the qualification is enough,
+                    # whether claimed here or issued by a trainer for a seminar.
+                    else any_current.get(qualification.id),
+                )
+            )
+        if qualification.declaration_text:
+            section.declaration = db.session.scalars(
+                select(EthicsDeclaration)
+                .where(
+                    EthicsDeclaration.user_id == user.id,
+                    EthicsDeclaration.qualification_id == qualification.id,
+                )
+                .order_by(EthicsDeclaration.signed_at.desc(), EthicsDeclaration.id.desc())
+                .limit(1)
+            ).first()
+            section.declaration_met = any(
+                r.key == "declaration" and r.met for r in section.checklists[0].result.requirements
+            )
+            section.declaration_form = forms.get(qualification.id) or DeclarationForm(
+                prefix=_declaration_prefix(qualification), formdata=None
+            )
+        sections.append(section)
+    return sections
+
+
+def _page(*, forms: dict | None = None, error: str | None = None, status: int = 200):
+    user = current_user
+    mine = list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.holder_id == user.id)
+            .options(selectinload(Certificate.qualification), selectinload(Certificate.seminar))
+            .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+        )
+    )
+    return render_template(
+        "certificates/mine/index.html",
+        sections=_sections(user, forms or {}),
+        certificates=mine,
+        error=error,
+        status_of=lifecycle.public_status,
+        status_labels=STATUS_LABELS,
+        verify_url=issuance.verify_url,
+        has_seminars=bool(_my_seminars(user)),
+    ), status
+
+
+@bp.get("/")
+@login_required
+def index():
+    return _page()
+
+
+def _qualification(qualification_id: int) -> Qualification:
+    qualification = db.session.get(Qualification, qualification_id)
+    if qualification is None or not qualification.active:
+        abort(404)
+    return qualification
+
+
+@bp.post("/qualifications/<id:qualification_id>/declaration")
+@login_required
+def sign(qualification_id: int):
+    qualification = _qualification(qualification_id)
+    form = DeclarationForm(prefix=_declaration_prefix(qualification))
+    if form.validate_on_submit():
+        try:
+            sign_declaration(current_user, qualification, form.signed_name.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("Declaration signed. Thank you."), "success")
+            return redirect(url_for(".index", _anchor=f"qualification-{qualification.id}"))
+    return _page(forms={qualification.id: form}, status=400)
+
+
+@bp.post("/claim")
+@login_required
+def claim():
+    """Issue the trainee's own certificate when the qualification allows it; idempotent."""
+    form = ClaimForm()
+    if not form.validate_on_submit():
+        abort(400)
+    qualification_id = as_id(form.qualification.data)
+    if qualification_id is None:
+        abort(400)
+    qualification = _qualification(qualification_id)
+    if not qualification.self_claim:
+        abort(403)
+    seminar = None
+    seminar_id = as_id(form.seminar.data)
+    if needs_seminar(qualification):
+        seminar = next((s for s in _my_seminars(current_user) if s.id == seminar_id), None)
+        if seminar is None:
+            abort(404)
+    elif form.seminar.data:
+        abort(400)
+    held = None if seminar else next(iter(_current_certificates(current_user, qualification)), None)
+    if held is not None:
+        flash(_("You already hold certificate %(number)s.", number=held.number), "info")
+        return redirect(url_for(".index", _anchor="my-certificates"))
+    language = None if seminar else current_user.language
+    try:
+        certificate, created = issuance.issue(
+            qualification, current_user, seminar, by=current_user, language=language
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        return _page(error=error.message, status=400)
+    if created:
+        flash(_("Your certificate %(number)s was issued.", number=certificate.number), "success")
+    else:
+        flash(_("You already hold certificate %(number)s.", number=certificate.number), "info")
+    return redirect(url_for(".index", _anchor="my-certificates"))
+
+
+@bp.get("/<id:certificate_id>/pdf")
+@login_required
+def pdf(certificate_id: int):
+    """The holder's own PDF, exactly as issued; anybody else's is "not found"."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.holder_id != current_user.id:
+        abort(404)
+    try:
+        data = issuance.pdf_bytes(certificate)
+    except FileNotFoundError:
+        current_app.logger.error("PDF of certificate %s missing from storage", certificate.number)
+        abort(
+            404,
+            description=_(
+                "The PDF of this certificate is missing from storage. "
+                "Please tell the training centre."
+            ),
+        )
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def dashboard_panel(user: User) -> dict | None:
+    """The dashboard card: how many certificates the user holds; hidden when there is nothing
+    to hold or earn (and, for staff, unless they hold one themselves)."""
+    held = db.session.scalar(
+        select(func.count(Certificate.id)).where(
+            Certificate.holder_id == user.id,
+            Certificate.status != CertificateStatus.SUPERSEDED.value,
+        )
+    )
+    offered = db.session.scalar(
+        select(func.count(Qualification.id)).where(Qualification.active.is_(True))
+    )
+    if not held and (not offered or user.role != Role.TRAINEE):
+        return None
+    return {"held": held or 0, "offered": offered or 0}
