@@ -29,6 +29,8 @@ PAGES = {
         "/courses/mediation-agreements",
         "/seminars/1",
         "/quizzes/",
+        "/quizzes/4",
+        "/certificates/",
         "/assessments/",
         "/assessments/standing",
         "/account",
@@ -65,6 +67,12 @@ PAGES = {
         "/manage/assessments/2",
         "/manage/assessments/2/sign-off",
         "/manage/assessments/new?rubric=1&seminar=1",
+        "/manage/certificates/",
+        "/manage/certificates/seminars/",
+        "/manage/certificates/seminars/1?qualification=1",
+        "/manage/certificates/1",
+        "/manage/certificates/identity/4?seminar=1",
+        "/manage/certificates/qualifications",
     ],
     "admin@example.kz": [
         "/dashboard",
@@ -73,6 +81,8 @@ PAGES = {
         "/admin/settings",
         "/manage/courses/import",
         "/manage/quizzes/criteria/3",
+        "/manage/certificates/qualifications/1",
+        "/manage/certificates/qualifications/new",
     ],
 }
 
@@ -88,11 +98,25 @@ def demo_site(app, live_server):
     return live_server
 
 
+def _verification_pages() -> list[str]:
+    """The demo's certificates as a stranger checks them: valid, revoked and expired."""
+    from sqlalchemy import select
+
+    from certificates.models import Certificate
+    from lms.extensions import db
+
+    numbers = db.session.scalars(select(Certificate.number).order_by(Certificate.id))
+    return [f"/verify/{number}" for number in numbers]
+
+
 @pytest.mark.parametrize("width", [1280, 375])
 def test_every_page_is_accessible_and_fits_the_screen(demo_site, browser, width):
     axe = Axe()
     problems = []
-    for email, urls in PAGES.items():
+    pages = dict(PAGES)
+    pages[None] = PAGES[None] + _verification_pages()
+    assert len(pages[None]) > len(PAGES[None]), "the demo issues certificates"
+    for email, urls in pages.items():
         context = browser.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
         if email:
