@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# The suite runs on every core (pytest-xdist); each worker has its own databases.
+JOBS   ?= auto
 
 .PHONY: run test install translations extract-messages update-translations lint clean
 
@@ -16,7 +18,7 @@ run: install translations  ## Set up, migrate, load the demo and serve http://12
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install translations  ## Run the whole suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 install: $(STAMP)
 
