@@ -144,49 +144,46 @@ def _committed(work):
     return event
 
 
-def withdraw(
-    question: Question, reason: str, by: User | None, *, now: datetime | None = None
+def _set_withdrawn(
+    question: Question, reason: str, by: User | None, *, withdrawn: bool, now: datetime | None
 ) -> QuestionEvent:
-    """Take a question found wrong out of service and out of every finished result."""
     reason = _reason(reason)
     now = now or utcnow()
 
     def work():
-        # A conditional UPDATE: of two trainers withdrawing at once, one wins, one is told.
+        # A conditional UPDATE: of two trainers acting at once, one wins, one is told.
+        state = Question.withdrawn_at.is_(None) if withdrawn else Question.withdrawn_at.is_not(None)
         won = db.session.execute(
             update(Question)
-            .where(Question.id == question.id, Question.withdrawn_at.is_(None))
-            .values(active=False, withdrawn_at=now)
+            .where(Question.id == question.id, state)
+            .values(active=not withdrawn, withdrawn_at=now if withdrawn else None)
         ).rowcount
         if won != 1:
-            raise ServiceError(_l("This question is already withdrawn."))
+            raise ServiceError(
+                _l("This question is already withdrawn.")
+                if withdrawn
+                else _l("This question is not withdrawn.")
+            )
         db.session.refresh(question)
         changes = _recompute(_attempts_holding(question, FINISHED))
-        return _record(question, "withdraw", reason, by, changes, now=now)
+        action = "withdraw" if withdrawn else "reinstate"
+        return _record(question, action, reason, by, changes, now=now)
 
     return _committed(work)
+
+
+def withdraw(
+    question: Question, reason: str, by: User | None, *, now: datetime | None = None
+) -> QuestionEvent:
+    """Take a question found wrong out of service and out of every finished result."""
+    return _set_withdrawn(question, reason, by, withdrawn=True, now=now)
 
 
 def reinstate(
     question: Question, reason: str, by: User | None, *, now: datetime | None = None
 ) -> QuestionEvent:
     """Put a withdrawn question back in service and back into the results it was in."""
-    reason = _reason(reason)
-    now = now or utcnow()
-
-    def work():
-        won = db.session.execute(
-            update(Question)
-            .where(Question.id == question.id, Question.withdrawn_at.is_not(None))
-            .values(active=True, withdrawn_at=None)
-        ).rowcount
-        if won != 1:
-            raise ServiceError(_l("This question is not withdrawn."))
-        db.session.refresh(question)
-        changes = _recompute(_attempts_holding(question, FINISHED))
-        return _record(question, "reinstate", reason, by, changes, now=now)
-
-    return _committed(work)
+    return _set_withdrawn(question, reason, by, withdrawn=False, now=now)
 
 
 def regrade(

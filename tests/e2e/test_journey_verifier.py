@@ -1,0 +1,186 @@
+"""Journey 3: a verifier with no account checks certificates in a real browser.
+
+They type a number in lower case with one wrong character and are told it is probably a
+typing mistake; type it right and see "Valid certificate" with the facts printed on the
+certificate; decode the QR code on the PDF and open its address to land on the same
+certificate; and see a revoked certificate say "Revoked" with its reason. The valid page is
+also read on a 375-pixel phone, and the typo, valid and revoked pages pass axe with no
+serious or critical violation.
+
+The certificates are issued through the services (``certificates.issuance.issue`` for a
+qualification with no requirements, ``certificates.lifecycle.revoke``), not the admin UI:
+this journey is about the stranger's side.
+
+The printed address: ``PUBLIC_URL`` is read only when a certificate is issued
+(``issuance.verify_url``), and the live server's port is known only once it has started, so
+the ``verifier_site`` fixture starts the server, then sets ``PUBLIC_URL`` to its address
+before issuing. The QR code then holds a real, reachable address, and the browser opens the
+decoded text unchanged, which proves the printed address end to end. Issuing happens in the
+test, never in a request, so the QR's host is the configured ``PUBLIC_URL``, not a request's.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import pypdfium2
+import pytest
+import zxingcpp
+from axe_playwright_python.sync_playwright import Axe
+from pypdf import PdfReader
+
+from certificates import issuance, lifecycle
+from certificates.models import QualificationKind
+from certificates.numbers import ALPHABET
+from certificates.qualifications import QualificationData, save_qualification
+
+pytestmark = pytest.mark.e2e
+
+HOLDER = "Әлия Қасымқызы Нұрланова"
+REVOKED_HOLDER = "Бауыржан Серікұлы Ахметов"
+TITLE = "Mediation basics for verifiers"
+REASON = "Ethics committee decision 7/2025: the holder misrepresented their training."
+PHONE = {"width": 375, "height": 800}
+
+
+@dataclass
+class Site:
+    url: str
+    valid: object
+    revoked: object
+
+
+@pytest.fixture
+def verifier_site(app, live_server, make_user) -> Site:
+    app.config["PUBLIC_URL"] = live_server.url  # before issuing: the QR prints this address
+    qualification = save_qualification(
+        QualificationData(
+            slug="verifier-journey",
+            kind=QualificationKind.ATTENDANCE.value,
+            titles={"en": TITLE, "ru": "Основы медиации", "kk": "Медиация негіздері"},
+            disclaimers={
+                "en": "Training on this platform; not a state qualification.",
+                "ru": "Не является государственной квалификацией.",
+                "kk": "Мемлекеттік біліктілік емес.",
+            },
+            requires_identity=False,
+            validity_months=36,
+        )
+    )
+    trainer, admin = make_user("trainer"), make_user("admin")
+    valid, created = issuance.issue(
+        qualification, make_user(full_name=HOLDER), None, by=trainer, language="en"
+    )
+    assert created
+    revoked, created = issuance.issue(
+        qualification, make_user(full_name=REVOKED_HOLDER), None, by=trainer, language="en"
+    )
+    assert created
+    lifecycle.revoke(revoked, REASON, by=admin)
+    return Site(live_server.url, valid, revoked)
+
+
+def serious_violations(page) -> list[tuple[str, str]]:
+    return [
+        (violation["id"], violation["impact"])
+        for violation in Axe().run(page).response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def with_typo(number: str) -> str:
+    """``number`` in lower case with one character of its last group changed: the check
+    character catches any single substitution without asking the database."""
+    *head, group, check = number.split("-")
+    wrong = ALPHABET[(ALPHABET.index(group[0]) + 1) % len(ALPHABET)]
+    return "-".join([*head, wrong + group[1:], check]).lower()
+
+
+def check_number(page, typed: str) -> None:
+    page.get_by_label("Certificate number").fill(typed)
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_load_state()
+
+
+def qr_text(pdf: bytes) -> str:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=100 / 72).to_pil()
+    finally:
+        document.close()
+    (code,) = zxingcpp.read_barcodes(image)
+    return code.text
+
+
+def assert_valid_page(page, certificate) -> None:
+    status = page.locator("#status-heading")
+    # Colour is not the only signal: the heading says it in words (the ✓ is aria-hidden).
+    assert status.inner_text().strip() == "Valid certificate"
+    assert status.is_visible()
+    assert page.get_by_role("status").get_by_text("Genuine and valid today").is_visible()
+    facts = page.locator("dl.verify-facts")
+    assert facts.get_by_text(certificate.number, exact=True).is_visible()
+    assert facts.get_by_text(HOLDER, exact=True).is_visible()
+    assert facts.get_by_text(TITLE, exact=True).is_visible()
+
+
+def test_a_stranger_checks_a_typed_number_the_qr_code_and_a_revoked_one(verifier_site, page):
+    valid = verifier_site.valid
+    page.goto(verifier_site.url + "/verify")
+    assert page.get_by_role("heading", name="Verify a certificate").is_visible()
+
+    # 1. Lower case with one wrong character: a typing mistake, told without a lookup.
+    typo = with_typo(valid.number)
+    assert typo != valid.number.lower()
+    check_number(page, typo)
+    alert = page.get_by_role("alert")
+    assert alert.get_by_text("Probably a typing mistake").is_visible()
+    assert "check character" in alert.inner_text()
+    assert page.locator("#status-heading").count() == 0  # no certificate shown
+    field = page.get_by_label("Certificate number")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert serious_violations(page) == []
+
+    # 2. Typed right (still in lower case): the canonical address, "Valid certificate".
+    check_number(page, valid.number.lower())
+    assert page.url == f"{verifier_site.url}/verify/{valid.number}"
+    assert_valid_page(page, valid)
+    assert page.get_by_role("alert").count() == 0
+    assert serious_violations(page) == []
+
+    # The page states what the PDF prints.
+    pdf = issuance.pdf_bytes(valid)
+    printed = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    for fact in (valid.number, HOLDER, TITLE):
+        assert fact in printed
+
+    # 3. The QR code on the PDF's first page opens this same certificate.
+    address = qr_text(pdf)
+    assert address == f"{verifier_site.url}/verify/{valid.number}"
+    response = page.goto(address)
+    assert response.status == 200
+    assert page.url == address
+    assert_valid_page(page, valid)
+
+    # 4. A revoked certificate says so in words, with its reason.
+    revoked = verifier_site.revoked
+    page.goto(verifier_site.url + "/verify")
+    check_number(page, revoked.number)
+    assert page.locator("#status-heading").inner_text().strip() == "Revoked"
+    status = page.get_by_role("status")
+    assert re.search(r"Revoked on .+\. It is not valid\.", status.inner_text())
+    assert status.get_by_text(REASON).is_visible()
+    assert "Valid certificate" not in page.content()
+    assert page.locator("dl.verify-facts").get_by_text(REVOKED_HOLDER, exact=True).is_visible()
+    assert serious_violations(page) == []
+
+
+def test_the_valid_page_reads_on_a_phone(verifier_site, page):
+    page.set_viewport_size(PHONE)
+    page.goto(verifier_site.url + "/verify")
+    check_number(page, verifier_site.valid.number.lower())
+    assert_valid_page(page, verifier_site.valid)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    assert serious_violations(page) == []
