@@ -31,6 +31,7 @@ from lms.extensions import db
 from lms.models import User
 from quizzes import bank
 from quizzes.models import Attempt, Quiz, QuizQuestion
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
@@ -186,7 +187,9 @@ def _verdicts(page) -> dict[str, str]:
 
 
 def _fits_phone(page) -> None:
+    """Nothing wider than the phone, and nothing axe calls serious or critical."""
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+    assert_accessible(page)
 
 
 def _answer(page, wrong: set[str]) -> None:

@@ -22,6 +22,7 @@ from quizzes import bank, practical
 from quizzes.demo import CRITERIA
 from quizzes.practical import LineSpec
 from tests.conftest import DEFAULT_PASSWORD
+from tests.e2e.accessibility import assert_accessible
 
 pytestmark = pytest.mark.e2e
 
@@ -64,6 +65,7 @@ def test_trainer_writes_an_illustrated_module_and_builds_a_drawn_quiz(
 
     # An image through the course's files page; the page shows the Markdown to use.
     page.goto(f"{base}/manage/courses/{course.slug}")
+    assert_accessible(page)
     page.get_by_role("link", name="Images and materials").click()
     images = page.locator("section[aria-labelledby=images-heading]")
     images.locator("input[type=file]").set_input_files(
@@ -77,6 +79,7 @@ def test_trainer_writes_an_illustrated_module_and_builds_a_drawn_quiz(
 
     # The module: Markdown with the image, checked in the live preview, then saved.
     page.goto(f"{base}/manage/courses/{course.slug}/modules/new")
+    assert_accessible(page)
     page.get_by_label("Title").fill("Where everyone sits")
     page.get_by_label("Text (Markdown)").fill(
         f"## The table\n\nThe mediator sits at the **head** of the table.\n\n{markdown}"
@@ -101,6 +104,7 @@ def test_trainer_writes_an_illustrated_module_and_builds_a_drawn_quiz(
     law = criteria["C1-LAW"]
     for number in range(1, 4):
         page.goto(f"{base}/manage/quizzes/courses/{course.id}/bank/new/true_false")
+        assert_accessible(page)
         page.get_by_label("Key").fill(f"seating-{number}")
         page.get_by_label("Criterion").select_option(str(law.id))
         page.get_by_label("Question text (Markdown)").fill(
@@ -114,6 +118,7 @@ def test_trainer_writes_an_illustrated_module_and_builds_a_drawn_quiz(
 
     # A quiz that draws per criterion.
     page.goto(f"{base}/manage/quizzes/courses/{course.id}/quizzes/new")
+    assert_accessible(page)
     page.get_by_label("Title").fill("Seating check")
     page.get_by_label("Questions", exact=True).select_option("draw")
     page.get_by_role("button", name="Save settings").click()
@@ -182,6 +187,7 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
 
     # The seminar and its two sessions.
     page.goto(f"{base}/manage/seminars/new")
+    assert_accessible(page)
     page.get_by_label("Course").select_option(label="Mediation practice")
     page.get_by_label("Title").fill("Caucus in practice, Almaty")
     page.get_by_label("Seats").fill("12")
@@ -203,6 +209,7 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
 
     # The roster: checked first, imported on confirmation.
     page.goto(f"{base}/manage/seminars/{seminar_id}/participants")
+    assert_accessible(page)
     roster = "full name;email;organisation\n{};{};Almaty Mediation Centre\n{};{};\n".format(
         *TRAINEE_A, *TRAINEE_B
     )
@@ -219,6 +226,7 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
 
     # Attendance of the first session: marked, saved, signed off.
     page.goto(f"{base}/manage/seminars/{seminar_id}")
+    assert_accessible(page)
     page.get_by_role("link", name="Attendance", exact=True).first.click()
     page.get_by_role("heading", name="Attendance: Opening the caucus").wait_for()
     page.get_by_role("group", name=f"Attendance of {TRAINEE_A[0]}").get_by_label(
@@ -238,6 +246,7 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
 
     # The role-play: scored with the rubric, reviewed, signed off.
     page.goto(f"{base}/manage/assessments/new")
+    assert_accessible(page)
     page.get_by_label("Rubric", exact=True).select_option(
         label="Caucus role-play (Mediation practice)"
     )
@@ -251,6 +260,7 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
     page.get_by_label("Feedback for the trainee").fill("Calm, clear opening.")
     page.get_by_role("button", name="Save and review for sign-off").click()
     page.wait_for_url(re.compile(r"/sign-off$"))
+    assert_accessible(page)
     _accept_next_dialog(page)
     page.get_by_role("button", name="Sign off", exact=True).click()
     page.get_by_text("Assessment signed off. It can no longer change.").wait_for()
@@ -258,6 +268,7 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
 
     # Certificates: confirm one identity, issue to everyone eligible, download the PDFs.
     page.goto(f"{base}/manage/certificates/seminars/")
+    assert_accessible(page)
     page.get_by_role("link", name="Caucus in practice, Almaty").click()
     page.get_by_label("Qualification").select_option(label="Caucus seminar: attendance")
     page.get_by_role("button", name="Show").click()

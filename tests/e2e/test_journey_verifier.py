@@ -28,13 +28,13 @@ from dataclasses import dataclass
 import pypdfium2
 import pytest
 import zxingcpp
-from axe_playwright_python.sync_playwright import Axe
 from pypdf import PdfReader
 
 from certificates import issuance, lifecycle
 from certificates.models import QualificationKind
 from certificates.numbers import ALPHABET
 from certificates.qualifications import QualificationData, save_qualification
+from tests.e2e.accessibility import serious_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -80,14 +80,6 @@ def verifier_site(app, live_server, make_user) -> Site:
     assert created
     lifecycle.revoke(revoked, REASON, by=admin)
     return Site(live_server.url, valid, revoked)
-
-
-def serious_violations(page) -> list[tuple[str, str]]:
-    return [
-        (violation["id"], violation["impact"])
-        for violation in Axe().run(page).response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def with_typo(number: str) -> str:
