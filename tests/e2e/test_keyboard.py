@@ -1,0 +1,93 @@
+"""Keyboard only: the skip link, a visible focus, a form filled and sent without a mouse, its
+errors announced and linked to their fields, and ``lang`` following the chosen language."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+FOCUS_STYLE = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  const box = element.getBoundingClientRect();
+  return {
+    outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+    shadow: style.boxShadow !== 'none',
+    visible: box.width > 0 && box.height > 0 && box.top >= 0 && box.left >= 0,
+  };
+}"""
+
+
+def _focus_is_visible(page) -> bool:
+    style = page.evaluate(FOCUS_STYLE)
+    return style["visible"] and (style["outline"] or style["shadow"])
+
+
+def _tab_to(page, element_id: str, limit: int = 40) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == element_id:
+            assert _focus_is_visible(page), f"#{element_id} has no visible focus"
+            return
+    raise AssertionError(f"Tab never reached #{element_id}")
+
+
+def test_a_stranger_signs_up_with_the_keyboard_only(live_server, page):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+    assert _focus_is_visible(page), "the skip link must show when focused"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    page.goto(live_server.url + "/signup")
+    # The form starts in its first field, with a visible focus.
+    assert page.evaluate("document.activeElement.id") == "email"
+    assert _focus_is_visible(page)
+    page.keyboard.type("keyboard.user@example.kz")
+    _tab_to(page, "display_name")
+    page.keyboard.type("Keyboard")
+    _tab_to(page, "full_name")
+    page.keyboard.type("Айдана Клавиатурова")
+    _tab_to(page, "password")
+    page.keyboard.type("correct horse battery")
+    _tab_to(page, "confirm")
+    page.keyboard.type("a different password")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+
+    # The error is announced (focus moves to the summary, a role=alert region), linked to
+    # its field, and the field says it is invalid and which text describes it.
+    summary = page.locator(".error-summary")
+    assert summary.get_attribute("role") == "alert"
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    link = summary.get_by_role("link", name="do not match")
+    assert link.get_attribute("href") == "#confirm"
+    confirm = page.locator("#confirm")
+    assert confirm.get_attribute("aria-invalid") == "true"
+    described = confirm.get_attribute("aria-describedby").split()
+    assert "confirm-error" in described
+    assert "do not match" in page.locator("#confirm-error").inner_text()
+    link.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#confirm"
+
+    # Put it right, still by keyboard, and the account is made.
+    _tab_to(page, "password")
+    page.keyboard.type("correct horse battery")
+    _tab_to(page, "confirm")
+    page.keyboard.type("correct horse battery")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/dashboard")
+
+
+def test_lang_follows_the_chosen_language(live_server, page):
+    page.goto(live_server.url + "/verify")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.get_by_role("button", name="Қазақша").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "kk"
+    page.get_by_role("button", name="Русский").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "ru"
