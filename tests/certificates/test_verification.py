@@ -185,3 +185,12 @@ class TestRateLimit:
         assert api.status_code == 429 and api.get_json()["error"]["code"] == 429
         other = client.get(url, environ_base={"REMOTE_ADDR": "198.51.100.7"})
         assert other.status_code == 200
+
+
+def test_the_home_page_checks_a_number_straight_away(client, certificate):
+    home = client.get("/").get_data(as_text=True)
+    assert 'action="/verify"' in home and 'name="number"' in home
+    answer = client.get(
+        "/verify", query_string={"number": certificate.number.lower()}, follow_redirects=True
+    )
+    assert answer.status_code == 200 and "Valid certificate" in answer.get_data(as_text=True)
