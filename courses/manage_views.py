@@ -22,6 +22,7 @@ from courses import authoring, content_io, files
 from courses.forms import CourseForm, ImportForm, ModuleForm, OwnerForm, UploadForm
 from courses.models import Course, CourseFile, CourseStatus, Module
 from courses.permissions import require_course_owner
+from lms.background_requests import leaves_session_alone
 from lms.extensions import db
 from lms.forms import show_error
 from lms.markdown_rendering import render_markdown
@@ -266,6 +267,7 @@ def edit_module(slug: str, module_id: int):
 
 @bp.post("/preview")
 @trainer_required
+@leaves_session_alone
 def preview():
     """Live preview for the editor's script: the same renderer as saving."""
     source = request.form.get("source", "")

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lms import authentication, cli, errors, i18n, layout, routing, security, views
+from lms import (
+    authentication,
+    background_requests,
+    cli,
+    errors,
+    i18n,
+    layout,
+    routing,
+    security,
+    views,
+)
 from lms.extensions import bootstrap, csrf, db, limiter, migrate
 
 
 def init_app(app: Flask) -> None:
     routing.init_app(app)
+    background_requests.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True)
     csrf.init_app(app)

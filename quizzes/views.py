@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from courses.authoring import can_edit
 from courses.learning import is_enrolled
+from lms.background_requests import leaves_session_alone
 from lms.database import utcnow
 from lms.extensions import db
 from lms.service_error import ServiceError
@@ -122,6 +123,7 @@ def save(attempt_id: int):
 
 @bp.post("/attempts/<id:attempt_id>/autosave")
 @login_required
+@leaves_session_alone
 def autosave(attempt_id: int):
     """The page script saves the whole form after each change (same rules as saving)."""
     attempt = _my_attempt(attempt_id)

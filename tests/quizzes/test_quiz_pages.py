@@ -94,6 +94,8 @@ def test_autosave_returns_json(trainee_client, quiz):
         f"/quizzes/attempts/{attempt.id}/autosave", {"q2": right[2]}
     )
     assert response.get_json() == {"saved": True}
+    # A background save never rewrites the session cookie (it could erase a flash).
+    assert "Set-Cookie" not in response.headers
     bad = trainee_client.post_form(f"/quizzes/attempts/{attempt.id}/autosave", {"q2": "forged"})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == 400
 
