@@ -11,6 +11,7 @@ JOBS   ?= auto
 
 .PHONY: run test install translations extract-messages update-translations lint clean
 
+run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install translations  ## Set up, migrate, load the demo and serve http://127.0.0.1:5000
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
