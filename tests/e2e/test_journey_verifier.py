@@ -92,8 +92,8 @@ def with_typo(number: str) -> str:
 
 def check_number(page, typed: str) -> None:
     page.get_by_label("Certificate number").fill(typed)
-    page.get_by_role("button", name="Check").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # not the old page's "loaded" state
+        page.get_by_role("button", name="Check").click()
 
 
 def qr_text(pdf: bytes) -> str:
