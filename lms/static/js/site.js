@@ -12,39 +12,6 @@ document.addEventListener("DOMContentLoaded", function () {
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
 });
-// Live Markdown preview in the module editor: the server renders with the same function as
-// saving, so what the trainer sees is exactly what trainees will see. Without this script the
-// "Preview" button does the same with a full page load.
-document.addEventListener("DOMContentLoaded", function () {
-  var editor = document.querySelector("form.module-editor");
-  if (!editor || !window.fetch) { return; }
-  var source = editor.querySelector("textarea.editor-source");
-  var pane = document.getElementById("preview-pane");
-  var token = document.querySelector('meta[name="csrf-token"]');
-  if (!source || !pane || !token) { return; }
-  var timer = null;
-  var latest = 0;
-  source.addEventListener("input", function () {
-    window.clearTimeout(timer);
-    timer = window.setTimeout(function () {
-      var request = ++latest;
-      var body = new FormData();
-      body.append("source", source.value);
-      fetch(editor.getAttribute("data-preview-url"), {
-        method: "POST",
-        body: body,
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": token.getAttribute("content") }
-      }).then(function (response) {
-        return response.ok ? response.json() : null;
-      }).then(function (data) {
-        if (data && typeof data.html === "string" && request === latest) {
-          pane.innerHTML = data.html;  // sanitised by the server's allowlist
-        }
-      }).catch(function () { /* keep the last preview; the button still works */ });
-    }, 400);
-  });
-});
 // Quiz pages: save the whole form after each change, so nothing is lost if the connection
 // drops; "Save answers" does the same without this script.
 document.addEventListener("DOMContentLoaded", function () {
@@ -73,10 +40,11 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 });
-// ---- quiz authoring (question bank, quiz builder): live Markdown preview ----------------
+// ---- live Markdown preview (module editor, question bank, quiz builder) -------------------
 // A textarea with data-preview-target="<id>", in a form with data-preview-url, shows its
-// Markdown rendered by the server (the same function as saving) in the element with that id.
-// Without this script the form's "Preview" button does the same with a full page load.
+// Markdown rendered by the server (the same function as saving, so what the trainer sees is
+// what trainees will see) in the element with that id. Without this script the form's
+// "Preview" button does the same with a full page load.
 document.addEventListener("DOMContentLoaded", function () {
   var token = document.querySelector('meta[name="csrf-token"]');
   if (!window.fetch || !token) { return; }
@@ -109,7 +77,7 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
-// ---- end of quiz authoring ----------------------------------------------------------------
+// ---- end of live preview ---------------------------------------------------------------------
 // ---- certificates: copy buttons ------------------------------------------------------------
 // <button data-copy="<id>" hidden> copies the value of the field with that id (a share link)
 // and says so in [data-copy-status="<id>"]. The button stays hidden without this script: the
