@@ -12,11 +12,17 @@ def init_app(app: Flask) -> None:
 
     # Holders' and trainers' pages: "My certificates" is a dashboard card (the main bar is
     # full in Kazakh at 1280 px); the register and issuing live in the teaching bar.
-    from certificates import holder_views, manage_views
+    from certificates import (
+        holder_views,
+        issuing_views,  # noqa: F401  (adds its routes to manage_blueprint.bp)
+        manage_blueprint,
+        qualification_views,  # noqa: F401  (adds its routes to manage_blueprint.bp)
+        register_views,  # noqa: F401  (adds its routes to manage_blueprint.bp)
+    )
     from lms.layout import add_dashboard_panel, add_navigation
 
     app.register_blueprint(holder_views.bp)
-    app.register_blueprint(manage_views.bp)
+    app.register_blueprint(manage_blueprint.bp)
     add_navigation(
         app,
         "manage_certificates.register",

@@ -5,7 +5,7 @@ shared/domain/qualification-criteria.md; a certificate of attendance for the sem
 simple one a trainee claims. Nothing here writes certificates, results or attendance directly:
 trainees enrol and read modules (``courses.learning``), take quizzes answered by
 ``quizzes.model_answers`` (``quizzes.attempts``; written answers scored by a trainer with
-``quizzes.marking``), are assessed (``quizzes.practical``), attend signed-off sessions
+``quizzes.marking``), are assessed (``quizzes.practical_assessments``), attend signed-off sessions
 (``courses.attendance``), have their identity confirmed and sign the declaration
 (``certificates.qualifications``); then ``issuance.issue`` checks eligibility as it would for
 a trainer, and ``lifecycle.revoke`` revokes.
@@ -70,8 +70,9 @@ from quizzes import attempts, marking
 from quizzes.demo import CRITERIA, FINAL_EXAM_SLUG
 from quizzes.model_answers import answer_values
 from quizzes.models import Attempt, Criterion, Quiz
-from quizzes.practical import draft_for, save_sheet, sign_off, start_assessment
+from quizzes.practical_assessments import draft_for, sign_off, start_assessment
 from quizzes.practical_models import Assessment, AssessmentStatus, LineKind, Rubric
+from quizzes.practical_scoring import save_sheet
 from quizzes.question_types import get_type
 
 # --- the qualifications ----------------------------------------------------------------------

@@ -51,5 +51,12 @@ def init_app(app: Flask) -> None:
         roles=("trainer", "admin"),
         order=20,
     )
+    add_dashboard_panel(
+        app,
+        "courses/panels/running.html",
+        dashboard.running_panel,
+        roles=("trainer", "admin"),
+        order=22,
+    )
     cli.init_app(app)
     add_demo_seeder(app, demo.seed_demo, order=10)

@@ -50,3 +50,26 @@ def seminars_panel(user: User) -> dict | None:
         for entry in entries
     ]
     return {"rows": rows}
+
+
+def running_panel(user: User) -> dict:
+    """Staff: the seminars they run that are not over yet, each with its seats, its next
+    session and the attendance sheets of past sessions still waiting for sign-off."""
+    from courses.registration import counts
+    from courses.seminars import FINAL_STATUSES, seminars_managed_by
+
+    now = utcnow()
+    running = [s for s in seminars_managed_by(user) if s.status not in FINAL_STATUSES]
+    seats = counts([seminar.id for seminar in running])
+    rows = [
+        {
+            "seminar": seminar,
+            "seats": seats[seminar.id]["seats"],
+            "next": next((s for s in seminar.sessions if s.ends_at > now), None),
+            "to_sign_off": [s for s in seminar.sessions if s.ends_at <= now and not s.signed_off],
+        }
+        for seminar in running
+    ]
+    # Sheets waiting for sign-off first: they are the trainer's next job.
+    rows.sort(key=lambda row: (not row["to_sign_off"], row["next"] is None))
+    return {"rows": rows}

@@ -18,6 +18,7 @@ from lms.models import Role, User
 from lms.service_error import ServiceError
 
 MAX_SESSION_HOURS = Decimal("12")
+FINAL_STATUSES = (SeminarStatus.COMPLETED, SeminarStatus.CANCELLED)  # no way back from these
 
 
 def can_manage(user: User, seminar: Seminar) -> bool:
@@ -147,6 +148,8 @@ def update_seminar(
 
 def set_status(seminar: Seminar, status: SeminarStatus | str) -> Seminar:
     status = SeminarStatus(status)
+    if seminar.status in FINAL_STATUSES and status != seminar.status:
+        raise ServiceError(_l("A completed or cancelled seminar keeps its status."))
     if status == SeminarStatus.OPEN and not seminar.sessions:
         raise ServiceError(_l("Add at least one session before opening registration."))
     if status == SeminarStatus.OPEN and seminar.course.status != CourseStatus.PUBLISHED:

@@ -34,6 +34,9 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["tables", "fenced_code", "sane_lists", "toc", "abbr", "def_list"]
+# Tables scroll sideways inside this box on a narrow screen instead of widening the page;
+# tabindex lets a keyboard user focus it and scroll with the arrow keys.
+TABLE_WRAPPER = '<div class="table-scroll" tabindex="0">'
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,17 @@ def sanitise_html(fragment: str) -> str:
     )
 
 
+def _wrap_tables(fragment: str) -> str:
+    """Put each table of sanitised HTML into its scrolling box.
+
+    Runs after nh3, which leaves ``<table>`` without attributes; raw HTML in the source was
+    escaped into text, so only tables built by Markdown itself match.
+    """
+    return fragment.replace("<table>", TABLE_WRAPPER + "<table>").replace(
+        "</table>", "</table></div>"
+    )
+
+
 def _clean_toc(tokens: list[dict]) -> list[dict]:
     return [
         {
@@ -82,4 +96,4 @@ def render_markdown(source: str) -> RenderedMarkdown:
     """Render trainer Markdown to sanitised HTML plus its table of contents."""
     md = _markdown()
     body = md.convert(source or "")
-    return RenderedMarkdown(html=sanitise_html(body), toc=_clean_toc(md.toc_tokens))
+    return RenderedMarkdown(html=_wrap_tables(sanitise_html(body)), toc=_clean_toc(md.toc_tokens))

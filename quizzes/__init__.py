@@ -14,7 +14,10 @@ def init_app(app: Flask) -> None:
         cli,
         demo,
         manage_views,
+        practical_assessment_views,  # noqa: F401  (adds its routes to practical_blueprint.bp)
+        practical_blueprint,
         practical_models,  # noqa: F401  (its tables belong to the schema)
+        practical_rubric_views,  # noqa: F401  (adds its routes to practical_blueprint.bp)
         practical_views,
         regrade_views,
         views,
@@ -23,7 +26,7 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(manage_views.bp)
-    for feature in (bank_views, builder_views, practical_views, regrade_views):
+    for feature in (bank_views, builder_views, practical_blueprint, regrade_views):
         app.register_blueprint(feature.bp)
     add_navigation(app, "quizzes.index", _l("Quizzes"), ())
     add_navigation(
@@ -48,5 +51,10 @@ def init_app(app: Flask) -> None:
         practical_views.dashboard_panel,
         roles=("trainee",),
         order=30,
+    )
+    from quizzes import dashboard
+
+    add_dashboard_panel(
+        app, "quizzes/panels/waiting.html", dashboard.waiting_panel, ("trainer", "admin"), 30
     )
     add_demo_seeder(app, practical_demo.seed_demo, order=25)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from courses.authoring import courses_owned_by
 from courses.permissions import require_course_owner
 from lms.extensions import db
+from lms.pagination import paginate
 from lms.permissions import admin_required, trainer_required
 from lms.service_error import ServiceError
 from quizzes import gradebook, marking
@@ -52,7 +53,7 @@ def index():
         else []
     )
     return render_template(
-        "quizzes/manage/index.html", quizzes=quizzes, waiting=len(marking.queue(current_user))
+        "quizzes/manage/index.html", quizzes=quizzes, waiting=marking.waiting(current_user)
     )
 
 
@@ -80,7 +81,9 @@ def gradebook_csv(quiz_id: int):
 @bp.get("/marking")
 @trainer_required
 def marking_queue():
-    return render_template("quizzes/manage/marking.html", items=marking.queue(current_user))
+    return render_template(
+        "quizzes/manage/marking.html", pagination=paginate(marking.queue_query(current_user))
+    )
 
 
 @bp.route("/marking/<id:item_id>", methods=["GET", "POST"])

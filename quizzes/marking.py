@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from courses.authoring import courses_owned_by
 from lms.database import utcnow
@@ -17,28 +17,35 @@ from quizzes.attempts import store_result
 from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Quiz
 
 
-def queue(user: User) -> list[AttemptQuestion]:
-    """Written answers waiting for a score, in quizzes of courses ``user`` may edit."""
+def queue_query(user: User) -> Select:
+    """Written answers waiting for a score, in quizzes of courses ``user`` may edit, the
+    longest-waiting first."""
     course_ids = [course.id for course in courses_owned_by(user)]
-    if not course_ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(AttemptQuestion)
-            .join(Attempt, AttemptQuestion.attempt_id == Attempt.id)
-            .join(Quiz, Attempt.quiz_id == Quiz.id)
-            .join(QuestionVersion, AttemptQuestion.question_version_id == QuestionVersion.id)
-            .join(Question, QuestionVersion.question_id == Question.id)
-            .where(
-                Quiz.course_id.in_(course_ids),
-                Question.type == "free_text",
-                Attempt.status == AttemptStatus.SUBMITTED.value,
-                AttemptQuestion.manual_points.is_(None),
-            )
-            .options(joinedload(AttemptQuestion.version))
-            .order_by(Attempt.submitted_at, AttemptQuestion.position)
+    return (
+        select(AttemptQuestion)
+        .join(Attempt, AttemptQuestion.attempt_id == Attempt.id)
+        .join(Quiz, Attempt.quiz_id == Quiz.id)
+        .join(QuestionVersion, AttemptQuestion.question_version_id == QuestionVersion.id)
+        .join(Question, QuestionVersion.question_id == Question.id)
+        .where(
+            Quiz.course_id.in_(course_ids or [0]),
+            Question.type == "free_text",
+            Attempt.status == AttemptStatus.SUBMITTED.value,
+            AttemptQuestion.manual_points.is_(None),
         )
+        .options(joinedload(AttemptQuestion.version))
+        .order_by(Attempt.submitted_at, AttemptQuestion.id)
     )
+
+
+def queue(user: User) -> list[AttemptQuestion]:
+    return list(db.session.scalars(queue_query(user)))
+
+
+def waiting(user: User) -> int:
+    """How many written answers wait for ``user`` (one COUNT, nothing loaded)."""
+    query = queue_query(user).options(lazyload("*")).order_by(None)
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def score(item: AttemptQuestion, points: list[int], by: User) -> Attempt:

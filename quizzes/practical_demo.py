@@ -15,8 +15,10 @@ from courses.models import Course
 from courses.seminar_models import Seminar
 from lms.extensions import db
 from quizzes.models import Criterion
-from quizzes.practical import LineSpec, create_rubric, save_sheet, sign_off, start_assessment
+from quizzes.practical_assessments import sign_off, start_assessment
 from quizzes.practical_models import Assessment, LineKind, Rubric
+from quizzes.practical_rubrics import LineSpec, create_rubric
+from quizzes.practical_scoring import save_sheet
 
 Q, C = LineKind.QUALITY.value, LineKind.CHECKLIST.value
 

@@ -25,7 +25,7 @@ from courses.seminar_models import Seminar
 from lms.database import TimestampMixin, UTCDateTime, utcnow
 from lms.extensions import db
 from lms.models import User
-from quizzes.models import Criterion
+from quizzes.models import Criterion, InstrumentKind
 
 
 class RubricKind(StrEnum):
@@ -39,6 +39,12 @@ class LineKind(StrEnum):
 
 
 QUALITY_SCALE = (1, 2, 3, 4)
+CHECKLIST_SCALE = (0, 1)
+# The instrument of a criterion that each kind of line measures.
+LINE_INSTRUMENT = {
+    LineKind.QUALITY.value: InstrumentKind.RUBRIC.value,
+    LineKind.CHECKLIST.value: InstrumentKind.CHECKLIST.value,
+}
 
 
 class Rubric(TimestampMixin, db.Model):

@@ -43,7 +43,6 @@ from quizzes.grading import (
     evaluate_criteria,
 )
 from quizzes.models import Attempt, AttemptStatus, Criterion, InstrumentKind
-from quizzes.practical import ScoredLine, Tally, tally_lines
 from quizzes.practical_models import (
     Assessment,
     AssessmentScore,
@@ -51,6 +50,7 @@ from quizzes.practical_models import (
     Rubric,
     RubricLine,
 )
+from quizzes.practical_results import ScoredLine, Tally, tally_lines
 
 KIND_ORDER = {kind.value: number for number, kind in enumerate(InstrumentKind)}
 INSTRUMENT_LABELS = {

@@ -12,10 +12,11 @@ from decimal import Decimal
 from courses import attendance, learning, registration, seminars
 from lms.database import utcnow
 from lms.extensions import db
-from quizzes import attempts, bank, practical
+from quizzes import attempts, bank, practical_assessments, practical_rubrics, practical_scoring
 from quizzes.demo import CRITERIA
 from quizzes.models import Attempt, AttemptStatus, Quiz, QuizQuestion
-from quizzes.practical import LineSpec
+from quizzes.practical_models import Rubric
+from quizzes.practical_rubrics import LineSpec
 
 _numbers = itertools.count(1)
 
@@ -74,11 +75,11 @@ def graded_attempt(course, user, items) -> Attempt:
     return attempt
 
 
-def role_play(course, lines) -> practical.Rubric:
+def role_play(course, lines) -> Rubric:
     """A role-play rubric of quality lines: (label, criterion code, minimum or None)."""
     codes = {code for _, code, _ in lines}
     ids = {code: bank.criterion_by_code(code).id for code in codes}
-    return practical.create_rubric(
+    return practical_rubrics.create_rubric(
         course,
         title=f"Role-play {next(_numbers)}",
         kind="role_play",
@@ -89,17 +90,17 @@ def role_play(course, lines) -> practical.Rubric:
 def assess(rubric, trainee, trainer, points, *, breach=None, now: datetime | None = None):
     """A signed-off assessment with ``points`` per line, optionally a serious breach of the
     criterion with code ``breach``. The trainee must be enrolled in the rubric's course."""
-    assessment = practical.start_assessment(rubric, trainee, trainer)
-    practical.score_lines(
+    assessment = practical_assessments.start_assessment(rubric, trainee, trainer)
+    practical_scoring.score_lines(
         assessment,
         {line.id: value for line, value in zip(rubric.lines, points, strict=True)},
         trainer,
     )
     if breach:
-        practical.mark_breach(
+        practical_scoring.mark_breach(
             assessment, bank.criterion_by_code(breach).id, "Revealed caucus information", trainer
         )
-    practical.sign_off(assessment, trainer, now=now)
+    practical_assessments.sign_off(assessment, trainer, now=now)
     return assessment
 
 

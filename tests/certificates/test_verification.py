@@ -92,6 +92,8 @@ def test_status_changes_show_at_once_with_reason(client, certificate, trainer, c
     assert word in html
     assert "Complaint upheld by the ethics board" in html
     assert "Valid certificate" not in html
+    # A genuine signature is not mistaken for validity.
+    assert "It does not make the certificate valid" in html
 
 
 def test_expired_certificate(client, make_qualification, issue_to, make_user):
@@ -111,6 +113,7 @@ def test_superseded_points_to_the_replacement(client, certificate, trainer):
     assert f'/verify/{new.number}"' in html
     fresh = client.get(f"/verify/{new.number}").get_data(as_text=True)
     assert "Valid certificate" in fresh and "Нұрлан Әбдіқадыр" in fresh
+    assert "It does not make the certificate valid" not in fresh
 
 
 def test_api_returns_status_facts_and_jws_with_open_cors(client, certificate):

@@ -308,6 +308,22 @@ def test_an_unknown_status_is_a_bad_request(app, make_seminar, trainer_client):
     assert db.session.get(Seminar, seminar.id).status == "open"
 
 
+@pytest.mark.parametrize("final", ["completed", "cancelled"])
+def test_a_completed_or_cancelled_seminar_keeps_its_status(
+    app, make_seminar, trainer_client, final
+):
+    seminar = make_seminar()
+    base = f"/manage/seminars/{seminar.id}"
+    page = trainer_client.get(base).get_data(as_text=True)
+    # The buttons that end a seminar ask first (the page's script shows the question).
+    assert f'value="{final}" data-confirm=' in page
+    assert trainer_client.post_form(f"{base}/status", {"status": final}).status_code == 302
+    response = trainer_client.post_form(f"{base}/status", {"status": "open"}, follow_redirects=True)
+    assert "keeps its status" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Seminar, seminar.id).status == final
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

@@ -5,32 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.keyboard import focus_is_visible as _focus_is_visible
+from tests.e2e.keyboard import tab_to as _tab_to
+
 pytestmark = pytest.mark.e2e
-
-FOCUS_STYLE = """() => {
-  const element = document.activeElement;
-  const style = getComputedStyle(element);
-  const box = element.getBoundingClientRect();
-  return {
-    outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
-    shadow: style.boxShadow !== 'none',
-    visible: box.width > 0 && box.height > 0 && box.top >= 0 && box.left >= 0,
-  };
-}"""
-
-
-def _focus_is_visible(page) -> bool:
-    style = page.evaluate(FOCUS_STYLE)
-    return style["visible"] and (style["outline"] or style["shadow"])
-
-
-def _tab_to(page, element_id: str, limit: int = 40) -> None:
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == element_id:
-            assert _focus_is_visible(page), f"#{element_id} has no visible focus"
-            return
-    raise AssertionError(f"Tab never reached #{element_id}")
 
 
 def test_a_stranger_signs_up_with_the_keyboard_only(live_server, page):

@@ -145,3 +145,11 @@ def test_the_checker_itself_spots_active_content():
         "p[onclick]",
     ]
     assert active_content("<script>x</script>") == ["<script>"]
+
+
+def test_tables_scroll_inside_their_own_box():
+    html = render_markdown("Intro\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\nOutro `<table>`").html
+    assert html.count('<div class="table-scroll" tabindex="0"><table>') == 1
+    assert html.count("</table></div>") == 1
+    # A table typed as raw HTML stays text and gets no box.
+    assert "table-scroll" not in render_markdown("<table><tr><td>x</td></tr></table>").html

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from courses import learning
 from lms.extensions import db
-from quizzes import attempts, bank
+from quizzes import attempts, bank, marking
 from quizzes.models import Attempt, AttemptStatus, QuizQuestion
 
 
@@ -140,3 +140,20 @@ def test_gradebook_shows_best_and_latest_and_exports_safe_csv(
     assert rows[1][0].startswith("'=HYPERLINK")
     assert rows[1][4] == "yes"
     assert db.session.scalar(select(Attempt.passed)) is True
+
+
+def test_the_marking_queue_pages_a_long_list_oldest_first(
+    essay_quiz, make_user, trainer, trainer_client
+):
+    handed_in = []
+    for _ in range(27):
+        learner = make_user()
+        learning.enrol(learner, essay_quiz.course)
+        handed_in.append(_hand_in(essay_quiz, learner)[1].id)
+    first = trainer_client.get("/manage/quizzes/marking").get_data(as_text=True)
+    second = trainer_client.get("/manage/quizzes/marking?page=2").get_data(as_text=True)
+    on_first = [i for i in handed_in if f'/manage/quizzes/marking/{i}"' in first]
+    on_second = [i for i in handed_in if f'/manage/quizzes/marking/{i}"' in second]
+    assert on_first == handed_in[:25] and on_second == handed_in[25:]
+    assert 'href="/manage/quizzes/marking?page=2"' in first
+    assert marking.waiting(trainer) == 27

@@ -13,10 +13,11 @@ from sqlalchemy import event
 from courses import learning
 from lms.database import utcnow
 from lms.extensions import db
-from quizzes import practical, standing
+from quizzes import practical_assessments, practical_rubrics, practical_scoring, standing
 from quizzes.grading import CriterionRule, Instrument
 from quizzes.models import Attempt
-from quizzes.practical import LineSpec, Tally
+from quizzes.practical_results import Tally
+from quizzes.practical_rubrics import LineSpec
 
 Q, C = "quality", "checklist"
 
@@ -245,7 +246,7 @@ def learner(trainee, course):
 
 
 def _rubric(course, criteria, title, lines):
-    return practical.create_rubric(
+    return practical_rubrics.create_rubric(
         course,
         title=title,
         kind="role_play",
@@ -257,16 +258,16 @@ def _rubric(course, criteria, title, lines):
 
 
 def _assess(rubric, learner, trainer, points, *, breach=None, sign=True, when=None):
-    assessment = practical.start_assessment(rubric, learner, trainer)
-    practical.score_lines(
+    assessment = practical_assessments.start_assessment(rubric, learner, trainer)
+    practical_scoring.score_lines(
         assessment,
         {line.id: value for line, value in zip(rubric.lines, points, strict=True)},
         trainer,
     )
     if breach:
-        practical.mark_breach(assessment, breach.id, "Took sides", trainer)
+        practical_scoring.mark_breach(assessment, breach.id, "Took sides", trainer)
     if sign:
-        practical.sign_off(assessment, trainer, now=when)
+        practical_assessments.sign_off(assessment, trainer, now=when)
     return assessment
 
 
@@ -323,8 +324,10 @@ def test_standing_gathers_quizzes_and_the_latest_signed_off_assessments(
     )
     retake = _assess(role_play, learner, trainer, [3, 3, 3, 3, 3, 3])  # replaces the breach
     _assess(drafting, learner, trainer, [1, 1, 3])
-    draft = practical.start_assessment(drafting, learner, trainer)  # a draft never counts
-    practical.score_lines(
+    draft = practical_assessments.start_assessment(
+        drafting, learner, trainer
+    )  # a draft never counts
+    practical_scoring.score_lines(
         draft, {line.id: 0 if line.kind == C else 1 for line in drafting.lines}, trainer
     )
 

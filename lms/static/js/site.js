@@ -1,8 +1,11 @@
 // Progressive enhancement only: every page works without this file.
-// Forms with data-confirm ask before they are sent (destructive actions).
+// Destructive actions ask before they are sent: a form with data-confirm asks whatever
+// button sends it; a button with data-confirm asks only when it is the one pressed.
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var question = form.getAttribute && form.getAttribute("data-confirm");
+  var button = event.submitter;
+  var question = (button && button.getAttribute("data-confirm")) ||
+    (form.getAttribute && form.getAttribute("data-confirm"));
   if (question && !window.confirm(question)) {
     event.preventDefault();
   }
@@ -33,12 +36,6 @@ document.addEventListener("DOMContentLoaded", function () {
     window.clearTimeout(timer);
     timer = window.setTimeout(save, 500);
   });
-  var submit = form.querySelector("[data-confirm-submit]");
-  if (submit) {
-    submit.addEventListener("click", function (event) {
-      if (!window.confirm(submit.getAttribute("data-confirm-submit"))) { event.preventDefault(); }
-    });
-  }
 });
 // ---- live Markdown preview (module editor, question bank, quiz builder) -------------------
 // A textarea with data-preview-target="<id>", in a form with data-preview-url, shows its

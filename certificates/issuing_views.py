@@ -1,0 +1,321 @@
+"""Trainer and admin pages for issuing certificates per seminar (the participants' page,
+bulk issue, a preview, the ZIP of PDFs) and for confirming a participant's identity."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from certificates import eligibility, issuance, lifecycle
+from certificates.forms import (
+    STATUS_LABELS,
+    BulkIssueForm,
+    IdentityForm,
+    QualificationChoiceForm,
+    as_id,
+)
+from certificates.manage_blueprint import bp, managed_seminars_query, page_locale, pdf_response
+from certificates.models import Certificate, CertificateStatus, IdentityConfirmation, Qualification
+from certificates.pdf import render_pdf
+from certificates.qualifications import all_qualifications, confirm_identity
+from courses.attendance import participants
+from courses.seminar_models import Seminar
+from courses.seminars import can_manage
+from lms.extensions import db
+from lms.forms import show_error
+from lms.i18n import site_today
+from lms.models import Role, User
+from lms.permissions import trainer_required
+from lms.service_error import ServiceError
+
+PREVIEW_NUMBER = "PREVIEW"
+
+
+def _seminar(seminar_id: int) -> Seminar:
+    seminar = db.session.get(Seminar, seminar_id)
+    if seminar is None:
+        abort(404)
+    if not can_manage(current_user, seminar):
+        abort(403)
+    return seminar
+
+
+# --- issuing for a seminar ----------------------------------------------------------------
+
+
+@dataclass
+class ParticipantRow:
+    user: User
+    result: eligibility.Eligibility
+    identity: IdentityConfirmation | None
+    certificate: Certificate | None
+
+    @property
+    def summary(self) -> list[str]:
+        """What is left, compact: one line per unmet requirement (its only gap, or its name
+        and how many gaps; the page shows them all on request)."""
+        return [
+            (r.left[0] if r.left else r.label)
+            if len(r.left) <= 1
+            else ngettext(
+                "%(label)s: %(num)d item left",
+                "%(label)s: %(num)d items left",
+                len(r.left),
+                label=r.label,
+            )
+            for r in self.result.requirements
+            if not r.met
+        ]
+
+
+def _active_qualification(
+    raw, *, missing: int = 404
+) -> tuple[list[Qualification], Qualification | None]:
+    """The offered qualifications and the one chosen: the first by default, else ``raw``'s
+    (abort with ``missing`` when it is junk or not offered)."""
+    offered = all_qualifications(active_only=True)
+    if raw in (None, ""):
+        return offered, offered[0] if offered else None
+    chosen = next((q for q in offered if str(q.id) == str(raw).strip()), None)
+    if chosen is None:
+        abort(missing)
+    return offered, chosen
+
+
+def _rows(seminar: Seminar, qualification: Qualification) -> list[ParticipantRow]:
+    people = [registration.user for registration in participants(seminar)]
+    ids = [user.id for user in people]
+    identities = {
+        identity.user_id: identity
+        for identity in db.session.scalars(
+            select(IdentityConfirmation)
+            .where(IdentityConfirmation.user_id.in_(ids))
+            .options(selectinload(IdentityConfirmation.confirmed_by))
+        )
+    }
+    certificates = {
+        certificate.holder_id: certificate
+        for certificate in db.session.scalars(
+            select(Certificate).where(
+                Certificate.holder_id.in_(ids),
+                Certificate.qualification_id == qualification.id,
+                Certificate.seminar_key == seminar.id,
+                Certificate.live == 1,
+            )
+        )
+    }
+    today = site_today()
+    return [
+        ParticipantRow(
+            user,
+            eligibility.check(user, qualification, seminar, today),
+            identities.get(user.id),
+            certificates.get(user.id),
+        )
+        for user in people
+    ]
+
+
+def _issuance_page(seminar, offered, qualification, *, result=None, error=None, status=200):
+    rows = _rows(seminar, qualification) if qualification else []
+    return render_template(
+        "certificates/manage/seminar.html",
+        seminar=seminar,
+        offered=offered,
+        qualification=qualification,
+        choice_form=QualificationChoiceForm(
+            qualifications=offered,
+            locale=page_locale(),
+            data={"qualification": qualification.id if qualification else None},
+        ),
+        bulk_form=BulkIssueForm(qualification=qualification.id if qualification else ""),
+        rows=rows,
+        ready=sum(1 for row in rows if row.result.eligible and row.certificate is None),
+        held=sum(1 for row in rows if row.certificate is not None),
+        result=result,
+        error=error,
+        status_of=lifecycle.public_status,
+        status_labels=STATUS_LABELS,
+    ), status
+
+
+@bp.get("/seminars/")
+@trainer_required
+def seminars():
+    found = db.session.scalars(
+        managed_seminars_query(current_user).options(selectinload(Seminar.course))
+    )
+    return render_template("certificates/manage/seminars.html", seminars=list(found))
+
+
+@bp.get("/seminars/<id:seminar_id>")
+@trainer_required
+def seminar_page(seminar_id: int):
+    seminar = _seminar(seminar_id)
+    offered, qualification = _active_qualification(request.args.get("qualification"))
+    return _issuance_page(seminar, offered, qualification)
+
+
+@bp.post("/seminars/<id:seminar_id>/issue")
+@trainer_required
+def bulk_issue(seminar_id: int):
+    seminar = _seminar(seminar_id)
+    form = BulkIssueForm()
+    if not form.validate_on_submit():
+        abort(400)
+    offered, qualification = _active_qualification(form.qualification.data, missing=400)
+    try:
+        result = issuance.bulk_issue(qualification, seminar, by=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        return _issuance_page(seminar, offered, qualification, error=error.message, status=400)
+    return _issuance_page(seminar, offered, qualification, result=result)
+
+
+@bp.get("/seminars/<id:seminar_id>/preview/<id:user_id>")
+@trainer_required
+def preview(seminar_id: int, user_id: int):
+    """One participant's certificate as it would be issued today: nothing is stored."""
+    seminar = _seminar(seminar_id)
+    _, qualification = _active_qualification(request.args.get("qualification"))
+    holder = next((r.user for r in participants(seminar) if r.user_id == user_id), None)
+    if holder is None or qualification is None:
+        abort(404)
+    today = site_today()
+    language = seminar.language
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    months = qualification.validity_months
+    facts = issuance.build_facts(
+        number=PREVIEW_NUMBER,
+        qualification=qualification,
+        holder=issuance.holder_name(holder),
+        seminar=seminar,
+        result=eligibility.check(holder, qualification, seminar, today),
+        language=language,
+        issued_on=today,
+        expires_on=issuance.add_months(today, months) if months else None,
+    )
+    data = render_pdf(facts, issuance.verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)")
+    return pdf_response(data, f"preview-{holder.id}.pdf", inline=True)
+
+
+@bp.get("/seminars/<id:seminar_id>/certificates.zip")
+@trainer_required
+def seminar_zip(seminar_id: int):
+    """The PDFs of the seminar's standing certificates (revoked and replaced ones left out)."""
+    seminar = _seminar(seminar_id)
+    query = select(Certificate).where(
+        Certificate.seminar_id == seminar.id,
+        Certificate.status.in_((CertificateStatus.VALID.value, CertificateStatus.SUSPENDED.value)),
+    )
+    raw = request.args.get("qualification", "")
+    if raw:
+        chosen = db.session.get(Qualification, as_id(raw) or 0)
+        if chosen is None:
+            abort(404)
+        query = query.where(Certificate.qualification_id == chosen.id)
+    found = list(db.session.scalars(query.order_by(Certificate.number)))
+    if not found:
+        flash(_("This seminar has no certificates to download yet."), "info")
+        return redirect(url_for(".seminar_page", seminar_id=seminar.id, qualification=raw or None))
+    buffer = io.BytesIO()
+    missing = []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for certificate in found:
+            try:
+                archive.writestr(f"{certificate.number}.pdf", issuance.pdf_bytes(certificate))
+            except OSError:
+                missing.append(certificate.number)
+        if missing:
+            current_app.logger.error("certificate PDFs missing from storage: %s", missing)
+            archive.writestr("MISSING.txt", "\n".join(missing) + "\n")
+    response = make_response(buffer.getvalue())
+    response.headers["Content-Type"] = "application/zip"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="seminar-{seminar.id}-certificates.zip"'
+    )
+    return response
+
+
+# --- identity -----------------------------------------------------------------------------
+
+
+def _identity_subject(user_id: int) -> tuple[User, Seminar | None]:
+    """The person and the seminar that lets the current user confirm them (404, then 403)."""
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    raw = request.args.get("seminar", "")
+    seminar = None
+    if raw:
+        seminar = db.session.get(Seminar, as_id(raw) or 0)
+        if seminar is None:
+            abort(404)
+    if current_user.role == Role.ADMIN:
+        return person, seminar
+    if seminar is None or not can_manage(current_user, seminar):
+        abort(403)
+    if not any(registration.user_id == person.id for registration in participants(seminar)):
+        abort(403)
+    return person, seminar
+
+
+@bp.route("/identity/<id:user_id>", methods=["GET", "POST"])
+@trainer_required
+def identity(user_id: int):
+    person, seminar = _identity_subject(user_id)
+    current = db.session.scalar(
+        select(IdentityConfirmation).where(IdentityConfirmation.user_id == person.id)
+    )
+    form = IdentityForm(obj=current) if request.method == "GET" else IdentityForm()
+    if request.method == "GET" and current is None:
+        form.legal_name.data = person.full_name
+    if form.validate_on_submit():
+        try:
+            confirm_identity(
+                person,
+                legal_name=form.legal_name.data,
+                date_of_birth=form.date_of_birth.data,
+                higher_education=form.higher_education.data,
+                by=current_user,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("Identity of %(name)s confirmed.", name=person.full_name), "success")
+            if seminar is not None:
+                return redirect(
+                    url_for(
+                        ".seminar_page",
+                        seminar_id=seminar.id,
+                        qualification=request.args.get("qualification") or None,
+                    )
+                )
+            return redirect(url_for(".identity", user_id=person.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "certificates/manage/identity.html",
+        person=person,
+        seminar=seminar,
+        current=current,
+        form=form,
+    ), status

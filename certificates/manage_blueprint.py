@@ -1,0 +1,62 @@
+"""The blueprint of the trainer and admin pages for certificates (``/manage/certificates``),
+and what its pages share: who may see which seminars, the page's language, PDF replies.
+
+The pages: issuing per seminar and identity (``issuing_views``), the register and one
+certificate's life (``register_views``), the qualifications (``qualification_views``).
+
+Who may do what: admins everything; a trainer what concerns the seminars they may manage
+(``courses.seminars.can_manage``: its trainers and its course's owners) and, for
+certificates issued without a seminar, the qualifications whose courses they own. Every route
+looks its object up first (404 for an unknown id) and then checks permission (403).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, make_response
+from flask_babel import get_locale
+from sqlalchemy import or_, select
+from sqlalchemy.sql import Select
+
+from courses.models import CourseOwner
+from courses.seminar_models import Seminar, SeminarTrainer
+from lms.models import Role, User
+
+bp = Blueprint(
+    "manage_certificates",
+    __name__,
+    url_prefix="/manage/certificates",
+    template_folder="templates",
+)
+
+
+def page_locale() -> str:
+    """The language the page is shown in (titles of qualifications are chosen by it)."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def owned_course_ids(user: User):
+    return select(CourseOwner.course_id).where(CourseOwner.user_id == user.id)
+
+
+def managed_seminars_query(user: User) -> Select:
+    """The seminars ``user`` may issue for: all for admins, else those they train or own."""
+    query = select(Seminar).order_by(Seminar.id.desc())
+    if user.role != Role.ADMIN:
+        trained = select(SeminarTrainer.seminar_id).where(SeminarTrainer.user_id == user.id)
+        query = query.where(
+            or_(Seminar.id.in_(trained), Seminar.course_id.in_(owned_course_ids(user)))
+        )
+    return query
+
+
+def pdf_response(data: bytes, filename: str, *, inline: bool = False):
+    """A PDF reply that is never cached; ``inline`` shows it in the browser (previews)."""
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    if inline:
+        # Chrome's PDF viewer is an embedded object: the site's "object-src 'none'" blocks it.
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    return response

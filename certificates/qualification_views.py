@@ -1,0 +1,113 @@
+"""Admin pages for the qualifications: the list (trainers may read it), new, edit."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from certificates.forms import QualificationForm
+from certificates.manage_blueprint import bp, page_locale
+from certificates.models import Certificate, Qualification
+from certificates.qualifications import QualificationData, all_qualifications, save_qualification
+from courses.models import Course
+from lms.extensions import db
+from lms.forms import show_error
+from lms.permissions import admin_required, trainer_required
+from lms.service_error import ServiceError
+from quizzes.models import Criterion
+
+
+@bp.get("/qualifications")
+@trainer_required
+def qualifications():
+    counts = dict(
+        db.session.execute(
+            select(Certificate.qualification_id, func.count(Certificate.id))
+            .where(Certificate.live == 1)
+            .group_by(Certificate.qualification_id)
+        ).all()
+    )
+    return render_template(
+        "certificates/manage/qualifications.html",
+        qualifications=all_qualifications(),
+        counts=counts,
+        locale=page_locale(),
+    )
+
+
+FIELD_OF_ERROR = {"titles": "title_en", "disclaimers": "disclaimer_en"}
+
+
+def _qualification_form(qualification: Qualification | None) -> QualificationForm:
+    courses = list(db.session.scalars(select(Course).order_by(Course.title)))
+    criteria = list(db.session.scalars(select(Criterion).order_by(Criterion.code)))
+    if request.method == "POST":
+        return QualificationForm(courses=courses, criteria=criteria)
+    form = QualificationForm(courses=courses, criteria=criteria, obj=qualification)
+    if qualification is None:
+        form.requires_identity.data = True
+        form.active.data = True
+        return form
+    for language in ("en", "ru", "kk"):
+        form[f"title_{language}"].data = qualification.titles.get(language, "")
+        form[f"disclaimer_{language}"].data = qualification.disclaimers.get(language, "")
+    form.courses.data = [course.id for course in qualification.courses]
+    form.criteria.data = [criterion.code for criterion in qualification.criteria]
+    form.min_hours.data = "" if qualification.min_hours is None else str(qualification.min_hours)
+    return form
+
+
+def _edit_qualification(qualification: Qualification | None):
+    form = _qualification_form(qualification)
+    if form.validate_on_submit():
+        data = QualificationData(
+            slug=form.slug.data,
+            kind=form.kind.data,
+            titles={lang: form[f"title_{lang}"].data or "" for lang in ("en", "ru", "kk")},
+            disclaimers={
+                lang: form[f"disclaimer_{lang}"].data or "" for lang in ("en", "ru", "kk")
+            },
+            course_ids=list(form.courses.data or []),
+            criterion_codes=list(form.criteria.data or []),
+            compensable_average=form.compensable_average.data,
+            min_hours=form.min_hours.data or None,
+            required_session_topics=form.required_session_topics.data or "",
+            declaration_text=form.declaration_text.data or "",
+            declaration_valid_days=form.declaration_valid_days.data,
+            requires_identity=form.requires_identity.data,
+            min_age=form.min_age.data,
+            requires_higher_education=form.requires_higher_education.data,
+            validity_months=form.validity_months.data,
+            self_claim=form.self_claim.data,
+            active=form.active.data,
+        )
+        try:
+            saved = save_qualification(data, qualification)
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(
+                form, ServiceError(error.message, FIELD_OF_ERROR.get(error.field, error.field))
+            )
+        else:
+            flash(_("Qualification saved."), "success")
+            return redirect(url_for(".edit_qualification", qualification_id=saved.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "certificates/manage/qualification_form.html", form=form, qualification=qualification
+    ), status
+
+
+@bp.route("/qualifications/new", methods=["GET", "POST"])
+@admin_required
+def new_qualification():
+    return _edit_qualification(None)
+
+
+@bp.route("/qualifications/<id:qualification_id>", methods=["GET", "POST"])
+@admin_required
+def edit_qualification(qualification_id: int):
+    qualification = db.session.get(Qualification, qualification_id)
+    if qualification is None:
+        abort(404)
+    return _edit_qualification(qualification)

@@ -1,0 +1,28 @@
+"""The quizzes feature's dashboard card for staff: marking and assessments waiting for them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from courses.authoring import courses_owned_by
+from lms.extensions import db
+from lms.models import User
+from quizzes import marking
+from quizzes.practical_models import Assessment, AssessmentStatus, Rubric
+
+
+def waiting_panel(user: User) -> dict:
+    """How many written answers wait for a score and how many assessments are still drafts,
+    in the courses ``user`` edits."""
+    course_ids = [course.id for course in courses_owned_by(user)]
+    drafts = 0
+    if course_ids:
+        drafts = db.session.scalar(
+            select(func.count(Assessment.id))
+            .join(Rubric, Assessment.rubric_id == Rubric.id)
+            .where(
+                Rubric.course_id.in_(course_ids),
+                Assessment.status == AssessmentStatus.DRAFT.value,
+            )
+        )
+    return {"to_mark": marking.waiting(user), "drafts": drafts or 0}

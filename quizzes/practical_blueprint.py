@@ -1,0 +1,78 @@
+"""The blueprint of the practical-assessment pages and what they all share: labels, rendering,
+ids from form text, the trainer's courses.
+
+Trainers (owners of the rubric's course, and admins) work under ``/manage/assessments``
+(``practical_rubric_views``, ``practical_assessment_views``); trainees see their own
+signed-off assessments and standing under ``/assessments`` (``practical_views``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from courses.authoring import courses_owned_by
+from lms.routing import MAX_ID
+from quizzes import standing
+from quizzes.grading import display_percent
+from quizzes.practical_assessments import Action
+from quizzes.practical_models import AssessmentStatus, LineKind, RubricKind
+
+bp = Blueprint("practical", __name__, template_folder="templates")
+
+SCALE_WORDS = {1: _l("not shown"), 2: _l("partly"), 3: _l("competent"), 4: _l("strong")}
+CHECKLIST_WORDS = {1: _l("present"), 0: _l("absent")}
+RUBRIC_KIND_LABELS = {
+    RubricKind.ROLE_PLAY.value: _l("Role-play"),
+    RubricKind.DRAFTING.value: _l("Drafting task"),
+}
+LINE_KIND_LABELS = {
+    LineKind.QUALITY.value: _l("Quality (1–4)"),
+    LineKind.CHECKLIST.value: _l("Checklist (present / absent)"),
+}
+STATUS_LABELS = {
+    AssessmentStatus.DRAFT.value: _l("Draft"),
+    AssessmentStatus.SIGNED_OFF.value: _l("Signed off"),
+}
+ACTION_LABELS = {
+    Action.START: _l("Started"),
+    Action.SCORE: _l("Score"),
+    Action.BREACH: _l("Serious breach marked"),
+    Action.BREACH_CLEARED: _l("Serious breach cleared"),
+    Action.NOTES: _l("Feedback changed"),
+    Action.SIGN_OFF: _l("Signed off"),
+}
+
+
+def _labels() -> dict:
+    return {
+        "scale_words": SCALE_WORDS,
+        "checklist_words": CHECKLIST_WORDS,
+        "rubric_kinds": RUBRIC_KIND_LABELS,
+        "line_kinds": LINE_KIND_LABELS,
+        "status_labels": STATUS_LABELS,
+        "instrument_labels": standing.INSTRUMENT_LABELS,
+        "action_labels": ACTION_LABELS,
+        "display_percent": display_percent,
+        "describe_reason": standing.describe_reason,
+    }
+
+
+def render_page(template: str, status: int = 200, **context):
+    """A page of ``templates/quizzes/practical/`` with the labels every one of them uses."""
+    return render_template(f"quizzes/practical/{template}", **_labels(), **context), status
+
+
+def parse_id(value) -> int | None:
+    """A database id from form or query text; anything else (junk, huge numbers) is None."""
+    text = (value or "").strip() if isinstance(value, str) else ""
+    if not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def owned_course_ids() -> list[int]:
+    """The courses whose rubrics and assessments the current trainer works with."""
+    return [course.id for course in courses_owned_by(current_user)]
