@@ -20,10 +20,10 @@ What the demo shows (the seminar's three trainees):
 - Мария: her certificate of attendance was revoked after two days of her attendance were
   corrected to absent; the certificate from the pilot seminar a year earlier has expired.
 
-The demo seminar's sessions lie in the coming week (courses/demo.py dates them from the next
-Monday), yet their attendance is recorded and signed off here: sign-off does not check dates,
-and a newcomer should see certificates at once. The expired certificate comes from a pilot
-seminar held about fourteen months ago, issued when it ended, so its dates agree.
+The demo seminar was held Monday to Friday of last week and is completed (courses/demo.py),
+so its attendance, signed off here, and the certificates issued today come after the days
+they record. The expired certificate comes from a pilot seminar held about fourteen months
+ago, issued when it ended, so its dates agree.
 
 Quiz attempts are dated a few days back, so the 24-hour wait between final-exam attempts has
 passed and a newcomer can retake any quiz at once.

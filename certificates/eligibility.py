@@ -64,8 +64,9 @@ def _years_between(born: date, today: date) -> int:
 
 
 def _hours_text(hours: Decimal) -> str:
-    # Rounded up: 0.25 hours left is "0.3 more", never "0.2" (or "0.0 more" for 0.05).
-    return f"{hours.quantize(Decimal('0.1'), rounding=ROUND_UP)}"
+    # Rounded up: 0.25 hours left is "0.3 more", never "0.2" (or "0 more" for 0.05); whole
+    # hours without a decimal: "36 more", as seminar pages print hours.
+    return f"{hours.quantize(Decimal('0.1'), rounding=ROUND_UP).normalize():f}"
 
 
 def evaluate(qualification: Qualification, evidence: Evidence, today: date) -> Eligibility:

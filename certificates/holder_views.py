@@ -251,4 +251,26 @@ def dashboard_panel(user: User) -> dict | None:
     )
     if not held and (not offered or user.role != Role.TRAINEE):
         return None
-    return {"held": held or 0, "offered": offered or 0}
+    progress = _progress(user) if user.role == Role.TRAINEE else []
+    return {"held": held or 0, "offered": offered or 0, "progress": progress}
+
+
+def _progress(user: User) -> list[dict]:
+    """For each qualification the trainee does not hold yet: how many requirements are met
+    (on the seminar that brings them closest) and the first one still left."""
+    rows = []
+    for section in _sections(user, {}):
+        open_checklists = [item for item in section.checklists if item.certificate is None]
+        if not open_checklists:
+            continue
+        best = max(open_checklists, key=lambda item: sum(r.met for r in item.result.requirements))
+        requirements = best.result.requirements
+        rows.append(
+            {
+                "qualification": section.qualification,
+                "met": sum(r.met for r in requirements),
+                "total": len(requirements),
+                "next": next((r for r in requirements if not r.met), None),
+            }
+        )
+    return rows

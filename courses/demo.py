@@ -21,6 +21,7 @@ def seed_demo(app, users: dict, **_) -> None:
     """The courses first: the demo seminar delivers one of them."""
     seed_demo_courses(app, users)
     seed_demo_seminar(app, users)
+    seed_upcoming_seminar(app, users)
 
 
 def seed_demo_courses(app, users: dict, **_) -> None:
@@ -42,7 +43,9 @@ DEMO_DAYS = (
 
 
 def seed_demo_seminar(app, users: dict, **_) -> None:
-    """The curriculum's five-day seminar (8 academic hours a day), open, with three trainees."""
+    """The curriculum's five-day seminar (8 academic hours a day), held Monday to Friday of
+    last week with three trainees, and completed: its attendance and certificates (seeded by
+    the later demos) then come after the days they record."""
 
     if db.session.scalar(select(Seminar.id).where(Seminar.title == DEMO_SEMINAR_TITLE)):
         return
@@ -61,7 +64,7 @@ def seed_demo_seminar(app, users: dict, **_) -> None:
     )
     zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
     today = datetime.now(zone).date()
-    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    monday = today - timedelta(days=today.weekday() + 7)  # last week's Monday
     for number, topic in enumerate(DEMO_DAYS):
         day = monday + timedelta(days=number)
         seminars.add_session(
@@ -79,3 +82,41 @@ def seed_demo_seminar(app, users: dict, **_) -> None:
         ("trainee3", ""),
     ):
         registration.add_participant(seminar, users[key], organisation=organisation)
+    seminars.set_status(seminar, "completed")
+
+
+UPCOMING_SEMINAR_TITLE = "Mediation procedure in practice (demo)"
+
+
+def seed_upcoming_seminar(app, users: dict, **_) -> None:
+    """A two-day seminar in three weeks, open for registration, so that a newcomer can
+    register for one and a trainer sees a seminar still to run."""
+    if db.session.scalar(select(Seminar.id).where(Seminar.title == UPCOMING_SEMINAR_TITLE)):
+        return
+    course = db.session.scalar(select(Course).where(Course.slug == "mediation-procedure-kz"))
+    if course is None:
+        return
+    seminar = seminars.create_seminar(
+        course,
+        [users["trainer1"]],
+        title=UPCOMING_SEMINAR_TITLE,
+        capacity=16,
+        language="kk",
+        venue="Almaty, Regional Mediation Centre, hall 1",
+        description="Two days in person, 16 academic hours: a mediation from proposal to "
+        "agreement, step by step, with role-plays. Demo seminar of the platform.",
+    )
+    zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    today = datetime.now(zone).date()
+    start = today + timedelta(days=21 + (7 - today.weekday()) % 7)  # a Monday in 3-4 weeks
+    for number, topic in enumerate(("Day 1: from proposal to contract", "Day 2: the agreement")):
+        day = start + timedelta(days=number)
+        seminars.add_session(
+            seminar,
+            topic=topic,
+            academic_hours=Decimal("8"),
+            starts_at=datetime.combine(day, time(9, 0), zone),
+            ends_at=datetime.combine(day, time(17, 0), zone),
+            trainer=users["trainer1"],
+        )
+    seminars.set_status(seminar, "open")

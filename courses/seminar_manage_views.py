@@ -41,6 +41,7 @@ from lms import accounts, file_storage
 from lms.extensions import db
 from lms.forms import show_error
 from lms.models import Role, User
+from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError
 
@@ -79,11 +80,12 @@ def _trainers() -> list[User]:
 @bp.get("/")
 @trainer_required
 def index():
-    mine = seminars.seminars_managed_by(current_user)
+    pagination = paginate(seminars.managed_query(current_user))
     return render_template(
         "seminars/manage/index.html",
-        seminars=mine,
-        counts=registration.counts([s.id for s in mine]),
+        pagination=pagination,
+        seminars=pagination.items,
+        counts=registration.counts([s.id for s in pagination.items]),
     )
 
 

@@ -20,6 +20,7 @@ from courses import attendance, checkin, registration, seminars
 from courses.seminar_files import calendar_ics
 from courses.seminar_models import Registration, Seminar, SeminarStatus
 from lms.extensions import db
+from lms.pagination import paginate
 from lms.service_error import ServiceError
 
 bp = Blueprint("seminars", __name__, url_prefix="/seminars", template_folder="templates")
@@ -44,7 +45,8 @@ def _seminar_or_404(seminar_id: int) -> Seminar:
 
 @bp.get("/")
 def index():
-    upcoming = seminars.upcoming_for_trainees()
+    pagination = paginate(seminars.upcoming_query(), per_page=12)
+    upcoming = pagination.items
     counts = registration.counts([s.id for s in upcoming])
     mine = {}
     if current_user.is_authenticated:
@@ -54,7 +56,9 @@ def index():
                 select(Registration).where(Registration.user_id == current_user.id)
             )
         }
-    return render_template("seminars/index.html", seminars=upcoming, counts=counts, mine=mine)
+    return render_template(
+        "seminars/index.html", pagination=pagination, seminars=upcoming, counts=counts, mine=mine
+    )
 
 
 @bp.get("/<id:seminar_id>")

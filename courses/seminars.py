@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from courses.authoring import can_edit
@@ -34,26 +34,29 @@ def can_manage(user: User, seminar: Seminar) -> bool:
     return can_edit(user, seminar.course)
 
 
-def seminars_managed_by(user: User) -> list[Seminar]:
+def managed_query(user: User) -> Select:
+    """Seminars ``user`` runs (every seminar for an admin), the newest first."""
     query = select(Seminar).options(selectinload(Seminar.sessions)).order_by(Seminar.id.desc())
     if user.role != Role.ADMIN:
         query = query.join(SeminarTrainer).where(SeminarTrainer.user_id == user.id)
-    return list(db.session.scalars(query))
+    return query
 
 
-def upcoming_for_trainees() -> list[Seminar]:
+def seminars_managed_by(user: User) -> list[Seminar]:
+    return list(db.session.scalars(managed_query(user)))
+
+
+def upcoming_query() -> Select:
     """Seminars trainees can see: open or closed for registration, of published courses."""
-    return list(
-        db.session.scalars(
-            select(Seminar)
-            .join(Course)
-            .where(
-                Seminar.status.in_([SeminarStatus.OPEN.value, SeminarStatus.CLOSED.value]),
-                Course.status == CourseStatus.PUBLISHED.value,
-            )
-            .options(selectinload(Seminar.sessions), selectinload(Seminar.course))
-            .order_by(Seminar.id)
+    return (
+        select(Seminar)
+        .join(Course)
+        .where(
+            Seminar.status.in_([SeminarStatus.OPEN.value, SeminarStatus.CLOSED.value]),
+            Course.status == CourseStatus.PUBLISHED.value,
         )
+        .options(selectinload(Seminar.sessions), selectinload(Seminar.course))
+        .order_by(Seminar.id)
     )
 
 

@@ -135,7 +135,7 @@ def test_nothing_required_means_eligible_and_every_kind_shows_in_a_fixed_order(p
     assert result.missing == [
         "Mediation law: 5 of 5 modules left",
         "Qualification criteria met",
-        "36.0 more seminar hours",
+        "36 more seminar hours",
         "Attend the session “Day 4: ethics”",
         "Sign the ethics declaration",
         "A trainer checks your identity document",
@@ -219,7 +219,7 @@ def test_criteria_without_any_result_are_named_as_not_completed(pure):
 @pytest.mark.parametrize(
     ("attended", "left"),
     [
-        (None, "36.0 more seminar hours"),  # no seminar, or none of its sessions signed off
+        (None, "36 more seminar hours"),  # no seminar, or none of its sessions signed off
         ("32.5", "3.5 more seminar hours"),
         ("35.75", "0.3 more seminar hours"),  # never rounded down: 0.25 left is not "0.2"
         ("35.95", "0.1 more seminar hours"),  # ... and never "0.0 more"
@@ -231,7 +231,7 @@ def test_hours_say_how_many_more_are_needed(pure, attended, left):
     rules = rules_of(min_hours=Decimal("36"))
     evidence = Evidence(hours=None if attended is None else Decimal(attended))
     requirement = only(evaluate(rules, evidence, TODAY), "hours")
-    assert requirement.label == "At least 36.0 academic hours of seminar attended"
+    assert requirement.label == "At least 36 academic hours of seminar attended"
     assert requirement.met is (left is None)
     assert requirement.left == (() if left is None else (left,))
 

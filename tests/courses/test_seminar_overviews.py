@@ -1,5 +1,6 @@
-"""The staff dashboard's "Seminars you run": seminars not over yet, their seats, the next
-session, and the attendance sheets of past sessions that still wait for sign-off."""
+"""Overviews of many seminars: the staff dashboard's "Seminars you run" (seminars not over
+yet, their seats, the next session, the sheets of past sessions still waiting for sign-off),
+and the paged lists for trainers and for everyone."""
 
 from __future__ import annotations
 
@@ -50,3 +51,20 @@ def test_past_sheets_wait_for_sign_off_and_the_next_session_is_shown(
 
 def test_trainees_do_not_see_the_panel(app, trainee_client):
     assert "Seminars you run" not in trainee_client.get("/dashboard").get_data(as_text=True)
+
+
+def test_long_seminar_lists_are_paged(app, make_seminar, make_course, trainer_client, client):
+    course = make_course("Shared course")
+    made = [make_seminar(f"Seminar {n:02d}", course=course, sessions=1) for n in range(27)]
+    manage_first = trainer_client.get("/manage/seminars/").get_data(as_text=True)
+    manage_second = trainer_client.get("/manage/seminars/?page=2").get_data(as_text=True)
+    newest_first = [s.title for s in reversed(made)]
+    assert [t for t in newest_first if f">{t}</a>" in manage_first] == newest_first[:25]
+    assert [t for t in newest_first if f">{t}</a>" in manage_second] == newest_first[25:]
+    assert 'href="/manage/seminars/?page=2"' in manage_first
+
+    public_first = client.get("/seminars/").get_data(as_text=True)
+    public_third = client.get("/seminars/?page=3").get_data(as_text=True)
+    titles = [s.title for s in made]
+    assert [t for t in titles if f">{t}</a>" in public_first] == titles[:12]
+    assert [t for t in titles if f">{t}</a>" in public_third] == titles[24:]
