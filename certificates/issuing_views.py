@@ -42,6 +42,7 @@ from lms.extensions import db
 from lms.forms import show_error
 from lms.i18n import site_today
 from lms.models import Role, User
+from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError
 
@@ -159,10 +160,12 @@ def _issuance_page(seminar, offered, qualification, *, result=None, error=None, 
 @bp.get("/seminars/")
 @trainer_required
 def seminars():
-    found = db.session.scalars(
+    pagination = paginate(
         managed_seminars_query(current_user).options(selectinload(Seminar.course))
     )
-    return render_template("certificates/manage/seminars.html", seminars=list(found))
+    return render_template(
+        "certificates/manage/seminars.html", seminars=pagination.items, pagination=pagination
+    )
 
 
 @bp.get("/seminars/<id:seminar_id>")

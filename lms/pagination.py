@@ -19,3 +19,18 @@ def requested_page() -> int:
 
 def paginate(query: Select, per_page: int = 25) -> Pagination:
     return db.paginate(query, page=requested_page(), per_page=per_page, error_out=False)
+
+
+class ListPagination(Pagination):
+    """One page of rows already built in Python (a gradebook), for the same ``pager`` macro."""
+
+    def _query_items(self) -> list:
+        start = self._query_offset
+        return self._query_args["rows"][start : start + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
+
+def paginate_list(rows: list, per_page: int = 25) -> Pagination:
+    return ListPagination(page=requested_page(), per_page=per_page, error_out=False, rows=rows)

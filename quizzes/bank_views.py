@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    has_request_context,
     redirect,
     render_template,
     request,
@@ -49,19 +48,6 @@ from quizzes.question_forms import (
 from quizzes.question_types import REGISTRY
 
 bp = Blueprint("quiz_bank", __name__, template_folder="templates", url_prefix="/manage/quizzes")
-
-
-@bp.url_defaults
-def _keep_course(endpoint: str, values: dict) -> None:
-    """The pager links to the page with its query string only: keep the page's course."""
-    if (
-        endpoint == "quiz_bank.bank"
-        and "course_id" not in values
-        and has_request_context()
-        and request.view_args
-        and "course_id" in request.view_args
-    ):
-        values["course_id"] = request.view_args["course_id"]
 
 
 def _course(course_id: int) -> Course:

@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    has_request_context,
     redirect,
     render_template,
     request,
@@ -209,19 +208,6 @@ class QuestionFilterForm(FlaskForm):
         data = self.criterion.data or ""
         valid = {value for value, _label in self.criterion.choices if value}
         return int(data) if data in valid else None
-
-
-@bp.url_defaults
-def _keep_quiz(endpoint: str, values: dict) -> None:
-    """The pager links to the page with its query string only: keep the page's quiz."""
-    if (
-        endpoint == "quiz_builder.questions"
-        and "quiz_id" not in values
-        and has_request_context()
-        and request.view_args
-        and "quiz_id" in request.view_args
-    ):
-        values["quiz_id"] = request.view_args["quiz_id"]
 
 
 @bp.app_template_global("quiz_authoring_courses")

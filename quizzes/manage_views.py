@@ -19,7 +19,7 @@ from sqlalchemy import select
 from courses.authoring import courses_owned_by
 from courses.permissions import require_course_owner
 from lms.extensions import db
-from lms.pagination import paginate
+from lms.pagination import paginate, paginate_list
 from lms.permissions import admin_required, trainer_required
 from lms.service_error import ServiceError
 from quizzes import gradebook, marking
@@ -63,8 +63,14 @@ def gradebook_page(quiz_id: int):
     quiz = _quiz(quiz_id)
     codes, rows = gradebook.rows(quiz)
     titles = {c.code: c.title for c in db.session.scalars(select(Criterion))}
+    pagination = paginate_list(rows)
     return render_template(
-        "quizzes/manage/gradebook.html", quiz=quiz, codes=codes, rows=rows, titles=titles
+        "quizzes/manage/gradebook.html",
+        quiz=quiz,
+        codes=codes,
+        rows=pagination.items,
+        pagination=pagination,
+        titles=titles,
     )
 
 

@@ -68,3 +68,13 @@ def test_long_seminar_lists_are_paged(app, make_seminar, make_course, trainer_cl
     titles = [s.title for s in made]
     assert [t for t in titles if f">{t}</a>" in public_first] == titles[:12]
     assert [t for t in titles if f">{t}</a>" in public_third] == titles[24:]
+
+
+def test_the_certificate_seminar_list_is_paged_too(app, make_seminar, make_course, trainer_client):
+    course = make_course("Course with many seminars")
+    made = [make_seminar(f"Run {n:02d}", course=course, sessions=1) for n in range(26)]
+    first = trainer_client.get("/manage/certificates/seminars/").get_data(as_text=True)
+    second = trainer_client.get("/manage/certificates/seminars/?page=2").get_data(as_text=True)
+    newest_first = [s.title for s in reversed(made)]
+    assert [t for t in newest_first if f">{t}</a>" in first] == newest_first[:25]
+    assert [t for t in newest_first if f">{t}</a>" in second] == newest_first[25:]

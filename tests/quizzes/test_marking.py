@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -157,3 +158,11 @@ def test_the_marking_queue_pages_a_long_list_oldest_first(
     assert on_first == handed_in[:25] and on_second == handed_in[25:]
     assert 'href="/manage/quizzes/marking?page=2"' in first
     assert marking.waiting(trainer) == 27
+
+    # The gradebook pages its trainees too, in name order, each once.
+    base = f"/manage/quizzes/{essay_quiz.id}/gradebook"
+    pages = [trainer_client.get(f"{base}?page={n}").get_data(as_text=True) for n in (1, 2)]
+    names = [re.findall(r'<th scope="row">([^<]+)</th>', page) for page in pages]
+    assert len(names[0]) == 25 and len(names[1]) == 2
+    assert names[0] + names[1] == sorted(names[0] + names[1])
+    assert f'href="{base}?page=2"' in pages[0]
