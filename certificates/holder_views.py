@@ -16,12 +16,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from certificates import eligibility, issuance, lifecycle
 from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm, as_id
-from certificates.models import Certificate, CertificateStatus, EthicsDeclaration, Qualification
+from certificates.models import Certificate, EthicsDeclaration, Qualification
 from certificates.qualifications import all_qualifications, sign_declaration
 from courses.registration import HOLDS_A_SEAT
 from courses.seminar_models import Registration, Seminar
@@ -238,39 +238,42 @@ def pdf(certificate_id: int):
 
 
 def dashboard_panel(user: User) -> dict | None:
-    """The dashboard card: how many certificates the user holds; hidden when there is nothing
-    to hold or earn (and, for staff, unless they hold one themselves)."""
-    held = db.session.scalar(
-        select(func.count(Certificate.id)).where(
-            Certificate.holder_id == user.id,
-            Certificate.status != CertificateStatus.SUPERSEDED.value,
-        )
-    )
-    offered = db.session.scalar(
-        select(func.count(Qualification.id)).where(Qualification.active.is_(True))
-    )
-    if not held and (not offered or user.role != Role.TRAINEE):
+    """The dashboard card: the valid certificates the user holds and, for a trainee, the
+    progress towards each other qualification; hidden when there is nothing to hold or earn
+    (and, for staff, unless they hold one themselves)."""
+    today = site_today()
+    valid = [
+        certificate
+        for certificate in _current_certificates(user)
+        if lifecycle.public_status(certificate, today) == lifecycle.PublicStatus.VALID
+    ]
+    offered = all_qualifications(active_only=True)
+    if not valid and (not offered or user.role != Role.TRAINEE):
         return None
-    progress = _progress(user) if user.role == Role.TRAINEE else []
-    return {"held": held or 0, "offered": offered or 0, "progress": progress}
+    progress = _progress(user, offered, {c.qualification_id for c in valid}, today)
+    return {"held": len(valid), "offered": len(offered), "progress": progress}
 
 
-def _progress(user: User) -> list[dict]:
-    """For each qualification the trainee does not hold yet: how many requirements are met
-    (on the seminar that brings them closest) and the first one still left."""
+def _progress(user: User, offered, held: set[int], today) -> list[dict]:
+    """For each qualification the trainee holds no valid certificate of: how many of its
+    requirements are met and what is still to do, on their latest seminar where it counts
+    seminar hours (one eligibility check per qualification, however many seminars)."""
+    if user.role != Role.TRAINEE:
+        return []
+    latest = next(iter(_my_seminars(user)), None)
     rows = []
-    for section in _sections(user, {}):
-        open_checklists = [item for item in section.checklists if item.certificate is None]
-        if not open_checklists:
+    for qualification in offered:
+        if qualification.id in held:
             continue
-        best = max(open_checklists, key=lambda item: sum(r.met for r in item.result.requirements))
-        requirements = best.result.requirements
+        seminar = latest if needs_seminar(qualification) else None
+        requirements = eligibility.check(user, qualification, seminar, today).requirements
+        left = [item for r in requirements if not r.met for item in (r.left or (r.label,))]
         rows.append(
             {
-                "qualification": section.qualification,
+                "qualification": qualification,
                 "met": sum(r.met for r in requirements),
                 "total": len(requirements),
-                "next": next((r for r in requirements if not r.met), None),
+                "left": left,
             }
         )
     return rows

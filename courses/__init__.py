@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         dashboard.learning_panel,
         roles=("trainee", "trainer", "admin"),
         order=10,
+        column="main",
     )
     add_dashboard_panel(
         app,
@@ -43,20 +44,23 @@ def init_app(app: Flask) -> None:
         dashboard.seminars_panel,
         roles=("trainee", "trainer", "admin"),
         order=15,
+        column="main",
     )
     add_dashboard_panel(
         app,
         "courses/panels/teaching.html",
         dashboard.teaching_panel,
         roles=("trainer", "admin"),
-        order=20,
+        order=6,
+        column="main",
     )
     add_dashboard_panel(
         app,
         "courses/panels/running.html",
         dashboard.running_panel,
         roles=("trainer", "admin"),
-        order=22,
+        order=5,
+        column="main",
     )
     cli.init_app(app)
     add_demo_seeder(app, demo.seed_demo, order=10)

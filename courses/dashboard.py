@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from courses import authoring, learning
 from courses.models import CourseStatus
 from courses.registration import ACTIVE
-from courses.seminar_models import Registration, Seminar
+from courses.seminar_models import Registration, Seminar, SeminarSession, SeminarStatus
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Role, User
@@ -53,13 +53,28 @@ def seminars_panel(user: User) -> dict | None:
 
 
 def running_panel(user: User) -> dict:
-    """Staff: the seminars they run that are not over yet, each with its seats, its next
-    session and the attendance sheets of past sessions still waiting for sign-off."""
+    """Staff: the seminars they run that are not over yet, or completed with sheets still to
+    sign off (only signed-off sessions count towards certificates), each with its seats, its
+    next session and those sheets."""
     from courses.registration import counts
-    from courses.seminars import FINAL_STATUSES, seminars_managed_by
+    from courses.seminars import FINAL_STATUSES, managed_query
 
     now = utcnow()
-    running = [s for s in seminars_managed_by(user) if s.status not in FINAL_STATUSES]
+    unsigned_past = exists().where(
+        SeminarSession.seminar_id == Seminar.id,
+        SeminarSession.ends_at <= now,
+        SeminarSession.signed_off_at.is_(None),
+    )
+    running = list(
+        db.session.scalars(
+            managed_query(user).where(
+                or_(
+                    Seminar.status.notin_([status.value for status in FINAL_STATUSES]),
+                    and_(Seminar.status == SeminarStatus.COMPLETED.value, unsigned_past),
+                )
+            )
+        )
+    )
     seats = counts([seminar.id for seminar in running])
     rows = [
         {

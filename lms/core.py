@@ -11,6 +11,7 @@ from lms import (
     errors,
     i18n,
     layout,
+    pagination,
     routing,
     security,
     views,
@@ -31,5 +32,6 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     layout.init_app(app)
+    pagination.init_app(app)
     views.init_app(app)
     cli.init_app(app)

@@ -23,6 +23,7 @@ class DashboardPanel:
     context: Callable[[object], dict | None]  # given the user; None hides the panel
     roles: tuple[str, ...]
     order: int = 50
+    column: str = "side"  # "main": the wide column, for a role's main work; "side": a card
 
 
 def add_dashboard_panel(
@@ -31,21 +32,25 @@ def add_dashboard_panel(
     context: Callable[[object], dict | None],
     roles: tuple[str, ...],
     order: int = 50,
+    column: str = "side",
 ) -> None:
+    if column not in ("main", "side"):
+        raise ValueError(f"column must be 'main' or 'side', not {column!r}")
     app.extensions.setdefault(DASHBOARD_KEY, []).append(
-        DashboardPanel(template, context, roles, order)
+        DashboardPanel(template, context, roles, order, column)
     )
 
 
-def dashboard_panels(user) -> list[tuple[str, dict]]:
-    """The (template, context) of each panel ``user`` should see, in order."""
+def dashboard_panels(user) -> dict[str, list[tuple[str, dict]]]:
+    """For each column ("main", "side"), the (template, context) of each panel ``user``
+    should see there, in order."""
     panels = sorted(current_app.extensions.get(DASHBOARD_KEY, []), key=lambda p: p.order)
-    shown = []
+    shown: dict[str, list[tuple[str, dict]]] = {"main": [], "side": []}
     for panel in panels:
         if user.role in panel.roles:
             context = panel.context(user)
             if context is not None:
-                shown.append((panel.template, context))
+                shown[panel.column].append((panel.template, context))
     return shown
 
 

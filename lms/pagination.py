@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Flask, current_app, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.sql import Select
 
@@ -18,7 +18,11 @@ def requested_page() -> int:
 
 
 def paginate(query: Select, per_page: int = 25) -> Pagination:
-    return db.paginate(query, page=requested_page(), per_page=per_page, error_out=False)
+    """One page of ``query``; a page past the end shows the last page, not an empty list."""
+    found = db.paginate(query, page=requested_page(), per_page=per_page, error_out=False)
+    if not found.items and found.page > 1 and found.total:
+        found = db.paginate(query, page=found.pages, per_page=per_page, error_out=False)
+    return found
 
 
 class ListPagination(Pagination):
@@ -33,4 +37,26 @@ class ListPagination(Pagination):
 
 
 def paginate_list(rows: list, per_page: int = 25) -> Pagination:
-    return ListPagination(page=requested_page(), per_page=per_page, error_out=False, rows=rows)
+    found = ListPagination(page=requested_page(), per_page=per_page, error_out=False, rows=rows)
+    if not found.items and found.page > 1 and found.total:
+        found = ListPagination(page=found.pages, per_page=per_page, error_out=False, rows=rows)
+    return found
+
+
+def page_url(endpoint: str, page: int) -> str:
+    """The address of ``page`` of the list at ``endpoint``: the path values that endpoint takes
+    from the current page (its course, its quiz) and the current filters, nothing else. Query
+    keys that would steer ``url_for`` itself (``_external``, ``endpoint``...) or overwrite a
+    path value are dropped."""
+    arguments = set().union(*(rule.arguments for rule in current_app.url_map.iter_rules(endpoint)))
+    path = {k: v for k, v in (request.view_args or {}).items() if k in arguments}
+    query = {
+        key: value
+        for key, value in request.args.items()
+        if key != "page" and key != "endpoint" and not key.startswith("_") and key not in path
+    }
+    return url_for(endpoint, **query, **path, page=page)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(page_url)

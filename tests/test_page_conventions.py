@@ -180,13 +180,14 @@ def _check_forms(app, url: str, soup, crawl: Crawl) -> None:
         if wanted is not None and not (wanted & _destructive_values(form)):
             continue
         crawl.destructive_seen.add(endpoint)
-        asks = (form.get("data-confirm") or "").strip()
+        # The form asks for every button, or else each destructive button asks for itself.
+        asks = bool((form.get("data-confirm") or "").strip())
         if wanted is not None and not asks:
-            asks = " ".join(
+            asks = all(
                 (button.get("data-confirm") or "").strip()
                 for button in form.find_all("button")
                 if button.get("value") in wanted
-            ).strip()
+            )
         if not asks:
             crawl.unconfirmed.append((url, endpoint))
 
@@ -445,11 +446,17 @@ def test_the_crawler_notices_a_missing_confirmation_and_a_bare_empty_state(app):
         '<form method="post" action="/manage/courses/x/modules/3/delete"><button>Delete</button>'
         '</form><div class="empty-state"><p>Nothing here.</p></div>'
         '<form method="post" action="/manage/courses/x/status">'
-        '<button name="status" value="published">Publish</button></form>',
+        '<button name="status" value="published">Publish</button></form>'
+        '<form method="post" action="/manage/seminars/4/status">'
+        '<button name="status" value="cancelled" data-confirm="Cancel?">Cancel</button>'
+        '<button name="status" value="completed">Mark completed</button></form>',
         "html.parser",
     )
     result = Crawl()
     _check_forms(app, "/page", soup, result)
     _check_empty_states("/page", soup, result)
-    assert result.unconfirmed == [("/page", "manage.delete_module")]
+    assert result.unconfirmed == [
+        ("/page", "manage.delete_module"),
+        ("/page", "manage_seminars.set_status"),
+    ]
     assert result.empty_states_without_next_step == [("/page", "Nothing here.")]

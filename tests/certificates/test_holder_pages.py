@@ -268,20 +268,24 @@ def test_the_dashboard_leads_to_my_certificates(trainee_client, make_qualificati
 
 
 def test_the_dashboard_shows_progress_and_the_next_step_until_the_certificate_is_held(
-    trainee, trainee_client, make_qualification, issue_to
+    trainee, trainee_client, make_qualification, issue_to, trainer
 ):
     make_qualification(min_hours=Decimal("8"))
     ready = make_qualification()  # nothing required
     page = trainee_client.get("/dashboard").get_data(as_text=True)
     assert "Mediation basics 1" in page and "Mediation basics 2" in page
     assert "Not eligible yet: 0 of 1 requirements met." in page
-    assert "Still to do: 8 more seminar hours" in page
+    assert "Still to do:" in page and "<li>8 more seminar hours</li>" in page
     assert "Eligible: every requirement is met." in page
-    issue_to(ready, trainee)
+    held = issue_to(ready, trainee)
     page = trainee_client.get("/dashboard").get_data(as_text=True)
     assert "You hold 1 certificate." in page
     assert "Mediation basics 2" not in page and "Eligible: every requirement" not in page
-    assert "Still to do: 8 more seminar hours" in page
+    # A revoked certificate is not held: the card says so and shows the way again.
+    lifecycle.revoke(held, "Issued in error", trainer)
+    page = trainee_client.get("/dashboard").get_data(as_text=True)
+    assert "You hold" not in page and "Mediation basics 2" in page
+    assert "Still to do:" in page and "<li>8 more seminar hours</li>" in page
 
 
 def test_a_certificate_issued_for_a_seminar_is_not_claimed_again_without_one(

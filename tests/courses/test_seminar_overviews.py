@@ -37,16 +37,19 @@ def test_past_sheets_wait_for_sign_off_and_the_next_session_is_shown(
 
     page = trainer_client.get("/dashboard").get_data(as_text=True)
     assert f'href="/manage/seminars/{seminar.id}">Spring training</a>' in page
-    assert "Seats: 1/8" in page
+    assert "1 of 8 seats taken" in page
     assert "Next session" in page
     sheet = f"/manage/seminars/{seminar.id}/sessions/{past.id}/attendance"
-    assert "Attendance to sign off" in page and f'href="{sheet}"' in page
+    assert "Attendance to sign off:" in page and f'href="{sheet}"' in page
     for hidden in (over, someone_elses):
         assert f'href="/manage/seminars/{hidden.id}"' not in page
 
+    # Completing the seminar does not hide a sheet still to sign off.
+    seminars.set_status(seminar, "completed")
+    assert f'href="{sheet}"' in trainer_client.get("/dashboard").get_data(as_text=True)
     attendance.sign_off(past, trainer)
     page = trainer_client.get("/dashboard").get_data(as_text=True)
-    assert "Spring training" in page and sheet not in page
+    assert sheet not in page and f'href="/manage/seminars/{seminar.id}"' not in page
 
 
 def test_trainees_do_not_see_the_panel(app, trainee_client):

@@ -192,12 +192,14 @@ def _fits_phone(page) -> None:
     assert_accessible(page)
 
 
-def _answer(page, wrong: set[str]) -> None:
+def _answer(page, wrong: set[str], asked: list[str]) -> None:
     for _code, _stem, right, wrongs in QUESTIONS:
         choice = next((w for w in wrongs if w in wrong), right)
         page.get_by_label(choice, exact=True).check()
+    before = len(asked)
     page.get_by_role("button", name="Hand in").click()
     page.wait_for_url(re.compile(r"/result$"))
+    assert asked[before:] == ["Hand in your answers? You cannot change them afterwards."]
 
 
 def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, trainer, request):
@@ -208,7 +210,8 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
     context = browser.new_context(viewport=PHONE, locale="en-GB", accept_downloads=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # "Hand in your answers?"
+    asked: list[str] = []  # every confirmation shown, accepted
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     try:
         # --- sign up ---------------------------------------------------------------------
         page.goto(base + "/signup")
@@ -259,7 +262,7 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
         page.get_by_role("button", name="Start the quiz").click()
         page.get_by_text("Question 1 of 5").wait_for()
         _fits_phone(page)
-        _answer(page, {WRONG_ON_FIRST_TRY})
+        _answer(page, {WRONG_ON_FIRST_TRY}, asked)
         assert page.get_by_text("Not passed").first.is_visible()
         assert page.get_by_text("Overall: 80.0%").is_visible()  # the overall mark is met...
         # ...but the must-pass criterion is not, and the page says by how much.
@@ -291,7 +294,7 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
         page.reload()
         page.get_by_role("button", name="Start a new attempt").click()
         page.get_by_text("Question 1 of 5").wait_for()
-        _answer(page, set())
+        _answer(page, set(), asked)
         page.get_by_text("Result of attempt 2").wait_for()
         assert page.get_by_text("✓ Passed").is_visible()
         assert page.get_by_text("Overall: 100.0%").is_visible()

@@ -1,9 +1,17 @@
 // Progressive enhancement only: every page works without this file.
 // Destructive actions ask before they are sent: a form with data-confirm asks whatever
-// button sends it; a button with data-confirm asks only when it is the one pressed.
+// button sends it; a button with data-confirm asks only when it is the one pressed
+// (event.submitter, or the last submit button clicked where a browser lacks it).
+var lastSubmitButton = null;
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button, input[type=submit]");
+  lastSubmitButton = button && button.form ? button : null;
+}, true);
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var button = event.submitter;
+  var button = event.submitter ||
+    (lastSubmitButton && lastSubmitButton.form === form ? lastSubmitButton : null);
+  lastSubmitButton = null;
   var question = (button && button.getAttribute("data-confirm")) ||
     (form.getAttribute && form.getAttribute("data-confirm"));
   if (question && !window.confirm(question)) {
