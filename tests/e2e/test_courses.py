@@ -26,7 +26,10 @@ def test_trainer_writes_with_preview_and_trainee_reads(live_server, browser, tra
     author.get_by_role("link", name="New course").first.click()
     author.get_by_label("Title").fill("Confidentiality in practice")
     author.get_by_label("Summary").fill("Short cases on what a mediator may and may not tell.")
-    author.get_by_role("button", name="Save course").click()
+    # Wait for the module editor to load: text typed before its script runs would not be
+    # previewed (this raced once in CI on PostgreSQL).
+    with author.expect_navigation():
+        author.get_by_role("button", name="Save course").click()
 
     # The module editor: typing updates the preview through the server's renderer.
     author.get_by_label("Title").fill("The caucus rule")
