@@ -7,8 +7,9 @@ from sqlalchemy.orm import selectinload
 
 from courses import authoring, learning
 from courses.models import CourseStatus
-from courses.registration import ACTIVE
+from courses.registration import ACTIVE, counts
 from courses.seminar_models import Registration, Seminar, SeminarSession, SeminarStatus
+from courses.seminars import FINAL_STATUSES, managed_query
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Role, User
@@ -56,9 +57,6 @@ def running_panel(user: User) -> dict:
     """Staff: the seminars they run that are not over yet, or completed with sheets still to
     sign off (only signed-off sessions count towards certificates), each with its seats, its
     next session and those sheets."""
-    from courses.registration import counts
-    from courses.seminars import FINAL_STATUSES, managed_query
-
     now = utcnow()
     unsigned_past = exists().where(
         SeminarSession.seminar_id == Seminar.id,
