@@ -616,9 +616,10 @@ def test_bad_qualification_input_is_400_beside_the_field(admin_client, overrides
 def test_trainers_read_the_qualifications_but_only_admins_change_them(
     trainer_client, admin_client, make_qualification
 ):
-    qualification = make_qualification()
+    qualification = make_qualification(min_hours="36")
     listed = trainer_client.get("/manage/certificates/qualifications")
     assert listed.status_code == 200 and qualification.title("en") in page_text(listed)
+    assert "At least 36 academic hours" in page_text(listed)  # as hours read elsewhere
     assert "New qualification" not in page_text(listed)
     assert trainer_client.get("/manage/certificates/qualifications/new").status_code == 403
     url = f"/manage/certificates/qualifications/{qualification.id}"
