@@ -283,7 +283,7 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
         _fits_phone(page)
 
         page.get_by_role("link", name="Back to the quiz").click()
-        assert page.get_by_text("You can try again in 10 minutes.").is_visible()
+        page.get_by_text("You can try again in 10 minutes.").wait_for()
         assert page.get_by_role("button", name="Start a new attempt").count() == 0
 
         # Eleven minutes pass (see the module docstring).
