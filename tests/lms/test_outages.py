@@ -452,6 +452,10 @@ def test_database_outage_gives_a_designed_503_and_recovers(outage, outage_app):
     )
     assert "Marat Outage" not in page
     assert 'lang="ru"' in page
+    # Even a missing page: drawing the 404 would load the member, so it is the 503 too.
+    _assert_designed_503(
+        member.get("/no/such/page", headers={"Accept-Language": "ru"}), RUSSIAN_TITLE
+    )
     # A stranger's page that reads the database, in the language chosen with the switcher.
     _assert_designed_503(kazakh.get("/courses/"), KAZAKH_TITLE)
     # A form sent while the database is down.
