@@ -99,6 +99,11 @@ class Config:
         self.RATELIMIT_STORAGE_URI = get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_KEY_PREFIX = get("RATELIMIT_KEY_PREFIX", "lms")
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Redis down: count in this process's memory with the same limits (see
+        # lms/rate_limits.py), and never fail a request because counting failed.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.REDIS_TIMEOUT_MS = _int(get("REDIS_TIMEOUT_MS"), 500)
         self.LOGIN_LIMIT_PER_ACCOUNT = get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
         self.LOGIN_LIMIT_PER_IP = get("LOGIN_LIMIT_PER_IP", "60 per 15 minutes")
         self.SIGNUP_LIMIT_PER_IP = get("SIGNUP_LIMIT_PER_IP", "50 per hour")
@@ -113,6 +118,8 @@ class Config:
         self.ROSTER_MAX_KB = _int(get("ROSTER_MAX_KB"), 512)
         self.CHECKIN_TOKEN_MINUTES = _int(get("CHECKIN_TOKEN_MINUTES"), 10)
         self.QUIZ_GRACE_SECONDS = _int(get("QUIZ_GRACE_SECONDS"), 30)
+        # The Retry-After of the 503 answered while the database cannot be reached.
+        self.RETRY_AFTER_SECONDS = _int(get("RETRY_AFTER_SECONDS"), 30)
         self.PREFERRED_URL_SCHEME = get("URL_SCHEME", "http")
 
         # Languages and time.

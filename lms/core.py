@@ -9,14 +9,16 @@ from lms import (
     background_requests,
     cli,
     errors,
+    health,
     i18n,
     layout,
     pagination,
+    rate_limits,
     routing,
     security,
     views,
 )
-from lms.extensions import bootstrap, csrf, db, limiter, migrate
+from lms.extensions import bootstrap, csrf, db, migrate
 
 
 def init_app(app: Flask) -> None:
@@ -25,12 +27,13 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    rate_limits.init_app(app)
     bootstrap.init_app(app)
     i18n.init_app(app)
     authentication.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    health.init_app(app)
     layout.init_app(app)
     pagination.init_app(app)
     views.init_app(app)

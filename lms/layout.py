@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -84,9 +84,13 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _layout() -> dict:
         path = request.full_path.rstrip("?") if request else "/"
+        # While the database is down (lms.errors) the layout reads nothing from it: no user,
+        # no menus by role; brand, language switcher and footer only.
+        minimal = bool(g.get("database_unavailable"))
         return {
-            "navigation_items": navigation_items(),
-            "teaching_items": navigation_items("teaching"),
+            "minimal_layout": minimal,
+            "navigation_items": [] if minimal else navigation_items(),
+            "teaching_items": [] if minimal else navigation_items("teaching"),
             "site_name": current_app.config["SITE_NAME"],
             "organisation_name": current_app.config["ORGANISATION_NAME"],
             "current_path": path,

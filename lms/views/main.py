@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, session
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, select
 
-from lms import accounts
+from lms import accounts, health
 from lms.extensions import db
 from lms.forms import LanguageForm
 from lms.i18n import SESSION_KEY
@@ -52,9 +51,7 @@ def set_language():
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    document, status = health.report()
+    response = jsonify(document)
+    response.headers["Cache-Control"] = "no-store"
+    return response, status

@@ -75,7 +75,10 @@ def test_500_under_api_is_json(failing_app):
 def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {
+        "status": "ok",
+        "dependencies": {"database": {"status": "ok", "required": True}},
+    }
 
 
 def test_healthz_503_when_the_database_is_unreachable(tmp_path):
@@ -88,6 +91,7 @@ def test_healthz_503_when_the_database_is_unreachable(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "unavailable"
+    assert response.get_json()["dependencies"]["database"]["status"] == "down"
 
 
 def test_bad_url_parameters_do_not_break_pages(admin_client):
