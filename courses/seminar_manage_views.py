@@ -443,6 +443,7 @@ def _sheet_page(seminar, session, *, correction_form=None, status=200):
         statuses=AttendanceStatus,
         corrections=attendance.corrections(session),
         correction_form=correction_form or CorrectionForm(),
+        sign_off_problem=None if session.signed_off else attendance.sign_off_problem(session),
     ), status
 
 
@@ -531,6 +532,8 @@ def check_in_code(seminar_id: int, session_id: int):
         session=session,
         url=url,
         svg=buffer.getvalue().decode(),
+        window=checkin.window(session),
+        problem=checkin.window_problem(session),
     )
 
 
