@@ -117,6 +117,10 @@ class Config:
         self.COURSE_IMPORT_MAX_MB = _int(get("COURSE_IMPORT_MAX_MB"), 50)
         self.ROSTER_MAX_KB = _int(get("ROSTER_MAX_KB"), 512)
         self.CHECKIN_TOKEN_MINUTES = _int(get("CHECKIN_TOKEN_MINUTES"), 10)
+        # Self check-in opens this many minutes before a session starts and closes at its end.
+        self.CHECKIN_OPENS_MINUTES = _int(get("CHECKIN_OPENS_MINUTES"), 30)
+        # The most seats a seminar may offer (the 2025 training rules: groups of at most 10).
+        self.SEMINAR_MAX_CAPACITY = _int(get("SEMINAR_MAX_CAPACITY"), 10)
         self.QUIZ_GRACE_SECONDS = _int(get("QUIZ_GRACE_SECONDS"), 30)
         # The Retry-After of the 503 answered while the database cannot be reached.
         self.RETRY_AFTER_SECONDS = _int(get("RETRY_AFTER_SECONDS"), 30)

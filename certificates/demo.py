@@ -58,7 +58,7 @@ from certificates.qualifications import (
     sign_declaration,
 )
 from courses import attendance, learning, registration, seminars
-from courses.demo import DEMO_DAYS, DEMO_SEMINAR_TITLE
+from courses.demo import DEMO_DAYS, DEMO_SEMINAR_TITLE, NOT_THE_GENERAL_COURSE
 from courses.models import Course, ModuleCompletion
 from courses.seminar_models import Attendance, Seminar, SeminarStatus
 from lms.database import utcnow
@@ -327,7 +327,7 @@ def seed_pilot_seminar(app: Flask, course: Course, trainer: User, trainee: User)
             language="ru",
             venue="Almaty, House of Friendship",
             description="The first run of the five-day seminar (40 academic hours), a year "
-            "before the current one. Demo seminar of the platform.",
+            "before the current one. Demo seminar of the platform. " + NOT_THE_GENERAL_COURSE,
         )
     if not pilot.sessions:
         zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])

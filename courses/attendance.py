@@ -4,8 +4,10 @@ corrected with a reason that is kept (who, when, before, after)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -122,14 +124,28 @@ def save_sheet(session: SeminarSession, marks: dict[int, tuple[str, object]], by
     return changed
 
 
-def sign_off(session: SeminarSession, by: User) -> None:
-    """Lock the sheet. Everyone without a mark counts as absent, so nothing is left open."""
+def sign_off_problem(session: SeminarSession, now: datetime | None = None) -> str | None:
+    """Why the sheet of ``session`` cannot be signed off at ``now``, or None. A sheet is
+    signed off once the session has ended: before that, nobody knows who stayed."""
     if session.signed_off:
-        raise ServiceError(_l("This sheet is already signed off."))
+        return _l("This sheet is already signed off.")
+    if (now or utcnow()) < session.ends_at:
+        return _l(
+            "This session ends at %(time)s; its attendance can be signed off after that.",
+            time=format_datetime(session.ends_at, "short"),
+        )
+    return None
+
+
+def sign_off(session: SeminarSession, by: User, *, now: datetime | None = None) -> None:
+    """Lock the sheet. Everyone without a mark counts as absent, so nothing is left open."""
+    now = now or utcnow()
+    problem = sign_off_problem(session, now)
+    if problem:
+        raise ServiceError(problem)
     marked = set(
         db.session.scalars(select(Attendance.user_id).where(Attendance.session_id == session.id))
     )
-    now = utcnow()
     for registration in participants(session.seminar):
         if registration.user_id not in marked:
             db.session.add(

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from courses.models import Course, CourseOwner, CourseStatus, Module, ModuleRevision
 from lms.database import utcnow
 from lms.extensions import db
-from lms.markdown_rendering import render_markdown
+from lms.markdown_rendering import RenderedMarkdown, render_markdown
 from lms.models import Role, User
 from lms.service_error import ServiceError
 
@@ -196,6 +196,24 @@ def remove_owner(course: Course, user_id: int) -> None:
         raise ServiceError(_l("A course needs at least one trainer."))
     course.ownerships[:] = remaining
     db.session.commit()
+
+
+# --- where course Markdown's relative links point -----------------------------------------
+
+
+def course_folder_url(course: Course) -> str:
+    """The address a course's Markdown is written relative to, as in its exported folder:
+    ``images/x.png`` means ``/courses/<slug>/images/x.png``. Module pages live in this folder
+    (``/courses/<slug>/<module>``), so the stored HTML keeps its relative links (a new slug
+    or an export never breaks them); other pages render with ``render_for_page``."""
+    return url_for("courses.course_page", slug=course.slug) + "/"
+
+
+def render_for_page(course: Course, source: str) -> RenderedMarkdown:
+    """Course Markdown for a page at another address (the editor's preview), its relative
+    links and images resolved against ``course_folder_url``: the same targets as on the
+    module's own page."""
+    return render_markdown(source, base_url=course_folder_url(course))
 
 
 # --- modules -----------------------------------------------------------------------------

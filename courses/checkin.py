@@ -1,8 +1,15 @@
-"""Self check-in: a short-lived signed token for one session, shown to the room as a QR code."""
+"""Self check-in: a short-lived signed token for one session, shown to the room as a QR code.
+
+Check-in is open only in the session's window: from ``CHECKIN_OPENS_MINUTES`` before it
+starts until it ends. Every function that depends on the clock takes ``now`` (tests move
+it; pages pass nothing)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -41,10 +48,40 @@ def session_for(token: str) -> SeminarSession:
     return session
 
 
-def check_in(token: str, user: User) -> SeminarSession:
-    """Mark ``user`` present at the token's session; they must be one of its participants."""
+def window(session: SeminarSession) -> tuple[datetime, datetime]:
+    """When self check-in to ``session`` opens and closes."""
+    early = timedelta(minutes=current_app.config["CHECKIN_OPENS_MINUTES"])
+    return session.starts_at - early, session.ends_at
 
+
+def window_problem(session: SeminarSession, now: datetime | None = None) -> str | None:
+    """Why nobody can check in to ``session`` at ``now`` (a translated sentence), or None."""
+    now = now or utcnow()
+    opens, closes = window(session)
+    if now < opens:
+        return _l(
+            "Check-in for this session opens at %(time)s, %(n)d minutes before it starts.",
+            time=format_datetime(opens, "short"),
+            n=current_app.config["CHECKIN_OPENS_MINUTES"],
+        )
+    if now >= closes:
+        return _l(
+            "Check-in for this session closed at %(time)s, when it ended. Ask the trainer to "
+            "mark you on the attendance sheet.",
+            time=format_datetime(closes, "short"),
+        )
+    return None
+
+
+def check_in(token: str, user: User, *, now: datetime | None = None) -> SeminarSession:
+    """Mark ``user`` present at the token's session; they must be one of its participants,
+    and it must be the session's check-in window."""
+
+    now = now or utcnow()
     session = session_for(token)
+    problem = window_problem(session, now)
+    if problem:
+        raise ServiceError(problem)
     if session.signed_off:
         raise ServiceError(
             _l(
@@ -62,6 +99,6 @@ def check_in(token: str, user: User) -> SeminarSession:
         db.session.add(mark)
     mark.status = AttendanceStatus.PRESENT.value
     mark.hours = session.academic_hours
-    mark.marked_by_id, mark.marked_at, mark.self_checked_in = user.id, utcnow(), True
+    mark.marked_by_id, mark.marked_at, mark.self_checked_in = user.id, now, True
     db.session.commit()
     return session

@@ -188,6 +188,8 @@ def _module_editor(
     status: int = 200,
     preview_html: str | None = None,
 ):
+    if preview_html is None and module is not None:
+        preview_html = authoring.render_for_page(course, module.source).html
     return render_template(
         "courses/manage/module_edit.html",
         course=course,
@@ -209,9 +211,8 @@ def new_module(slug: str):
     form = ModuleForm()
     if form.validate_on_submit():
         if form.preview.data:
-            return _module_editor(
-                course, form, None, preview_html=render_markdown(form.source.data).html
-            )
+            preview = authoring.render_for_page(course, form.source.data)
+            return _module_editor(course, form, None, preview_html=preview.html)
         try:
             module = authoring.create_module(
                 course,
@@ -238,9 +239,8 @@ def edit_module(slug: str, module_id: int):
     form = ModuleForm(obj=module) if request.method == "GET" else ModuleForm()
     if form.validate_on_submit():
         if form.preview.data:
-            return _module_editor(
-                course, form, module, preview_html=render_markdown(form.source.data).html
-            )
+            preview = authoring.render_for_page(course, form.source.data)
+            return _module_editor(course, form, module, preview_html=preview.html)
         try:
             changed = authoring.update_module(
                 module,
@@ -269,10 +269,14 @@ def edit_module(slug: str, module_id: int):
 @trainer_required
 @leaves_session_alone
 def preview():
-    """Live preview for the editor's script: the same renderer as saving."""
+    """Live preview for the editor's script: the same renderer as saving. With ``?course=``
+    (the module editor), relative images and links point into that course's folder."""
     source = request.form.get("source", "")
     if len(source) > 200_000:
         return jsonify(error={"code": 413, "message": _("The text is too long.")}), 413
+    slug = request.args.get("course")
+    if slug:
+        return jsonify(html=authoring.render_for_page(_owned_course(slug), source).html)
     return jsonify(html=render_markdown(source).html)
 
 

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from courses.seminar_models import Registration, RegistrationStatus, Seminar, SeminarStatus
+from courses.seminars import check_capacity
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -160,6 +161,7 @@ def cancel(registration: Registration) -> list[Registration]:
 
 def change_capacity(seminar: Seminar, capacity: int) -> list[Registration]:
     """Set a new capacity; more seats promote from the waitlist. Fewer seats never evict."""
+    check_capacity(capacity)
     seminar = lock_seminar(seminar.id)
     taken = seats_taken(seminar.id)
     if capacity < taken:

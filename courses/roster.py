@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -38,8 +40,13 @@ class RosterLine:
 
 @dataclass
 class RosterPreview:
-    encoding: str
+    codec: str  # a key of ENCODINGS
     lines: list[RosterLine]
+    certain: bool = True  # False: the trainer should confirm the encoding before importing
+
+    @property
+    def encoding(self) -> str:
+        return ENCODINGS[self.codec]
 
     @property
     def errors(self) -> list[RosterLine]:
@@ -50,8 +57,66 @@ class RosterPreview:
         return bool(self.lines) and not self.errors
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text and its encoding: UTF-8 (with or without BOM) or Windows-1251, else refused."""
+# The encodings a trainer may choose when a file is not UTF-8: (codec, name shown).
+ENCODINGS = {
+    "utf-8": "UTF-8",
+    "cp1251": "Windows-1251",
+    "cp1252": "Windows-1252",
+    "koi8_r": "KOI8-R",
+}
+EIGHT_BIT = ("cp1251", "cp1252", "koi8_r")  # in order of preference when equally plausible
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _not_text() -> ServiceError:
+    return ServiceError(
+        _l(
+            "The file is not text in UTF-8, Windows-1251, Windows-1252 or KOI8-R. Save it as "
+            "CSV in UTF-8."
+        ),
+        field="file",
+    )
+
+
+def _decode_as(data: bytes, codec: str) -> str:
+    try:
+        text = data.decode("utf-8-sig" if codec == "utf-8" else codec)
+    except UnicodeDecodeError:
+        raise ServiceError(
+            _l("The file cannot be read as %(encoding)s.", encoding=ENCODINGS[codec]),
+            field="file",
+        ) from None
+    if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
+        raise _not_text()
+    return text
+
+
+def implausibility(text: str) -> int:
+    """How unlike names and organisations ``text`` reads: words mixing Latin and Cyrillic
+    letters (``Mьller`` is Müller read as Windows-1251), Latin words made mostly of accented
+    letters (``Èâàí`` is Иван read as Windows-1252) and a capital after a small letter
+    (``иВАН`` is Иван read as KOI8-R). The right reading of a roster scores lowest."""
+    score = 0
+    for word in _WORD.findall(text):
+        cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in word)
+        latin = len(word) - cyrillic
+        if cyrillic and latin:
+            score += 3
+        elif latin and len(word) > 1 and sum(not ch.isascii() for ch in word) * 2 > len(word):
+            score += 2
+        if any(a.islower() and b.isupper() for a, b in pairwise(word)):
+            score += 1
+    return score
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, bool]:
+    """The text, its codec and whether the codec is certain.
+
+    UTF-8 (with or without BOM) is certain: other bytes are almost never valid UTF-8, and plain
+    ASCII reads the same in every encoding. An 8-bit file is read in the most plausible of
+    Windows-1251, Windows-1252 and KOI8-R, but no byte says which one it is, so it is never
+    certain: the trainer confirms it (``encoding``) in the preview.
+    """
     if b"\x00" in data:
         raise ServiceError(
             _l(
@@ -60,19 +125,24 @@ def decode(data: bytes) -> tuple[str, str]:
             ),
             field="file",
         )
+    if encoding is not None:
+        if encoding not in ENCODINGS:
+            raise ServiceError(_l("Choose one of the offered encodings."), field="encoding")
+        return _decode_as(data, encoding), encoding, True
     try:
-        return data.decode("utf-8-sig"), "UTF-8"
+        return data.decode("utf-8-sig"), "utf-8", True
     except UnicodeDecodeError:
         pass
-    try:
-        text = data.decode("cp1251")
-    except UnicodeDecodeError:
-        raise ServiceError(
-            _l("The file is neither UTF-8 nor Windows-1251 text."), field="file"
-        ) from None
-    if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
-        raise ServiceError(_l("The file is neither UTF-8 nor Windows-1251 text."), field="file")
-    return text, "Windows-1251"
+    readings = []
+    for codec in EIGHT_BIT:
+        try:
+            readings.append((implausibility(_decode_as(data, codec)), codec))
+        except ServiceError:
+            continue
+    if not readings:
+        raise _not_text()
+    _, codec = min(readings, key=lambda reading: reading[0])  # stable: the earliest wins ties
+    return data.decode(codec), codec, False
 
 
 def _delimiter(text: str) -> str:
@@ -85,8 +155,10 @@ def _delimiter(text: str) -> str:
     return "\t" if "\t" in first else ","
 
 
-def parse_roster(data: bytes) -> RosterPreview:
-    text, encoding = decode(data)
+def parse_roster(data: bytes, encoding: str | None = None) -> RosterPreview:
+    """Every line checked; ``encoding`` (a key of ENCODINGS) is the one the trainer confirmed,
+    None to detect it."""
+    text, codec, certain = decode(data, encoding)
     rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
     lines: list[RosterLine] = []
     seen: dict[str, int] = {}
@@ -136,7 +208,7 @@ def parse_roster(data: bytes) -> RosterPreview:
             line.errors.append(
                 _l("This account is deactivated; an administrator must activate it first.")
             )
-    return RosterPreview(encoding, lines)
+    return RosterPreview(codec, lines, certain)
 
 
 @dataclass

@@ -284,7 +284,15 @@ def delete_session(seminar_id: int, session_id: int):
 
 
 def _participants_page(
-    seminar, *, form=None, roster_form=None, preview=None, roster_ref=None, links=None, status=200
+    seminar,
+    *,
+    form=None,
+    roster_form=None,
+    preview=None,
+    roster_ref=None,
+    links=None,
+    encodings=None,
+    status=200,
 ):
 
     entries = list(
@@ -304,6 +312,7 @@ def _participants_page(
         preview=preview,
         roster_ref=roster_ref,
         links=links or [],
+        encodings=encodings or {},
         hours=attendance.hours_by_user(seminar),
         counts=registration.counts([seminar.id])[seminar.id],
     ), status
@@ -312,7 +321,26 @@ def _participants_page(
 @bp.get("/<id:seminar_id>/participants")
 @trainer_required
 def participants(seminar_id: int):
-    return _participants_page(_seminar(seminar_id))
+    """The participants; with ``roster_ref`` and ``encoding``, an uploaded roster's preview
+    read again in the encoding the trainer chose."""
+    seminar = _seminar(seminar_id)
+    if "roster_ref" not in request.args:
+        return _participants_page(seminar)
+    reference = _roster_reference(seminar, request.args.get("roster_ref", ""))
+    data = _roster_data(seminar, reference)
+    if data is None:
+        return redirect(url_for("manage_seminars.participants", seminar_id=seminar.id))
+    try:
+        preview = roster.parse_roster(data, request.args.get("encoding") or None)
+    except ServiceError as error:
+        # Not readable in that encoding: say so, and show the file as detected again.
+        flash(error.message, "danger")
+        try:
+            preview = roster.parse_roster(data)
+        except ServiceError:
+            return redirect(url_for("manage_seminars.participants", seminar_id=seminar.id))
+        return _roster_preview_page(seminar, preview, request.args["roster_ref"], status=400)
+    return _roster_preview_page(seminar, preview, request.args["roster_ref"])
 
 
 @bp.post("/<id:seminar_id>/participants")
@@ -386,31 +414,54 @@ def roster_preview(seminar_id: int):
         show_error(form, error)
         return _participants_page(seminar, roster_form=form, status=400)
     reference = None
-    if preview.ok:
+    if preview.ok or not preview.certain:
+        # Kept for the import, or to be read again in another encoding the trainer chooses.
         stored = file_storage.save_bytes(data, "csv")
         reference = _roster_signer().dumps({"seminar": seminar.id, "file": stored})
+    return _roster_preview_page(seminar, preview, reference)
+
+
+def _roster_preview_page(seminar, preview, reference, *, status=None):
     return _participants_page(
-        seminar, preview=preview, roster_ref=reference, status=200 if preview.ok else 400
+        seminar,
+        preview=preview,
+        roster_ref=reference,
+        encodings=roster.ENCODINGS,
+        status=status or (200 if preview.ok else 400),
     )
+
+
+def _roster_reference(seminar: Seminar, signed: str) -> dict:
+    """The uploaded roster a signed reference names; 400 unless it is this seminar's."""
+    try:
+        reference = _roster_signer().loads(signed)
+    except BadSignature:
+        abort(400)
+    if not isinstance(reference, dict) or reference.get("seminar") != seminar.id:
+        abort(400)
+    return reference
+
+
+def _roster_data(seminar: Seminar, reference: dict) -> bytes | None:
+    try:
+        return file_storage.read_bytes(reference["file"])
+    except (OSError, ValueError):
+        flash(_("This roster was already imported or has expired. Upload it again."), "warning")
+        return None
 
 
 @bp.post("/<id:seminar_id>/roster/confirm")
 @trainer_required
 def roster_confirm(seminar_id: int):
     seminar = _seminar(seminar_id)
-    try:
-        reference = _roster_signer().loads(request.form.get("roster_ref", ""))
-    except BadSignature:
-        abort(400)
-    if not isinstance(reference, dict) or reference.get("seminar") != seminar.id:
-        abort(400)
-    try:
-        data = file_storage.read_bytes(reference["file"])
-    except (OSError, ValueError):
-        flash(_("This roster was already imported or has expired. Upload it again."), "warning")
+    reference = _roster_reference(seminar, request.form.get("roster_ref", ""))
+    data = _roster_data(seminar, reference)
+    if data is None:
         return redirect(url_for("manage_seminars.participants", seminar_id=seminar.id))
     try:
-        result = roster.apply_roster(seminar, roster.parse_roster(data), current_user)
+        # The encoding the preview was read in, which the trainer saw and confirmed.
+        preview = roster.parse_roster(data, request.form.get("encoding") or None)
+        result = roster.apply_roster(seminar, preview, current_user)
     except ServiceError as error:
         flash(error.message, "danger")
         return redirect(url_for("manage_seminars.participants", seminar_id=seminar.id))
@@ -443,6 +494,7 @@ def _sheet_page(seminar, session, *, correction_form=None, status=200):
         statuses=AttendanceStatus,
         corrections=attendance.corrections(session),
         correction_form=correction_form or CorrectionForm(),
+        sign_off_problem=None if session.signed_off else attendance.sign_off_problem(session),
     ), status
 
 
@@ -531,6 +583,8 @@ def check_in_code(seminar_id: int, session_id: int):
         session=session,
         url=url,
         svg=buffer.getvalue().decode(),
+        window=checkin.window(session),
+        problem=checkin.window_problem(session),
     )
 
 

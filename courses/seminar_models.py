@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -112,6 +113,12 @@ class Seminar(TimestampMixin, db.Model):
     @property
     def status_label(self) -> str:
         return SeminarStatus(self.status).label
+
+    @property
+    def description_paragraphs(self) -> list[str]:
+        """The description split at blank lines (a paragraph per language, for example)."""
+        text = (self.description or "").replace("\r\n", "\n")
+        return [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]
 
 
 class SeminarTrainer(TimestampMixin, db.Model):

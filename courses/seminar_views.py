@@ -148,4 +148,9 @@ def check_in(token: str):
             ), 400
         flash(_("You are checked in to “%(topic)s”.", topic=session.topic), "success")
         return redirect(url_for("seminars.detail", seminar_id=session.seminar_id))
-    return render_template("seminars/check_in.html", session=session, token=token)
+    return render_template(
+        "seminars/check_in.html",
+        session=session,
+        token=token,
+        problem=checkin.window_problem(session),
+    )

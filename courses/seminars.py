@@ -60,6 +60,19 @@ def upcoming_query() -> Select:
     )
 
 
+def check_capacity(capacity: int) -> int:
+    """Seats a seminar may offer: at least 1 and at most ``SEMINAR_MAX_CAPACITY`` (the 2025
+    training rules for professional mediators train in groups of at most 10)."""
+    if capacity < 1:
+        raise ServiceError(_l("Capacity must be at least 1."), field="capacity")
+    most = current_app.config["SEMINAR_MAX_CAPACITY"]
+    if capacity > most:
+        raise ServiceError(
+            _l("A seminar group may have at most %(n)d participants.", n=most), field="capacity"
+        )
+    return capacity
+
+
 def _text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -96,8 +109,7 @@ def create_seminar(
     registration_opens_at: datetime | None = None,
     registration_closes_at: datetime | None = None,
 ) -> Seminar:
-    if capacity < 1:
-        raise ServiceError(_l("Capacity must be at least 1."), field="capacity")
+    check_capacity(capacity)
     if language not in current_app.config["LANGUAGES"]:
         raise ServiceError(_l("Choose one of the offered languages."), field="language")
     _window(registration_opens_at, registration_closes_at)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 import markdown
 import nh3
@@ -57,7 +58,23 @@ def _markdown() -> markdown.Markdown:
     return md
 
 
-def sanitise_html(fragment: str) -> str:
+def resolve_url(value: str, base_url: str | None) -> str:
+    """``value`` as written in Markdown, resolved against ``base_url`` when it is a relative
+    path (``images/x.png``); absolute URLs, root paths, ``#anchors`` and ``?queries`` stay."""
+    if not base_url or not value or value.startswith(("/", "#", "?")):
+        return value
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return value
+    return urljoin(base_url, value)
+
+
+def sanitise_html(fragment: str, *, base_url: str | None = None) -> str:
+    def resolve(tag: str, attribute: str, value: str) -> str:
+        if (tag, attribute) in (("img", "src"), ("a", "href")):
+            return resolve_url(value, base_url)
+        return value
+
     return nh3.clean(
         fragment,
         tags=ALLOWED_TAGS,
@@ -65,6 +82,7 @@ def sanitise_html(fragment: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=resolve if base_url else None,
     )
 
 
@@ -92,8 +110,14 @@ def _clean_toc(tokens: list[dict]) -> list[dict]:
     ]
 
 
-def render_markdown(source: str) -> RenderedMarkdown:
-    """Render trainer Markdown to sanitised HTML plus its table of contents."""
+def render_markdown(source: str, *, base_url: str | None = None) -> RenderedMarkdown:
+    """Render trainer Markdown to sanitised HTML plus its table of contents.
+
+    Relative links and images are left relative, unless ``base_url`` is given: then they are
+    resolved against it, for a page whose own address is not the folder they are relative to.
+    """
     md = _markdown()
     body = md.convert(source or "")
-    return RenderedMarkdown(html=_wrap_tables(sanitise_html(body)), toc=_clean_toc(md.toc_tokens))
+    return RenderedMarkdown(
+        html=_wrap_tables(sanitise_html(body, base_url=base_url)), toc=_clean_toc(md.toc_tokens)
+    )

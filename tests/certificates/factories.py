@@ -123,9 +123,10 @@ def make_seminar(
 ):
     """A seminar of ``course`` with one session per (topic, academic hours), a day apart."""
     seminar = seminars.create_seminar(
-        course, [trainer], title=title, capacity=50, language=language, venue="Astana"
+        course, [trainer], title=title, capacity=10, language=language, venue="Astana"
     )
-    start = start or utcnow().replace(microsecond=0) + timedelta(days=3)
+    # Held in the past by default: a sheet is signed off after its session has ended.
+    start = start or utcnow().replace(microsecond=0) - timedelta(days=10)
     for number, (topic, hours) in enumerate(sessions):
         seminars.add_session(
             seminar,

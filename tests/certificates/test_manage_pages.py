@@ -47,7 +47,7 @@ def seminar_with(make_course, trainer):
     def factory(present=(), absent=(), *, title: str = "Basic training"):
         course = make_course(f"Course for {title}")
         seminar = seminars.create_seminar(
-            course, [trainer], title=title, capacity=20, language="ru", venue="Astana"
+            course, [trainer], title=title, capacity=10, language="ru", venue="Astana"
         )
         start = utcnow().replace(microsecond=0) - timedelta(days=5)
         for number in range(2):

@@ -83,7 +83,9 @@ def make_seminar(make_course, trainer):
         course=None,
         trainers=None,
         sessions: int = 2,
+        starts_in: timedelta = timedelta(days=3),
     ):
+        """Sessions start ``starts_in`` from now, a day apart, 3 hours each (negative: past)."""
         course = course or make_course(f"Course for {title}")
         seminar = seminars.create_seminar(
             course,
@@ -93,7 +95,7 @@ def make_seminar(make_course, trainer):
             language="ru",
             venue="Astana, House of Friendship",
         )
-        start = utcnow().replace(microsecond=0) + timedelta(days=3)
+        start = utcnow().replace(microsecond=0) + starts_in
         for number in range(sessions):
             seminars.add_session(
                 seminar,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,8 +24,9 @@ from lms.service_error import ServiceError
 
 @pytest.fixture
 def class_of_three(make_seminar, make_user):
-    """A seminar of two 4-hour sessions and three registered participants (by name order)."""
-    seminar = make_seminar("Attendance seminar")
+    """A seminar of two 4-hour sessions, held last week (a sheet is signed off after its
+    session), and three registered participants (by name order)."""
+    seminar = make_seminar("Attendance seminar", starts_in=-timedelta(days=7))
     people = [
         make_user(full_name="Aida Bekova", email="aida@example.kz"),
         make_user(full_name="Bolat Serikov", email="bolat@example.kz"),
@@ -472,7 +474,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(
 def test_a_correction_to_no_hours_makes_the_registration_registered_again(
     app, make_seminar, trainee, trainer
 ):
-    seminar = make_seminar(sessions=1)
+    seminar = make_seminar(sessions=1, starts_in=-timedelta(days=7))
     entry = registration.register(seminar, trainee)
     session = seminar.sessions[0]
     attendance.save_sheet(session, {trainee.id: ("present", "")}, trainer)

@@ -338,3 +338,65 @@ def test_deleting_a_file_removes_it_from_disk(app, trainer_client, course):
     trainer_client.post_form(f"/manage/courses/{course.slug}/files/{record.id}/delete")
     assert not path.exists()
     assert db.session.scalar(select(func.count(CourseFile.id))) == 0
+
+
+# --- images in the editor's preview resolve as on the module page (issue 14) ------------------
+
+
+def _preview_image_urls(page_url: str, html: str) -> list[str]:
+    """Each <img src> of the preview pane, resolved against the page's address as a
+    browser would."""
+    from urllib.parse import urljoin, urlsplit
+
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    pane = soup.find(id="preview-pane") or soup
+    return [urlsplit(urljoin(page_url, img["src"])).path for img in pane.find_all("img")]
+
+
+@pytest.mark.parametrize("status", ["draft", "published"])
+def test_the_editors_preview_shows_the_modules_images(
+    app, trainer_client, make_course, make_user, login, trainee_client, status
+):
+    from urllib.parse import urljoin, urlsplit
+
+    from bs4 import BeautifulSoup
+
+    course = make_course("Images course", modules=1, status=status)
+    image = png_bytes()
+    assert _upload(trainer_client, course, "image", image, "x.png").status_code == 302
+    module = course.modules[0]
+    source = "## Stages\n\n![The stages](images/x.png)\n\n[Handout](materials/h.pdf)"
+    edit = f"/manage/courses/{course.slug}/modules/{module.id}"
+    form = {"title": module.title, "slug": module.slug, "source": source}
+    assert trainer_client.post_form(edit, form).status_code == 302
+    expected = f"/courses/{course.slug}/images/x.png"
+
+    page = trainer_client.get(edit)
+    assert page.status_code == 200
+    opened = _preview_image_urls(f"http://localhost{edit}", page.get_data(as_text=True))
+    preview = trainer_client.post_form(edit, {**form, "preview": "Preview"})
+    pressed = _preview_image_urls(f"http://localhost{edit}", preview.get_data(as_text=True))
+    live = trainer_client.post_form(f"/manage/preview?course={course.slug}", {"source": source})
+    typed = _preview_image_urls(f"http://localhost{edit}", live.get_json()["html"])
+    assert opened == pressed == typed == [expected]
+    assert f'href="/courses/{course.slug}/materials/h.pdf"' in live.get_json()["html"]
+
+    served = trainer_client.get(expected)
+    assert served.status_code == 200 and served.data == image
+    # The module's own page resolves its stored relative links to the same address.
+    module_page = f"/courses/{course.slug}/{module.slug}"
+    html = trainer_client.get(module_page).get_data(as_text=True)
+    body = BeautifulSoup(html, "html.parser").select_one(".module-body")
+    srcs = [urlsplit(urljoin(f"http://localhost{module_page}", i["src"])).path for i in body("img")]
+    assert srcs == [expected]
+
+    # A draft course's images are its owners' only; a published one's are public.
+    outsider = login(make_user("trainer"))
+    expected_status = 404 if status == "draft" else 200
+    assert outsider.get(expected).status_code == expected_status
+    assert trainee_client.get(expected).status_code == expected_status
+    # Nobody else may preview into the course.
+    denied = outsider.post_form(f"/manage/preview?course={course.slug}", {"source": source})
+    assert denied.status_code == 403

@@ -419,3 +419,126 @@ def test_a_deactivated_account_on_the_roster_is_a_line_error(app, make_user):
     preview = roster.parse_roster(b"Ivan Petrov,gone@example.kz\n")
     assert "deactivated" in " ".join(str(e) for e in _errors(preview)[1])
     assert not preview.ok
+
+
+# --- encodings the trainer confirms (issue 14) ---------------------------------------------------
+
+WESTERN = (("Jürgen Müller", "juergen@example.de"), ("José Peña", "jose@example.es"))
+CYRILLIC = (("Иван Петров", "ivan@example.kz"), ("Мария Сидорова", "maria@example.kz"))
+KAZAKH = (("Әсел Нұрланқызы", "asel@example.kz"), ("Ұлан Қасымов", "ulan@example.kz"))
+
+
+def _western(encoding: str) -> bytes:
+    return "".join(f'"{name}";{email}\n' for name, email in WESTERN).encode(encoding)
+
+
+def _encoding_choice(page: str) -> str | None:
+    """The encoding selected in the preview's choice, or None when there is no choice."""
+    match = re.search(r'<select[^>]*name="encoding".*?</select>', page, re.S)
+    if not match:
+        return None
+    return re.search(r'<option value="([^"]+)" selected', match.group(0)).group(1)
+
+
+def _full_names() -> set[str]:
+    db.session.expire_all()
+    return {user.full_name for user in db.session.scalars(select(User))}
+
+
+@pytest.mark.parametrize(
+    ("data", "codec", "people"),
+    [
+        ("".join(f"{n};{e}\n" for n, e in WESTERN).encode("cp1252"), "cp1252", WESTERN),
+        ("".join(f"{n};{e}\n" for n, e in CYRILLIC).encode("cp1251"), "cp1251", CYRILLIC),
+        ("".join(f"{n};{e}\n" for n, e in CYRILLIC).encode("koi8_r"), "koi8_r", CYRILLIC),
+    ],
+    ids=["windows-1252", "windows-1251", "koi8-r"],
+)
+def test_an_8_bit_roster_is_read_in_its_likeliest_encoding_which_the_trainer_confirms(
+    app, make_seminar, trainer_client, data, codec, people
+):
+    seminar = make_seminar()
+    response = _upload(trainer_client, seminar, data)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "its encoding cannot be told for sure" in page
+    assert _encoding_choice(page) == codec
+    for name, _ in people:
+        assert f"<td>{name}</td>" in page
+    assert f'name="encoding" value="{codec}"' in page  # the import uses what was shown
+    ref = _roster_ref(page)
+    response = trainer_client.post_form(
+        f"/manage/seminars/{seminar.id}/roster/confirm", {"roster_ref": ref, "encoding": codec}
+    )
+    assert response.status_code == 200
+    assert {name for name, _ in people} <= _full_names()
+
+
+def test_the_trainer_reads_the_roster_again_in_another_encoding_and_imports_that(
+    app, make_seminar, trainer_client
+):
+    """A Windows-1252 roster whose names fit Windows-1251 just as well: read as Windows-1251
+    first, the trainer sees wrong letters, chooses Windows-1252 and imports that."""
+    seminar = make_seminar()
+    data = "Jürgen Müller;juergen@example.de\n".encode("cp1252")
+    base = f"/manage/seminars/{seminar.id}"
+    page = _upload(trainer_client, seminar, data).get_data(as_text=True)
+    ref = _roster_ref(page)
+    wrong = trainer_client.get(
+        f"{base}/participants", query_string={"roster_ref": ref, "encoding": "cp1251"}
+    )
+    assert wrong.status_code == 200
+    text = wrong.get_data(as_text=True)
+    assert "<td>Jьrgen Mьller</td>" in text and _encoding_choice(text) == "cp1251"
+    assert "Read as Windows-1251, as you chose." in text
+    right = trainer_client.get(
+        f"{base}/participants", query_string={"roster_ref": ref, "encoding": "cp1252"}
+    )
+    text = right.get_data(as_text=True)
+    assert "<td>Jürgen Müller</td>" in text and 'name="encoding" value="cp1252"' in text
+    not_utf8 = trainer_client.get(
+        f"{base}/participants", query_string={"roster_ref": ref, "encoding": "utf-8"}
+    )
+    assert not_utf8.status_code == 400
+    assert "The file cannot be read as UTF-8." in not_utf8.get_data(as_text=True)
+    unknown = trainer_client.get(
+        f"{base}/participants", query_string={"roster_ref": ref, "encoding": "ebcdic"}
+    )
+    assert unknown.status_code == 400
+    assert "Choose one of the offered encodings." in unknown.get_data(as_text=True)
+    assert _count(Registration) == 0
+    confirm = f"{base}/roster/confirm"
+    trainer_client.post_form(confirm, {"roster_ref": ref, "encoding": "cp1252"})
+    assert "Jürgen Müller" in _full_names() and "Jьrgen Mьller" not in _full_names()
+
+
+def test_another_seminars_roster_reference_is_refused(app, make_seminar, trainer_client):
+    seminar, other = make_seminar("One"), make_seminar("Two")
+    ref = _roster_ref(_upload(trainer_client, seminar, _western("cp1252")).get_data(as_text=True))
+    response = trainer_client.get(
+        f"/manage/seminars/{other.id}/participants", query_string={"roster_ref": ref}
+    )
+    assert response.status_code == 400
+
+
+def test_a_utf8_roster_with_kazakh_letters_needs_no_confirmation(app, make_seminar, trainer_client):
+    seminar = make_seminar()
+    data = "".join(f"{name};{email}\n" for name, email in KAZAKH).encode("utf-8")
+    page = _upload(trainer_client, seminar, data).get_data(as_text=True)
+    assert _encoding_choice(page) is None and "cannot be told for sure" not in page
+    for name, _ in KAZAKH:
+        assert f"<td>{name}</td>" in page
+    trainer_client.post_form(
+        f"/manage/seminars/{seminar.id}/roster/confirm", {"roster_ref": _roster_ref(page)}
+    )
+    assert {name for name, _ in KAZAKH} <= _full_names()
+
+
+def test_detection_picks_the_reading_that_looks_like_names(app):
+    western = "Jürgen Müller;j@example.de\nJosé Peña;p@example.es\n"
+    assert roster.decode(western.encode("cp1252"))[1:] == ("cp1252", False)
+    cyrillic = "Иван Петров;i@example.kz\nМария Сидорова;m@example.kz\n"
+    assert roster.decode(cyrillic.encode("cp1251"))[1:] == ("cp1251", False)
+    assert roster.decode(cyrillic.encode("koi8_r"))[1:] == ("koi8_r", False)
+    assert roster.decode("Әсел;a@example.kz\n".encode())[1:] == ("utf-8", True)
+    assert roster.decode(b"Ivan Petrov;i@example.kz\n")[1:] == ("utf-8", True)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import io
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import format_datetime
 from icalendar import Calendar
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
@@ -26,6 +27,7 @@ from courses.seminar_models import (
 )
 from lms.extensions import db
 from lms.models import User
+from lms.service_error import ServiceError
 
 HUGE_ID = 99999999999
 
@@ -81,8 +83,8 @@ def _posts(s, roster_ref: str = "x") -> list[tuple[str, dict, dict]]:
     base = f"/manage/seminars/{s['seminar'].id}"
     sid, sid2 = s["first"].id, s["second"].id
     uid = s["participant"].id
-    session_form = {
-        "date": "2027-03-01",
+    session_form = {  # in the past, so that the sheet can be signed off next
+        "date": "2026-03-02",
         "starts": "10:00",
         "ends": "13:00",
         "topic": "Hacked topic",
@@ -244,7 +246,7 @@ def test_unknown_ids_are_404(app, setup, admin_client, make_seminar, make_user):
 
 
 def _new_seminar_form(course, **overrides) -> dict:
-    form = {"course": str(course.id), "title": "Winter intensive", "capacity": "20"}
+    form = {"course": str(course.id), "title": "Winter intensive", "capacity": "9"}
     form.update(language="ru", venue="Almaty, Abay 10", description="Three days of practice")
     form.update(overrides)
     return form
@@ -268,7 +270,7 @@ def test_trainer_creates_a_seminar_adds_a_session_in_local_time_and_opens_it(
     assert response.status_code == 302
     seminar = db.session.scalar(select(Seminar))
     assert response.headers["Location"].endswith(f"/manage/seminars/{seminar.id}/sessions/new")
-    assert (seminar.title, seminar.capacity, seminar.status) == ("Winter intensive", 20, "draft")
+    assert (seminar.title, seminar.capacity, seminar.status) == ("Winter intensive", 9, "draft")
     assert seminar.online_link == "https://zoom.us/j/1"
     assert seminar.registration_opens_at == datetime(2026, 11, 1, 4, 0, tzinfo=UTC)
     assert seminar.registration_closes_at == datetime(2026, 12, 9, 13, 30, tzinfo=UTC)
@@ -328,6 +330,7 @@ def test_a_completed_or_cancelled_seminar_keeps_its_status(
     ("overrides", "message"),
     [
         ({"capacity": "0"}, 'id="capacity-error"'),
+        ({"capacity": "11"}, "A seminar group may have at most 10 participants."),
         (
             {
                 "registration_opens_at": "2026-12-01T10:00",
@@ -337,7 +340,7 @@ def test_a_completed_or_cancelled_seminar_keeps_its_status(
         ),
         ({"online_link": "javascript:alert(1)"}, "The link must start with https://"),
     ],
-    ids=["capacity-0", "closes-before-opens", "javascript-link"],
+    ids=["capacity-0", "capacity-above-group-limit", "closes-before-opens", "javascript-link"],
 )
 def test_bad_seminar_input_is_refused_and_nothing_saved(
     app, make_course, trainer_client, overrides, message
@@ -531,7 +534,8 @@ def test_the_calendar_has_one_event_per_session_in_utc_with_stable_uids(app, mak
 
 @pytest.fixture
 def checkin_setup(make_seminar, trainee):
-    seminar = make_seminar("Check-in seminar")
+    """A seminar whose first session started an hour ago (3 hours long: under way now)."""
+    seminar = make_seminar("Check-in seminar", starts_in=-timedelta(hours=1))
     registration.register(seminar, trainee)
     return seminar, seminar.sessions[0]
 
@@ -621,7 +625,7 @@ def test_a_forged_check_in_code_is_refused(app, checkin_setup, trainee_client, k
 def test_a_code_of_another_seminar_is_refused_for_a_non_participant(
     app, checkin_setup, make_seminar, trainee_client
 ):
-    foreign = make_seminar("Foreign seminar")
+    foreign = make_seminar("Foreign seminar", starts_in=-timedelta(hours=1))
     url = f"/seminars/check-in/{checkin.make_token(foreign.sessions[0])}"
     response = trainee_client.post_form(url)
     assert response.status_code == 400
@@ -630,7 +634,7 @@ def test_a_code_of_another_seminar_is_refused_for_a_non_participant(
 
 
 def test_a_waitlisted_trainee_cannot_check_in(app, make_seminar, make_user, trainee, login):
-    seminar = make_seminar(capacity=1)
+    seminar = make_seminar(capacity=1, starts_in=-timedelta(hours=1))
     registration.register(seminar, make_user())
     registration.register(seminar, trainee)  # waitlisted
     url = f"/seminars/check-in/{checkin.make_token(seminar.sessions[0])}"
@@ -644,7 +648,7 @@ def test_checking_in_after_sign_off_is_refused(
     app, checkin_setup, trainer, trainee, trainee_client
 ):
     _, session = checkin_setup
-    attendance.sign_off(session, trainer)
+    attendance.sign_off(session, trainer, now=session.ends_at)
     response = trainee_client.post_form(f"/seminars/check-in/{checkin.make_token(session)}")
     assert response.status_code == 400
     assert "signed off" in response.get_data(as_text=True)
@@ -657,3 +661,106 @@ def test_a_stranger_following_a_check_in_code_is_sent_to_login(app, checkin_setu
     response = client.get(f"/seminars/check-in/{checkin.make_token(session)}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert _marks() == []
+
+
+# --- the check-in window and sign-off of sessions still to come (issue 14) ----------------------
+
+
+def test_check_in_is_open_from_the_configured_minutes_before_the_start_until_the_end(
+    app, make_seminar, trainee
+):
+    seminar = make_seminar("Window seminar")  # its first session starts in 3 days
+    registration.register(seminar, trainee)
+    session = seminar.sessions[0]
+    token = checkin.make_token(session)
+    early = timedelta(minutes=app.config["CHECKIN_OPENS_MINUTES"])
+    assert checkin.window(session) == (session.starts_at - early, session.ends_at)
+    for moment in (session.starts_at - early - timedelta(seconds=1), session.ends_at):
+        with pytest.raises(ServiceError, match=r"Check-in for this session (opens|closed) at"):
+            checkin.check_in(token, trainee, now=moment)
+        db.session.rollback()
+    assert _marks() == []
+    checkin.check_in(token, trainee, now=session.starts_at - early)
+    [mark] = _marks()
+    assert (mark.user_id, mark.status, mark.marked_at) == (
+        trainee.id,
+        "present",
+        session.starts_at - early,
+    )
+
+
+def test_a_check_in_before_the_window_says_when_it_opens(
+    app, make_seminar, trainee, trainee_client
+):
+    app.config["CHECKIN_OPENS_MINUTES"] = 45
+    seminar = make_seminar("Future seminar", starts_in=timedelta(days=22))
+    registration.register(seminar, trainee)
+    url = f"/seminars/check-in/{checkin.make_token(seminar.sessions[0])}"
+    opens = format_datetime(checkin.window(seminar.sessions[0])[0], "short")
+    page = trainee_client.get(url)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert f"Check-in for this session opens at {opens}, 45 minutes before it starts." in text
+    assert "I am here" not in text
+    response = trainee_client.post_form(url)
+    assert response.status_code == 400
+    assert f"opens at {opens}" in response.get_data(as_text=True)
+    assert _marks() == []
+
+
+def test_a_check_in_after_the_session_ended_is_refused(app, make_seminar, trainee, trainee_client):
+    seminar = make_seminar("Past seminar", starts_in=-timedelta(days=2))
+    registration.register(seminar, trainee)
+    response = trainee_client.post_form(
+        f"/seminars/check-in/{checkin.make_token(seminar.sessions[0])}"
+    )
+    assert response.status_code == 400
+    assert "Check-in for this session closed at" in response.get_data(as_text=True)
+    assert _marks() == []
+
+
+def test_the_trainers_check_in_page_says_the_window(app, make_seminar, trainer_client):
+    seminar = make_seminar("Future seminar")
+    session = seminar.sessions[0]
+    opens, closes = (format_datetime(moment, "short") for moment in checkin.window(session))
+    page = trainer_client.get(
+        f"/manage/seminars/{seminar.id}/sessions/{session.id}/check-in"
+    ).get_data(as_text=True)
+    assert f"Check-in is open from {opens} to {closes}." in page
+    assert "Check-in for this session opens at" in page  # not yet: the trainer is told
+
+
+def test_a_session_still_to_come_cannot_be_signed_off(
+    app, make_seminar, trainee, trainer, trainer_client
+):
+    seminar = make_seminar("Future seminar")
+    registration.register(seminar, trainee)
+    session = seminar.sessions[0]
+    base = f"/manage/seminars/{seminar.id}/sessions/{session.id}"
+    sheet = trainer_client.get(f"{base}/attendance").get_data(as_text=True)
+    assert "its attendance can be signed off after that" in sheet
+    assert "Sign off attendance" not in sheet
+    response = trainer_client.post_form(f"{base}/sign-off", follow_redirects=True)
+    assert "its attendance can be signed off after that" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert not db.session.get(SeminarSession, session.id).signed_off
+    assert _marks() == []
+    # Nor while it is under way; from its end it can.
+    with pytest.raises(ServiceError, match="can be signed off after that"):
+        attendance.sign_off(session, trainer, now=session.ends_at - timedelta(seconds=1))
+    attendance.sign_off(session, trainer, now=session.ends_at)
+    assert db.session.get(SeminarSession, session.id).signed_off_at == session.ends_at
+
+
+def test_seats_above_the_configured_group_size_are_refused(app, make_seminar, trainer_client):
+    seminar = make_seminar("Small group", capacity=8)
+    url = f"/manage/seminars/{seminar.id}/capacity"
+    response = trainer_client.post_form(url, {"capacity": "16"})
+    assert response.status_code == 400
+    assert "A seminar group may have at most 10 participants." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Seminar, seminar.id).capacity == 8
+    app.config["SEMINAR_MAX_CAPACITY"] = 16
+    assert trainer_client.post_form(url, {"capacity": "16"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Seminar, seminar.id).capacity == 16

@@ -70,9 +70,10 @@ def _focused_id(page) -> str:
 
 
 def test_attendance_is_marked_saved_and_signed_off_by_keyboard(app, demo_site, page):
-    # A session still to come, so its sheet is open (the demo signs off all of its own).
+    # A session held yesterday and not signed off yet, so its sheet is open and can be signed
+    # off (the demo signs off all of its own; a session still to come cannot be).
     zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
-    starts = datetime.combine(datetime.now(zone).date() + timedelta(days=30), time(9), zone)
+    starts = datetime.combine(datetime.now(zone).date() - timedelta(days=1), time(9), zone)
     session = seminars.add_session(
         db.session.get(Seminar, 1),
         starts_at=starts,

@@ -153,3 +153,20 @@ def test_tables_scroll_inside_their_own_box():
     assert html.count("</table></div>") == 1
     # A table typed as raw HTML stays text and gets no box.
     assert "table-scroll" not in render_markdown("<table><tr><td>x</td></tr></table>").html
+
+
+def test_relative_links_resolve_against_a_base_only_when_one_is_given():
+    source = (
+        "![a](images/x.png) [m](materials/h.pdf) [t](#top) [q](?page=2) "
+        "[e](https://example.kz/x) ![r](/static/r.png) [j](javascript:alert(1)) "
+        "![p](//evil.example.com/y.png)"
+    )
+    relative = render_markdown(source).html
+    assert 'src="images/x.png"' in relative and 'href="materials/h.pdf"' in relative
+    html = render_markdown(source, base_url="/courses/law/").html
+    assert 'src="/courses/law/images/x.png"' in html
+    assert 'href="/courses/law/materials/h.pdf"' in html
+    for kept in ('href="#top"', 'href="?page=2"', 'href="https://example.kz/x"'):
+        assert kept in html
+    assert 'src="/static/r.png"' in html and 'src="//evil.example.com/y.png"' in html
+    assert active_content(html) == [] and "javascript" not in html
