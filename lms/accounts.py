@@ -6,16 +6,13 @@ the CLI call them. Failures raise ``AccountError`` with a translatable message.
 
 from __future__ import annotations
 
-import unicodedata
-
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
-from lms import login_sessions
+from lms import login_sessions, text
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import PasswordResetToken, Role, User
@@ -30,26 +27,21 @@ class AccountError(ServiceError):
 
 
 def normalise_email(raw: str) -> str:
-    """Validate the syntax and return the address lower-cased, as stored and compared."""
+    """The address as stored and compared (:func:`lms.text.normalise_email`)."""
     try:
-        result = validate_email((raw or "").strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise AccountError(_l("Enter a valid email address."), field="email") from exc
-    return result.normalized.lower()
+        return text.normalise_email(raw)
+    except ServiceError as error:
+        raise AccountError(error.message, field=error.field) from None
 
 
 def clean_name(raw: str, *, field: str, max_length: int, min_length: int = 1) -> str:
-    """Normalise a person's name to NFC with single spaces; any script is welcome."""
-    name = " ".join(unicodedata.normalize("NFC", raw or "").split())
-    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in name):
-        raise AccountError(_l("The name contains invisible control characters."), field=field)
-    if not name:
-        raise AccountError(_l("This field is required."), field=field)
-    if len(name) < min_length:
-        raise AccountError(_l("Use at least %(n)d characters.", n=min_length), field=field)
-    if len(name) > max_length:
-        raise AccountError(_l("Use at most %(n)d characters.", n=max_length), field=field)
-    return name
+    """A person's name through the site's one normaliser (:mod:`lms.text`)."""
+    try:
+        return text.normalise_person_name(
+            raw, field=field, max_length=max_length, min_length=min_length
+        )
+    except ServiceError as error:
+        raise AccountError(error.message, field=error.field) from None
 
 
 def clean_display_name(raw: str) -> str:

@@ -419,3 +419,16 @@ def test_a_deactivated_account_on_the_roster_is_a_line_error(app, make_user):
     preview = roster.parse_roster(b"Ivan Petrov,gone@example.kz\n")
     assert "deactivated" in " ".join(str(e) for e in _errors(preview)[1])
     assert not preview.ok
+
+
+def test_roster_names_and_emails_go_through_the_sites_normalisers(app, make_user):
+    existing = make_user(email="asel@example.kz")
+    data = (
+        "Әсел \u202eавоуелөТ;new@example.kz;\n"  # a right-to-left override, refused as on sign-up
+        "Ａｓｅｌ Töleuova;ａｓｅｌ@example.kz;\n"  # full-width: the existing account, folded
+    ).encode("utf-8")
+    preview = roster.parse_roster(data)
+    assert _errors(preview) == {1: ["The name contains invisible control characters."]}
+    folded = preview.lines[1]
+    assert (folded.full_name, folded.email) == ("Asel Töleuova", "asel@example.kz")
+    assert folded.existing_user_id == existing.id
