@@ -116,7 +116,9 @@ def reset_password(token: str):
     reset = password_reset.find_valid_reset(token)
     if reset is None:
         return render_template("auth/reset_invalid.html"), 404
-    form = ResetPasswordForm(user_email=reset.user.email)
+    form = ResetPasswordForm(
+        user_email=reset.user.email, user_names=(reset.user.display_name, reset.user.full_name)
+    )
     if form.validate_on_submit():
         try:
             password_reset.use_reset_token(reset, form.password.data)
