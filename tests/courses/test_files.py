@@ -34,7 +34,9 @@ def _stored(client, course, kind="image") -> tuple[CourseFile, bytes]:
     record = db.session.scalar(select(CourseFile).order_by(CourseFile.id.desc()))
     served = client.get(f"/courses/{course.slug}/{kind}s/{record.filename}")
     assert served.status_code == 200
-    return record, served.data
+    data = served.data
+    served.close()
+    return record, data
 
 
 def _exif(orientation: int | None = None) -> Image.Exif:
