@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -25,6 +26,7 @@ from lms.extensions import db
 from lms.i18n import site_today
 from lms.models import User
 from lms.service_error import ServiceError
+from lms.text import normalise_person_name
 from quizzes.models import Criterion
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -155,8 +157,9 @@ def sign_declaration(user: User, qualification: Qualification, signed_name: str)
     """The trainee signs the declaration as it reads now, typing their full name."""
     if not qualification.declaration_text:
         raise ServiceError(_l("This qualification asks for no declaration."))
-    typed = " ".join((signed_name or "").split())
-    if typed.casefold() != " ".join(user.full_name.split()).casefold():
+    typed = normalise_person_name(signed_name, field="signed_name", max_length=200)
+    profile_name = " ".join(unicodedata.normalize("NFKC", user.full_name).split())
+    if typed.casefold() != profile_name.casefold():
         raise ServiceError(
             _l("Type your full name exactly as in your profile: %(name)s", name=user.full_name),
             field="signed_name",
@@ -181,12 +184,7 @@ def confirm_identity(
     by: User,
 ) -> IdentityConfirmation:
     """A trainer records what they checked on the identity document (no document numbers)."""
-    name = " ".join((legal_name or "").split())
-    if not name or len(name) > 200:
-        raise ServiceError(
-            _l("Give the full name as on the identity document (at most 200 characters)."),
-            field="legal_name",
-        )
+    name = normalise_person_name(legal_name, field="legal_name", max_length=200, min_length=2)
     today = site_today()
     if date_of_birth is not None and not (date(1900, 1, 1) <= date_of_birth <= today):
         raise ServiceError(_l("Give a real date of birth."), field="date_of_birth")

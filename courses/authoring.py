@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from courses.models import Course, CourseOwner, CourseStatus, Module, ModuleRevision
+from lms import accounts
 from lms.database import utcnow
 from lms.extensions import db
 from lms.markdown_rendering import RenderedMarkdown, render_markdown
@@ -178,7 +179,7 @@ def set_status(course: Course, status: CourseStatus | str) -> Course:
 
 
 def add_owner(course: Course, email: str) -> User:
-    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    user = accounts.get_user_by_email(email)
     if user is None or user.role not in (Role.TRAINER, Role.ADMIN) or not user.active:
         raise ServiceError(_l("No active trainer has this email address."), field="email")
     if any(ownership.user_id == user.id for ownership in course.ownerships):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from courses import content_io
 from courses.models import Course
+from lms import accounts
 from lms.extensions import db
 from lms.models import Role, User
 from lms.service_error import ServiceError
@@ -21,8 +22,8 @@ courses_cli = AppGroup("courses", help="Course content: import and export.")
 def _owner(email: str | None) -> User:
     query = select(User).where(User.active.is_(True))
     if email:
-        user = db.session.scalar(query.where(User.email == email.strip().lower()))
-        if user is None or user.role not in (Role.TRAINER, Role.ADMIN):
+        user = accounts.get_user_by_email(email)
+        if user is None or not user.active or user.role not in (Role.TRAINER, Role.ADMIN):
             raise click.ClickException(f"no active trainer or admin with email {email}")
         return user
     user = db.session.scalar(query.where(User.role == Role.ADMIN).order_by(User.id))

@@ -572,7 +572,9 @@ def _replace_files(
     for kind, filename, title, data in wanted:
         old = current.get((kind, filename))
         if old is not None:
-            same_bytes = file_storage.read_bytes(old.stored_name) == data
+            # Images are stored without their metadata: compare with what would be stored.
+            wanted_bytes = files.strip_image_metadata(data) if kind == "image" else data
+            same_bytes = file_storage.read_bytes(old.stored_name) == wanted_bytes
             if same_bytes and (kind == "image" or old.title == title):
                 continue  # image titles are set on the web; the files do not carry them
             replaced.append(old.stored_name)

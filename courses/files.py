@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from sqlalchemy import select
 
 from courses.models import Course, CourseFile
@@ -64,6 +67,77 @@ def check_image(data: bytes) -> CheckedFile:
     return CheckedFile(extension, content_type)
 
 
+# Metadata a camera or editor leaves in an image (place, time, device, author, thumbnails).
+# The ICC colour profile is kept: it is how the picture's colours are meant to look.
+METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc",
+                 "Raw profile type exif", "Raw profile type iptc")  # fmt: skip
+
+
+def _has_metadata(image: Image.Image) -> bool:
+    if any(key in image.info for key in METADATA_KEYS) or len(image.getexif()):
+        return True
+    return bool(getattr(image, "text", None))  # PNG tEXt/iTXt/zTXt chunks
+
+
+def _clean_frame(frame: Image.Image) -> Image.Image:
+    upright = ImageOps.exif_transpose(frame.copy())  # the orientation applied to the pixels
+    for key in (*METADATA_KEYS, "exif"):
+        upright.info.pop(key, None)
+    return upright
+
+
+def strip_image_metadata(data: bytes) -> bytes:
+    """The image without EXIF, XMP, IPTC, comments or text chunks, in its own format.
+
+    Orientation is applied to the pixels first, so the picture still stands the right way up;
+    transparency, animation (frames, durations, loop) and the colour profile are kept. An
+    image without such metadata is returned byte for byte, so nothing is re-encoded for
+    nothing (and exported courses stay byte-identical).
+    """
+    with Image.open(io.BytesIO(data)) as image:
+        if not _has_metadata(image):
+            return data
+        image_format = image.format
+        frames, durations = [], []
+        for frame in ImageSequence.Iterator(image):
+            frame.load()  # WebP reads a frame's duration only when it decodes the frame
+            durations.append(frame.info.get("duration", 0))
+            frames.append(_clean_frame(frame))
+        params: dict = {}
+        if image.info.get("icc_profile"):
+            params["icc_profile"] = image.info["icc_profile"]
+        if image_format == "PNG" and "transparency" in image.info:
+            params["transparency"] = image.info["transparency"]
+        if image_format == "JPEG":
+            params["quality"] = 92
+            if image.info.get("progressive"):
+                params["progressive"] = True
+        if image_format == "WEBP":
+            params.update(quality=92, lossless=image.info.get("lossless", False))
+        if len(frames) > 1:
+            params.update(
+                save_all=True,
+                append_images=frames[1:],
+                duration=durations,
+                loop=image.info.get("loop", 0),
+            )
+        output = io.BytesIO()
+        frames[0].save(output, format=image_format, **params)
+    return output.getvalue()
+
+
+def prepare_image(data: bytes) -> tuple[bytes, CheckedFile]:
+    """Check an image (:func:`check_image`) and return it without its metadata."""
+    checked = check_image(data)
+    try:
+        cleaned = strip_image_metadata(data)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise ServiceError(
+            _l("This file is not a PNG, JPEG or WebP image."), field="file"
+        ) from None
+    return cleaned, checked
+
+
 def _zip_names(data: bytes) -> tuple[zipfile.ZipFile, set[str]] | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -72,9 +146,79 @@ def _zip_names(data: bytes) -> tuple[zipfile.ZipFile, set[str]] | None:
         return None
 
 
+ACTIVE_PDF_KEYS = {"/JS", "/JavaScript", "/Launch", "/XFA"}  # XFA forms carry scripts
+ACTIVE_PDF_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/RichMediaExecute"}
+MAX_PDF_OBJECTS = 200_000
+
+
+def _pdf_has_active_content(reader: PdfReader) -> bool:
+    """Whether anything reachable from the document runs code or opens other programs.
+
+    Walks every object reachable from the trailer (catalogue, names tree, pages, annotations,
+    form fields, outlines) once: JavaScript (``/JS``, a ``/JavaScript`` names tree or action,
+    XFA forms), ``/Launch`` and import actions anywhere (an ``/OpenAction`` that runs one
+    included), and additional actions (``/AA``) of the catalogue and of pages, which run on
+    opening and closing.
+    """
+    seen: set[tuple[int, int]] = set()
+    stack = [reader.trailer]
+    root = reader.trailer.get("/Root")
+    root = root.get_object() if root is not None else None
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            key = (item.idnum, item.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            if len(seen) > MAX_PDF_OBJECTS:
+                return True  # too complex to check: treated as unsafe
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            if ACTIVE_PDF_KEYS & set(item.keys()):
+                return True
+            if item.get("/S") in ACTIVE_PDF_ACTIONS:
+                return True
+            if "/AA" in item and (item is root or item.get("/Type") in {"/Catalog", "/Page"}):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    return False
+
+
+def check_pdf(data: bytes) -> None:
+    """Refuse a PDF that is encrypted, unreadable, or carries scripts or launch actions."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise ServiceError(
+                _l("Encrypted PDF files are not accepted. Save the file without a password."),
+                field="file",
+            )
+        active = _pdf_has_active_content(reader)
+    except ServiceError:
+        raise
+    except (PdfReadError, ValueError, TypeError, KeyError, AttributeError, RecursionError,
+            OSError, AssertionError, IndexError):  # fmt: skip
+        raise ServiceError(
+            _l("This PDF file could not be read. Save it again as PDF and upload the new file."),
+            field="file",
+        ) from None
+    if active:
+        raise ServiceError(
+            _l(
+                "PDF files with JavaScript or actions that open other programs are not "
+                "accepted. Print the document to a new PDF and upload that file."
+            ),
+            field="file",
+        )
+
+
 def check_material(data: bytes) -> CheckedFile:
-    """PDF, DOCX or ODT, judged by their structure, not by the name."""
+    """PDF, DOCX or ODT, judged by their structure, not by the name; PDFs without scripts."""
     if data.startswith(b"%PDF-") and b"%%EOF" in data[-2048:]:
+        check_pdf(data)
         return CheckedFile("pdf", MATERIAL_TYPES["pdf"])
     opened = _zip_names(data)
     if opened is not None:
@@ -130,7 +274,7 @@ def add_file(
     config = current_app.config
     if kind == "image":
         _check_size(data, config["COURSE_IMAGE_MAX_MB"])
-        checked = check_image(data)
+        data, checked = prepare_image(data)
     else:
         _check_size(data, config["COURSE_MATERIAL_MAX_MB"])
         checked = check_material(data)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from courses import files, learning
 from courses.authoring import can_edit
 from courses.forms import CatalogueSearchForm
-from courses.models import Course, Module
+from courses.models import Course, CourseStatus, Module
 from lms import file_storage
 from lms.pagination import paginate
 
@@ -130,6 +130,9 @@ def _send_file(course: Course, kind: str, filename: str):
         content_type=record.content_type,
         download_name=record.filename,
         as_attachment=kind == "material",  # documents download; images show inline
+        # Anyone may see a published course's images; materials (enrolled trainees only) and
+        # images of draft or archived courses are private to who may open them now.
+        public=kind == "image" and course.status == CourseStatus.PUBLISHED,
     )
 
 

@@ -6,16 +6,16 @@ the CLI call them. Failures raise ``AccountError`` with a translatable message.
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Iterable
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
+from zxcvbn import zxcvbn
 
-from lms import login_sessions
+from lms import login_sessions, text
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import PasswordResetToken, Role, User
@@ -30,26 +30,21 @@ class AccountError(ServiceError):
 
 
 def normalise_email(raw: str) -> str:
-    """Validate the syntax and return the address lower-cased, as stored and compared."""
+    """The address as stored and compared (:func:`lms.text.normalise_email`)."""
     try:
-        result = validate_email((raw or "").strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise AccountError(_l("Enter a valid email address."), field="email") from exc
-    return result.normalized.lower()
+        return text.normalise_email(raw)
+    except ServiceError as error:
+        raise AccountError(error.message, field=error.field) from None
 
 
 def clean_name(raw: str, *, field: str, max_length: int, min_length: int = 1) -> str:
-    """Normalise a person's name to NFC with single spaces; any script is welcome."""
-    name = " ".join(unicodedata.normalize("NFC", raw or "").split())
-    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in name):
-        raise AccountError(_l("The name contains invisible control characters."), field=field)
-    if not name:
-        raise AccountError(_l("This field is required."), field=field)
-    if len(name) < min_length:
-        raise AccountError(_l("Use at least %(n)d characters.", n=min_length), field=field)
-    if len(name) > max_length:
-        raise AccountError(_l("Use at most %(n)d characters.", n=max_length), field=field)
-    return name
+    """A person's name through the site's one normaliser (:mod:`lms.text`)."""
+    try:
+        return text.normalise_person_name(
+            raw, field=field, max_length=max_length, min_length=min_length
+        )
+    except ServiceError as error:
+        raise AccountError(error.message, field=error.field) from None
 
 
 def clean_display_name(raw: str) -> str:
@@ -60,8 +55,53 @@ def clean_full_name(raw: str) -> str:
     return clean_name(raw, field="full_name", max_length=200, min_length=2)
 
 
-def password_problem(password: str, *, email: str = "") -> str | None:
-    """The one password policy: a message if ``password`` is not acceptable, else None."""
+# zxcvbn's score: 3 means "safely unguessable" (about 10^8 to 10^10 guesses), beyond any online
+# attack the login throttle allows and costly offline against argon2id; 4 would refuse many
+# memorable passphrases of three plain words.
+MIN_PASSWORD_SCORE = 3
+ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input; the first 72 characters decide
+PASSWORD_HINTS = {
+    "user_inputs": _l("Leave your name and email address out of it."),
+    "passwords": _l("It is one of the passwords people use most."),
+    "repeat": _l("Repeated characters or words are easy to guess."),
+    "sequence": _l("Sequences such as abc or 6543 are easy to guess."),
+    "spatial": _l("Rows of keys such as qwerty are easy to guess."),
+    "date": _l("Dates and years are easy to guess."),
+    "regex": _l("Dates and years are easy to guess."),
+}
+DEFAULT_PASSWORD_HINT = _l("Add another word or two; uncommon words are better.")
+
+
+def _user_inputs(email: str, names: Iterable[str]) -> list[str]:
+    words = [email, email.split("@")[0]] if email else []
+    for name in names:
+        words += [name, *(name or "").split()]
+    return [word.lower() for word in words if word]
+
+
+def _strength_hint(password: str, user_inputs: list[str]):
+    """``None`` if zxcvbn scores the password high enough, else a hint in our own words."""
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=user_inputs)
+    if result["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    matches = [m for m in result["sequence"] if m["pattern"] != "bruteforce"]
+    if not matches:
+        return DEFAULT_PASSWORD_HINT
+    weakest = max(matches, key=lambda match: len(match["token"]))
+    if weakest["pattern"] == "dictionary":
+        source = weakest.get("dictionary_name")
+        if source in PASSWORD_HINTS:
+            return PASSWORD_HINTS[source]
+        return DEFAULT_PASSWORD_HINT
+    return PASSWORD_HINTS.get(weakest["pattern"], DEFAULT_PASSWORD_HINT)
+
+
+def password_problem(password: str, *, email: str = "", names: Iterable[str] = ()) -> str | None:
+    """The one password policy: a message if ``password`` is not acceptable, else None.
+
+    Length first, then zxcvbn (offline dictionaries and patterns) with the person's own email
+    and names as words an attacker would try first.
+    """
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         return _l("Use at least %(n)d characters.", n=minimum)
@@ -71,12 +111,15 @@ def password_problem(password: str, *, email: str = "") -> str | None:
         return _l("The password must not be your email address.")
     if len(set(password)) < 4:
         return _l("This password is too easy to guess.")
+    hint = _strength_hint(password, _user_inputs(email, names))
+    if hint is not None:
+        return _l("This password is too easy to guess. %(hint)s", hint=hint)
     return None
 
 
-def check_new_password(password: str, email: str) -> None:
+def check_new_password(password: str, email: str, names: Iterable[str] = ()) -> None:
     """Raise AccountError when the password policy rejects ``password``."""
-    problem = password_problem(password, email=email)
+    problem = password_problem(password, email=email, names=names)
     if problem:
         raise AccountError(problem, field="password")
 
@@ -105,7 +148,7 @@ def create_user(
     language: str = "en",
 ) -> User:
     email = normalise_email(email)
-    check_new_password(password, email)
+    check_new_password(password, email, (display_name, full_name))
     user = User(
         email=email,
         display_name=clean_display_name(display_name),
@@ -171,7 +214,7 @@ def change_password(user: User, *, current: str, new: str, keep_session: str | N
 
 
 def set_password(user: User, new: str, *, keep_session: str | None = None) -> int:
-    check_new_password(new, user.email)
+    check_new_password(new, user.email, (user.display_name, user.full_name))
     user.password_hash = hash_password(new)
     spend_reset_links(user)
     ended = login_sessions.end_other_sessions(user, keep_token=keep_session, commit=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -88,6 +89,8 @@ def _allowed_headers(error: HTTPException) -> dict:
 def handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if isinstance(error, RateLimitExceeded) and error.response is not None:
+        return error.response  # a limit's own page (the login form says how long to wait)
     message = None
     if error.code == 400 and error.description and error.description != type(error).description:
         message = error.description

@@ -38,17 +38,31 @@ def delete(stored_name: str) -> None:
     path_of(stored_name).unlink(missing_ok=True)
 
 
+PUBLIC_MAX_AGE = 3600
+
+
 def send_stored(
-    stored_name: str, *, content_type: str, download_name: str, as_attachment: bool
+    stored_name: str,
+    *,
+    content_type: str,
+    download_name: str,
+    as_attachment: bool,
+    public: bool = False,
 ) -> Response:
+    """Serve a stored file. Only ``public`` files (anyone may fetch them) may be cached by
+    shared caches; every other file is ``private, no-store``: access to it can end
+    (unenrolment, a course unpublished) and a shared computer must not keep a copy."""
     response = send_file(
         path_of(stored_name),
         mimetype=content_type,
         download_name=download_name,
         as_attachment=as_attachment,
-        max_age=3600,
+        max_age=PUBLIC_MAX_AGE if public else None,
         conditional=True,
         etag=True,
     )
+    if not public:
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers.pop("Expires", None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -34,16 +34,18 @@ def _language_choices() -> list[tuple[str, str]]:
 class PasswordPolicy:
     """WTForms validator for the one password policy of lms.accounts."""
 
-    def __init__(self, email_field: str | None = None) -> None:
+    def __init__(self, email_field: str | None = None, name_fields: tuple[str, ...] = ()) -> None:
         self.email_field = email_field
+        self.name_fields = name_fields
 
     def __call__(self, form, field) -> None:
-        email = ""
+        email, names = "", list(getattr(form, "user_names", ()))
         if self.email_field:
             email = form[self.email_field].data or ""
         elif getattr(form, "user_email", None):
             email = form.user_email
-        problem = password_problem(field.data or "", email=email)
+        names += [form[name].data or "" for name in self.name_fields]
+        problem = password_problem(field.data or "", email=email, names=names)
         if problem:
             raise ValidationError(problem)
 
@@ -82,7 +84,10 @@ class SignupForm(FlaskForm):
     language = SelectField(_l("Preferred language"), validators=[InputRequired()])
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), PasswordPolicy(email_field="email")],
+        validators=[
+            DataRequired(),
+            PasswordPolicy(email_field="email", name_fields=("display_name", "full_name")),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat password"),
@@ -126,9 +131,10 @@ class NewPasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
     )
 
-    def __init__(self, *args, user_email: str = "", **kwargs) -> None:
+    def __init__(self, *args, user_email: str = "", user_names=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user_email = user_email
+        self.user_names = tuple(user_names)
 
 
 class ChangePasswordForm(NewPasswordForm):

@@ -39,7 +39,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),)
 
-    # Stored lower-cased by lms.accounts.normalise_email, so uniqueness is case-insensitive.
+    # Stored by lms.text.normalise_email (NFKC, case-folded): uniqueness ignores case and width.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     full_name: Mapped[str] = mapped_column(String(200))

@@ -48,7 +48,7 @@ def find_valid_reset(token: str) -> PasswordResetToken | None:
 def use_reset_token(reset: PasswordResetToken, new_password: str) -> User:
     """Set the new password, spend the link and end every session of the user."""
     user = reset.user
-    check_new_password(new_password, user.email)
+    check_new_password(new_password, user.email, (user.display_name, user.full_name))
     # Spend the link in the same statement that checks it, so two submissions cannot both win.
     spent = db.session.execute(
         update(PasswordResetToken)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from lms import create_app
 from lms.extensions import db
@@ -40,3 +42,32 @@ def test_migrations_build_the_models_schema_and_roll_back(empty_app):
     downgrade(revision="base")
     tables = set(inspect(db.engine).get_table_names())
     assert tables <= {"alembic_version"}
+
+
+def test_email_normalisation_folds_stored_addresses_but_never_merges_accounts(empty_app):
+    upgrade(revision="0006_certificates")
+    stored = {
+        1: "asel@example.kz",
+        2: "ａｓｅｌ@example.kz",  # a full-width look-alike of 1, made before the fix
+        3: "ｂｏｒｉｓ@example.kz",
+        4: "straße@example.de",
+    }
+    with db.engine.begin() as connection:
+        for user_id, email in stored.items():
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, display_name, full_name, password_hash, role,"
+                    " active, language, updated_at, created_at) VALUES (:id, :email, 'A', 'A B',"
+                    " '!', 'trainee', :active, 'en', :now, :now)"
+                ),
+                {"id": user_id, "email": email, "active": True, "now": datetime.now(UTC)},
+            )
+    upgrade()
+    with db.engine.connect() as connection:
+        after = dict(connection.execute(text("SELECT id, email FROM users")).all())
+    assert after == {
+        1: "asel@example.kz",
+        2: "ａｓｅｌ@example.kz",  # left for an administrator: its folded form is taken
+        3: "boris@example.kz",
+        4: "strasse@example.de",
+    }

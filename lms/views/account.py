@@ -34,6 +34,10 @@ def profile():
     return render_template("account/profile.html", form=form), status
 
 
+def _names(user) -> tuple[str, str]:
+    return (user.display_name, user.full_name)
+
+
 def _security_page(password_form: ChangePasswordForm, status: int = 200):
     token = current_user.session_token
     sessions = [
@@ -53,13 +57,15 @@ def _security_page(password_form: ChangePasswordForm, status: int = 200):
 @bp.get("/security")
 @login_required
 def security():
-    return _security_page(ChangePasswordForm(user_email=current_user.email))
+    return _security_page(
+        ChangePasswordForm(user_email=current_user.email, user_names=_names(current_user))
+    )
 
 
 @bp.post("/password")
 @login_required
 def change_password():
-    form = ChangePasswordForm(user_email=current_user.email)
+    form = ChangePasswordForm(user_email=current_user.email, user_names=_names(current_user))
     if form.validate_on_submit():
         try:
             ended = accounts.change_password(

@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms import accounts, password_reset, site_settings
+from lms import accounts, login_throttle, password_reset, site_settings
 from lms.authentication import sign_in, sign_out
 from lms.extensions import limiter
 from lms.forms import LoginForm, ResetPasswordForm, SignupForm, show_error
@@ -24,32 +24,29 @@ from lms.security import safe_next_url
 bp = Blueprint("auth", __name__)
 
 
-def _login_failed(response) -> bool:
-    # Only failed attempts count against the limits; a successful login redirects.
-    return response.status_code != 302
-
-
-def _account_key() -> str:
-    raw = (request.form.get("email") or "").strip()
-    try:
-        email = accounts.normalise_email(raw)
-    except accounts.AccountError:
-        email = raw.lower()[:254]
-    return f"login-account:{email}"
-
-
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_IP"],
+    key_func=login_throttle.account_and_ip_key,
+    methods=["POST"],
+    deduct_when=login_throttle.failed,
+    on_breach=login_throttle.throttled_account_and_ip,
+    scope="login-pair",
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
     methods=["POST"],
-    deduct_when=_login_failed,
+    deduct_when=login_throttle.failed,
+    on_breach=login_throttle.throttled_ip,
     scope="login-ip",
 )
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
+    key_func=login_throttle.account_key,
     methods=["POST"],
-    deduct_when=_login_failed,
+    deduct_when=login_throttle.failed,
+    exempt_when=login_throttle.known_device,
+    on_breach=login_throttle.throttled_account,
     scope="login-account",
 )
 def login():
@@ -64,7 +61,8 @@ def login():
         if user is not None:
             sign_in(user)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(safe_next_url(form.next.data) or url_for("main.dashboard"))
+            response = redirect(safe_next_url(form.next.data) or url_for("main.dashboard"))
+            return login_throttle.remember_device(response, user.email)
         form.form_errors.append(_("The email or password is not correct."))
     elif request.method == "POST":
         status = 400
@@ -116,7 +114,9 @@ def reset_password(token: str):
     reset = password_reset.find_valid_reset(token)
     if reset is None:
         return render_template("auth/reset_invalid.html"), 404
-    form = ResetPasswordForm(user_email=reset.user.email)
+    form = ResetPasswordForm(
+        user_email=reset.user.email, user_names=(reset.user.display_name, reset.user.full_name)
+    )
     if form.validate_on_submit():
         try:
             password_reset.use_reset_token(reset, form.password.data)

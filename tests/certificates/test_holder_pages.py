@@ -302,3 +302,22 @@ def test_a_certificate_issued_for_a_seminar_is_not_claimed_again_without_one(
     )
     assert again.status_code == 302
     assert certificate_count() == 1
+
+
+def test_the_declaration_name_goes_through_the_sites_name_normaliser(
+    trainee, trainee_client, make_qualification
+):
+    qualification = make_qualification(declaration_text=DECLARATION)
+    url = f"/certificates/qualifications/{qualification.id}/declaration"
+    field = f"declaration-{qualification.id}-signed_name"
+    hidden = trainee_client.post_form(url, {field: trainee.full_name + "\u200f"})
+    assert hidden.status_code == 400
+    assert "The name contains invisible control characters." in page_text(hidden)
+    assert db.session.scalar(select(func.count(EthicsDeclaration.id))) == 0
+    # Full-width letters are the same name (NFKC), as everywhere else on the site.
+    full_width = "".join(
+        chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in trainee.full_name
+    )
+    assert full_width != trainee.full_name
+    assert trainee_client.post_form(url, {field: full_width}).status_code == 302
+    assert db.session.scalar(select(EthicsDeclaration.signed_name)) == trainee.full_name

@@ -240,6 +240,11 @@ def test_a_trainer_confirms_a_participants_identity(trainer_client, trainer, set
         ({"legal_name": "Aida", "date_of_birth": "31/02/2020"}, "Not a valid date value."),
         ({"legal_name": "Aida", "date_of_birth": "2999-01-01"}, "Give a real date of birth."),
         ({"legal_name": "A" * 201}, "Field cannot be longer than 200 characters."),
+        # The site's one name normaliser (lms.text), as on sign-up: bidi and zero-width.
+        ({"legal_name": "Аида \u202eавонебамуЖ"}, "The name contains invisible control"),
+        ({"legal_name": "Аида\u2066 Жумабаевна\u2069"}, "The name contains invisible control"),
+        ({"legal_name": "Аида\u200b Жумабаевна"}, "The name contains invisible control"),
+        ({"legal_name": "A"}, "Use at least 2 characters."),
     ],
 )
 def test_bad_identity_input_is_400_beside_the_field(trainer_client, setting, people, data, message):

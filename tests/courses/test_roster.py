@@ -542,3 +542,16 @@ def test_detection_picks_the_reading_that_looks_like_names(app):
     assert roster.decode(cyrillic.encode("koi8_r"))[1:] == ("koi8_r", False)
     assert roster.decode("Әсел;a@example.kz\n".encode())[1:] == ("utf-8", True)
     assert roster.decode(b"Ivan Petrov;i@example.kz\n")[1:] == ("utf-8", True)
+
+
+def test_roster_names_and_emails_go_through_the_sites_normalisers(app, make_user):
+    existing = make_user(email="asel@example.kz")
+    data = (
+        "Әсел \u202eавоуелөТ;new@example.kz;\n"  # a right-to-left override, refused as on sign-up
+        "Ａｓｅｌ Töleuova;ａｓｅｌ@example.kz;\n"  # full-width: the existing account, folded
+    ).encode("utf-8")
+    preview = roster.parse_roster(data)
+    assert _errors(preview) == {1: ["The name contains invisible control characters."]}
+    folded = preview.lines[1]
+    assert (folded.full_name, folded.email) == ("Asel Töleuova", "asel@example.kz")
+    assert folded.existing_user_id == existing.id

@@ -148,19 +148,86 @@ def test_logout_needs_post_with_csrf(client, trainee):
     assert client.get("/dashboard").status_code == 200
 
 
+def _browser(app, address: str):
+    """A fresh browser at ``address`` (the limits see the client's address)."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def test_wrong_passwords_from_one_address_never_lock_the_owner_out(app, trainee):
+    # The default limits: ten failures from the attacker's address ...
+    attacker = _browser(app, "203.0.113.7")
+    for _ in range(10):
+        assert attacker.login(trainee.email, "wrong password!").status_code == 200
+    blocked = attacker.login(trainee.email)  # ... and that address waits, right password or not
+    assert blocked.status_code == 429
+    assert 0 < int(blocked.headers["Retry-After"]) <= 15 * 60
+    page = blocked.get_data(as_text=True)
+    assert "Too many failed attempts to log in to this account from your network." in page
+    assert 'name="email"' in page  # the login form again, not a dead end
+    # The owner, at another address, logs in at once.
+    owner = _browser(app, "198.51.100.20")
+    assert owner.login(trainee.email).status_code == 302
+
+
+def test_the_throttled_address_is_told_in_its_language(app, trainee):
+    attacker = _browser(app, "203.0.113.7")
+    attacker.post_form("/language", {"language": "ru", "next": "/login"})
+    for _ in range(10):
+        attacker.login(trainee.email, "wrong password!")
+    blocked = attacker.login(trainee.email, "wrong password!")
+    assert blocked.status_code == 429 and "Retry-After" in blocked.headers
+    assert "Слишком много неудачных попыток войти в эту учётную запись из вашей сети" in (
+        blocked.get_data(as_text=True)
+    )
+
+
 class TestThrottling:
     @pytest.fixture
     def config_overrides(self):
-        return {"LOGIN_LIMIT_PER_ACCOUNT": "3 per minute", "LOGIN_LIMIT_PER_IP": "5 per minute"}
+        return {
+            "LOGIN_LIMIT_PER_ACCOUNT_AND_IP": "3 per minute",
+            "LOGIN_LIMIT_PER_ACCOUNT": "6 per minute",
+            "LOGIN_LIMIT_PER_IP": "5 per minute",
+        }
 
-    def test_failed_logins_per_account_are_throttled(self, client, trainee):
+    def test_the_same_account_and_address_waits(self, app, trainee):
+        browser = _browser(app, "203.0.113.7")
         for _ in range(3):
-            assert client.login(trainee.email, "wrong password!").status_code == 200
-        blocked = client.login(trainee.email)  # even the right password waits now
-        assert blocked.status_code == 429
-        page = blocked.get_data(as_text=True)
-        assert "Too many attempts" in page
-        assert "Retry-After" in blocked.headers
+            assert browser.login(trainee.email, "wrong password!").status_code == 200
+        assert browser.login(trainee.email).status_code == 429
+        # Other accounts from that address are not held up by this pair.
+        assert browser.login("someone.else@example.kz", "wrong password!").status_code == 200
+
+    def test_guessing_from_many_addresses_holds_up_only_new_browsers(self, app, trainee):
+        owner = _browser(app, "198.51.100.20")
+        assert owner.login(trainee.email).status_code == 302  # this browser is now known
+        owner.post_form("/logout")
+        for number in range(6):
+            attacker = _browser(app, f"203.0.113.{number}")
+            assert attacker.login(trainee.email, "wrong password!").status_code == 200
+        newcomer = _browser(app, "192.0.2.50")
+        refused = newcomer.login(trainee.email)
+        assert refused.status_code == 429 and "Retry-After" in refused.headers
+        assert "browsers it has never been used in" in refused.get_data(as_text=True)
+        # The owner's own browser logs in, at home or travelling.
+        assert owner.login(trainee.email).status_code == 302
+        owner.post_form("/logout")
+        owner.environ_base["REMOTE_ADDR"] = "192.0.2.99"
+        assert owner.login(trainee.email).status_code == 302
+
+    def test_a_forged_or_foreign_device_cookie_is_not_trusted(self, app, trainee, make_user):
+        other = make_user()
+        browser = _browser(app, "198.51.100.20")
+        assert browser.login(other.email).status_code == 302  # known for another account only
+        browser.post_form("/logout")
+        forged = _browser(app, "192.0.2.51")
+        forged.set_cookie("lms_login_device", "W10.forged.signature", path="/login")
+        for number in range(6):
+            _browser(app, f"203.0.113.{number}").login(trainee.email, "wrong password!")
+        assert browser.login(trainee.email).status_code == 429
+        assert forged.login(trainee.email).status_code == 429
 
     def test_other_accounts_are_not_blocked_by_one_account_limit(self, client, make_user):
         victim, other = make_user(), make_user()
@@ -176,4 +243,6 @@ class TestThrottling:
     def test_failed_logins_per_ip_are_throttled(self, client):
         for number in range(5):
             assert client.login(f"nobody{number}@example.kz", "wrong password!").status_code == 200
-        assert client.login("someone.else@example.kz", "wrong password!").status_code == 429
+        sprayed = client.login("someone.else@example.kz", "wrong password!")
+        assert sprayed.status_code == 429
+        assert "Too many failed logins from your network." in sprayed.get_data(as_text=True)
