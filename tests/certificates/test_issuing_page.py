@@ -15,14 +15,13 @@ from certificates.models import Certificate
 from courses import learning
 from lms.extensions import db
 
-from .test_manage_pages import (  # noqa: F401  (fixtures)
-    bulk,
-    issue_url,
-    page_text,
-    people,
-    seminar_with,
-    setting,
-)
+from . import test_manage_pages as manage_pages
+from .test_manage_pages import bulk, issue_url, page_text
+
+# The issuing fixtures of the manage pages' tests.
+seminar_with = manage_pages.seminar_with
+people = manage_pages.people
+setting = manage_pages.setting
 
 
 def _issue_button(html: str) -> str:
@@ -30,7 +29,10 @@ def _issue_button(html: str) -> str:
 
 
 def test_a_qualification_not_per_seminar_shows_its_holders_after_a_bulk_issue(
-    trainer_client, make_qualification, seminar_with, people  # noqa: F811
+    trainer_client,
+    make_qualification,
+    seminar_with,
+    people,
 ):
     # Kind "qualification", no hours, no named sessions: one certificate per holder, key 0.
     qualification = make_qualification(kind="qualification")
@@ -74,7 +76,11 @@ def page_text_of(html: str) -> str:
 
 
 def test_a_holder_of_another_seminars_certificate_holds_it_here_too(
-    trainer_client, make_qualification, seminar_with, people, issue_to  # noqa: F811
+    trainer_client,
+    make_qualification,
+    seminar_with,
+    people,
+    issue_to,
 ):
     """Not per seminar: a certificate issued through one seminar is the one the holder has,
     so the next seminar's page shows it and the ZIP for that qualification holds it."""
@@ -88,7 +94,10 @@ def test_a_holder_of_another_seminars_certificate_holds_it_here_too(
 
 
 def test_a_revoked_certificate_is_not_already_holding_one_and_is_not_issued_again(
-    trainer_client, trainer, setting, people  # noqa: F811
+    trainer_client,
+    trainer,
+    setting,
+    people,
 ):
     qualification, seminar = setting
     bulk(trainer_client, seminar, qualification)
@@ -125,7 +134,7 @@ def _statements(action) -> int:
     return len(statements)
 
 
-def _seminar_of(size, make_user, seminar_with, course):  # noqa: F811
+def _seminar_of(size, make_user, seminar_with, course):
     trainees = [make_user(full_name=f"Trainee {size}-{n}") for n in range(size)]
     for person in trainees:
         learning.enrol(person, course)
@@ -135,7 +144,11 @@ def _seminar_of(size, make_user, seminar_with, course):  # noqa: F811
 
 
 def test_the_issuing_page_and_bulk_issue_run_as_many_queries_for_2_as_for_5_participants(
-    trainer_client, make_qualification, make_user, make_course, seminar_with  # noqa: F811
+    trainer_client,
+    make_qualification,
+    make_user,
+    make_course,
+    seminar_with,
 ):
     from .factories import demo_criteria
 
@@ -158,11 +171,13 @@ def test_the_issuing_page_and_bulk_issue_run_as_many_queries_for_2_as_for_5_part
         seminar = _seminar_of(size, make_user, seminar_with, course)
         pages.append(
             _statements(
-                lambda: trainer_client.get(issue_url(seminar, rich)).status_code == 200 or 1 / 0
+                lambda seminar=seminar: (
+                    trainer_client.get(issue_url(seminar, rich)).status_code == 200 or 1 / 0
+                )
             )
         )
 
-        def post():
+        def post(seminar=seminar):
             response = bulk(trainer_client, seminar, reachable)
             assert response.status_code == 303
 
