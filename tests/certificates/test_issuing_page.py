@@ -188,3 +188,19 @@ def test_the_issuing_page_and_bulk_issue_run_as_many_queries_for_2_as_for_5_part
         assert len(issued) == size
     assert pages[0] == pages[1], f"issuing page: {pages[0]} queries for 2, {pages[1]} for 5"
     assert posts[0] == posts[1], f"bulk issue: {posts[0]} queries for 2, {posts[1]} for 5"
+
+
+def test_bulk_issue_evaluates_each_participant_once(trainer_client, setting, people, monkeypatch):
+    from certificates import eligibility
+
+    qualification, seminar = setting
+    calls = []
+    real = eligibility.evaluate
+
+    def counting(qualification, evidence, today):
+        calls.append(evidence)
+        return real(qualification, evidence, today)
+
+    monkeypatch.setattr(eligibility, "evaluate", counting)
+    assert bulk(trainer_client, seminar, qualification).status_code == 303
+    assert len(calls) == len(people)  # Aida, Bolat and Carl: once each
