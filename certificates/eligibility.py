@@ -10,18 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_UP, Decimal
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from certificates.models import EthicsDeclaration, IdentityConfirmation, Qualification
-from courses.learning import course_progress
+from courses.learning import progress_of_many
 from courses.seminar_models import Attendance, Seminar, SeminarSession
 from lms.extensions import db
 from lms.i18n import site_today
 from lms.models import User
 from quizzes.grading import display_percent
-from quizzes.standing import Standing, describe_reason, standing
+from quizzes.standing import Standing, describe_reason, standings
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,25 @@ class Eligibility:
         return [text for r in self.requirements if not r.met for text in (r.left or (r.label,))]
 
 
+class CourseEvidence(NamedTuple):
+    title: str
+    done: int  # modules of the course read now
+    total: int  # modules the course has now
+    # Completed once (``CourseCompletion``) or every module read now; None: from done/total.
+    completed: bool | None = None
+
+    @property
+    def counts_as_completed(self) -> bool:
+        if self.completed is not None:
+            return self.completed
+        return self.total > 0 and self.done >= self.total
+
+
 @dataclass
 class Evidence:
     """What the database says about one trainee, for one qualification and seminar."""
 
-    courses: list[tuple[str, int, int]] = field(default_factory=list)  # title, done, total
+    courses: list[tuple] = field(default_factory=list)  # CourseEvidence (or its first three)
     criteria: Standing | None = None
     hours: Decimal | None = None  # attended hours in signed-off sessions of the seminar
     attended_topics: list[str] = field(default_factory=list)
@@ -69,6 +84,10 @@ def _hours_text(hours: Decimal) -> str:
     return f"{hours.quantize(Decimal('0.1'), rounding=ROUND_UP).normalize():f}"
 
 
+def _course(entry: tuple) -> CourseEvidence:
+    return entry if isinstance(entry, CourseEvidence) else CourseEvidence(*entry)
+
+
 def evaluate(qualification: Qualification, evidence: Evidence, today: date) -> Eligibility:
     """The checklist for ``evidence`` under ``qualification``'s rules (pure)."""
     requirements: list[Requirement] = []
@@ -77,13 +96,13 @@ def evaluate(qualification: Qualification, evidence: Evidence, today: date) -> E
             str(
                 _l(
                     "%(course)s: %(count)d of %(total)d modules left",
-                    course=title,
-                    count=total - done,
-                    total=total,
+                    course=course.title,
+                    count=course.total - course.done,
+                    total=course.total,
                 )
             )
-            for title, done, total in evidence.courses
-            if total == 0 or done < total
+            for course in map(_course, evidence.courses)
+            if not course.counts_as_completed
         )
         requirements.append(
             Requirement("courses", str(_l("Required courses completed")), not left, left)
@@ -229,47 +248,77 @@ def _identity(
 
 
 def gather(user: User, qualification: Qualification, seminar: Seminar | None) -> Evidence:
-    evidence = Evidence()
+    return gather_many([user], qualification, seminar)[user.id]
+
+
+def gather_many(
+    users: list[User], qualification: Qualification, seminar: Seminar | None
+) -> dict[int, Evidence]:
+    """The evidence of each of ``users`` (by id), in a number of queries that depends on the
+    qualification (its courses) but not on how many users there are."""
+    ids = [user.id for user in users]
+    found = {user_id: Evidence() for user_id in ids}
+    if not ids:
+        return found
     for course in qualification.courses:
-        progress = course_progress(user, course)
-        evidence.courses.append((course.title, progress.done, progress.total))
+        progress = progress_of_many(users, course)
+        for user_id in ids:
+            mine = progress[user_id]
+            found[user_id].courses.append(
+                CourseEvidence(course.title, mine.done, mine.total, mine.course_completed)
+            )
     if qualification.criteria:
-        evidence.criteria = standing(
-            user,
+        results = standings(
+            ids,
             criteria=[criterion.code for criterion in qualification.criteria],
             compensable_average=qualification.compensable_average,
         )
+        for user_id in ids:
+            found[user_id].criteria = results[user_id]
     if seminar is not None:
         rows = db.session.execute(
-            select(SeminarSession.topic, Attendance.hours)
+            select(Attendance.user_id, SeminarSession.topic, Attendance.hours)
             .join(Attendance, Attendance.session_id == SeminarSession.id)
             .where(
                 SeminarSession.seminar_id == seminar.id,
                 SeminarSession.signed_off_at.is_not(None),
-                Attendance.user_id == user.id,
+                Attendance.user_id.in_(ids),
             )
         ).all()
-        evidence.hours = sum((Decimal(hours) for _, hours in rows), Decimal(0))
-        evidence.attended_topics = [topic for topic, hours in rows if hours and hours > 0]
-    latest = db.session.scalars(
+        for user_id in ids:
+            mine = [(topic, hours) for who, topic, hours in rows if who == user_id]
+            found[user_id].hours = sum((Decimal(hours) for _, hours in mine), Decimal(0))
+            found[user_id].attended_topics = [topic for topic, hours in mine if hours and hours > 0]
+    for declaration in db.session.scalars(
         select(EthicsDeclaration)
         .where(
-            EthicsDeclaration.user_id == user.id,
+            EthicsDeclaration.user_id.in_(ids),
             EthicsDeclaration.qualification_id == qualification.id,
         )
         .order_by(EthicsDeclaration.signed_at.desc(), EthicsDeclaration.id.desc())
-        .limit(1)
-    ).first()
-    if latest is not None:
-        evidence.declaration = (latest.text, latest.signed_at)
-    evidence.identity = db.session.scalar(
-        select(IdentityConfirmation).where(IdentityConfirmation.user_id == user.id)
-    )
-    return evidence
+    ):
+        if found[declaration.user_id].declaration is None:  # the latest signature counts
+            found[declaration.user_id].declaration = (declaration.text, declaration.signed_at)
+    for identity in db.session.scalars(
+        select(IdentityConfirmation).where(IdentityConfirmation.user_id.in_(ids))
+    ):
+        found[identity.user_id].identity = identity
+    return found
+
+
+def check_many(
+    users: list[User],
+    qualification: Qualification,
+    seminar: Seminar | None,
+    today: date | None = None,
+) -> dict[int, Eligibility]:
+    """Each user's checklist (by id): one :func:`gather_many`, then pure :func:`evaluate`."""
+    today = today or site_today()
+    evidence = gather_many(users, qualification, seminar)
+    return {user_id: evaluate(qualification, found, today) for user_id, found in evidence.items()}
 
 
 def check(
     user: User, qualification: Qualification, seminar: Seminar | None, today: date | None = None
 ) -> Eligibility:
-    today = today or site_today()
-    return evaluate(qualification, gather(user, qualification, seminar), today)
+    return check_many([user], qualification, seminar, today)[user.id]

@@ -34,11 +34,6 @@ from lms.service_error import ServiceError
 bp = Blueprint("my_certificates", __name__, url_prefix="/certificates", template_folder="templates")
 
 
-def needs_seminar(qualification: Qualification) -> bool:
-    """Hours or sessions are counted in one seminar, so the checklist is per seminar."""
-    return qualification.min_hours is not None or bool(qualification.session_topics)
-
-
 def _my_seminars(user: User) -> list[Seminar]:
     return list(
         db.session.scalars(
@@ -72,6 +67,7 @@ class Section:
     declaration: EthicsDeclaration | None = None  # the latest signature
     declaration_met: bool = False
     declaration_form: DeclarationForm | None = None
+    held: Certificate | None = None  # a valid certificate of the qualification
 
 
 def _declaration_prefix(qualification: Qualification) -> str:
@@ -86,9 +82,13 @@ def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
         any_current.setdefault(certificate.qualification_id, certificate)
     today = site_today()
     sections = []
+    held = {}
+    for certificate in current.values():
+        if lifecycle.holds(certificate, today):
+            held.setdefault(certificate.qualification_id, certificate)
     for qualification in all_qualifications(active_only=True):
-        section = Section(qualification)
-        for seminar in (seminars or [None]) if needs_seminar(qualification) else [None]:
+        section = Section(qualification, held=held.get(qualification.id))
+        for seminar in (seminars or [None]) if qualification.per_seminar else [None]:
             section.checklists.append(
                 Checklist(
                     seminar,
@@ -187,7 +187,7 @@ def claim():
         abort(403)
     seminar = None
     seminar_id = as_id(form.seminar.data)
-    if needs_seminar(qualification):
+    if qualification.per_seminar:
         seminar = next((s for s in _my_seminars(current_user) if s.id == seminar_id), None)
         if seminar is None:
             abort(404)
@@ -238,34 +238,53 @@ def pdf(certificate_id: int):
 
 
 def dashboard_panel(user: User) -> dict | None:
-    """The dashboard card: the valid certificates the user holds and, for a trainee, the
-    progress towards each other qualification; hidden when there is nothing to hold or earn
-    (and, for staff, unless they hold one themselves)."""
+    """The dashboard card: for each qualification offered, the certificate the user holds
+    ("held", valid until ...) or, for a trainee, the progress towards it; hidden when there
+    is nothing to hold or earn (and, for staff, unless they hold one themselves)."""
     today = site_today()
-    valid = [
-        certificate
-        for certificate in _current_certificates(user)
-        if lifecycle.public_status(certificate, today) == lifecycle.PublicStatus.VALID
-    ]
+    current = _current_certificates(user)
+    valid = [c for c in current if lifecycle.holds(c, today)]
     offered = all_qualifications(active_only=True)
     if not valid and (not offered or user.role != Role.TRAINEE):
         return None
-    progress = _progress(user, offered, {c.qualification_id for c in valid}, today)
-    return {"held": len(valid), "offered": len(offered), "progress": progress}
+    return {
+        "held": len(valid),
+        "offered": len(offered),
+        "progress": _progress(user, offered, current, today),
+    }
 
 
-def _progress(user: User, offered, held: set[int], today) -> list[dict]:
-    """For each qualification the trainee holds no valid certificate of: how many of its
-    requirements are met and what is still to do, on their latest seminar where it counts
-    seminar hours (one eligibility check per qualification, however many seminars)."""
-    if user.role != Role.TRAINEE:
-        return []
-    latest = next(iter(_my_seminars(user)), None)
+def _progress(user: User, offered, current: list[Certificate], today) -> list[dict]:
+    """One row per qualification offered: the valid certificate held (never a "not yet"
+    for what the user holds), else the current one that is not valid (revoked, suspended,
+    expired: issuing makes no other), else, for a trainee, how many requirements are met
+    and what is still to do, on their latest seminar where it counts seminar hours (one
+    eligibility check per qualification, however many seminars)."""
+    held: dict[int, Certificate] = {}
+    for certificate in current:
+        if lifecycle.holds(certificate, today):
+            held.setdefault(certificate.qualification_id, certificate)
+    by_key = {(c.qualification_id, c.seminar_key): c for c in current}
+    trainee = user.role == Role.TRAINEE
+    latest = next(iter(_my_seminars(user)), None) if trainee else None
     rows = []
     for qualification in offered:
         if qualification.id in held:
+            rows.append({"qualification": qualification, "held": held[qualification.id]})
             continue
-        seminar = latest if needs_seminar(qualification) else None
+        if not trainee:
+            continue
+        seminar = latest if qualification.per_seminar else None
+        standing = by_key.get((qualification.id, issuance.seminar_key(qualification, seminar)))
+        if standing is not None:
+            rows.append(
+                {
+                    "qualification": qualification,
+                    "certificate": standing,
+                    "status": lifecycle.STATUS_WORDS[lifecycle.public_status(standing, today)],
+                }
+            )
+            continue
         requirements = eligibility.check(user, qualification, seminar, today).requirements
         left = [item for r in requirements if not r.met for item in (r.left or (r.label,))]
         rows.append(

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from certificates import eligibility
@@ -25,6 +26,7 @@ from certificates.keys import key_ring
 from certificates.models import (
     Certificate,
     CertificateEvent,
+    CertificateStatus,
     IdentityConfirmation,
     Qualification,
     QualificationKind,
@@ -137,27 +139,40 @@ def pdf_bytes(certificate: Certificate) -> bytes:
 
 def seminar_key(qualification: Qualification, seminar: Seminar | None) -> int:
     """One certificate per holder, qualification and seminar, where the qualification is
-    about a seminar (attendance, hours or named sessions); otherwise one per holder and
-    qualification, whichever seminar it was issued through."""
-    per_seminar = (
-        qualification.kind == QualificationKind.ATTENDANCE
-        or qualification.min_hours is not None
-        or bool(qualification.session_topics)
-    )
-    return seminar.id if (seminar is not None and per_seminar) else 0
+    about a seminar (``Qualification.per_seminar``); otherwise one per holder and
+    qualification (key 0), whichever seminar it was issued through."""
+    return seminar.id if (seminar is not None and qualification.per_seminar) else 0
+
+
+def current_certificates(
+    holder_ids: list[int], qualification: Qualification, seminar: Seminar | None
+) -> dict[int, Certificate]:
+    """Holder id -> their current certificate of ``qualification`` for ``seminar`` (whatever
+    its status: a current certificate, even revoked, suspended or expired, means issuing
+    makes nothing new), in one query."""
+    if not holder_ids:
+        return {}
+    return {
+        certificate.holder_id: certificate
+        for certificate in db.session.scalars(
+            select(Certificate).where(
+                Certificate.holder_id.in_(holder_ids),
+                Certificate.qualification_id == qualification.id,
+                Certificate.seminar_key == seminar_key(qualification, seminar),
+                Certificate.live == 1,
+            )
+        )
+    }
 
 
 def current_certificate(
     holder: User, qualification: Qualification, seminar: Seminar | None
 ) -> Certificate | None:
-    return db.session.scalar(
-        select(Certificate).where(
-            Certificate.holder_id == holder.id,
-            Certificate.qualification_id == qualification.id,
-            Certificate.seminar_key == seminar_key(qualification, seminar),
-            Certificate.live == 1,
-        )
-    )
+    return current_certificates([holder.id], qualification, seminar).get(holder.id)
+
+
+# Certificates that still stand: the ZIP of a seminar holds these (revoked, replaced left out).
+STANDING_STATUSES = (CertificateStatus.VALID.value, CertificateStatus.SUSPENDED.value)
 
 
 def create_signed(
@@ -175,10 +190,11 @@ def create_signed(
     action: str = "issue",
     reason: str = "",
     kept: dict | None = None,
+    add: bool = True,
 ) -> Certificate:
     """Insert a signed certificate with its PDF (the caller commits). ``kept`` overrides
     facts, so a reissue or renewal states the same achievement as the certificate it
-    replaces."""
+    replaces. ``add=False`` leaves it out of the session (bulk issue inserts many at once)."""
     number = new_number(current_app.config["CERTIFICATE_PREFIX"])
     facts = build_facts(
         number=number,
@@ -219,8 +235,38 @@ def create_signed(
     certificate.events.append(
         CertificateEvent(action=action, reason=reason, by_id=by.id if by else None)
     )
-    db.session.add(certificate)
+    if add:
+        db.session.add(certificate)
     return certificate
+
+
+def _insert_all(certificates: list[Certificate]) -> list[Certificate]:
+    """Insert unattached certificates and their events in two statements (the unit of work
+    would insert a self-referencing table row by row); the caller commits."""
+    columns = [attribute.key for attribute in sa_inspect(Certificate).column_attrs]
+    rows = [
+        {key: certificate.__dict__[key] for key in columns if key in certificate.__dict__}
+        for certificate in certificates
+    ]
+    by_number = {
+        row.number: row
+        for row in db.session.scalars(insert(Certificate).returning(Certificate), rows)
+    }
+    inserted = [by_number[certificate.number] for certificate in certificates]
+    db.session.execute(
+        insert(CertificateEvent),
+        [
+            {
+                "certificate_id": row.id,
+                "action": event.action,
+                "reason": event.reason,
+                "by_id": event.by_id,
+            }
+            for row, certificate in zip(inserted, certificates, strict=True)
+            for event in certificate.events
+        ],
+    )
+    return inserted
 
 
 def discard_pdf(certificate: Certificate) -> None:
@@ -303,6 +349,7 @@ def _create(
 @dataclass
 class BulkResult:
     issued: list[Certificate] = field(default_factory=list)
+    # Participants with a current certificate (any status), so nothing was issued to them.
     already: list[Certificate] = field(default_factory=list)
     not_eligible: list[tuple[User, list[str]]] = field(default_factory=list)
 
@@ -310,23 +357,67 @@ class BulkResult:
 def bulk_issue(
     qualification: Qualification, seminar: Seminar, *, by: User, today: date | None = None
 ) -> BulkResult:
-    """Issue to every eligible participant; running it again creates nothing twice."""
+    """Issue to every eligible participant; running it again creates nothing twice.
+
+    The evidence of every participant is read at once (a fixed number of queries), each is
+    evaluated once, and the new certificates are written in one transaction. If another
+    trainer issued to one of them meanwhile (the unique constraint says so), the new ones are
+    written one by one instead, each getting the existing certificate back where it lost."""
     _offered(qualification)
     outcome = BulkResult()
     today = today or site_today()
-    for registration in participants(seminar):
-        holder = registration.user
-        existing = current_certificate(holder, qualification, seminar)
-        if existing is not None:
-            outcome.already.append(existing)
+    people = [registration.user for registration in participants(seminar)]
+    existing = current_certificates([person.id for person in people], qualification, seminar)
+    waiting = [person for person in people if person.id not in existing]
+    evidence = eligibility.gather_many(waiting, qualification, seminar)
+    eligible = []
+    for person in people:
+        if person.id in existing:
+            outcome.already.append(existing[person.id])
             continue
-        result = eligibility.check(holder, qualification, seminar, today)
+        found = evidence[person.id]
+        result = eligibility.evaluate(qualification, found, today)
         if not result.eligible:
-            outcome.not_eligible.append((holder, result.missing))
+            outcome.not_eligible.append((person, result.missing))
             continue
-        # Checked once: the eligibility just computed is the one the certificate states.
-        certificate, created = _create(
-            qualification, holder, seminar, result, by=by, language=None, today=today
+        name = found.identity.legal_name if found.identity else person.full_name
+        eligible.append((person, result, name))
+    if not eligible:
+        return outcome
+    language = _language(seminar, None)
+    expires = (
+        add_months(today, qualification.validity_months) if qualification.validity_months else None
+    )
+    made = [
+        create_signed(
+            qualification=qualification,
+            holder=person,
+            seminar=seminar,
+            result=result,
+            by=by,
+            language=language,
+            issued_on=today,
+            expires_on=expires,
+            name=name,
+            add=False,
         )
-        (outcome.issued if created else outcome.already).append(certificate)
+        for person, result, name in eligible
+    ]
+    try:
+        inserted = _insert_all(made)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        for certificate in made:
+            discard_pdf(certificate)
+        if not isinstance(error, IntegrityError):
+            raise
+        # Somebody issued to one of them meanwhile: one by one, with the results computed.
+        for person, result, _ in eligible:
+            certificate, created = _create(
+                qualification, person, seminar, result, by=by, language=None, today=today
+            )
+            (outcome.issued if created else outcome.already).append(certificate)
+        return outcome
+    outcome.issued.extend(inserted)
     return outcome

@@ -32,7 +32,7 @@ from certificates.forms import (
     as_id,
 )
 from certificates.manage_blueprint import bp, managed_seminars_query, page_locale, pdf_response
-from certificates.models import Certificate, CertificateStatus, IdentityConfirmation, Qualification
+from certificates.models import Certificate, IdentityConfirmation, Qualification
 from certificates.pdf import render_pdf
 from certificates.qualifications import all_qualifications, confirm_identity
 from courses.attendance import participants
@@ -66,7 +66,14 @@ class ParticipantRow:
     user: User
     result: eligibility.Eligibility
     identity: IdentityConfirmation | None
-    certificate: Certificate | None
+    certificate: Certificate | None  # the current one for this qualification and seminar
+    held: bool = False  # ``lifecycle.holds(certificate)``: valid today
+
+    @property
+    def issuable(self) -> bool:
+        """Issuing would make a certificate now: eligible and no current one (a revoked,
+        suspended or expired current certificate stops a new one, as in issuance)."""
+        return self.result.eligible and self.certificate is None
 
     @property
     def summary(self) -> list[str]:
@@ -101,40 +108,27 @@ def _active_qualification(
 
 
 def _rows(seminar: Seminar, qualification: Qualification) -> list[ParticipantRow]:
+    """Every participant with their checklist and current certificate: a fixed number of
+    queries however many participants (the evidence of all of them is read at once)."""
     people = [registration.user for registration in participants(seminar)]
-    ids = [user.id for user in people]
-    identities = {
-        identity.user_id: identity
-        for identity in db.session.scalars(
-            select(IdentityConfirmation)
-            .where(IdentityConfirmation.user_id.in_(ids))
-            .options(selectinload(IdentityConfirmation.confirmed_by))
-        )
-    }
-    certificates = {
-        certificate.holder_id: certificate
-        for certificate in db.session.scalars(
-            select(Certificate).where(
-                Certificate.holder_id.in_(ids),
-                Certificate.qualification_id == qualification.id,
-                Certificate.seminar_key == seminar.id,
-                Certificate.live == 1,
-            )
-        )
-    }
+    evidence = eligibility.gather_many(people, qualification, seminar)
+    certificates = issuance.current_certificates(
+        [user.id for user in people], qualification, seminar
+    )
     today = site_today()
     return [
         ParticipantRow(
             user,
-            eligibility.check(user, qualification, seminar, today),
-            identities.get(user.id),
+            eligibility.evaluate(qualification, evidence[user.id], today),
+            evidence[user.id].identity,
             certificates.get(user.id),
+            lifecycle.holds(certificates.get(user.id), today),
         )
         for user in people
     ]
 
 
-def _issuance_page(seminar, offered, qualification, *, result=None, error=None, status=200):
+def _issuance_page(seminar, offered, qualification, *, error=None, status=200):
     rows = _rows(seminar, qualification) if qualification else []
     return render_template(
         "certificates/manage/seminar.html",
@@ -148,13 +142,72 @@ def _issuance_page(seminar, offered, qualification, *, result=None, error=None, 
         ),
         bulk_form=BulkIssueForm(qualification=qualification.id if qualification else ""),
         rows=rows,
-        ready=sum(1 for row in rows if row.result.eligible and row.certificate is None),
-        held=sum(1 for row in rows if row.certificate is not None),
-        result=result,
+        ready=sum(1 for row in rows if row.issuable),
+        held=sum(1 for row in rows if row.held),
+        blocked=sum(1 for row in rows if row.certificate is not None and not row.held),
+        in_zip=sum(
+            1
+            for row in rows
+            if row.certificate is not None and row.certificate.status in issuance.STANDING_STATUSES
+        ),
         error=error,
         status_of=lifecycle.public_status,
         status_labels=STATUS_LABELS,
+        status_words=lifecycle.STATUS_WORDS,
     ), status
+
+
+def _flash_summary(result: issuance.BulkResult) -> None:
+    """The bulk issue's outcome as flash messages (the page shows the details per row)."""
+    today = site_today()
+    held = [c for c in result.already if lifecycle.holds(c, today)]
+    blocked = [c for c in result.already if not lifecycle.holds(c, today)]
+    words = lifecycle.STATUS_WORDS
+    flash(
+        ngettext(
+            "%(num)d certificate issued now.",
+            "%(num)d certificates issued now.",
+            len(result.issued),
+        ),
+        "success" if result.issued else "info",
+    )
+    flash(
+        ngettext(
+            "%(num)d participant already had one (nothing issued twice).",
+            "%(num)d participants already had one (nothing issued twice).",
+            len(held),
+        ),
+        "info",
+    )
+    if blocked:
+        flash(
+            ngettext(
+                "%(num)d participant has a revoked, suspended or expired certificate, so "
+                "nothing was issued to them: %(names)s.",
+                "%(num)d participants have a revoked, suspended or expired certificate, so "
+                "nothing was issued to them: %(names)s.",
+                len(blocked),
+                names="; ".join(
+                    f"{c.holder.full_name} ({words[lifecycle.public_status(c, today)]})"
+                    for c in blocked
+                ),
+            ),
+            "warning",
+        )
+    if result.not_eligible:
+        details = "; ".join(
+            f"{person.full_name}: {', '.join(missing)}" for person, missing in result.not_eligible
+        )
+        flash(
+            ngettext(
+                "%(num)d participant is not eligible:",
+                "%(num)d participants are not eligible:",
+                len(result.not_eligible),
+            )
+            + " "
+            + details,
+            "warning",
+        )
 
 
 @bp.get("/seminars/")
@@ -189,7 +242,10 @@ def bulk_issue(seminar_id: int):
     except ServiceError as error:
         db.session.rollback()
         return _issuance_page(seminar, offered, qualification, error=error.message, status=400)
-    return _issuance_page(seminar, offered, qualification, result=result)
+    _flash_summary(result)
+    return redirect(
+        url_for(".seminar_page", seminar_id=seminar.id, qualification=qualification.id), 303
+    )
 
 
 @bp.get("/seminars/<id:seminar_id>/preview/<id:user_id>")
@@ -223,19 +279,36 @@ def preview(seminar_id: int, user_id: int):
 @bp.get("/seminars/<id:seminar_id>/certificates.zip")
 @trainer_required
 def seminar_zip(seminar_id: int):
-    """The PDFs of the seminar's standing certificates (revoked and replaced ones left out)."""
+    """The PDFs of the seminar's standing certificates (revoked and replaced ones left out):
+    for a qualification, its participants' current ones, the same the issuing page lists
+    (whichever seminar issued them where the qualification is not per seminar); without one,
+    every certificate issued through this seminar."""
     seminar = _seminar(seminar_id)
-    query = select(Certificate).where(
-        Certificate.seminar_id == seminar.id,
-        Certificate.status.in_((CertificateStatus.VALID.value, CertificateStatus.SUSPENDED.value)),
-    )
     raw = request.args.get("qualification", "")
     if raw:
         chosen = db.session.get(Qualification, as_id(raw) or 0)
         if chosen is None:
             abort(404)
-        query = query.where(Certificate.qualification_id == chosen.id)
-    found = list(db.session.scalars(query.order_by(Certificate.number)))
+        holders = [registration.user_id for registration in participants(seminar)]
+        found = sorted(
+            (
+                certificate
+                for certificate in issuance.current_certificates(holders, chosen, seminar).values()
+                if certificate.status in issuance.STANDING_STATUSES
+            ),
+            key=lambda certificate: certificate.number,
+        )
+    else:
+        found = list(
+            db.session.scalars(
+                select(Certificate)
+                .where(
+                    Certificate.seminar_id == seminar.id,
+                    Certificate.status.in_(issuance.STANDING_STATUSES),
+                )
+                .order_by(Certificate.number)
+            )
+        )
     if not found:
         flash(_("This seminar has no certificates to download yet."), "info")
         return redirect(url_for(".seminar_page", seminar_id=seminar.id, qualification=raw or None))

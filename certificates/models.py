@@ -84,6 +84,19 @@ class Qualification(TimestampMixin, db.Model):
     def session_topics(self) -> list[str]:
         return [t.strip() for t in self.required_session_topics.splitlines() if t.strip()]
 
+    @property
+    def per_seminar(self) -> bool:
+        """Whether a certificate of this qualification is about one seminar (attendance, or
+        hours or named sessions counted within one seminar): then a holder has one per
+        seminar and eligibility is checked per seminar; otherwise one per holder, whichever
+        seminar (if any) it was issued through. The one owner of this rule: issuance's
+        ``seminar_key``, the issuing page, the ZIP and the holder's pages all ask it."""
+        return (
+            self.kind == QualificationKind.ATTENDANCE
+            or self.min_hours is not None
+            or bool(self.session_topics)
+        )
+
 
 class QualificationCourse(db.Model):
     __tablename__ = "qualification_courses"

@@ -7,6 +7,7 @@ modules or enrolments there are (tests count them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,14 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
 from courses.authoring import can_edit
-from courses.models import Course, CourseStatus, Enrolment, Module, ModuleCompletion
+from courses.models import (
+    Course,
+    CourseCompletion,
+    CourseStatus,
+    Enrolment,
+    Module,
+    ModuleCompletion,
+)
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -96,7 +104,8 @@ def enrol(user: User, course: Course) -> Enrolment:
 
 
 def complete_module(user: User, module: Module) -> ModuleCompletion:
-    """Mark a module read at its current version (again after it changed: the version moves)."""
+    """Mark a module read at its current version (again after it changed: the version moves).
+    Reading the last unread module completes the course (see :func:`record_course_completion`)."""
     completion = db.session.scalar(
         select(ModuleCompletion).where(
             ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == module.id
@@ -117,7 +126,45 @@ def complete_module(user: User, module: Module) -> ModuleCompletion:
         db.session.commit()
     except IntegrityError:  # a double click raced us; the other request recorded it
         db.session.rollback()
+    record_course_completion(user, module.course_id)
     return completion
+
+
+def record_course_completion(user: User, course_id: int) -> CourseCompletion | None:
+    """Record that ``user`` completed the course if they have read every module it has now
+    (once: a completion stays, whatever is added to the course later); idempotent."""
+    existing = db.session.scalar(
+        select(CourseCompletion).where(
+            CourseCompletion.user_id == user.id, CourseCompletion.course_id == course_id
+        )
+    )
+    if existing is not None:
+        return existing
+    total, read = db.session.execute(
+        select(func.count(Module.id), func.count(ModuleCompletion.id))
+        .select_from(Module)
+        .outerjoin(
+            ModuleCompletion,
+            (ModuleCompletion.module_id == Module.id) & (ModuleCompletion.user_id == user.id),
+        )
+        .where(Module.course_id == course_id)
+    ).one()
+    if not total or read < total:
+        return None
+    record = CourseCompletion(
+        user_id=user.id, course_id=course_id, completed_at=utcnow(), modules_total=total
+    )
+    db.session.add(record)
+    try:
+        db.session.commit()
+    except IntegrityError:  # recorded by a request that raced us
+        db.session.rollback()
+        return db.session.scalar(
+            select(CourseCompletion).where(
+                CourseCompletion.user_id == user.id, CourseCompletion.course_id == course_id
+            )
+        )
+    return record
 
 
 def uncomplete_module(user: User, module: Module) -> None:
@@ -138,6 +185,8 @@ class Progress:
     total: int
     completed: dict[int, int] = field(default_factory=dict)  # module id -> version read
     next_module: Module | None = None
+    completed_at: datetime | None = None  # when they completed the course (recorded)
+    new_since: list[Module] = field(default_factory=list)  # unread, added after that
 
     @property
     def done(self) -> int:
@@ -149,31 +198,78 @@ class Progress:
 
     @property
     def finished(self) -> bool:
+        """Every module the course has now is read."""
         return self.total > 0 and self.done >= self.total
 
+    @property
+    def course_completed(self) -> bool:
+        """Completed once (recorded) or every module read now: what eligibility counts."""
+        return self.completed_at is not None or self.finished
 
-def _progress(modules: list[Module], completed: dict[int, int]) -> Progress:
+
+def _progress(
+    modules: list[Module], completed: dict[int, int], completed_at: datetime | None = None
+) -> Progress:
     mine = {module.id: completed[module.id] for module in modules if module.id in completed}
     upcoming = next((module for module in modules if module.id not in mine), None)
-    return Progress(total=len(modules), completed=mine, next_module=upcoming)
+    new_since = (
+        [m for m in modules if m.id not in mine and m.created_at > completed_at]
+        if completed_at is not None
+        else []
+    )
+    return Progress(
+        total=len(modules),
+        completed=mine,
+        next_module=upcoming,
+        completed_at=completed_at,
+        new_since=new_since,
+    )
 
 
-def _completions(user: User, module_ids: list[int]) -> dict[int, int]:
-    if not module_ids:
+def course_completions(
+    user_ids: list[int], course_ids: list[int]
+) -> dict[tuple[int, int], datetime]:
+    """(user id, course id) -> when that user completed that course, in one query."""
+    if not user_ids or not course_ids:
         return {}
     rows = db.session.execute(
-        select(ModuleCompletion.module_id, ModuleCompletion.module_version).where(
-            ModuleCompletion.user_id == user.id, ModuleCompletion.module_id.in_(module_ids)
-        )
+        select(
+            CourseCompletion.user_id, CourseCompletion.course_id, CourseCompletion.completed_at
+        ).where(CourseCompletion.user_id.in_(user_ids), CourseCompletion.course_id.in_(course_ids))
     )
-    return dict(rows.all())
+    return {(user_id, course_id): at for user_id, course_id, at in rows}
+
+
+def module_reads(user_ids: list[int], module_ids: list[int]) -> dict[int, dict[int, int]]:
+    """user id -> {module id: version read}, for many users at once (one query)."""
+    found: dict[int, dict[int, int]] = {user_id: {} for user_id in user_ids}
+    if not user_ids or not module_ids:
+        return found
+    for user_id, module_id, version in db.session.execute(
+        select(
+            ModuleCompletion.user_id, ModuleCompletion.module_id, ModuleCompletion.module_version
+        ).where(ModuleCompletion.user_id.in_(user_ids), ModuleCompletion.module_id.in_(module_ids))
+    ):
+        found[user_id][module_id] = version
+    return found
 
 
 def course_progress(user: User, course: Course) -> Progress:
-    modules = list(course.modules)
     if not user.is_authenticated:
-        return _progress(modules, {})
-    return _progress(modules, _completions(user, [m.id for m in modules]))
+        return _progress(list(course.modules), {})
+    return progress_of_many([user], course)[user.id]
+
+
+def progress_of_many(users: list[User], course: Course) -> dict[int, Progress]:
+    """Each user's progress in ``course`` in a fixed number of queries, however many users."""
+    modules = list(course.modules)
+    ids = [user.id for user in users]
+    reads = module_reads(ids, [m.id for m in modules])
+    done = course_completions(ids, [course.id])
+    return {
+        user_id: _progress(modules, reads[user_id], done.get((user_id, course.id)))
+        for user_id in ids
+    }
 
 
 @dataclass(frozen=True)
@@ -185,7 +281,7 @@ class LearningRow:
 
 
 def my_learning(user: User) -> list[LearningRow]:
-    """Every course ``user`` is enrolled in, with progress and the next module: three queries."""
+    """Every course ``user`` is enrolled in, with progress and the next module: four queries."""
     enrolments = list(
         db.session.execute(
             select(Enrolment, Course)
@@ -204,11 +300,12 @@ def my_learning(user: User) -> list[LearningRow]:
         ):
             modules_by_course[module.course_id].append(module)
     all_ids = [m.id for modules in modules_by_course.values() for m in modules]
-    completed = _completions(user, all_ids)
+    completed = module_reads([user.id], all_ids)[user.id]
+    finished = course_completions([user.id], course_ids)
     rows = []
     for enrolment, course in enrolments:
         modules = modules_by_course[course.id]
-        progress = _progress(modules, completed)
+        progress = _progress(modules, completed, finished.get((user.id, course.id)))
         minutes_left = sum(m.minutes for m in modules if m.id not in progress.completed)
         rows.append(LearningRow(course, enrolment.enrolled_at, progress, minutes_left))
     return rows

@@ -176,3 +176,20 @@ class ModuleCompletion(TimestampMixin, db.Model):
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     module_version: Mapped[int]
+
+
+class CourseCompletion(TimestampMixin, db.Model):
+    """A trainee completed a course: every module it had was read at ``completed_at``.
+
+    Recorded once, when the last module is marked read, and never undone by modules added
+    later (or by un-marking one): eligibility reads this, so a course that grows does not
+    take completion away from whoever already completed it. ``modules_total`` is how many
+    modules the course had then."""
+
+    __tablename__ = "course_completions"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modules_total: Mapped[int]

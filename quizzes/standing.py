@@ -321,40 +321,60 @@ def rules_from_db(codes: Iterable[str] | None = None) -> list[CriterionRule]:
 
 def quiz_results(user: User, quiz_ids: Iterable[int] | None = None) -> dict[str, Fraction]:
     """Best percent per criterion over the user's graded attempts (one query)."""
-    query = select(Attempt.result_json).where(
-        Attempt.user_id == user.id, Attempt.status == AttemptStatus.GRADED.value
+    return quiz_results_of([user.id], quiz_ids)[user.id]
+
+
+def quiz_results_of(
+    user_ids: list[int], quiz_ids: Iterable[int] | None = None
+) -> dict[int, dict[str, Fraction]]:
+    """:func:`quiz_results` of many users at once (one query)."""
+    query = select(Attempt.user_id, Attempt.result_json).where(
+        Attempt.user_id.in_(user_ids), Attempt.status == AttemptStatus.GRADED.value
     )
     if quiz_ids is not None:
         query = query.where(Attempt.quiz_id.in_(list(quiz_ids)))
-    stored = []
-    for text in db.session.scalars(query):
+    stored: dict[int, list] = {user_id: [] for user_id in user_ids}
+    for user_id, text in db.session.execute(query) if user_ids else ():
         try:
-            stored.append(json.loads(text or "{}"))
+            stored[user_id].append(json.loads(text or "{}"))
         except ValueError:
             continue
-    return best_quiz_percents(stored)
+    return {user_id: best_quiz_percents(results) for user_id, results in stored.items()}
 
 
 def counted_assessments(user: User) -> tuple[list[Assessment], list[Tally]]:
     """The latest signed-off assessment per rubric and their tallies (three queries)."""
-    signed_off = db.session.scalars(
+    return counted_assessments_of([user.id])[user.id]
+
+
+def counted_assessments_of(
+    user_ids: list[int],
+) -> dict[int, tuple[list[Assessment], list[Tally]]]:
+    """:func:`counted_assessments` of many users at once (three queries)."""
+    found: dict[int, tuple[list[Assessment], list[Tally]]] = {u: ([], []) for u in user_ids}
+    if not user_ids:
+        return found
+    signed_off: dict[int, list[Assessment]] = {}
+    for assessment in db.session.scalars(
         select(Assessment)
         .where(
-            Assessment.user_id == user.id,
+            Assessment.user_id.in_(user_ids),
             Assessment.status == AssessmentStatus.SIGNED_OFF.value,
         )
         .options(
             joinedload(Assessment.rubric).joinedload(Rubric.course),
             joinedload(Assessment.breach_criterion),
         )
-    )
-    latest = latest_per_rubric(signed_off)
-    if not latest:
-        return [], []
+    ):
+        signed_off.setdefault(assessment.user_id, []).append(assessment)
+    latest = {user_id: latest_per_rubric(rows) for user_id, rows in signed_off.items()}
+    every = [a for rows in latest.values() for a in rows]
+    if not every:
+        return found
     lines: dict[int, list[RubricLine]] = {}
     for line in db.session.scalars(
         select(RubricLine)
-        .where(RubricLine.rubric_id.in_({a.rubric_id for a in latest}))
+        .where(RubricLine.rubric_id.in_({a.rubric_id for a in every}))
         .options(joinedload(RubricLine.criterion))
         .order_by(RubricLine.position)
     ):
@@ -364,24 +384,26 @@ def counted_assessments(user: User) -> tuple[list[Assessment], list[Tally]]:
         for assessment_id, line_id, value in db.session.execute(
             select(
                 AssessmentScore.assessment_id, AssessmentScore.line_id, AssessmentScore.points
-            ).where(AssessmentScore.assessment_id.in_([a.id for a in latest]))
+            ).where(AssessmentScore.assessment_id.in_([a.id for a in every]))
         )
     }
-    tallies: list[Tally] = []
-    for assessment in latest:
-        scored = [
-            ScoredLine(
-                line.label,
-                line.criterion.code,
-                line.kind,
-                points.get((assessment.id, line.id), 0),
-                line.minimum,
-            )
-            for line in lines.get(assessment.rubric_id, [])
-        ]
-        breach = assessment.breach_criterion.code if assessment.breach_criterion else None
-        tallies += tally_lines(scored, breach)
-    return latest, tallies
+    for user_id, assessments in latest.items():
+        tallies: list[Tally] = []
+        for assessment in assessments:
+            scored = [
+                ScoredLine(
+                    line.label,
+                    line.criterion.code,
+                    line.kind,
+                    points.get((assessment.id, line.id), 0),
+                    line.minimum,
+                )
+                for line in lines.get(assessment.rubric_id, [])
+            ]
+            breach = assessment.breach_criterion.code if assessment.breach_criterion else None
+            tallies += tally_lines(scored, breach)
+        found[user_id] = (assessments, tallies)
+    return found
 
 
 def standing(
@@ -398,9 +420,26 @@ def standing(
     ``criteria`` limits the criteria judged to these codes (a qualification's), inactive
     ones always left out. ``Standing.met``, ``.reasons`` and each ``.criteria`` item's
     ``code``, ``title``, ``percent``, ``met`` read like ``grading.CriteriaOutcome``."""
+    return standings([user.id], quiz_ids, compensable_average, criteria=criteria)[user.id]
+
+
+def standings(
+    user_ids: list[int],
+    quiz_ids: Iterable[int] | None = None,
+    compensable_average: int | None = None,
+    *,
+    criteria: Iterable[str] | None = None,
+) -> dict[int, Standing]:
+    """:func:`standing` of many users at once, in the same fixed number of queries."""
     rules = rules_from_db(criteria)
-    quiz = quiz_results(user, quiz_ids)
-    assessments, tallies = counted_assessments(user)
-    result = evaluate(rules, combine(quiz, tallies), compensable_average=compensable_average)
-    result.assessments = assessments
-    return result
+    quiz = quiz_results_of(user_ids, quiz_ids)
+    counted = counted_assessments_of(user_ids)
+    found = {}
+    for user_id in user_ids:
+        assessments, tallies = counted[user_id]
+        result = evaluate(
+            rules, combine(quiz[user_id], tallies), compensable_average=compensable_average
+        )
+        result.assessments = assessments
+        found[user_id] = result
+    return found

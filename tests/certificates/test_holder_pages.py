@@ -139,7 +139,7 @@ def test_an_empty_name_and_an_unknown_or_inactive_qualification(trainee_client, 
 
 
 def test_claiming_is_idempotent(trainee, trainee_client, make_qualification):
-    qualification = make_qualification(self_claim=True)
+    qualification = make_qualification(kind="qualification", self_claim=True)
     page = page_text(trainee_client.get("/certificates/"))
     assert "Eligible: every requirement is met." in page and "Claim my certificate" in page
     data = {"qualification": str(qualification.id), "seminar": ""}
@@ -156,12 +156,14 @@ def test_claiming_is_idempotent(trainee, trainee_client, make_qualification):
 
 
 def test_claiming_needs_self_claim_and_eligibility(trainee_client, make_qualification):
-    trainer_issued = make_qualification(self_claim=False)
+    trainer_issued = make_qualification(kind="qualification", self_claim=False)
     refused = trainee_client.post_form(
         "/certificates/claim", {"qualification": str(trainer_issued.id)}
     )
     assert refused.status_code == 403
-    not_ready = make_qualification(self_claim=True, declaration_text=DECLARATION)
+    not_ready = make_qualification(
+        kind="qualification", self_claim=True, declaration_text=DECLARATION
+    )
     early = trainee_client.post_form("/certificates/claim", {"qualification": str(not_ready.id)})
     assert early.status_code == 400
     assert "is not eligible yet: Sign the ethics declaration" in page_text(early)
@@ -271,7 +273,7 @@ def test_the_dashboard_shows_progress_and_the_next_step_until_the_certificate_is
     trainee, trainee_client, make_qualification, issue_to, trainer
 ):
     make_qualification(min_hours=Decimal("8"))
-    ready = make_qualification()  # nothing required
+    ready = make_qualification(kind="qualification")  # nothing required
     page = trainee_client.get("/dashboard").get_data(as_text=True)
     assert "Mediation basics 1" in page and "Mediation basics 2" in page
     assert "Not eligible yet: 0 of 1 requirements met." in page
@@ -280,18 +282,22 @@ def test_the_dashboard_shows_progress_and_the_next_step_until_the_certificate_is
     held = issue_to(ready, trainee)
     page = trainee_client.get("/dashboard").get_data(as_text=True)
     assert "You hold 1 certificate." in page
-    assert "Mediation basics 2" not in page and "Eligible: every requirement" not in page
-    # A revoked certificate is not held: the card says so and shows the way again.
+    # What is held is shown as held, never as progress towards it.
+    assert "Mediation basics 2" in page and "Held: valid until" in page
+    assert "Eligible: every requirement" not in page
+    # A revoked certificate is not held: the card says so (issuing makes no other).
     lifecycle.revoke(held, "Issued in error", trainer)
     page = trainee_client.get("/dashboard").get_data(as_text=True)
-    assert "You hold" not in page and "Mediation basics 2" in page
+    assert "You hold" not in page and "Held:" not in page and "Mediation basics 2" in page
+    assert f"Your certificate {held.number} is revoked." in page
     assert "Still to do:" in page and "<li>8 more seminar hours</li>" in page
 
 
 def test_a_certificate_issued_for_a_seminar_is_not_claimed_again_without_one(
     trainee, trainee_client, make_qualification, seminar_with, issue_to
 ):
-    qualification = make_qualification(self_claim=True)  # no hours: no seminar needed
+    # No hours, no sessions, not attendance: not per seminar.
+    qualification = make_qualification(kind="qualification", self_claim=True)
     seminar = seminar_with([trainee])
     held = issue_to(qualification, trainee, seminar)
     text = page_text(trainee_client.get("/certificates/"))
