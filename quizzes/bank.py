@@ -92,8 +92,20 @@ def create_question(
 def revise_question(
     question: Question, *, author: User | None = None, commit: bool = True, **content
 ) -> QuestionVersion:
-    """A new version; attempts that froze an older one keep grading against it."""
+    """A new version; attempts that froze an older one keep grading against it.
+
+    Raising the "possibly amended" flag voids the date of the last check unless a new date
+    comes with it: a check made before the doubt arose does not answer it, and the question
+    is held back from must-pass criteria until someone verifies it (``selection.held_back``).
+    """
     fields = _version_fields(question.type, **content)
+    previous = question.current
+    if (
+        fields["possibly_amended"]
+        and not previous.possibly_amended
+        and fields["verified_on"] == previous.verified_on
+    ):
+        fields["verified_on"] = ""
     version = QuestionVersion(
         version=question.current_version + 1, author_id=author.id if author else None, **fields
     )

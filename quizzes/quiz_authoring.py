@@ -39,7 +39,7 @@ from quizzes.models import (
 )
 from quizzes.question_forms import FACT_TAGS, canonical
 from quizzes.question_types import REGISTRY
-from quizzes.selection import bank_questions, draw_problems
+from quizzes.selection import bank_questions, draw_problems, given_links, held_back_problems
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MAX_MARKDOWN = 20_000
@@ -670,11 +670,7 @@ def question_count(quiz: Quiz) -> int:
     """How many questions an attempt gets."""
     if quiz.selection == "draw":
         return sum(rule.count for rule in quiz.draw_rules)
-    return sum(
-        1
-        for link in quiz.fixed_questions
-        if link.question.active and link.question.withdrawn_at is None
-    )
+    return len(given_links(quiz))
 
 
 def publish_problems(quiz: Quiz) -> list[str]:
@@ -683,9 +679,10 @@ def publish_problems(quiz: Quiz) -> list[str]:
         if not quiz.draw_rules:
             return [str(_l("Add at least one draw rule first."))]
         return draw_problems(quiz)
+    held = held_back_problems(quiz)
     if not question_count(quiz):
-        return [str(_l("Add at least one active question first."))]
-    return []
+        return [str(_l("Add at least one active question first.")), *held]
+    return held
 
 
 def set_published(quiz: Quiz, published: bool) -> None:
