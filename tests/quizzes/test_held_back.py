@@ -233,3 +233,20 @@ def test_no_held_back_demo_question_is_ever_drawn_for_a_must_pass_criterion(runn
     for quiz in db.session.scalars(select(Quiz).where(Quiz.selection == "fixed")):
         given = {v.question_id for v in selection.select_versions(quiz, random.Random(1))}
         assert given and not given & held, quiz.title
+
+
+def test_trainers_see_the_source_the_date_and_what_is_held_back(trainer_client, course, question):
+    held = question(course, amended=True, verified="")
+    fine = question(course, amended=False, verified="2026-12-01")
+    listing = trainer_client.get(f"/manage/quizzes/courses/{course.id}/bank").get_data(as_text=True)
+    assert listing.count("Not given for must-pass criteria until verified") == 1
+    assert "2026-12-01" in listing and "Law Art. 20(6) (2019 text)" in listing
+    page = trainer_client.get(f"/manage/quizzes/bank/{held.id}").get_data(as_text=True)
+    assert "has not been verified since" in page and "C1-LAW" in page
+    assert "not verified" in page and "Law Art. 20(6) (2019 text)" in page
+    page = trainer_client.get(f"/manage/quizzes/bank/{fine.id}").get_data(as_text=True)
+    assert "has not been verified since" not in page and "2026-12-01" in page
+    # In Kazakh, with the review's wording of "possibly amended".
+    trainer_client.post_form("/language", {"language": "kk", "next": "/"})
+    page = trainer_client.get(f"/manage/quizzes/bank/{held.id}").get_data(as_text=True)
+    assert "Өзгертілген болуы мүмкін" in page and "міндетті өлшемшарты бойынша бермейді" in page
