@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -44,6 +45,10 @@ def _version_fields(
         problems.append("points: must be a whole number from 1 to 100")
     if difficulty not in (1, 2, 3):
         problems.append("difficulty: must be 1, 2 or 3")
+    if verified_on and not _iso_date(verified_on):
+        # An empty date is "not verified"; anything else must be a real day, or a typo
+        # would count as a verification (selection.held_back).
+        problems.append("verified_on: must be a date such as 2026-01-31, or empty (not verified)")
     if problems:
         raise ServiceError("; ".join(problems), field="definition")
     return {
@@ -59,6 +64,13 @@ def _version_fields(
         "verified_on": (verified_on or "")[:10],
         "possibly_amended": bool(possibly_amended),
     }
+
+
+def _iso_date(value: str) -> bool:
+    try:
+        return date.fromisoformat(value).isoformat() == value
+    except (TypeError, ValueError):
+        return False
 
 
 def create_question(
