@@ -250,3 +250,33 @@ def test_trainers_see_the_source_the_date_and_what_is_held_back(trainer_client, 
     trainer_client.post_form("/language", {"language": "kk", "next": "/"})
     page = trainer_client.get(f"/manage/quizzes/bank/{held.id}").get_data(as_text=True)
     assert "Өзгертілген болуы мүмкін" in page and "міндетті өлшемшарты бойынша бермейді" in page
+
+
+def test_a_published_list_refuses_a_held_back_question_but_other_edits_go_on(
+    course, question, trainer
+):
+    kept = question(course)
+    spare = question(course)
+    other = question(course)
+    held = question(course, amended=True, verified="")
+    quiz = quiz_authoring.create_quiz(course, title="Fixed")
+    quiz_authoring.add_questions(quiz, [kept.id, spare.id, other.id], trainer)
+    quiz_authoring.set_published(quiz, True)
+    with pytest.raises(ServiceError) as refused:
+        quiz_authoring.add_questions(quiz, [held.id], trainer)
+    assert held.key in refused.value.message and refused.value.field == "question_ids"
+    assert len(quiz.fixed_questions) == 3
+    # A question doubted after publishing blocks publishing again, not the quiz's other edits,
+    # as long as the quiz still has something to give.
+    quiz_authoring.update_question(
+        kept,
+        trainer,
+        key=kept.key,
+        criterion=kept.criterion,
+        **_content(kept, possibly_amended=True, verified_on=""),
+    )
+    quiz_authoring.set_question_active(spare, False)
+    assert quiz_authoring.giving_problems(quiz) == []
+    assert kept.key in " ".join(quiz_authoring.publish_problems(quiz))
+    with pytest.raises(ServiceError):  # the last question it can give
+        quiz_authoring.set_question_active(other, False)
