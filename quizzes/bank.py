@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -44,6 +45,10 @@ def _version_fields(
         problems.append("points: must be a whole number from 1 to 100")
     if difficulty not in (1, 2, 3):
         problems.append("difficulty: must be 1, 2 or 3")
+    if verified_on and not _iso_date(verified_on):
+        # An empty date is "not verified"; anything else must be a real day, or a typo
+        # would count as a verification (selection.held_back).
+        problems.append("verified_on: must be a date such as 2026-01-31, or empty (not verified)")
     if problems:
         raise ServiceError("; ".join(problems), field="definition")
     return {
@@ -59,6 +64,13 @@ def _version_fields(
         "verified_on": (verified_on or "")[:10],
         "possibly_amended": bool(possibly_amended),
     }
+
+
+def _iso_date(value: str) -> bool:
+    try:
+        return date.fromisoformat(value).isoformat() == value
+    except (TypeError, ValueError):
+        return False
 
 
 def create_question(
@@ -92,8 +104,20 @@ def create_question(
 def revise_question(
     question: Question, *, author: User | None = None, commit: bool = True, **content
 ) -> QuestionVersion:
-    """A new version; attempts that froze an older one keep grading against it."""
+    """A new version; attempts that froze an older one keep grading against it.
+
+    Raising the "possibly amended" flag voids the date of the last check unless a new date
+    comes with it: a check made before the doubt arose does not answer it, and the question
+    is held back from must-pass criteria until someone verifies it (``selection.held_back``).
+    """
     fields = _version_fields(question.type, **content)
+    previous = question.current
+    if (
+        fields["possibly_amended"]
+        and not previous.possibly_amended
+        and fields["verified_on"] == previous.verified_on
+    ):
+        fields["verified_on"] = ""
     version = QuestionVersion(
         version=question.current_version + 1, author_id=author.id if author else None, **fields
     )

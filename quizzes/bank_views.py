@@ -36,7 +36,7 @@ from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.routing import MAX_ID
 from lms.service_error import ServiceError
-from quizzes import quiz_authoring
+from quizzes import quiz_authoring, selection
 from quizzes.models import Criterion, Question, Quiz, QuizQuestion
 from quizzes.question_forms import (
     FORMS,
@@ -132,11 +132,13 @@ def bank(course_id: int):
     if filters.q.data:
         text = filters.q.data.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Question.key.ilike(f"%{text}%", escape="\\"))
+    pagination = paginate(query)
     return render_template(
         "quizzes/manage/bank/list.html",
         course=course,
         filters=filters,
-        pagination=paginate(query),
+        pagination=pagination,
+        held_back=selection.held_back_ids(q.id for q in pagination.items),
         forms=FORMS,
         filtered=any(filters.value(n) for n in ("criterion", "type", "state")) or filters.q.data,
     )
@@ -299,6 +301,7 @@ def _question_page(question: Question, *, error: str | None = None, status: int 
         presentation=_trainee_view(question.type, version.definition, question.id),
         history=quiz_authoring.version_history(question),
         used_in=used_in,
+        held_back=bool(selection.held_back_ids([question.id])),
         error=error,
     ), status
 

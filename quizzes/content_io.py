@@ -73,7 +73,7 @@ def _question_data(question: Question) -> dict:
         "points": version.points,
         "fact_tag": version.fact_tag,
         "source": version.source_reference,
-        "verified_on": version.verified_on,
+        "verified_on": version.verified_on or None,  # null: not verified
         "possibly_amended": version.possibly_amended,
         "stem": version.stem_source,
         "feedback": version.feedback_source,
@@ -246,7 +246,7 @@ def _item_data(item: dict, criterion: str, content: dict) -> dict:
         "points": content["points"],
         "fact_tag": content["fact_tag"][:16],
         "source": content["source"][:300],
-        "verified_on": content["verified_on"][:10],
+        "verified_on": content["verified_on"][:10] or None,
         "possibly_amended": content["possibly_amended"],
         "stem": content["stem"].strip(),
         "feedback": content["feedback"].strip(),

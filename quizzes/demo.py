@@ -86,7 +86,7 @@ def seed_demo_questions(owner=None) -> int:
                     feedback=item.get("feedback", ""),
                     source=item.get("source", ""),
                     fact_tag=str(item.get("fact_tag", "")),
-                    verified_on=str(item.get("verified_on", "")),
+                    verified_on=str(item.get("verified_on") or ""),
                     possibly_amended=bool(item.get("possibly_amended", False)),
                 )
             except ServiceError as error:

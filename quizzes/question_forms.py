@@ -484,7 +484,11 @@ class QuestionForm(FlaskForm):
     verified_on = DateField(
         _l("Last verified on"),
         validators=[Optional()],
-        description=_l("When the answer was last checked against its source."),
+        description=_l(
+            "When the answer was last checked against its source; leave it empty until it is. "
+            "A question of a must-pass criterion marked as possibly amended is given only once "
+            "it has a date, and ticking that box clears a date recorded before."
+        ),
     )
     possibly_amended = BooleanField(
         _l("The provision may have been amended since"),

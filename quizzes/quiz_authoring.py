@@ -39,7 +39,13 @@ from quizzes.models import (
 )
 from quizzes.question_forms import FACT_TAGS, canonical
 from quizzes.question_types import REGISTRY
-from quizzes.selection import bank_questions, draw_problems
+from quizzes.selection import (
+    bank_questions,
+    draw_problems,
+    given_links,
+    held_back_ids,
+    held_back_problems,
+)
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MAX_MARKDOWN = 20_000
@@ -305,7 +311,7 @@ def _quizzes_left_without_questions(question: Question) -> list[str]:
             link.question_id == question.id for link in quiz.fixed_questions
         ):
             continue
-        for problem in publish_problems(quiz):
+        for problem in giving_problems(quiz):
             problems.append(str(_l("“%(quiz)s”: %(problem)s", quiz=quiz.title, problem=problem)))
     return problems
 
@@ -518,7 +524,7 @@ def _refuse_if_broken(quiz: Quiz, field_name: str, *, rules: bool = False) -> No
     changed), or a published quiz left with nothing to give, undoes it and is refused."""
     problems = draw_problems(quiz) if rules or quiz.selection == "draw" else []
     if not problems and quiz.published:
-        problems = publish_problems(quiz)
+        problems = giving_problems(quiz)
     if problems:
         db.session.rollback()
         raise ServiceError(" ".join(problems), field=field_name)
@@ -580,6 +586,17 @@ def add_questions(quiz: Quiz, question_ids: list[int], user: User) -> int:
                 _l("“%(key)s” is inactive or withdrawn; it cannot be added.", key=question.key),
                 field="question_ids",
             )
+    # A published list may not take on what it could not have been published with.
+    held = held_back_ids(wanted) if quiz.published else set()
+    if held:
+        raise ServiceError(
+            _l(
+                "The quiz is published, and “%(key)s” is held back from its must-pass "
+                "criterion until verified; it cannot be added.",
+                key=next(found[i].key for i in wanted if i in held),
+            ),
+            field="question_ids",
+        )
     present = {link.question_id for link in quiz.fixed_questions}
     position = max((link.position for link in quiz.fixed_questions), default=0)
     added = 0
@@ -670,15 +687,12 @@ def question_count(quiz: Quiz) -> int:
     """How many questions an attempt gets."""
     if quiz.selection == "draw":
         return sum(rule.count for rule in quiz.draw_rules)
-    return sum(
-        1
-        for link in quiz.fixed_questions
-        if link.question.active and link.question.withdrawn_at is None
-    )
+    return len(given_links(quiz))
 
 
-def publish_problems(quiz: Quiz) -> list[str]:
-    """Why trainees could not take the quiz as it is."""
+def giving_problems(quiz: Quiz) -> list[str]:
+    """Why trainees could not take the quiz as it is (a published quiz must stay clear of
+    these: changes that cause one are refused)."""
     if quiz.selection == "draw":
         if not quiz.draw_rules:
             return [str(_l("Add at least one draw rule first."))]
@@ -686,6 +700,15 @@ def publish_problems(quiz: Quiz) -> list[str]:
     if not question_count(quiz):
         return [str(_l("Add at least one active question first."))]
     return []
+
+
+def publish_problems(quiz: Quiz) -> list[str]:
+    """Why the quiz may not be published: what keeps trainees from taking it, and a fixed
+    list holding a question held back from its must-pass criterion."""
+    problems = giving_problems(quiz)
+    if quiz.selection == "fixed":
+        problems += held_back_problems(quiz)
+    return problems
 
 
 def set_published(quiz: Quiz, published: bool) -> None:

@@ -5,6 +5,11 @@ quiz's bank scope: its own course ("course"), or every course's bank ("all", for
 exam across the programme). "All" means the quiz's own course plus every *published*
 course: a draft course's questions may not be reviewed yet, and an archived course's bank
 is retired, so neither reaches trainees through another course's exam.
+
+A question of a must-pass criterion whose current version rests on a possibly amended
+provision and has no ``verified_on`` date is *held back*: never drawn, never given from a
+fixed list, and a fixed list holding one cannot be published (``held_back`` is the rule;
+raising the flag voids an earlier date, see ``quiz_authoring.update_question``).
 """
 
 from __future__ import annotations
@@ -12,13 +17,43 @@ from __future__ import annotations
 import random
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from courses.models import Course, CourseStatus
 from lms.extensions import db
 from lms.service_error import ServiceError
-from quizzes.models import BankScope, DrawRule, Question, QuestionVersion, Quiz
+from quizzes.models import BankScope, Criterion, DrawRule, Question, QuestionVersion, Quiz
+
+
+def held_back() -> ColumnElement[bool]:
+    """The condition on ``Question`` for a question never given for a must-pass criterion:
+    its criterion is must-pass and its current version is marked possibly amended with no
+    date of verification (the Law was read in an older wording; shared/domain review)."""
+    unverified = (
+        select(QuestionVersion.id)
+        .where(
+            QuestionVersion.question_id == Question.id,
+            QuestionVersion.version == Question.current_version,
+            QuestionVersion.possibly_amended.is_(True),
+            QuestionVersion.verified_on == "",
+        )
+        .exists()
+    )
+    must_pass = (
+        select(Criterion.id)
+        .where(Criterion.id == Question.criterion_id, Criterion.must_pass.is_(True))
+        .exists()
+    )
+    return and_(must_pass, unverified)
+
+
+def held_back_ids(question_ids) -> set[int]:
+    """Which of these questions are held back (see ``held_back``)."""
+    ids = list(question_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Question.id).where(Question.id.in_(ids), held_back())))
 
 
 def in_scope(quiz: Quiz) -> ColumnElement[bool]:
@@ -30,7 +65,8 @@ def in_scope(quiz: Quiz) -> ColumnElement[bool]:
 
 
 def bank_questions(quiz: Quiz, criterion_ids) -> Select:
-    """Active, not withdrawn questions of the quiz's scope measuring those criteria."""
+    """Active, not withdrawn questions of the quiz's scope measuring those criteria, less
+    the held-back ones."""
     return (
         select(Question)
         .where(
@@ -38,6 +74,7 @@ def bank_questions(quiz: Quiz, criterion_ids) -> Select:
             Question.criterion_id.in_(list(criterion_ids)),
             Question.active.is_(True),
             Question.withdrawn_at.is_(None),
+            ~held_back(),
         )
         .options(selectinload(Question.versions))
     )
@@ -100,6 +137,35 @@ def draw_problems(quiz: Quiz) -> list[str]:
     return problems
 
 
+def given_links(quiz: Quiz) -> list:
+    """The entries of a fixed list that an attempt gets: active, not withdrawn, not held back."""
+    links = [
+        link
+        for link in quiz.fixed_questions
+        if link.question.active and link.question.withdrawn_at is None
+    ]
+    held = held_back_ids(link.question_id for link in links)
+    return [link for link in links if link.question_id not in held]
+
+
+def held_back_problems(quiz: Quiz) -> list[str]:
+    """A fixed list holding a held-back question cannot be published."""
+    held = held_back_ids(link.question_id for link in quiz.fixed_questions)
+    return [
+        str(
+            _l(
+                "“%(key)s” rests on a provision that may have been amended and has not been "
+                "verified since, so it is never given for the must-pass criterion %(code)s. "
+                "Record the date you checked it against the current text, or remove it.",
+                key=link.question.key,
+                code=link.question.criterion.code,
+            )
+        )
+        for link in sorted(quiz.fixed_questions, key=lambda item: item.position)
+        if link.question_id in held
+    ]
+
+
 def select_versions(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
     if quiz.selection == "draw":
         problems = draw_problems(quiz)
@@ -114,11 +180,7 @@ def select_versions(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
             pool = [v for v in _pool(quiz, rule) if v not in chosen]
             chosen.extend(rng.sample(pool, rule.count))
     else:
-        chosen = [
-            link.question.current
-            for link in quiz.fixed_questions
-            if link.question.active and link.question.withdrawn_at is None
-        ]
+        chosen = [link.question.current for link in given_links(quiz)]
     if not chosen:
         raise ServiceError(_l("This quiz has no questions yet."))
     if quiz.shuffle_questions:

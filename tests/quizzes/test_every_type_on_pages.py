@@ -12,12 +12,14 @@ from lms.extensions import db
 from lms.models import User
 from quizzes.models import Question, Quiz, QuizQuestion
 from quizzes.question_types import REGISTRY
+from quizzes.selection import held_back
 
 
 def test_each_type_renders_when_taken_and_reviewed(runner, app):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     chosen = {}
-    for question in db.session.scalars(select(Question).order_by(Question.id)):
+    # Held-back questions (possibly amended, not verified, must-pass) are never given.
+    for question in db.session.scalars(select(Question).where(~held_back()).order_by(Question.id)):
         chosen.setdefault(question.type, question)
     assert set(chosen) == set(REGISTRY)
     course = next(iter(chosen.values())).course

@@ -130,3 +130,42 @@ def test_the_bank_scope_is_exported_and_older_files_import_as_course(quiz, make_
         imported.course, yaml.safe_dump(data, allow_unicode=True), update=True
     )
     assert updated.bank_scope == "all"
+
+
+def test_an_unverified_question_exports_as_null_and_a_bad_date_is_refused(quiz, make_course):
+    """verified_on is a real day or null (not verified): a typo must never count as a check,
+    since a possibly amended must-pass question is given only once it has a date."""
+    question = quiz.fixed_questions[0].question
+    bank.revise_question(
+        question,
+        stem=question.current.stem_source,
+        definition=question.current.definition,
+        points=1,
+        difficulty=1,
+        feedback="",
+        source="Law Art. 20(6) (2019 text)",
+        fact_tag="V",
+        verified_on="",
+        possibly_amended=True,
+    )
+    first = content_io.export_yaml(quiz)
+    data = yaml.safe_load(first)
+    assert data["questions"][0]["verified_on"] is None
+    assert data["questions"][1]["verified_on"] == "2026-11-25"
+    other = make_course("Another course")
+    imported = content_io.import_yaml(other, first)
+    assert content_io.export_yaml(imported) == first
+    copy = db.session.scalar(
+        select(Question).where(Question.course_id == other.id, Question.key == question.key)
+    )
+    assert (copy.current.verified_on, copy.current.possibly_amended) == ("", True)
+    for bad in ("soon", "31.12.2026", "2026-13-01"):
+        data["questions"][0]["verified_on"] = bad
+        data["quiz"]["slug"] = "bad-date"
+        before = db.session.scalar(select(func.count(QuestionVersion.id)))
+        with pytest.raises(content_io.QuizImportFailed) as failed:
+            content_io.import_yaml(other, yaml.safe_dump(data, allow_unicode=True), update=True)
+        assert f"question {question.key}" in str(failed.value) and "verified_on" in str(
+            failed.value
+        )
+        assert db.session.scalar(select(func.count(QuestionVersion.id))) == before
