@@ -44,8 +44,14 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!status) { return; }
     status.textContent = message;
     status.hidden = !message;
-    status.className = status.className.replace(/\s*(alert|alert-\w+|text-success)\b/g, "");
-    status.className += kind === "ok" ? " text-success" : " alert alert-" + kind;
+    ["alert", "alert-warning", "alert-danger", "text-success"].forEach(function (name) {
+      status.classList.remove(name);
+    });
+    if (kind === "ok") {
+      status.classList.add("text-success");
+    } else {
+      status.classList.add("alert", "alert-" + kind);
+    }
     status.setAttribute("data-state", kind);
   }
   function mark(questions) {
