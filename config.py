@@ -113,6 +113,8 @@ class Config:
         self.ROSTER_MAX_KB = _int(get("ROSTER_MAX_KB"), 512)
         self.CHECKIN_TOKEN_MINUTES = _int(get("CHECKIN_TOKEN_MINUTES"), 10)
         self.QUIZ_GRACE_SECONDS = _int(get("QUIZ_GRACE_SECONDS"), 30)
+        # Quizzes whose results count towards a qualification: the least wait between attempts.
+        self.CERTIFICATION_QUIZ_WAIT_HOURS = _int(get("CERTIFICATION_QUIZ_WAIT_HOURS"), 24)
         self.PREFERRED_URL_SCHEME = get("URL_SCHEME", "http")
 
         # Languages and time.

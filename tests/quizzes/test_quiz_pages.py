@@ -128,9 +128,9 @@ def test_demo_quizzes_are_seeded_and_can_be_taken(runner, app):
     from quizzes.models import Quiz
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    # One quiz per course (fixed lists) plus the final exam drawn across courses.
-    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.selection == "fixed")))
-    assert len(quizzes) == 3 and all(q.published and q.fixed_questions for q in quizzes)
+    # One quiz per course (drawn from its bank) plus the final exam drawn across courses.
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.slug == "check-your-knowledge")))
+    assert len(quizzes) == 3 and all(q.published and q.draw_rules for q in quizzes)
     trainee = db.session.scalar(select(User).where(User.email == "asel@example.kz"))
     learning.enrol(trainee, quizzes[0].course)
     client = app.test_client()
