@@ -129,6 +129,8 @@ class Config:
         self.QUIZ_GRACE_SECONDS = _int(get("QUIZ_GRACE_SECONDS"), 30)
         # The Retry-After of the 503 answered while the database cannot be reached.
         self.RETRY_AFTER_SECONDS = _int(get("RETRY_AFTER_SECONDS"), 30)
+        # Quizzes whose results count towards a qualification: the least wait between attempts.
+        self.CERTIFICATION_QUIZ_WAIT_HOURS = _int(get("CERTIFICATION_QUIZ_WAIT_HOURS"), 24)
         self.PREFERRED_URL_SCHEME = get("URL_SCHEME", "http")
 
         # Languages and time.

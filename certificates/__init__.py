@@ -10,6 +10,12 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     app.register_blueprint(views.bp)
 
+    # Quizzes measuring a criterion a qualification judges must follow the quiz rule.
+    from certificates.qualifications import judged_criterion_ids
+    from quizzes.quiz_authoring import register_counted_criteria
+
+    register_counted_criteria(app, judged_criterion_ids)
+
     # Holders' and trainers' pages: "My certificates" is a dashboard card (the main bar is
     # full in Kazakh at 1280 px); the register and issuing live in the teaching bar.
     from certificates import (

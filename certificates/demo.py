@@ -448,7 +448,7 @@ def seed_demo(app: Flask, users: dict[str, User], **_) -> None:
         quiz
         for course in courses
         for quiz in db.session.scalars(
-            select(Quiz).where(Quiz.course_id == course.id, Quiz.selection == "fixed")
+            select(Quiz).where(Quiz.course_id == course.id, Quiz.slug != FINAL_EXAM_SLUG)
         )
     ]
     started = utcnow() - timedelta(days=3)

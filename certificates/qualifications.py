@@ -18,6 +18,7 @@ from certificates.models import (
     EthicsDeclaration,
     IdentityConfirmation,
     Qualification,
+    QualificationCriterion,
     QualificationKind,
 )
 from courses.models import Course
@@ -62,6 +63,19 @@ def all_qualifications(*, active_only: bool = False) -> list[Qualification]:
     if active_only:
         query = query.where(Qualification.active.is_(True))
     return list(db.session.scalars(query.order_by(Qualification.id)))
+
+
+def judged_criterion_ids() -> set[int]:
+    """The criteria an active qualification judges: every quiz measuring one of them counts
+    towards eligibility, so ``quizzes.quiz_authoring`` holds it to the quiz rule (registered
+    in ``certificates.init_app``)."""
+    return set(
+        db.session.scalars(
+            select(QualificationCriterion.criterion_id)
+            .join(Qualification, Qualification.id == QualificationCriterion.qualification_id)
+            .where(Qualification.active.is_(True))
+        )
+    )
 
 
 def qualification_by_slug(slug: str) -> Qualification | None:

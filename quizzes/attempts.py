@@ -180,7 +180,7 @@ def save_answer(
         )
     question = next((q for q in attempt.questions if q.position == position), None)
     if question is None:
-        raise AnswerError("no such question in this attempt")
+        raise AnswerError(_l("This question is not part of the attempt."))
     answer = get_type(question.version.question.type).parse(question.presentation, values)
     question.answer_json = None if answer is None else json.dumps(answer, ensure_ascii=False)
     question.answered_at = now
@@ -333,8 +333,14 @@ def store_result(attempt: Attempt) -> AttemptResult:
     return result
 
 
-def save_form(attempt: Attempt, getlist, *, now: datetime | None = None) -> None:
-    """Save every answer of a page form at once (all or nothing: one bad answer, none saved)."""
+def save_form(attempt: Attempt, getlist, *, now: datetime | None = None) -> dict[int, AnswerError]:
+    """Save every answer of a page form that fits its question; return the others by
+    question position, with what to fix.
+
+    An answer that does not fit (two items in one place, a word for a number) is not saved:
+    its question keeps the answer saved before, and the page shows it as typed beside the
+    message. Every other answer of the form is saved all the same, so one mistake never
+    loses the rest. Handing in waits until nothing is returned (``views.save``)."""
     now = now or utcnow()
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise ServiceError(_l("This attempt is already submitted."))
@@ -343,16 +349,41 @@ def save_form(attempt: Attempt, getlist, *, now: datetime | None = None) -> None
         raise ServiceError(
             _l("Time is up: the attempt was submitted with the answers saved before the deadline.")
         )
-    parsed = []
+    problems: dict[int, AnswerError] = {}
     for question in attempt.questions:
         question_type = get_type(question.version.question.type)
-        values = question_type.form_values(question.presentation, getlist, f"q{question.position}")
-        parsed.append((question, question_type.parse(question.presentation, values)))
-    for question, answer in parsed:
+        try:
+            values = question_type.form_values(
+                question.presentation, getlist, f"q{question.position}"
+            )
+            answer = question_type.parse(question.presentation, values)
+        except AnswerError as error:
+            problems[question.position] = error
+            continue
         encoded = None if answer is None else json.dumps(answer, ensure_ascii=False)
         if encoded != question.answer_json:
             question.answer_json, question.answered_at = encoded, now
     db.session.commit()
+    return problems
+
+
+def problem_list(attempt: Attempt, problems: dict[int, AnswerError]) -> list[dict]:
+    """The problems of ``save_form`` as the page and its script show them: the question's
+    number on the page, its position (form field ``q<position>``), the message in the
+    reader's language and the fields concerned."""
+    listed = []
+    for number, question in enumerate(attempt.questions, start=1):
+        error = problems.get(question.position)
+        if error is not None:
+            listed.append(
+                {
+                    "number": number,
+                    "position": question.position,
+                    "message": str(error),
+                    "fields": [f"q{question.position}-{name}" for name in error.fields],
+                }
+            )
+    return listed
 
 
 def visible_quizzes(user: User) -> list[Quiz]:

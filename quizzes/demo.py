@@ -12,7 +12,7 @@ from lms.extensions import db
 from lms.service_error import ServiceError
 from quizzes import bank
 from quizzes.bank import ensure_criterion
-from quizzes.models import BankScope, DrawRule, Question, Quiz, QuizQuestion
+from quizzes.models import BankScope, DrawRule, Question, Quiz
 from quizzes.selection import pool
 
 # Keys of a question entry that are not part of its type's definition.
@@ -106,35 +106,49 @@ def seed_demo(app, users: dict, **_) -> None:
     seed_final_exam()
 
 
+# Course quizzes and the final exam count towards the demo qualification (its criteria are
+# theirs), so they follow the domain's quiz rule (shared/domain/qualification-criteria.md;
+# enforced on publishing by ``quiz_authoring.certification_problems``): questions drawn at
+# random per criterion, at most half the criterion's bank, three attempts 24 hours apart.
+ATTEMPTS = 3
+WAIT_MINUTES = 24 * 60
+
+
+def add_half_bank_rules(quiz: Quiz) -> None:
+    """One draw rule per criterion of the quiz's bank scope with at least two questions, of
+    half its bank (rounded down): the bank then holds at least twice the draw. A criterion
+    with a single question is left to a wider bank (the final exam draws from every course)."""
+    for code, *_ in CRITERIA:
+        criterion = bank.criterion_by_code(code)
+        available = len(pool(quiz, criterion.id))
+        if available >= 2:
+            quiz.draw_rules.append(DrawRule(criterion_id=criterion.id, count=available // 2))
+
+
 def seed_demo_quizzes() -> None:
-    """One published quiz per demo course, from its bank's automatically graded questions."""
+    """One published quiz per demo course, drawn per criterion from the course's bank."""
 
     for course in db.session.scalars(select(Course).where(Course.status == "published")):
         if db.session.scalar(select(Quiz.id).where(Quiz.course_id == course.id)):
-            continue
-        questions = list(
-            db.session.scalars(
-                select(Question)
-                .where(Question.course_id == course.id, Question.type != "free_text")
-                .order_by(Question.id)
-            )
-        )
-        if not questions:
             continue
         quiz = Quiz(
             course_id=course.id,
             slug="check-your-knowledge",
             title=f"Check your knowledge: {course.title}",
-            instructions="Answer every question, then hand in. Each criterion has its own pass "
-            "threshold; the result page shows which ones you met.",
+            instructions="Questions are drawn at random from the course's bank, a set per "
+            "qualification criterion, so each attempt asks different questions. Answer every "
+            "question, then hand in. Each criterion has its own pass threshold; the result page "
+            "shows which ones you met. Three attempts, 24 hours apart.",
             pass_mark=70,
-            attempts_allowed=3,
-            wait_minutes=10,
+            attempts_allowed=ATTEMPTS,
+            wait_minutes=WAIT_MINUTES,
+            selection="draw",
+            bank_scope=BankScope.COURSE.value,
             published=True,
         )
-        for position, question in enumerate(questions, start=1):
-            quiz.fixed_questions.append(QuizQuestion(question_id=question.id, position=position))
-        db.session.add(quiz)
+        add_half_bank_rules(quiz)  # before it joins the session: a quiz without rules never does
+        if quiz.draw_rules:
+            db.session.add(quiz)
     db.session.commit()
 
 
@@ -146,11 +160,11 @@ FINAL_EXAM_SLUG = "final-exam"
 
 def seed_final_exam() -> Quiz | None:
     """A published final exam drawn per criterion from the banks of every published course
-    (idempotent). Each criterion with questions gets one rule of N questions, N being half
-    the criterion's bank ("items drawn at random from a bank at least twice the quiz
-    length", shared/domain/qualification-criteria.md), or 1 when the bank has one question.
-    Three attempts, 24 hours apart, as the domain proposes. Written answers can be drawn:
-    an attempt that draws one waits for a trainer's score like any other."""
+    (idempotent), by the same rules as the course quizzes (``add_half_bank_rules``): half
+    each criterion's bank ("items drawn at random from a bank at least twice the quiz
+    length", shared/domain/qualification-criteria.md), three attempts 24 hours apart.
+    Written answers can be drawn: an attempt that draws one waits for a trainer's score like
+    any other."""
     course = db.session.scalar(select(Course).where(Course.slug == FINAL_EXAM_COURSE))
     if course is None:
         return None
@@ -169,19 +183,14 @@ def seed_final_exam() -> Quiz | None:
         "attempts.",
         pass_mark=70,
         time_limit_minutes=90,
-        attempts_allowed=3,
-        wait_minutes=24 * 60,
+        attempts_allowed=ATTEMPTS,
+        wait_minutes=WAIT_MINUTES,
         selection="draw",
         bank_scope=BankScope.ALL.value,
         published=True,
     )
     db.session.add(quiz)
-    for code, *_ in CRITERIA:
-        criterion = bank.criterion_by_code(code)
-        available = len(pool(quiz, criterion.id))
-        if available:
-            count = max(1, available // 2)
-            quiz.draw_rules.append(DrawRule(criterion_id=criterion.id, count=count))
+    add_half_bank_rules(quiz)
     if not quiz.draw_rules:
         db.session.rollback()
         return None

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from courses.authoring import can_edit
 from courses.learning import is_enrolled
@@ -23,7 +24,6 @@ from lms.extensions import db
 from lms.service_error import ServiceError
 from quizzes import attempts
 from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz, ReviewPolicy
-from quizzes.question_types import AnswerError
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="templates")
 
@@ -90,31 +90,49 @@ def start(quiz_id: int):
     return redirect(url_for("quizzes.take", attempt_id=attempt.id))
 
 
+def _attempt_page(attempt: Attempt, problems: dict | None = None, *, handing_in=False):
+    """The attempt page: the saved answers, or after a refused save everything as typed
+    (``request.form``) with each problem beside its question."""
+    listed = attempts.problem_list(attempt, problems or {})
+    return render_template(
+        "quizzes/attempt.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        typed=request.form if problems else None,
+        problems={item["position"]: item for item in listed},
+        problem_list=listed,
+        handing_in=handing_in,
+    )
+
+
 @bp.get("/attempts/<id:attempt_id>")
 @login_required
 def take(attempt_id: int):
     attempt = _my_attempt(attempt_id)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz)
+    return _attempt_page(attempt)
 
 
 @bp.post("/attempts/<id:attempt_id>")
 @login_required
 def save(attempt_id: int):
-    """Save every answer on the page; with ``submit`` also hand the attempt in."""
+    """Save every answer on the page; with ``submit`` also hand the attempt in. Answers that
+    do not fit their question are not saved and hand-in waits: the page comes back (422) with
+    every answer as typed and the message beside each such question."""
     attempt = _my_attempt(attempt_id)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         flash(_("This attempt was already submitted."), "info")
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    handing_in = request.form.get("action") == "submit"
     try:
-        attempts.save_form(attempt, request.form.getlist)
-    except AnswerError as error:
-        abort(400, description=str(error))
+        problems = attempts.save_form(attempt, request.form.getlist)
     except ServiceError as error:
         flash(error.message, "warning")
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    if request.form.get("action") == "submit":
+    if problems:
+        return _attempt_page(attempt, problems, handing_in=handing_in), 422
+    if handing_in:
         attempts.submit(attempt)
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     flash(_("Your answers are saved. You can continue now or later, on any device."), "success")
@@ -125,15 +143,40 @@ def save(attempt_id: int):
 @login_required
 @leaves_session_alone
 def autosave(attempt_id: int):
-    """The page script saves the whole form after each change (same rules as saving)."""
+    """The page script saves the whole form after each change (same rules as saving): the
+    answers that fit are saved; a 422 reply lists the others, in the reader's language."""
     attempt = _my_attempt(attempt_id)
     try:
-        attempts.save_form(attempt, request.form.getlist)
-    except AnswerError as error:
-        return jsonify(error={"code": 400, "message": str(error)}), 400
+        problems = attempts.save_form(attempt, request.form.getlist)
     except ServiceError as error:
         return jsonify(error={"code": 409, "message": str(error.message)}), 409
+    if problems:
+        listed = attempts.problem_list(attempt, problems)
+        numbers = ", ".join(str(item["number"]) for item in listed)
+        if len(listed) == 1:
+            message = _(
+                "Saved, except question %(number)s: %(message)s",
+                number=numbers,
+                message=listed[0]["message"],
+            )
+        else:
+            message = _(
+                "Saved, except questions %(numbers)s: look at the messages beside them.",
+                numbers=numbers,
+            )
+        return jsonify(
+            saved=False, error={"code": 422, "message": message, "questions": listed}
+        ), 422
     return jsonify(saved=True)
+
+
+@bp.get("/attempts/<id:attempt_id>/token")
+@login_required
+def token(attempt_id: int):
+    """A fresh form token for the attempt page's script, when the one on the page was refused
+    (the trainee signed in again in another tab): its next save then goes through."""
+    _my_attempt(attempt_id)
+    return jsonify(csrf_token=generate_csrf())
 
 
 @bp.get("/attempts/<id:attempt_id>/result")

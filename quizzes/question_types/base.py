@@ -14,9 +14,23 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Protocol
 
+from flask_babel import lazy_gettext as _l
+
 
 class AnswerError(ValueError):
-    """An answer that does not fit the question (tampering or a broken form): HTTP 400."""
+    """An answer that does not fit its question (two items in one place, a word where a
+    number belongs, an option of another attempt). ``message`` (lazily translated) says what
+    to fix; ``fields`` names the form fields concerned, as suffixes of the question's field
+    name (``q3-<item id>``), for the page to mark. Saving keeps the trainee's other answers
+    and shows this one as typed beside its question (``attempts.save_form``)."""
+
+    def __init__(self, message, fields: tuple[str, ...] | list[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = tuple(fields)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class QuestionType(Protocol):
@@ -45,6 +59,17 @@ class QuestionType(Protocol):
     def regradable(self, old_definition: dict, new_definition: dict) -> bool: ...
 
     def rekey(self, old_definition: dict, new_definition: dict, presentation: dict) -> dict: ...
+
+
+def too_long(text: str, limit: int) -> AnswerError:
+    """The error for a typed answer over ``limit`` characters (short and written answers)."""
+    return AnswerError(
+        _l(
+            "Keep the answer to %(limit)d characters or fewer; it has %(count)d.",
+            limit=limit,
+            count=len(text),
+        )
+    )
 
 
 def plain_form_values(presentation: dict, getlist, prefix: str) -> list[str]:

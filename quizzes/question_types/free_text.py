@@ -4,11 +4,11 @@ against the rubric lines; the attempt's result waits for that score."""
 from __future__ import annotations
 
 from quizzes.question_types.base import (
-    AnswerError,
     Problems,
     check_text,
     plain_form_values,
     same_presentation,
+    too_long,
 )
 
 MAX_ANSWER = 10_000
@@ -41,7 +41,7 @@ class FreeText:
     def parse(self, presentation, values):
         text = "\n".join(value for value in values if value).strip()
         if len(text) > MAX_ANSWER:
-            raise AnswerError(f"answers are at most {MAX_ANSWER} characters")
+            raise too_long(text, MAX_ANSWER)
         return text or None
 
     def grade(self, definition, presentation, answer):

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from flask_babel import lazy_gettext as _l
+
 from quizzes.question_types.base import AnswerError, Problems, check_text, moved, opaque_ids
 
 
 def _sides(definition: dict) -> tuple[list, list]:
     pairs = [pair for pair in definition.get("pairs") or [] if isinstance(pair, dict)]
     return [pair.get("left") for pair in pairs], [pair.get("right") for pair in pairs]
+
+
+NOT_A_PAIR = _l("Choose each match from the list shown.")
 
 
 class Matching:
@@ -66,7 +71,7 @@ class Matching:
             if not right:
                 continue  # this left item was left unmatched
             if left not in key["left"] or right not in key["right"] or left in answer:
-                raise AnswerError("not a pair of this question")
+                raise AnswerError(NOT_A_PAIR, [left] if left in key["left"] else [])
             answer[left] = right
         return answer
 
@@ -75,7 +80,7 @@ class Matching:
         right_count = 0
         for left, right in (answer or {}).items():
             if left not in key["left"] or right not in key["right"]:
-                raise AnswerError("not a pair of this question")
+                raise AnswerError(NOT_A_PAIR)
             right_count += key["left"][left] == key["right"][right]
         return Fraction(right_count, len(definition["pairs"]))
 

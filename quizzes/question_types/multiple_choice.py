@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from flask_babel import lazy_gettext as _l
+
 from quizzes.question_types.base import AnswerError, Problems, clamp
 from quizzes.question_types.single_choice import SingleChoice
 
@@ -20,7 +22,7 @@ class MultipleChoice(SingleChoice):
     def parse(self, presentation, values):
         chosen = sorted({value for value in values if value})
         if any(value not in presentation["key"] for value in chosen):
-            raise AnswerError("not one of this question's options")
+            raise AnswerError(_l("Choose only among the options shown."))
         return chosen
 
     def grade(self, definition, presentation, answer):
@@ -30,7 +32,7 @@ class MultipleChoice(SingleChoice):
         for value in answer or []:
             index = presentation["key"].get(value)
             if index is None:
-                raise AnswerError("not one of this question's options")
+                raise AnswerError(_l("Choose only among the options shown."))
             if options[index].get("correct"):
                 right += 1
             else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from flask_babel import lazy_gettext as _l
+
 from quizzes.question_types.base import (
     AnswerError,
     Problems,
@@ -13,6 +15,7 @@ from quizzes.question_types.base import (
 )
 
 LIMIT = Decimal("1e15")
+NOT_A_NUMBER = _l("Enter a number in digits, such as 12 or 2,5.")
 
 
 def to_decimal(value) -> Decimal | None:
@@ -52,7 +55,7 @@ class Numeric:
             return None
         number = to_decimal(text)
         if number is None or len(text) > 40:
-            raise AnswerError("enter a number")
+            raise AnswerError(NOT_A_NUMBER)
         return str(number)
 
     def grade(self, definition, presentation, answer):
@@ -60,7 +63,7 @@ class Numeric:
             return Fraction(0)
         given = to_decimal(answer)
         if given is None:
-            raise AnswerError("enter a number")
+            raise AnswerError(NOT_A_NUMBER)
         expected = to_decimal(definition["answer"])
         tolerance = to_decimal(definition.get("tolerance", 0))
         return Fraction(1 if abs(given - expected) <= tolerance else 0)

@@ -6,7 +6,11 @@ from __future__ import annotations
 from fractions import Fraction
 from itertools import pairwise
 
+from flask_babel import lazy_gettext as _l
+
 from quizzes.question_types.base import AnswerError, Problems, check_text, moved, opaque_ids
+
+NOT_THE_ITEMS = _l("Choose a position from the list for each item.")
 
 
 class Ordering:
@@ -43,7 +47,7 @@ class Ordering:
         if not chosen:
             return None
         if sorted(chosen) != sorted(presentation["key"]):
-            raise AnswerError("the order must list every item once")
+            raise AnswerError(NOT_THE_ITEMS)
         return chosen
 
     def grade(self, definition, presentation, answer):
@@ -51,22 +55,60 @@ class Ordering:
             return Fraction(0)
         key = presentation["key"]
         if sorted(answer) != sorted(key):
-            raise AnswerError("the order must list every item once")
+            raise AnswerError(NOT_THE_ITEMS)
         positions = [key[value] for value in answer]
         kept = sum(1 for a, b in pairwise(positions) if b == a + 1)
         return Fraction(kept, len(positions) - 1)
 
     def form_values(self, presentation, getlist, prefix):
-        """One position select per item, named ``prefix-<item id>``; the ids by position."""
-        chosen = {}
-        for item in presentation["items"]:
-            value = next((v for v in getlist(f"{prefix}-{item['id']}") if v), "")
-            if not value:
-                return []  # not answered yet
-            if not value.isdigit() or value in chosen:
-                raise AnswerError("give every item a different position")
-            chosen[value] = item["id"]
-        return [chosen[key] for key in sorted(chosen, key=int)]
+        """One position select per item, named ``prefix-<item id>``; the ids by position.
+
+        No position at all is no answer; some positions, a position given twice or one
+        that is not on the list is an ``AnswerError`` naming the items concerned."""
+        items = presentation["items"]
+        places = {
+            item["id"]: next((v for v in getlist(f"{prefix}-{item['id']}") if v), "")
+            for item in items
+        }
+        given = {item: place for item, place in places.items() if place}
+        if not given:
+            return []  # not answered yet
+        allowed = {str(number) for number in range(1, len(items) + 1)}
+        strange = [item for item, place in given.items() if place not in allowed]
+        if strange:
+            raise AnswerError(NOT_THE_ITEMS, strange)
+        by_place: dict[str, list[str]] = {}
+        for item, place in given.items():
+            by_place.setdefault(place, []).append(item)
+        shared = sorted((place for place, ids in by_place.items() if len(ids) > 1), key=int)
+        if shared:
+            clashing = by_place[shared[0]]
+            message = (
+                _l(
+                    "Two items have the same position (%(place)s). "
+                    "Give each item its own position.",
+                    place=shared[0],
+                )
+                if len(clashing) == 2
+                else _l(
+                    "%(count)d items have the same position (%(place)s). "
+                    "Give each item its own position.",
+                    count=len(clashing),
+                    place=shared[0],
+                )
+            )
+            raise AnswerError(message, clashing)
+        if len(given) < len(items):
+            raise AnswerError(
+                _l(
+                    "Give every item a position (%(given)d of %(total)d have one), "
+                    "or clear them all.",
+                    given=len(given),
+                    total=len(items),
+                ),
+                [item for item, place in places.items() if not place],
+            )
+        return [given_item for _, given_item in sorted((int(p), i) for i, p in given.items())]
 
     def max_points(self, definition, points):
         return points

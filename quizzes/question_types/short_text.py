@@ -10,12 +10,12 @@ import unicodedata
 from fractions import Fraction
 
 from quizzes.question_types.base import (
-    AnswerError,
     Problems,
     always_regradable,
     check_text,
     plain_form_values,
     same_presentation,
+    too_long,
 )
 
 MAX_ANSWER = 300
@@ -52,7 +52,7 @@ class ShortText:
     def parse(self, presentation, values):
         text = " ".join(value for value in values if value).strip()
         if len(text) > MAX_ANSWER:
-            raise AnswerError(f"answers are at most {MAX_ANSWER} characters")
+            raise too_long(text, MAX_ANSWER)
         return text or None
 
     def grade(self, definition, presentation, answer):

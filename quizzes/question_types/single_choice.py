@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from flask_babel import lazy_gettext as _l
+
 from quizzes.question_types.base import (
     AnswerError,
     Problems,
@@ -62,7 +64,7 @@ class SingleChoice:
         if not chosen:
             return None
         if len(chosen) > 1 or chosen[0] not in presentation["key"]:
-            raise AnswerError("not one of this question's options")
+            raise AnswerError(_l("Choose one of the options shown."))
         return chosen[0]
 
     def grade(self, definition, presentation, answer):
@@ -70,7 +72,7 @@ class SingleChoice:
             return Fraction(0)
         index = presentation["key"].get(answer)
         if index is None:
-            raise AnswerError("not one of this question's options")
+            raise AnswerError(_l("Choose one of the options shown."))
         return Fraction(1 if definition["options"][index].get("correct") else 0)
 
     form_values = staticmethod(plain_form_values)

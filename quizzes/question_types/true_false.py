@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from flask_babel import lazy_gettext as _l
+
 from quizzes.question_types.base import (
     AnswerError,
     Problems,
@@ -32,7 +34,7 @@ class TrueFalse:
         if not chosen:
             return None
         if len(chosen) > 1 or chosen[0] not in ("true", "false"):
-            raise AnswerError("answer true or false")
+            raise AnswerError(_l("Choose True or False."))
         return chosen[0] == "true"
 
     def grade(self, definition, presentation, answer):

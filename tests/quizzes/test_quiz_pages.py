@@ -68,7 +68,7 @@ def test_nothing_before_hand_in_reveals_the_answers(trainee_client, quiz):
         assert '"key"' not in page and str(q.presentation["key"]) not in page
 
 
-def test_tampered_answers_get_400_and_save_nothing(trainee_client, quiz, make_user, login):
+def test_tampered_answers_are_refused_and_not_saved(trainee_client, quiz, make_user, login):
     trainee_client.post_form(f"/quizzes/{quiz.id}/start")
     mine = db.session.scalar(select(Attempt))
     other = make_user()
@@ -78,7 +78,8 @@ def test_tampered_answers_get_400_and_save_nothing(trainee_client, quiz, make_us
     theirs = db.session.scalar(select(Attempt).where(Attempt.user_id == other.id))
     foreign = next(iter(theirs.questions[0].presentation["key"]))
     response = trainee_client.post_form(f"/quizzes/attempts/{mine.id}", {"q1": foreign})
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert "Choose one of the options shown." in response.get_data(as_text=True)
     db.session.expire_all()
     assert all(q.answer_json is None for q in db.session.get(Attempt, mine.id).questions)
     # Someone else's attempt does not exist for me.
@@ -97,7 +98,8 @@ def test_autosave_returns_json(trainee_client, quiz):
     # A background save never rewrites the session cookie (it could erase a flash).
     assert "Set-Cookie" not in response.headers
     bad = trainee_client.post_form(f"/quizzes/attempts/{attempt.id}/autosave", {"q2": "forged"})
-    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == 400
+    assert bad.status_code == 422 and bad.get_json()["error"]["code"] == 422
+    assert bad.get_json()["error"]["questions"][0]["position"] == 2
 
 
 def test_quizzes_of_courses_i_am_not_enrolled_in_are_404(client, make_quiz, make_user, login):
@@ -126,9 +128,9 @@ def test_demo_quizzes_are_seeded_and_can_be_taken(runner, app):
     from quizzes.models import Quiz
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    # One quiz per course (fixed lists) plus the final exam drawn across courses.
-    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.selection == "fixed")))
-    assert len(quizzes) == 3 and all(q.published and q.fixed_questions for q in quizzes)
+    # One quiz per course (drawn from its bank) plus the final exam drawn across courses.
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.slug == "check-your-knowledge")))
+    assert len(quizzes) == 3 and all(q.published and q.draw_rules for q in quizzes)
     trainee = db.session.scalar(select(User).where(User.email == "asel@example.kz"))
     learning.enrol(trainee, quizzes[0].course)
     client = app.test_client()

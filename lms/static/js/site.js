@@ -23,28 +23,133 @@ document.addEventListener("DOMContentLoaded", function () {
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
 });
-// Quiz pages: save the whole form after each change, so nothing is lost if the connection
-// drops; "Save answers" does the same without this script.
+// ---- quiz autosave --------------------------------------------------------------------------
+// Quiz pages save the whole form after each change, so nothing is lost if the connection
+// drops; "Save answers" does the same without this script. Every outcome is said in the
+// status line at the top of the form (aria-live): saved; an answer that does not fit its
+// question (the server's 422 names it, and its message goes beside the question; the other
+// answers are saved); or a failure that may pass (no connection, a server error, signed out
+// or a refused form token), retried with growing waits (base data-retry-ms, at most a
+// minute) until it works. A refused token is renewed from data-token-url before the retry.
 document.addEventListener("DOMContentLoaded", function () {
   var form = document.querySelector("form.quiz-form");
   if (!form || !window.fetch) { return; }
   var status = form.querySelector(".autosave-status");
   var timer = null;
-  function save() {
-    var body = new FormData(form);
-    fetch(form.getAttribute("data-autosave-url"), {
-      method: "POST", body: body, credentials: "same-origin"
+  var failures = 0;
+  var busy = false;
+  var again = false;
+  function text(name) { return form.getAttribute("data-" + name + "-text") || ""; }
+  function say(message, kind) {
+    if (!status) { return; }
+    status.textContent = message;
+    status.hidden = !message;
+    ["alert", "alert-warning", "alert-danger", "text-success"].forEach(function (name) {
+      status.classList.remove(name);
+    });
+    if (kind === "ok") {
+      status.classList.add("text-success");
+    } else {
+      status.classList.add("alert", "alert-" + kind);
+    }
+    status.setAttribute("data-state", kind);
+  }
+  function mark(questions) {
+    var messages = {};
+    (questions || []).forEach(function (item) { messages[String(item.position)] = item; });
+    var slots = form.querySelectorAll(".question-error");
+    Array.prototype.forEach.call(slots, function (slot) {
+      var item = messages[slot.getAttribute("data-position")];
+      slot.textContent = item ? item.message : "";
+      slot.hidden = !item;
+      var section = slot.closest(".question");
+      if (section) { section.classList.toggle("border-danger", !!item); }
+    });
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (field) {
+      field.removeAttribute("aria-invalid");
+      field.classList.remove("is-invalid");
+    });
+    (questions || []).forEach(function (item) {
+      (item.fields || []).forEach(function (name) {
+        var field = form.elements.namedItem(name);
+        if (field && field.classList) {
+          field.setAttribute("aria-invalid", "true");
+          field.classList.add("is-invalid");
+        }
+      });
+    });
+  }
+  function later(message) {
+    failures += 1;
+    var base = parseInt(form.getAttribute("data-retry-ms"), 10) || 2000;
+    var delay = Math.min(base * Math.pow(2, failures - 1), 60000);
+    say(message.replace("{seconds}", String(Math.round(delay / 1000))), "warning");
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, delay);
+  }
+  function isJson(response) {
+    return (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+  }
+  function renewToken() {
+    return fetch(form.getAttribute("data-token-url"), {
+      credentials: "same-origin", headers: { "Accept": "application/json" }
     }).then(function (response) {
-      if (status) {
-        status.textContent = response.ok ? form.getAttribute("data-saved-text") || "✓" : "";
+      return response.ok && isJson(response) && !response.redirected ? response.json() : null;
+    }).then(function (data) {
+      var field = form.querySelector('input[name="csrf_token"]');
+      if (!data || !data.csrf_token || !field) { return false; }
+      field.value = data.csrf_token;
+      return true;
+    }).catch(function () { return false; });
+  }
+  function handle(response) {
+    if (response.redirected || !isJson(response)) {
+      if (response.status >= 500) { return later(text("server")); }
+      // The sign-in page (the session ended) or the refused-form page (a stale token).
+      return renewToken().then(function (renewed) {
+        later(text(renewed ? "saving" : "signed-out"));
+      });
+    }
+    return response.json().then(function (data) {
+      var error = (data && data.error) || {};
+      if (response.ok && data.saved) {
+        failures = 0;
+        mark([]);
+        say(text("saved"), "ok");
+      } else if (response.status === 422 || response.status === 409) {
+        failures = 0;  // the trainee must act: no retry until the next change
+        mark(error.questions);
+        say(error.message || "", "danger");
+      } else {
+        later(text("server"));
       }
-    }).catch(function () { /* the Save button still works */ });
+    });
+  }
+  function save() {
+    window.clearTimeout(timer);
+    if (busy) { again = true; return; }
+    busy = true;
+    fetch(form.getAttribute("data-autosave-url"), {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(handle, function () {
+      later(text("offline"));
+    }).catch(function () {
+      later(text("server"));
+    }).then(function () {
+      busy = false;
+      if (again) { again = false; save(); }
+    });
   }
   form.addEventListener("change", function () {
     window.clearTimeout(timer);
+    failures = 0;
     timer = window.setTimeout(save, 500);
   });
 });
+// ---- end of quiz autosave -------------------------------------------------------------------
 // ---- live Markdown preview (module editor, question bank, quiz builder) -------------------
 // A textarea with data-preview-target="<id>", in a form with data-preview-url, shows its
 // Markdown rendered by the server (the same function as saving, so what the trainer sees is
