@@ -144,6 +144,19 @@ def test_an_older_record_shows_only_its_public_part(client, runner, achieved, tm
     assert record["signature"]["valid"] is True and record["jws"] is None
     assert "hours" not in record["facts"] and "percent" not in record["facts"]["criteria"][0]
     assert "65.0" not in json.dumps(record)
+    # Offline: the API record says where the signed record is; the holder's PDF carries it.
+    saved = tmp_path / "record.json"
+    saved.write_text(json.dumps(record))
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(key_ring().jwks()))
+    offline = runner.invoke(
+        args=["certificates", "verify-offline", str(saved), "--jwks", str(jwks)]
+    )
+    assert offline.exit_code != 0 and "check the holder's PDF" in offline.output
+    bare = tmp_path / "token.jws"
+    bare.write_text(achieved.jws)
+    offline = runner.invoke(args=["certificates", "verify-offline", str(bare), "--jwks", str(jwks)])
+    assert offline.exit_code == 0 and '"hours": "38.0"' in offline.output  # all it signed
     # Reissued: the new certificate signs only the public part of what was achieved.
     new = lifecycle.reissue(achieved, reason="Name misspelt", by=achieved.holder)
     assert "hours" not in new.facts and "percent" not in new.facts["criteria"][0]

@@ -137,6 +137,7 @@ def test_old_reasons_become_internal_notes(empty_app):
 
     revoked = db.session.get(Certificate, ids["revoked"])
     assert reason_label(revoked.status_reason_code) == "No reason published"
+    db.session.remove()  # its transaction would hold a lock the downgrade waits for
 
     downgrade(revision="0006_certificates")
     with db.engine.connect() as connection:
