@@ -34,6 +34,7 @@ Running it again creates nothing: every step first looks for what it would creat
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -163,6 +164,20 @@ def _disclaimers(texts: dict[str, str], site: str) -> dict[str, str]:
     return {lang: f"{text.format(site=site)} {_REGISTERS[lang]}" for lang, text in texts.items()}
 
 
+# The title an earlier demo gave CPM-B: a legal status no platform certificate gives.
+OLD_CPM_B_TITLE = "Certified public mediator (basic training)"
+
+
+def _reword(qualification: Qualification, titles: dict, disclaimers: dict) -> None:
+    """A site seeded by an earlier demo gets the current wording of the demo's own texts
+    (only while the title is still the old one: never what an administrator wrote)."""
+    if qualification.titles.get("en") != OLD_CPM_B_TITLE:
+        return
+    qualification.titles_json = json.dumps(titles, ensure_ascii=False, sort_keys=True)
+    qualification.disclaimers_json = json.dumps(disclaimers, ensure_ascii=False, sort_keys=True)
+    db.session.commit()
+
+
 def seed_qualifications(app: Flask, courses: list[Course]) -> tuple[Qualification, Qualification]:
     """CPM-B exactly as the domain file states it, and the certificate of attendance."""
     site = app.config["SITE_NAME"]
@@ -183,6 +198,7 @@ def seed_qualifications(app: Flask, courses: list[Course]) -> tuple[Qualificatio
             validity_months=36,
         )
     )
+    _reword(cpm_b, CPM_B_TITLES, _disclaimers(CPM_B_DISCLAIMERS, site))
     seminar_attendance = qualification_by_slug(ATTENDANCE_SLUG) or save_qualification(
         QualificationData(
             slug=ATTENDANCE_SLUG,

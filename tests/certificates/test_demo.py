@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -12,8 +13,10 @@ from certificates import eligibility, lifecycle
 from certificates.demo import (
     ATTENDANCE_SLUG,
     CPM_B_SLUG,
+    CPM_B_TITLES,
     DECLARATION,
     DEMO_COURSES,
+    OLD_CPM_B_TITLE,
     PILOT_SEMINAR_TITLE,
 )
 from certificates.models import (
@@ -242,3 +245,18 @@ def test_seeding_twice_creates_nothing(seeded, runner):
     for number in db.session.scalars(select(Certificate.number)):
         assert number in again.output
     assert db.session.scalar(select(func.count(Criterion.id))) == 7
+
+
+def test_seeding_again_renames_the_old_demo_title(seeded, runner):
+    """A site seeded before the rename: seeding again gives CPM-B its current wording."""
+    cpm_b = qualification_by_slug(CPM_B_SLUG)
+    cpm_b.titles_json = json.dumps(
+        {"en": OLD_CPM_B_TITLE, "ru": "Сертифицированный общественный медиатор"},
+        ensure_ascii=False,
+    )
+    db.session.commit()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    db.session.expire_all()
+    cpm_b = qualification_by_slug(CPM_B_SLUG)
+    assert cpm_b.titles == CPM_B_TITLES
+    assert "кәсіпқой" in cpm_b.disclaimer("kk").lower()

@@ -141,3 +141,22 @@ def test_every_long_text_fits(app):
             url,
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "issued_to", "claims"),
+    [
+        ("ru", "СЕРТИФИКАТ О ПРОХОЖДЕНИИ ОБУЧЕНИЯ", "Сертификат выдан:", "КВАЛИФИКАЦИОННЫЙ"),
+        ("kk", "ОҚУДАН ӨТКЕНІ ТУРАЛЫ СЕРТИФИКАТ", "Сертификат иесі:", "БІЛІКТІЛІК СЕРТИФИКАТЫ"),
+    ],
+)
+def test_the_heading_says_training_was_completed_not_a_qualification(
+    app, language, heading, issued_to, claims
+):
+    """A platform certificate records training: no "qualification certificate" heading
+    (shared/domain/review-2026-12.md, section 5)."""
+    facts = _facts("Әлия Нұрланова", language)
+    data = render_pdf(facts, "https://academy.example.kz/verify/" + facts["number"], "a.b.c")
+    printed = " ".join(words for _, words in _layout(data)[1])
+    assert heading in printed and issued_to in printed
+    assert claims not in printed

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 from datetime import date
 
 import pytest
@@ -242,3 +243,10 @@ def test_certificate_pdfs_are_not_indexed(trainee, trainee_client, admin_client,
         assert response.status_code == 200, url
         assert response.headers["Content-Type"] == "application/pdf"
         assert response.headers.get("X-Robots-Tag") == "noindex", url
+
+
+def test_a_revoked_certificate_reads_as_a_sentence_in_russian(client, certificate, trainer):
+    lifecycle.revoke(certificate, "issued_in_error", trainer)
+    page = _text(client.get(f"/verify/{certificate.number}", headers={"Accept-Language": "ru"}))
+    assert re.search(r"Отозван [^<]+\. Сертификат недействителен\.", page)
+    assert "Выдан по ошибке" in page
