@@ -41,6 +41,11 @@ def read_token(data: bytes) -> str:
             text = json.loads(text)["jws"]
         except (ValueError, KeyError, TypeError):
             raise click.ClickException('this JSON has no "jws" field') from None
+        if text is None:
+            raise click.ClickException(
+                "this record does not publish its signed JWS (a certificate issued before "
+                "facts format 2 also signed fields that are not public): check the holder's PDF"
+            )
     return text
 
 

@@ -1,6 +1,7 @@
 """Demo qualifications and certificates for `flask seed-demo`, earned through the real rules.
 
-The qualification "Certified public mediator (basic training)" (CPM-B) follows
+The qualification "Certificate of completion – basic training for public mediators (platform
+programme)" (CPM-B) follows
 shared/domain/qualification-criteria.md; a certificate of attendance for the seminar is the
 simple one a trainee claims. Nothing here writes certificates, results or attendance directly:
 trainees enrol and read modules (``courses.learning``), take quizzes answered by
@@ -33,6 +34,7 @@ Running it again creates nothing: every step first looks for what it would creat
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -107,15 +109,19 @@ _REGISTERS = {
     "включён в реестр, который ведёт организация медиаторов; общественные медиаторы "
     "избираются собранием местного сообщества и включаются в реестр общественных медиаторов "
     "по отдельным правилам.",
-    "kk": "Кәсіби медиатор ресми бағдарлама бойынша оқудан өтіп, медиаторлар ұйымы жүргізетін "
+    "kk": "Кәсіпқой медиатор ресми бағдарлама бойынша оқудан өтіп, медиаторлар ұйымы жүргізетін "
     "тізілімге енгізілуі тиіс; қоғамдық медиаторларды жергілікті қоғамдастық жиналысы "
     "сайлайды және олар бөлек қағидалар бойынша қоғамдық медиаторлар тізіліміне енгізіледі.",
 }
 
+# What the certificate is: completion of this platform's training. "Public mediator" is a
+# legal status (elected and registered), which no platform certificate gives
+# (shared/domain/review-2026-12.md, sections 3 and 6).
 CPM_B_TITLES = {
-    "en": "Certified public mediator (basic training)",
-    "ru": "Сертифицированный общественный медиатор (базовая подготовка)",
-    "kk": "Сертификатталған қоғамдық медиатор (базалық даярлық)",
+    "en": "Certificate of completion – basic training for public mediators (platform programme)",
+    "ru": "Сертификат о прохождении базовой подготовки общественных медиаторов "
+    "(программа платформы)",
+    "kk": "Қоғамдық медиаторларды базалық даярлау бағдарламасынан өткені туралы сертификат",
 }
 # The domain's suggested wording, [platform] being the site's name.
 CPM_B_DISCLAIMERS = {
@@ -129,7 +135,7 @@ CPM_B_DISCLAIMERS = {
     "Казахстан «О медиации».",
     "kk": "Бұл сертификат иесінің {site} платформасындағы демонстрациялық оқу бағдарламасынан "
     "өткенін растайды. Бұл мемлекет таныған біліктілік емес және ол өздігінен «Медиация "
-    "туралы» Қазақстан Республикасының Заңы бойынша кәсіби немесе қоғамдық медиатор "
+    "туралы» Қазақстан Республикасының Заңы бойынша кәсіпқой немесе қоғамдық медиатор "
     "мәртебесін бермейді.",
 }
 
@@ -150,12 +156,26 @@ ATTENDANCE_DISCLAIMERS = {
     "kk": "Бұл сертификат иесінің {site} платформасындағы демонстрациялық оқу бағдарламасы "
     "семинарына қатысқанын растайды; қатысушының білімі мен дағдылары бағаланбаған. Бұл "
     "мемлекет таныған біліктілік емес және «Медиация туралы» Қазақстан Республикасының Заңы "
-    "бойынша кәсіби немесе қоғамдық медиатор мәртебесін бермейді.",
+    "бойынша кәсіпқой немесе қоғамдық медиатор мәртебесін бермейді.",
 }
 
 
 def _disclaimers(texts: dict[str, str], site: str) -> dict[str, str]:
     return {lang: f"{text.format(site=site)} {_REGISTERS[lang]}" for lang, text in texts.items()}
+
+
+# The title an earlier demo gave CPM-B: a legal status no platform certificate gives.
+OLD_CPM_B_TITLE = "Certified public mediator (basic training)"
+
+
+def _reword(qualification: Qualification, titles: dict, disclaimers: dict) -> None:
+    """A site seeded by an earlier demo gets the current wording of the demo's own texts
+    (only while the title is still the old one: never what an administrator wrote)."""
+    if qualification.titles.get("en") != OLD_CPM_B_TITLE:
+        return
+    qualification.titles_json = json.dumps(titles, ensure_ascii=False, sort_keys=True)
+    qualification.disclaimers_json = json.dumps(disclaimers, ensure_ascii=False, sort_keys=True)
+    db.session.commit()
 
 
 def seed_qualifications(app: Flask, courses: list[Course]) -> tuple[Qualification, Qualification]:
@@ -178,6 +198,7 @@ def seed_qualifications(app: Flask, courses: list[Course]) -> tuple[Qualificatio
             validity_months=36,
         )
     )
+    _reword(cpm_b, CPM_B_TITLES, _disclaimers(CPM_B_DISCLAIMERS, site))
     seminar_attendance = qualification_by_slug(ATTENDANCE_SLUG) or save_qualification(
         QualificationData(
             slug=ATTENDANCE_SLUG,
@@ -411,9 +432,11 @@ def _issue(
 CORRECTION_REASON = (
     "A complaint was upheld: another participant checked in for her; she was absent."
 )
-REVOKE_REASON = (
-    "Issued in error: after a complaint, the attendance on days 3 and 4 was corrected to "
-    "absent, and the holder no longer has the hours required (demo example)."
+# The public is told only the reason code; the story stays in the trainer's internal note.
+REVOKE_REASON = lifecycle.StatusReason.ISSUED_IN_ERROR
+REVOKE_NOTE = (
+    "After a complaint, the attendance on days 3 and 4 was corrected to absent, and the "
+    "holder no longer has the hours required (demo example)."
 )
 
 
@@ -491,7 +514,7 @@ def seed_demo(app: Flask, users: dict[str, User], **_) -> None:
     revoked = _issue(seminar_attendance, maria, seminar, by=trainer, problems=problems)
     correct_to_absent(seminar, maria, (3, 4), trainer)
     if revoked is not None and revoked.status == CertificateStatus.VALID:
-        lifecycle.revoke(revoked, REVOKE_REASON, admin)
+        lifecycle.revoke(revoked, REVOKE_REASON, admin, note=REVOKE_NOTE)
 
     pilot = seed_pilot_seminar(app, courses[1], co_trainer, maria)
     today = pilot_issue_date(pilot)

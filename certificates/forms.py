@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from certificates.lifecycle import REASON_CHOICES, STATUS_REASONS
 from certificates.models import QualificationKind
 from lms.routing import MAX_ID
 
@@ -222,19 +223,49 @@ STATUS_LABELS = dict(STATUS_CHOICES)
 
 
 class ReasonForm(FlaskForm):
-    """Suspend, reinstate, revoke or renew: each needs a reason for the history."""
+    """Reinstate, reissue or renew: each needs a reason for the history (staff only)."""
 
     reason = TextAreaField(
         _l("Reason"),
         filters=[_strip],
         validators=[Length(max=1000)],
         render_kw={"required": True},
-        description=_l(
-            "Kept in the certificate's history; a suspension or revocation reason "
-            "is shown on the public verification page."
-        ),
+        description=_l("Kept in the certificate's history; only staff see it."),
     )
     submit = SubmitField(_l("Apply"))
+
+
+class StatusChangeForm(FlaskForm):
+    """Suspend or revoke: the reason published on the verification page (a code from a
+    short list and an optional public note) and the trainer's own note, kept internal."""
+
+    reason_code = SelectField(
+        _l("Reason shown on the verification page"),
+        validators=[InputRequired(message=_l("Choose the reason to publish from the list."))],
+        validate_choice=False,  # the service checks it (one owner of the list)
+    )
+    public_note = TextAreaField(
+        _l("Public note (optional)"),
+        filters=[_strip],
+        validators=[Length(max=300)],
+        description=_l(
+            "Shown on the verification page under the reason, to anyone who checks the "
+            "number. At most 300 characters; no personal details."
+        ),
+    )
+    reason = TextAreaField(
+        _l("Internal note (optional)"),
+        filters=[_strip],
+        validators=[Length(max=1000)],
+        description=_l("Kept in the certificate's history; only staff see it."),
+    )
+    submit = SubmitField(_l("Apply"))
+
+    def __init__(self, *args, action: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason_code.choices = [("", _l("Choose…"))] + [
+            (code.value, STATUS_REASONS[code]) for code in REASON_CHOICES[action]
+        ]
 
 
 class ReissueForm(ReasonForm):

@@ -9,7 +9,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     url_for,
@@ -21,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from certificates import eligibility, issuance, lifecycle
 from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm, as_id
+from certificates.manage_blueprint import pdf_response
 from certificates.models import Certificate, EthicsDeclaration, Qualification
 from certificates.qualifications import all_qualifications, sign_declaration
 from courses.registration import HOLDS_A_SEAT
@@ -137,6 +137,7 @@ def _page(*, forms: dict | None = None, error: str | None = None, status: int = 
         error=error,
         status_of=lifecycle.public_status,
         status_labels=STATUS_LABELS,
+        reason_label=lifecycle.reason_label,
         verify_url=issuance.verify_url,
         has_seminars=bool(_my_seminars(user)),
     ), status
@@ -230,11 +231,7 @@ def pdf(certificate_id: int):
                 "Please tell the training centre."
             ),
         )
-    response = make_response(data)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(data, f"{certificate.number}.pdf")
 
 
 def dashboard_panel(user: User) -> dict | None:

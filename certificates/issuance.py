@@ -12,7 +12,6 @@ import calendar
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
@@ -33,6 +32,7 @@ from certificates.models import (
 )
 from certificates.numbers import new_number
 from certificates.pdf import render_pdf
+from certificates.public_record import FACTS_FORMAT, criterion_fact
 from certificates.signing import canonical_json, sign
 from courses.attendance import participants
 from courses.seminar_models import Seminar
@@ -40,9 +40,6 @@ from lms.extensions import db
 from lms.i18n import site_today
 from lms.models import User
 from lms.service_error import ServiceError
-from quizzes.grading import display_percent
-
-FACTS_FORMAT = 1
 
 
 def add_months(start: date, months: int) -> date:
@@ -93,24 +90,12 @@ def build_facts(
             "starts_on": days[0].isoformat() if days else None,
             "ends_on": days[-1].isoformat() if days else None,
         }
+    # Only the public record is signed (certificates.public_record): criteria as met or not
+    # with their rule, no percentages, no hours.
     criteria = []
     if result.criteria is not None and qualification.kind == QualificationKind.QUALIFICATION:
-        for outcome in result.criteria.criteria:
-            criteria.append(
-                {
-                    "code": outcome.code,
-                    "title": outcome.title,
-                    "percent": None
-                    if outcome.percent is None
-                    else str(display_percent(outcome.percent)),
-                    "met": outcome.met,
-                }
-            )
-    # Hours are stated where the qualification is about attending (or asks for hours).
-    counts_hours = qualification.kind == QualificationKind.ATTENDANCE or (
-        qualification.min_hours is not None
-    )
-    hours = result.hours if counts_hours else None
+        average = result.criteria.compensable_average
+        criteria = [criterion_fact(row, average) for row in result.criteria.criteria]
     return {
         "format": FACTS_FORMAT,
         "number": number,
@@ -118,7 +103,6 @@ def build_facts(
         "qualification": {"slug": qualification.slug, "title": qualification.title(language)},
         "holder": holder,
         "seminar": seminar_facts,
-        "hours": None if hours is None else str(Decimal(hours).quantize(Decimal("0.1"))),
         "criteria": criteria,
         "issuer": current_app.config["ORGANISATION_NAME"],
         "issued_on": issued_on.isoformat(),

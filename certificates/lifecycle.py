@@ -7,6 +7,7 @@ a certificate that the other has just revoked.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from enum import StrEnum
 
@@ -16,11 +17,13 @@ from sqlalchemy import update
 from certificates import eligibility
 from certificates.issuance import add_months, create_signed, discard_pdf, holder_name
 from certificates.models import Certificate, CertificateEvent, CertificateStatus
+from certificates.public_record import public_facts
 from lms.database import utcnow
 from lms.extensions import db
 from lms.i18n import site_today
 from lms.models import User
 from lms.service_error import ServiceError
+from lms.text import normalise_person_name
 
 
 class PublicStatus(StrEnum):
@@ -59,25 +62,102 @@ def holds(certificate: Certificate | None, today: date | None = None) -> bool:
     return certificate is not None and public_status(certificate, today) == PublicStatus.VALID
 
 
-def _reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    if not reason:
+class StatusReason(StrEnum):
+    """Why a certificate was suspended or revoked, as the public is told it."""
+
+    ISSUED_IN_ERROR = "issued_in_error"
+    REQUIREMENTS_NOT_MET = "requirements_not_met"
+    SUPERSEDED = "superseded"
+    HOLDER_REQUEST = "holder_request"
+    UNDER_REVIEW = "under_review"
+    ETHICS_BREACH = "ethics_breach"
+    OTHER = "other"
+    # Reasons typed as free text before codes existed (migration 0009): never published.
+    UNSPECIFIED = "unspecified"
+
+
+STATUS_REASONS = {
+    StatusReason.ISSUED_IN_ERROR: _l("Issued in error"),
+    StatusReason.REQUIREMENTS_NOT_MET: _l("The requirements were found not to be met"),
+    StatusReason.SUPERSEDED: _l("Superseded by another certificate"),
+    StatusReason.HOLDER_REQUEST: _l("At the holder's request"),
+    StatusReason.UNDER_REVIEW: _l("A matter concerning the certificate is under review"),
+    StatusReason.ETHICS_BREACH: _l("A breach of professional ethics was upheld"),
+    StatusReason.OTHER: _l("Other reason"),
+    StatusReason.UNSPECIFIED: _l("No reason published"),
+}
+# The reasons a trainer may choose, per change.
+REASON_CHOICES = {
+    "suspend": (StatusReason.UNDER_REVIEW, StatusReason.HOLDER_REQUEST, StatusReason.OTHER),
+    "revoke": (
+        StatusReason.ISSUED_IN_ERROR,
+        StatusReason.REQUIREMENTS_NOT_MET,
+        StatusReason.SUPERSEDED,
+        StatusReason.HOLDER_REQUEST,
+        StatusReason.ETHICS_BREACH,
+        StatusReason.OTHER,
+    ),
+}
+PUBLIC_NOTE_MAX = 300
+NOTE_MAX = 1000
+
+
+def reason_label(code: str) -> str:
+    """The public wording of a reason code in the reader's language ("" for none)."""
+    try:
+        return str(STATUS_REASONS[StatusReason(code)])
+    except ValueError:
+        return ""
+
+
+def _note(text: str, *, required: bool = False) -> str:
+    """The trainer's own note: kept in the history, shown to staff only."""
+    text = " ".join((text or "").split())
+    if required and not text:
         raise ServiceError(
             _l("Give the reason: it is kept in the certificate's history."), "reason"
         )
-    if len(reason) > 1000:
+    if len(text) > NOTE_MAX:
         raise ServiceError(_l("Keep the reason under 1,000 characters."), "reason")
-    return reason
+    return text
+
+
+_reason = functools.partial(_note, required=True)
+
+
+def _public_reason(action: str, code: str, public_note: str) -> tuple[str, str]:
+    if code not in REASON_CHOICES[action]:
+        raise ServiceError(_l("Choose the reason to publish from the list."), "reason_code")
+    public_note = " ".join((public_note or "").split())
+    if len(public_note) > PUBLIC_NOTE_MAX:
+        raise ServiceError(
+            _l("Keep the public note under %(max)d characters.", max=PUBLIC_NOTE_MAX),
+            "public_note",
+        )
+    return str(code), public_note
 
 
 def _change_status(
-    certificate: Certificate, *, from_: tuple[str, ...], to: str, action: str, reason: str, by: User
+    certificate: Certificate,
+    *,
+    from_: tuple[str, ...],
+    to: str,
+    action: str,
+    by: User,
+    note: str,
+    code: str = "",
+    public_note: str = "",
 ) -> None:
-    reason = _reason(reason)
     changed = db.session.execute(
         update(Certificate)
         .where(Certificate.id == certificate.id, Certificate.status.in_(from_))
-        .values(status=to, status_reason=reason, status_changed_at=utcnow())
+        .values(
+            status=to,
+            status_reason_code=code,
+            status_public_note=public_note,
+            status_note=note,
+            status_changed_at=utcnow(),
+        )
     ).rowcount
     if not changed:
         db.session.rollback()
@@ -88,32 +168,63 @@ def _change_status(
             )
         )
     db.session.add(
-        CertificateEvent(certificate_id=certificate.id, action=action, reason=reason, by_id=by.id)
+        CertificateEvent(
+            certificate_id=certificate.id,
+            action=action,
+            reason=note,
+            reason_code=code,
+            public_note=public_note,
+            by_id=by.id,
+        )
     )
     db.session.commit()
     db.session.refresh(certificate)
 
 
-def suspend(certificate: Certificate, reason: str, by: User) -> None:
+def suspend(
+    certificate: Certificate, reason: str, by: User, *, public_note: str = "", note: str = ""
+) -> None:
+    """``reason`` is a code of ``REASON_CHOICES["suspend"]`` and, with ``public_note``, is
+    shown on the verification page; ``note`` is the trainer's own, for staff."""
+    code, public_note = _public_reason("suspend", reason, public_note)
     _change_status(
-        certificate, from_=("valid",), to="suspended", action="suspend", reason=reason, by=by
+        certificate,
+        from_=("valid",),
+        to="suspended",
+        action="suspend",
+        by=by,
+        note=_note(note),
+        code=code,
+        public_note=public_note,
     )
 
 
 def reinstate(certificate: Certificate, reason: str, by: User) -> None:
+    """``reason`` is the trainer's note (required, staff only)."""
     _change_status(
-        certificate, from_=("suspended",), to="valid", action="reinstate", reason=reason, by=by
+        certificate,
+        from_=("suspended",),
+        to="valid",
+        action="reinstate",
+        by=by,
+        note=_reason(reason),
     )
 
 
-def revoke(certificate: Certificate, reason: str, by: User) -> None:
+def revoke(
+    certificate: Certificate, reason: str, by: User, *, public_note: str = "", note: str = ""
+) -> None:
+    """Like :func:`suspend`, with a code of ``REASON_CHOICES["revoke"]``."""
+    code, public_note = _public_reason("revoke", reason, public_note)
     _change_status(
         certificate,
         from_=("valid", "suspended"),
         to="revoked",
         action="revoke",
-        reason=reason,
         by=by,
+        note=_note(note),
+        code=code,
+        public_note=public_note,
     )
 
 
@@ -133,7 +244,14 @@ def _replace(
     changed = db.session.execute(
         update(Certificate)
         .where(Certificate.id == old.id, Certificate.status == CertificateStatus.VALID.value)
-        .values(status="superseded", live=None, status_reason=reason, status_changed_at=utcnow())
+        .values(
+            status="superseded",
+            live=None,
+            status_reason_code="",
+            status_public_note="",
+            status_note=reason,
+            status_changed_at=utcnow(),
+        )
     ).rowcount
     if not changed:
         db.session.rollback()
@@ -156,8 +274,9 @@ def _replace(
         replaces=old,
         action=action,
         reason=reason,
-        # The achievement stays what was certified: the frozen seminar, hours and criteria.
-        kept={key: old.facts[key] for key in ("seminar", "hours", "criteria")},
+        # The achievement stays what was certified: the frozen seminar and criteria (only
+        # their public part: an old record's hours and percents are not signed again).
+        kept={key: public_facts(old.facts)[key] for key in ("seminar", "criteria")},
     )
     db.session.flush()
     old.replaced_by_id = new.id
@@ -183,9 +302,9 @@ def reissue(
 ) -> Certificate:
     """Correct an error (e.g. the holder's name): a new number; the old one points to it."""
     reason = _reason(reason)
-    name = " ".join((name or holder_name(certificate.holder)).split())
-    if not name or len(name) > 200:
-        raise ServiceError(_l("Give the holder's full name (at most 200 characters)."), "name")
+    name = normalise_person_name(
+        name or holder_name(certificate.holder), field="name", max_length=200, min_length=2
+    )
     return _replace(
         certificate,
         by=by,

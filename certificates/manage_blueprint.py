@@ -56,6 +56,8 @@ def pdf_response(data: bytes, filename: str, *, inline: bool = False):
     disposition = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
+    # A certificate names its holder: never in a search engine, whoever shares a link to it.
+    response.headers["X-Robots-Tag"] = "noindex"
     if inline:
         # Chrome's PDF viewer is an embedded object: the site's "object-src 'none'" blocks it.
         response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"

@@ -183,7 +183,11 @@ class Certificate(TimestampMixin, db.Model):
     seminar_key: Mapped[int] = mapped_column(default=0)
     live: Mapped[int | None] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(String(16), default=CertificateStatus.VALID.value)
-    status_reason: Mapped[str] = mapped_column(Text, default="")
+    # Why it was suspended or revoked: a code from ``lifecycle.STATUS_REASONS`` and an optional
+    # note, both public; ``status_note`` is the trainer's own note, shown only to staff.
+    status_reason_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    status_public_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    status_note: Mapped[str] = mapped_column(Text, default="")
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
@@ -222,7 +226,10 @@ class CertificateEvent(TimestampMixin, db.Model):
         ForeignKey("certificates.id", ondelete="CASCADE"), index=True
     )
     action: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")  # the trainer's note: staff only
+    # Public (suspend, revoke). Server defaults: migration 0009 added the columns in place.
+    reason_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    public_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -13,14 +13,16 @@ check to ``a``, which matches only if ``c = a`` (no change at all). Tests check 
 random numbers.
 
 People type numbers loosely, so :func:`parse` accepts any case, with or without the prefix
-and separators (spaces, hyphens, dots, underscores), and reads ``O`` as ``0`` and ``I``/``L``
-as ``1``. A number whose check fails is a probable typo, told without touching the database.
+and separators (spaces, hyphens, dots, underscores), full-width forms (normalised with NFKC
+first), and reads ``O`` as ``0`` and ``I``/``L`` as ``1``. A number whose check fails is a
+probable typo, told without touching the database.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -76,7 +78,10 @@ class CertificateNumber:
 def parse(text: str, prefix: str) -> CertificateNumber:
     """The canonical number typed in ``text``, or :class:`NumberError`."""
     prefix = normalise_prefix(prefix)
-    compact = _SEPARATORS.sub("", (text or "")[:200]).upper()
+    # NFKC first: full-width "ＫＺＭ－７ＱＸ３…" (typed with an East Asian keyboard layout or
+    # pasted from such a document) reads as the ASCII number it shows.
+    text = unicodedata.normalize("NFKC", (text or "")[:200])
+    compact = _SEPARATORS.sub("", text).upper()
     if prefix and compact.startswith(prefix) and len(compact) == len(prefix) + SYMBOLS + 1:
         compact = compact[len(prefix) :]
     if len(compact) != SYMBOLS + 1:

@@ -18,7 +18,6 @@ import segno
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 FONTS = Path(__file__).parent / "fonts"
 INK = (33, 37, 41)
@@ -51,11 +50,63 @@ def render_pdf(facts: dict, verify_url: str, token: str) -> bytes:
         return _render(facts, verify_url, token)
 
 
+PT = 25.4 / 72  # millimetres per point
+PAGE_LEFT = 22  # the text column: inside the double border, 22 mm from each side
+QR_SIZE = 42
+
+
+def _lines(pdf: FPDF, text: str, width: float, height: float, align: str) -> list[str]:
+    return pdf.multi_cell(width, height, text, align=align, dry_run=True, output="LINES")
+
+
+def fit_text(
+    pdf: FPDF,
+    text: str,
+    *,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    size: float,
+    min_size: float,
+    wrap_below: float | None = None,
+    style: str = "",
+    color=INK,
+    align: str = "C",
+) -> None:
+    """Draw ``text`` inside the box (``x``, ``y``, ``w``, ``h``, in mm), never outside it.
+
+    The font shrinks from ``size`` while the text is too wide for one line; once it reaches
+    ``wrap_below`` (default: ``size``) the text may wrap, and shrinks further until its lines
+    fit the box's height. Text too long even at ``min_size`` is cut with "…" (no text the
+    forms accept gets there: the boxes are sized for their fields' maximum lengths)."""
+    wrap_below = size if wrap_below is None else wrap_below
+    text = " ".join(text.split())
+    current = size
+    while True:
+        pdf.set_font("DejaVu", style, current)
+        leading = current * PT * 1.18
+        lines = _lines(pdf, text, w, leading, align)
+        fits = len(lines) * leading <= h + 0.01
+        if (len(lines) == 1 and fits) or (current <= wrap_below and fits):
+            break
+        if current <= min_size:
+            while text and not fits:
+                text = text[: max(0, len(text) - max(1, len(text) // 20))].rstrip() + "…"
+                lines = _lines(pdf, text, w, leading, align)
+                fits = len(lines) * leading <= h + 0.01
+            break
+        current = max(min_size, current - 0.5)
+    pdf.set_text_color(*color)
+    pdf.set_xy(x, y + (h - len(lines) * leading) / 2)
+    pdf.multi_cell(w, leading, text, align=align)
+
+
 def _render(facts: dict, verify_url: str, token: str) -> bytes:
     regular, bold = _font_files()
     pdf = FPDF(orientation="landscape", format="A4", unit="mm")
     pdf.set_auto_page_break(False)
-    pdf.set_margins(22, 20, 22)
+    pdf.set_margins(PAGE_LEFT, 20, PAGE_LEFT)
     pdf.add_font("DejaVu", fname=regular)
     pdf.add_font("DejaVu", style="B", fname=bold)
     title = f"{_kind_title(facts['kind'])}: {facts['qualification']['title']}"
@@ -66,6 +117,7 @@ def _render(facts: dict, verify_url: str, token: str) -> bytes:
     pdf.set_lang({"kk": "kk-KZ", "ru": "ru-RU"}.get(facts["language"], "en"))
     pdf.add_page()
     width = pdf.w
+    column = width - 2 * PAGE_LEFT
 
     pdf.set_draw_color(*ACCENT)
     pdf.set_line_width(1.2)
@@ -73,83 +125,62 @@ def _render(facts: dict, verify_url: str, token: str) -> bytes:
     pdf.set_line_width(0.3)
     pdf.rect(11, 11, width - 22, pdf.h - 22)
 
-    def line(text, size, *, style="", color=INK, height=None, top=None):
-        if top is not None:
-            pdf.set_y(top)
-        pdf.set_font("DejaVu", style, size)
-        pdf.set_text_color(*color)
-        pdf.set_x(22)
-        pdf.multi_cell(width - 44, height or size * 0.5, text, align="C")
+    def box(text, top, height, size, min_size, **options):
+        fit_text(pdf, text, x=PAGE_LEFT, y=top, w=column, h=height, size=size,
+                 min_size=min_size, **options)  # fmt: skip
 
-    line(facts["issuer"], 12, color=MUTED, top=20)
-    line(_kind_title(facts["kind"]).upper(), 24, style="B", color=ACCENT, top=32)
-    line(_("Issued to"), 12, color=MUTED, top=50)
-    line(facts["holder"], 26, style="B", top=58, height=12)
+    # Every text has its own box, one under the other: a long name or title shrinks and
+    # wraps inside its box and never reaches the next one (see fit_text).
+    box(facts["issuer"], 16, 8, 12, 7, color=MUTED, wrap_below=9)
+    box(_kind_title(facts["kind"]).upper(), 26, 12, 24, 11, style="B", color=ACCENT)
+    box(_("Issued to"), 40, 6, 12, 9, color=MUTED)
+    box(facts["holder"], 47, 23, 26, 9, wrap_below=16, style="B")
     if facts["kind"] == "attendance":
-        line(_("for attending the seminar"), 12, color=MUTED, top=76)
+        box(_("for attending the seminar"), 71, 6, 12, 8, color=MUTED)
     else:
-        line(_("for meeting the requirements of the qualification"), 12, color=MUTED, top=76)
-    line(facts["qualification"]["title"], 17, style="B", color=ACCENT, top=83, height=8)
+        box(_("for meeting the requirements of the qualification"), 71, 6, 12, 8, color=MUTED)
+    box(facts["qualification"]["title"], 78, 16, 17, 8, wrap_below=13, style="B", color=ACCENT)
 
-    details = []
     seminar = facts.get("seminar")
     if seminar:
-        details.append(
-            _(
-                "Seminar: %(title)s, %(start)s – %(end)s",
-                title=seminar["title"],
-                start=_date(seminar["starts_on"]),
-                end=_date(seminar["ends_on"]),
-            )
+        text = _(
+            "Seminar: %(title)s, %(start)s – %(end)s",
+            title=seminar["title"],
+            start=_date(seminar["starts_on"]),
+            end=_date(seminar["ends_on"]),
         )
-    if facts.get("hours"):
-        details.append(_("Academic hours attended: %(hours)s", hours=facts["hours"]))
-    if details:
-        line("\n".join(details), 11, top=101, height=6)
+        box(text, 95, 11, 11, 6.5, wrap_below=10)
 
     criteria = facts.get("criteria") or []
     if criteria:
-        pdf.set_y(116)
-        pdf.set_font("DejaVu", "", 8.5)
-        pdf.set_text_color(*INK)
-        cells = [f"{c['code']} {c['percent'] + '%' if c.get('percent') else '—'}" for c in criteria]
-        heading = _("Results by qualification criterion")
-        pdf.set_x(22)
-        pdf.multi_cell(width - 44, 4.5, f"{heading}: " + " · ".join(cells), align="C")
+        cells = [c["code"] if c.get("met") else f"{c['code']} ({_('not met')})" for c in criteria]
+        heading = _("Qualification criteria met under the qualification's rules")
+        box(f"{heading}: " + " · ".join(cells), 107, 12, 9, 5.5, wrap_below=9)
 
-    # Dates, number, verification (left) and the QR code (right).
-    pdf.set_font("DejaVu", "", 10)
+    # Number, dates, verification (left) and the QR code (right).
+    qr_left = width - PAGE_LEFT - QR_SIZE
     rows = [
         (_("Certificate number"), facts["number"]),
         (_("Issued on"), _date(facts["issued_on"])),
         (_("Valid until"), _date(facts["expires_on"]) if facts["expires_on"] else _("no expiry")),
         (_("Verify at"), verify_url),
     ]
-    pdf.set_y(132)
-    with pdf.table(
-        width=190,
-        col_widths=(50, 140),
-        align="LEFT",
-        first_row_as_headings=False,
-        borders_layout="NONE",
-        line_height=5.5,
-        padding=0.6,
-    ) as table:
-        for label, value in rows:
-            row = table.row()
-            row.cell(label, style=FontFace(color=MUTED))
-            row.cell(value, style=FontFace(emphasis="BOLD", color=INK))
+    label_width, top = 50, 124
+    value_width = qr_left - 6 - PAGE_LEFT - label_width
+    for label, value in rows:
+        fit_text(pdf, label, x=PAGE_LEFT, y=top, w=label_width - 2, h=9, size=10, min_size=6,
+                 wrap_below=8, color=MUTED, align="L")  # fmt: skip
+        fit_text(pdf, value, x=PAGE_LEFT + label_width, y=top, w=value_width, h=9, size=10,
+                 min_size=6, wrap_below=8, style="B", align="L")  # fmt: skip
+        top += 10
 
     qr = segno.make(verify_url, error="q")
     image = io.BytesIO()
     qr.save(image, kind="png", scale=8, border=2)
     image.seek(0)
-    size = 42
-    pdf.image(image, x=width - 22 - size, y=128, w=size, h=size, alt_text=verify_url)
-    pdf.set_xy(width - 22 - size - 4, 128 + size + 1)
-    pdf.set_font("DejaVu", "", 7)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(size + 8, 3.2, _("Scan to verify"), align="C")
+    pdf.image(image, x=qr_left, y=124, w=QR_SIZE, h=QR_SIZE, alt_text=verify_url)
+    fit_text(pdf, _("Scan to verify"), x=qr_left - 4, y=124 + QR_SIZE + 0.5, w=QR_SIZE + 8,
+             h=4, size=7, min_size=5, color=MUTED)  # fmt: skip
     pdf.embed_file(
         basename="certificate.jws",
         bytes=token.encode(),
@@ -157,9 +188,6 @@ def _render(facts: dict, verify_url: str, token: str) -> bytes:
         compress=False,
     )
 
-    pdf.set_y(pdf.h - 30)
-    pdf.set_x(22)
-    pdf.set_font("DejaVu", "", 7.5)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(width - 44 - size - 6, 3.6, facts["disclaimer"], align="L")
+    fit_text(pdf, facts["disclaimer"], x=PAGE_LEFT, y=pdf.h - 35, w=column, h=22, size=7.5,
+             min_size=4.5, wrap_below=7.5, color=MUTED, align="L")  # fmt: skip
     return bytes(pdf.output())

@@ -23,7 +23,13 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
 from certificates import issuance, lifecycle
-from certificates.forms import STATUS_LABELS, ReasonForm, RegisterFilterForm, ReissueForm
+from certificates.forms import (
+    STATUS_LABELS,
+    ReasonForm,
+    RegisterFilterForm,
+    ReissueForm,
+    StatusChangeForm,
+)
 from certificates.manage_blueprint import (
     bp,
     managed_seminars_query,
@@ -160,7 +166,9 @@ CSV_HEADER = [
     "Issued on",
     "Valid until",
     "Status changed on",
-    "Reason",
+    "Public reason",
+    "Public note",
+    "Internal note",
     "Replaced by",
 ]
 
@@ -189,7 +197,9 @@ def export_csv():
                     certificate.issued_on.isoformat(),
                     certificate.expires_on.isoformat() if certificate.expires_on else "",
                     changed.date().isoformat() if changed else "",
-                    certificate.status_reason,
+                    certificate.status_reason_code,
+                    certificate.status_public_note,
+                    certificate.status_note,
                     certificate.replaced_by.number if certificate.replaced_by else "",
                 )
             ]
@@ -211,7 +221,7 @@ def _detail(certificate: Certificate, *, forms: dict | None = None, status: int 
     forms = dict(forms or {})
     for action in allowed:
         if action not in forms:
-            form = (ReissueForm if action == "reissue" else ReasonForm)(prefix=action)
+            form = _form(action)
             if action == "reissue":
                 form.name.data = certificate.facts.get("holder", "")
             forms[action] = form
@@ -228,6 +238,7 @@ def _detail(certificate: Certificate, *, forms: dict | None = None, status: int 
         forms=forms,
         replaces=replaces,
         verify_url=issuance.verify_url(certificate.number),
+        reason_label=lifecycle.reason_label,
     ), status
 
 
@@ -253,7 +264,7 @@ def certificate_pdf(certificate_id: int):
 @trainer_required
 def change(certificate_id: int, action: str):
     certificate = _certificate(certificate_id)
-    form = (ReissueForm if action == "reissue" else ReasonForm)(prefix=action)
+    form = _form(action)
     if form.validate_on_submit():
         try:
             target = _apply(certificate, action, form)
@@ -267,6 +278,12 @@ def change(certificate_id: int, action: str):
     return _detail(certificate, forms={action: form}, status=400)
 
 
+def _form(action: str):
+    if action in ("suspend", "revoke"):
+        return StatusChangeForm(prefix=action, action=action)
+    return (ReissueForm if action == "reissue" else ReasonForm)(prefix=action)
+
+
 def _apply(certificate: Certificate, action: str, form) -> Certificate:
     """Run one lifecycle change; returns the certificate to show next (the new one if any)."""
     public = lifecycle.public_status(certificate)
@@ -278,12 +295,16 @@ def _apply(certificate: Certificate, action: str, form) -> Certificate:
             )
         )
     reason = form.reason.data or ""
-    if action == "suspend":
-        lifecycle.suspend(certificate, reason, current_user)
+    if action in ("suspend", "revoke"):
+        getattr(lifecycle, action)(
+            certificate,
+            form.reason_code.data or "",
+            current_user,
+            public_note=form.public_note.data or "",
+            note=reason,
+        )
     elif action == "reinstate":
         lifecycle.reinstate(certificate, reason, current_user)
-    elif action == "revoke":
-        lifecycle.revoke(certificate, reason, current_user)
     elif action == "reissue":
         return lifecycle.reissue(certificate, reason=reason, by=current_user, name=form.name.data)
     else:

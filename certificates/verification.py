@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from certificates.keys import key_ring
-from certificates.lifecycle import PublicStatus, public_status
+from certificates.lifecycle import PublicStatus, public_status, reason_label
 from certificates.models import Certificate, VerificationLookup
 from certificates.numbers import NumberError, parse
+from certificates.public_record import public_facts, signs_only_public
 from certificates.signing import SignatureInvalid, verify
 from lms.extensions import db
 
@@ -106,21 +107,28 @@ def lookup(text: str, *, channel: str, address: str) -> Lookup:
 
 
 def as_json(result: Lookup, verify_url: str) -> dict:
-    """The API's record for a found certificate: status, every printed field, the JWS."""
+    """The API's record of a found certificate: exactly ``public_record.API_FIELDS`` (a test
+    holds the two, and the OpenAPI schema, together)."""
     certificate = result.certificate
     assert certificate is not None
-    return {
+    signed = certificate.facts
+    explained = result.status in (PublicStatus.REVOKED, PublicStatus.SUSPENDED)
+    code = certificate.status_reason_code if explained else ""
+    record = {
         "number": certificate.number,
         "status": result.status.value,
-        "status_reason": certificate.status_reason
-        if result.status in (PublicStatus.REVOKED, PublicStatus.SUSPENDED)
-        else None,
+        "status_reason": code or None,
+        "status_reason_text": reason_label(code) or None,
+        "public_note": (certificate.status_public_note or None) if explained else None,
         "status_changed_at": certificate.status_changed_at.isoformat()
         if certificate.status_changed_at and result.status != PublicStatus.VALID
         else None,
         "replaced_by": result.replacement.number if result.replacement else None,
-        "facts": certificate.facts,
-        "jws": certificate.jws,
+        "facts": public_facts(signed),
+        # A format 1 record also signed fields that are not public: its JWS stays with the
+        # holder's PDF.
+        "jws": certificate.jws if signs_only_public(signed) else None,
         "signature": {"valid": result.signature_valid, "kid": result.key_id or None},
         "verify_url": verify_url,
     }
+    return record

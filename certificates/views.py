@@ -18,7 +18,10 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from certificates.issuance import verify_url
 from certificates.keys import key_ring
+from certificates.lifecycle import PublicStatus, reason_label
+from certificates.public_record import criteria_rows, public_facts
 from certificates.verification import Outcome, as_json, lookup
 from lms.errors import error_response
 from lms.extensions import limiter
@@ -37,6 +40,14 @@ def iso_date(value: str | None) -> str:
 
 def _limit() -> str:
     return current_app.config["VERIFY_LIMIT_PER_IP"]
+
+
+@bp.after_request
+def _not_for_search_engines(response):
+    """Verification pages and records are for whoever holds a number, not for search
+    engines: a holder's name should not become searchable through them."""
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _open_for_reading(response):
@@ -67,8 +78,22 @@ def verify_number(number: str):
         # One address per certificate: lower case or spaces redirect to the canonical form.
         return redirect(url_for("certificates.verify_number", number=result.number), 301)
     status = {Outcome.FOUND: 200, Outcome.UNKNOWN: 404}.get(result.outcome, 400)
+    public = {}
+    if result.certificate is not None:
+        certificate = result.certificate
+        explained = result.status in (PublicStatus.REVOKED, PublicStatus.SUSPENDED)
+        public = {
+            "facts": public_facts(certificate.facts),
+            "criteria": criteria_rows(certificate.facts, certificate.qualification),
+            "reason": reason_label(certificate.status_reason_code) if explained else "",
+            "public_note": certificate.status_public_note if explained else "",
+        }
     return render_template(
-        "certificates/verify.html", number=result.number, result=result, Outcome=Outcome
+        "certificates/verify.html",
+        number=result.number,
+        result=result,
+        Outcome=Outcome,
+        public=public,
     ), status
 
 
@@ -79,7 +104,8 @@ def api_certificate(number: str):
         return _open_for_reading(current_app.response_class(status=204))
     result = lookup(number[:200], channel="api", address=request.remote_addr or "")
     if result.outcome == Outcome.FOUND:
-        url = url_for("certificates.verify_number", number=result.number, _external=True)
+        # The configured public address, never the Host header of this request.
+        url = verify_url(result.number)
         return _open_for_reading(jsonify(as_json(result, url)))
     if result.outcome == Outcome.UNKNOWN:
         body, code, headers = error_response(
@@ -105,5 +131,5 @@ def jwks():
 @bp.get("/api/v1/openapi.json")
 def openapi():
     spec = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
-    spec["servers"] = [{"url": request.host_url.rstrip("/")}]
+    spec["servers"] = [{"url": current_app.config["PUBLIC_URL"]}]
     return _open_for_reading(jsonify(spec))

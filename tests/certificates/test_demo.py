@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -12,8 +13,10 @@ from certificates import eligibility, lifecycle
 from certificates.demo import (
     ATTENDANCE_SLUG,
     CPM_B_SLUG,
+    CPM_B_TITLES,
     DECLARATION,
     DEMO_COURSES,
+    OLD_CPM_B_TITLE,
     PILOT_SEMINAR_TITLE,
 )
 from certificates.models import (
@@ -72,9 +75,13 @@ def seeded(runner):
 def test_cpm_b_follows_the_domain_rule(seeded):
     cpm_b = qualification_by_slug(CPM_B_SLUG)
     assert cpm_b.kind == "qualification" and cpm_b.active
-    assert cpm_b.title("en") == "Certified public mediator (basic training)"
-    assert cpm_b.title("ru").startswith("Сертифицированный общественный медиатор")
-    assert cpm_b.title("kk").startswith("Сертификатталған қоғамдық медиатор")
+    # What it is (completion of the platform's training), not a legal status it cannot give.
+    assert cpm_b.title("en").startswith("Certificate of completion – basic training")
+    assert cpm_b.title("ru").startswith("Сертификат о прохождении базовой подготовки")
+    assert cpm_b.title("kk").endswith("бағдарламасынан өткені туралы сертификат")
+    for language in ("en", "ru", "kk"):
+        assert "ертифицированный" not in cpm_b.title(language)
+        assert "Certified public mediator" not in cpm_b.title(language)
     # 1. Modules: the three demo courses (A, B and C of the curriculum).
     assert sorted(course.slug for course in cpm_b.courses) == sorted(DEMO_COURSES)
     # 2. Criteria C1–C7, must-pass C1, C3, C6 with their thresholds; the others compensate
@@ -132,6 +139,10 @@ def test_cpm_b_follows_the_domain_rule(seeded):
     assert not attendance.criteria and not attendance.courses and not attendance.declaration_text
     assert attendance.requires_identity
     assert all(attendance.title(lang) and attendance.disclaimer(lang) for lang in ("ru", "kk"))
+    # The Law's Kazakh term for a professional mediator, the same in every disclaimer.
+    for qualification in (cpm_b, attendance):
+        assert "кәсіпқой" in qualification.disclaimer("kk").lower()
+        assert "кәсіби" not in qualification.disclaimer("kk").lower()
 
 
 def test_certificates_valid_revoked_and_expired_through_the_real_rules(seeded, client):
@@ -162,12 +173,19 @@ def test_certificates_valid_revoked_and_expired_through_the_real_rules(seeded, c
         for item in written
     )
 
-    # Revoked, with the reason kept in the history and shown to verifiers.
+    # Revoked: verifiers see the reason code's wording; the story (a complaint about her
+    # attendance) stays in the history, for staff.
     (revoked,) = by_status["revoked"]
-    assert revoked.status_reason
-    assert [(e.action, e.reason) for e in revoked.events][-1] == ("revoke", revoked.status_reason)
+    assert revoked.status_reason_code == "issued_in_error" and "complaint" in revoked.status_note
+    last = revoked.events[-1]
+    assert (last.action, last.reason_code, last.reason) == (
+        "revoke",
+        "issued_in_error",
+        revoked.status_note,
+    )
     page = client.get(f"/verify/{revoked.number}").get_data(as_text=True)
-    assert "Revoked" in page and revoked.status_reason in page
+    assert "Revoked" in page and "Issued in error" in page
+    assert "complaint" not in page and "attendance on days" not in page
     # The reason holds: her corrected attendance no longer earns the certificate.
     assert not eligibility.check(revoked.holder, revoked.qualification, revoked.seminar).eligible
 
@@ -227,3 +245,18 @@ def test_seeding_twice_creates_nothing(seeded, runner):
     for number in db.session.scalars(select(Certificate.number)):
         assert number in again.output
     assert db.session.scalar(select(func.count(Criterion.id))) == 7
+
+
+def test_seeding_again_renames_the_old_demo_title(seeded, runner):
+    """A site seeded before the rename: seeding again gives CPM-B its current wording."""
+    cpm_b = qualification_by_slug(CPM_B_SLUG)
+    cpm_b.titles_json = json.dumps(
+        {"en": OLD_CPM_B_TITLE, "ru": "Сертифицированный общественный медиатор"},
+        ensure_ascii=False,
+    )
+    db.session.commit()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    db.session.expire_all()
+    cpm_b = qualification_by_slug(CPM_B_SLUG)
+    assert cpm_b.titles == CPM_B_TITLES
+    assert "кәсіпқой" in cpm_b.disclaimer("kk").lower()

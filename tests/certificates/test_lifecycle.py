@@ -60,6 +60,15 @@ def events(certificate) -> list[tuple[str, int | None, str]]:
     ]
 
 
+def change(action: str, certificate, by, note: str = REASON) -> None:
+    """Suspend or revoke with the public reason "other" and ``note`` kept internal, or
+    reinstate with ``note``."""
+    if action == "reinstate":
+        lifecycle.reinstate(certificate, note, by)
+    else:
+        getattr(lifecycle, action)(certificate, "other", by, note=note)
+
+
 def word(status: str) -> str:
     """How a refusal names the status ("replaced by a newer certificate" for superseded)."""
     return str(lifecycle.STATUS_WORDS[lifecycle.PublicStatus(status)])
@@ -90,7 +99,7 @@ def test_each_status_change_is_allowed_or_refused_by_the_current_status(certific
             before = events(certificate)
             if outcome is None:
                 with pytest.raises(ServiceError) as refused:
-                    getattr(lifecycle, action)(certificate, REASON, trainer)
+                    change(action, certificate, trainer)
                 assert refused.value.message == (
                     f"This certificate is {word(start)}; that change does not apply."
                 ), (start, action)
@@ -98,10 +107,10 @@ def test_each_status_change_is_allowed_or_refused_by_the_current_status(certific
                 assert certificate.status == start, (start, action)
                 assert events(certificate) == before, (start, action)
             else:
-                getattr(lifecycle, action)(certificate, REASON, trainer)
+                change(action, certificate, trainer)
                 db.session.expire_all()
                 assert certificate.status == outcome, (start, action)
-                assert certificate.status_reason == REASON
+                assert certificate.status_note == REASON
                 assert events(certificate) == [*before, (action, trainer.id, REASON)]
     # Only a valid certificate is replaced: a suspended one must be reinstated first, so a
     # reissue or renewal never lifts a suspension without a "reinstate" in the history.
@@ -121,23 +130,53 @@ def test_each_status_change_is_allowed_or_refused_by_the_current_status(certific
 def test_a_reason_is_required_trimmed_and_bounded(certificate, trainer):
     for blank in ("", "   \n\t "):
         with pytest.raises(ServiceError) as refused:
-            lifecycle.suspend(certificate, blank, trainer)
+            lifecycle.reinstate(certificate, blank, trainer)
         assert refused.value.field == "reason"
         with pytest.raises(ServiceError):
             lifecycle.reissue(certificate, reason=blank, by=trainer)
+    # Suspend and revoke publish a reason from the list: free text is not one.
+    for action in ("suspend", "revoke"):
+        for code in ("", "Complaint from a party", "unspecified", "superseded" * 2):
+            with pytest.raises(ServiceError) as refused:
+                getattr(lifecycle, action)(certificate, code, trainer)
+            assert refused.value.field == "reason_code", (action, code)
+    with pytest.raises(ServiceError) as refused:
+        lifecycle.suspend(certificate, "under_review", trainer, public_note="x" * 301)
+    assert refused.value.field == "public_note"
     with pytest.raises(ServiceError, match="under 1,000"):
-        lifecycle.revoke(certificate, "x" * 1001, trainer)
+        lifecycle.revoke(certificate, "other", trainer, note="x" * 1001)
+    assert lifecycle.REASON_CHOICES["suspend"] != lifecycle.REASON_CHOICES["revoke"]
+    with pytest.raises(ServiceError):
+        lifecycle.suspend(certificate, "issued_in_error", trainer)  # a revocation's reason
     assert certificate.status == "valid" and events(certificate) == [("issue", trainer.id, "")]
-    lifecycle.suspend(certificate, "  Complaint \n from   a party  ", trainer)
-    assert certificate.status_reason == "Complaint from a party"
+    lifecycle.suspend(
+        certificate,
+        "under_review",
+        trainer,
+        public_note="  Pending  the board's\n decision ",
+        note="  Complaint \n from   a party  ",
+    )
+    assert (
+        certificate.status_reason_code,
+        certificate.status_public_note,
+        certificate.status_note,
+    ) == ("under_review", "Pending the board's decision", "Complaint from a party")
     assert events(certificate)[-1] == ("suspend", trainer.id, "Complaint from a party")
+    (event,) = [e for e in certificate.events if e.action == "suspend"]
+    assert (event.reason_code, event.public_note) == (
+        "under_review",
+        "Pending the board's decision",
+    )
+    # Reinstated: valid again, with no public reason left behind.
+    lifecycle.reinstate(certificate, "Complaint dismissed", trainer)
+    assert (certificate.status_reason_code, certificate.status_public_note) == ("", "")
 
 
 def test_every_change_is_audited_with_who_when_and_why(certificate, trainer, admin):
     started = utcnow()
-    lifecycle.suspend(certificate, "Complaint under investigation", trainer)
-    lifecycle.reinstate(certificate, "Complaint dismissed by the board", admin)
-    lifecycle.revoke(certificate, "Certificate obtained by fraud", admin)
+    change("suspend", certificate, trainer, "Complaint under investigation")
+    change("reinstate", certificate, admin, "Complaint dismissed by the board")
+    change("revoke", certificate, admin, "Certificate obtained by fraud")
     finished = utcnow()
     trail = list(
         db.session.scalars(
@@ -160,7 +199,16 @@ def test_reissue_supersedes_the_old_certificate_and_keeps_the_achievement(
     achieved, trainee, trainer, admin
 ):
     old = achieved
-    assert old.facts["hours"] == "6.5" and old.facts["criteria"][0]["percent"] == "90.0"
+    # Signed: the criterion met and its rule; not the hours, not the percent (not public).
+    assert "hours" not in old.facts
+    assert old.facts["criteria"] == [
+        {
+            "code": "C1-LAW",
+            "title": old.facts["criteria"][0]["title"],
+            "met": True,
+            "rule": {"must_pass": True, "thresholds": {"quiz": 80}, "floor": None, "average": None},
+        }
+    ]
     confirm_identity(
         trainee, legal_name="Әсел Төлеуқызы", date_of_birth=None, higher_education=False, by=trainer
     )
@@ -169,7 +217,7 @@ def test_reissue_supersedes_the_old_certificate_and_keeps_the_achievement(
     old = db.session.get(Certificate, old.id)
 
     assert (old.status, old.live, old.replaced_by_id) == ("superseded", None, new.id)
-    assert old.status_reason == "Name misspelt"
+    assert old.status_note == "Name misspelt" and old.status_reason_code == ""
     assert public_status(old, date(2025, 6, 1)) == "superseded"
     assert (new.status, new.live, new.replaces_id) == ("valid", 1, old.id)
     assert new.number != old.number
@@ -177,7 +225,7 @@ def test_reissue_supersedes_the_old_certificate_and_keeps_the_achievement(
     assert str(numbers.parse(new.number, prefix)) == new.number
     assert new.issued_on == date(2025, 6, 1) and new.expires_on == old.expires_on
     assert new.facts["holder"] == "Әсел Төлеуқызы" and old.facts["holder"] == "Әсел Төлеуова"
-    for kept in ("seminar", "hours", "criteria", "expires_on", "language"):
+    for kept in ("seminar", "criteria", "expires_on", "language"):
         assert new.facts[kept] == old.facts[kept], kept
     assert new.facts["number"] == new.number and new.facts["issued_on"] == "2025-06-01"
     assert events(old) == [("issue", trainer.id, ""), ("reissue", admin.id, "Name misspelt")]
@@ -210,7 +258,7 @@ def test_renewal_extends_from_the_old_expiry_date(achieved, trainer):
     assert new.issued_on == date(2026, 2, 10)
     assert new.expires_on == date(2027, 1, 31)  # not 10 February 2027
     assert new.facts["expires_on"] == "2027-01-31"
-    for kept in ("holder", "seminar", "hours", "criteria"):
+    for kept in ("holder", "seminar", "criteria"):
         assert new.facts[kept] == old.facts[kept], kept
     db.session.expire_all()
     assert (old.status, old.replaced_by_id) == ("superseded", new.id)
@@ -257,7 +305,7 @@ def test_issuing_again_never_replaces_a_revoked_certificate(make_qualification, 
     qualification = make_qualification()
     holder = make_user()
     certificate, _ = issuance.issue(qualification, holder, None, by=trainer)
-    lifecycle.revoke(certificate, "Obtained by fraud", trainer)
+    lifecycle.revoke(certificate, "other", trainer, note="Obtained by fraud")
     again, created = issuance.issue(qualification, holder, None, by=trainer)
     assert (again.id, again.status, created) == (certificate.id, "revoked", False)
 
@@ -265,11 +313,11 @@ def test_issuing_again_never_replaces_a_revoked_certificate(make_qualification, 
 def test_a_stale_page_cannot_reinstate_what_another_trainer_revoked(
     app, certificate, trainer, admin
 ):
-    lifecycle.suspend(certificate, "Complaint under investigation", trainer)
+    lifecycle.suspend(certificate, "under_review", trainer, note="Complaint received")
     assert certificate.status == "suspended"  # what the first trainer's page shows
     with app.app_context():  # another request, with its own database session
         other = db.session.get(Certificate, certificate.id)
-        lifecycle.revoke(other, "Complaint upheld", db.session.get(User, admin.id))
+        lifecycle.revoke(other, "ethics_breach", db.session.get(User, admin.id))
         db.session.remove()
     with pytest.raises(ServiceError, match="This certificate is revoked"):
         lifecycle.reinstate(certificate, "Complaint dismissed", trainer)
@@ -279,7 +327,7 @@ def test_a_stale_page_cannot_reinstate_what_another_trainer_revoked(
 
 
 def test_revoke_and_reinstate_at_once_cannot_both_win(app, certificate, trainer, admin):
-    lifecycle.suspend(certificate, "Complaint under investigation", trainer)
+    lifecycle.suspend(certificate, "under_review", trainer, note="Complaint received")
     ids = certificate.id, trainer.id, admin.id
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
@@ -300,7 +348,7 @@ def test_revoke_and_reinstate_at_once_cannot_both_win(app, certificate, trainer,
                 db.session.remove()
 
     threads = [
-        threading.Thread(target=act, args=("revoke", "Complaint upheld", ids[2])),
+        threading.Thread(target=act, args=("revoke", "ethics_breach", ids[2])),
         threading.Thread(target=act, args=("reinstate", "Complaint dismissed", ids[1])),
     ]
     for thread in threads:
@@ -318,3 +366,20 @@ def test_revoke_and_reinstate_at_once_cannot_both_win(app, certificate, trainer,
     else:
         assert str(outcomes["reinstate"]).startswith("This certificate is revoked")
         assert trail == ["issue", "suspend", "revoke"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Әсел\u202e Төлеуқызы", "invisible control characters"),
+        ("Ә", "at least 2"),
+        ("Ә" * 201, "at most 200"),
+    ],
+)
+def test_a_reissued_name_goes_through_the_sites_name_normaliser(
+    achieved, admin, typed, message
+):
+    with pytest.raises(ServiceError, match=message):
+        lifecycle.reissue(achieved, reason="Name misspelt", by=admin, name=typed)
+    new = lifecycle.reissue(achieved, reason="Name misspelt", by=admin, name="Ａｓｅｌ  Tole")
+    assert new.facts["holder"] == "Asel Tole"

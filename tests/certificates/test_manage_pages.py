@@ -165,7 +165,8 @@ def test_the_preview_is_a_pdf_of_the_would_be_certificate_and_stores_nothing(
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("inline")
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
-    assert "PREVIEW" in text and "Аида Жумабаева" in text and "8.0" in text
+    assert "PREVIEW" in text and "Аида Жумабаева" in text
+    assert "8.0" not in text  # hours attended are not printed: not public
     assert count(Certificate) == 0
     assert not list((issuance.pdf_folder()).glob("*.pdf"))
     outsider = trainer_client.get(
@@ -192,7 +193,7 @@ def test_the_zip_holds_every_standing_certificate_with_its_recorded_hash(
         data = archive.read(f"{certificate.number}.pdf")
         assert hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
 
-    lifecycle.revoke(certificates[0], "Fraud", trainer)
+    lifecycle.revoke(certificates[0], "other", trainer, note="Fraud")
     after = zipfile.ZipFile(
         io.BytesIO(
             trainer_client.get(f"/manage/certificates/seminars/{seminar.id}/certificates.zip").data
@@ -303,7 +304,7 @@ def issued(trainer_client, trainer, setting, people):
     bulk(trainer_client, seminar, qualification)
     by_holder = {c.holder_id: c for c in db.session.scalars(select(Certificate))}
     aida, bolat = by_holder[people["aida"].id], by_holder[people["bolat"].id]
-    lifecycle.revoke(bolat, "Obtained by fraud", trainer)
+    lifecycle.revoke(bolat, "other", trainer, note="Obtained by fraud")
     return aida, bolat
 
 
@@ -434,7 +435,7 @@ def test_the_detail_page_shows_facts_history_and_only_the_actions_that_apply(
 
 def test_a_reason_is_required_and_the_status_stays(trainer_client, issued):
     aida, _ = issued
-    for action in ("suspend", "revoke", "renew", "reissue"):
+    for action in ("renew", "reissue"):
         response = trainer_client.post_form(
             f"/manage/certificates/{aida.id}/{action}", {f"{action}-reason": "   "}
         )
@@ -442,25 +443,60 @@ def test_a_reason_is_required_and_the_status_stays(trainer_client, issued):
         body = response.get_data(as_text=True)
         assert f'id="{action}-reason-error"' in body
         assert "Give the reason: it is kept in the certificate" in page_text(response)
+    # Suspending and revoking publish a reason: one of the list, never free text.
+    for action in ("suspend", "revoke"):
+        for code in ("", "Complaint from a party", "unspecified"):
+            response = trainer_client.post_form(
+                f"/manage/certificates/{aida.id}/{action}",
+                {f"{action}-reason_code": code, f"{action}-reason": "Complaint"},
+            )
+            assert response.status_code == 400, (action, code)
+            body = response.get_data(as_text=True)
+            assert f'id="{action}-reason_code-error"' in body
+            assert "Choose the reason to publish from the list." in page_text(response)
     db.session.refresh(aida)
     assert aida.status == "valid" and count(Certificate) == 2
 
 
-def test_revoking_shows_on_the_verification_page_at_once(client, trainer_client, issued, trainer):
+def test_revoking_shows_the_public_reason_and_keeps_the_note_internal(
+    client, trainer_client, trainee_client, issued, trainer
+):
     aida, _ = issued
+    form = trainer_client.get(f"/manage/certificates/{aida.id}").get_data(as_text=True)
+    assert '<option value="issued_in_error">Issued in error</option>' in form
     response = trainer_client.post_form(
-        f"/manage/certificates/{aida.id}/revoke", {"revoke-reason": "Serious ethics breach upheld"}
+        f"/manage/certificates/{aida.id}/revoke",
+        {
+            "revoke-reason_code": "ethics_breach",
+            "revoke-public_note": "Decision of the ethics board of 1 December",
+            "revoke-reason": "The party Serik K. complained about pressure in caucus",
+        },
     )
     assert response.status_code == 302
     public = page_text(client.get(f"/verify/{aida.number}"))
-    assert "Revoked" in public and "Serious ethics breach upheld" in public
+    assert "Revoked" in public
+    assert (
+        "A breach of professional ethics was upheld — Decision of the ethics board of 1 December"
+        in public
+    )
+    record = client.get(f"/api/v1/certificates/{aida.number}").get_json()
+    assert (record["status_reason"], record["public_note"]) == (
+        "ethics_breach",
+        "Decision of the ethics board of 1 December",
+    )
+    for published in (public, str(record)):
+        assert "Serik" not in published and "caucus" not in published
+    staff = page_text(trainer_client.get(f"/manage/certificates/{aida.id}"))
+    assert "The party Serik K. complained about pressure in caucus" in staff
     event = db.session.scalars(
         select(CertificateEvent).where(CertificateEvent.certificate_id == aida.id)
     ).all()[-1]
-    assert (event.action, event.by_id, event.reason) == (
+    assert (event.action, event.by_id, event.reason_code, event.public_note, event.reason) == (
         "revoke",
         trainer.id,
-        "Serious ethics breach upheld",
+        "ethics_breach",
+        "Decision of the ethics board of 1 December",
+        "The party Serik K. complained about pressure in caucus",
     )
 
 
@@ -468,7 +504,9 @@ def test_suspend_then_reinstate_and_no_reissue_behind_a_suspension(trainer_clien
     aida, _ = issued
     url = f"/manage/certificates/{aida.id}"
     assert (
-        trainer_client.post_form(url + "/suspend", {"suspend-reason": "Complaint"}).status_code
+        trainer_client.post_form(
+            url + "/suspend", {"suspend-reason_code": "under_review", "suspend-reason": "Complaint"}
+        ).status_code
         == 302
     )
     page = page_text(trainer_client.get(url))

@@ -79,23 +79,6 @@ def test_unknown_and_garbage_numbers(client, certificate):
     assert "<script>alert" not in garbage.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(
-    ("change", "word"),
-    [
-        ("suspend", "Suspended"),
-        ("revoke", "Revoked"),
-    ],
-)
-def test_status_changes_show_at_once_with_reason(client, certificate, trainer, change, word):
-    getattr(lifecycle, change)(certificate, "Complaint upheld by the ethics board", trainer)
-    html = client.get(f"/verify/{certificate.number}").get_data(as_text=True)
-    assert word in html
-    assert "Complaint upheld by the ethics board" in html
-    assert "Valid certificate" not in html
-    # A genuine signature is not mistaken for validity.
-    assert "It does not make the certificate valid" in html
-
-
 def test_expired_certificate(client, make_qualification, issue_to, make_user):
     qualification = make_qualification(validity_months=1)
     old = issue_to(qualification, make_user(), today=date.today() - timedelta(days=90))
