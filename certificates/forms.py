@@ -127,7 +127,7 @@ class QualificationForm(FlaskForm):
     def __init__(self, *args, courses=(), criteria=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = [
-            (QualificationKind.QUALIFICATION.value, _l("Certificate of qualification")),
+            (QualificationKind.QUALIFICATION.value, _l("Certificate of training completion")),
             (QualificationKind.ATTENDANCE.value, _l("Certificate of attendance")),
         ]
         self.courses.choices = [(course.id, course.title) for course in courses]

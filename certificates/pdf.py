@@ -40,7 +40,7 @@ def _date(value: str | None) -> str:
 def _kind_title(kind: str) -> str:
     if kind == "attendance":
         return _("Certificate of attendance")
-    return _("Certificate of qualification")
+    return _("Certificate of training completion")
 
 
 def render_pdf(facts: dict, verify_url: str, token: str) -> bytes:

@@ -148,6 +148,7 @@ def test_every_long_text_fits(app):
     [
         ("ru", "СЕРТИФИКАТ О ПРОХОЖДЕНИИ ОБУЧЕНИЯ", "Сертификат выдан:", "КВАЛИФИКАЦИОННЫЙ"),
         ("kk", "ОҚУДАН ӨТКЕНІ ТУРАЛЫ СЕРТИФИКАТ", "Сертификат иесі:", "БІЛІКТІЛІК СЕРТИФИКАТЫ"),
+        ("en", "CERTIFICATE OF TRAINING COMPLETION", "Issued to", "OF QUALIFICATION"),
     ],
 )
 def test_the_heading_says_training_was_completed_not_a_qualification(
