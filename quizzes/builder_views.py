@@ -98,7 +98,7 @@ class QuizSettingsForm(FlaskForm):
     module_id = SelectField(_l("Module"), coerce=_optional_int)
     instructions = TextAreaField(
         _l("Instructions (Markdown)"),
-        validators=[Length(max=quiz_authoring.MAX_MARKDOWN)],
+        validators=[Length(max=quiz_authoring.MAX_INSTRUCTIONS)],
         description=_l("Shown on the quiz page before trainees start."),
         render_kw={"rows": 4, "data-preview-target": "instructions-preview"},
     )
