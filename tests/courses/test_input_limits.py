@@ -140,3 +140,16 @@ def test_the_command_line_has_no_such_limit(runner, trainer, tmp_path):
     result = runner.invoke(args=["courses", "import", str(archive), "--owner", trainer.email])
     assert result.exit_code == 0, result.output
     assert _courses() == 1
+
+
+def test_the_refusals_speak_the_trainers_language(trainer_client, trainer):
+    trainer.language = "ru"
+    db.session.commit()
+    over = trainer_client.post_form(PREVIEW_URL, {"source": "x" * (MODULE_SOURCE + 1)})
+    assert "слишком длинный" in over.get_json()["error"]["message"]
+    page = upload(trainer_client, _course_zip(4)).get_data(as_text=True)
+    assert "Архив слишком велик" in page
+    trainer.language = "kk"
+    db.session.commit()
+    page = upload(trainer_client, _course_zip(4)).get_data(as_text=True)
+    assert "Мұрағат бұл бетте импорттау үшін тым үлкен" in page
