@@ -27,6 +27,18 @@ def too_long(limit: int):
     return _l("Use at most %(n)d characters.", n=limit)
 
 
+def render_within(field, limit: int) -> str:
+    """A form field's Markdown as HTML for a preview, or "" with an error on the field when
+    it is longer than ``limit`` (a preview never renders what could not be saved)."""
+    text = field.data or ""
+    if len(text) > limit:
+        field.errors = [*field.errors, too_long(limit)]
+        return ""
+    from lms.markdown_rendering import render_markdown
+
+    return render_markdown(text).html
+
+
 def check_length(text: str, limit: int, field: str) -> str:
     """``text`` if it has at most ``limit`` characters, else ServiceError on ``field``."""
     if len(text) > limit:

@@ -50,3 +50,37 @@ def test_texts_at_the_limits_import(exported, make_course):
     exported["quiz"]["instructions"] = "y" * QUIZ_INSTRUCTIONS
     quiz = content_io.import_yaml(make_course("Target"), yaml.safe_dump(exported))
     assert len(quiz.instructions) == QUIZ_INSTRUCTIONS
+
+
+# --- previews render nothing over the limit -------------------------------------------------
+
+
+@pytest.fixture
+def course(make_course, criteria):
+    return make_course("Preview course")
+
+
+def test_instructions_preview_over_the_limit_shows_the_limit_instead(trainer_client, course):
+    from tests.quizzes.test_quiz_builder import _settings
+
+    data = _settings(instructions="*x* " * (QUIZ_INSTRUCTIONS // 4 + 1), preview="Preview")
+    data.pop("submit")
+    response = trainer_client.post_form(f"/manage/quizzes/courses/{course.id}/quizzes/new", data)
+    page = response.get_data(as_text=True)
+    assert f"Use at most {QUIZ_INSTRUCTIONS} characters." in page
+    assert "<em>x</em>" not in page
+
+
+def test_question_preview_over_the_limit_shows_the_limit_instead(trainer_client, course, criteria):
+    from tests.quizzes.test_bank_pages import TYPE_FIELDS, _common
+
+    fields, _definition = TYPE_FIELDS["single_choice"]
+    data = {**_common(criteria, stem="**y** " * (QUESTION_TEXT // 6 + 1)), **fields}
+    data.pop("submit")
+    data["preview"] = "Preview"
+    response = trainer_client.post_form(
+        f"/manage/quizzes/courses/{course.id}/bank/new/single_choice", data
+    )
+    page = response.get_data(as_text=True)
+    assert f"Use at most {QUESTION_TEXT} characters." in page
+    assert "<strong>y</strong>" not in page
