@@ -24,6 +24,7 @@ from lms.extensions import db
 from lms.markdown_rendering import RenderedMarkdown, render_markdown
 from lms.models import Role, User
 from lms.service_error import ServiceError
+from lms.text_limits import COURSE_COVER, MODULE_SOURCE, check_length
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Module slugs share the URL space of a course page with these routes.
@@ -132,7 +133,7 @@ def create_course(
         slug=check_slug(slug or slugify(title)),
         summary=_clean_text(summary, max_length=500, field="summary", required=False),
         language=_check_language(language),
-        cover_source=normalise_source(cover_source),
+        cover_source=check_length(normalise_source(cover_source), COURSE_COVER, "cover_source"),
         cover_html=render_markdown(cover_source).html,
         status=CourseStatus.DRAFT.value,
     )
@@ -156,7 +157,7 @@ def update_course(
     course.slug = check_slug(slug)
     course.summary = _clean_text(summary, max_length=500, field="summary", required=False)
     course.language = _check_language(language)
-    cover_source = normalise_source(cover_source)
+    cover_source = check_length(normalise_source(cover_source), COURSE_COVER, "cover_source")
     if cover_source != course.cover_source:
         course.cover_source = cover_source
         course.cover_html = render_markdown(cover_source).html
@@ -245,7 +246,7 @@ def create_module(
     commit: bool = True,
 ) -> Module:
     title = _clean_text(title, max_length=200, field="title")
-    source = normalise_source(source)
+    source = check_length(normalise_source(source), MODULE_SOURCE, "source")
     last = db.session.scalar(select(func.max(Module.position)).where(Module.course_id == course.id))
     module = Module(
         course_id=course.id,
@@ -282,7 +283,7 @@ def update_module(
 ) -> bool:
     """Save a module; a change of title or text makes a new version. Returns whether it did."""
     title = _clean_text(title, max_length=200, field="title")
-    source = normalise_source(source)
+    source = check_length(normalise_source(source), MODULE_SOURCE, "source")
     module.slug = check_slug(slug, reserved=RESERVED_MODULE_SLUGS)
     module.minutes = _check_minutes(minutes, source)
     changed = title != module.title or source != module.source

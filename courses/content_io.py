@@ -27,6 +27,7 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
+from lms.text_limits import COURSE_COVER, MODULE_SOURCE
 
 MAX_ENTRIES = 500
 MAX_ENTRY_BYTES = 25 * 1024 * 1024
@@ -86,6 +87,39 @@ class CourseBundle:
 
 
 # --- reading files safely ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportTooLarge:
+    """Why an archive is more than one web import may take (an import runs inside a request)."""
+
+    modules: int
+    max_modules: int
+    text_kb: int
+    max_text_kb: int
+
+
+def check_import_size(data: bytes, *, max_modules: int, max_text_kb: int) -> ImportTooLarge | None:
+    """Count the module files of a course zip from its directory alone, before reading any
+    of them; ``None`` if the import fits the limits (or the zip is not readable: read_zip
+    says why). The sizes are what the directory declares; read_zip never reads more."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return None
+    names = [info for info in infos if not info.is_dir() and not JUNK.search(info.filename)]
+    tops = {info.filename.split("/", 1)[0] for info in names}
+    nested = len(tops) == 1 and not any(info.filename == "course.yml" for info in names)
+    modules = [
+        info
+        for info in names
+        if info.filename.endswith(".md") and info.filename.count("/") == (1 if nested else 0)
+    ]
+    text_kb = -(-sum(info.file_size for info in modules) // 1024)
+    if len(modules) > max_modules or text_kb > max_text_kb:
+        return ImportTooLarge(len(modules), max_modules, text_kb, max_text_kb)
+    return None
 
 
 def read_zip(data: bytes) -> dict[str, bytes]:
@@ -282,6 +316,9 @@ def parse_bundle(entries: dict[str, bytes]) -> CourseBundle:
         cover=need("cover", str, required=False) or "",
         status=status,
     )
+    if len(bundle.cover) > COURSE_COVER:
+        message = f"“cover” has {len(bundle.cover)} characters; at most {COURSE_COVER}"
+        problems.append(Problem("course.yml", _key_line(text, "cover"), message))
     module_names = need("modules", list) or []
     if not module_names and status == CourseStatus.PUBLISHED:
         problems.append(
@@ -359,6 +396,10 @@ def _parse_module(name: str, data: bytes, problems: list[Problem]) -> ModuleFile
     if len(problems) > before:
         return None
     offset = text[: text.find(body)].count("\n") if body else 0
+    if len(body) > MODULE_SOURCE:
+        message = f"the text has {len(body)} characters; at most {MODULE_SOURCE}"
+        problems.append(Problem(name, offset + 1, message))
+        return None
     return ModuleFile(
         name,
         title.strip(),

@@ -17,9 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from lms import text_limits
 from lms.i18n import LANGUAGE_NAMES
-
-MAX_SOURCE = 200_000
 
 
 def _strip(value):
@@ -63,7 +62,7 @@ class CourseForm(FlaskForm):
     language = SelectField(_l("Language of the course"), validators=[DataRequired()])
     cover_source = TextAreaField(
         _l("Cover text (Markdown)"),
-        validators=[Length(max=20_000)],
+        validators=[Length(max=text_limits.COURSE_COVER)],
         description=_l("Shown on the course page above the modules."),
     )
     submit = SubmitField(_l("Save course"))
@@ -86,7 +85,9 @@ class ModuleForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=600)],
         description=_l("Leave empty to estimate it from the length of the text."),
     )
-    source = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=MAX_SOURCE)])
+    source = TextAreaField(
+        _l("Text (Markdown)"), validators=[Length(max=text_limits.MODULE_SOURCE)]
+    )
     note = StringField(_l("Note about this change"), filters=[_strip], validators=[Length(max=200)])
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Save module"))

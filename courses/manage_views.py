@@ -22,6 +22,7 @@ from courses import authoring, content_io, files
 from courses.forms import CourseForm, ImportForm, ModuleForm, OwnerForm, UploadForm
 from courses.models import Course, CourseFile, CourseStatus, Module
 from courses.permissions import require_course_owner
+from lms import text_limits
 from lms.background_requests import leaves_session_alone
 from lms.extensions import db
 from lms.forms import show_error
@@ -272,8 +273,13 @@ def preview():
     """Live preview for the editor's script: the same renderer as saving. With ``?course=``
     (the module editor), relative images and links point into that course's folder."""
     source = request.form.get("source", "")
-    if len(source) > 200_000:
-        return jsonify(error={"code": 413, "message": _("The text is too long.")}), 413
+    if len(source) > text_limits.MODULE_SOURCE:
+        message = _(
+            "The text is too long to preview: %(length)d characters; at most %(n)d.",
+            length=len(source),
+            n=text_limits.MODULE_SOURCE,
+        )
+        return jsonify(error={"code": 413, "message": message}), 413
     slug = request.args.get("course")
     if slug:
         return jsonify(html=authoring.render_for_page(_owned_course(slug), source).html)
@@ -422,6 +428,15 @@ def import_course():
                 raise content_io.ImportFailed(
                     [content_io.Problem("(archive)", None, f"larger than {limit} MB")]
                 )
+            too_large = content_io.check_import_size(
+                data,
+                max_modules=current_app.config["COURSE_IMPORT_MAX_MODULES"],
+                max_text_kb=current_app.config["COURSE_IMPORT_MAX_TEXT_KB"],
+            )
+            if too_large is not None:
+                flash(_too_large_message(too_large), "danger")
+                page = render_template("courses/manage/import.html", form=form, problems=[])
+                return page, 413
             bundle = content_io.parse_bundle(content_io.read_zip(data))
             result = content_io.import_bundle(
                 bundle, owner=current_user, update=form.update.data == "yes"
@@ -451,6 +466,19 @@ def import_course():
             return redirect(url_for("manage.edit_course", slug=result.course.slug))
     status = 400 if request.method == "POST" else 200
     return render_template("courses/manage/import.html", form=form, problems=problems), status
+
+
+def _too_large_message(size: content_io.ImportTooLarge) -> str:
+    return _(
+        "This archive is too large to import here: modules: %(modules)d (at most "
+        "%(max_modules)d), module text: %(text_kb)d KB (at most %(max_text_kb)d KB). Split "
+        "the course, or ask an administrator to import it from the command line (flask "
+        "courses import), which has no such limit.",
+        modules=size.modules,
+        max_modules=size.max_modules,
+        text_kb=size.text_kb,
+        max_text_kb=size.max_text_kb,
+    )
 
 
 @bp.get("/courses/<slug>/export")

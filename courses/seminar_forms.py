@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from courses.forms import _languages, _strip
 from courses.seminar_models import AttendanceStatus
+from lms import text_limits
 
 
 def site_zone() -> ZoneInfo:
@@ -48,7 +49,11 @@ class SeminarDetailsForm(FlaskForm):
     """What can change after creation (seats change with their own form, under the lock)."""
 
     title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), filters=[_strip], validators=[Length(max=5000)])
+    description = TextAreaField(
+        _l("Description"),
+        filters=[_strip],
+        validators=[Length(max=text_limits.SEMINAR_DESCRIPTION)],
+    )
     venue = StringField(
         _l("Venue"),
         filters=[_strip],

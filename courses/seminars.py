@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from courses.authoring import can_edit
 from courses.models import Course, CourseStatus
 from courses.seminar_models import Seminar, SeminarSession, SeminarStatus, SeminarTrainer
+from lms import text_limits
 from lms.extensions import db
 from lms.models import Role, User
 from lms.service_error import ServiceError
@@ -116,7 +117,9 @@ def create_seminar(
     seminar = Seminar(
         course_id=course.id,
         title=_text(title, field="title", max_length=200, required=True),
-        description=_text(description, field="description", max_length=5000),
+        description=_text(
+            description, field="description", max_length=text_limits.SEMINAR_DESCRIPTION
+        ),
         venue=_text(venue, field="venue", max_length=300),
         online_link=_link(online_link),
         language=language,
@@ -148,7 +151,9 @@ def update_seminar(
     _window(registration_opens_at, registration_closes_at)
     values = {
         "title": _text(title, field="title", max_length=200, required=True),
-        "description": _text(description, field="description", max_length=5000),
+        "description": _text(
+            description, field="description", max_length=text_limits.SEMINAR_DESCRIPTION
+        ),
         "venue": _text(venue, field="venue", max_length=300),
         "online_link": _link(online_link),
     }

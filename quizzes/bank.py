@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from courses.models import Course
+from lms import text_limits
 from lms.extensions import db
 from lms.markdown_rendering import render_markdown
 from lms.models import User
@@ -41,6 +42,9 @@ def _version_fields(
     problems = REGISTRY[question_type].validate(definition)
     if not (stem or "").strip():
         problems.insert(0, "stem: must be non-empty text")
+    for name, text in (("stem", stem), ("feedback", feedback)):
+        if len((text or "").strip()) > text_limits.QUESTION_TEXT:
+            problems.insert(0, f"{name}: {text_limits.too_long(text_limits.QUESTION_TEXT)}")
     if not isinstance(points, int) or isinstance(points, bool) or not 1 <= points <= 100:
         problems.append("points: must be a whole number from 1 to 100")
     if difficulty not in (1, 2, 3):

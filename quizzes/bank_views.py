@@ -29,9 +29,9 @@ from wtforms import SearchField, SelectField
 
 from courses.models import Course
 from courses.permissions import require_course_owner
+from lms import text_limits
 from lms.extensions import db
 from lms.forms import show_error
-from lms.markdown_rendering import render_markdown
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.routing import MAX_ID
@@ -168,8 +168,8 @@ def _preview(form: QuestionForm) -> dict:
     """Stem, feedback and the answer part rendered as trainees will see them; nothing saved.
     Problems of the answer part are shown beside its fields."""
     preview = {
-        "stem_html": render_markdown(form.stem.data or "").html,
-        "feedback_html": render_markdown(form.feedback.data or "").html,
+        "stem_html": text_limits.render_within(form.stem, text_limits.QUESTION_TEXT),
+        "feedback_html": text_limits.render_within(form.feedback, text_limits.QUESTION_TEXT),
         "presentation": None,
         "definition": None,
     }

@@ -38,6 +38,7 @@ from courses.authoring import courses_owned_by
 from courses.models import Course, Module
 from courses.permissions import require_course_owner
 from courses.seminar_forms import site_zone, to_local, to_utc
+from lms import text_limits
 from lms.extensions import db
 from lms.forms import show_error
 from lms.markdown_rendering import render_markdown
@@ -98,7 +99,7 @@ class QuizSettingsForm(FlaskForm):
     module_id = SelectField(_l("Module"), coerce=_optional_int)
     instructions = TextAreaField(
         _l("Instructions (Markdown)"),
-        validators=[Length(max=quiz_authoring.MAX_MARKDOWN)],
+        validators=[Length(max=quiz_authoring.MAX_INSTRUCTIONS)],
         description=_l("Shown on the quiz page before trainees start."),
         render_kw={"rows": 4, "data-preview-target": "instructions-preview"},
     )
@@ -254,7 +255,7 @@ def new_quiz(course_id: int):
     course = _course(course_id)
     form = QuizSettingsForm(course=course)
     if request.method == "POST" and form.preview.data:
-        html = render_markdown(form.instructions.data or "").html
+        html = text_limits.render_within(form.instructions, quiz_authoring.MAX_INSTRUCTIONS)
         return _settings_page(None, course, form, preview_html=html)
     if form.validate_on_submit():
         try:
@@ -282,7 +283,7 @@ def settings(quiz_id: int):
         return _settings_page(quiz, course, form, preview_html=html)
     form = QuizSettingsForm(course=course)
     if form.preview.data:
-        html = render_markdown(form.instructions.data or "").html
+        html = text_limits.render_within(form.instructions, quiz_authoring.MAX_INSTRUCTIONS)
         return _settings_page(quiz, course, form, preview_html=html)
     if form.validate_on_submit():
         try:

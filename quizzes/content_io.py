@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from courses.content_io import _ReadableDumper
 from courses.models import Course
+from lms import text_limits
 from lms.extensions import db
 from lms.service_error import ServiceError
 from quizzes import bank
@@ -287,6 +288,11 @@ def _quiz_from(course, block, update, known, problems) -> Quiz:
         )
         db.session.add(quiz)
     fields = {name: block[name] for name in QUIZ_FIELDS[1:] if name in block}
+    instructions = fields.get("instructions")
+    if isinstance(instructions, str) and len(instructions) > text_limits.QUIZ_INSTRUCTIONS:
+        limit = text_limits.QUIZ_INSTRUCTIONS
+        problems.append(f"quiz: instructions: {len(instructions)} characters, at most {limit}")
+        del fields["instructions"]
     scope = fields.get("bank_scope", BankScope.COURSE.value)
     if not isinstance(scope, str) or scope not in {s.value for s in BankScope}:
         problems.append("quiz: bank_scope: must be course or all")

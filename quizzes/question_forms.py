@@ -29,12 +29,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lms import text_limits
 from lms.service_error import ServiceError
 from quizzes.question_types import REGISTRY
 from quizzes.question_types.numeric import to_decimal
 
-MAX_MARKDOWN = 20_000
-MAX_LIST = 20_000
+MAX_MARKDOWN = text_limits.QUESTION_TEXT
+MAX_LIST = text_limits.QUESTION_LIST
 FACT_TAGS = ("V", "S", "practice")
 # Text boxes read one item per line: no soft wrapping, so a screen line is an item.
 LIST_BOX = {"rows": 7, "wrap": "off"}
@@ -357,7 +358,7 @@ class FreeTextForm(TypeForm):
             ),
             "model_answer": TextAreaField(
                 _l("Model answer (optional)"),
-                validators=[Length(max=10_000)],
+                validators=[Length(max=text_limits.MODEL_ANSWER)],
                 description=_l("Shown to trainers when they score answers, never to trainees."),
                 render_kw={"rows": 5},
             ),

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from courses.authoring import check_slug, courses_owned_by, normalise_source, slugify
 from courses.models import Course, Module
 from courses.seminar_forms import site_zone
+from lms import text_limits
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
@@ -50,7 +51,8 @@ from quizzes.selection import (
 )
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-MAX_MARKDOWN = 20_000
+MAX_MARKDOWN = text_limits.QUESTION_TEXT
+MAX_INSTRUCTIONS = text_limits.QUIZ_INSTRUCTIONS
 MAX_ADD = 200  # questions added to a fixed list at once
 
 
@@ -452,10 +454,7 @@ def _check_settings(course: Course, settings: dict, quiz: Quiz | None = None) ->
         if module is None or module.course_id != course.id:
             raise ServiceError(_l("Choose a module of this course."), field="module_id")
     instructions = normalise_source(settings.get("instructions") or "")
-    if len(instructions) > MAX_MARKDOWN:
-        raise ServiceError(
-            _l("Use at most %(n)d characters.", n=MAX_MARKDOWN), field="instructions"
-        )
+    text_limits.check_length(instructions, MAX_INSTRUCTIONS, "instructions")
     pass_mark = settings.get("pass_mark", 70)
     if not _whole(pass_mark, 0, 100):
         raise ServiceError(_l("Use a whole percent from 0 to 100."), field="pass_mark")
