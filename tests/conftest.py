@@ -158,6 +158,24 @@ def app(make_config, backend: Backend, config_overrides: dict) -> Iterator[Flask
 
 
 @pytest.fixture
+def empty_app(make_config, backend: Backend) -> Iterator[Flask]:
+    """An app on an empty database without even Alembic's table, for migration tests; the
+    tables the other tests expect are created again afterwards."""
+    application = create_app(make_config())
+    with application.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        yield application
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.create_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> Client:
     return app.test_client()
 

@@ -5,31 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from lms import create_app
 from lms.extensions import db
 
 OLD_REASON = "Complaint by a party about Mr X's conduct in caucus (old free text)"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def empty_app(make_config, backend):
-    app = create_app(make_config())
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        yield app
-        db.session.remove()
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.create_all()
-        db.engine.dispose()
 
 
 def _insert(connection, table: str, **values) -> int:

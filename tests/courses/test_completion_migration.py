@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
 from courses import authoring
 from courses.models import ModuleCompletion
-from lms import accounts, create_app
+from lms import accounts
 from lms.database import utcnow
 from lms.extensions import db
-
-
-@pytest.fixture
-def empty_app(make_config, backend):
-    app = create_app(make_config())
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        yield app
-        db.session.remove()
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.create_all()
-        db.engine.dispose()
 
 
 def test_existing_completions_are_backfilled(empty_app):
