@@ -130,7 +130,7 @@ class RosterForm(FlaskForm):
         validators=[FileRequired(_l("Choose a .csv file."))],
         description=_l(
             "Columns: full name, email, organisation (optional). "
-            "UTF-8 or Windows-1251; comma or semicolon."
+            "UTF-8, or an 8-bit encoding you confirm in the preview; comma or semicolon."
         ),
     )
     submit = SubmitField(_l("Check the roster"))
