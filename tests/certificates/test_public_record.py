@@ -250,5 +250,6 @@ def test_certificate_pdfs_are_not_indexed(trainee, trainee_client, admin_client,
 def test_a_revoked_certificate_reads_as_a_sentence_in_russian(client, certificate, trainer):
     lifecycle.revoke(certificate, "issued_in_error", trainer)
     page = _text(client.get(f"/verify/{certificate.number}", headers={"Accept-Language": "ru"}))
-    assert re.search(r"Отозван [^<]+\. Сертификат недействителен\.", page)
+    assert re.search(r"Сертификат отозван \([^)<]+г\.\) и недействителен\.", page)
+    assert "г.." not in page
     assert "Выдан по ошибке" in page

@@ -43,3 +43,16 @@ def _catalog(language: str):
 def test_reviewed_renderings(language, msgid, expected):
     message = _catalog(language).get(msgid)
     assert message is not None and message.string == expected
+
+
+def test_no_russian_sentence_ends_right_after_a_date():
+    """A Russian long date ends in "г." ("6 декабря 2026 г."): a full stop written after
+    ``%(date)s`` prints "г..". Russian messages put the date in brackets or last instead."""
+    doubled = [
+        message.id
+        for message in _catalog("ru")
+        if message.id
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if "%(date)s." in text
+    ]
+    assert doubled == []
