@@ -15,6 +15,8 @@ from quizzes import attempts, bank, quiz_authoring, selection
 from quizzes.demo import QUESTIONS_FILE
 from quizzes.models import DrawRule, Question, Quiz
 
+from .versions import current_content
+
 
 @pytest.fixture
 def course(make_course, criteria):
@@ -46,23 +48,6 @@ def question(criteria):
     return make
 
 
-def _content(question: Question, **changes) -> dict:
-    version = question.current
-    content = {
-        "stem": version.stem_source,
-        "definition": version.definition,
-        "points": version.points,
-        "difficulty": version.difficulty,
-        "feedback": version.feedback_source,
-        "source": version.source_reference,
-        "fact_tag": version.fact_tag,
-        "verified_on": version.verified_on,
-        "possibly_amended": version.possibly_amended,
-    }
-    content.update(changes)
-    return content
-
-
 def test_the_filter_holds_back_only_unverified_possibly_amended_must_pass_questions(
     course, question, trainer
 ):
@@ -84,7 +69,7 @@ def test_the_filter_holds_back_only_unverified_possibly_amended_must_pass_questi
         trainer,
         key=held.key,
         criterion=held.criterion,
-        **_content(held, verified_on="2026-12-05"),
+        **current_content(held, verified_on="2026-12-05"),
     )
     assert selection.held_back_ids(ids) == set()
     quiz_authoring.update_question(
@@ -92,7 +77,7 @@ def test_the_filter_holds_back_only_unverified_possibly_amended_must_pass_questi
         trainer,
         key=settled.key,
         criterion=settled.criterion,
-        **_content(settled, possibly_amended=True),
+        **current_content(settled, possibly_amended=True),
     )
     assert selection.held_back_ids(ids) == {settled.id}
 
@@ -105,7 +90,7 @@ def test_raising_the_flag_voids_a_date_recorded_before_it(course, question, trai
         trainer,
         key=item.key,
         criterion=item.criterion,
-        **_content(item, possibly_amended=True),
+        **current_content(item, possibly_amended=True),
     )
     assert (item.current.possibly_amended, item.current.verified_on) == (True, "")
     assert selection.held_back_ids([item.id]) == {item.id}
@@ -115,7 +100,7 @@ def test_raising_the_flag_voids_a_date_recorded_before_it(course, question, trai
         trainer,
         key=item.key,
         criterion=item.criterion,
-        **_content(item, verified_on="2026-12-05"),
+        **current_content(item, verified_on="2026-12-05"),
     )
     assert selection.held_back_ids([item.id]) == set()
 
@@ -149,7 +134,7 @@ def test_a_fixed_list_with_a_held_back_question_cannot_be_published(
         trainer,
         key=held.key,
         criterion=held.criterion,
-        **_content(held, verified_on="2026-12-05"),
+        **current_content(held, verified_on="2026-12-05"),
     )
     response = trainer_client.post_form(f"/manage/quizzes/{quiz.id}/publish", {"published": "1"})
     assert response.status_code == 302
@@ -171,7 +156,7 @@ def test_a_published_fixed_list_never_gives_a_question_held_back_since(
         trainer,
         key=doubted.key,
         criterion=doubted.criterion,
-        **_content(doubted, possibly_amended=True),
+        **current_content(doubted, possibly_amended=True),
     )
     learner = make_user("trainee")
     learning.enrol(learner, course)
@@ -273,7 +258,7 @@ def test_a_published_list_refuses_a_held_back_question_but_other_edits_go_on(
         trainer,
         key=kept.key,
         criterion=kept.criterion,
-        **_content(kept, possibly_amended=True, verified_on=""),
+        **current_content(kept, possibly_amended=True, verified_on=""),
     )
     quiz_authoring.set_question_active(spare, False)
     assert quiz_authoring.giving_problems(quiz) == []

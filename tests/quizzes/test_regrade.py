@@ -17,6 +17,8 @@ from quizzes import attempts, bank, gradebook, marking, regrade
 from quizzes.models import Attempt, AttemptStatus, Question, QuestionEvent, QuizQuestion
 from quizzes.question_types import REGISTRY, get_type
 
+from .versions import current_content
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -47,19 +49,7 @@ def _sit(quiz, user, right: list[bool]) -> Attempt:
 
 
 def _revise(question, definition, **changes):
-    version = question.current
-    content = {
-        "stem": version.stem_source,
-        "definition": definition,
-        "points": version.points,
-        "difficulty": version.difficulty,
-        "feedback": version.feedback_source,
-        "source": version.source_reference,
-        "fact_tag": version.fact_tag,
-        "verified_on": version.verified_on,
-        "possibly_amended": version.possibly_amended,
-    }
-    content.update(changes)
+    content = current_content(question, definition=definition, **changes)
     return bank.revise_question(question, **content)
 
 
