@@ -7,7 +7,7 @@ simple one a trainee claims. Nothing here writes certificates, results or attend
 trainees enrol and read modules (``courses.learning``), take quizzes answered by
 ``quizzes.model_answers`` (``quizzes.attempts``; written answers scored by a trainer with
 ``quizzes.marking``), are assessed (``quizzes.practical_assessments``), attend signed-off sessions
-(``courses.attendance``), have their identity confirmed and sign the declaration
+(``seminars.attendance``), have their identity confirmed and sign the declaration
 (``certificates.qualifications``); then ``issuance.issue`` checks eligibility as it would for
 a trainer, and ``lifecycle.revoke`` revokes.
 
@@ -59,10 +59,8 @@ from certificates.qualifications import (
     save_qualification,
     sign_declaration,
 )
-from courses import attendance, learning, registration, seminars
-from courses.demo import DEMO_DAYS, DEMO_SEMINAR_TITLE, NOT_THE_GENERAL_COURSE
+from courses import learning
 from courses.models import Course, ModuleCompletion
-from courses.seminar_models import Attendance, Seminar, SeminarStatus
 from lms.database import utcnow
 from lms.extensions import db
 from lms.i18n import site_today
@@ -76,6 +74,9 @@ from quizzes.practical_assessments import draft_for, sign_off, start_assessment
 from quizzes.practical_models import Assessment, AssessmentStatus, LineKind, Rubric
 from quizzes.practical_scoring import save_sheet
 from quizzes.question_types import get_type
+from seminars import attendance, authoring, registration
+from seminars.demo import DEMO_DAYS, DEMO_SEMINAR_TITLE, NOT_THE_GENERAL_COURSE
+from seminars.models import Attendance, Seminar, SeminarStatus
 
 # --- the qualifications ----------------------------------------------------------------------
 
@@ -340,7 +341,7 @@ def seed_pilot_seminar(app: Flask, course: Course, trainer: User, trainee: User)
     participant present throughout."""
     pilot = db.session.scalar(select(Seminar).where(Seminar.title == PILOT_SEMINAR_TITLE))
     if pilot is None:
-        pilot = seminars.create_seminar(
+        pilot = authoring.create_seminar(
             course,
             [trainer],
             title=PILOT_SEMINAR_TITLE,
@@ -356,7 +357,7 @@ def seed_pilot_seminar(app: Flask, course: Course, trainer: User, trainee: User)
         monday = start - timedelta(days=start.weekday())
         for number, topic in enumerate(DEMO_DAYS):
             day = monday + timedelta(days=number)
-            seminars.add_session(
+            authoring.add_session(
                 pilot,
                 topic=topic,
                 academic_hours=Decimal("8"),
@@ -369,7 +370,7 @@ def seed_pilot_seminar(app: Flask, course: Course, trainer: User, trainee: User)
         registration.add_participant(pilot, trainee, organisation="Akimat of Almaty")
     record_attendance(pilot, {day: {trainee.id: ("present", None)} for day in range(1, 6)})
     if pilot.status != SeminarStatus.COMPLETED:
-        seminars.set_status(pilot, SeminarStatus.COMPLETED)
+        authoring.set_status(pilot, SeminarStatus.COMPLETED)
     return pilot
 
 

@@ -17,12 +17,12 @@ from sqlalchemy import select
 
 from certificates.models import EthicsDeclaration, IdentityConfirmation, Qualification
 from courses.learning import progress_of_many
-from courses.seminar_models import Attendance, Seminar, SeminarSession
 from lms.extensions import db
 from lms.i18n import site_today
 from lms.models import User
 from quizzes.grading import display_percent
 from quizzes.standing import Standing, describe_reason, standings
+from seminars.models import Attendance, Seminar, SeminarSession
 
 
 @dataclass(frozen=True)

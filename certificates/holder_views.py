@@ -23,13 +23,13 @@ from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm, as_id
 from certificates.manage_blueprint import pdf_response
 from certificates.models import Certificate, EthicsDeclaration, Qualification
 from certificates.qualifications import all_qualifications, sign_declaration
-from courses.registration import HOLDS_A_SEAT
-from courses.seminar_models import Registration, Seminar
 from lms.extensions import db
 from lms.forms import show_error
 from lms.i18n import site_today
 from lms.models import Role, User
 from lms.service_error import ServiceError
+from seminars.models import Registration, Seminar
+from seminars.registration import HOLDS_A_SEAT
 
 bp = Blueprint("my_certificates", __name__, url_prefix="/certificates", template_folder="templates")
 

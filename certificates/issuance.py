@@ -34,12 +34,12 @@ from certificates.numbers import new_number
 from certificates.pdf import render_pdf
 from certificates.public_record import FACTS_FORMAT, criterion_fact
 from certificates.signing import canonical_json, sign
-from courses.attendance import participants
-from courses.seminar_models import Seminar
 from lms.extensions import db
 from lms.i18n import site_today
 from lms.models import User
 from lms.service_error import ServiceError
+from seminars.attendance import participants
+from seminars.models import Seminar
 
 
 def add_months(start: date, months: int) -> date:

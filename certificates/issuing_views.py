@@ -35,9 +35,6 @@ from certificates.manage_blueprint import bp, managed_seminars_query, page_local
 from certificates.models import Certificate, IdentityConfirmation, Qualification
 from certificates.pdf import render_pdf
 from certificates.qualifications import all_qualifications, confirm_identity
-from courses.attendance import participants
-from courses.seminar_models import Seminar
-from courses.seminars import can_manage
 from lms.extensions import db
 from lms.forms import show_error
 from lms.i18n import site_today
@@ -45,6 +42,9 @@ from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError
+from seminars.attendance import participants
+from seminars.authoring import can_manage
+from seminars.models import Seminar
 
 PREVIEW_NUMBER = "PREVIEW"
 

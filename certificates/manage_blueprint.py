@@ -5,7 +5,7 @@ The pages: issuing per seminar and identity (``issuing_views``), the register an
 certificate's life (``register_views``), the qualifications (``qualification_views``).
 
 Who may do what: admins everything; a trainer what concerns the seminars they may manage
-(``courses.seminars.can_manage``: its trainers and its course's owners) and, for
+(``seminars.authoring.can_manage``: its trainers and its course's owners) and, for
 certificates issued without a seminar, the qualifications whose courses they own. Every route
 looks its object up first (404 for an unknown id) and then checks permission (403).
 """
@@ -18,8 +18,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.sql import Select
 
 from courses.models import CourseOwner
-from courses.seminar_models import Seminar, SeminarTrainer
 from lms.models import Role, User
+from seminars.models import Seminar, SeminarTrainer
 
 bp = Blueprint(
     "manage_certificates",

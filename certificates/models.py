@@ -19,11 +19,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from courses.models import Course
-from courses.seminar_models import Seminar
 from lms.database import TimestampMixin, UTCDateTime, utcnow
 from lms.extensions import db
 from lms.models import User
 from quizzes.models import Criterion
+from seminars.models import Seminar
 
 HOURS = Numeric(6, 1)
 

@@ -40,9 +40,6 @@ from certificates.manage_blueprint import (
 from certificates.models import Certificate, QualificationCourse
 from certificates.qualifications import all_qualifications
 from courses.authoring import can_edit
-from courses.seminar_files import safe_cell
-from courses.seminar_models import Seminar
-from courses.seminars import can_manage
 from lms.extensions import db
 from lms.forms import show_error
 from lms.i18n import site_today
@@ -50,6 +47,9 @@ from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError
+from seminars.authoring import can_manage
+from seminars.files import safe_cell
+from seminars.models import Seminar
 
 LIFECYCLE_ACTIONS = ("suspend", "reinstate", "revoke", "reissue", "renew")
 # Which changes a certificate's public status allows (reissue and renew of a suspended

@@ -1,4 +1,4 @@
-"""Training delivery: courses, modules, enrolment, progress and seminars."""
+"""Training delivery: courses, modules, enrolment and progress."""
 
 from __future__ import annotations
 
@@ -8,28 +8,14 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the feature's blueprints, menu entries, dashboard panels and commands."""
-    from courses import (
-        cli,
-        dashboard,
-        demo,
-        manage_views,
-        seminar_manage_views,
-        seminar_views,
-        views,
-    )
+    from courses import cli, dashboard, demo, manage_views, views
     from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
 
     app.register_blueprint(views.bp)
     app.register_blueprint(manage_views.bp)
-    app.register_blueprint(seminar_views.bp)
-    app.register_blueprint(seminar_manage_views.bp)
     add_navigation(app, "courses.catalogue", _l("Courses"), None)
-    add_navigation(app, "seminars.index", _l("Seminars"), None)
     add_navigation(app, "manage.courses", _l("My courses"), ("trainer", "admin"), bar="teaching")
-    add_navigation(
-        app, "manage_seminars.index", _l("My seminars"), ("trainer", "admin"), bar="teaching"
-    )
     add_dashboard_panel(
         app,
         "courses/panels/learning.html",
@@ -40,26 +26,10 @@ def init_app(app: Flask) -> None:
     )
     add_dashboard_panel(
         app,
-        "courses/panels/seminars.html",
-        dashboard.seminars_panel,
-        roles=("trainee", "trainer", "admin"),
-        order=15,
-        column="main",
-    )
-    add_dashboard_panel(
-        app,
         "courses/panels/teaching.html",
         dashboard.teaching_panel,
         roles=("trainer", "admin"),
         order=6,
-        column="main",
-    )
-    add_dashboard_panel(
-        app,
-        "courses/panels/running.html",
-        dashboard.running_panel,
-        roles=("trainer", "admin"),
-        order=5,
         column="main",
     )
     cli.init_app(app)

@@ -40,7 +40,8 @@ def create_app(config: Config | str | None = None) -> Flask:
     import certificates
     import courses
     import quizzes
+    import seminars
 
-    for feature in (courses, quizzes, certificates):
+    for feature in (courses, seminars, quizzes, certificates):
         feature.init_app(app)
     return app

@@ -37,7 +37,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from courses.authoring import courses_owned_by
 from courses.models import Course, Module
 from courses.permissions import require_course_owner
-from courses.seminar_forms import site_zone, to_local, to_utc
 from lms import text_limits
 from lms.extensions import db
 from lms.forms import show_error
@@ -57,6 +56,7 @@ from quizzes.models import (
     ReviewPolicy,
 )
 from quizzes.question_forms import FORMS
+from seminars.forms import site_zone, to_local, to_utc
 
 bp = Blueprint("quiz_builder", __name__, template_folder="templates", url_prefix="/manage/quizzes")
 

@@ -9,10 +9,8 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from courses.attendance import participants
 from courses.models import Enrolment
 from courses.permissions import require_course_owner
-from courses.seminar_models import Seminar, SeminarStatus, SeminarTrainer
 from lms.extensions import db
 from lms.models import Role, User
 from lms.pagination import paginate
@@ -27,6 +25,8 @@ from quizzes.practical_blueprint import (
     render_page,
 )
 from quizzes.practical_models import Assessment, AssessmentStatus, Rubric
+from seminars.attendance import participants
+from seminars.models import Seminar, SeminarStatus, SeminarTrainer
 
 
 def _assessment(assessment_id: int) -> Assessment:

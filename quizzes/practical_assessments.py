@@ -15,8 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from courses.learning import is_enrolled
-from courses.registration import HOLDS_A_SEAT
-from courses.seminar_models import Registration, Seminar
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Role, User
@@ -29,6 +27,8 @@ from quizzes.practical_models import (
     Rubric,
     RubricLine,
 )
+from seminars.models import Registration, Seminar
+from seminars.registration import HOLDS_A_SEAT
 
 
 class Action:

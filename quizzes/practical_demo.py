@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from courses.demo import DEMO_SEMINAR_TITLE
 from courses.models import Course
-from courses.seminar_models import Seminar
 from lms.extensions import db
 from quizzes.models import Criterion
 from quizzes.practical_assessments import sign_off, start_assessment
 from quizzes.practical_models import Assessment, LineKind, Rubric
 from quizzes.practical_rubrics import LineSpec, create_rubric
 from quizzes.practical_scoring import save_sheet
+from seminars.demo import DEMO_SEMINAR_TITLE
+from seminars.models import Seminar
 
 Q, C = LineKind.QUALITY.value, LineKind.CHECKLIST.value
 

@@ -21,11 +21,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from courses.models import Course
-from courses.seminar_models import Seminar
 from lms.database import TimestampMixin, UTCDateTime, utcnow
 from lms.extensions import db
 from lms.models import User
 from quizzes.models import Criterion, InstrumentKind
+from seminars.models import Seminar
 
 
 class RubricKind(StrEnum):

@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 
 from courses.authoring import check_slug, courses_owned_by, normalise_source, slugify
 from courses.models import Course, Module
-from courses.seminar_forms import site_zone
 from lms import text_limits
 from lms.extensions import db
 from lms.models import User
@@ -49,6 +48,7 @@ from quizzes.selection import (
     held_back_problems,
     pool,
 )
+from seminars.forms import site_zone
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MAX_MARKDOWN = text_limits.QUESTION_TEXT

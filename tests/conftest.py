@@ -293,3 +293,49 @@ def login(app):
         return client
 
     return do_login
+
+
+@pytest.fixture
+def make_seminar(make_course, trainer):
+    """An open seminar of a published course, with two sessions, run by ``trainer``."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from lms.database import utcnow
+    from seminars import authoring
+
+    def factory(
+        title: str = "Basic training",
+        *,
+        capacity: int = 10,
+        status: str = "open",
+        course=None,
+        trainers=None,
+        sessions: int = 2,
+        starts_in: timedelta = timedelta(days=3),
+    ):
+        """Sessions start ``starts_in`` from now, a day apart, 3 hours each (negative: past)."""
+        course = course or make_course(f"Course for {title}")
+        seminar = authoring.create_seminar(
+            course,
+            trainers or [trainer],
+            title=title,
+            capacity=capacity,
+            language="ru",
+            venue="Astana, House of Friendship",
+        )
+        start = utcnow().replace(microsecond=0) + starts_in
+        for number in range(sessions):
+            authoring.add_session(
+                seminar,
+                starts_at=start + timedelta(days=number),
+                ends_at=start + timedelta(days=number, hours=3),
+                topic=f"Day {number + 1}",
+                academic_hours=Decimal("4"),
+                trainer=(trainers or [trainer])[0],
+            )
+        if status != "draft":
+            authoring.set_status(seminar, status)
+        return seminar
+
+    return factory

@@ -29,7 +29,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from courses import authoring, files, registration, seminars
+from courses import authoring, files
 from courses.models import Course
 from lms.database import utcnow
 from lms.demo import DEMO_PASSWORD
@@ -38,6 +38,8 @@ from lms.models import User
 from quizzes import attempts, bank, quiz_authoring, regrade
 from quizzes.models import Question, Quiz
 from quizzes.practical_models import Assessment
+from seminars import authoring as seminar_authoring
+from seminars import registration
 
 # Destructive: deletes, removes someone, revokes, cancels, or fixes something for good. The
 # value is None when every use of the endpoint is destructive, or the set of values of the
@@ -304,9 +306,11 @@ def _show_every_destructive_form() -> list[str]:
         course, kind="image", data=_png(), original_name="diagram.png", uploaded_by=trainer
     )
     authoring.add_owner(course, "sergey.trainer@example.kz")
-    seminar = seminars.create_seminar(course, [trainer], title="Spring seminar", capacity=5)
+    seminar = seminar_authoring.create_seminar(
+        course, [trainer], title="Spring seminar", capacity=5
+    )
     start = utcnow().replace(microsecond=0) - timedelta(hours=2)
-    seminars.add_session(
+    seminar_authoring.add_session(
         seminar,
         starts_at=start,
         ends_at=start + timedelta(hours=1),
@@ -314,7 +318,7 @@ def _show_every_destructive_form() -> list[str]:
         academic_hours=Decimal("1"),
         trainer=trainer,
     )
-    seminars.add_session(
+    seminar_authoring.add_session(
         seminar,
         starts_at=start + timedelta(days=9),
         ends_at=start + timedelta(days=9, hours=1),
@@ -322,7 +326,7 @@ def _show_every_destructive_form() -> list[str]:
         academic_hours=Decimal("1"),
         trainer=trainer,
     )
-    seminars.set_status(seminar, "open")
+    seminar_authoring.set_status(seminar, "open")
     registration.register(seminar, ulan)
     questions = db.session.scalars(
         select(Question).where(Question.course_id == course.id).order_by(Question.id)
@@ -406,7 +410,7 @@ def test_an_empty_site_says_what_to_do_next_everywhere(app, make_user):
     course = authoring.create_course(people["trainer"], title="First course", summary="")
     authoring.create_module(course, people["trainer"], title="Welcome", source="Hello.")
     quiz_authoring.create_quiz(course, title="First quiz")
-    seminars.create_seminar(course, [people["trainer"]], title="First seminar", capacity=5)
+    seminar_authoring.create_seminar(course, [people["trainer"]], title="First seminar", capacity=5)
     results = {None: crawl(app, app.test_client(), "/")}
     for user in people.values():
         results[user.email] = crawl(app, _client_for(app, user.email), "/dashboard")

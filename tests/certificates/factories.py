@@ -9,7 +9,7 @@ import itertools
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from courses import attendance, learning, registration, seminars
+from courses import learning
 from lms.database import utcnow
 from lms.extensions import db
 from quizzes import attempts, bank, practical_assessments, practical_rubrics, practical_scoring
@@ -17,6 +17,7 @@ from quizzes.demo import CRITERIA
 from quizzes.models import Attempt, AttemptStatus, Quiz, QuizQuestion
 from quizzes.practical_models import Rubric
 from quizzes.practical_rubrics import LineSpec
+from seminars import attendance, authoring, registration
 
 _numbers = itertools.count(1)
 
@@ -122,13 +123,13 @@ def make_seminar(
     start: datetime | None = None,
 ):
     """A seminar of ``course`` with one session per (topic, academic hours), a day apart."""
-    seminar = seminars.create_seminar(
+    seminar = authoring.create_seminar(
         course, [trainer], title=title, capacity=10, language=language, venue="Astana"
     )
     # Held in the past by default: a sheet is signed off after its session has ended.
     start = start or utcnow().replace(microsecond=0) - timedelta(days=10)
     for number, (topic, hours) in enumerate(sessions):
-        seminars.add_session(
+        authoring.add_session(
             seminar,
             starts_at=start + timedelta(days=number),
             ends_at=start + timedelta(days=number, hours=3),

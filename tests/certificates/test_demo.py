@@ -27,13 +27,13 @@ from certificates.models import (
     Qualification,
 )
 from certificates.qualifications import qualification_by_slug
-from courses.demo import DEMO_SEMINAR_TITLE
 from courses.models import ModuleCompletion
-from courses.seminar_models import Attendance, AttendanceCorrection, Seminar
 from lms.extensions import db
 from lms.models import User
 from quizzes.models import Attempt, AttemptQuestion, Criterion
 from quizzes.practical_models import Assessment, AssessmentEvent, AssessmentScore
+from seminars.demo import DEMO_SEMINAR_TITLE
+from seminars.models import Attendance, AttendanceCorrection, Seminar
 
 COUNTED = (
     Qualification,

@@ -19,7 +19,6 @@ from certificates.qualifications import (
     sign_declaration,
 )
 from config import TestingConfig
-from courses import attendance
 from courses.models import Course
 from lms import create_app
 from lms.database import utcnow
@@ -29,6 +28,7 @@ from lms.service_error import ServiceError
 from quizzes import standing
 from quizzes.grading import CriterionRule, Instrument, InstrumentResult
 from quizzes.models import Criterion
+from seminars import attendance
 
 from .factories import (
     assess,

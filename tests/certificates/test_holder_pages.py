@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from certificates import issuance, lifecycle
 from certificates.models import Certificate, EthicsDeclaration
-from courses import attendance, registration, seminars
 from lms.database import utcnow
 from lms.extensions import db
+from seminars import attendance, authoring, registration
 
 DECLARATION = "I will mediate only with the voluntary consent of the parties.\nI will be impartial."
 
@@ -38,12 +38,12 @@ def seminar_with(make_course, trainer):
 
     def factory(attended=(), *, sessions: int = 1, title: str = "Basic training"):
         course = make_course(f"Course for {title}")
-        seminar = seminars.create_seminar(
+        seminar = authoring.create_seminar(
             course, [trainer], title=title, capacity=10, language="ru", venue="Astana"
         )
         start = utcnow().replace(microsecond=0) - timedelta(days=5)
         for number in range(2):
-            seminars.add_session(
+            authoring.add_session(
                 seminar,
                 starts_at=start + timedelta(days=number),
                 ends_at=start + timedelta(days=number, hours=3),

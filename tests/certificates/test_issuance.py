@@ -21,12 +21,14 @@ from certificates.keys import key_ring
 from certificates.models import Certificate, Qualification
 from certificates.qualifications import confirm_identity
 from certificates.signing import verify
-from courses import authoring, registration, seminars
-from courses.seminar_models import Seminar
+from courses import authoring
 from lms import accounts
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
+from seminars import authoring as seminar_authoring
+from seminars import registration
+from seminars.models import Seminar
 
 from .factories import attend, demo_criteria, graded_attempt, make_seminar, seat
 
@@ -302,7 +304,7 @@ def test_a_certificate_freezes_what_it_states(
         language="en",
         cover_source="",
     )
-    seminars.update_seminar(
+    seminar_authoring.update_seminar(
         seminar,
         title="Renamed seminar",
         language="kk",

@@ -23,10 +23,12 @@ from certificates.models import (
     IdentityConfirmation,
     Qualification,
 )
-from courses import attendance, authoring, learning, registration, seminars
+from courses import authoring, learning
 from lms.database import utcnow
 from lms.extensions import db
 from quizzes.models import Criterion
+from seminars import attendance, registration
+from seminars import authoring as seminar_authoring
 
 
 def page_text(response) -> str:
@@ -46,12 +48,12 @@ def seminar_with(make_course, trainer):
 
     def factory(present=(), absent=(), *, title: str = "Basic training"):
         course = make_course(f"Course for {title}")
-        seminar = seminars.create_seminar(
+        seminar = seminar_authoring.create_seminar(
             course, [trainer], title=title, capacity=10, language="ru", venue="Astana"
         )
         start = utcnow().replace(microsecond=0) - timedelta(days=5)
         for number in range(2):
-            seminars.add_session(
+            seminar_authoring.add_session(
                 seminar,
                 starts_at=start + timedelta(days=number),
                 ends_at=start + timedelta(days=number, hours=3),

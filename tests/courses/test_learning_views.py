@@ -180,7 +180,7 @@ def test_pages_run_a_constant_number_of_queries(
 
 
 def test_dashboard_lists_my_seminars_with_the_next_session(make_seminar, trainee_client, trainee):
-    from courses import registration
+    from seminars import registration
 
     empty = trainee_client.get("/dashboard").get_data(as_text=True)
     assert "You have not registered for a seminar yet" in empty

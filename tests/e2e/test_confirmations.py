@@ -9,9 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from courses import authoring, seminars
+from courses import authoring
 from lms.database import utcnow
 from lms.extensions import db
+from seminars import authoring as seminar_authoring
 from tests.e2e.test_courses import _log_in
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +23,9 @@ def draft_seminar(trainer):
     course = authoring.create_course(trainer, title="Ethics in practice", summary="")
     authoring.create_module(course, trainer, title="Conflicts of interest", source="Text.")
     authoring.set_status(course, "published")
-    seminar = seminars.create_seminar(course, [trainer], title="Winter seminar", capacity=5)
+    seminar = seminar_authoring.create_seminar(
+        course, [trainer], title="Winter seminar", capacity=5
+    )
     db.session.commit()
     return seminar
 
@@ -60,7 +63,7 @@ def test_cancelling_a_seminar_asks_and_dismissing_keeps_it(
 
 
 def test_a_harmless_button_of_the_same_form_does_not_ask(live_server, page, trainer, draft_seminar):
-    seminars.add_session(
+    seminar_authoring.add_session(
         draft_seminar,
         starts_at=_later(days=5),
         ends_at=_later(days=5, hours=3),

@@ -24,13 +24,15 @@ from sqlalchemy import select
 
 from certificates.models import Certificate, QualificationKind
 from certificates.qualifications import QualificationData, save_qualification
-from courses import attendance, authoring, seminars
+from courses import authoring
 from courses.models import CourseStatus
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from quizzes import bank
 from quizzes.models import Attempt, Quiz, QuizQuestion
+from seminars import attendance
+from seminars import authoring as seminar_authoring
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import ARTIFACTS
 
@@ -140,12 +142,12 @@ def _build_everything(trainer):
         quiz.fixed_questions.append(QuizQuestion(question_id=question.id, position=position))
     db.session.commit()
 
-    seminar = seminars.create_seminar(
+    seminar = seminar_authoring.create_seminar(
         course, [trainer], title="Mediation seminar, Astana", capacity=10, language="en"
     )
     # Held today (ended an hour ago): its sheet can be signed off.
     start = utcnow().replace(microsecond=0) - timedelta(hours=4)
-    seminars.add_session(
+    seminar_authoring.add_session(
         seminar,
         starts_at=start,
         ends_at=start + timedelta(hours=3),
@@ -154,7 +156,7 @@ def _build_everything(trainer):
         trainer=trainer,
     )
     db.session.refresh(seminar)
-    seminars.set_status(seminar, "open")
+    seminar_authoring.set_status(seminar, "open")
 
     qualification = save_qualification(
         QualificationData(

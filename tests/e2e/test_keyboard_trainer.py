@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from courses import seminars
 from courses.models import Course
-from courses.seminar_models import Seminar
 from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
 from lms.models import User
 from quizzes.practical_models import Rubric
+from seminars import authoring
+from seminars.models import Seminar
 from tests.e2e.keyboard import assert_focus_visible, press, tab_to
 
 pytestmark = pytest.mark.e2e
@@ -74,7 +74,7 @@ def test_attendance_is_marked_saved_and_signed_off_by_keyboard(app, demo_site, p
     # off (the demo signs off all of its own; a session still to come cannot be).
     zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
     starts = datetime.combine(datetime.now(zone).date() - timedelta(days=1), time(9), zone)
-    session = seminars.add_session(
+    session = authoring.add_session(
         db.session.get(Seminar, 1),
         starts_at=starts,
         ends_at=starts + timedelta(hours=3),

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from courses import learning, registration, seminars
+from courses import learning
 from lms.database import utcnow
 from lms.extensions import db
 from lms.service_error import ServiceError
@@ -27,6 +27,7 @@ from quizzes.practical_models import (
 )
 from quizzes.practical_results import ScoredLine
 from quizzes.practical_rubrics import LineSpec
+from seminars import authoring, registration
 
 Q, C = "quality", "checklist"
 
@@ -226,11 +227,11 @@ def test_who_may_be_assessed(rubric, trainee, trainer, make_user, make_seminar):
 @pytest.fixture
 def make_seminar(make_course, trainer):
     def factory(*, course):
-        seminar = seminars.create_seminar(
+        seminar = authoring.create_seminar(
             course, [trainer], title="Basic training", capacity=10, language="ru", venue="Astana"
         )
         start = utcnow().replace(microsecond=0) + timedelta(days=3)
-        seminars.add_session(
+        authoring.add_session(
             seminar,
             starts_at=start,
             ends_at=start + timedelta(hours=3),
@@ -238,7 +239,7 @@ def make_seminar(make_course, trainer):
             academic_hours=Decimal("4"),
             trainer=trainer,
         )
-        seminars.set_status(seminar, "open")
+        authoring.set_status(seminar, "open")
         return seminar
 
     return factory

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, select
 
-from courses import learning, registration, seminars
+from courses import learning
 from lms.database import utcnow
 from lms.extensions import db
 from quizzes import practical_assessments, practical_rubrics, practical_scoring
@@ -21,6 +21,7 @@ from quizzes.practical_models import (
     RubricLine,
 )
 from quizzes.practical_rubrics import LineSpec
+from seminars import authoring, registration
 
 Q, C = "quality", "checklist"
 
@@ -365,11 +366,11 @@ def test_an_assessed_rubric_shows_its_lines_fixed_and_copies(trainer_client, rub
 def test_starting_from_a_seminar_lists_its_participants(
     trainer_client, trainer, rubric, course, make_user
 ):
-    seminar = seminars.create_seminar(
+    seminar = authoring.create_seminar(
         course, [trainer], title="Basic training", capacity=5, language="ru", venue="Astana"
     )
     start = utcnow().replace(microsecond=0) + timedelta(days=2)
-    seminars.add_session(
+    authoring.add_session(
         seminar,
         starts_at=start,
         ends_at=start + timedelta(hours=2),
@@ -377,7 +378,7 @@ def test_starting_from_a_seminar_lists_its_participants(
         academic_hours=Decimal("4"),
         trainer=trainer,
     )
-    seminars.set_status(seminar, "open")
+    authoring.set_status(seminar, "open")
     seated = make_user(full_name="Ұлан Бекмұханов")
     outsider = make_user(full_name="Мария Ким")
     learning.enrol(outsider, course)

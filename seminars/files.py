@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from icalendar import Calendar, Event
 
-from courses.attendance import participants, sheet
-from courses.seminar_models import Seminar
+from seminars.attendance import participants, sheet
+from seminars.models import Seminar
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -7,11 +7,11 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from courses import registration
-from courses.seminar_models import Registration, Seminar
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
+from seminars import registration
+from seminars.models import Registration, Seminar
 
 
 def _statuses(seminar):

@@ -23,8 +23,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from courses.forms import _languages, _strip
-from courses.seminar_models import AttendanceStatus
 from lms import text_limits
+from seminars.models import AttendanceStatus
 
 
 def site_zone() -> ZoneInfo:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from certificates.demo import PILOT_SEMINAR_TITLE
-from courses.demo import DEMO_SEMINAR_TITLE
-from courses.seminar_models import Seminar
-from courses.seminars import total_hours
 from lms.extensions import db
+from seminars.authoring import total_hours
+from seminars.demo import DEMO_SEMINAR_TITLE
+from seminars.models import Seminar
 
 
 def _seminar(title: str) -> Seminar:

@@ -22,10 +22,17 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from courses import attendance, checkin, registration, roster, seminars
 from courses.authoring import courses_owned_by
-from courses.seminar_files import attendance_csv
-from courses.seminar_forms import (
+from lms import accounts, file_storage
+from lms.extensions import db
+from lms.forms import show_error
+from lms.models import Role, User
+from lms.pagination import paginate
+from lms.permissions import trainer_required
+from lms.service_error import ServiceError
+from seminars import attendance, authoring, checkin, registration, roster
+from seminars.files import attendance_csv
+from seminars.forms import (
     CapacityForm,
     CorrectionForm,
     ParticipantForm,
@@ -36,17 +43,10 @@ from courses.seminar_forms import (
     to_local,
     to_utc,
 )
-from courses.seminar_models import AttendanceStatus, Registration, Seminar, SeminarSession
-from lms import accounts, file_storage
-from lms.extensions import db
-from lms.forms import show_error
-from lms.models import Role, User
-from lms.pagination import paginate
-from lms.permissions import trainer_required
-from lms.service_error import ServiceError
+from seminars.models import AttendanceStatus, Registration, Seminar, SeminarSession
 
 bp = Blueprint(
-    "manage_seminars", __name__, url_prefix="/manage/seminars", template_folder="templates"
+    "manage_seminars", __name__, url_prefix="/manage/seminars", template_folder="../templates"
 )
 
 
@@ -54,7 +54,7 @@ def _seminar(seminar_id: int) -> Seminar:
     seminar = db.session.get(Seminar, seminar_id)
     if seminar is None:
         abort(404)
-    if not seminars.can_manage(current_user, seminar):
+    if not authoring.can_manage(current_user, seminar):
         abort(403)
     return seminar
 
@@ -80,7 +80,7 @@ def _trainers() -> list[User]:
 @bp.get("/")
 @trainer_required
 def index():
-    pagination = paginate(seminars.managed_query(current_user))
+    pagination = paginate(authoring.managed_query(current_user))
     return render_template(
         "seminars/manage/index.html",
         pagination=pagination,
@@ -102,7 +102,7 @@ def new():
     if form.validate_on_submit():
         course = next((c for c in courses if c.id == form.course.data), None)
         try:
-            seminar = seminars.create_seminar(
+            seminar = authoring.create_seminar(
                 course,
                 [current_user],
                 title=form.title.data,
@@ -134,7 +134,7 @@ def _detail(seminar: Seminar, *, form=None, capacity_form=None, status: int = 20
         form=form,
         capacity_form=capacity_form or CapacityForm(capacity=seminar.capacity),
         counts=registration.counts([seminar.id])[seminar.id],
-        total_hours=seminars.total_hours(seminar),
+        total_hours=authoring.total_hours(seminar),
     ), status
 
 
@@ -147,7 +147,7 @@ def detail(seminar_id: int):
     form = SeminarDetailsForm()
     if form.validate_on_submit():
         try:
-            seminars.update_seminar(
+            authoring.update_seminar(
                 seminar,
                 title=form.title.data,
                 language=form.language.data,
@@ -171,7 +171,7 @@ def detail(seminar_id: int):
 def set_status(seminar_id: int):
     seminar = _seminar(seminar_id)
     try:
-        seminars.set_status(seminar, request.form.get("status", ""))
+        authoring.set_status(seminar, request.form.get("status", ""))
     except ValueError:
         abort(400)
     except ServiceError as error:
@@ -233,7 +233,7 @@ def new_session(seminar_id: int):
         form.trainer.data = current_user.id
     if form.validate_on_submit():
         try:
-            seminars.add_session(seminar, **_session_values(form))
+            authoring.add_session(seminar, **_session_values(form))
         except ServiceError as error:
             show_error(form, error)
         else:
@@ -256,7 +256,7 @@ def edit_session(seminar_id: int, session_id: int):
         form.trainer.data = session.trainer_id or 0
     if form.validate_on_submit():
         try:
-            seminars.update_session(session, **_session_values(form))
+            authoring.update_session(session, **_session_values(form))
         except ServiceError as error:
             db.session.rollback()
             show_error(form, error)
@@ -272,7 +272,7 @@ def edit_session(seminar_id: int, session_id: int):
 def delete_session(seminar_id: int, session_id: int):
     seminar = _seminar(seminar_id)
     try:
-        seminars.delete_session(_session(seminar, session_id))
+        authoring.delete_session(_session(seminar, session_id))
     except ServiceError as error:
         flash(error.message, "danger")
     else:

@@ -17,17 +17,17 @@ from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import func, select
 
-from courses import attendance, checkin, registration
-from courses.seminar_models import (
+from lms.extensions import db
+from lms.models import User
+from lms.service_error import ServiceError
+from seminars import attendance, checkin, registration
+from seminars.models import (
     Attendance,
     AttendanceCorrection,
     Registration,
     Seminar,
     SeminarSession,
 )
-from lms.extensions import db
-from lms.models import User
-from lms.service_error import ServiceError
 
 HUGE_ID = 99999999999
 
@@ -601,7 +601,7 @@ def test_a_check_in_code_expires_after_the_configured_minutes(app, checkin_setup
 
 @pytest.mark.parametrize("kind", ["other-key", "garbage", "not-a-dict"])
 def test_a_forged_check_in_code_is_refused(app, checkin_setup, trainee_client, kind):
-    from courses.checkin import SALT
+    from seminars.checkin import SALT
 
     _, session = checkin_setup
     token = {

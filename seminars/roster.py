@@ -17,12 +17,12 @@ from itertools import pairwise
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from courses import registration
-from courses.seminar_models import Seminar
 from lms import accounts, password_reset
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
+from seminars import registration
+from seminars.models import Seminar
 
 MAX_ROWS = 1000
 HEADER_WORDS = {"email", "e-mail", "почта", "электронная почта", "пошта", "электрондық пошта"}

@@ -11,15 +11,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from courses import attendance, registration
-from courses.seminar_models import (
+from lms.extensions import db
+from lms.service_error import ServiceError
+from seminars import attendance, registration
+from seminars.models import (
     Attendance,
     AttendanceCorrection,
     Registration,
     SeminarSession,
 )
-from lms.extensions import db
-from lms.service_error import ServiceError
 
 
 @pytest.fixture
@@ -437,10 +437,10 @@ def test_the_csv_has_a_bom_a_header_and_hours_per_session(
 def test_the_csv_header_dates_sessions_in_the_site_time_zone(app, make_seminar, trainer_client):
     from datetime import UTC, datetime
 
-    from courses import seminars
+    from seminars import authoring
 
     seminar = make_seminar(status="draft", sessions=0)
-    seminars.add_session(
+    authoring.add_session(
         seminar,
         starts_at=datetime(2026, 12, 9, 21, 0, tzinfo=UTC),  # 10 Dec 02:00 in Almaty
         ends_at=datetime(2026, 12, 9, 23, 0, tzinfo=UTC),

@@ -12,8 +12,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from courses.registration import HOLDS_A_SEAT
-from courses.seminar_models import (
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import User
+from lms.service_error import ServiceError
+from seminars.authoring import parse_hours
+from seminars.models import (
     Attendance,
     AttendanceCorrection,
     AttendanceStatus,
@@ -22,11 +26,7 @@ from courses.seminar_models import (
     Seminar,
     SeminarSession,
 )
-from courses.seminars import parse_hours
-from lms.database import utcnow
-from lms.extensions import db
-from lms.models import User
-from lms.service_error import ServiceError
+from seminars.registration import HOLDS_A_SEAT
 
 ZERO = Decimal("0")
 

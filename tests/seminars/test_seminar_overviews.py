@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from courses import attendance, registration, seminars
 from lms.database import utcnow
+from seminars import attendance, authoring, registration
 
 
 def test_a_trainer_without_seminars_is_shown_how_to_start(app, trainer_client):
@@ -23,7 +23,7 @@ def test_past_sheets_wait_for_sign_off_and_the_next_session_is_shown(
     seminar = make_seminar("Spring training", capacity=8)
     registration.register(seminar, make_user())
     start = utcnow().replace(microsecond=0) - timedelta(days=1)
-    past = seminars.add_session(
+    past = authoring.add_session(
         seminar,
         starts_at=start,
         ends_at=start + timedelta(hours=3),
@@ -32,7 +32,7 @@ def test_past_sheets_wait_for_sign_off_and_the_next_session_is_shown(
         trainer=trainer,
     )
     over = make_seminar("Finished training")
-    seminars.set_status(over, "completed")
+    authoring.set_status(over, "completed")
     someone_elses = make_seminar("Not mine", trainers=[make_user("trainer")])
 
     page = trainer_client.get("/dashboard").get_data(as_text=True)
@@ -45,7 +45,7 @@ def test_past_sheets_wait_for_sign_off_and_the_next_session_is_shown(
         assert f'href="/manage/seminars/{hidden.id}"' not in page
 
     # Completing the seminar does not hide a sheet still to sign off.
-    seminars.set_status(seminar, "completed")
+    authoring.set_status(seminar, "completed")
     assert f'href="{sheet}"' in trainer_client.get("/dashboard").get_data(as_text=True)
     attendance.sign_off(past, trainer)
     page = trainer_client.get("/dashboard").get_data(as_text=True)

@@ -12,11 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from courses.authoring import can_edit
 from courses.models import Course, CourseStatus
-from courses.seminar_models import Seminar, SeminarSession, SeminarStatus, SeminarTrainer
 from lms import text_limits
 from lms.extensions import db
 from lms.models import Role, User
 from lms.service_error import ServiceError
+from seminars.models import Seminar, SeminarSession, SeminarStatus, SeminarTrainer
 
 MAX_SESSION_HOURS = Decimal("12")
 FINAL_STATUSES = (SeminarStatus.COMPLETED, SeminarStatus.CANCELLED)  # no way back from these

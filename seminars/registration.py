@@ -12,12 +12,12 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from courses.seminar_models import Registration, RegistrationStatus, Seminar, SeminarStatus
-from courses.seminars import check_capacity
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
+from seminars.authoring import check_capacity
+from seminars.models import Registration, RegistrationStatus, Seminar, SeminarStatus
 
 HOLDS_A_SEAT = (RegistrationStatus.REGISTERED.value, RegistrationStatus.ATTENDED.value)
 ACTIVE = (*HOLDS_A_SEAT, RegistrationStatus.WAITLISTED.value)

@@ -13,12 +13,12 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from courses.attendance import participants
-from courses.seminar_models import Attendance, AttendanceStatus, SeminarSession
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
+from seminars.attendance import participants
+from seminars.models import Attendance, AttendanceStatus, SeminarSession
 
 SALT = "lms.seminar-check-in"
 

@@ -10,12 +10,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from courses import registration, roster
-from courses.seminar_models import Registration
 from lms import accounts
 from lms.extensions import db
 from lms.models import PasswordResetToken, User
 from lms.service_error import ServiceError
+from seminars import registration, roster
+from seminars.models import Registration
 from tests.courses.conftest import png_bytes
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -273,7 +273,7 @@ def test_a_failure_part_way_imports_nobody(app, make_seminar, trainer, monkeypat
             raise RuntimeError("database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("courses.registration.add_participant", failing)
+    monkeypatch.setattr("seminars.registration.add_participant", failing)
     four = (*THREE, ("Болат Серіков", "bolat@example.kz"))
     with pytest.raises(RuntimeError):
         roster.apply_roster(seminar, roster.parse_roster(_roster(*four)), trainer)

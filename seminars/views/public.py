@@ -16,14 +16,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from courses import attendance, checkin, registration, seminars
-from courses.seminar_files import calendar_ics
-from courses.seminar_models import Registration, Seminar, SeminarStatus
 from lms.extensions import db
 from lms.pagination import paginate
 from lms.service_error import ServiceError
+from seminars import attendance, authoring, checkin, registration
+from seminars.files import calendar_ics
+from seminars.models import Registration, Seminar, SeminarStatus
 
-bp = Blueprint("seminars", __name__, url_prefix="/seminars", template_folder="templates")
+bp = Blueprint("seminars", __name__, url_prefix="/seminars", template_folder="../templates")
 
 VISIBLE = (SeminarStatus.OPEN, SeminarStatus.CLOSED, SeminarStatus.COMPLETED)
 
@@ -33,7 +33,7 @@ def _seminar_or_404(seminar_id: int) -> Seminar:
     if seminar is None:
         abort(404)
     mine = current_user.is_authenticated and (
-        seminars.can_manage(current_user, seminar)
+        authoring.can_manage(current_user, seminar)
         or registration.find_registration(seminar, current_user) is not None
     )
     if seminar.status not in VISIBLE and not mine:
@@ -45,7 +45,7 @@ def _seminar_or_404(seminar_id: int) -> Seminar:
 
 @bp.get("/")
 def index():
-    pagination = paginate(seminars.upcoming_query(), per_page=12)
+    pagination = paginate(authoring.upcoming_query(), per_page=12)
     upcoming = pagination.items
     counts = registration.counts([s.id for s in upcoming])
     mine = {}
@@ -77,10 +77,10 @@ def detail(seminar_id: int):
         rank=registration.waitlist_rank(entry) if entry else None,
         marks=marks,
         attended_hours=sum((m.hours for m in marks.values()), start=0),
-        total_hours=seminars.total_hours(seminar),
+        total_hours=authoring.total_hours(seminar),
         counts=registration.counts([seminar.id])[seminar.id],
         closed_reason=registration.registration_problem(seminar),
-        manageable=current_user.is_authenticated and seminars.can_manage(current_user, seminar),
+        manageable=current_user.is_authenticated and authoring.can_manage(current_user, seminar),
     )
 
 

@@ -1,0 +1,36 @@
+"""Seminars of a course: sessions, seats, registration, attendance, check-in and rosters."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app: Flask) -> None:
+    """Register the feature's blueprints, menu entries, dashboard panels and demo."""
+    from lms.demo import add_demo_seeder
+    from lms.layout import add_dashboard_panel, add_navigation
+    from seminars import dashboard, demo, views
+
+    views.register(app)
+    add_navigation(app, "seminars.index", _l("Seminars"), None)
+    add_navigation(
+        app, "manage_seminars.index", _l("My seminars"), ("trainer", "admin"), bar="teaching"
+    )
+    add_dashboard_panel(
+        app,
+        "seminars/panels/seminars.html",
+        dashboard.seminars_panel,
+        roles=("trainee", "trainer", "admin"),
+        order=15,
+        column="main",
+    )
+    add_dashboard_panel(
+        app,
+        "seminars/panels/running.html",
+        dashboard.running_panel,
+        roles=("trainer", "admin"),
+        order=5,
+        column="main",
+    )
+    add_demo_seeder(app, demo.seed_demo, order=15)
