@@ -6,7 +6,7 @@ shared/domain/qualification-criteria.md; a certificate of attendance for the sem
 simple one a trainee claims. Nothing here writes certificates, results or attendance directly:
 trainees enrol and read modules (``courses.learning``), take quizzes answered by
 ``quizzes.model_answers`` (``quizzes.attempts``; written answers scored by a trainer with
-``quizzes.marking``), are assessed (``quizzes.practical_assessments``), attend signed-off sessions
+``quizzes.marking``), are assessed (``assessments.lifecycle``), attend signed-off sessions
 (``seminars.attendance``), have their identity confirmed and sign the declaration
 (``certificates.qualifications``); then ``issuance.issue`` checks eligibility as it would for
 a trainer, and ``lifecycle.revoke`` revokes.
@@ -37,12 +37,14 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
+from assessments.lifecycle import draft_for, sign_off, start_assessment
+from assessments.models import Assessment, AssessmentStatus, LineKind, Rubric
+from assessments.scoring import save_sheet
 from certificates import eligibility, issuance, lifecycle
 from certificates.models import (
     Certificate,
@@ -63,16 +65,13 @@ from courses import learning
 from courses.models import Course, ModuleCompletion
 from lms.database import utcnow
 from lms.extensions import db
-from lms.i18n import site_today
 from lms.models import User
 from lms.service_error import ServiceError
+from lms.timezone import site_today, site_zone
 from quizzes import attempts, marking
 from quizzes.demo import CRITERIA, FINAL_EXAM_SLUG
 from quizzes.model_answers import answer_values
 from quizzes.models import Attempt, Criterion, Quiz
-from quizzes.practical_assessments import draft_for, sign_off, start_assessment
-from quizzes.practical_models import Assessment, AssessmentStatus, LineKind, Rubric
-from quizzes.practical_scoring import save_sheet
 from quizzes.question_types import get_type
 from seminars import attendance, authoring, registration
 from seminars.demo import DEMO_DAYS, DEMO_SEMINAR_TITLE, NOT_THE_GENERAL_COURSE
@@ -352,7 +351,7 @@ def seed_pilot_seminar(app: Flask, course: Course, trainer: User, trainee: User)
             "before the current one. Demo seminar of the platform. " + NOT_THE_GENERAL_COURSE,
         )
     if not pilot.sessions:
-        zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+        zone = site_zone()
         start = site_today() - timedelta(days=425)
         monday = start - timedelta(days=start.weekday())
         for number, topic in enumerate(DEMO_DAYS):

@@ -15,13 +15,13 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from assessments.standing import Standing, describe_reason, standings
 from certificates.models import EthicsDeclaration, IdentityConfirmation, Qualification
 from courses.learning import progress_of_many
 from lms.extensions import db
-from lms.i18n import site_today
 from lms.models import User
+from lms.timezone import site_today
 from quizzes.grading import display_percent
-from quizzes.standing import Standing, describe_reason, standings
 from seminars.models import Attendance, Seminar, SeminarSession
 
 

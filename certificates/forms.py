@@ -20,13 +20,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from certificates.lifecycle import REASON_CHOICES, STATUS_REASONS
 from certificates.models import QualificationKind
+from lms.forms import strip
 from lms.routing import MAX_ID
 
 LANGUAGE_FIELDS = ("en", "ru", "kk")  # the site's languages (config LANGUAGES)
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def as_id(value) -> int | None:
@@ -52,24 +49,24 @@ class CheckboxesField(SelectMultipleField):
 class QualificationForm(FlaskForm):
     slug = StringField(
         _l("Short name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(max=80)],
         description=_l("Lower-case letters, digits and hyphens, e.g. cpm-basic."),
     )
     kind = SelectField(_l("Kind of certificate"), validators=[InputRequired()])
     title_en = StringField(
-        _l("Title in English"), filters=[_strip], validators=[DataRequired(), Length(max=200)]
+        _l("Title in English"), filters=[strip], validators=[DataRequired(), Length(max=200)]
     )
-    title_ru = StringField(_l("Title in Russian"), filters=[_strip], validators=[Length(max=200)])
-    title_kk = StringField(_l("Title in Kazakh"), filters=[_strip], validators=[Length(max=200)])
+    title_ru = StringField(_l("Title in Russian"), filters=[strip], validators=[Length(max=200)])
+    title_kk = StringField(_l("Title in Kazakh"), filters=[strip], validators=[Length(max=200)])
     disclaimer_en = TextAreaField(
-        _l("Disclaimer in English"), filters=[_strip], validators=[DataRequired(), Length(max=1000)]
+        _l("Disclaimer in English"), filters=[strip], validators=[DataRequired(), Length(max=1000)]
     )
     disclaimer_ru = TextAreaField(
-        _l("Disclaimer in Russian"), filters=[_strip], validators=[Length(max=1000)]
+        _l("Disclaimer in Russian"), filters=[strip], validators=[Length(max=1000)]
     )
     disclaimer_kk = TextAreaField(
-        _l("Disclaimer in Kazakh"), filters=[_strip], validators=[Length(max=1000)]
+        _l("Disclaimer in Kazakh"), filters=[strip], validators=[Length(max=1000)]
     )
     courses = CheckboxesField(_l("Courses to complete"), coerce=int)
     criteria = CheckboxesField(_l("Qualification criteria to meet"))
@@ -80,7 +77,7 @@ class QualificationForm(FlaskForm):
     )
     min_hours = StringField(
         _l("Minimum academic hours of seminar attended"),
-        filters=[_strip],
+        filters=[strip],
         # Digits only: the service's Decimal() would also take "NaN", which it cannot compare.
         validators=[
             Length(max=12),
@@ -92,13 +89,13 @@ class QualificationForm(FlaskForm):
     )
     required_session_topics = TextAreaField(
         _l("Seminar sessions that must be attended"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=5000)],
         description=_l("One per line: a session counts when its topic contains the line."),
     )
     declaration_text = TextAreaField(
         _l("Ethics declaration"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=5000)],
         description=_l("The text trainees sign. Leave empty when no declaration is needed."),
     )
@@ -139,7 +136,7 @@ class QualificationForm(FlaskForm):
 class DeclarationForm(FlaskForm):
     signed_name = StringField(
         _l("Your full name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(max=200)],
         description=_l("Type it exactly as in your profile: typing it is your signature."),
     )
@@ -157,7 +154,7 @@ class ClaimForm(FlaskForm):
 class IdentityForm(FlaskForm):
     legal_name = StringField(
         _l("Full name as on the identity document"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(max=200)],
         description=_l("Exactly as printed, in the same alphabet: it is printed on certificates."),
     )
@@ -195,7 +192,7 @@ class RegisterFilterForm(FlaskForm):
         csrf = False
 
     q = SearchField(
-        _l("Holder or number"), filters=[_strip, lambda v: v[:100] if v else v], default=""
+        _l("Holder or number"), filters=[strip, lambda v: v[:100] if v else v], default=""
     )
     qualification = SelectField(
         _l("Qualification"), coerce=as_id, validate_choice=False, default=None
@@ -227,7 +224,7 @@ class ReasonForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Reason"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=1000)],
         render_kw={"required": True},
         description=_l("Kept in the certificate's history; only staff see it."),
@@ -246,7 +243,7 @@ class StatusChangeForm(FlaskForm):
     )
     public_note = TextAreaField(
         _l("Public note (optional)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=300)],
         description=_l(
             "Shown on the verification page under the reason, to anyone who checks the "
@@ -255,7 +252,7 @@ class StatusChangeForm(FlaskForm):
     )
     reason = TextAreaField(
         _l("Internal note (optional)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=1000)],
         description=_l("Kept in the certificate's history; only staff see it."),
     )
@@ -271,6 +268,6 @@ class StatusChangeForm(FlaskForm):
 class ReissueForm(ReasonForm):
     name = StringField(
         _l("Holder's name as it should be printed"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=200)],
     )

@@ -25,9 +25,9 @@ from certificates.models import Certificate, EthicsDeclaration, Qualification
 from certificates.qualifications import all_qualifications, sign_declaration
 from lms.extensions import db
 from lms.forms import show_error
-from lms.i18n import site_today
 from lms.models import Role, User
 from lms.service_error import ServiceError
+from lms.timezone import site_today
 from seminars.models import Registration, Seminar
 from seminars.registration import HOLDS_A_SEAT
 

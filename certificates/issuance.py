@@ -35,9 +35,9 @@ from certificates.pdf import render_pdf
 from certificates.public_record import FACTS_FORMAT, criterion_fact
 from certificates.signing import canonical_json, sign
 from lms.extensions import db
-from lms.i18n import site_today
 from lms.models import User
 from lms.service_error import ServiceError
+from lms.timezone import site_today
 from seminars.attendance import participants
 from seminars.models import Seminar
 

@@ -37,11 +37,11 @@ from certificates.pdf import render_pdf
 from certificates.qualifications import all_qualifications, confirm_identity
 from lms.extensions import db
 from lms.forms import show_error
-from lms.i18n import site_today
 from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError
+from lms.timezone import site_today
 from seminars.attendance import participants
 from seminars.authoring import can_manage
 from seminars.models import Seminar

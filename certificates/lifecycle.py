@@ -20,10 +20,10 @@ from certificates.models import Certificate, CertificateEvent, CertificateStatus
 from certificates.public_record import public_facts
 from lms.database import utcnow
 from lms.extensions import db
-from lms.i18n import site_today
 from lms.models import User
 from lms.service_error import ServiceError
 from lms.text import normalise_person_name
+from lms.timezone import site_today
 
 
 class PublicStatus(StrEnum):

@@ -22,9 +22,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from assessments.standing import INSTRUMENT_LABELS
 from lms.extensions import db
 from quizzes.models import Criterion
-from quizzes.standing import INSTRUMENT_LABELS
 
 FACTS_FORMAT = 2
 
@@ -80,7 +80,7 @@ def signs_only_public(facts: dict) -> bool:
 
 def criterion_fact(row, compensable_average: int | None) -> dict:
     """One criterion as a certificate states it: met or not, and the rule that applied, from
-    a ``quizzes.standing.CriterionStanding``."""
+    a ``assessments.standing.CriterionStanding``."""
     rule = row.rule
     compensable = not rule.must_pass and rule.floor is not None
     return {

@@ -24,10 +24,10 @@ from certificates.models import (
 from courses.models import Course
 from lms.database import utcnow
 from lms.extensions import db
-from lms.i18n import site_today
 from lms.models import User
 from lms.service_error import ServiceError
 from lms.text import normalise_person_name
+from lms.timezone import site_today
 from quizzes.models import Criterion
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

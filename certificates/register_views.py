@@ -40,15 +40,15 @@ from certificates.manage_blueprint import (
 from certificates.models import Certificate, QualificationCourse
 from certificates.qualifications import all_qualifications
 from courses.authoring import can_edit
+from lms.downloads import safe_cell
 from lms.extensions import db
 from lms.forms import show_error
-from lms.i18n import site_today
 from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError
+from lms.timezone import site_today
 from seminars.authoring import can_manage
-from seminars.files import safe_cell
 from seminars.models import Seminar
 
 LIFECYCLE_ACTIONS = ("suspend", "reinstate", "revoke", "reissue", "renew")

@@ -28,6 +28,7 @@ from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from lms.text_limits import COURSE_COVER, MODULE_SOURCE
+from lms.yaml_files import dump_readable, yaml_error
 
 MAX_ENTRIES = 500
 MAX_ENTRY_BYTES = 25 * 1024 * 1024
@@ -249,9 +250,7 @@ def _text(name: str, data: bytes, problems: list[Problem]) -> str | None:
 
 
 def _yaml_problem(name: str, exc: yaml.YAMLError, offset: int = 0) -> Problem:
-    mark = getattr(exc, "problem_mark", None)
-    line = mark.line + 1 + offset if mark is not None else None
-    reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    line, reason = yaml_error(exc, offset)
     return Problem(name, line, f"invalid YAML: {reason}")
 
 
@@ -640,32 +639,6 @@ def _replace_files(
 # --- export ----------------------------------------------------------------------------------
 
 
-class _ReadableDumper(yaml.SafeDumper):
-    """Multi-line text as literal blocks and indented lists: files people can edit."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False):
-        return super().increase_indent(flow, False)
-
-
-def _represent_text(dumper: yaml.SafeDumper, value: str):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_ReadableDumper.add_representer(str, _represent_text)
-
-
-def _dump_yaml(data: dict) -> str:
-    return yaml.dump(
-        data,
-        Dumper=_ReadableDumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=1000,
-        default_flow_style=False,
-    )
-
-
 def export_files(course: Course) -> dict[str, bytes]:
     """The course as files (relative path -> bytes), always the same bytes for the same course."""
     output: dict[str, bytes] = {}
@@ -673,7 +646,9 @@ def export_files(course: Course) -> dict[str, bytes]:
     for module in course.modules:
         name = f"{module.position:02d}-{module.slug}.md"
         module_names.append(name)
-        head = _dump_yaml({"title": module.title, "slug": module.slug, "minutes": module.minutes})
+        head = dump_readable(
+            {"title": module.title, "slug": module.slug, "minutes": module.minutes}
+        )
         output[name] = f"---\n{head}---\n\n{module.source}\n".encode()
     records = db.session.scalars(
         select(CourseFile)
@@ -697,7 +672,7 @@ def export_files(course: Course) -> dict[str, bytes]:
     }
     if materials:
         meta["materials"] = materials
-    output["course.yml"] = _dump_yaml(meta).encode()
+    output["course.yml"] = dump_readable(meta).encode()
     return dict(sorted(output.items()))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -18,35 +17,26 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms import text_limits
-from lms.i18n import LANGUAGE_NAMES
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _languages(blank: str | None = None) -> list[tuple[str, str]]:
-    choices = [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
-    return ([("", blank)] if blank is not None else []) + choices
+from lms.forms import language_choices, strip
 
 
 class CatalogueSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search by title"), filters=[_strip, lambda v: v[:100] if v else v])
+    q = SearchField(_l("Search by title"), filters=[strip, lambda v: v[:100] if v else v])
     language = SelectField(_l("Language"), default="")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.language.choices = _languages(blank=str(_l("All languages")))
+        self.language.choices = language_choices(blank=str(_l("All languages")))
 
 
 class CourseForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Address (slug)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=80)],
         description=_l(
             "Part of the course's web address, e.g. “mediation-procedure”. "
@@ -55,7 +45,7 @@ class CourseForm(FlaskForm):
     )
     summary = TextAreaField(
         _l("Summary"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=500)],
         description=_l("One or two sentences for the catalogue."),
     )
@@ -69,14 +59,14 @@ class CourseForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.language.choices = _languages()
+        self.language.choices = language_choices()
 
 
 class ModuleForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Address (slug)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=80)],
         description=_l("Leave empty to make one from the title."),
     )
@@ -88,7 +78,7 @@ class ModuleForm(FlaskForm):
     source = TextAreaField(
         _l("Text (Markdown)"), validators=[Length(max=text_limits.MODULE_SOURCE)]
     )
-    note = StringField(_l("Note about this change"), filters=[_strip], validators=[Length(max=200)])
+    note = StringField(_l("Note about this change"), filters=[strip], validators=[Length(max=200)])
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Save module"))
 
@@ -96,14 +86,14 @@ class ModuleForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
     title = StringField(
-        _l("Title shown to trainees"), filters=[_strip], validators=[Length(max=200)]
+        _l("Title shown to trainees"), filters=[strip], validators=[Length(max=200)]
     )
     submit = SubmitField(_l("Upload"))
 
 
 class OwnerForm(FlaskForm):
     email = EmailField(
-        _l("Trainer's email"), filters=[_strip], validators=[DataRequired(), Length(max=254)]
+        _l("Trainer's email"), filters=[strip], validators=[DataRequired(), Length(max=254)]
     )
     submit = SubmitField(_l("Add trainer"))
 

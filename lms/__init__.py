@@ -37,11 +37,12 @@ def create_app(config: Config | str | None = None) -> Flask:
 
     core.init_app(app)
 
+    import assessments
     import certificates
     import courses
     import quizzes
     import seminars
 
-    for feature in (courses, seminars, quizzes, certificates):
+    for feature in (courses, seminars, quizzes, assessments, certificates):
         feature.init_app(app)
     return app

@@ -23,12 +23,15 @@ from lms.models import ROLE_LABELS, Role
 from lms.service_error import ServiceError
 
 
-def _strip(value):
+def strip(value):
+    """WTForms filter: typed text without surrounding spaces (other values as they are)."""
     return value.strip() if isinstance(value, str) else value
 
 
-def _language_choices() -> list[tuple[str, str]]:
-    return [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
+def language_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    """The site's languages for a select field, with an optional first blank choice."""
+    choices = [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
+    return ([("", blank)] if blank is not None else []) + choices
 
 
 class PasswordPolicy:
@@ -59,7 +62,7 @@ def show_error(form: FlaskForm, error: ServiceError) -> None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
     )
@@ -68,16 +71,16 @@ class LoginForm(FlaskForm):
 
 
 class SignupForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=254)])
     display_name = StringField(
         _l("Display name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(max=80)],
         description=_l("How the site greets you, e.g. “Aigerim”."),
     )
     full_name = StringField(
         _l("Full legal name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(min=2, max=200)],
         description=_l("Exactly as on your identity document: it is printed on certificates."),
     )
@@ -97,7 +100,7 @@ class SignupForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.language.choices = _language_choices()
+        self.language.choices = language_choices()
         self.password.description = _l(
             "At least %(n)d characters. A few unrelated words make a strong password.",
             n=current_app.config["PASSWORD_MIN_LENGTH"],
@@ -106,11 +109,11 @@ class SignupForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     display_name = StringField(
-        _l("Display name"), filters=[_strip], validators=[DataRequired(), Length(max=80)]
+        _l("Display name"), filters=[strip], validators=[DataRequired(), Length(max=80)]
     )
     full_name = StringField(
         _l("Full legal name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(min=2, max=200)],
         description=_l("Exactly as on your identity document: it is printed on certificates."),
     )
@@ -119,7 +122,7 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.language.choices = _language_choices()
+        self.language.choices = language_choices()
 
 
 class NewPasswordForm(FlaskForm):
@@ -157,7 +160,7 @@ class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search"), filters=[_strip, lambda v: v[:100] if v else v])
+    q = SearchField(_l("Search"), filters=[strip, lambda v: v[:100] if v else v])
     role = SelectField(_l("Role"), default="")
 
     def __init__(self, *args, **kwargs) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
@@ -27,12 +24,6 @@ def select_locale() -> str:
     return (
         request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
-
-
-def site_today(now: datetime | None = None) -> date:
-    """Today's date in the site's time zone (certificates are dated as people there see it)."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return (now or datetime.now(zone)).astimezone(zone).date()
 
 
 def init_app(app: Flask) -> None:

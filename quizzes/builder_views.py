@@ -39,12 +39,13 @@ from courses.models import Course, Module
 from courses.permissions import require_course_owner
 from lms import text_limits
 from lms.extensions import db
-from lms.forms import show_error
+from lms.forms import show_error, strip
 from lms.markdown_rendering import render_markdown
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.routing import MAX_ID
 from lms.service_error import ServiceError
+from lms.timezone import site_zone, to_local, to_utc
 from quizzes import quiz_authoring
 from quizzes.models import (
     BankScope,
@@ -56,13 +57,8 @@ from quizzes.models import (
     ReviewPolicy,
 )
 from quizzes.question_forms import FORMS
-from seminars.forms import site_zone, to_local, to_utc
 
 bp = Blueprint("quiz_builder", __name__, template_folder="templates", url_prefix="/manage/quizzes")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _optional_int(value):
@@ -89,10 +85,10 @@ BANK_SCOPES = {
 
 
 class QuizSettingsForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Address (slug)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=80)],
         description=_l("Leave empty to make one from the title."),
     )

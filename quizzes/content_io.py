@@ -19,11 +19,11 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from courses.content_io import _ReadableDumper
 from courses.models import Course
 from lms import text_limits
 from lms.extensions import db
 from lms.service_error import ServiceError
+from lms.yaml_files import dump_readable, yaml_error
 from quizzes import bank
 from quizzes.models import BankScope, DrawRule, Question, Quiz, QuizQuestion, ReviewPolicy
 from quizzes.selection import bank_questions, draw_problems
@@ -122,14 +122,7 @@ def export_yaml(quiz: Quiz) -> str:
             for r in sorted(quiz.draw_rules, key=lambda r: (r.criterion.code, r.difficulty or 0))
         ]
     data = {"quiz": block, "questions": [_exported(q, quiz) for q in _questions_of(quiz)]}
-    return yaml.dump(
-        data,
-        Dumper=_ReadableDumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=1000,
-        default_flow_style=False,
-    )
+    return dump_readable(data)
 
 
 def _problem(where: str, message: str) -> str:
@@ -141,9 +134,9 @@ def import_yaml(course: Course, text: str, *, update: bool = False) -> Quiz:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" (line {mark.line + 1})" if mark else ""
-        raise QuizImportFailed([f"invalid YAML{line}"]) from None
+        line, reason = yaml_error(exc)
+        where = f" (line {line})" if line else ""
+        raise QuizImportFailed([f"invalid YAML{where}: {reason}"]) from None
     if (
         not isinstance(data, dict)
         or not isinstance(data.get("quiz"), dict)

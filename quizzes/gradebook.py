@@ -10,12 +10,12 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lms.downloads import safe_cell
 from lms.extensions import db
 from lms.models import User
 from quizzes.attempts import counts, load_attempt, result_of
 from quizzes.item_analysis import Response, analyse
 from quizzes.models import Attempt, AttemptStatus, Quiz
-from seminars.files import safe_cell
 
 
 @dataclass

@@ -30,6 +30,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms import text_limits
+from lms.forms import strip
 from lms.service_error import ServiceError
 from quizzes.question_types import REGISTRY
 from quizzes.question_types.numeric import to_decimal
@@ -39,10 +40,6 @@ MAX_LIST = text_limits.QUESTION_LIST
 FACT_TAGS = ("V", "S", "practice")
 # Text boxes read one item per line: no soft wrapping, so a screen line is an item.
 LIST_BOX = {"rows": 7, "wrap": "off"}
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def numbered_lines(text: str | None) -> list[tuple[int, str]]:
@@ -227,14 +224,14 @@ class NumericForm(TypeForm):
         return {
             "answer": StringField(
                 _l("Correct answer"),
-                filters=[_strip],
+                filters=[strip],
                 validators=[Length(max=40)],
                 description=_l("A number; a decimal comma or point, e.g. 10 or 2,5."),
                 render_kw={"inputmode": "decimal", "autocomplete": "off"},
             ),
             "tolerance": StringField(
                 _l("Tolerance"),
-                filters=[_strip],
+                filters=[strip],
                 default="0",
                 validators=[Length(max=40)],
                 description=_l("How far from the answer still counts as right; 0 means exactly."),
@@ -242,7 +239,7 @@ class NumericForm(TypeForm):
             ),
             "unit": StringField(
                 _l("Unit (optional)"),
-                filters=[_strip],
+                filters=[strip],
                 validators=[Length(max=40)],
                 description=_l("Shown after the answer box, e.g. “working days”."),
             ),
@@ -435,7 +432,7 @@ def canonical(type_name: str, definition: dict) -> dict | None:
 class QuestionForm(FlaskForm):
     key = StringField(
         _l("Key"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(max=80)],
         description=_l(
             "A short name, unique in this course's bank: Latin letters, digits, hyphens, e.g. "
@@ -468,7 +465,7 @@ class QuestionForm(FlaskForm):
     )
     source = StringField(
         _l("Source reference"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=300)],
         description=_l("Where the answer can be checked, e.g. “Law Art. 8”."),
     )

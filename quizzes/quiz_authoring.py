@@ -26,6 +26,7 @@ from lms import text_limits
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
+from lms.timezone import site_zone
 from quizzes import bank
 from quizzes.models import (
     AttemptQuestion,
@@ -48,7 +49,6 @@ from quizzes.selection import (
     held_back_problems,
     pool,
 )
-from seminars.forms import site_zone
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MAX_MARKDOWN = text_limits.QUESTION_TEXT

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from courses.models import Course
 from lms.extensions import db
+from lms.timezone import site_zone
 from seminars import authoring, registration
 from seminars.models import Seminar
 
@@ -65,7 +65,7 @@ def seed_demo_seminar(app, users: dict, **_) -> None:
         "assessed role-play and a drafting task on day 5. Demo seminar of the platform. "
         + NOT_THE_GENERAL_COURSE,
     )
-    zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = site_zone()
     today = datetime.now(zone).date()
     monday = today - timedelta(days=today.weekday() + 7)  # last week's Monday
     for number, topic in enumerate(DEMO_DAYS):
@@ -109,7 +109,7 @@ def seed_upcoming_seminar(app, users: dict, **_) -> None:
         description="Two days in person, 16 academic hours: a mediation from proposal to "
         "agreement, step by step, with role-plays. Demo seminar of the platform.",
     )
-    zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = site_zone()
     today = datetime.now(zone).date()
     start = today + timedelta(days=21 + (7 - today.weekday()) % 7)  # a Monday in 3-4 weeks
     for number, topic in enumerate(("Day 1: from proposal to contract", "Day 2: the agreement")):

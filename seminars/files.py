@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from icalendar import Calendar, Event
 
+from lms.downloads import safe_cell
+from lms.timezone import site_zone
 from seminars.attendance import participants, sheet
 from seminars.models import Seminar
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def calendar_ics(seminar: Seminar, *, host: str) -> bytes:
@@ -38,11 +36,6 @@ def calendar_ics(seminar: Seminar, *, host: str) -> bytes:
     return calendar.to_ical()
 
 
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def attendance_csv(seminar: Seminar) -> str:
     """One row per participant: name, email, organisation, hours per session, total."""
     sessions = list(seminar.sessions)
@@ -52,7 +45,7 @@ def attendance_csv(seminar: Seminar) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     header = ["Full name", "Email", "Organisation"]
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])  # dates as on the pages
+    zone = site_zone()  # dates as on the pages
     header += [
         f"{s.starts_at.astimezone(zone):%Y-%m-%d} {s.topic} ({s.academic_hours.normalize()} h)"
         for s in sessions

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -22,47 +20,30 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from courses.forms import _languages, _strip
 from lms import text_limits
+from lms.forms import language_choices, strip
+from lms.timezone import to_utc
 from seminars.models import AttendanceStatus
-
-
-def site_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def to_utc(local: datetime | None) -> datetime | None:
-    """A wall-clock time typed in the site's time zone, as an aware UTC datetime."""
-    if local is None:
-        return None
-    return local.replace(tzinfo=site_zone()).astimezone(UTC)
-
-
-def to_local(moment: datetime | None) -> datetime | None:
-    """An aware datetime as the naive wall-clock time of the site's zone (for form fields)."""
-    if moment is None:
-        return None
-    return moment.astimezone(site_zone()).replace(tzinfo=None)
 
 
 class SeminarDetailsForm(FlaskForm):
     """What can change after creation (seats change with their own form, under the lock)."""
 
-    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(
         _l("Description"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=text_limits.SEMINAR_DESCRIPTION)],
     )
     venue = StringField(
         _l("Venue"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=300)],
         description=_l("Address and room, or leave empty for an online seminar."),
     )
     online_link = StringField(
         _l("Online link"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Length(max=500)],
         description=_l("Shown only to registered participants."),
     )
@@ -73,7 +54,7 @@ class SeminarDetailsForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.language.choices = _languages()
+        self.language.choices = language_choices()
 
 
 class SeminarForm(SeminarDetailsForm):
@@ -89,10 +70,10 @@ class SessionForm(FlaskForm):
     date = DateField(_l("Date"), validators=[DataRequired()])
     starts = TimeField(_l("Starts"), validators=[DataRequired()])
     ends = TimeField(_l("Ends"), validators=[DataRequired()])
-    topic = StringField(_l("Topic"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
+    topic = StringField(_l("Topic"), filters=[strip], validators=[DataRequired(), Length(max=300)])
     academic_hours = StringField(
         _l("Academic hours"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(max=10)],
         description=_l("For example 3 or 1.5."),
     )
@@ -117,10 +98,10 @@ class CapacityForm(FlaskForm):
 class ParticipantForm(FlaskForm):
     email = EmailField(
         _l("Email of a registered user"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(max=254)],
     )
-    organisation = StringField(_l("Organisation"), filters=[_strip], validators=[Length(max=200)])
+    organisation = StringField(_l("Organisation"), filters=[strip], validators=[Length(max=200)])
     submit = SubmitField(_l("Add participant"))
 
 
@@ -140,10 +121,10 @@ class CorrectionForm(FlaskForm):
     user_id = IntegerField(validators=[DataRequired()])
     status = SelectField(_l("New status"), validators=[DataRequired()])
     hours = StringField(
-        _l("Hours (if partly present)"), filters=[_strip], validators=[Length(max=10)]
+        _l("Hours (if partly present)"), filters=[strip], validators=[Length(max=10)]
     )
     reason = StringField(
-        _l("Reason"), filters=[_strip], validators=[DataRequired(), Length(max=500)]
+        _l("Reason"), filters=[strip], validators=[DataRequired(), Length(max=500)]
     )
     submit = SubmitField(_l("Save correction"))
 

@@ -29,6 +29,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from assessments.models import Assessment
 from courses import authoring, files
 from courses.models import Course
 from lms.database import utcnow
@@ -37,7 +38,6 @@ from lms.extensions import db
 from lms.models import User
 from quizzes import attempts, bank, quiz_authoring, regrade
 from quizzes.models import Question, Quiz
-from quizzes.practical_models import Assessment
 from seminars import authoring as seminar_authoring
 from seminars import registration
 

@@ -30,6 +30,7 @@ from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError
+from lms.timezone import to_local, to_utc
 from seminars import attendance, authoring, checkin, registration, roster
 from seminars.files import attendance_csv
 from seminars.forms import (
@@ -40,8 +41,6 @@ from seminars.forms import (
     SeminarDetailsForm,
     SeminarForm,
     SessionForm,
-    to_local,
-    to_utc,
 )
 from seminars.models import AttendanceStatus, Registration, Seminar, SeminarSession
 

@@ -9,14 +9,15 @@ import itertools
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from assessments import lifecycle, rubrics, scoring
+from assessments.models import Rubric
+from assessments.rubrics import LineSpec
 from courses import learning
 from lms.database import utcnow
 from lms.extensions import db
-from quizzes import attempts, bank, practical_assessments, practical_rubrics, practical_scoring
+from quizzes import attempts, bank
 from quizzes.demo import CRITERIA
 from quizzes.models import Attempt, AttemptStatus, Quiz, QuizQuestion
-from quizzes.practical_models import Rubric
-from quizzes.practical_rubrics import LineSpec
 from seminars import attendance, authoring, registration
 
 _numbers = itertools.count(1)
@@ -80,7 +81,7 @@ def role_play(course, lines) -> Rubric:
     """A role-play rubric of quality lines: (label, criterion code, minimum or None)."""
     codes = {code for _, code, _ in lines}
     ids = {code: bank.criterion_by_code(code).id for code in codes}
-    return practical_rubrics.create_rubric(
+    return rubrics.create_rubric(
         course,
         title=f"Role-play {next(_numbers)}",
         kind="role_play",
@@ -91,17 +92,17 @@ def role_play(course, lines) -> Rubric:
 def assess(rubric, trainee, trainer, points, *, breach=None, now: datetime | None = None):
     """A signed-off assessment with ``points`` per line, optionally a serious breach of the
     criterion with code ``breach``. The trainee must be enrolled in the rubric's course."""
-    assessment = practical_assessments.start_assessment(rubric, trainee, trainer)
-    practical_scoring.score_lines(
+    assessment = lifecycle.start_assessment(rubric, trainee, trainer)
+    scoring.score_lines(
         assessment,
         {line.id: value for line, value in zip(rubric.lines, points, strict=True)},
         trainer,
     )
     if breach:
-        practical_scoring.mark_breach(
+        scoring.mark_breach(
             assessment, bank.criterion_by_code(breach).id, "Revealed caucus information", trainer
         )
-    practical_assessments.sign_off(assessment, trainer, now=now)
+    lifecycle.sign_off(assessment, trainer, now=now)
     return assessment
 
 

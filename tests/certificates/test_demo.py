@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from assessments.models import Assessment, AssessmentEvent, AssessmentScore
 from certificates import eligibility, lifecycle
 from certificates.demo import (
     ATTENDANCE_SLUG,
@@ -31,7 +32,6 @@ from courses.models import ModuleCompletion
 from lms.extensions import db
 from lms.models import User
 from quizzes.models import Attempt, AttemptQuestion, Criterion
-from quizzes.practical_models import Assessment, AssessmentEvent, AssessmentScore
 from seminars.demo import DEMO_SEMINAR_TITLE
 from seminars.models import Attendance, AttendanceCorrection, Seminar
 

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import pytest
 
+from assessments import standing
 from certificates.eligibility import Evidence, check, evaluate
 from certificates.models import IdentityConfirmation, Qualification
 from certificates.qualifications import (
@@ -23,9 +24,8 @@ from courses.models import Course
 from lms import create_app
 from lms.database import utcnow
 from lms.extensions import db
-from lms.i18n import site_today
 from lms.service_error import ServiceError
-from quizzes import standing
+from lms.timezone import site_today
 from quizzes.grading import CriterionRule, Instrument, InstrumentResult
 from quizzes.models import Criterion
 from seminars import attendance

@@ -15,12 +15,13 @@ import zipfile
 import pytest
 from PIL import Image
 
+from assessments import rubrics
+from assessments.rubrics import LineSpec
 from certificates.models import QualificationKind
 from certificates.qualifications import QualificationData, save_qualification
 from courses.models import CourseStatus
-from quizzes import bank, practical_rubrics
+from quizzes import bank
 from quizzes.demo import CRITERIA
-from quizzes.practical_rubrics import LineSpec
 from tests.conftest import DEFAULT_PASSWORD
 from tests.e2e.accessibility import assert_accessible
 
@@ -163,7 +164,7 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
 ):
     criteria = _criteria()
     course = make_course("Mediation practice", modules=1)
-    practical_rubrics.create_rubric(
+    rubrics.create_rubric(
         course,
         title="Caucus role-play",
         kind="role_play",

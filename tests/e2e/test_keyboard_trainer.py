@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from assessments.models import Rubric
 from courses.models import Course
 from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
 from lms.models import User
-from quizzes.practical_models import Rubric
 from seminars import authoring
 from seminars.models import Seminar
 from tests.e2e.keyboard import assert_focus_visible, press, tab_to

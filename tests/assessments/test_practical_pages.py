@@ -9,18 +9,18 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, select
 
-from courses import learning
-from lms.database import utcnow
-from lms.extensions import db
-from quizzes import practical_assessments, practical_rubrics, practical_scoring
-from quizzes.practical_models import (
+from assessments import lifecycle, rubrics, scoring
+from assessments.models import (
     Assessment,
     AssessmentEvent,
     AssessmentScore,
     Rubric,
     RubricLine,
 )
-from quizzes.practical_rubrics import LineSpec
+from assessments.rubrics import LineSpec
+from courses import learning
+from lms.database import utcnow
+from lms.extensions import db
 from seminars import authoring, registration
 
 Q, C = "quality", "checklist"
@@ -33,7 +33,7 @@ def course(make_course):
 
 @pytest.fixture
 def rubric(criteria, course):
-    return practical_rubrics.create_rubric(
+    return rubrics.create_rubric(
         course,
         title="Assessed role-play",
         kind="role_play",
@@ -54,7 +54,7 @@ def learner(make_user, course):
 
 @pytest.fixture
 def draft(rubric, learner, trainer):
-    return practical_assessments.start_assessment(rubric, learner, trainer)
+    return lifecycle.start_assessment(rubric, learner, trainer)
 
 
 def _snapshot():
@@ -458,7 +458,7 @@ def test_trainees_see_only_their_own_signed_off_assessments(
 ):
     browser = login(learner)
     assert "Assessed role-play" not in browser.get("/assessments/").get_data(as_text=True)
-    practical_scoring.save_sheet(
+    scoring.save_sheet(
         draft,
         trainer,
         scores={line.id: 1 if line.kind == C else 2 for line in rubric.lines},
@@ -467,31 +467,31 @@ def test_trainees_see_only_their_own_signed_off_assessments(
     )
     still_draft = browser.get("/assessments/").get_data(as_text=True)
     assert "Keep eye contact" not in still_draft and "2 · partly" not in still_draft
-    practical_assessments.sign_off(draft, trainer)
+    lifecycle.sign_off(draft, trainer)
     page = browser.get("/assessments/").get_data(as_text=True)
     assert "Assessed role-play" in page and "Keep eye contact" in page
     assert "2 · partly" in page and "below the minimum of 3" in page
     # Another trainee's signed-off assessment stays invisible to this one, and vice versa.
     other = make_user()
     learning.enrol(other, course)
-    theirs = practical_assessments.start_assessment(rubric, other, trainer)
-    practical_scoring.save_sheet(
+    theirs = lifecycle.start_assessment(rubric, other, trainer)
+    scoring.save_sheet(
         theirs,
         trainer,
         scores={line.id: 1 if line.kind == C else 4 for line in rubric.lines},
         notes="Excellent reframing.",
         breach=None,
     )
-    practical_assessments.sign_off(theirs, trainer)
+    lifecycle.sign_off(theirs, trainer)
     assert "Excellent reframing" not in browser.get("/assessments/").get_data(as_text=True)
     assert "Keep eye contact" not in login(other).get("/assessments/").get_data(as_text=True)
 
 
 def test_my_standing_says_met_or_not_in_words(login, learner, draft, trainer, rubric):
-    practical_scoring.score_lines(
+    scoring.score_lines(
         draft, {line.id: 1 if line.kind == C else 4 for line in rubric.lines}, trainer
     )
-    practical_assessments.sign_off(draft, trainer)
+    lifecycle.sign_off(draft, trainer)
     page = login(learner).get("/assessments/standing").get_data(as_text=True)
     assert "Not met" in page and "must-pass" in page
     assert "Quiz: not completed yet" in page
@@ -535,7 +535,7 @@ def test_pages_run_a_constant_number_of_queries(
     counts = []
     for size in (2, 12):
         course = make_course(f"Course {size}")
-        rubric = practical_rubrics.create_rubric(
+        rubric = rubrics.create_rubric(
             course,
             title=f"Rubric {size}",
             kind="role_play",
@@ -543,9 +543,9 @@ def test_pages_run_a_constant_number_of_queries(
         )
         person = make_user()
         learning.enrol(person, course)
-        assessment = practical_assessments.start_assessment(rubric, person, trainer)
-        practical_scoring.score_lines(assessment, {line.id: 3 for line in rubric.lines}, trainer)
-        practical_assessments.sign_off(assessment, trainer)
+        assessment = lifecycle.start_assessment(rubric, person, trainer)
+        scoring.score_lines(assessment, {line.id: 3 for line in rubric.lines}, trainer)
+        lifecycle.sign_off(assessment, trainer)
         browser = login(person)
         counts.append(
             (

@@ -2,8 +2,8 @@
 ids from form text, the trainer's courses.
 
 Trainers (owners of the rubric's course, and admins) work under ``/manage/assessments``
-(``practical_rubric_views``, ``practical_assessment_views``); trainees see their own
-signed-off assessments and standing under ``/assessments`` (``practical_views``).
+(``views.rubrics``, ``views.assessing``); trainees see their own
+signed-off assessments and standing under ``/assessments`` (``views.trainee``).
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from assessments import standing
+from assessments.lifecycle import Action
+from assessments.models import AssessmentStatus, LineKind, RubricKind
 from courses.authoring import courses_owned_by
 from lms.routing import MAX_ID
-from quizzes import standing
 from quizzes.grading import display_percent
-from quizzes.practical_assessments import Action
-from quizzes.practical_models import AssessmentStatus, LineKind, RubricKind
 
-bp = Blueprint("practical", __name__, template_folder="templates")
+bp = Blueprint("practical", __name__, template_folder="../templates")
 
 SCALE_WORDS = {1: _l("not shown"), 2: _l("partly"), 3: _l("competent"), 4: _l("strong")}
 CHECKLIST_WORDS = {1: _l("present"), 0: _l("absent")}
@@ -60,8 +60,8 @@ def _labels() -> dict:
 
 
 def render_page(template: str, status: int = 200, **context):
-    """A page of ``templates/quizzes/practical/`` with the labels every one of them uses."""
-    return render_template(f"quizzes/practical/{template}", **_labels(), **context), status
+    """A page of ``templates/assessments/`` with the labels every one of them uses."""
+    return render_template(f"assessments/{template}", **_labels(), **context), status
 
 
 def parse_id(value) -> int | None:

@@ -8,15 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from quizzes.grading import InstrumentResult
-from quizzes.models import InstrumentKind
-from quizzes.practical_models import (
+from assessments.models import (
     CHECKLIST_SCALE,
     LINE_INSTRUMENT,
     QUALITY_SCALE,
     Assessment,
     LineKind,
 )
+from quizzes.grading import InstrumentResult
+from quizzes.models import InstrumentKind
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,8 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from lms.database import utcnow
-from lms.extensions import db
-from lms.models import User
-from lms.service_error import ServiceError
-from quizzes.models import Criterion
-from quizzes.practical_assessments import Action, record_event
-from quizzes.practical_models import (
+from assessments.lifecycle import Action, record_event
+from assessments.models import (
     CHECKLIST_SCALE,
     QUALITY_SCALE,
     Assessment,
@@ -29,7 +24,12 @@ from quizzes.practical_models import (
     AssessmentStatus,
     LineKind,
 )
-from quizzes.practical_rubrics import clean_long_text
+from assessments.rubrics import clean_long_text
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import User
+from lms.service_error import ServiceError
+from quizzes.models import Criterion
 
 READ_ONLY = _l("This assessment is signed off: it can no longer change.")
 

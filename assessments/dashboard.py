@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from assessments.models import Assessment, AssessmentStatus, Rubric
 from courses.authoring import courses_owned_by
 from lms.extensions import db
 from lms.models import User
 from quizzes import marking
-from quizzes.practical_models import Assessment, AssessmentStatus, Rubric
 
 
 def waiting_panel(user: User) -> dict:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from assessments.lifecycle import sign_off, start_assessment
+from assessments.models import Assessment, LineKind, Rubric
+from assessments.rubrics import LineSpec, create_rubric
+from assessments.scoring import save_sheet
 from courses.models import Course
 from lms.extensions import db
 from quizzes.models import Criterion
-from quizzes.practical_assessments import sign_off, start_assessment
-from quizzes.practical_models import Assessment, LineKind, Rubric
-from quizzes.practical_rubrics import LineSpec, create_rubric
-from quizzes.practical_scoring import save_sheet
 from seminars.demo import DEMO_SEMINAR_TITLE
 from seminars.models import Seminar
 

@@ -17,12 +17,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from courses.authoring import check_slug, slugify
-from courses.models import Course
-from lms.extensions import db
-from lms.service_error import ServiceError
-from quizzes.models import Criterion, InstrumentKind
-from quizzes.practical_models import (
+from assessments.models import (
     LINE_INSTRUMENT,
     QUALITY_SCALE,
     Assessment,
@@ -31,6 +26,11 @@ from quizzes.practical_models import (
     RubricKind,
     RubricLine,
 )
+from courses.authoring import check_slug, slugify
+from courses.models import Course
+from lms.extensions import db
+from lms.service_error import ServiceError
+from quizzes.models import Criterion, InstrumentKind
 
 MAX_LINES = 60
 MAX_NOTE = 5000

@@ -12,21 +12,21 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from courses import learning
-from lms.database import utcnow
-from lms.extensions import db
-from lms.service_error import ServiceError
-from quizzes import practical_assessments, practical_results, practical_rubrics, practical_scoring
-from quizzes.grading import CriterionRule, Instrument, InstrumentResult, evaluate_criteria
-from quizzes.practical_models import (
+from assessments import lifecycle, results, rubrics, scoring
+from assessments.models import (
     Assessment,
     AssessmentEvent,
     AssessmentScore,
     AssessmentStatus,
     Rubric,
 )
-from quizzes.practical_results import ScoredLine
-from quizzes.practical_rubrics import LineSpec
+from assessments.results import ScoredLine
+from assessments.rubrics import LineSpec
+from courses import learning
+from lms.database import utcnow
+from lms.extensions import db
+from lms.service_error import ServiceError
+from quizzes.grading import CriterionRule, Instrument, InstrumentResult, evaluate_criteria
 from seminars import authoring, registration
 
 Q, C = "quality", "checklist"
@@ -49,7 +49,7 @@ def course(make_course):
 
 @pytest.fixture
 def rubric(criteria, course):
-    return practical_rubrics.create_rubric(
+    return rubrics.create_rubric(
         course, title="Role-play", kind="role_play", lines=_lines(criteria)
     )
 
@@ -62,7 +62,7 @@ def learner(trainee, course):
 
 @pytest.fixture
 def draft(rubric, learner, trainer):
-    return practical_assessments.start_assessment(rubric, learner, trainer)
+    return lifecycle.start_assessment(rubric, learner, trainer)
 
 
 def _count(model) -> int:
@@ -110,7 +110,7 @@ def _events(assessment, action=None):
 )
 def test_bad_rubrics_are_refused_and_nothing_is_written(criteria, course, change, field):
     with pytest.raises(ServiceError) as failure:
-        practical_rubrics.create_rubric(
+        rubrics.create_rubric(
             course, title="Role-play", kind="role_play", lines=change(_lines(criteria), criteria)
         )
     assert failure.value.field == field
@@ -120,10 +120,10 @@ def test_bad_rubrics_are_refused_and_nothing_is_written(criteria, course, change
 
 def test_a_rubric_kind_and_slug_are_checked(criteria, course, rubric):
     with pytest.raises(ServiceError) as failure:
-        practical_rubrics.create_rubric(course, title="X", kind="essay", lines=_lines(criteria))
+        rubrics.create_rubric(course, title="X", kind="essay", lines=_lines(criteria))
     assert failure.value.field == "kind"
     with pytest.raises(ServiceError) as failure:
-        practical_rubrics.create_rubric(
+        rubrics.create_rubric(
             course, title="Role-play", kind="drafting", lines=_lines(criteria)
         )
     assert failure.value.field == "slug"
@@ -133,7 +133,7 @@ def test_a_rubric_kind_and_slug_are_checked(criteria, course, rubric):
 
 def test_lines_reorder_change_and_go_until_the_rubric_is_assessed(criteria, rubric):
     opening, neutral, _pressure, _signatures, wording = rubric.lines
-    practical_rubrics.update_rubric(
+    rubrics.update_rubric(
         rubric,
         title="Role-play v2",
         kind="role_play",
@@ -168,7 +168,7 @@ def test_an_assessed_rubric_keeps_its_structure_but_not_its_wording(
     ]
 
     def update(new_lines):
-        practical_rubrics.update_rubric(
+        rubrics.update_rubric(
             rubric, title="R", kind="role_play", instructions="", active=True, lines=new_lines
         )
 
@@ -191,12 +191,12 @@ def test_an_assessed_rubric_keeps_its_structure_but_not_its_wording(
 
 
 def test_a_copy_is_a_new_unassessed_rubric_with_the_same_lines(rubric, draft):
-    copy = practical_rubrics.copy_rubric(rubric, title=rubric.title)
+    copy = rubrics.copy_rubric(rubric, title=rubric.title)
     assert copy.id != rubric.id and copy.slug == "role-play-2"
     assert [(x.label, x.kind, x.minimum) for x in copy.lines] == [
         (x.label, x.kind, x.minimum) for x in rubric.lines
     ]
-    assert not practical_rubrics.has_assessments(copy)
+    assert not rubrics.has_assessments(copy)
 
 
 # --- starting --------------------------------------------------------------------------------
@@ -204,23 +204,23 @@ def test_a_copy_is_a_new_unassessed_rubric_with_the_same_lines(rubric, draft):
 
 def test_who_may_be_assessed(rubric, trainee, trainer, make_user, make_seminar):
     with pytest.raises(ServiceError, match="not enrolled"):
-        practical_assessments.start_assessment(rubric, trainee, trainer)
+        lifecycle.start_assessment(rubric, trainee, trainer)
     seminar = make_seminar(course=rubric.course)
     with pytest.raises(ServiceError, match="no seat"):
-        practical_assessments.start_assessment(rubric, trainee, trainer, seminar=seminar)
+        lifecycle.start_assessment(rubric, trainee, trainer, seminar=seminar)
     registration.add_participant(seminar, trainee)
-    assessment = practical_assessments.start_assessment(rubric, trainee, trainer, seminar=seminar)
+    assessment = lifecycle.start_assessment(rubric, trainee, trainer, seminar=seminar)
     assert assessment.seminar_id == seminar.id and assessment.status == AssessmentStatus.DRAFT
     colleague = make_user("trainer")
     learning.enrol(colleague, rubric.course)
     with pytest.raises(ServiceError, match="Choose a trainee"):
-        practical_assessments.start_assessment(rubric, colleague, trainer)
+        lifecycle.start_assessment(rubric, colleague, trainer)
     rubric.active = False
     db.session.commit()
     other = make_user()
     learning.enrol(other, rubric.course)
     with pytest.raises(ServiceError, match="not in use"):
-        practical_assessments.start_assessment(rubric, other, trainer)
+        lifecycle.start_assessment(rubric, other, trainer)
     assert _count(Assessment) == 1
 
 
@@ -249,7 +249,7 @@ def test_one_draft_per_trainee_and_rubric_and_a_retake_after_sign_off(
     rubric, learner, trainer, draft
 ):
     with pytest.raises(ServiceError, match="already has a draft"):
-        practical_assessments.start_assessment(rubric, learner, trainer)
+        lifecycle.start_assessment(rubric, learner, trainer)
     assert _count(Assessment) == 1
     # The database itself refuses a second draft, whatever the code above it does.
     db.session.add(
@@ -258,11 +258,11 @@ def test_one_draft_per_trainee_and_rubric_and_a_retake_after_sign_off(
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
-    practical_scoring.score_lines(draft, _full(draft), trainer)
-    practical_assessments.sign_off(draft, trainer)
-    retake = practical_assessments.start_assessment(rubric, learner, trainer)
+    scoring.score_lines(draft, _full(draft), trainer)
+    lifecycle.sign_off(draft, trainer)
+    retake = lifecycle.start_assessment(rubric, learner, trainer)
     assert retake.id != draft.id and retake.open_slot == learner.id
-    assert practical_assessments.draft_for(rubric, learner).id == retake.id
+    assert lifecycle.draft_for(rubric, learner).id == retake.id
 
 
 # --- scoring and the audit trail -------------------------------------------------------------
@@ -287,7 +287,7 @@ def test_scores_outside_the_scale_are_refused(draft, trainer, label, points):
     line = next(line for line in draft.rubric.lines if line.label == label)
     good = next(line for line in draft.rubric.lines if line.label == "Plain wording")
     with pytest.raises(ServiceError) as failure:
-        practical_scoring.score_lines(draft, {good.id: 4, line.id: points}, trainer)
+        scoring.score_lines(draft, {good.id: 4, line.id: points}, trainer)
     assert failure.value.field == f"line-{line.id}"
     db.session.rollback()
     assert _count(AssessmentScore) == 0  # all or nothing: the good score was not kept either
@@ -295,11 +295,11 @@ def test_scores_outside_the_scale_are_refused(draft, trainer, label, points):
 
 
 def test_a_line_of_another_rubric_is_refused(criteria, draft, trainer, course):
-    other = practical_rubrics.create_rubric(
+    other = rubrics.create_rubric(
         course, title="Other", kind="drafting", lines=_lines(criteria)
     )
     with pytest.raises(ServiceError):
-        practical_scoring.score_line(draft, other.lines[0].id, 3, trainer)
+        scoring.score_line(draft, other.lines[0].id, 3, trainer)
     db.session.rollback()
     assert _count(AssessmentScore) == 0
 
@@ -310,23 +310,23 @@ def test_every_change_is_an_event_with_before_after_who_and_when(
     colleague = make_user("trainer")
     opening = draft.rubric.lines[0]
     t0 = utcnow().replace(microsecond=0)
-    assert practical_scoring.score_line(draft, opening.id, 2, trainer, now=t0) == 1
+    assert scoring.score_line(draft, opening.id, 2, trainer, now=t0) == 1
     assert (
-        practical_scoring.score_line(draft, opening.id, 2, trainer, now=t0) == 0
+        scoring.score_line(draft, opening.id, 2, trainer, now=t0) == 0
     )  # no change, no event
     assert (
-        practical_scoring.score_line(draft, opening.id, 4, colleague, now=t0 + timedelta(minutes=1))
+        scoring.score_line(draft, opening.id, 4, colleague, now=t0 + timedelta(minutes=1))
         == 1
     )
-    practical_scoring.mark_breach(
+    scoring.mark_breach(
         draft, criteria["C3-ETH"].id, "Told B what A said alone", colleague
     )
-    practical_scoring.mark_breach(
+    scoring.mark_breach(
         draft, criteria["C3-ETH"].id, "Told B what A said in caucus", trainer
     )
-    practical_scoring.clear_breach(draft, trainer)
-    practical_scoring.set_notes(draft, "Good opening.", trainer)
-    practical_scoring.set_notes(draft, "Good opening.", trainer)  # unchanged
+    scoring.clear_breach(draft, trainer)
+    scoring.set_notes(draft, "Good opening.", trainer)
+    scoring.set_notes(draft, "Good opening.", trainer)  # unchanged
     events = _events(draft)
     assert [(e.action, e.before, e.after) for e in events] == [
         ("start", "", "draft"),
@@ -354,7 +354,7 @@ def test_a_breach_needs_one_of_the_rubric_criteria_and_a_note(draft, trainer, cr
         (None, "Took sides", "breach_criterion"),
     ):
         with pytest.raises(ServiceError) as failure:
-            practical_scoring.mark_breach(draft, criterion, note, trainer)
+            scoring.mark_breach(draft, criterion, note, trainer)
         assert failure.value.field == field
         db.session.rollback()
     assert [e.action for e in _events(draft)] == ["start"]
@@ -362,7 +362,7 @@ def test_a_breach_needs_one_of_the_rubric_criteria_and_a_note(draft, trainer, cr
 
 def test_the_sheet_saves_everything_or_nothing(draft, trainer, criteria):
     lines = draft.rubric.lines
-    changed = practical_scoring.save_sheet(
+    changed = scoring.save_sheet(
         draft,
         trainer,
         scores={lines[0].id: 3, lines[3].id: 1},
@@ -371,7 +371,7 @@ def test_the_sheet_saves_everything_or_nothing(draft, trainer, criteria):
     )
     assert changed == 4
     with pytest.raises(ServiceError):
-        practical_scoring.save_sheet(
+        scoring.save_sheet(
             draft,
             trainer,
             scores={lines[0].id: 4, lines[3].id: 7},
@@ -390,9 +390,9 @@ def test_the_sheet_saves_everything_or_nothing(draft, trainer, criteria):
 
 def test_sign_off_waits_for_every_line(draft, trainer):
     lines = draft.rubric.lines
-    practical_scoring.score_lines(draft, {lines[0].id: 3, lines[1].id: 3}, trainer)
+    scoring.score_lines(draft, {lines[0].id: 3, lines[1].id: 3}, trainer)
     with pytest.raises(ServiceError, match=r"\(3 left\)"):
-        practical_assessments.sign_off(draft, trainer)
+        lifecycle.sign_off(draft, trainer)
     db.session.expire_all()
     fresh = db.session.get(Assessment, draft.id)
     assert fresh.status == "draft" and fresh.open_slot == draft.user_id
@@ -400,29 +400,29 @@ def test_sign_off_waits_for_every_line(draft, trainer):
 
 
 def test_a_sheet_changed_since_the_review_is_not_signed_off(draft, trainer):
-    practical_scoring.score_lines(draft, _full(draft), trainer)
+    scoring.score_lines(draft, _full(draft), trainer)
     reviewed = len(_events(draft))
-    practical_scoring.set_notes(draft, "Late note", trainer)
+    scoring.set_notes(draft, "Late note", trainer)
     with pytest.raises(ServiceError, match="changed since"):
-        practical_assessments.sign_off(draft, trainer, expected_events=reviewed)
-    practical_assessments.sign_off(draft, trainer, expected_events=reviewed + 1)
+        lifecycle.sign_off(draft, trainer, expected_events=reviewed)
+    lifecycle.sign_off(draft, trainer, expected_events=reviewed + 1)
     assert draft.status == AssessmentStatus.SIGNED_OFF
 
 
 def test_after_sign_off_everything_is_read_only(draft, trainer, criteria):
-    practical_scoring.score_lines(draft, _full(draft), trainer)
-    signed = practical_assessments.sign_off(draft, trainer)
+    scoring.score_lines(draft, _full(draft), trainer)
+    signed = lifecycle.sign_off(draft, trainer)
     assert signed.status == "signed_off" and signed.open_slot is None
     assert signed.signed_off_by_id == trainer.id and signed.signed_off_at is not None
     before = (_count(AssessmentEvent), _count(AssessmentScore))
     line = draft.rubric.lines[0]
     for change in (
-        lambda: practical_scoring.score_line(draft, line.id, 4, trainer),
-        lambda: practical_scoring.mark_breach(draft, criteria["C3-ETH"].id, "Late", trainer),
-        lambda: practical_scoring.clear_breach(draft, trainer),
-        lambda: practical_scoring.set_notes(draft, "Late", trainer),
-        lambda: practical_scoring.save_sheet(draft, trainer, scores={}, notes="", breach=None),
-        lambda: practical_assessments.sign_off(draft, trainer),
+        lambda: scoring.score_line(draft, line.id, 4, trainer),
+        lambda: scoring.mark_breach(draft, criteria["C3-ETH"].id, "Late", trainer),
+        lambda: scoring.clear_breach(draft, trainer),
+        lambda: scoring.set_notes(draft, "Late", trainer),
+        lambda: scoring.save_sheet(draft, trainer, scores={}, notes="", breach=None),
+        lambda: lifecycle.sign_off(draft, trainer),
     ):
         with pytest.raises(ServiceError, match="signed off"):
             change()
@@ -433,22 +433,22 @@ def test_after_sign_off_everything_is_read_only(draft, trainer, criteria):
 
 def test_a_stale_page_cannot_change_a_signed_off_assessment(draft, trainer, monkeypatch):
     """The status check in Python may read an old value; the conditional UPDATE decides."""
-    practical_scoring.score_lines(draft, _full(draft), trainer)
+    scoring.score_lines(draft, _full(draft), trainer)
     db.session.execute(
         update(Assessment)
         .where(Assessment.id == draft.id)
         .values(status="signed_off", open_slot=None)
     )
     db.session.commit()
-    monkeypatch.setattr(practical_scoring, "_refuse_if_signed_off", lambda assessment: None)
+    monkeypatch.setattr(scoring, "_refuse_if_signed_off", lambda assessment: None)
     with pytest.raises(ServiceError, match="signed off"):
-        practical_scoring.score_line(draft, draft.rubric.lines[0].id, 1, trainer)
+        scoring.score_line(draft, draft.rubric.lines[0].id, 1, trainer)
     db.session.rollback()
     assert db.session.get(AssessmentScore, draft.scores[0].id).points == 3
 
 
 def test_two_simultaneous_sign_offs_sign_once(app, draft, trainer, make_user):
-    practical_scoring.score_lines(draft, _full(draft), trainer)
+    scoring.score_lines(draft, _full(draft), trainer)
     colleague = make_user("trainer")
     assessment_id, signers = draft.id, [trainer.id, colleague.id]
     barrier = threading.Barrier(2)
@@ -463,7 +463,7 @@ def test_two_simultaneous_sign_offs_sign_once(app, draft, trainer, make_user):
                 who = db.session.get(User, user_id)
                 mine.rubric.lines  # noqa: B018  (loaded before the race, as a page would)
                 barrier.wait(timeout=10)
-                practical_assessments.sign_off(mine, who)
+                lifecycle.sign_off(mine, who)
                 outcomes.append(("signed", user_id))
             except ServiceError as refused:
                 outcomes.append(("refused", str(refused)))
@@ -508,14 +508,14 @@ def test_results_are_exact_fractions_per_criterion_and_instrument():
         ("Signed", "C6-DRAFT", C, 1, None),
         ("Wording", "C6-DRAFT", Q, 3, None),
     )
-    results = {(r.criterion, r.kind): r for r in practical_results.assessment_results(lines)}
-    assert results[("C2-PROC", "rubric")].percent == Fraction(125, 2)  # 5 of 8
-    assert results[("C3-ETH", "rubric")].percent == 75
-    assert results[("C3-ETH", "rubric")].lines_below_minimum == ("No pressure",)
-    assert results[("C6-DRAFT", "checklist")].percent == Fraction(200, 3)  # 2 of 3, not 66.7
-    assert results[("C6-DRAFT", "rubric")].percent == 75
-    assert not any(r.serious_breach for r in results.values())
-    assert set(results) == {
+    found = {(r.criterion, r.kind): r for r in results.assessment_results(lines)}
+    assert found[("C2-PROC", "rubric")].percent == Fraction(125, 2)  # 5 of 8
+    assert found[("C3-ETH", "rubric")].percent == 75
+    assert found[("C3-ETH", "rubric")].lines_below_minimum == ("No pressure",)
+    assert found[("C6-DRAFT", "checklist")].percent == Fraction(200, 3)  # 2 of 3, not 66.7
+    assert found[("C6-DRAFT", "rubric")].percent == 75
+    assert not any(r.serious_breach for r in found.values())
+    assert set(found) == {
         ("C2-PROC", "rubric"),
         ("C3-ETH", "rubric"),
         ("C6-DRAFT", "checklist"),
@@ -531,13 +531,13 @@ def test_a_breach_marks_every_instrument_of_its_criterion_and_only_those():
     )
     flagged = {
         (r.criterion, r.kind)
-        for r in practical_results.assessment_results(lines, "C6-DRAFT")
+        for r in results.assessment_results(lines, "C6-DRAFT")
         if r.serious_breach
     }
     assert flagged == {("C6-DRAFT", "checklist"), ("C6-DRAFT", "rubric")}
     # A breach on a criterion with no line here still travels, with no percent of its own.
     extra = [
-        r for r in practical_results.assessment_results(lines, "C3-ETH") if r.criterion == "C3-ETH"
+        r for r in results.assessment_results(lines, "C3-ETH") if r.criterion == "C3-ETH"
     ]
     assert extra == [InstrumentResult("C3-ETH", "rubric", None, True)]
 
@@ -547,8 +547,8 @@ ETHICS = [CriterionRule("C3-ETH", "Professional ethics", True, (Instrument("rubr
 
 def test_a_serious_breach_fails_the_criterion_whatever_the_scores():
     perfect = _scored(("Neutral", "C3-ETH", Q, 4, 3), ("No pressure", "C3-ETH", Q, 4, 3))
-    assert evaluate_criteria(ETHICS, practical_results.assessment_results(perfect)).met
-    outcome = evaluate_criteria(ETHICS, practical_results.assessment_results(perfect, "C3-ETH"))
+    assert evaluate_criteria(ETHICS, results.assessment_results(perfect)).met
+    outcome = evaluate_criteria(ETHICS, results.assessment_results(perfect, "C3-ETH"))
     assert not outcome.met
     assert outcome.criteria[0].percent == 100
     assert any("serious breach" in reason for reason in outcome.reasons)
@@ -561,37 +561,35 @@ def test_a_line_below_its_minimum_fails_even_with_a_high_percent():
         ("Caucus information", "C3-ETH", Q, 4, 3),
         ("Disclosure", "C3-ETH", Q, 2, 3),
     )
-    outcome = evaluate_criteria(ETHICS, practical_results.assessment_results(lines))
+    outcome = evaluate_criteria(ETHICS, results.assessment_results(lines))
     assert outcome.criteria[0].percent == Fraction(175, 2)  # 87.5 % > 75 % threshold
     assert not outcome.met
     assert any("Disclosure" in reason and "minimum" in reason for reason in outcome.reasons)
 
 
 def test_results_of_a_stored_assessment(draft, trainer, criteria):
-    practical_scoring.score_lines(
+    scoring.score_lines(
         draft, _full(draft, **{"No pressure": 2, "Signatures of the parties": 0}), trainer
     )
-    practical_scoring.mark_breach(draft, criteria["C3-ETH"].id, "Took sides", trainer)
-    practical_assessments.sign_off(draft, trainer)
-    loaded = practical_assessments.load_assessment(draft.id)
-    results = {
+    scoring.mark_breach(draft, criteria["C3-ETH"].id, "Took sides", trainer)
+    lifecycle.sign_off(draft, trainer)
+    loaded = lifecycle.load_assessment(draft.id)
+    found = {
         (r.criterion, r.kind): r
-        for r in practical_results.assessment_results(
-            practical_results.scored_lines(loaded), "C3-ETH"
-        )
+        for r in results.assessment_results(results.scored_lines(loaded), "C3-ETH")
     }
-    assert results[("C3-ETH", "rubric")] == InstrumentResult(
+    assert found[("C3-ETH", "rubric")] == InstrumentResult(
         "C3-ETH", "rubric", Fraction(5 * 100, 8), True, ("No pressure",)
     )
-    assert results[("C6-DRAFT", "checklist")].percent == 0
+    assert found[("C6-DRAFT", "checklist")].percent == 0
 
 
 # --- demo ------------------------------------------------------------------------------------
 
 
 def test_the_demo_rubrics_and_assessments_are_seeded_once(runner):
+    from assessments.standing import standing
     from lms.models import User
-    from quizzes.standing import standing
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     rubrics = {r.slug: r for r in db.session.scalars(select(Rubric))}

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from assessments import lifecycle, rubrics, scoring
+from assessments.dashboard import waiting_panel
+from assessments.rubrics import LineSpec
 from courses import learning
 from lms.extensions import db
-from quizzes import practical_assessments, practical_rubrics, practical_scoring
-from quizzes.dashboard import waiting_panel
 from quizzes.models import AttemptQuestion
-from quizzes.practical_rubrics import LineSpec
 from tests.quizzes.test_marking import _hand_in, essay_quiz  # noqa: F401 (a fixture)
 
 
@@ -40,7 +40,7 @@ def test_a_draft_assessment_waits_on_the_dashboard_until_it_is_signed_off(
     criteria, make_course, make_user, trainer, trainer_client
 ):
     course = make_course("Practice")
-    rubric = practical_rubrics.create_rubric(
+    rubric = rubrics.create_rubric(
         course,
         title="Assessed role-play",
         kind="role_play",
@@ -48,7 +48,7 @@ def test_a_draft_assessment_waits_on_the_dashboard_until_it_is_signed_off(
     )
     learner = make_user()
     learning.enrol(learner, course)
-    draft = practical_assessments.start_assessment(rubric, learner, trainer)
+    draft = lifecycle.start_assessment(rubric, learner, trainer)
     page = trainer_client.get("/dashboard").get_data(as_text=True)
     assert "1 practical assessment not signed off" in page
     assert "/manage/assessments/?status=draft" in page
@@ -57,7 +57,7 @@ def test_a_draft_assessment_waits_on_the_dashboard_until_it_is_signed_off(
     listed = trainer_client.get("/manage/assessments/?status=draft").get_data(as_text=True)
     assert learner.full_name in listed
 
-    practical_scoring.score_lines(draft, {rubric.lines[0].id: 4}, trainer)
-    practical_assessments.sign_off(draft, trainer)
+    scoring.score_lines(draft, {rubric.lines[0].id: 4}, trainer)
+    lifecycle.sign_off(draft, trainer)
     page = trainer_client.get("/dashboard").get_data(as_text=True)
     assert "0 practical assessments not signed off" in page

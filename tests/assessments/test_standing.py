@@ -10,14 +10,14 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import event
 
+from assessments import lifecycle, rubrics, scoring, standing
+from assessments.results import Tally
+from assessments.rubrics import LineSpec
 from courses import learning
 from lms.database import utcnow
 from lms.extensions import db
-from quizzes import practical_assessments, practical_rubrics, practical_scoring, standing
 from quizzes.grading import CriterionRule, Instrument
 from quizzes.models import Attempt
-from quizzes.practical_results import Tally
-from quizzes.practical_rubrics import LineSpec
 
 Q, C = "quality", "checklist"
 
@@ -246,7 +246,7 @@ def learner(trainee, course):
 
 
 def _rubric(course, criteria, title, lines):
-    return practical_rubrics.create_rubric(
+    return rubrics.create_rubric(
         course,
         title=title,
         kind="role_play",
@@ -258,16 +258,16 @@ def _rubric(course, criteria, title, lines):
 
 
 def _assess(rubric, learner, trainer, points, *, breach=None, sign=True, when=None):
-    assessment = practical_assessments.start_assessment(rubric, learner, trainer)
-    practical_scoring.score_lines(
+    assessment = lifecycle.start_assessment(rubric, learner, trainer)
+    scoring.score_lines(
         assessment,
         {line.id: value for line, value in zip(rubric.lines, points, strict=True)},
         trainer,
     )
     if breach:
-        practical_scoring.mark_breach(assessment, breach.id, "Took sides", trainer)
+        scoring.mark_breach(assessment, breach.id, "Took sides", trainer)
     if sign:
-        practical_assessments.sign_off(assessment, trainer, now=when)
+        lifecycle.sign_off(assessment, trainer, now=when)
     return assessment
 
 
@@ -324,10 +324,10 @@ def test_standing_gathers_quizzes_and_the_latest_signed_off_assessments(
     )
     retake = _assess(role_play, learner, trainer, [3, 3, 3, 3, 3, 3])  # replaces the breach
     _assess(drafting, learner, trainer, [1, 1, 3])
-    draft = practical_assessments.start_assessment(
+    draft = lifecycle.start_assessment(
         drafting, learner, trainer
     )  # a draft never counts
-    practical_scoring.score_lines(
+    scoring.score_lines(
         draft, {line.id: 0 if line.kind == C else 1 for line in drafting.lines}, trainer
     )
 

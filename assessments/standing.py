@@ -31,6 +31,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from assessments.models import (
+    Assessment,
+    AssessmentScore,
+    AssessmentStatus,
+    Rubric,
+    RubricLine,
+)
+from assessments.results import ScoredLine, Tally, tally_lines
 from lms.extensions import db
 from lms.models import User
 from quizzes.grading import (
@@ -43,14 +51,6 @@ from quizzes.grading import (
     evaluate_criteria,
 )
 from quizzes.models import Attempt, AttemptStatus, Criterion, InstrumentKind
-from quizzes.practical_models import (
-    Assessment,
-    AssessmentScore,
-    AssessmentStatus,
-    Rubric,
-    RubricLine,
-)
-from quizzes.practical_results import ScoredLine, Tally, tally_lines
 
 KIND_ORDER = {kind.value: number for number, kind in enumerate(InstrumentKind)}
 INSTRUMENT_LABELS = {

@@ -8,19 +8,19 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from assessments import rubrics as rubric_authoring
+from assessments.models import QUALITY_SCALE, LineKind, Rubric, RubricKind
+from assessments.rubrics import LineSpec
+from assessments.views.blueprint import bp, owned_course_ids, parse_id, render_page
 from courses.authoring import courses_owned_by
 from courses.permissions import require_course_owner
 from lms.extensions import db
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError
-from quizzes import practical_rubrics
 from quizzes.models import Criterion
-from quizzes.practical_blueprint import bp, owned_course_ids, parse_id, render_page
-from quizzes.practical_models import QUALITY_SCALE, LineKind, Rubric, RubricKind
-from quizzes.practical_rubrics import LineSpec
 
 BLANK_ROWS = 3
-MAX_ROWS = practical_rubrics.MAX_LINES + 10
+MAX_ROWS = rubric_authoring.MAX_LINES + 10
 
 
 def _rubric(rubric_id: int) -> Rubric:
@@ -45,7 +45,7 @@ def _criteria() -> list[Criterion]:
 @bp.get("/manage/assessments/rubrics")
 @trainer_required
 def rubrics():
-    return render_page("rubrics.html", rubrics=practical_rubrics.rubrics_of(owned_course_ids()))[0]
+    return render_page("rubrics.html", rubrics=rubric_authoring.rubrics_of(owned_course_ids()))[0]
 
 
 def _rows_from(rubric: Rubric | None, blank: int) -> list[dict]:
@@ -136,7 +136,7 @@ def _specs(rows: list[dict]) -> list[LineSpec]:
 
 
 def _rubric_page(rubric, courses, rows, errors=None, status=200, values=None):
-    assessed = rubric is not None and practical_rubrics.has_assessments(rubric)
+    assessed = rubric is not None and rubric_authoring.has_assessments(rubric)
     return render_page(
         "rubric.html",
         status,
@@ -169,7 +169,7 @@ def new_rubric():
     try:
         if course is None:
             raise ServiceError(_("Choose one of your courses."), "course")
-        rubric = practical_rubrics.create_rubric(
+        rubric = rubric_authoring.create_rubric(
             course,
             title=values["title"],
             slug=values["slug"],
@@ -200,7 +200,7 @@ def edit_rubric(rubric_id: int):
     values["active"] = request.form.get("active") == "y"
     rows = _rows_from_form(rubric)
     try:
-        practical_rubrics.update_rubric(rubric, lines=_specs(rows), **values)
+        rubric_authoring.update_rubric(rubric, lines=_specs(rows), **values)
     except ServiceError as error:
         db.session.rollback()
         rubric = _rubric(rubric_id)
@@ -214,7 +214,7 @@ def edit_rubric(rubric_id: int):
 def copy_rubric(rubric_id: int):
     rubric = _rubric(rubric_id)
     try:
-        copy = practical_rubrics.copy_rubric(
+        copy = rubric_authoring.copy_rubric(
             rubric, title=_("%(title)s (copy)", title=rubric.title)[:200]
         )
     except ServiceError as error:

@@ -2,7 +2,7 @@
 
 Services raise ``ServiceError`` and commit once at their end; a refused call leaves nothing
 half-written. Every change to an assessment writes an ``AssessmentEvent`` (who, when, before,
-after) through ``record_event``; the changes to a draft's sheet are ``practical_scoring``'s.
+after) through ``record_event``; the changes to a draft's sheet are ``assessments.scoring``'s.
 """
 
 from __future__ import annotations
@@ -14,12 +14,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from courses.learning import is_enrolled
-from lms.database import utcnow
-from lms.extensions import db
-from lms.models import Role, User
-from lms.service_error import ServiceError
-from quizzes.practical_models import (
+from assessments.models import (
     Assessment,
     AssessmentEvent,
     AssessmentScore,
@@ -27,6 +22,11 @@ from quizzes.practical_models import (
     Rubric,
     RubricLine,
 )
+from courses.learning import is_enrolled
+from lms.database import utcnow
+from lms.extensions import db
+from lms.models import Role, User
+from lms.service_error import ServiceError
 from seminars.models import Registration, Seminar
 from seminars.registration import HOLDS_A_SEAT
 

@@ -9,6 +9,15 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from assessments import lifecycle, results, rubrics, scoring
+from assessments.models import Assessment, AssessmentStatus, Rubric
+from assessments.views.blueprint import (
+    STATUS_LABELS,
+    bp,
+    owned_course_ids,
+    parse_id,
+    render_page,
+)
 from courses.models import Enrolment
 from courses.permissions import require_course_owner
 from lms.extensions import db
@@ -16,21 +25,12 @@ from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError
-from quizzes import practical_assessments, practical_results, practical_rubrics, practical_scoring
-from quizzes.practical_blueprint import (
-    STATUS_LABELS,
-    bp,
-    owned_course_ids,
-    parse_id,
-    render_page,
-)
-from quizzes.practical_models import Assessment, AssessmentStatus, Rubric
 from seminars.attendance import participants
 from seminars.models import Seminar, SeminarStatus, SeminarTrainer
 
 
 def _assessment(assessment_id: int) -> Assessment:
-    assessment = practical_assessments.load_assessment(assessment_id)
+    assessment = lifecycle.load_assessment(assessment_id)
     if assessment is None:
         abort(404)
     require_course_owner(assessment.rubric.course)
@@ -51,7 +51,7 @@ def _seminars(course_ids: list[int]) -> list[Seminar]:
 @trainer_required
 def assessments():
     course_ids = owned_course_ids()
-    rubric_list = practical_rubrics.rubrics_of(course_ids)
+    rubric_list = rubrics.rubrics_of(course_ids)
     seminar_list = _seminars(course_ids)
     chosen = {
         "rubric": parse_id(request.args.get("rubric")),
@@ -110,7 +110,7 @@ def _trainee_choices(rubric: Rubric | None, seminar: Seminar | None) -> list[Use
 @trainer_required
 def new_assessment():
     course_ids = owned_course_ids()
-    rubric_list = [r for r in practical_rubrics.rubrics_of(course_ids) if r.active]
+    rubric_list = [r for r in rubrics.rubrics_of(course_ids) if r.active]
     seminar_list = _seminars(course_ids)
     source = request.form if request.method == "POST" else request.args
     rubric = next((r for r in rubric_list if r.id == parse_id(source.get("rubric"))), None)
@@ -126,14 +126,14 @@ def new_assessment():
                 raise ServiceError(_("Choose one of the offered seminars."), "seminar")
             if trainee is None:
                 raise ServiceError(_("Choose a trainee."), "trainee")
-            assessment = practical_assessments.start_assessment(
+            assessment = lifecycle.start_assessment(
                 rubric, trainee, current_user, seminar=seminar
             )
         except ServiceError as error:
             db.session.rollback()
             errors = {error.field or "": error.message}
             if rubric is not None and trainee is not None:
-                existing = practical_assessments.draft_for(rubric, trainee)
+                existing = lifecycle.draft_for(rubric, trainee)
         else:
             flash(_("Assessment started. Score each line, then sign it off."), "success")
             return redirect(url_for("practical.sheet", assessment_id=assessment.id))
@@ -170,7 +170,7 @@ def _sheet_page(assessment: Assessment, values=None, errors=None, status=200):
         values=values or _sheet_values(assessment),
         errors=errors or {},
         breach_criteria=sorted(criteria.values(), key=lambda c: c.code),
-        unscored=practical_assessments.unscored_lines(assessment),
+        unscored=lifecycle.unscored_lines(assessment),
         draft=assessment.status == AssessmentStatus.DRAFT,
     )
 
@@ -204,13 +204,13 @@ def sheet(assessment_id: int):
             if values["breach"]
             else None
         )
-        changed = practical_scoring.save_sheet(
+        changed = scoring.save_sheet(
             assessment, current_user, scores=scores, notes=values["notes"], breach=breach
         )
     except ServiceError as error:
         db.session.rollback()
         return _sheet_page(
-            practical_assessments.load_assessment(assessment_id),
+            lifecycle.load_assessment(assessment_id),
             values,
             {error.field or "": error.message},
             400,
@@ -229,7 +229,7 @@ def sign_off(assessment_id: int):
     if request.method == "POST":
         try:
             expected = request.form.get("events", "")
-            practical_assessments.sign_off(
+            lifecycle.sign_off(
                 assessment,
                 current_user,
                 expected_events=int(expected) if expected.isdigit() and len(expected) < 9 else -1,
@@ -237,14 +237,14 @@ def sign_off(assessment_id: int):
         except ServiceError as failure:
             db.session.rollback()
             error = failure.message
-            assessment = practical_assessments.load_assessment(assessment_id)
+            assessment = lifecycle.load_assessment(assessment_id)
         else:
             flash(_("Assessment signed off. It can no longer change."), "success")
             return redirect(url_for("practical.sheet", assessment_id=assessment_id))
     if assessment.status != AssessmentStatus.DRAFT and error is None:
         return redirect(url_for("practical.sheet", assessment_id=assessment_id))
-    results = practical_results.assessment_results(
-        practical_results.scored_lines(assessment),
+    per_criterion = results.assessment_results(
+        results.scored_lines(assessment),
         assessment.breach_criterion.code if assessment.breach_criterion else None,
     )
     return render_page(
@@ -252,7 +252,7 @@ def sign_off(assessment_id: int):
         400 if error else 200,
         assessment=assessment,
         error=error,
-        unscored=practical_assessments.unscored_lines(assessment),
-        results=results,
+        unscored=lifecycle.unscored_lines(assessment),
+        results=per_criterion,
         scores={score.line_id: score.points for score in assessment.scores},
     )

@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from assessments import results, standing
+from assessments.models import Assessment, AssessmentStatus, Rubric, RubricLine
+from assessments.views.blueprint import bp, render_page
 from lms.extensions import db
 from lms.models import User
-from quizzes import practical_results, standing
-from quizzes.practical_blueprint import bp, render_page
-from quizzes.practical_models import Assessment, AssessmentStatus, Rubric, RubricLine
 
 # The qualification's required average of the compensable criteria, until certificates
 # (issue 7) hold it per qualification: the demo rule's 70 %.
@@ -52,8 +52,8 @@ def my_assessments():
             "assessment": a,
             "counted": a.id in counted,
             "scores": {score.line_id: score.points for score in a.scores},
-            "results": practical_results.assessment_results(
-                practical_results.scored_lines(a),
+            "results": results.assessment_results(
+                results.scored_lines(a),
                 a.breach_criterion.code if a.breach_criterion else None,
             ),
         }

@@ -1,0 +1,15 @@
+"""The practical-assessment pages: the only module that names their route modules.
+
+One blueprint, ``practical`` (``views.blueprint``), carries the routes of ``views.rubrics``
+and ``views.assessing`` (trainers) and ``views.trainee`` (trainees)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from assessments.views import assessing, rubrics, trainee  # noqa: F401  (they add routes to bp)
+    from assessments.views.blueprint import bp
+
+    app.register_blueprint(bp)
