@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
 
-    views.register(app)
+    views.init_app(app)
     add_navigation(
         app, "practical.assessments", _l("Assessments"), ("trainer", "admin"), bar="teaching"
     )

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from assessments.models import (
@@ -28,6 +27,7 @@ from assessments.models import (
 )
 from courses.authoring import check_slug, slugify
 from courses.models import Course
+from lms.database import commit_or_refuse
 from lms.extensions import db
 from lms.service_error import ServiceError
 from quizzes.models import Criterion, InstrumentKind
@@ -158,14 +158,7 @@ def _place_lines(rubric: Rubric, specs: list[LineSpec]) -> None:
 
 
 def _finish_rubric(field: str = "slug") -> None:
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(
-            _l("This course already has a rubric with this short name."), field=field
-        ) from None
-    db.session.commit()
+    commit_or_refuse(_l("This course already has a rubric with this short name."), field=field)
 
 
 def create_rubric(

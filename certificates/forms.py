@@ -21,22 +21,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from certificates.lifecycle import REASON_CHOICES, STATUS_REASONS
 from certificates.models import QualificationKind
 from lms.forms import strip
-from lms.routing import MAX_ID
+from lms.routing import parse_id
 
 LANGUAGE_FIELDS = ("en", "ru", "kk")  # the site's languages (config LANGUAGES)
-
-
-def as_id(value) -> int | None:
-    """A submitted value as a database id, or None for the empty choice or junk: never an
-    exception, never a number the database cannot hold, only ASCII digits ("²" or "١" are
-    digits to Python's int() but not ids anybody typed)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip())
-    else:
-        return None
-    return number if 1 <= number <= MAX_ID else None
 
 
 class CheckboxesField(SelectMultipleField):
@@ -173,7 +160,7 @@ class QualificationChoiceForm(FlaskForm):
     class Meta:
         csrf = False
 
-    qualification = SelectField(_l("Qualification"), coerce=as_id, validate_choice=False)
+    qualification = SelectField(_l("Qualification"), coerce=parse_id, validate_choice=False)
 
     def __init__(self, *args, qualifications=(), locale: str = "en", **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -195,10 +182,10 @@ class RegisterFilterForm(FlaskForm):
         _l("Holder or number"), filters=[strip, lambda v: v[:100] if v else v], default=""
     )
     qualification = SelectField(
-        _l("Qualification"), coerce=as_id, validate_choice=False, default=None
+        _l("Qualification"), coerce=parse_id, validate_choice=False, default=None
     )
     status = SelectField(_l("Status"), default="", validate_choice=False)
-    seminar = SelectField(_l("Seminar"), coerce=as_id, validate_choice=False, default=None)
+    seminar = SelectField(_l("Seminar"), coerce=parse_id, validate_choice=False, default=None)
 
     def __init__(self, *args, qualifications=(), seminars=(), locale: str = "en", **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,12 +8,11 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the feature's blueprints, menu entries, dashboard panels and commands."""
-    from courses import cli, dashboard, demo, manage_views, views
+    from courses import cli, dashboard, demo, views
     from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(manage_views.bp)
+    views.init_app(app)
     add_navigation(app, "courses.catalogue", _l("Courses"), None)
     add_navigation(app, "manage.courses", _l("My courses"), ("trainer", "admin"), bar="teaching")
     add_dashboard_panel(

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from courses.models import Course, CourseOwner, CourseStatus, Module, ModuleRevision
 from lms import accounts
-from lms.database import utcnow
+from lms.database import commit_or_refuse, utcnow
 from lms.extensions import db
 from lms.markdown_rendering import RenderedMarkdown, render_markdown
 from lms.models import Role, User
@@ -104,14 +103,8 @@ def _check_language(language: str) -> str:
     return language
 
 
-def _finish(commit: bool, *, duplicate_message, field: str = "slug") -> None:
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(duplicate_message, field=field) from None
-    if commit:
-        db.session.commit()
+SLUG_TAKEN = _l("Another course already uses this address (slug).")
+MODULE_SLUG_TAKEN = _l("Another module of this course uses this slug.")
 
 
 # --- courses -----------------------------------------------------------------------------
@@ -139,7 +132,7 @@ def create_course(
     )
     course.ownerships.append(CourseOwner(user_id=owner.id))
     db.session.add(course)
-    _finish(commit, duplicate_message=_l("Another course already uses this address (slug)."))
+    commit_or_refuse(SLUG_TAKEN, field="slug", commit=commit)
     return course
 
 
@@ -161,7 +154,7 @@ def update_course(
     if cover_source != course.cover_source:
         course.cover_source = cover_source
         course.cover_html = render_markdown(cover_source).html
-    _finish(commit, duplicate_message=_l("Another course already uses this address (slug)."))
+    commit_or_refuse(SLUG_TAKEN, field="slug", commit=commit)
     return course
 
 
@@ -262,7 +255,7 @@ def create_module(
         ModuleRevision(version=1, title=title, source=module.source, author_id=_id(author))
     )
     db.session.add(module)
-    _finish(commit, duplicate_message=_l("Another module of this course uses this slug."))
+    commit_or_refuse(MODULE_SLUG_TAKEN, field="slug", commit=commit)
     return module
 
 
@@ -301,7 +294,7 @@ def update_module(
                 note=(note or "")[:200],
             )
         )
-    _finish(commit, duplicate_message=_l("Another module of this course uses this slug."))
+    commit_or_refuse(MODULE_SLUG_TAKEN, field="slug", commit=commit)
     return changed
 
 

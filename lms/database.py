@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event, func
@@ -79,3 +80,43 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+# --- how a service commits ---------------------------------------------------------------
+
+
+def flush_or_refuse(message, *, field: str | None = None) -> None:
+    """Flush the session; a unique constraint (a duplicate, or a parallel request that won)
+    becomes a ``ServiceError`` with ``message``, after a rollback: nothing is half-written."""
+    from sqlalchemy.exc import IntegrityError
+
+    from lms.extensions import db
+    from lms.service_error import ServiceError
+
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(message, field=field) from None
+
+
+def commit_or_refuse(message, *, field: str | None = None, commit: bool = True) -> None:
+    """``flush_or_refuse``, then commit (unless the caller commits more work later)."""
+    from lms.extensions import db
+
+    flush_or_refuse(message, field=field)
+    if commit:
+        db.session.commit()
+
+
+@contextmanager
+def committed():
+    """Run the block and commit once, or roll everything back and re-raise."""
+    from lms.extensions import db
+
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Val
 from lms.accounts import MAX_PASSWORD_LENGTH, password_problem
 from lms.i18n import LANGUAGE_NAMES
 from lms.models import ROLE_LABELS, Role
-from lms.service_error import ServiceError
+from lms.service_error import ServiceError, refused
 
 
 def strip(value):
@@ -54,11 +54,13 @@ class PasswordPolicy:
 
 
 def show_error(form: FlaskForm, error: ServiceError) -> None:
-    """Show a service's error beside the field it names, or above the form."""
+    """A service refused: roll back (``refused``), then show its error beside the field it
+    names, or above the form."""
+    message = refused(error)
     if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
+        form[error.field].errors = [*form[error.field].errors, message]
     else:
-        form.form_errors.append(error.message)
+        form.form_errors.append(message)
 
 
 class LoginForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""The one exception services raise when a rule is not met; views show its message."""
+"""The one exception services raise when a rule is not met, and the one way a view handles it:
+``refused`` drops whatever the request changed but did not save before the page is shown."""
 
 from __future__ import annotations
 
@@ -10,3 +11,12 @@ class ServiceError(Exception):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+def refused(error: ServiceError) -> str:
+    """A service refused: roll the request's session back (the page then shows what is stored,
+    never a half-applied change) and give the message to show."""
+    from lms.extensions import db
+
+    db.session.rollback()
+    return error.message

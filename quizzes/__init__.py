@@ -8,21 +8,10 @@ def init_app(app: Flask) -> None:
     """Register the pages, the menu entries, the commands and the demo content."""
     from lms.demo import add_demo_seeder
     from lms.layout import add_navigation
-    from quizzes import (
-        bank_views,
-        builder_views,
-        cli,
-        demo,
-        manage_views,
-        regrade_views,
-        views,
-    )
+    from quizzes import cli, demo, views
 
     cli.init_app(app)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(manage_views.bp)
-    for feature in (bank_views, builder_views, regrade_views):
-        app.register_blueprint(feature.bp)
+    views.init_app(app)
     add_navigation(app, "quizzes.index", _l("Quizzes"), ())
     add_navigation(
         app, "manage_quizzes.index", _l("My quizzes"), ("trainer", "admin"), bar="teaching"

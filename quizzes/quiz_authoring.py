@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from courses.authoring import check_slug, courses_owned_by, normalise_source, slugify
 from courses.models import Course, Module
 from lms import text_limits
+from lms.database import commit_or_refuse
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
@@ -62,16 +63,6 @@ class DefinitionProblems(ServiceError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems), field="definition")
-
-
-def _finish(duplicate_message, field_name: str) -> None:
-    """Flush (a unique constraint that a parallel request won becomes a ServiceError), commit."""
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(duplicate_message, field=field_name) from None
-    db.session.commit()
 
 
 def _whole(value, low: int, high: int) -> bool:
@@ -217,7 +208,7 @@ def create_question(
     question = bank.create_question(
         course, key=key, criterion=criterion, type=type, author=author, commit=False, **fields
     )
-    _finish(_l("Another question of this bank already has this key."), "key")
+    commit_or_refuse(_l("Another question of this bank already has this key."), field="key")
     return question
 
 
@@ -292,7 +283,7 @@ def update_question(
     version = None
     if changed:
         version = bank.revise_question(question, author=author, commit=False, **fields)
-    _finish(_l("Another question of this bank already has this key."), "key")
+    commit_or_refuse(_l("Another question of this bank already has this key."), field="key")
     return version
 
 
@@ -516,7 +507,7 @@ def create_quiz(course: Course, **settings) -> Quiz:
     values = _check_settings(course, settings)
     quiz = Quiz(course_id=course.id, published=False, **values)
     db.session.add(quiz)
-    _finish(_l("Another quiz of this course uses this address."), "slug")
+    commit_or_refuse(_l("Another quiz of this course uses this address."), field="slug")
     return quiz
 
 
@@ -607,7 +598,7 @@ def add_questions(quiz: Quiz, question_ids: list[int], user: User) -> int:
         position += 1
         added += 1
         quiz.fixed_questions.append(QuizQuestion(question_id=question_id, position=position))
-    _finish(_l("The list changed meanwhile; try again."), "question_ids")
+    commit_or_refuse(_l("The list changed meanwhile; try again."), field="question_ids")
     return added
 
 

@@ -39,7 +39,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.database import utcnow
+from lms.database import committed, utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
@@ -133,17 +133,6 @@ def _record(question, action, reason, by, changes, *, now, from_version=None, to
     return event
 
 
-def _committed(work):
-    """Run ``work`` and commit once, or roll everything back."""
-    try:
-        event = work()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return event
-
-
 def _set_withdrawn(
     question: Question, reason: str, by: User | None, *, withdrawn: bool, now: datetime | None
 ) -> QuestionEvent:
@@ -169,7 +158,8 @@ def _set_withdrawn(
         action = "withdraw" if withdrawn else "reinstate"
         return _record(question, action, reason, by, changes, now=now)
 
-    return _committed(work)
+    with committed():
+        return work()
 
 
 def withdraw(
@@ -267,7 +257,8 @@ def regrade(
             to_version=current.version,
         )
 
-    return _committed(work)
+    with committed():
+        return work()
 
 
 # --- the audit page ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     from lms.layout import add_dashboard_panel, add_navigation
     from seminars import dashboard, demo, views
 
-    views.register(app)
+    views.init_app(app)
     add_navigation(app, "seminars.index", _l("Seminars"), None)
     add_navigation(
         app, "manage_seminars.index", _l("My seminars"), ("trainer", "admin"), bar="teaching"

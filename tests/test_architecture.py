@@ -152,3 +152,48 @@ def test_checker_catches_upward_and_sideways_imports_and_private_names(tmp_path)
             "quizzes/views.py:3 uses the private _round of quizzes.grading",
         ]
     )
+
+
+def _view_modules(root: Path) -> list[Path]:
+    return sorted(
+        path for package in DEPENDS_ON for path in (root / package / "views").glob("*.py")
+    )
+
+
+def refusals_not_rolled_back(root: Path) -> list[str]:
+    """``except ServiceError`` blocks in pages that neither call ``refused`` nor ``show_error``
+    (which calls it): the page would show changes the service refused to save."""
+    problems = []
+    for path in _view_modules(root):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ExceptHandler) or node.type is None:
+                continue
+            caught = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+            if not any(isinstance(name, ast.Name) and name.id == "ServiceError" for name in caught):
+                continue
+            called = {
+                inner.func.id
+                for statement in node.body
+                for inner in ast.walk(statement)
+                if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name)
+            }
+            if not called & {"refused", "show_error"}:
+                problems.append(f"{path.relative_to(root)}:{node.lineno}")
+    return problems
+
+
+def test_every_refusal_in_a_page_rolls_back_first():
+    assert _view_modules(ROOT), "no page modules found"
+    assert refusals_not_rolled_back(ROOT) == []
+
+
+def test_the_refusal_check_finds_a_page_that_forgets(tmp_path):
+    (tmp_path / "seminars" / "views").mkdir(parents=True)
+    (tmp_path / "seminars" / "views" / "pages.py").write_text(
+        "def a():\n    try:\n        go()\n    except ServiceError as error:\n"
+        "        flash(error.message)\n\n"
+        "def b():\n    try:\n        go()\n    except ServiceError as error:\n"
+        "        flash(refused(error))\n"
+    )
+    assert refusals_not_rolled_back(tmp_path) == ["seminars/views/pages.py:4"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     from assessments.views import assessing, rubrics, trainee  # noqa: F401  (they add routes to bp)
     from assessments.views.blueprint import bp
 

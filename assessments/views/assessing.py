@@ -15,7 +15,6 @@ from assessments.views.blueprint import (
     STATUS_LABELS,
     bp,
     owned_course_ids,
-    parse_id,
     render_page,
 )
 from courses.models import Enrolment
@@ -24,7 +23,8 @@ from lms.extensions import db
 from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
-from lms.service_error import ServiceError
+from lms.routing import parse_id
+from lms.service_error import ServiceError, refused
 from seminars.attendance import participants
 from seminars.models import Seminar, SeminarStatus, SeminarTrainer
 
@@ -130,8 +130,7 @@ def new_assessment():
                 rubric, trainee, current_user, seminar=seminar
             )
         except ServiceError as error:
-            db.session.rollback()
-            errors = {error.field or "": error.message}
+            errors = {error.field or "": refused(error)}
             if rubric is not None and trainee is not None:
                 existing = lifecycle.draft_for(rubric, trainee)
         else:
@@ -208,7 +207,7 @@ def sheet(assessment_id: int):
             assessment, current_user, scores=scores, notes=values["notes"], breach=breach
         )
     except ServiceError as error:
-        db.session.rollback()
+        refused(error)
         return _sheet_page(
             lifecycle.load_assessment(assessment_id),
             values,
@@ -235,8 +234,7 @@ def sign_off(assessment_id: int):
                 expected_events=int(expected) if expected.isdigit() and len(expected) < 9 else -1,
             )
         except ServiceError as failure:
-            db.session.rollback()
-            error = failure.message
+            error = refused(failure)
             assessment = lifecycle.load_assessment(assessment_id)
         else:
             flash(_("Assessment signed off. It can no longer change."), "success")

@@ -16,7 +16,6 @@ from assessments import standing
 from assessments.lifecycle import Action
 from assessments.models import AssessmentStatus, LineKind, RubricKind
 from courses.authoring import courses_owned_by
-from lms.routing import MAX_ID
 from quizzes.grading import display_percent
 
 bp = Blueprint("practical", __name__, template_folder="../templates")
@@ -62,15 +61,6 @@ def _labels() -> dict:
 def render_page(template: str, status: int = 200, **context):
     """A page of ``templates/assessments/`` with the labels every one of them uses."""
     return render_template(f"assessments/{template}", **_labels(), **context), status
-
-
-def parse_id(value) -> int | None:
-    """A database id from form or query text; anything else (junk, huge numbers) is None."""
-    text = (value or "").strip() if isinstance(value, str) else ""
-    if not text.isdigit() or len(text) > 10:
-        return None
-    number = int(text)
-    return number if 1 <= number <= MAX_ID else None
 
 
 def owned_course_ids() -> list[int]:

@@ -11,12 +11,13 @@ from sqlalchemy.orm import selectinload
 from assessments import rubrics as rubric_authoring
 from assessments.models import QUALITY_SCALE, LineKind, Rubric, RubricKind
 from assessments.rubrics import LineSpec
-from assessments.views.blueprint import bp, owned_course_ids, parse_id, render_page
+from assessments.views.blueprint import bp, owned_course_ids, render_page
 from courses.authoring import courses_owned_by
 from courses.permissions import require_course_owner
 from lms.extensions import db
 from lms.permissions import trainer_required
-from lms.service_error import ServiceError
+from lms.routing import parse_id
+from lms.service_error import ServiceError, refused
 from quizzes.models import Criterion
 
 BLANK_ROWS = 3
@@ -178,8 +179,7 @@ def new_rubric():
             lines=_specs(rows),
         )
     except ServiceError as error:
-        db.session.rollback()
-        return _rubric_page(None, courses, rows, {error.field or "": error.message}, 400, values)
+        return _rubric_page(None, courses, rows, {error.field or "": refused(error)}, 400, values)
     flash(_("Rubric saved."), "success")
     return redirect(url_for("practical.edit_rubric", rubric_id=rubric.id))
 
@@ -202,7 +202,7 @@ def edit_rubric(rubric_id: int):
     try:
         rubric_authoring.update_rubric(rubric, lines=_specs(rows), **values)
     except ServiceError as error:
-        db.session.rollback()
+        refused(error)
         rubric = _rubric(rubric_id)
         return _rubric_page(rubric, None, rows, {error.field or "": error.message}, 400, values)
     flash(_("Rubric saved."), "success")
@@ -218,7 +218,7 @@ def copy_rubric(rubric_id: int):
             rubric, title=_("%(title)s (copy)", title=rubric.title)[:200]
         )
     except ServiceError as error:
-        db.session.rollback()
+        refused(error)
         rubric = _rubric(rubric_id)
         values = {k: getattr(rubric, k) for k in ("title", "kind", "instructions", "active")}
         rows = _rows_from(rubric, BLANK_ROWS)

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import accounts, password_reset, site_settings
-from lms.extensions import db
 from lms.forms import RoleForm, SiteSettingsForm, UserSearchForm
 from lms.models import User
 from lms.pagination import paginate
 from lms.permissions import admin_required
+from lms.routing import get_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -19,7 +19,7 @@ PER_PAGE = 25
 
 
 def _user_or_404(user_id: int) -> User:
-    return db.get_or_404(User, user_id)
+    return get_or_404(User, user_id)
 
 
 @bp.get("/users")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     from seminars.views import manage, public
 
     app.register_blueprint(public.bp)

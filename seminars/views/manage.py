@@ -29,7 +29,7 @@ from lms.forms import show_error
 from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
-from lms.service_error import ServiceError
+from lms.service_error import ServiceError, refused
 from lms.timezone import to_local, to_utc
 from seminars import attendance, authoring, checkin, registration, roster
 from seminars.files import attendance_csv
@@ -157,7 +157,6 @@ def detail(seminar_id: int):
                 registration_closes_at=to_utc(form.registration_closes_at.data),
             )
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Seminar saved."), "success")
@@ -174,7 +173,7 @@ def set_status(seminar_id: int):
     except ValueError:
         abort(400)
     except ServiceError as error:
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
     else:
         flash(_("The seminar is now: %(status)s.", status=seminar.status_label), "success")
     return redirect(url_for("manage_seminars.detail", seminar_id=seminar.id))
@@ -257,7 +256,6 @@ def edit_session(seminar_id: int, session_id: int):
         try:
             authoring.update_session(session, **_session_values(form))
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Session saved."), "success")
@@ -273,7 +271,7 @@ def delete_session(seminar_id: int, session_id: int):
     try:
         authoring.delete_session(_session(seminar, session_id))
     except ServiceError as error:
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
     else:
         flash(_("Session deleted."), "success")
     return redirect(url_for("manage_seminars.detail", seminar_id=seminar.id))
@@ -333,10 +331,11 @@ def participants(seminar_id: int):
         preview = roster.parse_roster(data, request.args.get("encoding") or None)
     except ServiceError as error:
         # Not readable in that encoding: say so, and show the file as detected again.
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
         try:
             preview = roster.parse_roster(data)
-        except ServiceError:
+        except ServiceError as error:
+            refused(error)
             return redirect(url_for("manage_seminars.participants", seminar_id=seminar.id))
         return _roster_preview_page(seminar, preview, request.args["roster_ref"], status=400)
     return _roster_preview_page(seminar, preview, request.args["roster_ref"])
@@ -378,7 +377,7 @@ def cancel_participant(seminar_id: int, registration_id: int):
     try:
         promoted = registration.cancel(entry)
     except ServiceError as error:
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
     else:
         flash(
             _("Registration cancelled. Promoted from the waitlist: %(n)d.", n=len(promoted)),
@@ -462,7 +461,7 @@ def roster_confirm(seminar_id: int):
         preview = roster.parse_roster(data, request.form.get("encoding") or None)
         result = roster.apply_roster(seminar, preview, current_user)
     except ServiceError as error:
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
         return redirect(url_for("manage_seminars.participants", seminar_id=seminar.id))
     file_storage.delete(reference["file"])
     flash(
@@ -512,8 +511,7 @@ def attendance_sheet(seminar_id: int, session_id: int):
     try:
         changed = attendance.save_sheet(session, marks, current_user)
     except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
         return _sheet_page(seminar, session, status=400)
     flash(_("Attendance saved (%(n)d changed).", n=changed), "success")
     return redirect(
@@ -529,7 +527,7 @@ def sign_off(seminar_id: int, session_id: int):
     try:
         attendance.sign_off(session, current_user)
     except ServiceError as error:
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
     else:
         flash(_("Attendance signed off. Later changes need a reason and are logged."), "success")
     return redirect(
@@ -554,7 +552,6 @@ def correct(seminar_id: int, session_id: int):
                 current_user,
             )
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Correction recorded."), "success")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.pagination import paginate
-from lms.service_error import ServiceError
+from lms.service_error import ServiceError, refused
 from seminars import attendance, authoring, checkin, registration
 from seminars.files import calendar_ics
 from seminars.models import Registration, Seminar, SeminarStatus
@@ -91,7 +91,7 @@ def register(seminar_id: int):
     try:
         entry = registration.register(seminar, current_user)
     except ServiceError as error:
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
     else:
         if entry.status == "waitlisted":
             flash(
@@ -117,7 +117,7 @@ def cancel(seminar_id: int):
     try:
         registration.cancel(entry)
     except ServiceError as error:
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
     else:
         flash(_("Your registration is cancelled."), "success")
     return redirect(url_for("seminars.detail", seminar_id=seminar.id))
@@ -138,11 +138,12 @@ def check_in(token: str):
     try:
         session = checkin.session_for(token)
     except ServiceError as error:
-        return render_template("seminars/check_in.html", problem=error.message), 400
+        return render_template("seminars/check_in.html", problem=refused(error)), 400
     if request.method == "POST":
         try:
             checkin.check_in(token, current_user)
         except ServiceError as error:
+            refused(error)
             return render_template(
                 "seminars/check_in.html", problem=error.message, session=session
             ), 400

@@ -30,15 +30,15 @@ from certificates.forms import (
     ReissueForm,
     StatusChangeForm,
 )
-from certificates.manage_blueprint import (
+from certificates.models import Certificate, QualificationCourse
+from certificates.qualifications import all_qualifications
+from certificates.views.blueprint import (
     bp,
     managed_seminars_query,
     owned_course_ids,
     page_locale,
     pdf_response,
 )
-from certificates.models import Certificate, QualificationCourse
-from certificates.qualifications import all_qualifications
 from courses.authoring import can_edit
 from lms.downloads import safe_cell
 from lms.extensions import db
@@ -269,7 +269,6 @@ def change(certificate_id: int, action: str):
         try:
             target = _apply(certificate, action, form)
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_success_message(action, target), "success")

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from certificates.forms import QualificationForm
-from certificates.manage_blueprint import bp, page_locale
 from certificates.models import Certificate, Qualification
 from certificates.qualifications import QualificationData, all_qualifications, save_qualification
+from certificates.views.blueprint import bp, page_locale
 from courses.models import Course
 from lms.extensions import db
 from lms.forms import show_error
@@ -85,7 +85,6 @@ def _edit_qualification(qualification: Qualification | None):
         try:
             saved = save_qualification(data, qualification)
         except ServiceError as error:
-            db.session.rollback()
             show_error(
                 form, ServiceError(error.message, FIELD_OF_ERROR.get(error.field, error.field))
             )

@@ -21,13 +21,13 @@ from courses.permissions import require_course_owner
 from lms.extensions import db
 from lms.pagination import paginate, paginate_list
 from lms.permissions import admin_required, trainer_required
-from lms.service_error import ServiceError
+from lms.service_error import ServiceError, refused
 from quizzes import gradebook, marking
 from quizzes.criteria import all_criteria, update_criterion
 from quizzes.models import Attempt, AttemptQuestion, Criterion, InstrumentKind, Quiz
 
 bp = Blueprint(
-    "manage_quizzes", __name__, url_prefix="/manage/quizzes", template_folder="templates"
+    "manage_quizzes", __name__, url_prefix="/manage/quizzes", template_folder="../templates"
 )
 
 
@@ -115,7 +115,7 @@ def mark(item_id: int):
         try:
             marking.score(item, points, current_user)
         except ServiceError as error:
-            flash(error.message, "danger")
+            flash(refused(error), "danger")
             return render_template(
                 "quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric
             ), 400
@@ -176,8 +176,7 @@ def edit_criterion(criterion_id: int):
                 },
             )
         except ServiceError as failure:
-            db.session.rollback()
-            error = failure.message
+            error = refused(failure)
         else:
             flash(_("Criterion %(code)s saved.", code=criterion.code), "success")
             return redirect(url_for("manage_quizzes.criteria"))

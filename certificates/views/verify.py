@@ -26,10 +26,10 @@ from certificates.verification import Outcome, as_json, lookup
 from lms.errors import error_response
 from lms.extensions import limiter
 
-bp = Blueprint("certificates", __name__, template_folder="templates")
+bp = Blueprint("certificates", __name__, template_folder="../templates")
 
 MAX_NUMBER_LENGTH = 64
-OPENAPI = Path(__file__).parent / "openapi.yaml"
+OPENAPI = Path(__file__).parent.parent / "openapi.yaml"
 
 
 @bp.app_template_filter("iso_date")

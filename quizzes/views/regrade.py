@@ -15,12 +15,12 @@ from courses.permissions import require_course_owner
 from lms.extensions import db
 from lms.permissions import trainer_required
 from lms.security import safe_next_url
-from lms.service_error import ServiceError
+from lms.service_error import ServiceError, refused
 from quizzes import regrade
 from quizzes.models import Question
 
 bp = Blueprint(
-    "regrade", __name__, template_folder="templates", url_prefix="/manage/quizzes/questions"
+    "regrade", __name__, template_folder="../templates", url_prefix="/manage/quizzes/questions"
 )
 
 ACTIONS = {
@@ -62,8 +62,7 @@ def _act(question_id: int, action: str):
             question, request.form.get("reason", ""), current_user._get_current_object()
         )
     except ServiceError as error:
-        db.session.rollback()
-        return _page(db.session.get(Question, question_id), error=error.message, failed=action)
+        return _page(db.session.get(Question, question_id), error=refused(error), failed=action)
     changed = sum(1 for change in event.changes if change["before"] != change["after"])
     message = {
         "withdraw": _("The question is withdrawn."),

@@ -13,7 +13,7 @@ from courses.models import Course, CourseStatus, Module
 from lms import file_storage
 from lms.pagination import paginate
 
-bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="templates")
+bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="../templates")
 
 
 def _course_or_404(slug: str) -> Course:

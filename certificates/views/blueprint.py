@@ -25,7 +25,7 @@ bp = Blueprint(
     "manage_certificates",
     __name__,
     url_prefix="/manage/certificates",
-    template_folder="templates",
+    template_folder="../templates",
 )
 
 

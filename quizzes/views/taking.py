@@ -21,11 +21,11 @@ from courses.learning import is_enrolled
 from lms.background_requests import leaves_session_alone
 from lms.database import utcnow
 from lms.extensions import db
-from lms.service_error import ServiceError
+from lms.service_error import ServiceError, refused
 from quizzes import attempts
 from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz, ReviewPolicy
 
-bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="templates")
+bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates")
 
 
 def _quiz(quiz_id: int) -> Quiz:
@@ -85,7 +85,7 @@ def start(quiz_id: int):
     try:
         attempt = attempts.start(quiz, current_user)
     except ServiceError as error:
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
         return redirect(url_for("quizzes.quiz_page", quiz_id=quiz.id))
     return redirect(url_for("quizzes.take", attempt_id=attempt.id))
 
@@ -128,7 +128,7 @@ def save(attempt_id: int):
     try:
         problems = attempts.save_form(attempt, request.form.getlist)
     except ServiceError as error:
-        flash(error.message, "warning")
+        flash(refused(error), "warning")
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     if problems:
         return _attempt_page(attempt, problems, handing_in=handing_in), 422
@@ -149,7 +149,7 @@ def autosave(attempt_id: int):
     try:
         problems = attempts.save_form(attempt, request.form.getlist)
     except ServiceError as error:
-        return jsonify(error={"code": 409, "message": str(error.message)}), 409
+        return jsonify(error={"code": 409, "message": str(refused(error))}), 409
     if problems:
         listed = attempts.problem_list(attempt, problems)
         numbers = ", ".join(str(item["number"]) for item in listed)

@@ -28,9 +28,9 @@ from lms.extensions import db
 from lms.forms import show_error
 from lms.markdown_rendering import render_markdown
 from lms.permissions import trainer_required
-from lms.service_error import ServiceError
+from lms.service_error import ServiceError, refused
 
-bp = Blueprint("manage", __name__, url_prefix="/manage", template_folder="templates")
+bp = Blueprint("manage", __name__, url_prefix="/manage", template_folder="../templates")
 
 
 def _owned_course(slug: str) -> Course:
@@ -116,7 +116,6 @@ def edit_course(slug: str):
                 cover_source=form.cover_source.data or "",
             )
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Course saved."), "success")
@@ -135,7 +134,7 @@ def set_status(slug: str):
     try:
         authoring.set_status(course, status)
     except ServiceError as error:
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
     else:
         messages = {
             CourseStatus.PUBLISHED: _(
@@ -171,7 +170,7 @@ def remove_owner(slug: str, user_id: int):
     try:
         authoring.remove_owner(course, user_id)
     except ServiceError as error:
-        flash(error.message, "danger")
+        flash(refused(error), "danger")
     else:
         flash(_("The trainer no longer edits this course."), "success")
     if not authoring.can_edit(current_user, course):
@@ -253,7 +252,6 @@ def edit_module(slug: str, module_id: int):
                 note=form.note.data or "",
             )
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
             module = _owned_module(course, module_id)
         else:
@@ -344,7 +342,7 @@ def restore(slug: str, module_id: int, version: int):
     try:
         authoring.restore_revision(module, version, current_user)
     except ServiceError as error:
-        flash(error.message, "warning")
+        flash(refused(error), "warning")
     else:
         flash(
             _("Version %(old)d restored as version %(new)d.", old=version, new=module.version),

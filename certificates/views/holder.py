@@ -19,19 +19,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from certificates import eligibility, issuance, lifecycle
-from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm, as_id
-from certificates.manage_blueprint import pdf_response
+from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm
 from certificates.models import Certificate, EthicsDeclaration, Qualification
 from certificates.qualifications import all_qualifications, sign_declaration
+from certificates.views.blueprint import pdf_response
 from lms.extensions import db
 from lms.forms import show_error
 from lms.models import Role, User
-from lms.service_error import ServiceError
+from lms.routing import parse_id
+from lms.service_error import ServiceError, refused
 from lms.timezone import site_today
 from seminars.models import Registration, Seminar
 from seminars.registration import HOLDS_A_SEAT
 
-bp = Blueprint("my_certificates", __name__, url_prefix="/certificates", template_folder="templates")
+bp = Blueprint(
+    "my_certificates", __name__, url_prefix="/certificates", template_folder="../templates"
+)
 
 
 def _my_seminars(user: User) -> list[Seminar]:
@@ -165,7 +168,6 @@ def sign(qualification_id: int):
         try:
             sign_declaration(current_user, qualification, form.signed_name.data)
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Declaration signed. Thank you."), "success")
@@ -180,14 +182,14 @@ def claim():
     form = ClaimForm()
     if not form.validate_on_submit():
         abort(400)
-    qualification_id = as_id(form.qualification.data)
+    qualification_id = parse_id(form.qualification.data)
     if qualification_id is None:
         abort(400)
     qualification = _qualification(qualification_id)
     if not qualification.self_claim:
         abort(403)
     seminar = None
-    seminar_id = as_id(form.seminar.data)
+    seminar_id = parse_id(form.seminar.data)
     if qualification.per_seminar:
         seminar = next((s for s in _my_seminars(current_user) if s.id == seminar_id), None)
         if seminar is None:
@@ -204,8 +206,7 @@ def claim():
             qualification, current_user, seminar, by=current_user, language=language
         )
     except ServiceError as error:
-        db.session.rollback()
-        return _page(error=error.message, status=400)
+        return _page(error=refused(error), status=400)
     if created:
         flash(_("Your certificate %(number)s was issued.", number=certificate.number), "success")
     else:

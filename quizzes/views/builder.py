@@ -44,7 +44,7 @@ from lms.markdown_rendering import render_markdown
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.routing import MAX_ID
-from lms.service_error import ServiceError
+from lms.service_error import ServiceError, refused
 from lms.timezone import site_zone, to_local, to_utc
 from quizzes import quiz_authoring
 from quizzes.models import (
@@ -58,7 +58,9 @@ from quizzes.models import (
 )
 from quizzes.question_forms import FORMS
 
-bp = Blueprint("quiz_builder", __name__, template_folder="templates", url_prefix="/manage/quizzes")
+bp = Blueprint(
+    "quiz_builder", __name__, template_folder="../templates", url_prefix="/manage/quizzes"
+)
 
 
 def _optional_int(value):
@@ -257,7 +259,6 @@ def new_quiz(course_id: int):
         try:
             quiz = quiz_authoring.create_quiz(course, **form.settings())
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(
@@ -285,7 +286,6 @@ def settings(quiz_id: int):
         try:
             quiz_authoring.update_quiz(quiz, **form.settings())
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Settings saved."), "success")
@@ -370,8 +370,7 @@ def add_questions(quiz_id: int):
     try:
         added = quiz_authoring.add_questions(quiz, ids, current_user)
     except ServiceError as error:
-        db.session.rollback()
-        return _questions_page(quiz, add_error=error.message, status=400)
+        return _questions_page(quiz, add_error=refused(error), status=400)
     flash(ngettext("%(num)d question added.", "%(num)d questions added.", added), "success")
     return redirect(url_for("quiz_builder.questions", quiz_id=quiz.id) + "#fixed-list")
 
@@ -403,8 +402,7 @@ def remove_question(quiz_id: int, question_id: int):
     try:
         quiz_authoring.remove_question(quiz, link)
     except ServiceError as error:
-        db.session.rollback()
-        return _questions_page(quiz, error=error.message, status=400)
+        return _questions_page(quiz, error=refused(error), status=400)
     flash(_("Question removed from the list."), "success")
     return redirect(url_for("quiz_builder.questions", quiz_id=quiz.id) + "#fixed-list")
 
@@ -420,7 +418,6 @@ def add_rule(quiz_id: int):
         try:
             quiz_authoring.add_rule(quiz, criterion, form.count.data, form.difficulty.data)
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Rule added."), "success")
@@ -438,8 +435,7 @@ def remove_rule(quiz_id: int, rule_id: int):
     try:
         quiz_authoring.remove_rule(quiz, rule)
     except ServiceError as error:
-        db.session.rollback()
-        return _questions_page(quiz, error=error.message, status=400)
+        return _questions_page(quiz, error=refused(error), status=400)
     flash(_("Rule removed."), "success")
     return redirect(url_for("quiz_builder.questions", quiz_id=quiz.id) + "#draw-rules")
 
@@ -457,8 +453,7 @@ def publish(quiz_id: int):
     try:
         quiz_authoring.set_published(quiz, published)
     except ServiceError as error:
-        db.session.rollback()
-        return _questions_page(quiz, error=error.message, status=400)
+        return _questions_page(quiz, error=refused(error), status=400)
     if published:
         flash(_("The quiz is published: enrolled trainees can take it."), "success")
     else:

@@ -35,7 +35,7 @@ from lms.forms import show_error
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.routing import MAX_ID
-from lms.service_error import ServiceError
+from lms.service_error import ServiceError, refused
 from quizzes import quiz_authoring, selection
 from quizzes.models import Criterion, Question, Quiz, QuizQuestion
 from quizzes.question_forms import (
@@ -47,7 +47,7 @@ from quizzes.question_forms import (
 )
 from quizzes.question_types import REGISTRY
 
-bp = Blueprint("quiz_bank", __name__, template_folder="templates", url_prefix="/manage/quizzes")
+bp = Blueprint("quiz_bank", __name__, template_folder="../templates", url_prefix="/manage/quizzes")
 
 
 def _course(course_id: int) -> Course:
@@ -241,6 +241,7 @@ def new_question(course_id: int, type_name: str):
                 **form.content(),
             )
         except ServiceError as error:
+            refused(error)
             _save_errors(form, error)
         else:
             flash(_("Question “%(key)s” saved.", key=question.key), "success")
@@ -268,6 +269,7 @@ def edit_question(question_id: int):
                 **form.content(),
             )
         except ServiceError as error:
+            refused(error)
             _save_errors(form, error)
             question = _question(question_id)
         else:
@@ -322,7 +324,7 @@ def set_active(question_id: int):
     try:
         quiz_authoring.set_question_active(question, active)
     except ServiceError as error:
-        return _question_page(_question(question_id), error=error.message, status=400)
+        return _question_page(_question(question_id), error=refused(error), status=400)
     if active:
         flash(_("The question is active: quizzes can give it again."), "success")
     else:

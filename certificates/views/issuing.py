@@ -29,18 +29,18 @@ from certificates.forms import (
     BulkIssueForm,
     IdentityForm,
     QualificationChoiceForm,
-    as_id,
 )
-from certificates.manage_blueprint import bp, managed_seminars_query, page_locale, pdf_response
 from certificates.models import Certificate, IdentityConfirmation, Qualification
 from certificates.pdf import render_pdf
 from certificates.qualifications import all_qualifications, confirm_identity
+from certificates.views.blueprint import bp, managed_seminars_query, page_locale, pdf_response
 from lms.extensions import db
 from lms.forms import show_error
 from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
-from lms.service_error import ServiceError
+from lms.routing import parse_id
+from lms.service_error import ServiceError, refused
 from lms.timezone import site_today
 from seminars.attendance import participants
 from seminars.authoring import can_manage
@@ -240,8 +240,7 @@ def bulk_issue(seminar_id: int):
     try:
         result = issuance.bulk_issue(qualification, seminar, by=current_user)
     except ServiceError as error:
-        db.session.rollback()
-        return _issuance_page(seminar, offered, qualification, error=error.message, status=400)
+        return _issuance_page(seminar, offered, qualification, error=refused(error), status=400)
     _flash_summary(result)
     return redirect(
         url_for(".seminar_page", seminar_id=seminar.id, qualification=qualification.id), 303
@@ -286,7 +285,7 @@ def seminar_zip(seminar_id: int):
     seminar = _seminar(seminar_id)
     raw = request.args.get("qualification", "")
     if raw:
-        chosen = db.session.get(Qualification, as_id(raw) or 0)
+        chosen = db.session.get(Qualification, parse_id(raw) or 0)
         if chosen is None:
             abort(404)
         holders = [registration.user_id for registration in participants(seminar)]
@@ -342,7 +341,7 @@ def _identity_subject(user_id: int) -> tuple[User, Seminar | None]:
     raw = request.args.get("seminar", "")
     seminar = None
     if raw:
-        seminar = db.session.get(Seminar, as_id(raw) or 0)
+        seminar = db.session.get(Seminar, parse_id(raw) or 0)
         if seminar is None:
             abort(404)
     if current_user.role == Role.ADMIN:
@@ -374,7 +373,6 @@ def identity(user_id: int):
                 by=current_user,
             )
         except ServiceError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Identity of %(name)s confirmed.", name=person.full_name), "success")
