@@ -588,11 +588,11 @@ def test_results_of_a_stored_assessment(draft, trainer, criteria):
 # --- demo ------------------------------------------------------------------------------------
 
 
-def test_the_demo_rubrics_and_assessments_are_seeded_once(runner):
+def test_the_demo_rubrics_and_assessments_are_seeded_once(runner, seed_demo):
     from lms.models import User
     from quizzes.standing import standing
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    seed_demo()
     rubrics = {r.slug: r for r in db.session.scalars(select(Rubric))}
     role_play, drafting = rubrics["assessed-role-play"], rubrics["settlement-drafting-task"]
     assert role_play.course.slug == "mediator-ethics"
