@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Integer, create_engine, literal, select, text
 
 from config import TestingConfig, normalise_database_url
@@ -77,6 +78,20 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
         admin_engine.dispose()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the demo (the page crawls among them) are the longest: run them first, so
+    that under xdist no worker is left with one at the end while the others wait. Tests stay
+    grouped by database backend, so each backend is set up once."""
+
+    def key(item: pytest.Item) -> tuple[int, bool]:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        order = BACKENDS.index(backend) if backend in BACKENDS else -1
+        return order, "seed_demo" not in getattr(item, "fixturenames", ())
+
+    items.sort(key=key)
+
+
 _schemas_created: set[str] = set()
 
 
@@ -117,6 +132,18 @@ class Client(FlaskClient):
             db.session.commit()
 
     def csrf_token(self) -> str:
+        """The token a page would carry. Once a page has put the raw token in the session,
+        sign it as Flask-WTF does (no page to render); before that, read the home page's."""
+        app = self.application
+        cookie = self.get_cookie(app.config["SESSION_COOKIE_NAME"])
+        if cookie is not None:
+            try:
+                session = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+            except BadSignature:
+                session = {}
+            if raw := session.get("csrf_token"):
+                secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+                return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
         page = self.get("/").get_data(as_text=True)
         match = _CSRF_META.search(page)
         assert match, "no csrf-token meta tag on the home page"
