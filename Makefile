@@ -9,7 +9,7 @@ PORT   ?= 5000
 # The suite runs on every core (pytest-xdist); each worker has its own databases.
 JOBS   ?= auto
 
-.PHONY: run test install translations extract-messages update-translations lint clean
+.PHONY: run test test-fast install translations extract-messages update-translations lint clean
 
 run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install translations  ## Set up, migrate, load the demo and serve http://127.0.0.1:5000
@@ -18,8 +18,11 @@ run: install translations  ## Set up, migrate, load the demo and serve http://12
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install translations  ## Run the whole suite
+test: install translations  ## Run the whole suite (browser tests too, where chromium is)
 	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
+
+test-fast: install translations  ## The suite without the browser tests (about a minute)
+	$(BIN)/python -m pytest -n $(JOBS) -m "not e2e" $(PYTEST_ARGS)
 
 install: $(STAMP)
 

@@ -3,21 +3,29 @@
 Every test that uses ``app`` runs once on SQLite and once on PostgreSQL. The PostgreSQL run
 skips, with the reason, when ``LMS_TEST_DATABASE_URL`` is not set; CI sets it. Each test
 session gets its own PostgreSQL schema, and each test starts from empty tables.
+
+For speed (the whole suite should take about a minute on two cores): each worker builds one
+app per backend and set of ``config_overrides`` and puts back what a test may change on it;
+``seed_demo()`` copies the demo back from a snapshot taken on the worker's first seeding;
+issuing stores a small stand-in PDF unless the test is marked ``real_pdf``.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import Integer, create_engine, literal, select, text
 
 from config import TestingConfig, normalise_database_url
 from courses import authoring
@@ -75,6 +83,20 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
         admin_engine.dispose()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the demo (the page crawls among them) are the longest: run them first, so
+    that under xdist no worker is left with one at the end while the others wait. Tests stay
+    grouped by database backend, so each backend is set up once."""
+
+    def key(item: pytest.Item) -> tuple[int, bool]:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        order = BACKENDS.index(backend) if backend in BACKENDS else -1
+        return order, "seed_demo" not in getattr(item, "fixturenames", ())
+
+    items.sort(key=key)
+
+
 _schemas_created: set[str] = set()
 
 
@@ -88,8 +110,13 @@ def _empty_database(backend: Backend) -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if backend.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # DELETE, children first, and ids from 1 again: one round trip of a few ms, where
+            # TRUNCATE ... RESTART IDENTITY of every table took half a second.
+            deletes = "; ".join(f'DELETE FROM "{table.name}"' for table in tables)
+            connection.exec_driver_sql(
+                f"{deletes}; SELECT setval(c.oid, 1, false) FROM pg_class c "
+                "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
+            )
         else:
             for table in tables:
                 connection.execute(table.delete())
@@ -115,6 +142,18 @@ class Client(FlaskClient):
             db.session.commit()
 
     def csrf_token(self) -> str:
+        """The token a page would carry. Once a page has put the raw token in the session,
+        sign it as Flask-WTF does (no page to render); before that, read the home page's."""
+        app = self.application
+        cookie = self.get_cookie(app.config["SESSION_COOKIE_NAME"])
+        if cookie is not None:
+            try:
+                session = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+            except BadSignature:
+                session = {}
+            if raw := session.get("csrf_token"):
+                secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+                return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
         page = self.get("/").get_data(as_text=True)
         match = _CSRF_META.search(page)
         assert match, "no csrf-token meta tag on the home page"
@@ -145,16 +184,193 @@ def config_overrides() -> dict:
     return {}
 
 
+# One app per worker for each backend and set of overrides: building one compiles every URL
+# rule and template, which cost more than most tests. What a test may change on it is put
+# back before the next test (``_CachedApp.reset``); its instance folder is the test's own.
+
+
+@dataclass
+class _CachedApp:
+    app: Flask
+    config: dict
+    extensions: dict
+    limiter_storage: object = None
+
+    def reset(self, instance: Path) -> Flask:
+        app = self.app
+        app.config.clear()
+        app.config.update(self.config)
+        app.config["INSTANCE_PATH"] = str(instance)
+        app.instance_path = str(instance)
+        for folder in ("", "uploads", "pdf", "keys"):
+            (instance / folder).mkdir(parents=True, exist_ok=True)
+        # Lazily cached values (the password hasher built from the configuration).
+        for key in set(app.extensions) - set(self.extensions):
+            del app.extensions[key]
+        app.extensions.update(self.extensions)
+        # The limiter is one object bound to the last app built (another test may have built
+        # its own): bind it to this one again, then forget every count.
+        if limiter._storage is not self.limiter_storage:
+            limiter.init_app(app)
+            self.limiter_storage = limiter._storage
+        limiter.reset()
+        return app
+
+
+_apps: dict[tuple, _CachedApp] = {}
+
+
+def _cached_app(backend: Backend, overrides: dict, instance: Path, tmp_path_factory) -> Flask:
+    key = (backend.url, tuple(sorted((name, repr(value)) for name, value in overrides.items())))
+    cached = _apps.get(key)
+    if cached is None:
+        spare = tmp_path_factory.mktemp("app")
+        config = TestingConfig(database_url=backend.url, instance_path=str(spare), **overrides)
+        application = create_app(config)
+        application.test_client_class = Client
+        cached = _apps[key] = _CachedApp(
+            application,
+            dict(application.config),
+            dict(application.extensions),
+            limiter._storage,
+        )
+    return cached.reset(instance)
+
+
 @pytest.fixture
-def app(make_config, backend: Backend, config_overrides: dict) -> Iterator[Flask]:
-    application = create_app(make_config(**config_overrides))
-    application.test_client_class = Client
+def app(
+    backend: Backend, config_overrides: dict, tmp_path: Path, tmp_path_factory
+) -> Iterator[Flask]:
+    application = _cached_app(backend, config_overrides, tmp_path / "instance", tmp_path_factory)
     with application.app_context():
         _empty_database(backend)
-        limiter.reset()
         yield application
         db.session.remove()
-        db.engine.dispose()
+
+
+# --- certificate PDFs ----------------------------------------------------------------------
+
+
+def _stand_in_pdf(facts: dict, verify_url: str, token: str) -> bytes:
+    """A small, well-formed one-page PDF naming the certificate (no fonts, no QR code)."""
+    note = f"{facts.get('number', '')} {verify_url} {token}".encode("ascii", "replace")
+    bodies = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 842 595]>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n%" + note.replace(b"\n", b" ") + b"\n")
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 4\n0000000000 65535 f \n"
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+@pytest.fixture(autouse=True)
+def _certificate_pdfs(request, monkeypatch) -> None:
+    """Issuing renders and stores a real PDF (about 130 ms each); tests that read it are
+    marked ``real_pdf``, the others store a small stand-in with the same hash checks."""
+    if request.node.get_closest_marker("real_pdf"):
+        return
+    from certificates import issuance
+
+    monkeypatch.setattr(issuance, "render_pdf", _stand_in_pdf)
+
+
+# --- the demo, seeded once per worker ----------------------------------------------------
+
+
+@dataclass
+class _DemoSnapshot:
+    rows: dict[str, list[dict]]
+    instance: Path
+    output: str
+
+
+_demo_snapshots: dict[int, _DemoSnapshot] = {}
+
+
+def _database_is_empty() -> bool:
+    with db.engine.connect() as connection:
+        return not any(
+            connection.execute(select(literal(1)).select_from(table).limit(1)).first()
+            for table in db.metadata.sorted_tables
+        )
+
+
+@contextmanager
+def _real_pdfs() -> Iterator[None]:
+    from certificates import issuance, pdf
+
+    stand_in, issuance.render_pdf = issuance.render_pdf, pdf.render_pdf
+    try:
+        yield
+    finally:
+        issuance.render_pdf = stand_in
+
+
+def _take_demo_snapshot(app: Flask, output: str, folder: Path) -> _DemoSnapshot:
+    with db.engine.connect() as connection:
+        rows = {
+            table.name: [dict(row._mapping) for row in connection.execute(select(table))]
+            for table in db.metadata.sorted_tables
+        }
+    shutil.copytree(app.instance_path, folder, dirs_exist_ok=True)
+    return _DemoSnapshot(rows, folder, output)
+
+
+def _restore_demo_snapshot(app: Flask, snapshot: _DemoSnapshot, backend: Backend) -> None:
+    with db.engine.begin() as connection:
+        for table in db.metadata.sorted_tables:
+            if rows := snapshot.rows[table.name]:
+                connection.execute(table.insert(), rows)
+        if backend.name == "postgresql":
+            # Explicit ids were inserted: move each id sequence past them.
+            for table in db.metadata.sorted_tables:
+                [*columns] = table.primary_key.columns
+                if len(columns) != 1 or not isinstance(columns[0].type, Integer):
+                    continue
+                name = columns[0].name
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{name}'), "
+                        f'COALESCE(MAX("{name}"), 0) + 1, false) FROM "{table.name}"'
+                    )
+                )
+    shutil.copytree(snapshot.instance, app.instance_path, dirs_exist_ok=True)
+    db.session.expire_all()
+
+
+@pytest.fixture
+def seed_demo(app: Flask, backend: Backend, tmp_path_factory):
+    """``seed_demo()`` loads what ``flask seed-demo`` makes and returns the command's output.
+
+    The first call on a worker (per app) runs the command on the empty database and keeps its
+    rows and instance files; later calls copy them back, which takes a fraction of the time.
+    Tests of the command itself (its output, running it twice) invoke it for real.
+    """
+
+    def load() -> str:
+        snapshot = _demo_snapshots.get(id(app))
+        empty = _database_is_empty()
+        if snapshot is not None and empty:
+            _restore_demo_snapshot(app, snapshot, backend)
+            return snapshot.output
+        with _real_pdfs():
+            result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        if snapshot is None and empty:
+            folder = tmp_path_factory.mktemp("demo")
+            _demo_snapshots[id(app)] = _take_demo_snapshot(app, result.output, folder)
+        db.session.expire_all()
+        return result.output
+
+    return load
 
 
 @pytest.fixture

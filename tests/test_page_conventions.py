@@ -279,9 +279,10 @@ def _assert_conventions(results: dict[str | None, Crawl]) -> None:
         assert not found, "\n".join([rule, *found])
 
 
-def test_demo_site_keeps_the_conventions(app, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    results = {email: crawl(app, _client_for(app, email), start) for email, start in ROLES.items()}
+@pytest.mark.parametrize("email", list(ROLES), ids=lambda email: email or "stranger")
+def test_demo_site_keeps_the_conventions(app, seed_demo, email):
+    seed_demo()
+    results = {email: crawl(app, _client_for(app, email), ROLES[email])}
     for who, result in results.items():
         assert len(result.visited) > 10, f"the crawl as {who} reached almost nothing"
     _assert_conventions(results)
@@ -381,8 +382,8 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
-def test_every_destructive_form_asks_first(app, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_every_destructive_form_asks_first(app, seed_demo):
+    seed_demo()
     attempt_page, sheet, bank_pages = _show_every_destructive_form()
     trainer = _client_for(app, "aigerim.trainer@example.kz")
     sign_off_page = _score_every_line(trainer, sheet)

@@ -587,11 +587,11 @@ def test_results_of_a_stored_assessment(draft, trainer, criteria):
 # --- demo ------------------------------------------------------------------------------------
 
 
-def test_the_demo_rubrics_and_assessments_are_seeded_once(runner):
+def test_the_demo_rubrics_and_assessments_are_seeded_once(runner, seed_demo):
     from assessments.standing import standing
     from lms.models import User
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    seed_demo()
     rubrics = {r.slug: r for r in db.session.scalars(select(Rubric))}
     role_play, drafting = rubrics["assessed-role-play"], rubrics["settlement-drafting-task"]
     assert role_play.course.slug == "mediator-ethics"

@@ -66,10 +66,8 @@ def _seminar(title: str = DEMO_SEMINAR_TITLE) -> Seminar:
 
 
 @pytest.fixture
-def seeded(runner):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    return result.output
+def seeded(seed_demo):
+    return seed_demo()
 
 
 def test_cpm_b_follows_the_domain_rule(seeded):

@@ -18,6 +18,7 @@ from certificates import issuance
 from certificates.signing import canonical_json
 
 KAZAKH_NAME = "Әлия Қасымқызы Нұрланова"
+pytestmark = pytest.mark.real_pdf  # every test reads the PDF
 
 
 @pytest.fixture

@@ -61,6 +61,7 @@ def _text(response) -> str:
         ("revoke", "holder_request", "At the holder's request", "Revoked"),
     ],
 )
+@pytest.mark.real_pdf
 def test_the_public_sees_the_reason_from_the_list_never_the_trainers_note(
     client, certificate, trainer, change, code, label, word
 ):
@@ -111,6 +112,7 @@ def _property_names(node):
             yield from _property_names(item)
 
 
+@pytest.mark.real_pdf
 def test_criteria_say_met_with_the_rule_and_never_a_percent(client, achieved):
     page = _text(client.get(f"/verify/{achieved.number}"))
     assert "C1-LAW" in page and "met" in page
@@ -166,6 +168,7 @@ def test_an_older_record_shows_only_its_public_part(client, runner, achieved, tm
     assert client.get(f"/api/v1/certificates/{new.number}").get_json()["jws"] == new.jws
 
 
+@pytest.mark.real_pdf
 def test_no_hours_are_published(client, make_qualification, make_user, make_course, trainer):
     from .factories import attend, make_seminar, seat
 

@@ -122,6 +122,7 @@ def assert_valid_page(page, certificate) -> None:
     assert facts.get_by_text(TITLE, exact=True).is_visible()
 
 
+@pytest.mark.real_pdf
 def test_a_stranger_checks_a_typed_number_the_qr_code_and_a_revoked_one(verifier_site, page):
     valid = verifier_site.valid
     page.goto(verifier_site.url + "/verify")

@@ -36,9 +36,8 @@ def _user(email: str) -> User:
 
 
 @pytest.fixture
-def demo_site(app, live_server):
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def demo_site(app, live_server, seed_demo):
+    seed_demo()
     # The demo trainer reads the site in Kazakh; these tests read it in English.
     _user(TRAINER).language = "en"
     db.session.commit()

@@ -92,9 +92,8 @@ EXPECTED_ERRORS = {"/verify/XYZ": 400, "/no-such-page": 404}
 
 
 @pytest.fixture
-def demo_site(app, live_server):
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def demo_site(app, live_server, seed_demo):
+    seed_demo()
     return live_server
 
 

@@ -14,8 +14,8 @@ from quizzes.models import Criterion, Question
 from quizzes.question_types import REGISTRY
 
 
-def test_seed_demo_loads_criteria_and_every_question_once(runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_seed_demo_loads_criteria_and_every_question_once(runner, seed_demo):
+    seed_demo()
     expected = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))["questions"]
     assert db.session.scalar(select(func.count(Question.id))) == len(expected) >= 40
     assert db.session.scalar(select(func.count(Criterion.id))) == len(CRITERIA)
@@ -66,12 +66,12 @@ def test_every_demo_question_has_a_source_and_a_verification_state():
             assert item["fact_tag"] in ("V", "S") and "practice" not in item["source"], item["key"]
 
 
-def test_the_final_exam_draws_every_criterion_across_courses(runner):
+def test_the_final_exam_draws_every_criterion_across_courses(runner, seed_demo):
     from quizzes import attempts, selection
     from quizzes.demo import FINAL_EXAM_COURSE, FINAL_EXAM_SLUG
     from quizzes.models import Quiz
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    seed_demo()
     exam = db.session.scalar(select(Quiz).where(Quiz.slug == FINAL_EXAM_SLUG))
     assert exam.course.slug == FINAL_EXAM_COURSE and exam.published
     assert (exam.selection, exam.bank_scope) == ("draw", "all")
@@ -101,14 +101,14 @@ def test_the_final_exam_draws_every_criterion_across_courses(runner):
     }
 
 
-def test_demo_quizzes_that_count_follow_the_quiz_rule(runner, app):
+def test_demo_quizzes_that_count_follow_the_quiz_rule(seed_demo, app):
     """Course quizzes and the final exam count towards the demo qualification: each draws at
     random per criterion at most half the criterion's bank, with 24 hours between attempts,
     and would pass the publishing check (seed-demo has made the qualifications by then)."""
     from quizzes import quiz_authoring, selection
     from quizzes.models import Quiz
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    seed_demo()
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.published.is_(True))))
     assert len(quizzes) == 4  # three courses and the final exam
     for quiz in quizzes:

@@ -180,10 +180,10 @@ def _demo_held_back_keys() -> set[str]:
     }
 
 
-def test_no_held_back_demo_question_is_ever_drawn_for_a_must_pass_criterion(runner):
+def test_no_held_back_demo_question_is_ever_drawn_for_a_must_pass_criterion(seed_demo):
     from quizzes.demo import FINAL_EXAM_SLUG
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    seed_demo()
     held_keys = _demo_held_back_keys()
     # The review's eight plus the two Art. 20 items, less the three of C2 (not must-pass).
     assert len(held_keys) == 7

@@ -123,11 +123,11 @@ def test_a_failed_criterion_is_explained_on_the_result(trainee_client, quiz):
     assert re.search(r'<rect x="0" y="0" width="50(\.0)?" height="6"', page)
 
 
-def test_demo_quizzes_are_seeded_and_can_be_taken(runner, app):
+def test_demo_quizzes_are_seeded_and_can_be_taken(seed_demo, app):
     from lms.models import User
     from quizzes.models import Quiz
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    seed_demo()
     # One quiz per course (drawn from its bank) plus the final exam drawn across courses.
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.slug == "check-your-knowledge")))
     assert len(quizzes) == 3 and all(q.published and q.draw_rules for q in quizzes)

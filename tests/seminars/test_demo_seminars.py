@@ -18,10 +18,9 @@ def _seminar(title: str) -> Seminar:
 
 
 def test_demo_seminars_fit_the_group_size_and_do_not_pass_for_the_general_course(
-    app, runner, client
+    app, seed_demo, client
 ):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+    seed_demo()
 
     seminars = list(db.session.scalars(select(Seminar)))
     assert len(seminars) >= 3
