@@ -205,6 +205,7 @@ def _answer(page, wrong: set[str], asked: list[str]) -> None:
     assert asked[before:] == ["Hand in your answers? You cannot change them afterwards."]
 
 
+@pytest.mark.real_pdf
 def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, trainer, request):
     base = live_server.url
     quiz, seminar, qualification = _build_everything(trainer)
