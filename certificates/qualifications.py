@@ -215,3 +215,15 @@ def confirm_identity(
     identity.confirmed_at = utcnow()
     db.session.commit()
     return identity
+
+
+def name_on_certificate(user: User, identity: IdentityConfirmation | None) -> str:
+    """The legal name a trainer confirmed, else the profile's name."""
+    return identity.legal_name if identity else user.full_name
+
+
+def holder_name(user: User) -> str:
+    identity = db.session.scalar(
+        select(IdentityConfirmation).where(IdentityConfirmation.user_id == user.id)
+    )
+    return name_on_certificate(user, identity)

@@ -31,7 +31,6 @@ from certificates.forms import (
     QualificationChoiceForm,
 )
 from certificates.models import Certificate, IdentityConfirmation, Qualification
-from certificates.pdf import render_pdf
 from certificates.qualifications import all_qualifications, confirm_identity
 from certificates.views.blueprint import bp, managed_seminars_query, page_locale, pdf_response
 from lms.extensions import db
@@ -45,8 +44,6 @@ from lms.timezone import site_today
 from seminars.attendance import participants
 from seminars.authoring import can_manage
 from seminars.models import Seminar
-
-PREVIEW_NUMBER = "PREVIEW"
 
 
 def _seminar(seminar_id: int) -> Seminar:
@@ -108,23 +105,19 @@ def _active_qualification(
 
 
 def _rows(seminar: Seminar, qualification: Qualification) -> list[ParticipantRow]:
-    """Every participant with their checklist and current certificate: a fixed number of
-    queries however many participants (the evidence of all of them is read at once)."""
-    people = [registration.user for registration in participants(seminar)]
-    evidence = eligibility.gather_many(people, qualification, seminar)
-    certificates = issuance.current_certificates(
-        [user.id for user in people], qualification, seminar
-    )
+    """Every participant with their checklist and current certificate: one gather (a fixed
+    number of statements however many participants), then pure checklists."""
+    gathered = issuance.gather(qualification, seminar)
     today = site_today()
     return [
         ParticipantRow(
             user,
-            eligibility.evaluate(qualification, evidence[user.id], today),
-            evidence[user.id].identity,
-            certificates.get(user.id),
-            lifecycle.holds(certificates.get(user.id), today),
+            gathered.evaluate(user, today),
+            gathered.evidence[user.id].identity,
+            gathered.current.get(user.id),
+            lifecycle.holds(gathered.current.get(user.id), today),
         )
-        for user in people
+        for user in gathered.people
     ]
 
 
@@ -159,9 +152,6 @@ def _issuance_page(seminar, offered, qualification, *, error=None, status=200):
 
 def _flash_summary(result: issuance.BulkResult) -> None:
     """The bulk issue's outcome as flash messages (the page shows the details per row)."""
-    today = site_today()
-    held = [c for c in result.already if lifecycle.holds(c, today)]
-    blocked = [c for c in result.already if not lifecycle.holds(c, today)]
     words = lifecycle.STATUS_WORDS
     flash(
         ngettext(
@@ -175,22 +165,19 @@ def _flash_summary(result: issuance.BulkResult) -> None:
         ngettext(
             "%(num)d participant already had one (nothing issued twice).",
             "%(num)d participants already had one (nothing issued twice).",
-            len(held),
+            len(result.held),
         ),
         "info",
     )
-    if blocked:
+    if result.blocked:
         flash(
             ngettext(
                 "%(num)d participant has a revoked, suspended or expired certificate, so "
                 "nothing was issued to them: %(names)s.",
                 "%(num)d participants have a revoked, suspended or expired certificate, so "
                 "nothing was issued to them: %(names)s.",
-                len(blocked),
-                names="; ".join(
-                    f"{c.holder.full_name} ({words[lifecycle.public_status(c, today)]})"
-                    for c in blocked
-                ),
+                len(result.blocked),
+                names="; ".join(f"{name} ({words[status]})" for name, status in result.blocked),
             ),
             "warning",
         )
@@ -256,22 +243,7 @@ def preview(seminar_id: int, user_id: int):
     holder = next((r.user for r in participants(seminar) if r.user_id == user_id), None)
     if holder is None or qualification is None:
         abort(404)
-    today = site_today()
-    language = seminar.language
-    if language not in current_app.config["LANGUAGES"]:
-        language = current_app.config["BABEL_DEFAULT_LOCALE"]
-    months = qualification.validity_months
-    facts = issuance.build_facts(
-        number=PREVIEW_NUMBER,
-        qualification=qualification,
-        holder=issuance.holder_name(holder),
-        seminar=seminar,
-        result=eligibility.check(holder, qualification, seminar, today),
-        language=language,
-        issued_on=today,
-        expires_on=issuance.add_months(today, months) if months else None,
-    )
-    data = render_pdf(facts, issuance.verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)")
+    data = issuance.preview_pdf(qualification, seminar, holder)
     return pdf_response(data, f"preview-{holder.id}.pdf", inline=True)
 
 
