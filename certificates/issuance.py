@@ -98,6 +98,13 @@ def seminar_key(qualification: Qualification, seminar: Seminar | None) -> int:
     return seminar.id if (seminar is not None and qualification.per_seminar) else 0
 
 
+def _current(holder_ids: list[int], qualification: Qualification | None):
+    query = select(Certificate).where(Certificate.holder_id.in_(holder_ids), Certificate.live == 1)
+    if qualification is not None:
+        query = query.where(Certificate.qualification_id == qualification.id)
+    return query
+
+
 def current_certificates(
     holder_ids: list[int], qualification: Qualification, seminar: Seminar | None
 ) -> dict[int, Certificate]:
@@ -109,14 +116,19 @@ def current_certificates(
     return {
         certificate.holder_id: certificate
         for certificate in db.session.scalars(
-            select(Certificate).where(
-                Certificate.holder_id.in_(holder_ids),
-                Certificate.qualification_id == qualification.id,
-                Certificate.seminar_key == seminar_key(qualification, seminar),
-                Certificate.live == 1,
+            _current(holder_ids, qualification).where(
+                Certificate.seminar_key == seminar_key(qualification, seminar)
             )
         )
     }
+
+
+def current_of(
+    holder_ids: list[int], qualification: Qualification | None = None
+) -> list[Certificate]:
+    """Every current certificate of the holders (of ``qualification`` if given), whatever
+    the seminar and status, oldest first: "does X hold one of Q at all"."""
+    return list(db.session.scalars(_current(holder_ids, qualification).order_by(Certificate.id)))
 
 
 def current_certificate(
