@@ -3,15 +3,11 @@ bulk issue, a preview, the ZIP of PDFs) and for confirming a participant's ident
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass
 
 from flask import (
     abort,
-    current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -23,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from certificates import eligibility, issuance, lifecycle
+from certificates import archive, eligibility, issuance, lifecycle
 from certificates.forms import (
     STATUS_LABELS,
     BulkIssueForm,
@@ -32,13 +28,14 @@ from certificates.forms import (
 )
 from certificates.models import Certificate, IdentityConfirmation, Qualification
 from certificates.qualifications import all_qualifications, confirm_identity
-from certificates.views.blueprint import bp, managed_seminars_query, page_locale, pdf_response
+from certificates.views.blueprint import bp, managed_seminars_query, page_locale
+from certificates.views.files import pdf_response, zip_response
 from lms.extensions import db
 from lms.forms import show_error
 from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
-from lms.routing import parse_id
+from lms.routing import get_or_404, parse_id
 from lms.service_error import ServiceError, refused
 from lms.timezone import site_today
 from seminars.attendance import participants
@@ -47,9 +44,7 @@ from seminars.models import Seminar
 
 
 def _seminar(seminar_id: int) -> Seminar:
-    seminar = db.session.get(Seminar, seminar_id)
-    if seminar is None:
-        abort(404)
+    seminar = get_or_404(Seminar, seminar_id)
     if not can_manage(current_user, seminar):
         abort(403)
     return seminar
@@ -98,7 +93,8 @@ def _active_qualification(
     offered = all_qualifications(active_only=True)
     if raw in (None, ""):
         return offered, offered[0] if offered else None
-    chosen = next((q for q in offered if str(q.id) == str(raw).strip()), None)
+    wanted = parse_id(raw)
+    chosen = next((q for q in offered if q.id == wanted), None)
     if chosen is None:
         abort(missing)
     return offered, chosen
@@ -256,50 +252,12 @@ def seminar_zip(seminar_id: int):
     every certificate issued through this seminar."""
     seminar = _seminar(seminar_id)
     raw = request.args.get("qualification", "")
-    if raw:
-        chosen = db.session.get(Qualification, parse_id(raw) or 0)
-        if chosen is None:
-            abort(404)
-        holders = [registration.user_id for registration in participants(seminar)]
-        found = sorted(
-            (
-                certificate
-                for certificate in issuance.current_certificates(holders, chosen, seminar).values()
-                if certificate.status in issuance.STANDING_STATUSES
-            ),
-            key=lambda certificate: certificate.number,
-        )
-    else:
-        found = list(
-            db.session.scalars(
-                select(Certificate)
-                .where(
-                    Certificate.seminar_id == seminar.id,
-                    Certificate.status.in_(issuance.STANDING_STATUSES),
-                )
-                .order_by(Certificate.number)
-            )
-        )
+    chosen = get_or_404(Qualification, raw) if raw else None
+    found = archive.standing_certificates(seminar, chosen)
     if not found:
         flash(_("This seminar has no certificates to download yet."), "info")
         return redirect(url_for(".seminar_page", seminar_id=seminar.id, qualification=raw or None))
-    buffer = io.BytesIO()
-    missing = []
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for certificate in found:
-            try:
-                archive.writestr(f"{certificate.number}.pdf", issuance.pdf_bytes(certificate))
-            except OSError:
-                missing.append(certificate.number)
-        if missing:
-            current_app.logger.error("certificate PDFs missing from storage: %s", missing)
-            archive.writestr("MISSING.txt", "\n".join(missing) + "\n")
-    response = make_response(buffer.getvalue())
-    response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="seminar-{seminar.id}-certificates.zip"'
-    )
-    return response
+    return zip_response(archive.zip_of(found), f"seminar-{seminar.id}-certificates.zip")
 
 
 # --- identity -----------------------------------------------------------------------------
@@ -307,15 +265,9 @@ def seminar_zip(seminar_id: int):
 
 def _identity_subject(user_id: int) -> tuple[User, Seminar | None]:
     """The person and the seminar that lets the current user confirm them (404, then 403)."""
-    person = db.session.get(User, user_id)
-    if person is None:
-        abort(404)
+    person = get_or_404(User, user_id)
     raw = request.args.get("seminar", "")
-    seminar = None
-    if raw:
-        seminar = db.session.get(Seminar, parse_id(raw) or 0)
-        if seminar is None:
-            abort(404)
+    seminar = get_or_404(Seminar, raw) if raw else None
     if current_user.role == Role.ADMIN:
         return person, seminar
     if seminar is None or not can_manage(current_user, seminar):
