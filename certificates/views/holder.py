@@ -93,7 +93,7 @@ def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
                 Checklist(
                     seminar,
                     eligibility.check(user, qualification, seminar, today),
-                    current.get((qualification.id, seminar.id))
+                    current.get((qualification.id, issuance.seminar_key(qualification, seminar)))
                     if seminar
                     # Without a seminar, one certificate of the qualification is enough,
                     # whether claimed here or issued by a trainer for a seminar.
