@@ -42,7 +42,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from certificates import eligibility
+from certificates import eligibility, pdf
 from certificates.facts import Draft, add_months, build_facts, draft, verify_url
 from certificates.keys import key_ring
 from certificates.models import (
@@ -65,14 +65,7 @@ from seminars.attendance import participants
 from seminars.models import Seminar
 
 # Kept here for their callers: what a certificate states, and where its PDF is.
-__all__ = [
-    "Draft",
-    "add_months",
-    "draft",
-    "holder_name",
-    "pdf_bytes",
-    "verify_url",
-]
+__all__ = ["Draft", "add_months", "draft", "holder_name", "pdf_bytes", "verify_url"]
 
 PREVIEW_NUMBER = "PREVIEW"
 
@@ -88,7 +81,8 @@ def preview_pdf(
         holder=name_on_certificate(holder, found.identity),
         result=eligibility.evaluate(qualification, found, plan.issued_on),
     )
-    return render_pdf(facts, verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)")
+    # ``certificates.pdf``'s own renderer: tests stand in for this module's, never a preview's.
+    return pdf.render_pdf(facts, verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)")
 
 
 def seminar_key(qualification: Qualification, seminar: Seminar | None) -> int:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from certificates import issuance
+from certificates import issuance, pdf
 from certificates.models import Certificate
 from certificates.qualifications import latest_declaration, sign_declaration
 from certificates.signals import certificate_issued
@@ -45,13 +45,16 @@ def received():
 def captured_facts(monkeypatch):
     """The facts each rendered PDF states, in order (the real renderer still runs)."""
     facts = []
-    real = issuance.render_pdf
 
-    def capturing(stated, url, token):
-        facts.append(dict(stated))
-        return real(stated, url, token)
+    def capturing(real):
+        def render(stated, url, token):
+            facts.append(dict(stated))
+            return real(stated, url, token)
 
-    monkeypatch.setattr(issuance, "render_pdf", capturing)
+        return render
+
+    monkeypatch.setattr(issuance, "render_pdf", capturing(issuance.render_pdf))  # issued
+    monkeypatch.setattr(pdf, "render_pdf", capturing(pdf.render_pdf))  # previews
     return facts
 
 
