@@ -30,26 +30,37 @@ Quiz attempts are dated a few days back, so the 24-hour wait between final-exam 
 passed and a newcomer can retake any quiz at once.
 
 Running it again creates nothing: every step first looks for what it would create.
+
+The qualifications' texts are data (``demo_content/qualifications.yml``); the trainees'
+evidence is built by ``certificates.demo_evidence``; this module tells the story.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import click
+import yaml
 from flask import Flask
 from sqlalchemy import select
 
-from assessments.lifecycle import draft_for, sign_off, start_assessment
-from assessments.models import Assessment, AssessmentStatus, LineKind, Rubric
-from assessments.scoring import save_sheet
 from certificates import eligibility, issuance, lifecycle
+from certificates.demo_evidence import (  # noqa: F401  (PILOT_SEMINAR_TITLE: re-exported)
+    PILOT_SEMINAR_TITLE,
+    complete_courses,
+    correct_to_absent,
+    pilot_issue_date,
+    record_attendance,
+    seed_pilot_seminar,
+    sign_off_drafting,
+    take_quiz,
+)
 from certificates.models import (
     Certificate,
     CertificateStatus,
-    EthicsDeclaration,
     IdentityConfirmation,
     Qualification,
     QualificationKind,
@@ -57,25 +68,20 @@ from certificates.models import (
 from certificates.qualifications import (
     QualificationData,
     confirm_identity,
+    latest_declaration,
     qualification_by_slug,
     save_qualification,
     sign_declaration,
 )
-from courses import learning
-from courses.models import Course, ModuleCompletion
+from courses.models import Course
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
-from lms.timezone import site_today, site_zone
-from quizzes import attempts, marking
 from quizzes.demo import CRITERIA, FINAL_EXAM_SLUG
-from quizzes.model_answers import answer_values
-from quizzes.models import Attempt, Criterion, Quiz
-from quizzes.question_types import get_type
-from seminars import attendance, authoring, registration
-from seminars.demo import DEMO_DAYS, DEMO_SEMINAR_TITLE, NOT_THE_GENERAL_COURSE
-from seminars.models import Attendance, Seminar, SeminarStatus
+from quizzes.models import Quiz
+from seminars.demo import DEMO_SEMINAR_TITLE
+from seminars.models import Seminar
 
 # --- the qualifications ----------------------------------------------------------------------
 
@@ -83,81 +89,19 @@ CPM_B_SLUG = "cpm-b"
 ATTENDANCE_SLUG = "seminar-attendance"
 DEMO_COURSES = ("mediation-procedure-kz", "mediator-ethics", "mediation-agreements")
 
-# The demo seminar has one session per day, so the domain's "Day 4 ethics session" and "Day 5
-# assessment" are parts of two sessions: these texts find them in the sessions' topics
-# ("Day 4: ethics, the public-consent context, role-play 4"; "Day 5: ..., assessment, closing").
-REQUIRED_TOPICS = ("Day 4: ethics", "assessment")
-
-DECLARATION = (
-    "I will mediate only with the voluntary consent of the parties and will not pressure them "
-    "to settle. I will remain impartial and independent; I will disclose any connection with a "
-    "party or interest in the outcome before I act, and I will step aside if I cannot be "
-    "impartial. I will keep confidential what I learn in mediation and disclose it only with "
-    "the written permission of the party who gave it or where the law requires, including when "
-    "a child is in danger. I will treat all parties equally, respect their language, culture "
-    "and dignity, and I will not accept gifts or favours from parties. I will work within my "
-    "competence and refer the parties to a professional mediator or lawyer when needed."
+# The texts of the two qualifications, as data (what each says and why: see the file).
+TEXTS = yaml.safe_load(
+    (Path(__file__).resolve().parent / "demo_content" / "qualifications.yml").read_text(
+        encoding="utf-8"
+    )
 )
-
-# What the law asks of mediators, said on every demo certificate after its own first lines.
-_REGISTERS = {
-    "en": "A professional mediator must be trained under the official programme and entered in "
-    "a register kept by an organisation of mediators; public mediators are elected by a "
-    "local-community meeting and entered in a register of public mediators under separate "
-    "rules.",
-    "ru": "Профессиональный медиатор должен пройти обучение по официальной программе и быть "
-    "включён в реестр, который ведёт организация медиаторов; общественные медиаторы "
-    "избираются собранием местного сообщества и включаются в реестр общественных медиаторов "
-    "по отдельным правилам.",
-    "kk": "Кәсіпқой медиатор ресми бағдарлама бойынша оқудан өтіп, медиаторлар ұйымы жүргізетін "
-    "тізілімге енгізілуі тиіс; қоғамдық медиаторларды жергілікті қоғамдастық жиналысы "
-    "сайлайды және олар бөлек қағидалар бойынша қоғамдық медиаторлар тізіліміне енгізіледі.",
-}
-
-# What the certificate is: completion of this platform's training. "Public mediator" is a
-# legal status (elected and registered), which no platform certificate gives
-# (shared/domain/review-2026-12.md, sections 3 and 6).
-CPM_B_TITLES = {
-    "en": "Certificate of completion – basic training for public mediators (platform programme)",
-    "ru": "Сертификат о прохождении базовой подготовки общественных медиаторов "
-    "(программа платформы)",
-    "kk": "Қоғамдық медиаторларды базалық даярлау бағдарламасынан өткені туралы сертификат",
-}
-# The domain's suggested wording, [platform] being the site's name.
-CPM_B_DISCLAIMERS = {
-    "en": "This certificate confirms completion of a demo training programme on {site}. It is "
-    "not a state-recognised qualification and does not by itself give the status of a "
-    "professional or public mediator under the Law of the Republic of Kazakhstan “On "
-    "Mediation”.",
-    "ru": "Настоящий сертификат подтверждает прохождение демонстрационной программы обучения на "
-    "платформе {site}. Он не является государственно признанной квалификацией и сам по себе не "
-    "даёт статуса профессионального или общественного медиатора по Закону Республики "
-    "Казахстан «О медиации».",
-    "kk": "Бұл сертификат иесінің {site} платформасындағы демонстрациялық оқу бағдарламасынан "
-    "өткенін растайды. Бұл мемлекет таныған біліктілік емес және ол өздігінен «Медиация "
-    "туралы» Қазақстан Республикасының Заңы бойынша кәсіпқой немесе қоғамдық медиатор "
-    "мәртебесін бермейді.",
-}
-
-ATTENDANCE_TITLES = {
-    "en": "Certificate of attendance: basic training seminar for public mediators",
-    "ru": "Сертификат об участии в базовом семинаре для общественных медиаторов",
-    "kk": "Қоғамдық медиаторларға арналған базалық семинарға қатысқаны туралы сертификат",
-}
-ATTENDANCE_DISCLAIMERS = {
-    "en": "This certificate confirms attendance at a seminar of a demo training programme on "
-    "{site}; the participant's knowledge and skills were not assessed. It is not a "
-    "state-recognised qualification and does not give the status of a professional or public "
-    "mediator under the Law of the Republic of Kazakhstan “On Mediation”.",
-    "ru": "Настоящий сертификат подтверждает участие в семинаре демонстрационной программы "
-    "обучения на платформе {site}; знания и навыки участника не оценивались. Он не является "
-    "государственно признанной квалификацией и не даёт статуса профессионального или "
-    "общественного медиатора по Закону Республики Казахстан «О медиации».",
-    "kk": "Бұл сертификат иесінің {site} платформасындағы демонстрациялық оқу бағдарламасы "
-    "семинарына қатысқанын растайды; қатысушының білімі мен дағдылары бағаланбаған. Бұл "
-    "мемлекет таныған біліктілік емес және «Медиация туралы» Қазақстан Республикасының Заңы "
-    "бойынша кәсіпқой немесе қоғамдық медиатор мәртебесін бермейді.",
-}
+REQUIRED_TOPICS = tuple(TEXTS["required_topics"])
+DECLARATION = TEXTS["declaration"]
+_REGISTERS = TEXTS["registers"]
+CPM_B_TITLES = TEXTS["cpm_b"]["titles"]
+CPM_B_DISCLAIMERS = TEXTS["cpm_b"]["disclaimers"]
+ATTENDANCE_TITLES = TEXTS["attendance"]["titles"]
+ATTENDANCE_DISCLAIMERS = TEXTS["attendance"]["disclaimers"]
 
 
 def _disclaimers(texts: dict[str, str], site: str) -> dict[str, str]:
@@ -214,171 +158,6 @@ def seed_qualifications(app: Flask, courses: list[Course]) -> tuple[Qualificatio
     return cpm_b, seminar_attendance
 
 
-# --- learning, quizzes and assessments -------------------------------------------------------
-
-
-def complete_courses(user: User, courses: list[Course]) -> None:
-    """Enrol and read every module (those read at their current version are left alone)."""
-    query = select(ModuleCompletion.module_id, ModuleCompletion.module_version).where(
-        ModuleCompletion.user_id == user.id
-    )
-    for course in courses:
-        learning.enrol(user, course)
-        read = dict(db.session.execute(query).all())
-        for module in course.modules:
-            if read.get(module.id) != module.version:
-                learning.complete_module(user, module)
-
-
-def _wrong_positions(attempt: Attempt, code: str | None) -> set[int]:
-    """The positions to answer wrong so that ``code``'s share in this attempt is just under
-    its quiz threshold: that criterion's questions, lightest first, until it drops below."""
-    if code is None:
-        return set()
-    criterion = db.session.scalar(select(Criterion).where(Criterion.code == code))
-    threshold = criterion.threshold("quiz") if criterion else None
-    if threshold is None:
-        return set()
-    items = [q for q in attempt.questions if q.version.question.criterion.code == code]
-    points = {
-        q.position: get_type(q.version.question.type).max_points(
-            q.version.definition, q.version.points
-        )
-        for q in items
-    }
-    # The lightest questions first, so the share lands as close under the threshold as it can.
-    items.sort(key=lambda q: (points[q.position], q.version.question_id))
-    total = earned = sum(points.values())
-    wrong: set[int] = set()
-    for item in items:
-        if earned * 100 < threshold * total:
-            break
-        earned -= points[item.position]
-        wrong.add(item.position)
-    return wrong
-
-
-def take_quiz(
-    quiz: Quiz, user: User, *, at: datetime, marker: User, fail_criterion: str | None = None
-) -> Attempt:
-    """One attempt at ``at``, answered right (but for ``fail_criterion``, kept just under its
-    threshold), written answers scored in full by ``marker``. An attempt that exists is
-    finished instead of repeated."""
-    finished = attempts.finished_attempts(quiz, user)
-    attempt = finished[0] if finished else attempts.start(quiz, user, now=at)
-    attempt = attempts.load_attempt(attempt.id)
-    if not finished:
-        wrong = _wrong_positions(attempt, fail_criterion)
-        for item in attempt.questions:
-            values = answer_values(
-                item.version.question.type,
-                item.version.definition,
-                item.presentation,
-                right=item.position not in wrong,
-            )
-            attempts.save_answer(attempt, item.position, values, now=at + timedelta(minutes=1))
-        attempts.submit(attempt, now=at + timedelta(minutes=25))
-    for item in list(attempt.questions):
-        if item.version.question.type == "free_text" and item.manual_points is None:
-            rubric = item.version.definition["rubric"]
-            marking.score(item, [line["points"] for line in rubric], by=marker)
-    return attempt
-
-
-DRAFTING_SLUG = "settlement-drafting-task"
-DRAFTING_NOTES = (
-    "Every required element is there. The instalments, dates and bank details make the terms "
-    "performable; say in plain words what happens after a late payment."
-)
-# Points per drafting-task quality line (checklist lines are all present): 18 of 20.
-DRAFTING_QUALITY = (4, 3, 3, 4, 4)
-
-
-def sign_off_drafting(user: User, trainer: User, seminar: Seminar) -> Assessment | None:
-    """Day 5's drafting task for ``user``, scored and signed off (kept if it exists)."""
-    rubric = db.session.scalar(select(Rubric).where(Rubric.slug == DRAFTING_SLUG))
-    if rubric is None:
-        return None
-    done = db.session.scalar(
-        select(Assessment).where(
-            Assessment.rubric_id == rubric.id,
-            Assessment.user_id == user.id,
-            Assessment.status == AssessmentStatus.SIGNED_OFF.value,
-        )
-    )
-    if done is not None:
-        return done
-    assessment = draft_for(rubric, user) or start_assessment(rubric, user, trainer, seminar=seminar)
-    quality = iter(DRAFTING_QUALITY)
-    scores = {
-        line.id: 1 if line.kind == LineKind.CHECKLIST.value else next(quality, 3)
-        for line in rubric.lines
-    }
-    save_sheet(assessment, trainer, scores=scores, notes=DRAFTING_NOTES, breach=None)
-    return sign_off(assessment, trainer)
-
-
-# --- seminars --------------------------------------------------------------------------------
-
-
-def record_attendance(seminar: Seminar, marks: dict[int, dict[int, tuple[str, object]]]) -> None:
-    """Each session's sheet ``{user_id: (status, hours)}`` by day number, signed off by the
-    session's trainer. Signed-off sessions are left alone."""
-    for day, session in enumerate(sorted(seminar.sessions, key=lambda s: s.starts_at), start=1):
-        if session.signed_off:
-            continue
-        by = session.trainer or seminar.trainer_links[0].user
-        attendance.save_sheet(session, marks.get(day, {}), by)
-        attendance.sign_off(session, by)
-
-
-PILOT_SEMINAR_TITLE = "Basic training for public mediators: pilot (demo)"
-
-
-def seed_pilot_seminar(app: Flask, course: Course, trainer: User, trainee: User) -> Seminar:
-    """The seminar's first run, five days some fourteen months ago, completed with one
-    participant present throughout."""
-    pilot = db.session.scalar(select(Seminar).where(Seminar.title == PILOT_SEMINAR_TITLE))
-    if pilot is None:
-        pilot = authoring.create_seminar(
-            course,
-            [trainer],
-            title=PILOT_SEMINAR_TITLE,
-            capacity=10,
-            language="ru",
-            venue="Almaty, House of Friendship",
-            description="The first run of the five-day seminar (40 academic hours), a year "
-            "before the current one. Demo seminar of the platform. " + NOT_THE_GENERAL_COURSE,
-        )
-    if not pilot.sessions:
-        zone = site_zone()
-        start = site_today() - timedelta(days=425)
-        monday = start - timedelta(days=start.weekday())
-        for number, topic in enumerate(DEMO_DAYS):
-            day = monday + timedelta(days=number)
-            authoring.add_session(
-                pilot,
-                topic=topic,
-                academic_hours=Decimal("8"),
-                starts_at=datetime.combine(day, time(9, 0), zone),
-                ends_at=datetime.combine(day, time(17, 0), zone),
-                trainer=trainer,
-            )
-        db.session.refresh(pilot)
-    if registration.find_registration(pilot, trainee) is None:
-        registration.add_participant(pilot, trainee, organisation="Akimat of Almaty")
-    record_attendance(pilot, {day: {trainee.id: ("present", None)} for day in range(1, 6)})
-    if pilot.status != SeminarStatus.COMPLETED:
-        authoring.set_status(pilot, SeminarStatus.COMPLETED)
-    return pilot
-
-
-def pilot_issue_date(pilot: Seminar) -> date:
-    """The Monday after the pilot's last day: when its certificates were issued."""
-    last = max(site_today(session.starts_at) for session in pilot.sessions)
-    return last + timedelta(days=3)
-
-
 # --- people ----------------------------------------------------------------------------------
 
 # Dates of birth as the trainer read them on the identity documents (no document numbers).
@@ -404,12 +183,7 @@ def confirm(user: User, key: str, by: User) -> None:
 
 
 def sign(user: User, qualification: Qualification) -> None:
-    signed = db.session.scalar(
-        select(EthicsDeclaration.id).where(
-            EthicsDeclaration.user_id == user.id,
-            EthicsDeclaration.qualification_id == qualification.id,
-        )
-    )
+    signed = latest_declaration(user, qualification)
     if not signed:
         sign_declaration(user, qualification, user.full_name)
 
@@ -428,26 +202,12 @@ def _issue(
     return certificate
 
 
-# Мария's days 3 and 4 of the demo seminar, found to be someone else's check-in.
-CORRECTION_REASON = (
-    "A complaint was upheld: another participant checked in for her; she was absent."
-)
 # The public is told only the reason code; the story stays in the trainer's internal note.
 REVOKE_REASON = lifecycle.StatusReason.ISSUED_IN_ERROR
 REVOKE_NOTE = (
     "After a complaint, the attendance on days 3 and 4 was corrected to absent, and the "
     "holder no longer has the hours required (demo example)."
 )
-
-
-def correct_to_absent(seminar: Seminar, user: User, days: tuple[int, ...], by: User) -> None:
-    sessions = sorted(seminar.sessions, key=lambda s: s.starts_at)
-    marks = attendance.marks_of(seminar, user)
-    for day in days:
-        session = sessions[day - 1]
-        mark: Attendance | None = marks.get(session.id)
-        if mark is not None and mark.hours > 0:
-            attendance.correct(session, user.id, "absent", None, CORRECTION_REASON, by)
 
 
 # --- the seeder ------------------------------------------------------------------------------
@@ -520,13 +280,7 @@ def seed_demo(app: Flask, users: dict[str, User], **_) -> None:
     today = pilot_issue_date(pilot)
     _issue(seminar_attendance, maria, pilot, by=co_trainer, problems=problems, today=today)
 
-    held = db.session.scalars(
-        select(Certificate)
-        .where(
-            Certificate.holder_id.in_([u.id for u in (asel, ulan, maria)]), Certificate.live == 1
-        )
-        .order_by(Certificate.id)
-    ).all()
+    held = issuance.current_of([u.id for u in (asel, ulan, maria)])
     claimants = [
         user
         for user in (asel, ulan)
@@ -534,7 +288,7 @@ def seed_demo(app: Flask, users: dict[str, User], **_) -> None:
         and eligibility.check(user, seminar_attendance, seminar).eligible
     ]
     left = eligibility.check(ulan, cpm_b, seminar).missing
-    _print(list(held), problems, (ulan, cpm_b, left), claimants)
+    _print(held, problems, (ulan, cpm_b, left), claimants)
 
 
 def _print(

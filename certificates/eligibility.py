@@ -16,7 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from assessments.standing import Standing, describe_reason, standings
-from certificates.models import EthicsDeclaration, IdentityConfirmation, Qualification
+from certificates.models import IdentityConfirmation, Qualification
+from certificates.qualifications import signatures_latest_first
 from courses.learning import progress_of_many
 from lms.extensions import db
 from lms.models import User
@@ -290,12 +291,7 @@ def gather_many(
             found[user_id].hours = sum((Decimal(hours) for _, hours in mine), Decimal(0))
             found[user_id].attended_topics = [topic for topic, hours in mine if hours and hours > 0]
     for declaration in db.session.scalars(
-        select(EthicsDeclaration)
-        .where(
-            EthicsDeclaration.user_id.in_(ids),
-            EthicsDeclaration.qualification_id == qualification.id,
-        )
-        .order_by(EthicsDeclaration.signed_at.desc(), EthicsDeclaration.id.desc())
+        signatures_latest_first(ids, qualification),
     ):
         if found[declaration.user_id].declaration is None:  # the latest signature counts
             found[declaration.user_id].declaration = (declaration.text, declaration.signed_at)

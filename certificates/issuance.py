@@ -1,124 +1,88 @@
-"""Issuing certificates: freeze the facts, number, sign, render the PDF once, store its hash.
+"""Issuing certificates: gather, evaluate, then write (freeze the facts, number, sign, render
+the PDF once, store its hash), for one holder or a whole seminar.
 
 Issuing is idempotent: a holder has at most one current certificate per qualification and
 seminar (a unique constraint, see ``Certificate``), so re-running a bulk issue, a double
 click or two trainers issuing at once never makes a second one; the loser gets the existing
 certificate back.
+
+How a bulk issue for a seminar reads, top-down (``bulk_issue``):
+
+1. **Gather** (:func:`gather`), once for the seminar: its participants with their users
+   (``seminars.attendance.participants``), their current certificates
+   (:func:`current_certificates`), the evidence of all of them at once
+   (``eligibility.gather_many``: courses, criteria, signed-off hours and sessions, latest
+   declarations, identities). A fixed number of statements, whatever the number of
+   participants; the issuing page shows the same gather.
+2. **Evaluate**: ``eligibility.evaluate`` per participant without a current certificate,
+   pure (no statement), once each; who already holds one and which current certificates are
+   not held (revoked, suspended, expired) is decided here too, before anything is written.
+3. **Write** (:func:`write`), once: :func:`draft` states the language and dates for all; per
+   certificate a number, its facts, a signature and a PDF (no statement: the key is read once);
+   then every certificate and its event are inserted in two statements and committed once;
+   ``signals.certificate_issued`` is sent for each after that commit.
+
+Before (main at the start of issue 15), the gather lived twice (the issuing page's view and
+``bulk_issue``), the holder's name was re-read per issue, the signing key was read per
+certificate, preview re-implemented the language and expiry, and after the commit the page's
+summary re-loaded each participant's existing certificate (one statement each). Measured with
+a participant holding one already and one not eligible: the service ran 16 statements for 2 and
+for 6 eligible participants, the bulk-issue request 25, the issuing page 16 (see
+``tests/certificates/test_bulk_issue_reads.py`` for the counts now).
 """
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from certificates import eligibility
+from certificates import eligibility, pdf
+from certificates.facts import Draft, add_months, build_facts, draft, verify_url
 from certificates.keys import key_ring
 from certificates.models import (
     Certificate,
     CertificateEvent,
     CertificateStatus,
-    IdentityConfirmation,
     Qualification,
-    QualificationKind,
 )
 from certificates.numbers import new_number
 from certificates.pdf import render_pdf
-from certificates.public_record import FACTS_FORMAT, criterion_fact
+from certificates.qualifications import holder_name, name_on_certificate
+from certificates.signals import certificate_issued
 from certificates.signing import canonical_json, sign
+from certificates.status import PublicStatus, holds, public_status
+from certificates.storage import discard_pdf, insert_all, pdf_bytes, pdf_folder
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
-from lms.timezone import site_today
 from seminars.attendance import participants
 from seminars.models import Seminar
 
+# Kept here for their callers: what a certificate states, and where its PDF is.
+__all__ = ["Draft", "add_months", "draft", "holder_name", "pdf_bytes", "verify_url"]
 
-def add_months(start: date, months: int) -> date:
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def verify_url(number: str) -> str:
-    """The address printed on the certificate: the configured public URL, never the host of
-    whichever request happened to issue it."""
-    return f"{current_app.config['PUBLIC_URL']}/verify/{number}"
+PREVIEW_NUMBER = "PREVIEW"
 
 
-def holder_name(user: User) -> str:
-    identity = db.session.scalar(
-        select(IdentityConfirmation).where(IdentityConfirmation.user_id == user.id)
+def preview_pdf(
+    qualification: Qualification, seminar: Seminar | None, holder: User, today: date | None = None
+) -> bytes:
+    """The certificate ``holder`` would get today, unsigned and unnumbered: nothing stored."""
+    plan = draft(qualification, seminar, today=today)
+    found = eligibility.gather(holder, qualification, seminar)
+    facts = plan.facts(
+        number=PREVIEW_NUMBER,
+        holder=name_on_certificate(holder, found.identity),
+        result=eligibility.evaluate(qualification, found, plan.issued_on),
     )
-    return identity.legal_name if identity else user.full_name
-
-
-def _language(seminar: Seminar | None, language: str | None) -> str:
-    languages = current_app.config["LANGUAGES"]
-    for candidate in (language, seminar.language if seminar else None):
-        if candidate in languages:
-            return candidate
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def build_facts(
-    *,
-    number: str,
-    qualification: Qualification,
-    holder: str,
-    seminar: Seminar | None,
-    result: eligibility.Eligibility,
-    language: str,
-    issued_on: date,
-    expires_on: date | None,
-) -> dict:
-    """What the certificate states, as plain JSON values (decimals as strings)."""
-    seminar_facts = None
-    if seminar is not None:
-        # The days as people where the seminar ran saw them, not UTC dates.
-        days = sorted(site_today(session.starts_at) for session in seminar.sessions)
-        seminar_facts = {
-            "title": seminar.title,
-            "starts_on": days[0].isoformat() if days else None,
-            "ends_on": days[-1].isoformat() if days else None,
-        }
-    # Only the public record is signed (certificates.public_record): criteria as met or not
-    # with their rule, no percentages, no hours.
-    criteria = []
-    if result.criteria is not None and qualification.kind == QualificationKind.QUALIFICATION:
-        average = result.criteria.compensable_average
-        criteria = [criterion_fact(row, average) for row in result.criteria.criteria]
-    return {
-        "format": FACTS_FORMAT,
-        "number": number,
-        "kind": qualification.kind,
-        "qualification": {"slug": qualification.slug, "title": qualification.title(language)},
-        "holder": holder,
-        "seminar": seminar_facts,
-        "criteria": criteria,
-        "issuer": current_app.config["ORGANISATION_NAME"],
-        "issued_on": issued_on.isoformat(),
-        "expires_on": expires_on.isoformat() if expires_on else None,
-        "language": language,
-        "disclaimer": qualification.disclaimer(language),
-    }
-
-
-def pdf_folder() -> Path:
-    return Path(current_app.instance_path) / "certificates"
-
-
-def pdf_bytes(certificate: Certificate) -> bytes:
-    """The stored PDF, exactly as issued (FileNotFoundError if storage lost it)."""
-    return (pdf_folder() / certificate.pdf_path).read_bytes()
+    # ``certificates.pdf``'s own renderer: tests stand in for this module's, never a preview's.
+    return pdf.render_pdf(facts, verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)")
 
 
 def seminar_key(qualification: Qualification, seminar: Seminar | None) -> int:
@@ -126,6 +90,13 @@ def seminar_key(qualification: Qualification, seminar: Seminar | None) -> int:
     about a seminar (``Qualification.per_seminar``); otherwise one per holder and
     qualification (key 0), whichever seminar it was issued through."""
     return seminar.id if (seminar is not None and qualification.per_seminar) else 0
+
+
+def _current(holder_ids: list[int], qualification: Qualification | None):
+    query = select(Certificate).where(Certificate.holder_id.in_(holder_ids), Certificate.live == 1)
+    if qualification is not None:
+        query = query.where(Certificate.qualification_id == qualification.id)
+    return query
 
 
 def current_certificates(
@@ -139,14 +110,19 @@ def current_certificates(
     return {
         certificate.holder_id: certificate
         for certificate in db.session.scalars(
-            select(Certificate).where(
-                Certificate.holder_id.in_(holder_ids),
-                Certificate.qualification_id == qualification.id,
-                Certificate.seminar_key == seminar_key(qualification, seminar),
-                Certificate.live == 1,
+            _current(holder_ids, qualification).where(
+                Certificate.seminar_key == seminar_key(qualification, seminar)
             )
         )
     }
+
+
+def current_of(
+    holder_ids: list[int], qualification: Qualification | None = None
+) -> list[Certificate]:
+    """Every current certificate of the holders (of ``qualification`` if given), whatever
+    the seminar and status, oldest first: "does X hold one of Q at all"."""
+    return list(db.session.scalars(_current(holder_ids, qualification).order_by(Certificate.id)))
 
 
 def current_certificate(
@@ -175,10 +151,12 @@ def create_signed(
     reason: str = "",
     kept: dict | None = None,
     add: bool = True,
+    key=None,
 ) -> Certificate:
-    """Insert a signed certificate with its PDF (the caller commits). ``kept`` overrides
-    facts, so a reissue or renewal states the same achievement as the certificate it
-    replaces. ``add=False`` leaves it out of the session (bulk issue inserts many at once)."""
+    """A signed certificate with its PDF written (the caller commits; no statement here).
+    ``kept`` overrides facts, so a reissue or renewal states the same achievement as the
+    certificate it replaces. ``add=False`` leaves it out of the session (bulk issue inserts
+    many at once); ``key`` is the signing key when the caller read it once for many."""
     number = new_number(current_app.config["CERTIFICATE_PREFIX"])
     facts = build_facts(
         number=number,
@@ -191,7 +169,7 @@ def create_signed(
         expires_on=expires_on,
     )
     facts.update(kept or {})
-    key = key_ring().current()
+    key = key or key_ring().current()
     token = sign(facts, key)
     data = render_pdf(facts, verify_url(number), token)
     folder = pdf_folder()
@@ -224,37 +202,57 @@ def create_signed(
     return certificate
 
 
-def _insert_all(certificates: list[Certificate]) -> list[Certificate]:
-    """Insert unattached certificates and their events in two statements (the unit of work
-    would insert a self-referencing table row by row); the caller commits."""
-    columns = [attribute.key for attribute in sa_inspect(Certificate).column_attrs]
-    rows = [
-        {key: certificate.__dict__[key] for key in columns if key in certificate.__dict__}
-        for certificate in certificates
-    ]
-    by_number = {
-        row.number: row
-        for row in db.session.scalars(insert(Certificate).returning(Certificate), rows)
-    }
-    inserted = [by_number[certificate.number] for certificate in certificates]
-    db.session.execute(
-        insert(CertificateEvent),
-        [
-            {
-                "certificate_id": row.id,
-                "action": event.action,
-                "reason": event.reason,
-                "by_id": event.by_id,
-            }
-            for row, certificate in zip(inserted, certificates, strict=True)
-            for event in certificate.events
-        ],
+def _announce(certificates: list[Certificate]) -> None:
+    """After the commit: one ``certificate_issued`` per certificate made."""
+    app = current_app._get_current_object()
+    for certificate in certificates:
+        certificate_issued.send(app, certificate=certificate)
+
+
+# --- gather ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Gathered:
+    """What issuing for a seminar reads, for every participant at once (:func:`gather`)."""
+
+    qualification: Qualification
+    seminar: Seminar | None
+    people: list[User]
+    current: dict[int, Certificate]  # holder id -> current certificate (any status)
+    evidence: dict[int, eligibility.Evidence]
+
+    def evaluate(self, person: User, today: date) -> eligibility.Eligibility:
+        """``person``'s checklist (pure: no statement)."""
+        return eligibility.evaluate(self.qualification, self.evidence[person.id], today)
+
+    def name(self, person: User) -> str:
+        return name_on_certificate(person, self.evidence[person.id].identity)
+
+
+def gather(
+    qualification: Qualification, seminar: Seminar, people: list[User] | None = None
+) -> Gathered:
+    """The seminar's participants (or ``people``), their current certificates and their
+    evidence: a number of statements that does not depend on how many there are."""
+    if people is None:
+        people = [registration.user for registration in participants(seminar)]
+    ids = [person.id for person in people]
+    return Gathered(
+        qualification,
+        seminar,
+        people,
+        current_certificates(ids, qualification, seminar),
+        eligibility.gather_many(people, qualification, seminar),
     )
-    return inserted
 
 
-def discard_pdf(certificate: Certificate) -> None:
-    (pdf_folder() / certificate.pdf_path).unlink(missing_ok=True)
+# --- issue ---------------------------------------------------------------------------------
+
+
+def _offered(qualification: Qualification) -> None:
+    if not qualification.active:
+        raise ServiceError(_l("This qualification is not offered any more."))
 
 
 def issue(
@@ -271,8 +269,9 @@ def issue(
     if existing is not None:
         return existing, False
     _offered(qualification)
-    today = today or site_today()
-    result = eligibility.check(holder, qualification, seminar, today)
+    plan = draft(qualification, seminar, language=language, today=today)
+    found = eligibility.gather(holder, qualification, seminar)
+    result = eligibility.evaluate(qualification, found, plan.issued_on)
     if not result.eligible:
         raise ServiceError(
             _l(
@@ -281,39 +280,24 @@ def issue(
                 missing="; ".join(result.missing),
             )
         )
-    return _create(qualification, holder, seminar, result, by=by, language=language, today=today)
-
-
-def _offered(qualification: Qualification) -> None:
-    if not qualification.active:
-        raise ServiceError(_l("This qualification is not offered any more."))
+    return _create(plan, holder, result, name_on_certificate(holder, found.identity), by=by)
 
 
 def _create(
-    qualification: Qualification,
-    holder: User,
-    seminar: Seminar | None,
-    result: eligibility.Eligibility,
-    *,
-    by: User | None,
-    language: str | None,
-    today: date,
+    plan: Draft, holder: User, result: eligibility.Eligibility, name: str, *, by: User | None
 ) -> tuple[Certificate, bool]:
     """Sign, render and insert the certificate of an eligible holder; whoever inserts second
     (the unique constraint decides) gets the first one back and deletes its own PDF."""
-    expires = (
-        add_months(today, qualification.validity_months) if qualification.validity_months else None
-    )
     certificate = create_signed(
-        qualification=qualification,
+        qualification=plan.qualification,
         holder=holder,
-        seminar=seminar,
+        seminar=plan.seminar,
         result=result,
         by=by,
-        language=_language(seminar, language),
-        issued_on=today,
-        expires_on=expires,
-        name=holder_name(holder),
+        language=plan.language,
+        issued_on=plan.issued_on,
+        expires_on=plan.expires_on,
+        name=name,
     )
     try:
         db.session.commit()
@@ -323,18 +307,23 @@ def _create(
         discard_pdf(certificate)
         if not isinstance(error, IntegrityError):
             raise
-        existing = current_certificate(holder, qualification, seminar)
+        existing = current_certificate(holder, plan.qualification, plan.seminar)
         if existing is None:
             raise
         return existing, False
+    _announce([certificate])
     return certificate, True
 
 
 @dataclass
 class BulkResult:
     issued: list[Certificate] = field(default_factory=list)
-    # Participants with a current certificate (any status), so nothing was issued to them.
+    # Participants with a current certificate (any status), so nothing was issued to them:
+    # those who hold it (valid today), and the others' names with its status, decided before
+    # anything was written.
     already: list[Certificate] = field(default_factory=list)
+    held: list[Certificate] = field(default_factory=list)
+    blocked: list[tuple[str, PublicStatus]] = field(default_factory=list)
     not_eligible: list[tuple[User, list[str]]] = field(default_factory=list)
 
 
@@ -343,52 +332,56 @@ def bulk_issue(
 ) -> BulkResult:
     """Issue to every eligible participant; running it again creates nothing twice.
 
-    The evidence of every participant is read at once (a fixed number of queries), each is
-    evaluated once, and the new certificates are written in one transaction. If another
-    trainer issued to one of them meanwhile (the unique constraint says so), the new ones are
-    written one by one instead, each getting the existing certificate back where it lost."""
+    Gather, evaluate, write (see the module's docstring). If another trainer issued to one
+    of them meanwhile (the unique constraint says so), the new ones are written one by one
+    instead, each getting the existing certificate back where it lost."""
     _offered(qualification)
     outcome = BulkResult()
-    today = today or site_today()
-    people = [registration.user for registration in participants(seminar)]
-    existing = current_certificates([person.id for person in people], qualification, seminar)
-    waiting = [person for person in people if person.id not in existing]
-    evidence = eligibility.gather_many(waiting, qualification, seminar)
+    plan = draft(qualification, seminar, today=today)
+    gathered = gather(qualification, seminar)
     eligible = []
-    for person in people:
-        if person.id in existing:
-            outcome.already.append(existing[person.id])
+    for person in gathered.people:
+        existing = gathered.current.get(person.id)
+        if existing is not None:
+            outcome.already.append(existing)
+            if holds(existing, plan.issued_on):
+                outcome.held.append(existing)
+            else:
+                status = public_status(existing, plan.issued_on)
+                outcome.blocked.append((person.full_name, status))
             continue
-        found = evidence[person.id]
-        result = eligibility.evaluate(qualification, found, today)
-        if not result.eligible:
+        result = gathered.evaluate(person, plan.issued_on)
+        if result.eligible:
+            eligible.append((person, result, gathered.name(person)))
+        else:
             outcome.not_eligible.append((person, result.missing))
-            continue
-        name = found.identity.legal_name if found.identity else person.full_name
-        eligible.append((person, result, name))
-    if not eligible:
-        return outcome
-    language = _language(seminar, None)
-    expires = (
-        add_months(today, qualification.validity_months) if qualification.validity_months else None
-    )
+    if eligible:
+        write(plan, eligible, by=by, into=outcome)
+    return outcome
+
+
+def write(plan: Draft, eligible: list, *, by: User, into: BulkResult) -> None:
+    """The write pass: sign and render each of ``eligible`` (person, checklist, name), insert
+    them all and commit once, then announce each."""
+    key = key_ring().current()
     made = [
         create_signed(
-            qualification=qualification,
+            qualification=plan.qualification,
             holder=person,
-            seminar=seminar,
+            seminar=plan.seminar,
             result=result,
             by=by,
-            language=language,
-            issued_on=today,
-            expires_on=expires,
+            language=plan.language,
+            issued_on=plan.issued_on,
+            expires_on=plan.expires_on,
             name=name,
             add=False,
+            key=key,
         )
         for person, result, name in eligible
     ]
     try:
-        inserted = _insert_all(made)
+        inserted = insert_all(made)
         db.session.commit()
     except Exception as error:
         db.session.rollback()
@@ -397,11 +390,13 @@ def bulk_issue(
         if not isinstance(error, IntegrityError):
             raise
         # Somebody issued to one of them meanwhile: one by one, with the results computed.
-        for person, result, _ in eligible:
-            certificate, created = _create(
-                qualification, person, seminar, result, by=by, language=None, today=today
-            )
-            (outcome.issued if created else outcome.already).append(certificate)
-        return outcome
-    outcome.issued.extend(inserted)
-    return outcome
+        for person, result, name in eligible:
+            certificate, created = _create(plan, person, result, name, by=by)
+            if created:
+                into.issued.append(certificate)
+            else:  # the other trainer's, valid
+                into.already.append(certificate)
+                into.held.append(certificate)
+        return
+    into.issued.extend(inserted)
+    _announce(inserted)

@@ -1,4 +1,5 @@
-"""A certificate's life after issue: suspend, reinstate, revoke, reissue, renew; its status.
+"""A certificate's life after issue: suspend, reinstate, revoke, reissue, renew (its public
+status is ``certificates.status``, re-exported here).
 
 Every change writes a :class:`CertificateEvent` (who, when, why). Status changes are guarded
 UPDATEs on the expected current status, so two trainers acting at once cannot, say, reinstate
@@ -15,51 +16,24 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from certificates import eligibility
-from certificates.issuance import add_months, create_signed, discard_pdf, holder_name
+from certificates.facts import add_months
+from certificates.issuance import create_signed
 from certificates.models import Certificate, CertificateEvent, CertificateStatus
 from certificates.public_record import public_facts
+from certificates.qualifications import holder_name
+from certificates.status import (  # noqa: F401  (PublicStatus, holds: re-exported)
+    STATUS_WORDS,
+    PublicStatus,
+    holds,
+    public_status,
+)
+from certificates.storage import discard_pdf
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from lms.text import normalise_person_name
 from lms.timezone import site_today
-
-
-class PublicStatus(StrEnum):
-    VALID = "valid"
-    EXPIRED = "expired"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
-    SUPERSEDED = "superseded"
-
-
-STATUS_WORDS = {
-    PublicStatus.VALID: _l("valid"),
-    PublicStatus.EXPIRED: _l("expired"),
-    PublicStatus.SUSPENDED: _l("suspended"),
-    PublicStatus.REVOKED: _l("revoked"),
-    PublicStatus.SUPERSEDED: _l("replaced by a newer certificate"),
-}
-
-
-def public_status(certificate: Certificate, today: date | None = None) -> PublicStatus:
-    """What a verifier is told today. Revoked, superseded and suspended outrank expiry."""
-    if certificate.status != CertificateStatus.VALID:
-        return PublicStatus(certificate.status)
-    today = today or site_today()
-    if certificate.expires_on is not None and certificate.expires_on < today:
-        return PublicStatus.EXPIRED
-    return PublicStatus.VALID
-
-
-def holds(certificate: Certificate | None, today: date | None = None) -> bool:
-    """Whether a current certificate counts as held: valid today. Revoked, suspended and
-    expired ones are not held, though while current they still stop issuing a new one
-    (``issuance.current_certificates``): a revoked one is final, a suspended one is
-    reinstated, an expired one renewed. The one rule behind "already holding one" on the
-    issuing page and its summary and "held" on the holder's pages."""
-    return certificate is not None and public_status(certificate, today) == PublicStatus.VALID
 
 
 class StatusReason(StrEnum):

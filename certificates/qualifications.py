@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Select
 
 from certificates.models import (
     EthicsDeclaration,
@@ -167,6 +168,24 @@ def save_qualification(data: QualificationData, qualification: Qualification | N
     return qualification
 
 
+def signatures_latest_first(user_ids: list[int], qualification: Qualification) -> Select:
+    """The users' signatures under ``qualification``'s declaration, each user's latest (the
+    one that counts) first."""
+    return (
+        select(EthicsDeclaration)
+        .where(
+            EthicsDeclaration.user_id.in_(user_ids),
+            EthicsDeclaration.qualification_id == qualification.id,
+        )
+        .order_by(EthicsDeclaration.signed_at.desc(), EthicsDeclaration.id.desc())
+    )
+
+
+def latest_declaration(user: User, qualification: Qualification) -> EthicsDeclaration | None:
+    """The signature that counts: ``user``'s latest under ``qualification``'s declaration."""
+    return db.session.scalars(signatures_latest_first([user.id], qualification).limit(1)).first()
+
+
 def sign_declaration(user: User, qualification: Qualification, signed_name: str) -> None:
     """The trainee signs the declaration as it reads now, typing their full name."""
     if not qualification.declaration_text:
@@ -215,3 +234,15 @@ def confirm_identity(
     identity.confirmed_at = utcnow()
     db.session.commit()
     return identity
+
+
+def name_on_certificate(user: User, identity: IdentityConfirmation | None) -> str:
+    """The legal name a trainer confirmed, else the profile's name."""
+    return identity.legal_name if identity else user.full_name
+
+
+def holder_name(user: User) -> str:
+    identity = db.session.scalar(
+        select(IdentityConfirmation).where(IdentityConfirmation.user_id == user.id)
+    )
+    return name_on_certificate(user, identity)

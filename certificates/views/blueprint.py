@@ -1,5 +1,6 @@
 """The blueprint of the trainer and admin pages for certificates (``/manage/certificates``),
-and what its pages share: who may see which seminars, the page's language, PDF replies.
+and what its pages share: who may see which seminars, the page's language (PDF and ZIP
+replies: ``views.files``).
 
 The pages: issuing per seminar and identity (``issuing_views``), the register and one
 certificate's life (``register_views``), the qualifications (``qualification_views``).
@@ -12,7 +13,7 @@ looks its object up first (404 for an unknown id) and then checks permission (40
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response
+from flask import Blueprint, current_app
 from flask_babel import get_locale
 from sqlalchemy import or_, select
 from sqlalchemy.sql import Select
@@ -47,18 +48,3 @@ def managed_seminars_query(user: User) -> Select:
             or_(Seminar.id.in_(trained), Seminar.course_id.in_(owned_course_ids(user)))
         )
     return query
-
-
-def pdf_response(data: bytes, filename: str, *, inline: bool = False):
-    """A PDF reply that is never cached; ``inline`` shows it in the browser (previews)."""
-    response = make_response(data)
-    response.headers["Content-Type"] = "application/pdf"
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    # A certificate names its holder: never in a search engine, whoever shares a link to it.
-    response.headers["X-Robots-Tag"] = "noindex"
-    if inline:
-        # Chrome's PDF viewer is an embedded object: the site's "object-src 'none'" blocks it.
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-    return response

@@ -21,12 +21,16 @@ from sqlalchemy.orm import selectinload
 from certificates import eligibility, issuance, lifecycle
 from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm
 from certificates.models import Certificate, EthicsDeclaration, Qualification
-from certificates.qualifications import all_qualifications, sign_declaration
-from certificates.views.blueprint import pdf_response
+from certificates.qualifications import (
+    all_qualifications,
+    latest_declaration,
+    sign_declaration,
+)
+from certificates.views.files import pdf_response
 from lms.extensions import db
 from lms.forms import show_error
 from lms.models import Role, User
-from lms.routing import parse_id
+from lms.routing import get_or_404, parse_id
 from lms.service_error import ServiceError, refused
 from lms.timezone import site_today
 from seminars.models import Registration, Seminar
@@ -47,13 +51,6 @@ def _my_seminars(user: User) -> list[Seminar]:
             .order_by(Seminar.id.desc())
         )
     )
-
-
-def _current_certificates(user: User, qualification: Qualification | None = None):
-    query = select(Certificate).where(Certificate.holder_id == user.id, Certificate.live == 1)
-    if qualification is not None:
-        query = query.where(Certificate.qualification_id == qualification.id)
-    return list(db.session.scalars(query.order_by(Certificate.id)))
 
 
 @dataclass
@@ -80,7 +77,7 @@ def _declaration_prefix(qualification: Qualification) -> str:
 def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
     seminars = _my_seminars(user)
     current, any_current = {}, {}
-    for certificate in _current_certificates(user):
+    for certificate in issuance.current_of([user.id]):
         current[(certificate.qualification_id, certificate.seminar_key)] = certificate
         any_current.setdefault(certificate.qualification_id, certificate)
     today = site_today()
@@ -96,7 +93,7 @@ def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
                 Checklist(
                     seminar,
                     eligibility.check(user, qualification, seminar, today),
-                    current.get((qualification.id, seminar.id))
+                    current.get((qualification.id, issuance.seminar_key(qualification, seminar)))
                     if seminar
                     # Without a seminar, one certificate of the qualification is enough,
                     # whether claimed here or issued by a trainer for a seminar.
@@ -104,15 +101,7 @@ def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
                 )
             )
         if qualification.declaration_text:
-            section.declaration = db.session.scalars(
-                select(EthicsDeclaration)
-                .where(
-                    EthicsDeclaration.user_id == user.id,
-                    EthicsDeclaration.qualification_id == qualification.id,
-                )
-                .order_by(EthicsDeclaration.signed_at.desc(), EthicsDeclaration.id.desc())
-                .limit(1)
-            ).first()
+            section.declaration = latest_declaration(user, qualification)
             section.declaration_met = any(
                 r.key == "declaration" and r.met for r in section.checklists[0].result.requirements
             )
@@ -153,10 +142,7 @@ def index():
 
 
 def _qualification(qualification_id: int) -> Qualification:
-    qualification = db.session.get(Qualification, qualification_id)
-    if qualification is None or not qualification.active:
-        abort(404)
-    return qualification
+    return get_or_404(Qualification, qualification_id, active=True)
 
 
 @bp.post("/qualifications/<id:qualification_id>/declaration")
@@ -196,9 +182,9 @@ def claim():
             abort(404)
     elif form.seminar.data:
         abort(400)
-    held = None if seminar else next(iter(_current_certificates(current_user, qualification)), None)
-    if held is not None:
-        flash(_("You already hold certificate %(number)s.", number=held.number), "info")
+    held = [] if seminar else issuance.current_of([current_user.id], qualification)
+    if held:
+        flash(_("You already hold certificate %(number)s.", number=held[0].number), "info")
         return redirect(url_for(".index", _anchor="my-certificates"))
     language = None if seminar else current_user.language
     try:
@@ -218,9 +204,7 @@ def claim():
 @login_required
 def pdf(certificate_id: int):
     """The holder's own PDF, exactly as issued; anybody else's is "not found"."""
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or certificate.holder_id != current_user.id:
-        abort(404)
+    certificate = get_or_404(Certificate, certificate_id, holder_id=current_user.id)
     try:
         data = issuance.pdf_bytes(certificate)
     except FileNotFoundError:
@@ -240,7 +224,7 @@ def dashboard_panel(user: User) -> dict | None:
     ("held", valid until ...) or, for a trainee, the progress towards it; hidden when there
     is nothing to hold or earn (and, for staff, unless they hold one themselves)."""
     today = site_today()
-    current = _current_certificates(user)
+    current = issuance.current_of([user.id])
     valid = [c for c in current if lifecycle.holds(c, today)]
     offered = all_qualifications(active_only=True)
     if not valid and (not offered or user.role != Role.TRAINEE):

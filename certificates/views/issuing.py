@@ -3,15 +3,11 @@ bulk issue, a preview, the ZIP of PDFs) and for confirming a participant's ident
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass
 
 from flask import (
     abort,
-    current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -23,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from certificates import eligibility, issuance, lifecycle
+from certificates import archive, eligibility, issuance, lifecycle
 from certificates.forms import (
     STATUS_LABELS,
     BulkIssueForm,
@@ -31,28 +27,24 @@ from certificates.forms import (
     QualificationChoiceForm,
 )
 from certificates.models import Certificate, IdentityConfirmation, Qualification
-from certificates.pdf import render_pdf
 from certificates.qualifications import all_qualifications, confirm_identity
-from certificates.views.blueprint import bp, managed_seminars_query, page_locale, pdf_response
+from certificates.views.blueprint import bp, managed_seminars_query, page_locale
+from certificates.views.files import pdf_response, zip_response
 from lms.extensions import db
 from lms.forms import show_error
 from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
-from lms.routing import parse_id
+from lms.routing import get_or_404, parse_id
 from lms.service_error import ServiceError, refused
 from lms.timezone import site_today
 from seminars.attendance import participants
 from seminars.authoring import can_manage
 from seminars.models import Seminar
 
-PREVIEW_NUMBER = "PREVIEW"
-
 
 def _seminar(seminar_id: int) -> Seminar:
-    seminar = db.session.get(Seminar, seminar_id)
-    if seminar is None:
-        abort(404)
+    seminar = get_or_404(Seminar, seminar_id)
     if not can_manage(current_user, seminar):
         abort(403)
     return seminar
@@ -101,30 +93,27 @@ def _active_qualification(
     offered = all_qualifications(active_only=True)
     if raw in (None, ""):
         return offered, offered[0] if offered else None
-    chosen = next((q for q in offered if str(q.id) == str(raw).strip()), None)
+    wanted = parse_id(raw)
+    chosen = next((q for q in offered if q.id == wanted), None)
     if chosen is None:
         abort(missing)
     return offered, chosen
 
 
 def _rows(seminar: Seminar, qualification: Qualification) -> list[ParticipantRow]:
-    """Every participant with their checklist and current certificate: a fixed number of
-    queries however many participants (the evidence of all of them is read at once)."""
-    people = [registration.user for registration in participants(seminar)]
-    evidence = eligibility.gather_many(people, qualification, seminar)
-    certificates = issuance.current_certificates(
-        [user.id for user in people], qualification, seminar
-    )
+    """Every participant with their checklist and current certificate: one gather (a fixed
+    number of statements however many participants), then pure checklists."""
+    gathered = issuance.gather(qualification, seminar)
     today = site_today()
     return [
         ParticipantRow(
             user,
-            eligibility.evaluate(qualification, evidence[user.id], today),
-            evidence[user.id].identity,
-            certificates.get(user.id),
-            lifecycle.holds(certificates.get(user.id), today),
+            gathered.evaluate(user, today),
+            gathered.evidence[user.id].identity,
+            gathered.current.get(user.id),
+            lifecycle.holds(gathered.current.get(user.id), today),
         )
-        for user in people
+        for user in gathered.people
     ]
 
 
@@ -159,9 +148,6 @@ def _issuance_page(seminar, offered, qualification, *, error=None, status=200):
 
 def _flash_summary(result: issuance.BulkResult) -> None:
     """The bulk issue's outcome as flash messages (the page shows the details per row)."""
-    today = site_today()
-    held = [c for c in result.already if lifecycle.holds(c, today)]
-    blocked = [c for c in result.already if not lifecycle.holds(c, today)]
     words = lifecycle.STATUS_WORDS
     flash(
         ngettext(
@@ -175,22 +161,19 @@ def _flash_summary(result: issuance.BulkResult) -> None:
         ngettext(
             "%(num)d participant already had one (nothing issued twice).",
             "%(num)d participants already had one (nothing issued twice).",
-            len(held),
+            len(result.held),
         ),
         "info",
     )
-    if blocked:
+    if result.blocked:
         flash(
             ngettext(
                 "%(num)d participant has a revoked, suspended or expired certificate, so "
                 "nothing was issued to them: %(names)s.",
                 "%(num)d participants have a revoked, suspended or expired certificate, so "
                 "nothing was issued to them: %(names)s.",
-                len(blocked),
-                names="; ".join(
-                    f"{c.holder.full_name} ({words[lifecycle.public_status(c, today)]})"
-                    for c in blocked
-                ),
+                len(result.blocked),
+                names="; ".join(f"{name} ({words[status]})" for name, status in result.blocked),
             ),
             "warning",
         )
@@ -256,22 +239,7 @@ def preview(seminar_id: int, user_id: int):
     holder = next((r.user for r in participants(seminar) if r.user_id == user_id), None)
     if holder is None or qualification is None:
         abort(404)
-    today = site_today()
-    language = seminar.language
-    if language not in current_app.config["LANGUAGES"]:
-        language = current_app.config["BABEL_DEFAULT_LOCALE"]
-    months = qualification.validity_months
-    facts = issuance.build_facts(
-        number=PREVIEW_NUMBER,
-        qualification=qualification,
-        holder=issuance.holder_name(holder),
-        seminar=seminar,
-        result=eligibility.check(holder, qualification, seminar, today),
-        language=language,
-        issued_on=today,
-        expires_on=issuance.add_months(today, months) if months else None,
-    )
-    data = render_pdf(facts, issuance.verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)")
+    data = issuance.preview_pdf(qualification, seminar, holder)
     return pdf_response(data, f"preview-{holder.id}.pdf", inline=True)
 
 
@@ -284,50 +252,12 @@ def seminar_zip(seminar_id: int):
     every certificate issued through this seminar."""
     seminar = _seminar(seminar_id)
     raw = request.args.get("qualification", "")
-    if raw:
-        chosen = db.session.get(Qualification, parse_id(raw) or 0)
-        if chosen is None:
-            abort(404)
-        holders = [registration.user_id for registration in participants(seminar)]
-        found = sorted(
-            (
-                certificate
-                for certificate in issuance.current_certificates(holders, chosen, seminar).values()
-                if certificate.status in issuance.STANDING_STATUSES
-            ),
-            key=lambda certificate: certificate.number,
-        )
-    else:
-        found = list(
-            db.session.scalars(
-                select(Certificate)
-                .where(
-                    Certificate.seminar_id == seminar.id,
-                    Certificate.status.in_(issuance.STANDING_STATUSES),
-                )
-                .order_by(Certificate.number)
-            )
-        )
+    chosen = get_or_404(Qualification, raw) if raw else None
+    found = archive.standing_certificates(seminar, chosen)
     if not found:
         flash(_("This seminar has no certificates to download yet."), "info")
         return redirect(url_for(".seminar_page", seminar_id=seminar.id, qualification=raw or None))
-    buffer = io.BytesIO()
-    missing = []
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for certificate in found:
-            try:
-                archive.writestr(f"{certificate.number}.pdf", issuance.pdf_bytes(certificate))
-            except OSError:
-                missing.append(certificate.number)
-        if missing:
-            current_app.logger.error("certificate PDFs missing from storage: %s", missing)
-            archive.writestr("MISSING.txt", "\n".join(missing) + "\n")
-    response = make_response(buffer.getvalue())
-    response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="seminar-{seminar.id}-certificates.zip"'
-    )
-    return response
+    return zip_response(archive.zip_of(found), f"seminar-{seminar.id}-certificates.zip")
 
 
 # --- identity -----------------------------------------------------------------------------
@@ -335,15 +265,9 @@ def seminar_zip(seminar_id: int):
 
 def _identity_subject(user_id: int) -> tuple[User, Seminar | None]:
     """The person and the seminar that lets the current user confirm them (404, then 403)."""
-    person = db.session.get(User, user_id)
-    if person is None:
-        abort(404)
+    person = get_or_404(User, user_id)
     raw = request.args.get("seminar", "")
-    seminar = None
-    if raw:
-        seminar = db.session.get(Seminar, parse_id(raw) or 0)
-        if seminar is None:
-            abort(404)
+    seminar = get_or_404(Seminar, raw) if raw else None
     if current_user.role == Role.ADMIN:
         return person, seminar
     if seminar is None or not can_manage(current_user, seminar):

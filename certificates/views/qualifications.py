@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -14,6 +14,7 @@ from courses.models import Course
 from lms.extensions import db
 from lms.forms import show_error
 from lms.permissions import admin_required, trainer_required
+from lms.routing import get_or_404
 from lms.service_error import ServiceError
 from quizzes.models import Criterion
 
@@ -106,7 +107,4 @@ def new_qualification():
 @bp.route("/qualifications/<id:qualification_id>", methods=["GET", "POST"])
 @admin_required
 def edit_qualification(qualification_id: int):
-    qualification = db.session.get(Qualification, qualification_id)
-    if qualification is None:
-        abort(404)
-    return _edit_qualification(qualification)
+    return _edit_qualification(get_or_404(Qualification, qualification_id))

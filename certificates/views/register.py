@@ -3,14 +3,10 @@ life: its page, its PDF, suspend, reinstate, revoke, reissue and renew."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -37,15 +33,16 @@ from certificates.views.blueprint import (
     managed_seminars_query,
     owned_course_ids,
     page_locale,
-    pdf_response,
 )
+from certificates.views.files import pdf_response
 from courses.authoring import can_edit
-from lms.downloads import safe_cell
+from lms.downloads import csv_text, download
 from lms.extensions import db
 from lms.forms import show_error
 from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
+from lms.routing import get_or_404
 from lms.service_error import ServiceError
 from lms.timezone import site_today
 from seminars.authoring import can_manage
@@ -89,9 +86,7 @@ def _may_manage(certificate: Certificate) -> bool:
 
 
 def _certificate(certificate_id: int) -> Certificate:
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None:
-        abort(404)
+    certificate = get_or_404(Certificate, certificate_id)
     if not _may_manage(certificate):
         abort(403)
     return certificate
@@ -178,36 +173,29 @@ CSV_HEADER = [
 def export_csv():
     """The register with the page's filters; no email addresses (see the design note)."""
     form = _register_form()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
     today = site_today()
+    rows = [CSV_HEADER]
     for certificate in db.session.scalars(_filtered(form)):
         facts = certificate.facts
         changed = certificate.status_changed_at
-        writer.writerow(
-            [
-                safe_cell(cell)
-                for cell in (
-                    certificate.number,
-                    facts.get("holder", ""),
-                    facts.get("qualification", {}).get("title", ""),
-                    certificate.seminar.title if certificate.seminar else "",
-                    lifecycle.public_status(certificate, today).value,
-                    certificate.issued_on.isoformat(),
-                    certificate.expires_on.isoformat() if certificate.expires_on else "",
-                    changed.date().isoformat() if changed else "",
-                    certificate.status_reason_code,
-                    certificate.status_public_note,
-                    certificate.status_note,
-                    certificate.replaced_by.number if certificate.replaced_by else "",
-                )
-            ]
+        rows.append(
+            (
+                certificate.number,
+                facts.get("holder", ""),
+                facts.get("qualification", {}).get("title", ""),
+                certificate.seminar.title if certificate.seminar else "",
+                lifecycle.public_status(certificate, today).value,
+                certificate.issued_on.isoformat(),
+                certificate.expires_on.isoformat() if certificate.expires_on else "",
+                changed.date().isoformat() if changed else "",
+                certificate.status_reason_code,
+                certificate.status_public_note,
+                certificate.status_note,
+                certificate.replaced_by.number if certificate.replaced_by else "",
+            )
         )
-    response = make_response("\ufeff" + buffer.getvalue())  # BOM: Excel reads UTF-8
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="certificates.csv"'
-    return response
+    # The BOM: Excel reads UTF-8.
+    return download("\ufeff" + csv_text(rows), "certificates.csv", "text/csv")
 
 
 # --- one certificate ----------------------------------------------------------------------

@@ -58,3 +58,7 @@ def issue_to(app, trainer):
         return certificate
 
     return factory
+
+
+# ``with count_queries() as counted: ...``: the SQL statements run (tests/courses' counter).
+from ..courses.conftest import count_queries  # noqa: E402, F401

@@ -376,9 +376,7 @@ def test_revoke_and_reinstate_at_once_cannot_both_win(app, certificate, trainer,
         ("Ә" * 201, "at most 200"),
     ],
 )
-def test_a_reissued_name_goes_through_the_sites_name_normaliser(
-    achieved, admin, typed, message
-):
+def test_a_reissued_name_goes_through_the_sites_name_normaliser(achieved, admin, typed, message):
     with pytest.raises(ServiceError, match=message):
         lifecycle.reissue(achieved, reason="Name misspelt", by=admin, name=typed)
     new = lifecycle.reissue(achieved, reason="Name misspelt", by=admin, name="Ａｓｅｌ  Tole")
