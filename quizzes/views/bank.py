@@ -36,16 +36,16 @@ from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.routing import MAX_ID
 from lms.service_error import ServiceError, refused
-from quizzes import quiz_authoring, selection
+from quizzes import question_authoring, selection
 from quizzes.models import Criterion, Question, Quiz, QuizQuestion
 from quizzes.question_forms import (
-    FORMS,
     QuestionForm,
     form_class,
     question_data,
     show_definition_problems,
 )
 from quizzes.question_types import REGISTRY
+from quizzes.type_forms import FORMS
 
 bp = Blueprint("quiz_bank", __name__, template_folder="../templates", url_prefix="/manage/quizzes")
 
@@ -189,7 +189,7 @@ def _preview(form: QuestionForm) -> dict:
 
 def _criterion_choices(form: QuestionForm, keep: Criterion | None = None) -> None:
     form.criterion.choices = [
-        (c.id, f"{c.code} – {c.title}") for c in quiz_authoring.bank_criteria(keep)
+        (c.id, f"{c.code} – {c.title}") for c in question_authoring.bank_criteria(keep)
     ]
 
 
@@ -214,7 +214,7 @@ def _editor(course, form, question=None, preview=None, status=200):
 
 def _save_errors(form: QuestionForm, error: ServiceError) -> None:
     db.session.rollback()
-    if isinstance(error, quiz_authoring.DefinitionProblems):
+    if isinstance(error, question_authoring.DefinitionProblems):
         show_definition_problems(form, error.problems)
     else:
         show_error(form, error)
@@ -232,7 +232,7 @@ def new_question(course_id: int, type_name: str):
         return _editor(course, form, preview=_preview(form))
     if form.validate_on_submit():
         try:
-            question = quiz_authoring.create_question(
+            question = question_authoring.create_question(
                 course,
                 current_user,
                 key=form.key.data,
@@ -261,7 +261,7 @@ def edit_question(question_id: int):
         return _editor(course, form, question, preview=_preview(form))
     if form.validate_on_submit():
         try:
-            version = quiz_authoring.update_question(
+            version = question_authoring.update_question(
                 question,
                 current_user,
                 key=form.key.data,
@@ -301,7 +301,7 @@ def _question_page(question: Question, *, error: str | None = None, status: int 
         version=version,
         spec=FORMS[question.type],
         presentation=_trainee_view(question.type, version.definition, question.id),
-        history=quiz_authoring.version_history(question),
+        history=question_authoring.version_history(question),
         used_in=used_in,
         held_back=bool(selection.held_back_ids([question.id])),
         error=error,
@@ -322,7 +322,7 @@ def set_active(question_id: int):
     if active is None:
         abort(400)
     try:
-        quiz_authoring.set_question_active(question, active)
+        question_authoring.set_question_active(question, active)
     except ServiceError as error:
         return _question_page(_question(question_id), error=refused(error), status=400)
     if active:

@@ -17,196 +17,36 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
-    IntegerField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from courses.authoring import courses_owned_by
-from courses.models import Course, Module
+from courses.models import Course
 from courses.permissions import require_course_owner
 from lms import text_limits
 from lms.extensions import db
-from lms.forms import show_error, strip
+from lms.forms import show_error
 from lms.markdown_rendering import render_markdown
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.routing import MAX_ID
 from lms.service_error import ServiceError, refused
-from lms.timezone import site_zone, to_local, to_utc
-from quizzes import quiz_authoring
+from quizzes import publishing, question_authoring, quiz_authoring
+from quizzes.forms import QuestionFilterForm, QuizSettingsForm, RuleForm, settings_data
 from quizzes.models import (
-    BankScope,
     Criterion,
     DrawRule,
     Question,
     Quiz,
     QuizQuestion,
-    ReviewPolicy,
 )
-from quizzes.question_forms import FORMS
+from quizzes.type_forms import FORMS
 
 bp = Blueprint(
     "quiz_builder", __name__, template_folder="../templates", url_prefix="/manage/quizzes"
 )
-
-
-def _optional_int(value):
-    """For selects with an empty choice: "" is None, anything else must be a whole number."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-REVIEW_POLICIES = {
-    ReviewPolicy.SCORE.value: _l("The score only"),
-    ReviewPolicy.CRITERIA.value: _l("The score and the result by criterion"),
-    ReviewPolicy.ANSWERS.value: _l("The score, the criteria and each answer with its feedback"),
-    ReviewPolicy.AFTER_CLOSE.value: _l("Nothing until the quiz closes"),
-}
-SELECTIONS = {
-    "fixed": _l("A fixed list of questions"),
-    "draw": _l("Questions drawn from the bank by criterion"),
-}
-BANK_SCOPES = {
-    BankScope.COURSE.value: _l("This course's bank"),
-    BankScope.ALL.value: _l("Every bank (an exam across the programme)"),
-}
-
-
-class QuizSettingsForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
-    slug = StringField(
-        _l("Address (slug)"),
-        filters=[strip],
-        validators=[Optional(), Length(max=80)],
-        description=_l("Leave empty to make one from the title."),
-    )
-    module_id = SelectField(_l("Module"), coerce=_optional_int)
-    instructions = TextAreaField(
-        _l("Instructions (Markdown)"),
-        validators=[Length(max=quiz_authoring.MAX_INSTRUCTIONS)],
-        description=_l("Shown on the quiz page before trainees start."),
-        render_kw={"rows": 4, "data-preview-target": "instructions-preview"},
-    )
-    pass_mark = IntegerField(
-        _l("Pass mark (%)"),
-        default=70,
-        validators=[InputRequired(), NumberRange(min=0, max=100)],
-        description=_l("Overall; each criterion also needs its own threshold."),
-    )
-    time_limit_minutes = IntegerField(
-        _l("Time limit (minutes)"),
-        validators=[Optional(), NumberRange(min=1, max=quiz_authoring.MAX_TIME_LIMIT)],
-        description=_l("Leave empty for no limit."),
-    )
-    attempts_allowed = IntegerField(
-        _l("Attempts allowed"),
-        validators=[Optional(), NumberRange(min=1, max=quiz_authoring.MAX_ATTEMPTS)],
-        description=_l("Leave empty for no limit."),
-    )
-    wait_minutes = IntegerField(
-        _l("Wait between attempts (minutes)"),
-        default=0,
-        validators=[Optional(), NumberRange(min=0, max=quiz_authoring.MAX_WAIT)],
-        description=_l("e.g. 1440 for a day."),
-    )
-    opens_at = DateTimeLocalField(_l("Opens"), validators=[Optional()])
-    closes_at = DateTimeLocalField(_l("Closes"), validators=[Optional()])
-    shuffle_questions = BooleanField(_l("Shuffle the questions"), default=True)
-    shuffle_options = BooleanField(_l("Shuffle the options of each question"), default=True)
-    review_policy = SelectField(
-        _l("After an attempt, trainees see"), default=ReviewPolicy.CRITERIA.value
-    )
-    selection = SelectField(_l("Questions"), default="fixed")
-    bank_scope = SelectField(
-        _l("Banks used"),
-        default=BankScope.COURSE.value,
-        description=_l("A fixed list can take questions from every bank you edit."),
-    )
-    preview = SubmitField(_l("Preview"))
-    submit = SubmitField(_l("Save settings"))
-
-    def __init__(self, *args, course: Course, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        modules = db.session.scalars(
-            select(Module).where(Module.course_id == course.id).order_by(Module.position)
-        )
-        self.module_id.choices = [("", _l("— the whole course —"))] + [
-            (module.id, module.title) for module in modules
-        ]
-        self.review_policy.choices = list(REVIEW_POLICIES.items())
-        self.selection.choices = list(SELECTIONS.items())
-        self.bank_scope.choices = list(BANK_SCOPES.items())
-        zone = _l("Time in %(zone)s.", zone=str(site_zone()))
-        self.opens_at.description = zone
-        self.closes_at.description = zone
-
-    def settings(self) -> dict:
-        values = {name: self[name].data for name in quiz_authoring.SETTINGS}
-        values["slug"] = values["slug"] or ""
-        values["instructions"] = values["instructions"] or ""
-        values["wait_minutes"] = values["wait_minutes"] or 0
-        values["opens_at"] = to_utc(values["opens_at"])
-        values["closes_at"] = to_utc(values["closes_at"])
-        return values
-
-
-def _settings_data(quiz: Quiz) -> dict:
-    data = {name: getattr(quiz, name) for name in quiz_authoring.SETTINGS}
-    data["opens_at"] = to_local(quiz.opens_at)
-    data["closes_at"] = to_local(quiz.closes_at)
-    return data
-
-
-class RuleForm(FlaskForm):
-    criterion = SelectField(_l("Criterion"), coerce=_optional_int, validate_choice=False)
-    count = IntegerField(
-        _l("Number of questions"), validators=[InputRequired(), NumberRange(min=1, max=100)]
-    )
-    difficulty = SelectField(
-        _l("Difficulty"),
-        coerce=_optional_int,
-        choices=[("", _l("any")), (1, "1"), (2, "2"), (3, "3")],
-    )
-    submit = SubmitField(_l("Add rule"))
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.criterion.choices = [
-            (c.id, f"{c.code} – {c.title}") for c in quiz_authoring.bank_criteria()
-        ]
-
-
-class QuestionFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    criterion = SelectField(_l("Criterion"), default="")
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        criteria = db.session.scalars(select(Criterion).order_by(Criterion.code))
-        self.criterion.choices = [("", _l("All criteria"))] + [
-            (str(c.id), c.code) for c in criteria
-        ]
-
-    def criterion_id(self) -> int | None:
-        data = self.criterion.data or ""
-        valid = {value for value, _label in self.criterion.choices if value}
-        return int(data) if data in valid else None
 
 
 @bp.app_template_global("quiz_authoring_courses")
@@ -243,7 +83,7 @@ def _settings_page(quiz, course, form, *, preview_html=None, status=200):
         course=course,
         form=form,
         preview_html=preview_html,
-        problems=quiz_authoring.publish_problems(quiz) if quiz else [],
+        problems=publishing.publish_problems(quiz) if quiz else [],
     ), status
 
 
@@ -275,7 +115,7 @@ def settings(quiz_id: int):
     quiz = _quiz(quiz_id)
     course = quiz.course
     if request.method == "GET":
-        form = QuizSettingsForm(course=course, data=_settings_data(quiz))
+        form = QuizSettingsForm(course=course, data=settings_data(quiz))
         html = render_markdown(quiz.instructions).html if quiz.instructions else None
         return _settings_page(quiz, course, form, preview_html=html)
     form = QuizSettingsForm(course=course)
@@ -320,7 +160,7 @@ def _questions_page(quiz: Quiz, *, rule_form=None, error=None, add_error=None, s
         if (criterion_id := filters.criterion_id()) is not None:
             query = query.where(Question.criterion_id == criterion_id)
         picker = paginate(query)
-    criteria = quiz_authoring.bank_criteria()
+    criteria = question_authoring.bank_criteria()
     return render_template(
         "quizzes/manage/builder/questions.html",
         quiz=quiz,
@@ -333,8 +173,8 @@ def _questions_page(quiz: Quiz, *, rule_form=None, error=None, add_error=None, s
         forms=FORMS,
         criteria=criteria,
         counts=quiz_authoring.bank_counts(quiz) if quiz.selection == "draw" else {},
-        question_count=quiz_authoring.question_count(quiz),
-        problems=quiz_authoring.publish_problems(quiz),
+        question_count=publishing.question_count(quiz),
+        problems=publishing.publish_problems(quiz),
         error=error,
         add_error=add_error,
     ), status
