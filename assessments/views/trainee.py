@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from assessments import results, standing
+from assessments import combination, results, standing
 from assessments.models import Assessment, AssessmentStatus, Rubric, RubricLine
 from assessments.views.blueprint import bp, render_page
 from lms.extensions import db
@@ -46,7 +46,7 @@ def _my_signed_off() -> list[Assessment]:
 @login_required
 def my_assessments():
     mine = _my_signed_off()
-    counted = {a.id for a in standing.latest_per_rubric(mine)}
+    counted = {a.id for a in combination.latest_per_rubric(mine)}
     cards = [
         {
             "assessment": a,
