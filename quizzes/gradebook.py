@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload
 from lms.downloads import safe_cell
 from lms.extensions import db
 from lms.models import User
-from quizzes.attempts import counts, load_attempt, result_of
+from quizzes.attempt_results import counts, result_of
+from quizzes.attempts import load_attempt
 from quizzes.item_analysis import Response, analyse
 from quizzes.models import Attempt, AttemptStatus, Quiz
 

@@ -13,7 +13,7 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
-from quizzes.attempts import store_result
+from quizzes.attempt_results import store_result
 from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Quiz
 
 

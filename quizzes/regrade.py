@@ -5,9 +5,9 @@ Each operation takes a reason (kept in the audit record), commits once, and writ
 percent, pass/fail and status before and after. Anything failing half-way rolls everything
 back: the question, the attempts and the record.
 
-Results are recomputed by ``attempts.store_result``, the path that grades a submitted
+Results are recomputed by ``attempt_results.store_result``, the path that grades a submitted
 attempt, so results pages, the gradebook and item analysis see the new figures. Whether a
-question counts is decided there too (``attempts.counts``): a withdrawn question counts
+question counts is decided there too (``attempt_results.counts``): a withdrawn question counts
 for nothing in any attempt, whenever it is graded.
 
 - **Withdraw**: the question is never drawn or served again, and every finished attempt
@@ -43,7 +43,7 @@ from lms.database import committed, utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
-from quizzes.attempts import store_result
+from quizzes.attempt_results import store_result
 from quizzes.models import (
     Attempt,
     AttemptQuestion,
