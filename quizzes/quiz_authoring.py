@@ -14,8 +14,9 @@ from collections import Counter
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from courses.authoring import check_slug, courses_owned_by, normalise_source, slugify
 from courses.models import Course, Module
@@ -204,6 +205,30 @@ def usable_course_ids(quiz: Quiz, user: User) -> list[int]:
         ids = [course.id for course in courses_owned_by(user)]
         return ids if quiz.course_id in ids else [quiz.course_id, *ids]
     return [quiz.course_id]
+
+
+def addable_questions(quiz: Quiz, user: User, criterion_id: int | None = None) -> Select:
+    """The questions ``user`` may add to the fixed list (of one criterion, if given): active,
+    not withdrawn, not in the list yet, from the usable banks; the quiz's own course first."""
+    present = select(QuizQuestion.question_id).where(QuizQuestion.quiz_id == quiz.id)
+    query = (
+        select(Question)
+        .where(
+            Question.course_id.in_(usable_course_ids(quiz, user)),
+            Question.active.is_(True),
+            Question.withdrawn_at.is_(None),
+            Question.id.not_in(present),
+        )
+        .options(
+            selectinload(Question.versions),
+            joinedload(Question.criterion),
+            joinedload(Question.course),
+        )
+        .order_by(Question.course_id != quiz.course_id, Question.course_id, Question.key)
+    )
+    if criterion_id is not None:
+        query = query.where(Question.criterion_id == criterion_id)
+    return query
 
 
 def _renumber(quiz: Quiz) -> None:

@@ -24,19 +24,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SearchField, SelectField
 
-from courses.models import Course
-from courses.permissions import require_course_owner
 from lms import text_limits
 from lms.extensions import db
 from lms.forms import show_error
 from lms.pagination import paginate
 from lms.permissions import trainer_required
-from lms.routing import MAX_ID
+from lms.routing import parse_id
 from lms.service_error import ServiceError, refused
 from quizzes import question_authoring, selection
+from quizzes.bank import bank_query
+from quizzes.criteria import find_criterion
 from quizzes.models import Criterion, Question, Quiz, QuizQuestion
 from quizzes.question_forms import (
     QuestionForm,
@@ -46,30 +45,9 @@ from quizzes.question_forms import (
 )
 from quizzes.question_types import REGISTRY
 from quizzes.type_forms import FORMS
+from quizzes.views.owned import owned_course, owned_question
 
 bp = Blueprint("quiz_bank", __name__, template_folder="../templates", url_prefix="/manage/quizzes")
-
-
-def _course(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    require_course_owner(course)
-    return course
-
-
-def _question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id, options=[selectinload(Question.versions)])
-    if question is None:
-        abort(404)
-    require_course_owner(question.course)
-    return question
-
-
-def _criterion(criterion_id) -> Criterion | None:
-    if not isinstance(criterion_id, int) or not 1 <= criterion_id <= MAX_ID:
-        return None
-    return db.session.get(Criterion, criterion_id)
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -110,28 +88,15 @@ class BankFilterForm(FlaskForm):
 @bp.get("/courses/<id:course_id>/bank")
 @trainer_required
 def bank(course_id: int):
-    course = _course(course_id)
+    course = owned_course(course_id)
     filters = BankFilterForm(formdata=request.args)
-    query = (
-        select(Question)
-        .where(Question.course_id == course.id)
-        .options(selectinload(Question.versions), joinedload(Question.criterion))
-        .order_by(Question.key)
+    query = bank_query(
+        course,
+        criterion_id=parse_id(filters.value("criterion")),
+        question_type=filters.value("type"),
+        state=filters.value("state"),
+        key_contains=filters.q.data or "",
     )
-    if criterion := filters.value("criterion"):
-        query = query.where(Question.criterion_id == int(criterion))
-    if question_type := filters.value("type"):
-        query = query.where(Question.type == question_type)
-    state = filters.value("state")
-    if state == "active":
-        query = query.where(Question.active.is_(True), Question.withdrawn_at.is_(None))
-    elif state == "inactive":
-        query = query.where(Question.active.is_(False))
-    elif state == "withdrawn":
-        query = query.where(Question.withdrawn_at.is_not(None))
-    if filters.q.data:
-        text = filters.q.data.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Question.key.ilike(f"%{text}%", escape="\\"))
     pagination = paginate(query)
     return render_template(
         "quizzes/manage/bank/list.html",
@@ -147,7 +112,7 @@ def bank(course_id: int):
 @bp.get("/courses/<id:course_id>/bank/new")
 @trainer_required
 def choose_type(course_id: int):
-    course = _course(course_id)
+    course = owned_course(course_id)
     return render_template("quizzes/manage/bank/choose_type.html", course=course, forms=FORMS)
 
 
@@ -223,7 +188,7 @@ def _save_errors(form: QuestionForm, error: ServiceError) -> None:
 @bp.route("/courses/<id:course_id>/bank/new/<type_name>", methods=["GET", "POST"])
 @trainer_required
 def new_question(course_id: int, type_name: str):
-    course = _course(course_id)
+    course = owned_course(course_id)
     if type_name not in FORMS:
         abort(404)
     form = form_class(type_name)()
@@ -236,7 +201,7 @@ def new_question(course_id: int, type_name: str):
                 course,
                 current_user,
                 key=form.key.data,
-                criterion=_criterion(form.criterion.data),
+                criterion=find_criterion(form.criterion.data),
                 type=type_name,
                 **form.content(),
             )
@@ -252,7 +217,7 @@ def new_question(course_id: int, type_name: str):
 @bp.route("/bank/<id:question_id>/edit", methods=["GET", "POST"])
 @trainer_required
 def edit_question(question_id: int):
-    question = _question(question_id)
+    question = owned_question(question_id)
     course = question.course
     cls = form_class(question.type)
     form = cls(data=question_data(question)) if request.method == "GET" else cls()
@@ -265,13 +230,13 @@ def edit_question(question_id: int):
                 question,
                 current_user,
                 key=form.key.data,
-                criterion=_criterion(form.criterion.data),
+                criterion=find_criterion(form.criterion.data),
                 **form.content(),
             )
         except ServiceError as error:
             refused(error)
             _save_errors(form, error)
-            question = _question(question_id)
+            question = owned_question(question_id)
         else:
             if version is None:
                 flash(_("Saved. The question did not change, so no new version was made."), "info")
@@ -311,20 +276,20 @@ def _question_page(question: Question, *, error: str | None = None, status: int 
 @bp.get("/bank/<id:question_id>")
 @trainer_required
 def question_page(question_id: int):
-    return _question_page(_question(question_id))
+    return _question_page(owned_question(question_id))
 
 
 @bp.post("/bank/<id:question_id>/active")
 @trainer_required
 def set_active(question_id: int):
-    question = _question(question_id)
+    question = owned_question(question_id)
     active = {"1": True, "0": False}.get(request.form.get("active", ""))
     if active is None:
         abort(400)
     try:
         question_authoring.set_question_active(question, active)
     except ServiceError as error:
-        return _question_page(_question(question_id), error=refused(error), status=400)
+        return _question_page(owned_question(question_id), error=refused(error), status=400)
     if active:
         flash(_("The question is active: quizzes can give it again."), "success")
     else:

@@ -19,30 +19,26 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from courses.authoring import courses_owned_by
 from courses.models import Course
-from courses.permissions import require_course_owner
 from lms import text_limits
-from lms.extensions import db
 from lms.forms import show_error
 from lms.markdown_rendering import render_markdown
 from lms.pagination import paginate
 from lms.permissions import trainer_required
-from lms.routing import MAX_ID
+from lms.routing import get_or_404, parse_id
 from lms.service_error import ServiceError, refused
 from quizzes import publishing, question_authoring, quiz_authoring
+from quizzes.criteria import find_criterion
 from quizzes.forms import QuestionFilterForm, QuizSettingsForm, RuleForm, settings_data
 from quizzes.models import (
-    Criterion,
     DrawRule,
-    Question,
     Quiz,
     QuizQuestion,
 )
 from quizzes.type_forms import FORMS
+from quizzes.views.owned import owned_course, owned_quiz
 
 bp = Blueprint(
     "quiz_builder", __name__, template_folder="../templates", url_prefix="/manage/quizzes"
@@ -55,22 +51,6 @@ def _courses_for_my_quizzes() -> list[tuple[Course, int]]:
     courses = courses_owned_by(current_user)
     sizes = quiz_authoring.bank_size([course.id for course in courses])
     return [(course, sizes.get(course.id, 0)) for course in courses]
-
-
-def _course(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    require_course_owner(course)
-    return course
-
-
-def _quiz(quiz_id: int) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None:
-        abort(404)
-    require_course_owner(quiz.course)
-    return quiz
 
 
 # --- settings --------------------------------------------------------------------------------
@@ -90,7 +70,7 @@ def _settings_page(quiz, course, form, *, preview_html=None, status=200):
 @bp.route("/courses/<id:course_id>/quizzes/new", methods=["GET", "POST"])
 @trainer_required
 def new_quiz(course_id: int):
-    course = _course(course_id)
+    course = owned_course(course_id)
     form = QuizSettingsForm(course=course)
     if request.method == "POST" and form.preview.data:
         html = text_limits.render_within(form.instructions, quiz_authoring.MAX_INSTRUCTIONS)
@@ -112,7 +92,7 @@ def new_quiz(course_id: int):
 @bp.route("/<id:quiz_id>/edit", methods=["GET", "POST"])
 @trainer_required
 def settings(quiz_id: int):
-    quiz = _quiz(quiz_id)
+    quiz = owned_quiz(quiz_id)
     course = quiz.course
     if request.method == "GET":
         form = QuizSettingsForm(course=course, data=settings_data(quiz))
@@ -130,36 +110,20 @@ def settings(quiz_id: int):
         else:
             flash(_("Settings saved."), "success")
             return redirect(url_for("quiz_builder.settings", quiz_id=quiz.id))
-    return _settings_page(_quiz(quiz_id), course, form, status=400)
+    return _settings_page(owned_quiz(quiz_id), course, form, status=400)
 
 
 # --- questions: a fixed list or draw rules ---------------------------------------------------
 
 
 def _questions_page(quiz: Quiz, *, rule_form=None, error=None, add_error=None, status=200):
-    quiz = _quiz(quiz.id)  # fresh after a refused change was rolled back
+    quiz = owned_quiz(quiz.id)  # fresh after a refused change was rolled back
     filters = QuestionFilterForm(formdata=request.args)
     picker = None
     if quiz.selection == "fixed":
-        present = select(QuizQuestion.question_id).where(QuizQuestion.quiz_id == quiz.id)
-        query = (
-            select(Question)
-            .where(
-                Question.course_id.in_(quiz_authoring.usable_course_ids(quiz, current_user)),
-                Question.active.is_(True),
-                Question.withdrawn_at.is_(None),
-                Question.id.not_in(present),
-            )
-            .options(
-                selectinload(Question.versions),
-                joinedload(Question.criterion),
-                joinedload(Question.course),
-            )
-            .order_by(Question.course_id != quiz.course_id, Question.course_id, Question.key)
+        picker = paginate(
+            quiz_authoring.addable_questions(quiz, current_user, filters.criterion_id())
         )
-        if (criterion_id := filters.criterion_id()) is not None:
-            query = query.where(Question.criterion_id == criterion_id)
-        picker = paginate(query)
     criteria = question_authoring.bank_criteria()
     return render_template(
         "quizzes/manage/builder/questions.html",
@@ -183,27 +147,19 @@ def _questions_page(quiz: Quiz, *, rule_form=None, error=None, add_error=None, s
 @bp.get("/<id:quiz_id>/questions")
 @trainer_required
 def questions(quiz_id: int):
-    return _questions_page(_quiz(quiz_id))
-
-
-def _is_id(value) -> bool:
-    return isinstance(value, int) and 1 <= value <= MAX_ID
+    return _questions_page(owned_quiz(quiz_id))
 
 
 def _ids(values: list[str]) -> list[int] | None:
     """Ids from checkboxes; None if any is not a database id."""
-    ids = []
-    for value in values:
-        if not value.isdigit() or len(value) > 10 or not 1 <= int(value) <= MAX_ID:
-            return None
-        ids.append(int(value))
-    return ids
+    ids = [parse_id(value) for value in values]
+    return None if None in ids else ids
 
 
 @bp.post("/<id:quiz_id>/questions/add")
 @trainer_required
 def add_questions(quiz_id: int):
-    quiz = _quiz(quiz_id)
+    quiz = owned_quiz(quiz_id)
     ids = _ids(request.form.getlist("question_ids"))
     if ids is None:
         return _questions_page(quiz, add_error=_("Choose questions from the list."), status=400)
@@ -225,7 +181,7 @@ def _link(quiz: Quiz, question_id: int) -> QuizQuestion:
 @bp.post("/<id:quiz_id>/questions/<id:question_id>/move")
 @trainer_required
 def move_question(quiz_id: int, question_id: int):
-    quiz = _quiz(quiz_id)
+    quiz = owned_quiz(quiz_id)
     link = _link(quiz, question_id)
     offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if offset is None:
@@ -237,7 +193,7 @@ def move_question(quiz_id: int, question_id: int):
 @bp.post("/<id:quiz_id>/questions/<id:question_id>/remove")
 @trainer_required
 def remove_question(quiz_id: int, question_id: int):
-    quiz = _quiz(quiz_id)
+    quiz = owned_quiz(quiz_id)
     link = _link(quiz, question_id)
     try:
         quiz_authoring.remove_question(quiz, link)
@@ -250,11 +206,10 @@ def remove_question(quiz_id: int, question_id: int):
 @bp.post("/<id:quiz_id>/rules")
 @trainer_required
 def add_rule(quiz_id: int):
-    quiz = _quiz(quiz_id)
+    quiz = owned_quiz(quiz_id)
     form = RuleForm()
     if form.validate_on_submit():
-        criterion_id = form.criterion.data
-        criterion = db.session.get(Criterion, criterion_id) if _is_id(criterion_id) else None
+        criterion = find_criterion(form.criterion.data)
         try:
             quiz_authoring.add_rule(quiz, criterion, form.count.data, form.difficulty.data)
         except ServiceError as error:
@@ -268,10 +223,8 @@ def add_rule(quiz_id: int):
 @bp.post("/<id:quiz_id>/rules/<id:rule_id>/remove")
 @trainer_required
 def remove_rule(quiz_id: int, rule_id: int):
-    quiz = _quiz(quiz_id)
-    rule = db.session.get(DrawRule, rule_id)
-    if rule is None or rule.quiz_id != quiz.id:
-        abort(404)
+    quiz = owned_quiz(quiz_id)
+    rule = get_or_404(DrawRule, rule_id, quiz_id=quiz.id)
     try:
         quiz_authoring.remove_rule(quiz, rule)
     except ServiceError as error:
@@ -286,7 +239,7 @@ def remove_rule(quiz_id: int, rule_id: int):
 @bp.post("/<id:quiz_id>/publish")
 @trainer_required
 def publish(quiz_id: int):
-    quiz = _quiz(quiz_id)
+    quiz = owned_quiz(quiz_id)
     published = {"1": True, "0": False}.get(request.form.get("published", ""))
     if published is None:
         abort(400)

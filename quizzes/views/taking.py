@@ -21,6 +21,7 @@ from courses.learning import is_enrolled
 from lms.background_requests import leaves_session_alone
 from lms.database import utcnow
 from lms.extensions import db
+from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
 from quizzes import attempt_results, attempts
 from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz, ReviewPolicy
@@ -29,9 +30,7 @@ bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../t
 
 
 def _quiz(quiz_id: int) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None:
-        abort(404)
+    quiz = get_or_404(Quiz, quiz_id)
     if can_edit(current_user, quiz.course):
         return quiz
     if (
