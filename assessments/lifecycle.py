@@ -151,6 +151,8 @@ def start_assessment(
         record_event(assessment, Action.START, by, now, after=AssessmentStatus.DRAFT.value)
         db.session.commit()
     except IntegrityError:
+        # Not lms.database.commit_or_refuse: only a parallel request's draft (the open-slot
+        # constraint) is refused with this message; any other violation is a bug and raised.
         db.session.rollback()
         if draft_for(rubric, trainee) is None:
             raise

@@ -25,7 +25,7 @@ from assessments.models import (
     LineKind,
 )
 from assessments.rubrics import clean_long_text
-from lms.database import utcnow
+from lms.database import committed, utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
@@ -164,13 +164,8 @@ def _apply_notes(assessment: Assessment, notes: str, by: User, now: datetime) ->
 def _change(assessment: Assessment, now: datetime, apply) -> int:
     """Lock the draft, apply the (already checked) change, commit; nothing on failure."""
     _lock_draft(assessment, now)
-    try:
-        changed = apply()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return changed
+    with committed():
+        return apply()
 
 
 def _refuse_if_signed_off(assessment: Assessment) -> None:

@@ -143,7 +143,9 @@ def start(quiz: Quiz, user: User, *, now: datetime | None = None) -> Attempt:
     db.session.add(attempt)
     try:
         db.session.commit()
-    except IntegrityError:  # a second tab started one at the same moment: use that one
+    except IntegrityError:
+        # Not lms.database.commit_or_refuse: a second tab that started an attempt at the same
+        # moment is not refused, it gets the attempt the other request made.
         db.session.rollback()
         existing = open_attempt(quiz, user)
         if existing is None:

@@ -15,13 +15,12 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from courses.authoring import check_slug, courses_owned_by, normalise_source, slugify
 from courses.models import Course, Module
 from lms import text_limits
-from lms.database import commit_or_refuse
+from lms.database import commit_or_refuse, flush_or_refuse
 from lms.extensions import db
 from lms.models import User
 from lms.routing import MAX_ID
@@ -183,13 +182,7 @@ def update_quiz(quiz: Quiz, **settings) -> Quiz:
     values = _check_settings(quiz.course, settings, quiz)
     for name, value in values.items():
         setattr(quiz, name, value)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(
-            _l("Another quiz of this course uses this address."), field="slug"
-        ) from None
+    flush_or_refuse(_l("Another quiz of this course uses this address."), field="slug")
     _refuse_if_broken(quiz, "selection")
     db.session.commit()
     return quiz
