@@ -39,6 +39,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.cleaning import clean_reason
 from lms.database import committed, utcnow
 from lms.extensions import db
 from lms.models import User
@@ -55,19 +56,7 @@ from quizzes.models import (
 )
 from quizzes.question_types import get_type
 
-MAX_REASON = 2000
 FINISHED = (AttemptStatus.SUBMITTED.value, AttemptStatus.GRADED.value)
-
-
-def _reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise ServiceError(_l("Give the reason: it is kept in the audit record."), field="reason")
-    if len(text) > MAX_REASON:
-        raise ServiceError(
-            _l("The reason is longer than %(n)d characters.", n=MAX_REASON), field="reason"
-        )
-    return text
 
 
 def _attempts_holding(question: Question, statuses) -> list[Attempt]:
@@ -136,7 +125,7 @@ def _record(question, action, reason, by, changes, *, now, from_version=None, to
 def _set_withdrawn(
     question: Question, reason: str, by: User | None, *, withdrawn: bool, now: datetime | None
 ) -> QuestionEvent:
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     now = now or utcnow()
 
     def work():
@@ -180,7 +169,7 @@ def regrade(
     question: Question, reason: str, by: User | None, *, now: datetime | None = None
 ) -> QuestionEvent:
     """Grade attempts that froze an older version of ``question`` against its current one."""
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     now = now or utcnow()
 
     def work():
