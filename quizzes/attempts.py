@@ -158,11 +158,9 @@ def _expired(attempt: Attempt, now: datetime) -> bool:
     return attempt.deadline_at is not None and now > attempt.deadline_at + _grace()
 
 
-def save_answer(
-    attempt: Attempt, position: int, values: list[str], *, now: datetime | None = None
-) -> None:
-    """Store one answer (autosave). After the deadline (plus grace) it is refused."""
-    now = now or utcnow()
+def _refuse_unless_open(attempt: Attempt, now: datetime) -> None:
+    """Answers are taken only while the attempt is in progress and its time (plus grace) is
+    not up; an expired attempt is handed in with what was saved."""
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise ServiceError(_l("This attempt is already submitted."))
     if _expired(attempt, now):
@@ -170,6 +168,14 @@ def save_answer(
         raise ServiceError(
             _l("Time is up: the attempt was submitted with the answers saved before the deadline.")
         )
+
+
+def save_answer(
+    attempt: Attempt, position: int, values: list[str], *, now: datetime | None = None
+) -> None:
+    """Store one answer (autosave). After the deadline (plus grace) it is refused."""
+    now = now or utcnow()
+    _refuse_unless_open(attempt, now)
     question = next((q for q in attempt.questions if q.position == position), None)
     if question is None:
         raise AnswerError(_l("This question is not part of the attempt."))
@@ -216,13 +222,7 @@ def save_form(attempt: Attempt, getlist, *, now: datetime | None = None) -> dict
     message. Every other answer of the form is saved all the same, so one mistake never
     loses the rest. Handing in waits until nothing is returned (``views.save``)."""
     now = now or utcnow()
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise ServiceError(_l("This attempt is already submitted."))
-    if _expired(attempt, now):
-        finish_if_expired(attempt, now=now)
-        raise ServiceError(
-            _l("Time is up: the attempt was submitted with the answers saved before the deadline.")
-        )
+    _refuse_unless_open(attempt, now)
     problems: dict[int, AnswerError] = {}
     for question in attempt.questions:
         question_type = get_type(question.version.question.type)

@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     IntegerField,
+    SearchField,
     SelectField,
     StringField,
     SubmitField,
@@ -22,6 +23,7 @@ from lms.forms import strip
 from lms.timezone import site_zone, to_local, to_utc
 from quizzes import question_authoring, quiz_authoring
 from quizzes.models import BankScope, Criterion, Quiz, ReviewPolicy
+from quizzes.type_forms import FORMS
 
 
 def optional_int(value):
@@ -168,3 +170,30 @@ class QuestionFilterForm(FlaskForm):
         data = self.criterion.data or ""
         valid = {value for value, _label in self.criterion.choices if value}
         return int(data) if data in valid else None
+
+
+QUESTION_STATES = {
+    "active": _l("Active"),
+    "inactive": _l("Inactive"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
+class BankFilterForm(QuestionFilterForm):
+    """The bank list's filters: a criterion, a text the key contains, a type, a state."""
+
+    q = SearchField(_l("Key contains"), filters=[lambda v: v.strip()[:80] if v else v])
+    type = SelectField(_l("Type"), default="")
+    state = SelectField(_l("State"), default="")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.type.choices = [("", _l("All types"))] + [
+            (name, spec.label) for name, spec in FORMS.items()
+        ]
+        self.state.choices = [("", _l("Any state")), *QUESTION_STATES.items()]
+
+    def value(self, name: str) -> str:
+        """The field's value if it is one of its choices, else "" (no filter)."""
+        data = self[name].data or ""
+        return data if data in {value for value, _label in self[name].choices} else ""

@@ -20,22 +20,19 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SearchField, SelectField
 
 from lms import text_limits
 from lms.extensions import db
 from lms.forms import show_error
 from lms.pagination import paginate
 from lms.permissions import trainer_required
-from lms.routing import parse_id
 from lms.service_error import ServiceError, refused
 from quizzes import question_authoring, selection
 from quizzes.bank import bank_query
 from quizzes.criteria import find_criterion
+from quizzes.forms import BankFilterForm
 from quizzes.models import Criterion, Question, Quiz, QuizQuestion
 from quizzes.question_forms import (
     QuestionForm,
@@ -52,38 +49,6 @@ bp = Blueprint("quiz_bank", __name__, template_folder="../templates", url_prefix
 
 # --- the list --------------------------------------------------------------------------------
 
-STATES = {
-    "active": _l("Active"),
-    "inactive": _l("Inactive"),
-    "withdrawn": _l("Withdrawn"),
-}
-
-
-class BankFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    q = SearchField(_l("Key contains"), filters=[lambda v: v.strip()[:80] if v else v])
-    criterion = SelectField(_l("Criterion"), default="")
-    type = SelectField(_l("Type"), default="")
-    state = SelectField(_l("State"), default="")
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        criteria = db.session.scalars(select(Criterion).order_by(Criterion.code))
-        self.criterion.choices = [("", _l("All criteria"))] + [
-            (str(c.id), c.code) for c in criteria
-        ]
-        self.type.choices = [("", _l("All types"))] + [
-            (name, spec.label) for name, spec in FORMS.items()
-        ]
-        self.state.choices = [("", _l("Any state")), *STATES.items()]
-
-    def value(self, name: str) -> str:
-        """The field's value if it is one of its choices, else "" (no filter)."""
-        data = self[name].data or ""
-        return data if data in {value for value, _label in self[name].choices} else ""
-
 
 @bp.get("/courses/<id:course_id>/bank")
 @trainer_required
@@ -92,7 +57,7 @@ def bank(course_id: int):
     filters = BankFilterForm(formdata=request.args)
     query = bank_query(
         course,
-        criterion_id=parse_id(filters.value("criterion")),
+        criterion_id=filters.criterion_id(),
         question_type=filters.value("type"),
         state=filters.value("state"),
         key_contains=filters.q.data or "",
