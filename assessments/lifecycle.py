@@ -55,20 +55,20 @@ def _sheet_options() -> list:
     ]
 
 
+def load_options() -> list:
+    """Loads an assessment with its rubric's lines and criteria, scores and audit trail, in a
+    fixed number of queries however many lines and events it has."""
+    return [
+        *_sheet_options(),
+        joinedload(Assessment.user),
+        selectinload(Assessment.events).joinedload(AssessmentEvent.by),
+        selectinload(Assessment.events).joinedload(AssessmentEvent.line),
+    ]
+
+
 def load_assessment(assessment_id: int) -> Assessment | None:
-    """An assessment with its rubric's lines and criteria, scores and audit trail, in a fixed
-    number of queries however many lines and events it has."""
-    return db.session.get(
-        Assessment,
-        assessment_id,
-        options=[
-            *_sheet_options(),
-            joinedload(Assessment.user),
-            selectinload(Assessment.events).joinedload(AssessmentEvent.by),
-            selectinload(Assessment.events).joinedload(AssessmentEvent.line),
-        ],
-        populate_existing=True,
-    )
+    """The assessment loaded with ``load_options``, fresh from the database."""
+    return db.session.get(Assessment, assessment_id, options=load_options(), populate_existing=True)
 
 
 def signed_off_of(user: User) -> list[Assessment]:
