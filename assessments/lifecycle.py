@@ -42,26 +42,47 @@ class Action:
     SIGN_OFF = "sign_off"
 
 
+def _sheet_options() -> list:
+    """Loads what a score sheet shows: rubric, course, lines and criteria, seminar, breach,
+    signer and scores (a fixed number of queries however many lines)."""
+    return [
+        joinedload(Assessment.rubric).joinedload(Rubric.course),
+        joinedload(Assessment.rubric).selectinload(Rubric.lines).joinedload(RubricLine.criterion),
+        joinedload(Assessment.seminar),
+        joinedload(Assessment.breach_criterion),
+        joinedload(Assessment.signed_off_by),
+        selectinload(Assessment.scores),
+    ]
+
+
+def load_options() -> list:
+    """Loads an assessment with its rubric's lines and criteria, scores and audit trail, in a
+    fixed number of queries however many lines and events it has."""
+    return [
+        *_sheet_options(),
+        joinedload(Assessment.user),
+        selectinload(Assessment.events).joinedload(AssessmentEvent.by),
+        selectinload(Assessment.events).joinedload(AssessmentEvent.line),
+    ]
+
+
 def load_assessment(assessment_id: int) -> Assessment | None:
-    """An assessment with its rubric's lines and criteria, scores and audit trail, in a fixed
-    number of queries however many lines and events it has."""
-    return db.session.get(
-        Assessment,
-        assessment_id,
-        options=[
-            joinedload(Assessment.rubric).joinedload(Rubric.course),
-            joinedload(Assessment.rubric)
-            .selectinload(Rubric.lines)
-            .joinedload(RubricLine.criterion),
-            joinedload(Assessment.user),
-            joinedload(Assessment.seminar),
-            joinedload(Assessment.breach_criterion),
-            joinedload(Assessment.signed_off_by),
-            selectinload(Assessment.scores),
-            selectinload(Assessment.events).joinedload(AssessmentEvent.by),
-            selectinload(Assessment.events).joinedload(AssessmentEvent.line),
-        ],
-        populate_existing=True,
+    """The assessment loaded with ``load_options``, fresh from the database."""
+    return db.session.get(Assessment, assessment_id, options=load_options(), populate_existing=True)
+
+
+def signed_off_of(user: User) -> list[Assessment]:
+    """``user``'s signed-off assessments, newest first, loaded as their sheets show them."""
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.user_id == user.id,
+                Assessment.status == AssessmentStatus.SIGNED_OFF.value,
+            )
+            .options(*_sheet_options())
+            .order_by(Assessment.signed_off_at.desc(), Assessment.id.desc())
+        )
     )
 
 
@@ -151,6 +172,8 @@ def start_assessment(
         record_event(assessment, Action.START, by, now, after=AssessmentStatus.DRAFT.value)
         db.session.commit()
     except IntegrityError:
+        # Not lms.database.commit_or_refuse: only a parallel request's draft (the open-slot
+        # constraint) is refused with this message; any other violation is a bug and raised.
         db.session.rollback()
         if draft_for(rubric, trainee) is None:
             raise

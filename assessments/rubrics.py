@@ -27,6 +27,7 @@ from assessments.models import (
 )
 from courses.authoring import check_slug, slugify
 from courses.models import Course
+from lms.cleaning import clean_line, clean_text
 from lms.database import commit_or_refuse
 from lms.extensions import db
 from lms.service_error import ServiceError
@@ -48,24 +49,6 @@ class LineSpec:
     guidance: str = ""
     id: int | None = None
     ref: str = "lines"
-
-
-def clean_text(value: str, *, max_length: int, field: str, required: bool = True) -> str:
-    """One line of text, white space folded (rubric titles and line labels)."""
-    value = " ".join((value or "").split())
-    if required and not value:
-        raise ServiceError(_l("This field is required."), field=field)
-    if len(value) > max_length:
-        raise ServiceError(_l("Use at most %(n)d characters.", n=max_length), field=field)
-    return value
-
-
-def clean_long_text(value: str, *, field: str, max_length: int = MAX_NOTE) -> str:
-    """Free text with its line breaks (instructions, guidance, notes, breaches)."""
-    value = (value or "").replace("\r\n", "\n").strip()
-    if len(value) > max_length:
-        raise ServiceError(_l("Use at most %(n)d characters.", n=max_length), field=field)
-    return value
 
 
 def _rubric_kind(kind: str) -> str:
@@ -98,7 +81,7 @@ def _check_lines(specs: list[LineSpec], rubric: Rubric | None) -> list[LineSpec]
             )
         if spec.id is not None:
             seen.add(spec.id)
-        label = clean_text(spec.label, max_length=300, field=f"{spec.ref}-label")
+        label = clean_line(spec.label, field=f"{spec.ref}-label", limit=300, required=True)
         if spec.kind not in LINE_INSTRUMENT:
             raise ServiceError(_l("Choose one of the offered kinds."), field=f"{spec.ref}-kind")
         criterion = criteria.get(spec.criterion_id) if spec.criterion_id is not None else None
@@ -129,7 +112,7 @@ def _check_lines(specs: list[LineSpec], rubric: Rubric | None) -> list[LineSpec]
             raise ServiceError(
                 _l("A minimum is a score from 1 to 4, or none."), field=f"{spec.ref}-minimum"
             )
-        guidance = clean_long_text(spec.guidance, field=f"{spec.ref}-guidance", max_length=2000)
+        guidance = clean_text(spec.guidance, field=f"{spec.ref}-guidance", limit=2000)
         cleaned.append(
             LineSpec(label, spec.criterion_id, spec.kind, spec.minimum, guidance, spec.id, spec.ref)
         )
@@ -170,14 +153,14 @@ def create_rubric(
     slug: str = "",
     instructions: str = "",
 ) -> Rubric:
-    title = clean_text(title, max_length=200, field="title")
+    title = clean_line(title, field="title", limit=200, required=True)
     slug = check_slug(slug.strip() or slugify(title) or "rubric")
     rubric = Rubric(
         course_id=course.id,
         slug=slug,
         title=title,
         kind=_rubric_kind(kind),
-        instructions=clean_long_text(instructions, field="instructions"),
+        instructions=clean_text(instructions, field="instructions", limit=MAX_NOTE),
         active=True,
     )
     specs = _check_lines(list(lines), None)
@@ -198,9 +181,9 @@ def update_rubric(
 ) -> Rubric:
     """Change the rubric and make its lines ``lines`` in that order. Once assessed, only
     wording, guidance and order may change (see the module's docstring)."""
-    title = clean_text(title, max_length=200, field="title")
+    title = clean_line(title, field="title", limit=200, required=True)
     kind = _rubric_kind(kind)
-    instructions = clean_long_text(instructions, field="instructions")
+    instructions = clean_text(instructions, field="instructions", limit=MAX_NOTE)
     specs = _check_lines(list(lines), rubric)
     if has_assessments(rubric):
         current = {line.id: line for line in rubric.lines}
@@ -243,7 +226,7 @@ def update_rubric(
 
 def copy_rubric(rubric: Rubric, *, title: str) -> Rubric:
     """A new, unassessed rubric with the same lines (to change a rubric that has results)."""
-    title = clean_text(title, max_length=200, field="title")
+    title = clean_line(title, field="title", limit=200, required=True)
     taken = set(db.session.scalars(select(Rubric.slug).where(Rubric.course_id == rubric.course_id)))
     base = slugify(title)[:70].strip("-") or "rubric"
     slug, number = base, 1

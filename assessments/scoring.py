@@ -24,8 +24,10 @@ from assessments.models import (
     AssessmentStatus,
     LineKind,
 )
-from assessments.rubrics import clean_long_text
-from lms.database import utcnow
+from assessments.rubrics import MAX_NOTE
+from lms import text_limits
+from lms.cleaning import clean_text
+from lms.database import committed, utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
@@ -88,7 +90,7 @@ def _check_breach(assessment: Assessment, criterion_id: int | None, note: str) -
             _l("Choose the criterion the breach concerns (one of this rubric's)."),
             field="breach_criterion",
         )
-    note = clean_long_text(note, field="breach_note", max_length=2000)
+    note = clean_text(note, field="breach_note", limit=text_limits.REASON)
     if not note:
         raise ServiceError(
             _l("Describe the serious breach: what happened, and when."), field="breach_note"
@@ -164,13 +166,8 @@ def _apply_notes(assessment: Assessment, notes: str, by: User, now: datetime) ->
 def _change(assessment: Assessment, now: datetime, apply) -> int:
     """Lock the draft, apply the (already checked) change, commit; nothing on failure."""
     _lock_draft(assessment, now)
-    try:
-        changed = apply()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return changed
+    with committed():
+        return apply()
 
 
 def _refuse_if_signed_off(assessment: Assessment) -> None:
@@ -218,7 +215,7 @@ def clear_breach(assessment: Assessment, by: User, *, now: datetime | None = Non
 def set_notes(assessment: Assessment, notes: str, by: User, *, now: datetime | None = None) -> int:
     now = now or utcnow()
     _refuse_if_signed_off(assessment)
-    notes = clean_long_text(notes, field="notes")
+    notes = clean_text(notes, field="notes", limit=MAX_NOTE)
     return _change(assessment, now, lambda: _apply_notes(assessment, notes, by, now))
 
 
@@ -237,7 +234,7 @@ def save_sheet(
     _refuse_if_signed_off(assessment)
     checked = _check_scores(assessment, scores)
     checked_breach = None if breach is None else _check_breach(assessment, *breach)
-    notes = clean_long_text(notes, field="notes")
+    notes = clean_text(notes, field="notes", limit=MAX_NOTE)
 
     def apply() -> int:
         return (

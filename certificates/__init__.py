@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     from certificates.views import holder
     from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
-    from quizzes.quiz_authoring import register_counted_criteria
+    from quizzes.publishing import register_counted_criteria
 
     cli.init_app(app)
     views.init_app(app)

@@ -15,7 +15,8 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from assessments.standing import Standing, describe_reason, standings
+from assessments.combination import Standing, describe_reason
+from assessments.standing import standings
 from certificates.models import IdentityConfirmation, Qualification
 from certificates.qualifications import signatures_latest_first
 from courses.learning import progress_of_many

@@ -22,7 +22,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from assessments.standing import INSTRUMENT_LABELS
+from assessments.combination import INSTRUMENT_LABELS
 from lms.extensions import db
 from quizzes.models import Criterion
 

@@ -20,6 +20,7 @@ QUESTION_LIST = 20_000  # options, accepted answers, pairs, items, rubric lines
 MODEL_ANSWER = 10_000
 QUIZ_INSTRUCTIONS = 20_000
 SEMINAR_DESCRIPTION = 5_000
+REASON = 2_000  # the reason an audit record keeps (lms.cleaning.clean_reason)
 
 
 def too_long(limit: int):

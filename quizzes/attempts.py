@@ -8,10 +8,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
-from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -25,18 +22,11 @@ from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from quizzes import selection
-from quizzes.grading import (
-    AttemptResult,
-    FrozenQuestion,
-    QuestionScore,
-    display_percent,
-    grade_attempt,
-)
+from quizzes.attempt_results import store_result
 from quizzes.models import (
     Attempt,
     AttemptQuestion,
     AttemptStatus,
-    Criterion,
     Question,
     QuestionVersion,
     Quiz,
@@ -153,7 +143,9 @@ def start(quiz: Quiz, user: User, *, now: datetime | None = None) -> Attempt:
     db.session.add(attempt)
     try:
         db.session.commit()
-    except IntegrityError:  # a second tab started one at the same moment: use that one
+    except IntegrityError:
+        # Not lms.database.commit_or_refuse: a second tab that started an attempt at the same
+        # moment is not refused, it gets the attempt the other request made.
         db.session.rollback()
         existing = open_attempt(quiz, user)
         if existing is None:
@@ -166,11 +158,9 @@ def _expired(attempt: Attempt, now: datetime) -> bool:
     return attempt.deadline_at is not None and now > attempt.deadline_at + _grace()
 
 
-def save_answer(
-    attempt: Attempt, position: int, values: list[str], *, now: datetime | None = None
-) -> None:
-    """Store one answer (autosave). After the deadline (plus grace) it is refused."""
-    now = now or utcnow()
+def _refuse_unless_open(attempt: Attempt, now: datetime) -> None:
+    """Answers are taken only while the attempt is in progress and its time (plus grace) is
+    not up; an expired attempt is handed in with what was saved."""
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise ServiceError(_l("This attempt is already submitted."))
     if _expired(attempt, now):
@@ -178,6 +168,14 @@ def save_answer(
         raise ServiceError(
             _l("Time is up: the attempt was submitted with the answers saved before the deadline.")
         )
+
+
+def save_answer(
+    attempt: Attempt, position: int, values: list[str], *, now: datetime | None = None
+) -> None:
+    """Store one answer (autosave). After the deadline (plus grace) it is refused."""
+    now = now or utcnow()
+    _refuse_unless_open(attempt, now)
     question = next((q for q in attempt.questions if q.position == position), None)
     if question is None:
         raise AnswerError(_l("This question is not part of the attempt."))
@@ -215,124 +213,6 @@ def submit(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
     return attempt
 
 
-@dataclass(frozen=True)
-class CriteriaInfo:
-    thresholds: dict[str, int]
-    names: dict[str, str]
-    must_pass: set[str]
-
-
-def criteria_info() -> CriteriaInfo:
-    criteria = db.session.scalars(select(Criterion).options(selectinload(Criterion.instruments)))
-    thresholds, names, must_pass = {}, {}, set()
-    for criterion in criteria:
-        names[criterion.code] = criterion.title
-        if (threshold := criterion.threshold("quiz")) is not None:
-            thresholds[criterion.code] = threshold
-        if criterion.must_pass:
-            must_pass.add(criterion.code)
-    return CriteriaInfo(thresholds, names, must_pass)
-
-
-def counts(question: AttemptQuestion) -> bool:
-    """Whether a frozen question counts towards the result: a question withdrawn (found
-    wrong) does not, in any attempt, whenever the result is computed."""
-    return question.version.question.withdrawn_at is None
-
-
-def frozen_questions(attempt: Attempt) -> list[FrozenQuestion]:
-    """The attempt's questions that count (withdrawn ones are left out)."""
-    return [
-        FrozenQuestion(
-            str(q.position),
-            q.version.question.criterion.code,
-            q.version.question.type,
-            q.version.points,
-            q.version.definition,
-            q.presentation,
-        )
-        for q in attempt.questions
-        if counts(q)
-    ]
-
-
-def result_of(attempt: Attempt) -> AttemptResult:
-    """Grade the attempt from its frozen questions; the one place results are computed.
-
-    Withdrawn questions count for nothing: not earned, not possible, not in any criterion
-    (a criterion whose every question was withdrawn is no longer assessed by the attempt),
-    and an unscored written answer that was withdrawn no longer keeps the result pending.
-    They stay in ``result.questions`` as 0 of 0 points, so that list still lines up with
-    ``attempt.questions``. An attempt with nothing left to count does not pass.
-    """
-    info = criteria_info()
-    counted = [q for q in attempt.questions if counts(q)]
-    answers = {str(q.position): q.answer for q in counted}
-    manual = {}
-    for q in counted:
-        if q.manual_points is not None:
-            possible = get_type(q.version.question.type).max_points(
-                q.version.definition, q.version.points
-            )
-            manual[str(q.position)] = Fraction(q.manual_points, possible)
-    result = grade_attempt(
-        frozen_questions(attempt),
-        answers,
-        pass_mark=attempt.quiz.pass_mark,
-        thresholds=info.thresholds,
-        names=info.names,
-        must_pass=info.must_pass,
-        manual_scores=manual,
-    )
-    if len(counted) < len(attempt.questions):
-        scores = {score.key: score for score in result.questions}
-        result.questions = [
-            scores.get(str(q.position))
-            or QuestionScore(str(q.position), q.version.question.criterion.code, 0, Fraction(0))
-            for q in attempt.questions
-        ]
-        if not counted:
-            result.reasons.append("Every question of this attempt was withdrawn")
-    return result
-
-
-def _decimal(value: Fraction) -> Decimal:
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"))
-
-
-def store_result(attempt: Attempt) -> AttemptResult:
-    """Grade from the frozen questions and store the figures on the attempt (no commit)."""
-    result = result_of(attempt)
-    info = criteria_info()
-    attempt.earned, attempt.possible = _decimal(result.earned), _decimal(result.possible)
-    attempt.percent = display_percent(result.percent)
-    attempt.passed = None if result.pending else result.passed
-    attempt.status = (AttemptStatus.SUBMITTED if result.pending else AttemptStatus.GRADED).value
-    attempt.result_json = json.dumps(
-        {
-            "criteria": [
-                {
-                    "code": c.code,
-                    "percent": str(display_percent(c.percent)),
-                    # Exact points (Fractions as "n/d"), so a standing compares exactly:
-                    # 89.95 % must not pass a 90 % threshold because it displays as 90.0.
-                    "earned": str(c.earned),
-                    "possible": str(c.possible),
-                    "threshold": c.threshold,
-                    "met": c.met,
-                    "must_pass": c.code in info.must_pass,
-                }
-                for c in result.criteria
-            ],
-            "reasons": result.reasons,  # English, for logs; pages phrase them from the figures
-            "overall_met": result.earned * 100 >= attempt.quiz.pass_mark * result.possible,
-            "pending": result.pending,
-        },
-        ensure_ascii=False,
-    )
-    return result
-
-
 def save_form(attempt: Attempt, getlist, *, now: datetime | None = None) -> dict[int, AnswerError]:
     """Save every answer of a page form that fits its question; return the others by
     question position, with what to fix.
@@ -342,13 +222,7 @@ def save_form(attempt: Attempt, getlist, *, now: datetime | None = None) -> dict
     message. Every other answer of the form is saved all the same, so one mistake never
     loses the rest. Handing in waits until nothing is returned (``views.save``)."""
     now = now or utcnow()
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise ServiceError(_l("This attempt is already submitted."))
-    if _expired(attempt, now):
-        finish_if_expired(attempt, now=now)
-        raise ServiceError(
-            _l("Time is up: the attempt was submitted with the answers saved before the deadline.")
-        )
+    _refuse_unless_open(attempt, now)
     problems: dict[int, AnswerError] = {}
     for question in attempt.questions:
         question_type = get_type(question.version.question.type)

@@ -6,7 +6,8 @@ import json
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from courses.models import Course
 from lms import text_limits
@@ -157,3 +158,35 @@ def ensure_criterion(
         db.session.add(criterion)
         db.session.commit()
     return criterion
+
+
+def bank_query(
+    course: Course,
+    *,
+    criterion_id: int | None = None,
+    question_type: str = "",
+    state: str = "",
+    key_contains: str = "",
+) -> Select:
+    """A course bank's questions by key, filtered: by criterion, type, state ("active",
+    "inactive", "withdrawn"; "" for any) and a text the key contains."""
+    query = (
+        select(Question)
+        .where(Question.course_id == course.id)
+        .options(selectinload(Question.versions), joinedload(Question.criterion))
+        .order_by(Question.key)
+    )
+    if criterion_id:
+        query = query.where(Question.criterion_id == criterion_id)
+    if question_type:
+        query = query.where(Question.type == question_type)
+    if state == "active":
+        query = query.where(Question.active.is_(True), Question.withdrawn_at.is_(None))
+    elif state == "inactive":
+        query = query.where(Question.active.is_(False))
+    elif state == "withdrawn":
+        query = query.where(Question.withdrawn_at.is_not(None))
+    if key_contains:
+        text = key_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Question.key.ilike(f"%{text}%", escape="\\"))
+    return query

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from courses.models import Course
 from lms import text_limits
+from lms.database import committed
 from lms.extensions import db
 from lms.service_error import ServiceError
 from lms.yaml_files import dump_readable, yaml_error
@@ -144,14 +145,10 @@ def import_yaml(course: Course, text: str, *, update: bool = False) -> Quiz:
     ):
         raise QuizImportFailed(["the file needs a 'quiz' block and a 'questions' list"])
     problems: list[str] = []
-    try:
+    with committed():
         quiz = _write(course, data, update, problems)
         if problems:
             raise QuizImportFailed(problems)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return quiz
 
 

@@ -7,8 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.extensions import db
+from lms.routing import parse_id
 from lms.service_error import ServiceError
 from quizzes.models import Criterion, CriterionInstrument, InstrumentKind
+
+
+def find_criterion(value) -> Criterion | None:
+    """The criterion a form names by id (an int or text), or None for no choice or junk."""
+    criterion_id = parse_id(value)
+    return db.session.get(Criterion, criterion_id) if criterion_id else None
 
 
 def all_criteria() -> list[Criterion]:

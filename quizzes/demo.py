@@ -108,7 +108,7 @@ def seed_demo(app, users: dict, **_) -> None:
 
 # Course quizzes and the final exam count towards the demo qualification (its criteria are
 # theirs), so they follow the domain's quiz rule (shared/domain/qualification-criteria.md;
-# enforced on publishing by ``quiz_authoring.certification_problems``): questions drawn at
+# enforced on publishing by ``publishing.certification_problems``): questions drawn at
 # random per criterion, at most half the criterion's bank, three attempts 24 hours apart.
 ATTEMPTS = 3
 WAIT_MINUTES = 24 * 60

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from lms.downloads import safe_cell
+from lms import downloads
 from lms.extensions import db
 from lms.models import User
-from quizzes.attempts import counts, load_attempt, result_of
+from quizzes.attempt_results import counts, result_of
+from quizzes.attempts import load_attempt
 from quizzes.item_analysis import Response, analyse
 from quizzes.models import Attempt, AttemptStatus, Quiz
 
@@ -58,33 +57,34 @@ def rows(quiz: Quiz) -> tuple[list[str], list[GradebookRow]]:
 
 
 def csv_text(quiz: Quiz) -> str:
+    """The gradebook as CSV text, every cell safe for a spreadsheet."""
     codes, table = rows(quiz)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
+    header = [
+        "Full name",
+        "Email",
+        "Attempts",
+        "Best %",
+        "Best passed",
+        "Latest %",
+        *[f"{code} % (best)" for code in codes],
+    ]
+    return downloads.csv_text(
         [
-            "Full name",
-            "Email",
-            "Attempts",
-            "Best %",
-            "Best passed",
-            "Latest %",
-            *[f"{code} % (best)" for code in codes],
+            header,
+            *(
+                [
+                    row.user.full_name,
+                    row.user.email,
+                    row.attempts,
+                    row.best.percent,
+                    {True: "yes", False: "no", None: "pending"}[row.best.passed],
+                    row.latest.percent,
+                    *[row.criterion(row.best, code) for code in codes],
+                ]
+                for row in table
+            ),
         ]
     )
-    for row in table:
-        passed = {True: "yes", False: "no", None: "pending"}[row.best.passed]
-        cells = [
-            row.user.full_name,
-            row.user.email,
-            row.attempts,
-            row.best.percent,
-            passed,
-            row.latest.percent,
-            *[row.criterion(row.best, code) for code in codes],
-        ]
-        writer.writerow([safe_cell(cell) for cell in cells])
-    return buffer.getvalue()
 
 
 def item_statistics(quiz: Quiz) -> list[tuple[object, object]]:

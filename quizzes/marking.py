@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, lazyload
@@ -13,8 +14,9 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
-from quizzes.attempts import store_result
+from quizzes.attempt_results import store_result
 from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Question, QuestionVersion, Quiz
+from quizzes.signals import attempt_marked
 
 
 def queue_query(user: User) -> Select:
@@ -50,7 +52,8 @@ def waiting(user: User) -> int:
 
 def score(item: AttemptQuestion, points: list[int], by: User) -> Attempt:
     """Record the points per rubric line; when the attempt has no unscored written answer
-    left, its result is computed and stored."""
+    left, its result is computed and stored, and ``signals.attempt_marked`` is sent after the
+    commit."""
     attempt = db.session.get(Attempt, item.attempt_id)
     if attempt.status != AttemptStatus.SUBMITTED or item.manual_points is not None:
         raise ServiceError(_l("This answer is already scored."))
@@ -72,4 +75,9 @@ def score(item: AttemptQuestion, points: list[int], by: User) -> Attempt:
     db.session.flush()
     store_result(attempt)  # stays 'submitted' while another written answer waits
     db.session.commit()
+    if attempt.status == AttemptStatus.GRADED.value:
+        # The trainer as a row, never a request's current_user proxy (a subscriber may run
+        # after the request); it is in the session already, so no query.
+        trainer = db.session.get(User, item.graded_by_id)
+        attempt_marked.send(current_app._get_current_object(), attempt=attempt, by=trainer)
     return attempt

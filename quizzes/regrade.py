@@ -5,9 +5,9 @@ Each operation takes a reason (kept in the audit record), commits once, and writ
 percent, pass/fail and status before and after. Anything failing half-way rolls everything
 back: the question, the attempts and the record.
 
-Results are recomputed by ``attempts.store_result``, the path that grades a submitted
+Results are recomputed by ``attempt_results.store_result``, the path that grades a submitted
 attempt, so results pages, the gradebook and item analysis see the new figures. Whether a
-question counts is decided there too (``attempts.counts``): a withdrawn question counts
+question counts is decided there too (``attempt_results.counts``): a withdrawn question counts
 for nothing in any attempt, whenever it is graded.
 
 - **Withdraw**: the question is never drawn or served again, and every finished attempt
@@ -39,11 +39,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.cleaning import clean_reason
 from lms.database import committed, utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
-from quizzes.attempts import store_result
+from quizzes.attempt_results import store_result
 from quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -55,19 +56,7 @@ from quizzes.models import (
 )
 from quizzes.question_types import get_type
 
-MAX_REASON = 2000
 FINISHED = (AttemptStatus.SUBMITTED.value, AttemptStatus.GRADED.value)
-
-
-def _reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise ServiceError(_l("Give the reason: it is kept in the audit record."), field="reason")
-    if len(text) > MAX_REASON:
-        raise ServiceError(
-            _l("The reason is longer than %(n)d characters.", n=MAX_REASON), field="reason"
-        )
-    return text
 
 
 def _attempts_holding(question: Question, statuses) -> list[Attempt]:
@@ -136,7 +125,7 @@ def _record(question, action, reason, by, changes, *, now, from_version=None, to
 def _set_withdrawn(
     question: Question, reason: str, by: User | None, *, withdrawn: bool, now: datetime | None
 ) -> QuestionEvent:
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     now = now or utcnow()
 
     def work():
@@ -180,7 +169,7 @@ def regrade(
     question: Question, reason: str, by: User | None, *, now: datetime | None = None
 ) -> QuestionEvent:
     """Grade attempts that froze an older version of ``question`` against its current one."""
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     now = now or utcnow()
 
     def work():

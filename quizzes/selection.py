@@ -9,7 +9,7 @@ is retired, so neither reaches trainees through another course's exam.
 A question of a must-pass criterion whose current version rests on a possibly amended
 provision and has no ``verified_on`` date is *held back*: never drawn, never given from a
 fixed list, and a fixed list holding one cannot be published (``held_back`` is the rule;
-raising the flag voids an earlier date, see ``quiz_authoring.update_question``).
+raising the flag voids an earlier date, see ``question_authoring.update_question``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ scoring sheet, sign-off."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -23,16 +23,14 @@ from lms.extensions import db
 from lms.models import Role, User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
-from lms.routing import parse_id
+from lms.routing import get_or_404, parse_id
 from lms.service_error import ServiceError, refused
 from seminars.attendance import participants
 from seminars.models import Seminar, SeminarStatus, SeminarTrainer
 
 
 def _assessment(assessment_id: int) -> Assessment:
-    assessment = lifecycle.load_assessment(assessment_id)
-    if assessment is None:
-        abort(404)
+    assessment = get_or_404(Assessment, assessment_id, options=lifecycle.load_options())
     require_course_owner(assessment.rubric.course)
     return assessment
 

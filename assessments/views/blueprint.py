@@ -12,7 +12,7 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from assessments import standing
+from assessments import combination
 from assessments.lifecycle import Action
 from assessments.models import AssessmentStatus, LineKind, RubricKind
 from courses.authoring import courses_owned_by
@@ -51,10 +51,10 @@ def _labels() -> dict:
         "rubric_kinds": RUBRIC_KIND_LABELS,
         "line_kinds": LINE_KIND_LABELS,
         "status_labels": STATUS_LABELS,
-        "instrument_labels": standing.INSTRUMENT_LABELS,
+        "instrument_labels": combination.INSTRUMENT_LABELS,
         "action_labels": ACTION_LABELS,
         "display_percent": display_percent,
-        "describe_reason": standing.describe_reason,
+        "describe_reason": combination.describe_reason,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from courses.authoring import courses_owned_by
 from courses.permissions import require_course_owner
 from lms.extensions import db
 from lms.permissions import trainer_required
-from lms.routing import parse_id
+from lms.routing import get_or_404, parse_id
 from lms.service_error import ServiceError, refused
 from quizzes.models import Criterion
 
@@ -25,9 +25,7 @@ MAX_ROWS = rubric_authoring.MAX_LINES + 10
 
 
 def _rubric(rubric_id: int) -> Rubric:
-    rubric = db.session.get(Rubric, rubric_id)
-    if rubric is None:
-        abort(404)
+    rubric = get_or_404(Rubric, rubric_id)
     require_course_owner(rubric.course)
     return rubric
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from flask import current_app
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 
-from assessments import results, standing
-from assessments.models import Assessment, AssessmentStatus, Rubric, RubricLine
+from assessments import combination, lifecycle, results, standing
+from assessments.models import Assessment, AssessmentStatus
 from assessments.views.blueprint import bp, render_page
 from lms.extensions import db
 from lms.models import User
@@ -19,34 +18,11 @@ from lms.models import User
 DEFAULT_COMPENSABLE_AVERAGE = 70
 
 
-def _my_signed_off() -> list[Assessment]:
-    return list(
-        db.session.scalars(
-            select(Assessment)
-            .where(
-                Assessment.user_id == current_user.id,
-                Assessment.status == AssessmentStatus.SIGNED_OFF.value,
-            )
-            .options(
-                joinedload(Assessment.rubric).joinedload(Rubric.course),
-                joinedload(Assessment.rubric)
-                .selectinload(Rubric.lines)
-                .joinedload(RubricLine.criterion),
-                joinedload(Assessment.breach_criterion),
-                joinedload(Assessment.signed_off_by),
-                joinedload(Assessment.seminar),
-                selectinload(Assessment.scores),
-            )
-            .order_by(Assessment.signed_off_at.desc(), Assessment.id.desc())
-        )
-    )
-
-
 @bp.get("/assessments/")
 @login_required
 def my_assessments():
-    mine = _my_signed_off()
-    counted = {a.id for a in standing.latest_per_rubric(mine)}
+    mine = lifecycle.signed_off_of(current_user)
+    counted = {a.id for a in combination.latest_per_rubric(mine)}
     cards = [
         {
             "assessment": a,

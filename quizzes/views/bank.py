@@ -20,118 +20,48 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
-from wtforms import SearchField, SelectField
 
-from courses.models import Course
-from courses.permissions import require_course_owner
 from lms import text_limits
 from lms.extensions import db
 from lms.forms import show_error
 from lms.pagination import paginate
 from lms.permissions import trainer_required
-from lms.routing import MAX_ID
 from lms.service_error import ServiceError, refused
-from quizzes import quiz_authoring, selection
+from quizzes import question_authoring, selection
+from quizzes.bank import bank_query
+from quizzes.criteria import find_criterion
+from quizzes.forms import BankFilterForm
 from quizzes.models import Criterion, Question, Quiz, QuizQuestion
 from quizzes.question_forms import (
-    FORMS,
     QuestionForm,
     form_class,
     question_data,
     show_definition_problems,
 )
 from quizzes.question_types import REGISTRY
+from quizzes.type_forms import FORMS
+from quizzes.views.owned import owned_course, owned_question
 
 bp = Blueprint("quiz_bank", __name__, template_folder="../templates", url_prefix="/manage/quizzes")
 
 
-def _course(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    require_course_owner(course)
-    return course
-
-
-def _question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id, options=[selectinload(Question.versions)])
-    if question is None:
-        abort(404)
-    require_course_owner(question.course)
-    return question
-
-
-def _criterion(criterion_id) -> Criterion | None:
-    if not isinstance(criterion_id, int) or not 1 <= criterion_id <= MAX_ID:
-        return None
-    return db.session.get(Criterion, criterion_id)
-
-
 # --- the list --------------------------------------------------------------------------------
-
-STATES = {
-    "active": _l("Active"),
-    "inactive": _l("Inactive"),
-    "withdrawn": _l("Withdrawn"),
-}
-
-
-class BankFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    q = SearchField(_l("Key contains"), filters=[lambda v: v.strip()[:80] if v else v])
-    criterion = SelectField(_l("Criterion"), default="")
-    type = SelectField(_l("Type"), default="")
-    state = SelectField(_l("State"), default="")
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        criteria = db.session.scalars(select(Criterion).order_by(Criterion.code))
-        self.criterion.choices = [("", _l("All criteria"))] + [
-            (str(c.id), c.code) for c in criteria
-        ]
-        self.type.choices = [("", _l("All types"))] + [
-            (name, spec.label) for name, spec in FORMS.items()
-        ]
-        self.state.choices = [("", _l("Any state")), *STATES.items()]
-
-    def value(self, name: str) -> str:
-        """The field's value if it is one of its choices, else "" (no filter)."""
-        data = self[name].data or ""
-        return data if data in {value for value, _label in self[name].choices} else ""
 
 
 @bp.get("/courses/<id:course_id>/bank")
 @trainer_required
 def bank(course_id: int):
-    course = _course(course_id)
+    course = owned_course(course_id)
     filters = BankFilterForm(formdata=request.args)
-    query = (
-        select(Question)
-        .where(Question.course_id == course.id)
-        .options(selectinload(Question.versions), joinedload(Question.criterion))
-        .order_by(Question.key)
+    query = bank_query(
+        course,
+        criterion_id=filters.criterion_id(),
+        question_type=filters.value("type"),
+        state=filters.value("state"),
+        key_contains=filters.q.data or "",
     )
-    if criterion := filters.value("criterion"):
-        query = query.where(Question.criterion_id == int(criterion))
-    if question_type := filters.value("type"):
-        query = query.where(Question.type == question_type)
-    state = filters.value("state")
-    if state == "active":
-        query = query.where(Question.active.is_(True), Question.withdrawn_at.is_(None))
-    elif state == "inactive":
-        query = query.where(Question.active.is_(False))
-    elif state == "withdrawn":
-        query = query.where(Question.withdrawn_at.is_not(None))
-    if filters.q.data:
-        text = filters.q.data.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Question.key.ilike(f"%{text}%", escape="\\"))
     pagination = paginate(query)
     return render_template(
         "quizzes/manage/bank/list.html",
@@ -147,7 +77,7 @@ def bank(course_id: int):
 @bp.get("/courses/<id:course_id>/bank/new")
 @trainer_required
 def choose_type(course_id: int):
-    course = _course(course_id)
+    course = owned_course(course_id)
     return render_template("quizzes/manage/bank/choose_type.html", course=course, forms=FORMS)
 
 
@@ -189,7 +119,7 @@ def _preview(form: QuestionForm) -> dict:
 
 def _criterion_choices(form: QuestionForm, keep: Criterion | None = None) -> None:
     form.criterion.choices = [
-        (c.id, f"{c.code} – {c.title}") for c in quiz_authoring.bank_criteria(keep)
+        (c.id, f"{c.code} – {c.title}") for c in question_authoring.bank_criteria(keep)
     ]
 
 
@@ -214,7 +144,7 @@ def _editor(course, form, question=None, preview=None, status=200):
 
 def _save_errors(form: QuestionForm, error: ServiceError) -> None:
     db.session.rollback()
-    if isinstance(error, quiz_authoring.DefinitionProblems):
+    if isinstance(error, question_authoring.DefinitionProblems):
         show_definition_problems(form, error.problems)
     else:
         show_error(form, error)
@@ -223,7 +153,7 @@ def _save_errors(form: QuestionForm, error: ServiceError) -> None:
 @bp.route("/courses/<id:course_id>/bank/new/<type_name>", methods=["GET", "POST"])
 @trainer_required
 def new_question(course_id: int, type_name: str):
-    course = _course(course_id)
+    course = owned_course(course_id)
     if type_name not in FORMS:
         abort(404)
     form = form_class(type_name)()
@@ -232,11 +162,11 @@ def new_question(course_id: int, type_name: str):
         return _editor(course, form, preview=_preview(form))
     if form.validate_on_submit():
         try:
-            question = quiz_authoring.create_question(
+            question = question_authoring.create_question(
                 course,
                 current_user,
                 key=form.key.data,
-                criterion=_criterion(form.criterion.data),
+                criterion=find_criterion(form.criterion.data),
                 type=type_name,
                 **form.content(),
             )
@@ -252,7 +182,7 @@ def new_question(course_id: int, type_name: str):
 @bp.route("/bank/<id:question_id>/edit", methods=["GET", "POST"])
 @trainer_required
 def edit_question(question_id: int):
-    question = _question(question_id)
+    question = owned_question(question_id)
     course = question.course
     cls = form_class(question.type)
     form = cls(data=question_data(question)) if request.method == "GET" else cls()
@@ -261,17 +191,17 @@ def edit_question(question_id: int):
         return _editor(course, form, question, preview=_preview(form))
     if form.validate_on_submit():
         try:
-            version = quiz_authoring.update_question(
+            version = question_authoring.update_question(
                 question,
                 current_user,
                 key=form.key.data,
-                criterion=_criterion(form.criterion.data),
+                criterion=find_criterion(form.criterion.data),
                 **form.content(),
             )
         except ServiceError as error:
             refused(error)
             _save_errors(form, error)
-            question = _question(question_id)
+            question = owned_question(question_id)
         else:
             if version is None:
                 flash(_("Saved. The question did not change, so no new version was made."), "info")
@@ -301,7 +231,7 @@ def _question_page(question: Question, *, error: str | None = None, status: int 
         version=version,
         spec=FORMS[question.type],
         presentation=_trainee_view(question.type, version.definition, question.id),
-        history=quiz_authoring.version_history(question),
+        history=question_authoring.version_history(question),
         used_in=used_in,
         held_back=bool(selection.held_back_ids([question.id])),
         error=error,
@@ -311,20 +241,20 @@ def _question_page(question: Question, *, error: str | None = None, status: int 
 @bp.get("/bank/<id:question_id>")
 @trainer_required
 def question_page(question_id: int):
-    return _question_page(_question(question_id))
+    return _question_page(owned_question(question_id))
 
 
 @bp.post("/bank/<id:question_id>/active")
 @trainer_required
 def set_active(question_id: int):
-    question = _question(question_id)
+    question = owned_question(question_id)
     active = {"1": True, "0": False}.get(request.form.get("active", ""))
     if active is None:
         abort(400)
     try:
-        quiz_authoring.set_question_active(question, active)
+        question_authoring.set_question_active(question, active)
     except ServiceError as error:
-        return _question_page(_question(question_id), error=refused(error), status=400)
+        return _question_page(owned_question(question_id), error=refused(error), status=400)
     if active:
         flash(_("The question is active: quizzes can give it again."), "success")
     else:

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -18,25 +17,20 @@ from sqlalchemy import select
 
 from courses.authoring import courses_owned_by
 from courses.permissions import require_course_owner
+from lms.downloads import download
 from lms.extensions import db
 from lms.pagination import paginate, paginate_list
 from lms.permissions import admin_required, trainer_required
+from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
 from quizzes import gradebook, marking
 from quizzes.criteria import all_criteria, update_criterion
 from quizzes.models import Attempt, AttemptQuestion, Criterion, InstrumentKind, Quiz
+from quizzes.views.owned import owned_quiz
 
 bp = Blueprint(
     "manage_quizzes", __name__, url_prefix="/manage/quizzes", template_folder="../templates"
 )
-
-
-def _quiz(quiz_id: int) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None:
-        abort(404)
-    require_course_owner(quiz.course)
-    return quiz
 
 
 @bp.get("/")
@@ -60,7 +54,7 @@ def index():
 @bp.get("/<id:quiz_id>/gradebook")
 @trainer_required
 def gradebook_page(quiz_id: int):
-    quiz = _quiz(quiz_id)
+    quiz = owned_quiz(quiz_id)
     codes, rows = gradebook.rows(quiz)
     titles = {c.code: c.title for c in db.session.scalars(select(Criterion))}
     pagination = paginate_list(rows)
@@ -77,11 +71,13 @@ def gradebook_page(quiz_id: int):
 @bp.get("/<id:quiz_id>/gradebook.csv")
 @trainer_required
 def gradebook_csv(quiz_id: int):
-    quiz = _quiz(quiz_id)
-    response = make_response("\ufeff" + gradebook.csv_text(quiz))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="quiz-{quiz.id}-grades.csv"'
-    return response
+    quiz = owned_quiz(quiz_id)
+    # The byte order mark tells spreadsheets the file is UTF-8.
+    return download(
+        "\ufeff" + gradebook.csv_text(quiz),
+        f"quiz-{quiz.id}-grades.csv",
+        "text/csv; charset=utf-8",
+    )
 
 
 @bp.get("/marking")
@@ -95,10 +91,7 @@ def marking_queue():
 @bp.route("/marking/<id:item_id>", methods=["GET", "POST"])
 @trainer_required
 def mark(item_id: int):
-    item = db.session.get(AttemptQuestion, item_id)
-    if item is None:
-        abort(404)
-
+    item = get_or_404(AttemptQuestion, item_id)
     attempt = db.session.get(Attempt, item.attempt_id)
     require_course_owner(attempt.quiz.course)
     if item.version.question.type != "free_text":
@@ -127,7 +120,7 @@ def mark(item_id: int):
 @bp.get("/<id:quiz_id>/items")
 @trainer_required
 def items(quiz_id: int):
-    quiz = _quiz(quiz_id)
+    quiz = owned_quiz(quiz_id)
     return render_template(
         "quizzes/manage/items.html", quiz=quiz, stats=gradebook.item_statistics(quiz)
     )
@@ -158,9 +151,7 @@ def criteria():
 @admin_required
 def edit_criterion(criterion_id: int):
 
-    criterion = db.session.get(Criterion, criterion_id)
-    if criterion is None:
-        abort(404)
+    criterion = get_or_404(Criterion, criterion_id)
     error = None
     if request.method == "POST":
         try:
@@ -180,7 +171,7 @@ def edit_criterion(criterion_id: int):
         else:
             flash(_("Criterion %(code)s saved.", code=criterion.code), "success")
             return redirect(url_for("manage_quizzes.criteria"))
-        criterion = db.session.get(Criterion, criterion_id)
+        criterion = get_or_404(Criterion, criterion_id)
     return render_template(
         "quizzes/manage/criterion.html",
         criterion=criterion,

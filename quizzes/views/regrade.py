@@ -7,17 +7,17 @@ missing or the regrade does not fit, and leaves the database as it was when refu
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from courses.permissions import require_course_owner
 from lms.extensions import db
 from lms.permissions import trainer_required
 from lms.security import safe_next_url
 from lms.service_error import ServiceError, refused
 from quizzes import regrade
 from quizzes.models import Question
+from quizzes.views.owned import owned_question
 
 bp = Blueprint(
     "regrade", __name__, template_folder="../templates", url_prefix="/manage/quizzes/questions"
@@ -28,14 +28,6 @@ ACTIONS = {
     "reinstate": regrade.reinstate,
     "regrade": regrade.regrade,
 }
-
-
-def _question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        abort(404)
-    require_course_owner(question.course)
-    return question
 
 
 def _page(question: Question, *, error: str | None = None, failed: str | None = None):
@@ -52,11 +44,11 @@ def _page(question: Question, *, error: str | None = None, failed: str | None = 
 @bp.get("/<id:question_id>/audit")
 @trainer_required
 def audit(question_id: int):
-    return _page(_question(question_id))
+    return _page(owned_question(question_id))
 
 
 def _act(question_id: int, action: str):
-    question = _question(question_id)
+    question = owned_question(question_id)
     try:
         event = ACTIONS[action](
             question, request.form.get("reason", ""), current_user._get_current_object()

@@ -21,17 +21,16 @@ from courses.learning import is_enrolled
 from lms.background_requests import leaves_session_alone
 from lms.database import utcnow
 from lms.extensions import db
+from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
-from quizzes import attempts
+from quizzes import attempt_results, attempts
 from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz, ReviewPolicy
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates")
 
 
 def _quiz(quiz_id: int) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None:
-        abort(404)
+    quiz = get_or_404(Quiz, quiz_id)
     if can_edit(current_user, quiz.course):
         return quiz
     if (
@@ -195,7 +194,7 @@ def result(attempt_id: int):
     titles = {c.code: c.title for c in db.session.query(Criterion).all()}
     review = None
     if show_answers and not attempt.result.get("pending"):
-        graded = attempts.result_of(attempt)
+        graded = attempt_results.result_of(attempt)
         review = list(zip(attempt.questions, graded.questions, strict=True))
     return render_template(
         "quizzes/result.html",

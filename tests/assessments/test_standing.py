@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import event
 
-from assessments import lifecycle, rubrics, scoring, standing
+from assessments import combination, lifecycle, rubrics, scoring, standing
 from assessments.results import Tally
 from assessments.rubrics import LineSpec
 from courses import learning
@@ -60,8 +60,8 @@ def _tallies(**overrides) -> list[Tally]:
 
 def _evaluate(quiz=None, tallies=None, average=70):
     quiz = {code: Fraction(value) for code, value in (quiz or PASSING_QUIZ).items()}
-    results = standing.combine(quiz, _tallies() if tallies is None else tallies)
-    return standing.evaluate(RULES, results, compensable_average=average)
+    results = combination.combine(quiz, _tallies() if tallies is None else tallies)
+    return combination.evaluate(RULES, results, compensable_average=average)
 
 
 def _row(result, code):
@@ -136,7 +136,7 @@ def test_a_line_under_its_minimum_fails_the_criterion():
     result = _evaluate(tallies=_tallies(**{"C3-ETH__rubric": below}))
     row = _row(result, "C3-ETH")
     assert not row.met
-    assert row.reasons == [standing.Reason("below_minimum", "rubric", line="Disclosure")]
+    assert row.reasons == [combination.Reason("below_minimum", "rubric", line="Disclosure")]
 
 
 def test_the_drafting_checklist_needs_every_element():
@@ -189,7 +189,7 @@ def test_every_reason_of_evaluate_criteria_has_its_figures_for_the_page(case):
 
 
 def test_rubrics_on_the_same_criterion_are_combined_by_points_not_percents():
-    results = standing.combine(
+    results = combination.combine(
         {},
         [
             Tally("C4-COMM", "rubric", 4, 4),  # one line, 100 %
@@ -204,7 +204,7 @@ def test_rubrics_on_the_same_criterion_are_combined_by_points_not_percents():
 
 
 def test_the_best_quiz_percent_counts_per_criterion():
-    best = standing.best_quiz_percents(
+    best = combination.best_quiz_percents(
         [
             {
                 "criteria": [

@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from assessments import standing
+from assessments import combination
 from certificates.eligibility import Evidence, check, evaluate
 from certificates.models import IdentityConfirmation, Qualification
 from certificates.qualifications import (
@@ -98,7 +98,7 @@ def standing_of(average=None, breach=(), **percents):
         InstrumentResult(code, KINDS[code], Fraction(value), code in breach)
         for code, value in ((name.replace("_", "-"), v) for name, v in percents.items())
     ]
-    return standing.evaluate(RULES, results, compensable_average=average)
+    return combination.evaluate(RULES, results, compensable_average=average)
 
 
 def criteria_rules(average=None):
@@ -168,7 +168,7 @@ def test_a_serious_breach_fails_the_criterion_whatever_the_percent(pure):
     rules = [
         CriterionRule("C3-ETH", "Professional ethics", True, (Instrument("rubric", 75),)),
     ]
-    breach = standing.evaluate(
+    breach = combination.evaluate(
         rules, [InstrumentResult("C3-ETH", "rubric", Fraction(100), serious_breach=True)]
     )
     requirement = only(

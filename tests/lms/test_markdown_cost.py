@@ -13,13 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lms import markdown_rendering
-from lms.markdown_rendering import (
-    SCAN_STEPS_FLOOR,
-    SCAN_STEPS_PER_CHARACTER,
-    _markdown,
-    _ScanBudget,
-    render_markdown,
-)
+from lms.markdown_limits import SCAN_STEPS_FLOOR, SCAN_STEPS_PER_CHARACTER, ScanBudget
+from lms.markdown_rendering import _markdown, render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = {
@@ -78,11 +73,11 @@ def test_any_short_text_renders_exactly_as_stock_markdown(source):
 def test_stock_scanning_of_open_brackets_is_quadratic_and_the_budget_stops_it():
     source = "[" * 1_500
     unbounded = _markdown()
-    unbounded.scan_budget = _ScanBudget(10**12)
+    unbounded.scan_budget = ScanBudget(10**12)
     unbounded.convert(source)
     assert unbounded.scan_budget.spent > len(source) ** 2 // 2  # every "[" walks to the end
     md = _markdown()
-    md.scan_budget = _ScanBudget(SCAN_STEPS_FLOOR + SCAN_STEPS_PER_CHARACTER * len(source))
+    md.scan_budget = ScanBudget(SCAN_STEPS_FLOOR + SCAN_STEPS_PER_CHARACTER * len(source))
     html = md.convert(source)
     assert md.scan_budget.spent <= SCAN_STEPS_FLOOR + SCAN_STEPS_PER_CHARACTER * len(source)
     assert html == "<p>" + "[" * 1_500 + "</p>"

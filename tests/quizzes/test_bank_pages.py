@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.service_error import ServiceError
-from quizzes import attempts, quiz_authoring
+from quizzes import attempts, question_authoring
 from quizzes.models import Attempt, Question, QuestionVersion
 from quizzes.question_forms import question_data
 
@@ -434,7 +434,7 @@ def test_services_refuse_with_the_field_named(app, course, criteria, trainer):
         "verified_on": "",
         "possibly_amended": False,
     }
-    create = quiz_authoring.create_question
+    create = question_authoring.create_question
     for changes, field in [
         ({"fact_tag": "[U]"}, "fact_tag"),
         ({"points": True}, "points"),
@@ -465,12 +465,12 @@ def test_services_refuse_with_the_field_named(app, course, criteria, trainer):
         course, trainer, key="k", criterion=criteria["C1-LAW"], type="true_false", **content
     )
     assert (
-        quiz_authoring.update_question(
+        question_authoring.update_question(
             question, trainer, key="k", criterion=criteria["C1-LAW"], **content
         )
         is None
     )
-    version = quiz_authoring.update_question(
+    version = question_authoring.update_question(
         question,
         trainer,
         key="k",

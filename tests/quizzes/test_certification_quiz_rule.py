@@ -12,7 +12,7 @@ import pytest
 
 from certificates.models import Qualification
 from lms.extensions import db
-from quizzes import quiz_authoring
+from quizzes import publishing, quiz_authoring
 from quizzes.models import Quiz, QuizQuestion
 from tests.quizzes.test_quiz_builder import _settings
 
@@ -125,6 +125,6 @@ def test_a_quiz_of_criteria_no_qualification_judges_is_free(
 def test_the_wait_is_a_setting(app, course, make_question, criteria, judged):
     quiz = _drawn(course, criteria, make_question, bank=2, draw=1, wait=60)
     app.config["CERTIFICATION_QUIZ_WAIT_HOURS"] = 1
-    assert quiz_authoring.certification_problems(quiz) == []
+    assert publishing.certification_problems(quiz) == []
     app.config["CERTIFICATION_QUIZ_WAIT_HOURS"] = 2
-    assert quiz_authoring.certification_problems(quiz)
+    assert publishing.certification_problems(quiz)

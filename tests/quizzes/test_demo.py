@@ -105,7 +105,7 @@ def test_demo_quizzes_that_count_follow_the_quiz_rule(seed_demo, app):
     """Course quizzes and the final exam count towards the demo qualification: each draws at
     random per criterion at most half the criterion's bank, with 24 hours between attempts,
     and would pass the publishing check (seed-demo has made the qualifications by then)."""
-    from quizzes import quiz_authoring, selection
+    from quizzes import publishing, selection
     from quizzes.models import Quiz
 
     seed_demo()
@@ -114,7 +114,7 @@ def test_demo_quizzes_that_count_follow_the_quiz_rule(seed_demo, app):
     for quiz in quizzes:
         assert quiz.selection == "draw" and not quiz.fixed_questions, quiz.title
         assert (quiz.attempts_allowed, quiz.wait_minutes) == (3, 24 * 60)
-        assert quiz_authoring.counted_criteria(quiz), quiz.title
-        assert quiz_authoring.publish_problems(quiz) == [], quiz.title
+        assert publishing.counted_criteria(quiz), quiz.title
+        assert publishing.publish_problems(quiz) == [], quiz.title
         for rule in quiz.draw_rules:
             assert 1 <= 2 * rule.count <= len(selection._pool(quiz, rule)), rule.criterion.code

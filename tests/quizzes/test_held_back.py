@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.service_error import ServiceError
-from quizzes import attempts, bank, quiz_authoring, selection
+from quizzes import attempts, bank, publishing, question_authoring, quiz_authoring, selection
 from quizzes.demo import QUESTIONS_FILE
 from quizzes.models import DrawRule, Question, Quiz
 
@@ -64,7 +64,7 @@ def test_the_filter_holds_back_only_unverified_possibly_amended_must_pass_questi
     assert {v.question_id for v in selection.pool(quiz, c2)} == {compensable.id}
 
     # Only the current version counts: verifying releases it, a later doubt holds it again.
-    quiz_authoring.update_question(
+    question_authoring.update_question(
         held,
         trainer,
         key=held.key,
@@ -72,7 +72,7 @@ def test_the_filter_holds_back_only_unverified_possibly_amended_must_pass_questi
         **current_content(held, verified_on="2026-12-05"),
     )
     assert selection.held_back_ids(ids) == set()
-    quiz_authoring.update_question(
+    question_authoring.update_question(
         settled,
         trainer,
         key=settled.key,
@@ -85,7 +85,7 @@ def test_the_filter_holds_back_only_unverified_possibly_amended_must_pass_questi
 def test_raising_the_flag_voids_a_date_recorded_before_it(course, question, trainer):
     item = question(course, amended=False, verified="2026-11-01")
     # The form sends the old date back unchanged with the box newly ticked.
-    quiz_authoring.update_question(
+    question_authoring.update_question(
         item,
         trainer,
         key=item.key,
@@ -95,7 +95,7 @@ def test_raising_the_flag_voids_a_date_recorded_before_it(course, question, trai
     assert (item.current.possibly_amended, item.current.verified_on) == (True, "")
     assert selection.held_back_ids([item.id]) == {item.id}
     # A date given after the check releases it.
-    quiz_authoring.update_question(
+    question_authoring.update_question(
         item,
         trainer,
         key=item.key,
@@ -122,14 +122,14 @@ def test_a_fixed_list_with_a_held_back_question_cannot_be_published(
     other = question(course)
     quiz = quiz_authoring.create_quiz(course, title="Fixed")
     quiz_authoring.add_questions(quiz, [held.id, other.id], trainer)
-    assert quiz_authoring.question_count(quiz) == 1
+    assert publishing.question_count(quiz) == 1
     response = trainer_client.post_form(f"/manage/quizzes/{quiz.id}/publish", {"published": "1"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert held.key in page and "C1-LAW" in page and "may have been amended" in page
     assert db.session.get(Quiz, quiz.id).published is False
     # Once verified, the same list publishes.
-    quiz_authoring.update_question(
+    question_authoring.update_question(
         held,
         trainer,
         key=held.key,
@@ -151,7 +151,7 @@ def test_a_published_fixed_list_never_gives_a_question_held_back_since(
     quiz = quiz_authoring.create_quiz(course, title="Fixed")
     quiz_authoring.add_questions(quiz, [kept.id, doubted.id], trainer)
     quiz_authoring.set_published(quiz, True)
-    quiz_authoring.update_question(
+    question_authoring.update_question(
         doubted,
         trainer,
         key=doubted.key,
@@ -253,15 +253,15 @@ def test_a_published_list_refuses_a_held_back_question_but_other_edits_go_on(
     assert len(quiz.fixed_questions) == 3
     # A question doubted after publishing blocks publishing again, not the quiz's other edits,
     # as long as the quiz still has something to give.
-    quiz_authoring.update_question(
+    question_authoring.update_question(
         kept,
         trainer,
         key=kept.key,
         criterion=kept.criterion,
         **current_content(kept, possibly_amended=True, verified_on=""),
     )
-    quiz_authoring.set_question_active(spare, False)
-    assert quiz_authoring.giving_problems(quiz) == []
-    assert kept.key in " ".join(quiz_authoring.publish_problems(quiz))
+    question_authoring.set_question_active(spare, False)
+    assert publishing.giving_problems(quiz) == []
+    assert kept.key in " ".join(publishing.publish_problems(quiz))
     with pytest.raises(ServiceError):  # the last question it can give
-        quiz_authoring.set_question_active(other, False)
+        question_authoring.set_question_active(other, False)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from courses import learning
 from lms.extensions import db
+from lms.service_error import ServiceError
 from quizzes import attempts, bank, marking
 from quizzes.models import Attempt, AttemptStatus, QuizQuestion
 
@@ -132,9 +133,13 @@ def test_gradebook_shows_best_and_latest_and_exports_safe_csv(
     marking.score(essay, [2, 2], db.session.get(type(person), person.id))
     page = trainer_client.get(f"/manage/quizzes/{essay_quiz.id}/gradebook").get_data(as_text=True)
     assert "100.0%" in page and "C6-DRAFT" in page
-    text = trainer_client.get(f"/manage/quizzes/{essay_quiz.id}/gradebook.csv").get_data(
-        as_text=True
+    reply = trainer_client.get(f"/manage/quizzes/{essay_quiz.id}/gradebook.csv")
+    assert reply.headers["Content-Disposition"] == (
+        f'attachment; filename="quiz-{essay_quiz.id}-grades.csv"'
     )
+    assert reply.headers["Cache-Control"] == "no-store"
+    assert reply.mimetype == "text/csv"
+    text = reply.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][:4] == ["Full name", "Email", "Attempts", "Best %"]
@@ -166,3 +171,61 @@ def test_the_marking_queue_pages_a_long_list_oldest_first(
     assert len(names[0]) == 25 and len(names[1]) == 2
     assert names[0] + names[1] == sorted(names[0] + names[1])
     assert f'href="{base}?page=2"' in pages[0]
+
+
+# --- the attempt_marked signal -------------------------------------------------------------
+
+
+@pytest.fixture
+def marked():
+    """The attempt_marked sends received while the test runs: (sender, keyword args)."""
+    from quizzes.signals import attempt_marked
+
+    calls = []
+
+    def receiver(sender, **kwargs):
+        calls.append((sender, kwargs))
+
+    with attempt_marked.connected_to(receiver):
+        yield calls
+
+
+def test_marking_the_last_written_answer_sends_attempt_marked_once(
+    app, essay_quiz, trainee, trainer, marked
+):
+    attempt, essay = _hand_in(essay_quiz, trainee)
+    assert marked == []  # submitting with a written answer waiting completes nothing
+    marking.score(essay, [2, 1], trainer)
+    assert len(marked) == 1
+    sender, kwargs = marked[0]
+    assert sender is app
+    assert set(kwargs) == {"attempt", "by"}
+    assert kwargs["attempt"].id == attempt.id and kwargs["by"].id == trainer.id
+    assert kwargs["attempt"].status == AttemptStatus.GRADED and kwargs["attempt"].passed is True
+    with pytest.raises(ServiceError):
+        marking.score(essay, [2, 2], trainer)  # already scored: refused, nothing sent
+    assert len(marked) == 1
+
+
+def test_a_refused_score_sends_nothing(essay_quiz, trainee, trainer, marked):
+    attempt, essay = _hand_in(essay_quiz, trainee)
+    with pytest.raises(ServiceError):
+        marking.score(essay, [3, 0], trainer)  # more than the line's 2 points
+    db.session.rollback()
+    assert marked == []
+    assert db.session.get(Attempt, attempt.id).status == AttemptStatus.SUBMITTED
+
+
+def test_marking_through_the_page_sends_attempt_marked_once(
+    essay_quiz, trainee, trainer, trainer_client, marked
+):
+    attempt, essay = _hand_in(essay_quiz, trainee)
+    refused = trainer_client.post_form(
+        f"/manage/quizzes/marking/{essay.id}", {"line-0": "3", "line-1": "0"}
+    )
+    assert refused.status_code == 400 and marked == []
+    response = trainer_client.post_form(
+        f"/manage/quizzes/marking/{essay.id}", {"line-0": "2", "line-1": "2"}
+    )
+    assert response.status_code == 302
+    assert [(call["attempt"].id, call["by"].id) for _, call in marked] == [(attempt.id, trainer.id)]

@@ -11,8 +11,9 @@ import yaml
 
 from lms.service_error import ServiceError
 from quizzes.demo import QUESTION_FIELDS
-from quizzes.question_forms import FORMS, canonical, problem_messages
+from quizzes.question_forms import problem_messages
 from quizzes.question_types import REGISTRY
+from quizzes.type_forms import FORMS, canonical
 
 DEMO = Path(__file__).resolve().parents[2] / "quizzes" / "demo_content" / "questions.yml"
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.service_error import ServiceError
-from quizzes import quiz_authoring
+from quizzes import publishing, question_authoring, quiz_authoring
 from quizzes.models import DrawRule, Quiz, QuizQuestion
 
 
@@ -258,7 +258,7 @@ def test_a_satisfiable_rule_is_saved(trainer_client, course, make_question, crit
     assert response.status_code == 302
     rule = _quiz(quiz.id).draw_rules[0]
     assert (rule.criterion_id, rule.count, rule.difficulty) == (criteria["C3-ETH"].id, 2, 2)
-    assert quiz_authoring.question_count(_quiz(quiz.id)) == 2
+    assert publishing.question_count(_quiz(quiz.id)) == 2
     assert quiz_authoring.bank_counts(_quiz(quiz.id)) == {(criteria["C3-ETH"].id, 2): 3}
 
 
@@ -396,7 +396,7 @@ def test_a_quiz_whose_only_question_is_inactive_cannot_be_published(
     quiz = quiz_authoring.create_quiz(course, title="Ready")
     question = make_question(course)
     quiz_authoring.add_questions(quiz, [question.id], trainer)
-    quiz_authoring.set_question_active(question, False)
+    question_authoring.set_question_active(question, False)
     with pytest.raises(ServiceError) as refused:
         quiz_authoring.set_published(quiz, True)
     assert refused.value.field == "published"

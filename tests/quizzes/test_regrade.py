@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from courses import learning
 from lms.extensions import db
 from lms.service_error import ServiceError
+from lms.text_limits import REASON
 from quizzes import attempts, bank, gradebook, marking, regrade
 from quizzes.models import Attempt, AttemptStatus, Question, QuestionEvent, QuizQuestion
 from quizzes.question_types import REGISTRY, get_type
@@ -168,7 +169,7 @@ def test_reinstate_restores_the_results_and_withdrawing_twice_is_refused(
     assert db.session.scalar(select(func.count(QuestionEvent.id))) == 2
 
 
-@pytest.mark.parametrize("reason", ["", "   ", None, "x" * 2001])
+@pytest.mark.parametrize("reason", ["", "   ", None, "x" * (REASON + 1)])
 def test_a_reason_is_required_and_nothing_changes_without_one(
     app, quiz, make_user, trainer, reason
 ):
@@ -660,6 +661,9 @@ def test_a_missing_reason_or_a_refused_regrade_is_a_400_with_its_message(
         response = trainer_client.post_form(f"{base}/{route}", {"reason": "  "})
         assert response.status_code == 400, route
         assert "Give the reason" in response.get_data(as_text=True)
+    response = trainer_client.post_form(f"{base}/withdraw", {"reason": "x" * (REASON + 1)})
+    assert response.status_code == 400
+    assert f"Use at most {REASON} characters" in response.get_data(as_text=True)
     response = trainer_client.post_form(f"{base}/reinstate", {"reason": "Why not"})
     assert response.status_code == 400 and "not withdrawn" in response.get_data(as_text=True)
     _revise(question, {"options": [{"text": "New", "correct": True}, {"text": "Other"}]})
