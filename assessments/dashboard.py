@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from assessments.models import Assessment, AssessmentStatus, Rubric
-from courses.authoring import courses_owned_by
+from courses.permissions import courses_owned_by
 from lms.extensions import db
 from lms.models import User
 from quizzes import marking

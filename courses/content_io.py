@@ -20,7 +20,7 @@ import yaml
 from flask import current_app
 from sqlalchemy import select, update
 
-from courses import authoring, files
+from courses import authoring, files, permissions
 from courses.models import Course, CourseFile, CourseStatus, Module
 from lms import file_storage
 from lms.database import utcnow
@@ -510,7 +510,7 @@ def import_bundle(bundle: CourseBundle, *, owner: User, update: bool = False) ->
                 )
             ]
         )
-    if existing is not None and not authoring.can_edit(owner, existing):
+    if existing is not None and not permissions.can_edit(owner, existing):
         raise ImportFailed(
             [Problem("course.yml", None, f"you may not edit the existing course “{bundle.slug}”")]
         )

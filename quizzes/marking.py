@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from courses.authoring import courses_owned_by
+from courses.permissions import courses_owned_by
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User

@@ -20,8 +20,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from courses.authoring import check_slug, courses_owned_by, normalise_source, slugify
+from courses.authoring import check_slug, normalise_source, slugify
 from courses.models import Course, Module
+from courses.permissions import courses_owned_by
 from lms import text_limits
 from lms.database import commit_or_refuse
 from lms.extensions import db

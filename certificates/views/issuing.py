@@ -43,8 +43,8 @@ from lms.routing import parse_id
 from lms.service_error import ServiceError, refused
 from lms.timezone import site_today
 from seminars.attendance import participants
-from seminars.authoring import can_manage
 from seminars.models import Seminar
+from seminars.permissions import can_manage
 
 PREVIEW_NUMBER = "PREVIEW"
 

@@ -35,11 +35,10 @@ from certificates.qualifications import all_qualifications
 from certificates.views.blueprint import (
     bp,
     managed_seminars_query,
-    owned_course_ids,
     page_locale,
     pdf_response,
 )
-from courses.authoring import can_edit
+from courses.permissions import can_edit, owned_course_ids
 from lms.downloads import safe_cell
 from lms.extensions import db
 from lms.forms import show_error
@@ -48,8 +47,8 @@ from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError
 from lms.timezone import site_today
-from seminars.authoring import can_manage
 from seminars.models import Seminar
+from seminars.permissions import can_manage
 
 LIFECYCLE_ACTIONS = ("suspend", "reinstate", "revoke", "reissue", "renew")
 # Which changes a certificate's public status allows (reissue and renew of a suspended

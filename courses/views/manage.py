@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from courses import authoring, content_io, files
+from courses import authoring, content_io, files, permissions
 from courses.forms import CourseForm, ImportForm, ModuleForm, OwnerForm, UploadForm
 from courses.models import Course, CourseFile, CourseStatus, Module
 from courses.permissions import require_course_owner
@@ -52,7 +52,7 @@ def _owned_module(course: Course, module_id: int) -> Module:
 @trainer_required
 def courses():
     return render_template(
-        "courses/manage/courses.html", courses=authoring.courses_owned_by(current_user)
+        "courses/manage/courses.html", courses=permissions.courses_owned_by(current_user)
     )
 
 
@@ -173,7 +173,7 @@ def remove_owner(slug: str, user_id: int):
         flash(refused(error), "danger")
     else:
         flash(_("The trainer no longer edits this course."), "success")
-    if not authoring.can_edit(current_user, course):
+    if not permissions.can_edit(current_user, course):
         return redirect(url_for("manage.courses"))
     return redirect(url_for("manage.edit_course", slug=course.slug))
 

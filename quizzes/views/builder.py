@@ -34,9 +34,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from courses.authoring import courses_owned_by
 from courses.models import Course, Module
-from courses.permissions import require_course_owner
+from courses.permissions import courses_owned_by, require_course_owner
 from lms import text_limits
 from lms.extensions import db
 from lms.forms import show_error, strip

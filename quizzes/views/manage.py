@@ -16,8 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from courses.authoring import courses_owned_by
-from courses.permissions import require_course_owner
+from courses.permissions import courses_owned_by, require_course_owner
 from lms.extensions import db
 from lms.pagination import paginate, paginate_list
 from lms.permissions import admin_required, trainer_required

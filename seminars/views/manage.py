@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from courses.authoring import courses_owned_by
+from courses.permissions import courses_owned_by
 from lms import accounts, file_storage
 from lms.extensions import db
 from lms.forms import show_error
@@ -31,7 +31,7 @@ from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError, refused
 from lms.timezone import to_local, to_utc
-from seminars import attendance, authoring, checkin, registration, roster
+from seminars import attendance, authoring, checkin, permissions, registration, roster
 from seminars.files import attendance_csv
 from seminars.forms import (
     CapacityForm,
@@ -53,7 +53,7 @@ def _seminar(seminar_id: int) -> Seminar:
     seminar = db.session.get(Seminar, seminar_id)
     if seminar is None:
         abort(404)
-    if not authoring.can_manage(current_user, seminar):
+    if not permissions.can_manage(current_user, seminar):
         abort(403)
     return seminar
 
@@ -79,7 +79,9 @@ def _trainers() -> list[User]:
 @bp.get("/")
 @trainer_required
 def index():
-    pagination = paginate(authoring.managed_query(current_user))
+    pagination = paginate(
+        permissions.managed_query(current_user).options(selectinload(Seminar.sessions))
+    )
     return render_template(
         "seminars/manage/index.html",
         pagination=pagination,

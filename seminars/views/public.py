@@ -19,7 +19,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.pagination import paginate
 from lms.service_error import ServiceError, refused
-from seminars import attendance, authoring, checkin, registration
+from seminars import attendance, authoring, checkin, permissions, registration
 from seminars.files import calendar_ics
 from seminars.models import Registration, Seminar, SeminarStatus
 
@@ -33,7 +33,7 @@ def _seminar_or_404(seminar_id: int) -> Seminar:
     if seminar is None:
         abort(404)
     mine = current_user.is_authenticated and (
-        authoring.can_manage(current_user, seminar)
+        permissions.can_manage(current_user, seminar)
         or registration.find_registration(seminar, current_user) is not None
     )
     if seminar.status not in VISIBLE and not mine:
@@ -80,7 +80,7 @@ def detail(seminar_id: int):
         total_hours=authoring.total_hours(seminar),
         counts=registration.counts([seminar.id])[seminar.id],
         closed_reason=registration.registration_problem(seminar),
-        manageable=current_user.is_authenticated and authoring.can_manage(current_user, seminar),
+        manageable=current_user.is_authenticated and permissions.can_manage(current_user, seminar),
     )
 
 
