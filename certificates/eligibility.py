@@ -22,7 +22,8 @@ from lms.extensions import db
 from lms.models import User
 from lms.timezone import site_today
 from quizzes.grading import display_percent
-from seminars.models import Attendance, Seminar, SeminarSession
+from seminars.attendance import attended_hours
+from seminars.models import Seminar
 
 
 @dataclass(frozen=True)
@@ -276,19 +277,9 @@ def gather_many(
         for user_id in ids:
             found[user_id].criteria = results[user_id]
     if seminar is not None:
-        rows = db.session.execute(
-            select(Attendance.user_id, SeminarSession.topic, Attendance.hours)
-            .join(Attendance, Attendance.session_id == SeminarSession.id)
-            .where(
-                SeminarSession.seminar_id == seminar.id,
-                SeminarSession.signed_off_at.is_not(None),
-                Attendance.user_id.in_(ids),
-            )
-        ).all()
-        for user_id in ids:
-            mine = [(topic, hours) for who, topic, hours in rows if who == user_id]
-            found[user_id].hours = sum((Decimal(hours) for _, hours in mine), Decimal(0))
-            found[user_id].attended_topics = [topic for topic, hours in mine if hours and hours > 0]
+        for user_id, attended in attended_hours(seminar, ids).items():
+            found[user_id].hours = attended.signed_off
+            found[user_id].attended_topics = list(attended.topics)
     for declaration in db.session.scalars(
         select(EthicsDeclaration)
         .where(

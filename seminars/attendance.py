@@ -3,13 +3,14 @@ corrected with a reason that is kept (who, when, before, after)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.database import utcnow
@@ -240,15 +241,53 @@ def corrections(session: SeminarSession) -> list[AttendanceCorrection]:
     )
 
 
-def hours_by_user(seminar: Seminar) -> dict[int, Decimal]:
-    """Attended academic hours per participant over all sessions (one query, exact sums)."""
-    rows = db.session.execute(
-        select(Attendance.user_id, func.sum(Attendance.hours))
+@dataclass(frozen=True)
+class AttendedHours:
+    """One participant's hours in a seminar: only signed-off sessions count (``signed_off``);
+    hours marked in sessions not signed off yet are ``pending``. ``topics``: the signed-off
+    sessions with hours attended, in the order they were held."""
+
+    signed_off: Decimal = ZERO
+    pending: Decimal = ZERO
+    topics: tuple[str, ...] = ()
+
+
+NO_HOURS = AttendedHours()
+
+
+def attended_hours(
+    seminar: Seminar, user_ids: Iterable[int] | None = None
+) -> dict[int, AttendedHours]:
+    """Attended hours per participant (every id of ``user_ids``, else everyone with a mark),
+    in one query with exact sums. The one counting rule: signed-off hours count."""
+    query = (
+        select(
+            Attendance.user_id,
+            SeminarSession.topic,
+            SeminarSession.signed_off_at.is_not(None),
+            Attendance.hours,
+        )
         .join(SeminarSession, Attendance.session_id == SeminarSession.id)
         .where(SeminarSession.seminar_id == seminar.id)
-        .group_by(Attendance.user_id)
+        .order_by(SeminarSession.starts_at, SeminarSession.id)
     )
-    return {user_id: Decimal(total or 0) for user_id, total in rows}
+    wanted = None if user_ids is None else list(user_ids)
+    if wanted is not None:
+        query = query.where(Attendance.user_id.in_(wanted))
+    sums: dict[int, list] = {user_id: [ZERO, ZERO, []] for user_id in wanted or ()}
+    for user_id, topic, signed_off, hours in db.session.execute(query):
+        hours = Decimal(hours or 0)
+        totals = sums.setdefault(user_id, [ZERO, ZERO, []])
+        if signed_off:
+            totals[0] += hours
+            if hours > 0:
+                totals[2].append(topic)
+        else:
+            totals[1] += hours
+    return {
+        user_id: AttendedHours(signed, pending, tuple(topics))
+        for user_id, (signed, pending, topics) in sums.items()
+    }
 
 
 def marks_of(seminar: Seminar, user: User) -> dict[int, Attendance]:

@@ -312,7 +312,8 @@ def _participants_page(
         roster_ref=roster_ref,
         links=links or [],
         encodings=encodings or {},
-        hours=attendance.hours_by_user(seminar),
+        hours=attendance.attended_hours(seminar),
+        no_hours=attendance.NO_HOURS,
         counts=registration.counts([seminar.id])[seminar.id],
     ), status
 

@@ -76,7 +76,9 @@ def detail(seminar_id: int):
         entry=entry,
         rank=registration.waitlist_rank(entry) if entry else None,
         marks=marks,
-        attended_hours=sum((m.hours for m in marks.values()), start=0),
+        attended=attendance.attended_hours(seminar, [current_user.id])[current_user.id]
+        if entry
+        else attendance.NO_HOURS,
         total_hours=authoring.total_hours(seminar),
         counts=registration.counts([seminar.id])[seminar.id],
         closed_reason=registration.registration_problem(seminar),
