@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +23,7 @@ from lms.models import User
 from lms.timezone import site_today
 from quizzes.grading import display_percent
 from seminars.attendance import attended_hours
+from seminars.hours import format_hours
 from seminars.models import Seminar
 
 
@@ -79,12 +80,6 @@ def _years_between(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _hours_text(hours: Decimal) -> str:
-    # Rounded up: 0.25 hours left is "0.3 more", never "0.2" (or "0 more" for 0.05); whole
-    # hours without a decimal: "36 more", as seminar pages print hours.
-    return f"{hours.quantize(Decimal('0.1'), rounding=ROUND_UP).normalize():f}"
-
-
 def _course(entry: tuple) -> CourseEvidence:
     return entry if isinstance(entry, CourseEvidence) else CourseEvidence(*entry)
 
@@ -119,13 +114,20 @@ def evaluate(qualification: Qualification, evidence: Evidence, today: date) -> E
                 str(
                     _l(
                         "At least %(hours)s academic hours of seminar attended",
-                        hours=_hours_text(qualification.min_hours),
+                        hours=format_hours(qualification.min_hours),
                     )
                 ),
                 short <= 0,
                 ()
                 if short <= 0
-                else (str(_l("%(hours)s more seminar hours", hours=_hours_text(short))),),
+                else (
+                    str(
+                        _l(
+                            "%(hours)s more seminar hours",
+                            hours=format_hours(short, round_up_to_tenth=True),
+                        )
+                    ),
+                ),
             )
         )
     if qualification.session_topics:

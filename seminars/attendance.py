@@ -18,6 +18,7 @@ from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from seminars.authoring import parse_hours
+from seminars.hours import format_hours
 from seminars.models import (
     Attendance,
     AttendanceCorrection,
@@ -80,7 +81,7 @@ def hours_for(status: AttendanceStatus | str, hours, session: SeminarSession) ->
         raise ServiceError(
             _l(
                 "Partial hours must be more than 0 and less than %(hours)s.",
-                hours=session.academic_hours.normalize(),
+                hours=format_hours(session.academic_hours),
             ),
             field="hours",
         )

@@ -11,6 +11,7 @@ from icalendar import Calendar, Event
 from lms.downloads import safe_cell
 from lms.timezone import site_zone
 from seminars.attendance import participants, sheet
+from seminars.hours import format_hours
 from seminars.models import Seminar
 
 
@@ -31,7 +32,7 @@ def calendar_ics(seminar: Seminar, *, host: str) -> bytes:
             event.add("location", seminar.venue)
         if seminar.online_link:
             event.add("url", seminar.online_link)
-        event.add("description", f"{session.academic_hours.normalize()} academic hours")
+        event.add("description", f"{format_hours(session.academic_hours)} academic hours")
         calendar.add_component(event)
     return calendar.to_ical()
 
@@ -47,7 +48,7 @@ def attendance_csv(seminar: Seminar) -> str:
     header = ["Full name", "Email", "Organisation"]
     zone = site_zone()  # dates as on the pages
     header += [
-        f"{s.starts_at.astimezone(zone):%Y-%m-%d} {s.topic} ({s.academic_hours.normalize()} h)"
+        f"{s.starts_at.astimezone(zone):%Y-%m-%d} {s.topic} ({format_hours(s.academic_hours)} h)"
         for s in sessions
     ]
     writer.writerow([safe_cell(cell) for cell in [*header, "Total hours"]])
@@ -57,7 +58,7 @@ def attendance_csv(seminar: Seminar) -> str:
         hours = [mark.hours if mark else None for mark in marks]
         total = sum((h for h in hours if h is not None), start=0)
         cells = [user.full_name, user.email, registration.organisation]
-        cells += ["" if h is None else f"{h.normalize():f}" for h in hours]
-        cells.append(f"{total.normalize():f}" if total else "0")
+        cells += ["" if h is None else format_hours(h) for h in hours]
+        cells.append(format_hours(total))
         writer.writerow([safe_cell(cell) for cell in cells])
     return buffer.getvalue()

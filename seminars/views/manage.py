@@ -42,6 +42,7 @@ from seminars.forms import (
     SeminarForm,
     SessionForm,
 )
+from seminars.hours import format_hours
 from seminars.models import AttendanceStatus, Registration, Seminar, SeminarSession
 
 bp = Blueprint(
@@ -252,7 +253,7 @@ def edit_session(seminar_id: int, session_id: int):
         local_start, local_end = to_local(session.starts_at), to_local(session.ends_at)
         form.date.data, form.starts.data = local_start.date(), local_start.time()
         form.ends.data, form.topic.data = local_end.time(), session.topic
-        form.academic_hours.data = f"{session.academic_hours.normalize():f}"
+        form.academic_hours.data = format_hours(session.academic_hours)
         form.trainer.data = session.trainer_id or 0
     if form.validate_on_submit():
         try:

@@ -3,8 +3,6 @@ exact Decimal sums, and the CSV export (BOM, one row per participant, no formula
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 from decimal import Decimal
 
