@@ -38,8 +38,8 @@ from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from lms.timezone import site_today
-from seminars.attendance import participants
 from seminars.models import Seminar
+from seminars.registration import participants
 
 
 def add_months(start: date, months: int) -> date:

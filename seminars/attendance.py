@@ -11,7 +11,6 @@ from decimal import Decimal
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from lms.database import utcnow
 from lms.extensions import db
@@ -28,7 +27,7 @@ from seminars.models import (
     Seminar,
     SeminarSession,
 )
-from seminars.registration import HOLDS_A_SEAT
+from seminars.registration import participants
 
 ZERO = Decimal("0")
 
@@ -38,20 +37,6 @@ class SheetRow:
     registration: Registration
     user: User
     attendance: Attendance | None
-
-
-def participants(seminar: Seminar) -> list[Registration]:
-    """Everyone holding a seat, by name (one query, users loaded with them)."""
-
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .join(User, Registration.user_id == User.id)
-            .where(Registration.seminar_id == seminar.id, Registration.status.in_(HOLDS_A_SEAT))
-            .options(joinedload(Registration.user))
-            .order_by(User.full_name, User.id)
-        )
-    )
 
 
 def sheet(session: SeminarSession) -> list[SheetRow]:

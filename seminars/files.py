@@ -10,9 +10,10 @@ from icalendar import Calendar, Event
 
 from lms.downloads import safe_cell
 from lms.timezone import site_zone
-from seminars.attendance import participants, sheet
+from seminars.attendance import sheet
 from seminars.hours import format_hours
 from seminars.models import Seminar
+from seminars.registration import participants
 
 
 def calendar_ics(seminar: Seminar, *, host: str) -> bytes:

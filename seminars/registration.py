@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.database import utcnow
 from lms.extensions import db
@@ -21,6 +22,51 @@ from seminars.models import Registration, RegistrationStatus, Seminar, SeminarSt
 
 HOLDS_A_SEAT = (RegistrationStatus.REGISTERED.value, RegistrationStatus.ATTENDED.value)
 ACTIVE = (*HOLDS_A_SEAT, RegistrationStatus.WAITLISTED.value)
+
+
+def _seated() -> ColumnElement[bool]:
+    """SQL: the registration holds a seat (registered or attended; not waiting, not cancelled)."""
+    return Registration.status.in_(HOLDS_A_SEAT)
+
+
+def participants(seminar: Seminar) -> list[Registration]:
+    """Everyone holding a seat, by name (one query, users loaded with them)."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .join(User, Registration.user_id == User.id)
+            .where(Registration.seminar_id == seminar.id, _seated())
+            .options(joinedload(Registration.user))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def holds_a_seat(user: User, seminar: Seminar) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Registration.seminar_id == seminar.id,
+                    Registration.user_id == user.id,
+                    _seated(),
+                )
+            )
+        )
+    )
+
+
+def seminars_of(user: User) -> list[Seminar]:
+    """The seminars ``user`` holds a seat in, the newest first (sessions loaded with them)."""
+    return list(
+        db.session.scalars(
+            select(Seminar)
+            .join(Registration, Registration.seminar_id == Seminar.id)
+            .where(Registration.user_id == user.id, _seated())
+            .options(selectinload(Seminar.sessions))
+            .order_by(Seminar.id.desc())
+        )
+    )
 
 
 def lock_seminar(seminar_id: int) -> Seminar:
@@ -49,7 +95,7 @@ def registration_problem(seminar: Seminar, now: datetime | None = None) -> str |
 def seats_taken(seminar_id: int) -> int:
     return db.session.scalar(
         select(func.count(Registration.id)).where(
-            Registration.seminar_id == seminar_id, Registration.status.in_(HOLDS_A_SEAT)
+            Registration.seminar_id == seminar_id, _seated()
         )
     )
 

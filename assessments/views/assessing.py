@@ -25,9 +25,9 @@ from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.routing import parse_id
 from lms.service_error import ServiceError, refused
-from seminars.attendance import participants
 from seminars.models import Seminar
 from seminars.permissions import seminars_managed_by
+from seminars.registration import participants
 
 
 def _assessment(assessment_id: int) -> Assessment:

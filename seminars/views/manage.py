@@ -598,7 +598,7 @@ def sign_in_sheet(seminar_id: int):
         "seminars/manage/sign_in_sheet.html",
         seminar=seminar,
         session=session,
-        people=attendance.participants(seminar),
+        people=registration.participants(seminar),
     )
 
 
