@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -19,6 +20,7 @@ from lms.models import User
 from lms.service_error import ServiceError
 from seminars.authoring import check_capacity
 from seminars.models import Registration, RegistrationStatus, Seminar, SeminarStatus
+from seminars.signals import registration_promoted
 
 HOLDS_A_SEAT = (RegistrationStatus.REGISTERED.value, RegistrationStatus.ATTENDED.value)
 ACTIVE = (*HOLDS_A_SEAT, RegistrationStatus.WAITLISTED.value)
@@ -185,6 +187,13 @@ def _promote(seminar: Seminar) -> list[Registration]:
     return promoted
 
 
+def _announce(seminar: Seminar, promoted: list[Registration]) -> None:
+    """Tell subscribers about each promotion (called after the commit)."""
+    app = current_app._get_current_object()
+    for registration in promoted:
+        registration_promoted.send(app, registration=registration, seminar=seminar)
+
+
 def cancel(registration: Registration) -> list[Registration]:
     """Cancel a registration; a freed seat goes to the first on the waitlist (returned)."""
     seminar = lock_seminar(registration.seminar_id)
@@ -202,6 +211,7 @@ def cancel(registration: Registration) -> list[Registration]:
     db.session.flush()
     promoted = _promote(seminar)
     db.session.commit()
+    _announce(seminar, promoted)
     return promoted
 
 
@@ -220,6 +230,7 @@ def change_capacity(seminar: Seminar, capacity: int) -> list[Registration]:
     db.session.flush()
     promoted = _promote(seminar)
     db.session.commit()
+    _announce(seminar, promoted)
     return promoted
 
 
