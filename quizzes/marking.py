@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from courses.permissions import courses_owned_by
+from courses.permissions import owned_course_ids
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -20,7 +20,7 @@ from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Question, Qu
 def queue_query(user: User) -> Select:
     """Written answers waiting for a score, in quizzes of courses ``user`` may edit, the
     longest-waiting first."""
-    course_ids = [course.id for course in courses_owned_by(user)]
+    course_ids = owned_course_ids(user)
     return (
         select(AttemptQuestion)
         .join(Attempt, AttemptQuestion.attempt_id == Attempt.id)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from courses.authoring import check_slug, normalise_source, slugify
 from courses.models import Course, Module
-from courses.permissions import courses_owned_by
+from courses.permissions import owned_course_ids
 from lms import text_limits
 from lms.database import commit_or_refuse
 from lms.extensions import db
@@ -546,7 +546,7 @@ def usable_course_ids(quiz: Quiz, user: User) -> list[int]:
     """The banks a quiz may take questions from: its course's, or with the "all" scope every
     bank ``user`` edits (so nobody sees the answer keys of courses they do not edit)."""
     if quiz.bank_scope == BankScope.ALL.value:
-        ids = [course.id for course in courses_owned_by(user)]
+        ids = owned_course_ids(user)
         return ids if quiz.course_id in ids else [quiz.course_id, *ids]
     return [quiz.course_id]
 

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from courses.permissions import courses_owned_by, require_course_owner
+from courses.permissions import owned_course_ids, require_course_owner
 from lms.extensions import db
 from lms.pagination import paginate, paginate_list
 from lms.permissions import admin_required, trainer_required
@@ -41,7 +41,7 @@ def _quiz(quiz_id: int) -> Quiz:
 @bp.get("/")
 @trainer_required
 def index():
-    course_ids = [course.id for course in courses_owned_by(current_user)]
+    course_ids = owned_course_ids(current_user)
     quizzes = (
         list(
             db.session.scalars(
