@@ -1,0 +1,31 @@
+"""The blueprint of the trainer pages for courses (``/manage``) and what they share: the
+course a route names (404 unknown, 403 not owned) and its module."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+)
+from sqlalchemy import select
+
+from courses.models import Course, Module
+from courses.permissions import require_course_owner
+from lms.extensions import db
+
+bp = Blueprint("manage", __name__, url_prefix="/manage", template_folder="../templates")
+
+
+def owned_course(slug: str) -> Course:
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        abort(404)
+    require_course_owner(course)
+    return course
+
+
+def owned_module(course: Course, module_id: int) -> Module:
+    module = db.session.get(Module, module_id)
+    if module is None or module.course_id != course.id:
+        abort(404)
+    return module
