@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from courses import authoring, content_io, files, permissions
+from courses import authoring, content_archive, content_bundle, content_io, files, permissions
 from courses.forms import CourseForm, ImportForm, OwnerForm, UploadForm
 from courses.models import Course, CourseFile, CourseStatus
 from courses.views.blueprint import bp, owned_course
@@ -228,10 +228,10 @@ def import_course():
         limit = current_app.config["COURSE_IMPORT_MAX_MB"]
         try:
             if len(data) > limit * 1024 * 1024:
-                raise content_io.ImportFailed(
-                    [content_io.Problem("(archive)", None, f"larger than {limit} MB")]
+                raise content_archive.ImportFailed(
+                    [content_archive.Problem("(archive)", None, f"larger than {limit} MB")]
                 )
-            too_large = content_io.check_import_size(
+            too_large = content_archive.check_import_size(
                 data,
                 max_modules=current_app.config["COURSE_IMPORT_MAX_MODULES"],
                 max_text_kb=current_app.config["COURSE_IMPORT_MAX_TEXT_KB"],
@@ -240,11 +240,11 @@ def import_course():
                 flash(_too_large_message(too_large), "danger")
                 page = render_template("courses/manage/import.html", form=form, problems=[])
                 return page, 413
-            bundle = content_io.parse_bundle(content_io.read_zip(data))
+            bundle = content_bundle.parse_bundle(content_archive.read_zip(data))
             result = content_io.import_bundle(
                 bundle, owner=current_user, update=form.update.data == "yes"
             )
-        except content_io.ImportFailed as failure:
+        except content_archive.ImportFailed as failure:
             problems = failure.problems
         else:
             if result.created:
@@ -271,7 +271,7 @@ def import_course():
     return render_template("courses/manage/import.html", form=form, problems=problems), status
 
 
-def _too_large_message(size: content_io.ImportTooLarge) -> str:
+def _too_large_message(size: content_archive.ImportTooLarge) -> str:
     return _(
         "This archive is too large to import here: modules: %(modules)d (at most "
         "%(max_modules)d), module text: %(text_kb)d KB (at most %(max_text_kb)d KB). Split "
