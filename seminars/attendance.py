@@ -276,13 +276,20 @@ def attended_hours(
     }
 
 
+def _marks(seminar: Seminar):
+    return (
+        select(Attendance)
+        .join(SeminarSession, Attendance.session_id == SeminarSession.id)
+        .where(SeminarSession.seminar_id == seminar.id)
+    )
+
+
+def marks_in(seminar: Seminar) -> list[Attendance]:
+    """Every attendance mark of the seminar's sessions (one query)."""
+    return list(db.session.scalars(_marks(seminar)))
+
+
 def marks_of(seminar: Seminar, user: User) -> dict[int, Attendance]:
     """The user's attendance per session id of the seminar."""
-    return {
-        mark.session_id: mark
-        for mark in db.session.scalars(
-            select(Attendance)
-            .join(SeminarSession, Attendance.session_id == SeminarSession.id)
-            .where(SeminarSession.seminar_id == seminar.id, Attendance.user_id == user.id)
-        )
-    }
+    query = _marks(seminar).where(Attendance.user_id == user.id)
+    return {mark.session_id: mark for mark in db.session.scalars(query)}

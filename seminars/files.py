@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import current_app
 from icalendar import Calendar, Event
 
-from lms.downloads import safe_cell
+from lms.downloads import csv_text
 from lms.timezone import site_zone
-from seminars.attendance import sheet
+from seminars.attendance import attended_hours, marks_in
 from seminars.hours import format_hours
 from seminars.models import Seminar
 from seminars.registration import participants
@@ -39,27 +36,27 @@ def calendar_ics(seminar: Seminar, *, host: str) -> bytes:
 
 
 def attendance_csv(seminar: Seminar) -> str:
-    """One row per participant: name, email, organisation, hours per session, total."""
+    """One row per participant: name, email, organisation, hours marked per session, the
+    signed-off total (what counts) and the hours marked but not signed off yet. Three queries
+    whatever the size of the seminar; every cell made safe for spreadsheets."""
     sessions = list(seminar.sessions)
-    grid = {
-        session.id: {row.user.id: row.attendance for row in sheet(session)} for session in sessions
-    }
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    header = ["Full name", "Email", "Organisation"]
+    marks = {(mark.session_id, mark.user_id): mark.hours for mark in marks_in(seminar)}
+    people = participants(seminar)
+    hours = attended_hours(seminar, [registration.user_id for registration in people])
     zone = site_zone()  # dates as on the pages
+    header = ["Full name", "Email", "Organisation"]
     header += [
         f"{s.starts_at.astimezone(zone):%Y-%m-%d} {s.topic} ({format_hours(s.academic_hours)} h)"
         for s in sessions
     ]
-    writer.writerow([safe_cell(cell) for cell in [*header, "Total hours"]])
-    for registration in participants(seminar):
+    rows = [[*header, "Total hours (signed off)", "Marked, not yet signed off"]]
+    for registration in people:
         user = registration.user
-        marks = [grid[s.id].get(user.id) for s in sessions]
-        hours = [mark.hours if mark else None for mark in marks]
-        total = sum((h for h in hours if h is not None), start=0)
         cells = [user.full_name, user.email, registration.organisation]
-        cells += ["" if h is None else format_hours(h) for h in hours]
-        cells.append(format_hours(total))
-        writer.writerow([safe_cell(cell) for cell in cells])
-    return buffer.getvalue()
+        for session in sessions:
+            mark = marks.get((session.id, user.id))
+            cells.append("" if mark is None else format_hours(mark))
+        attended = hours[user.id]
+        cells += [format_hours(attended.signed_off), format_hours(attended.pending)]
+        rows.append(cells)
+    return csv_text(rows)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from courses.models import Course, Module
 from courses.permissions import require_course_owner
 from lms.extensions import db
+from lms.routing import get_or_404
 
 bp = Blueprint("manage", __name__, url_prefix="/manage", template_folder="../templates")
 
@@ -25,7 +26,4 @@ def owned_course(slug: str) -> Course:
 
 
 def owned_module(course: Course, module_id: int) -> Module:
-    module = db.session.get(Module, module_id)
-    if module is None or module.course_id != course.id:
-        abort(404)
-    return module
+    return get_or_404(Module, module_id, course_id=course.id)

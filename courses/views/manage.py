@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -20,9 +19,11 @@ from courses import authoring, content_archive, content_bundle, content_io, file
 from courses.forms import CourseForm, ImportForm, OwnerForm, UploadForm
 from courses.models import Course, CourseFile, CourseStatus
 from courses.views.blueprint import bp, owned_course
+from lms.downloads import download
 from lms.extensions import db
 from lms.forms import show_error
 from lms.permissions import trainer_required
+from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
 
 
@@ -207,9 +208,7 @@ def upload(slug: str, kind: str):
 @trainer_required
 def delete_file(slug: str, file_id: int):
     course = owned_course(slug)
-    record = db.session.get(CourseFile, file_id)
-    if record is None or record.course_id != course.id:
-        abort(404)
+    record = get_or_404(CourseFile, file_id, course_id=course.id)
     files.delete_file(record)
     flash(_("“%(name)s” deleted.", name=record.filename), "success")
     return redirect(url_for("manage.course_files", slug=course.slug))
@@ -288,7 +287,4 @@ def _too_large_message(size: content_archive.ImportTooLarge) -> str:
 @trainer_required
 def export_course(slug: str):
     course = owned_course(slug)
-    response = make_response(content_io.export_zip(course))
-    response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="{course.slug}.zip"'
-    return response
+    return download(content_io.export_zip(course), f"{course.slug}.zip", "application/zip")

@@ -8,7 +8,6 @@ import io
 import segno
 from flask import (
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -17,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.downloads import download
 from lms.forms import show_error
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError, refused
@@ -134,8 +134,8 @@ def check_in_code(seminar_id: int, session_id: int):
 @trainer_required
 def sign_in_sheet(seminar_id: int):
     seminar = managed_seminar(seminar_id)
-    session_id = request.args.get("session", type=int)
-    session = seminar_session(seminar, session_id) if session_id else None
+    chosen = request.args.get("session")
+    session = seminar_session(seminar, chosen) if chosen else None
     return render_template(
         "seminars/manage/sign_in_sheet.html",
         seminar=seminar,
@@ -148,9 +148,5 @@ def sign_in_sheet(seminar_id: int):
 @trainer_required
 def export_csv(seminar_id: int):
     seminar = managed_seminar(seminar_id)
-    response = make_response("\ufeff" + attendance_csv(seminar))  # BOM: Excel reads UTF-8
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="seminar-{seminar.id}-attendance.csv"'
-    )
-    return response
+    body = "\ufeff" + attendance_csv(seminar)  # BOM: Excel reads UTF-8
+    return download(body, f"seminar-{seminar.id}-attendance.csv", "text/csv")

@@ -9,7 +9,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from lms.extensions import db
+from lms.routing import get_or_404
 from seminars import permissions
 from seminars.models import Seminar, SeminarSession
 
@@ -19,16 +19,11 @@ bp = Blueprint(
 
 
 def managed_seminar(seminar_id: int) -> Seminar:
-    seminar = db.session.get(Seminar, seminar_id)
-    if seminar is None:
-        abort(404)
+    seminar = get_or_404(Seminar, seminar_id)
     if not permissions.can_manage(current_user, seminar):
         abort(403)
     return seminar
 
 
 def seminar_session(seminar: Seminar, session_id: int) -> SeminarSession:
-    session = db.session.get(SeminarSession, session_id)
-    if session is None or session.seminar_id != seminar.id:
-        abort(404)
-    return session
+    return get_or_404(SeminarSession, session_id, seminar_id=seminar.id)

@@ -21,6 +21,7 @@ from lms import accounts, file_storage
 from lms.extensions import db
 from lms.forms import show_error
 from lms.permissions import trainer_required
+from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
 from seminars import attendance, registration, roster
 from seminars.forms import (
@@ -123,9 +124,7 @@ def add_participant(seminar_id: int):
 @trainer_required
 def cancel_participant(seminar_id: int, registration_id: int):
     seminar = managed_seminar(seminar_id)
-    entry = db.session.get(Registration, registration_id)
-    if entry is None or entry.seminar_id != seminar.id:
-        abort(404)
+    entry = get_or_404(Registration, registration_id, seminar_id=seminar.id)
     try:
         promoted = registration.cancel(entry)
     except ServiceError as error:

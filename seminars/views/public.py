@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -16,8 +15,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.downloads import download
 from lms.extensions import db
 from lms.pagination import paginate
+from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
 from seminars import attendance, authoring, checkin, permissions, registration
 from seminars.files import calendar_ics
@@ -29,9 +30,7 @@ VISIBLE = (SeminarStatus.OPEN, SeminarStatus.CLOSED, SeminarStatus.COMPLETED)
 
 
 def _seminar_or_404(seminar_id: int) -> Seminar:
-    seminar = db.session.get(Seminar, seminar_id)
-    if seminar is None:
-        abort(404)
+    seminar = get_or_404(Seminar, seminar_id)
     mine = current_user.is_authenticated and (
         permissions.can_manage(current_user, seminar)
         or registration.find_registration(seminar, current_user) is not None
@@ -128,10 +127,8 @@ def cancel(seminar_id: int):
 @bp.get("/<id:seminar_id>/calendar.ics")
 def calendar(seminar_id: int):
     seminar = _seminar_or_404(seminar_id)
-    response = make_response(calendar_ics(seminar, host=request.host.split(":")[0]))
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="seminar-{seminar.id}.ics"'
-    return response
+    body = calendar_ics(seminar, host=request.host.split(":")[0])
+    return download(body, f"seminar-{seminar.id}.ics", "text/calendar")
 
 
 @bp.route("/check-in/<token>", methods=["GET", "POST"])

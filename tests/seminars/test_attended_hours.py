@@ -4,12 +4,15 @@ participants page and the certificate check agree)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from certificates import eligibility
+from lms.extensions import db
 from seminars import attendance, registration
 from seminars.attendance import NO_HOURS, AttendedHours
 from tests.certificates.conftest import make_qualification  # noqa: F401 (fixture)
@@ -87,3 +90,30 @@ def test_the_pages_and_the_certificate_check_agree(half_signed, login, trainer, 
     checklist = eligibility.check(trainee, qualification, seminar).requirements
     hours = next(r for r in checklist if r.key == "hours")
     assert not hours.met and hours.left == ("4 more seminar hours",)
+
+
+def test_the_attendance_csv_agrees_and_is_a_safe_download(half_signed, login, trainer):
+    seminar, trainee = half_signed["seminar"], half_signed["trainee"]
+    trainee.full_name = "=HYPERLINK(1)"
+    db.session.commit()
+    response = login(trainer).get(f"/manage/seminars/{seminar.id}/attendance.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="seminar-{seminar.id}-attendance.csv"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][-2:] == ["Total hours (signed off)", "Marked, not yet signed off"]
+    mine = next(row for row in rows if row[1] == trainee.email)
+    assert mine[0] == "'=HYPERLINK(1)"
+    assert mine[3:] == ["4", "4", "4", "4"]  # per session, signed off, pending
+
+
+def test_the_calendar_is_a_named_download(half_signed, client):
+    seminar = half_signed["seminar"]
+    response = client.get(f"/seminars/{seminar.id}/calendar.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="seminar-{seminar.id}.ics"'
+    )
