@@ -63,7 +63,7 @@ def import_command(path: Path, update: bool, owner: str | None):
 @click.option("--zip", "as_zip", is_flag=True, help="Write SLUG.zip into PATH instead of a folder.")
 def export_command(slug: str, path: Path, as_zip: bool):
     """Export a course to PATH/SLUG (a folder) or PATH/SLUG.zip."""
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = Course.by_slug(slug)
     if course is None:
         raise click.ClickException(f"no course with slug {slug}")
     path.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,7 @@ class ImportResult:
 
 def import_bundle(bundle: CourseBundle, *, owner: User, update: bool = False) -> ImportResult:
     """Create or update the course in one transaction; on any error nothing is kept."""
-    existing = db.session.scalar(select(Course).where(Course.slug == bundle.slug))
+    existing = Course.by_slug(bundle.slug)
     if existing is not None and not update:
         raise ImportFailed(
             [

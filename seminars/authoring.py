@@ -13,12 +13,23 @@ from sqlalchemy.orm import selectinload
 from courses.models import Course, CourseStatus
 from lms import text_limits
 from lms.extensions import db
-from lms.models import User
+from lms.models import Role, User
 from lms.service_error import ServiceError
 from seminars.models import Seminar, SeminarSession, SeminarStatus, SeminarTrainer
 
 MAX_SESSION_HOURS = Decimal("12")
 FINAL_STATUSES = (SeminarStatus.COMPLETED, SeminarStatus.CANCELLED)  # no way back from these
+
+
+def trainer_choices() -> list[User]:
+    """Who may lead a session: active trainers and administrators, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_([Role.TRAINER.value, Role.ADMIN.value]), User.active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
 
 
 def upcoming_query() -> Select:

@@ -44,6 +44,24 @@ def participants(seminar: Seminar) -> list[Registration]:
     )
 
 
+def registrations_of(seminar: Seminar) -> list[Registration]:
+    """Every registration of the seminar (any status), seats first, then the waitlist in order."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.seminar_id == seminar.id)
+            .options(joinedload(Registration.user))
+            .order_by(Registration.status, Registration.waitlist_position, Registration.id)
+        )
+    )
+
+
+def registrations_by_seminar(user: User) -> dict[int, Registration]:
+    """``user``'s registrations (any status) by seminar id."""
+    query = select(Registration).where(Registration.user_id == user.id)
+    return {entry.seminar_id: entry for entry in db.session.scalars(query)}
+
+
 def holds_a_seat(user: User, seminar: Seminar) -> bool:
     return bool(
         db.session.scalar(

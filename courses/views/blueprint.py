@@ -7,18 +7,16 @@ from flask import (
     Blueprint,
     abort,
 )
-from sqlalchemy import select
 
 from courses.models import Course, Module
 from courses.permissions import require_course_owner
-from lms.extensions import db
 from lms.routing import get_or_404
 
 bp = Blueprint("manage", __name__, url_prefix="/manage", template_folder="../templates")
 
 
 def owned_course(slug: str) -> Course:
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = Course.by_slug(slug)
     if course is None:
         abort(404)
     require_course_owner(course)

@@ -12,13 +12,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from courses.permissions import courses_owned_by
 from lms.extensions import db
 from lms.forms import show_error
-from lms.models import Role, User
+from lms.models import User
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError, refused
@@ -33,17 +32,6 @@ from seminars.forms import (
 from seminars.hours import format_hours
 from seminars.models import Seminar
 from seminars.views.blueprint import bp, managed_seminar, seminar_session
-
-
-def _trainers() -> list[User]:
-
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role.in_([Role.TRAINER.value, Role.ADMIN.value]), User.active.is_(True))
-            .order_by(User.full_name)
-        )
-    )
 
 
 @bp.get("/")
@@ -198,7 +186,7 @@ def _session_values(form: SessionForm) -> dict:
 @trainer_required
 def new_session(seminar_id: int):
     seminar = managed_seminar(seminar_id)
-    form = SessionForm(trainers=_trainers())
+    form = SessionForm(trainers=authoring.trainer_choices())
     if request.method == "GET":
         form.trainer.data = current_user.id
     if form.validate_on_submit():
@@ -217,7 +205,7 @@ def new_session(seminar_id: int):
 def edit_session(seminar_id: int, session_id: int):
     seminar = managed_seminar(seminar_id)
     session = seminar_session(seminar, session_id)
-    form = SessionForm(trainers=_trainers())
+    form = SessionForm(trainers=authoring.trainer_choices())
     if request.method == "GET":
         local_start, local_end = to_local(session.starts_at), to_local(session.ends_at)
         form.date.data, form.starts.data = local_start.date(), local_start.time()

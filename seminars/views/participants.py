@@ -14,11 +14,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from lms import accounts, file_storage
-from lms.extensions import db
 from lms.forms import show_error
 from lms.permissions import trainer_required
 from lms.routing import get_or_404
@@ -44,14 +41,7 @@ def _participants_page(
     status=200,
 ):
 
-    entries = list(
-        db.session.scalars(
-            select(Registration)
-            .where(Registration.seminar_id == seminar.id)
-            .options(joinedload(Registration.user))
-            .order_by(Registration.status, Registration.waitlist_position, Registration.id)
-        )
-    )
+    entries = registration.registrations_of(seminar)
     return render_template(
         "seminars/manage/participants.html",
         seminar=seminar,

@@ -13,16 +13,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from lms.downloads import download
-from lms.extensions import db
 from lms.pagination import paginate
 from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
 from seminars import attendance, authoring, checkin, permissions, registration
 from seminars.files import calendar_ics
-from seminars.models import Registration, Seminar, SeminarStatus
+from seminars.models import Seminar, SeminarStatus
 
 bp = Blueprint("seminars", __name__, url_prefix="/seminars", template_folder="../templates")
 
@@ -49,12 +47,7 @@ def index():
     counts = registration.counts([s.id for s in upcoming])
     mine = {}
     if current_user.is_authenticated:
-        mine = {
-            r.seminar_id: r
-            for r in db.session.scalars(
-                select(Registration).where(Registration.user_id == current_user.id)
-            )
-        }
+        mine = registration.registrations_by_seminar(current_user)
     return render_template(
         "seminars/index.html", pagination=pagination, seminars=upcoming, counts=counts, mine=mine
     )
