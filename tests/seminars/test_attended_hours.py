@@ -15,7 +15,10 @@ from certificates import eligibility
 from lms.extensions import db
 from seminars import attendance, registration
 from seminars.attendance import NO_HOURS, AttendedHours
+from seminars.files import attendance_csv
+from seminars.models import Seminar
 from tests.certificates.conftest import make_qualification  # noqa: F401 (fixture)
+from tests.courses.conftest import count_queries  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -117,3 +120,24 @@ def test_the_calendar_is_a_named_download(half_signed, client):
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="seminar-{seminar.id}.ics"'
     )
+
+
+@pytest.mark.parametrize("people", [2, 6])
+def test_hours_and_the_csv_take_the_same_queries_for_any_number(
+    app, make_seminar, make_user, trainer, count_queries, people  # noqa: F811
+):
+    seminar = make_seminar("Counted", starts_in=timedelta(days=-5))
+    trainees = [make_user() for _ in range(people)]
+    for person in trainees:
+        registration.add_participant(seminar, person)
+    for session in seminar.sessions:
+        attendance.save_sheet(session, {p.id: ("present", "") for p in trainees}, trainer)
+    attendance.sign_off(seminar.sessions[0], trainer)
+    db.session.expire_all()
+    seminar = db.session.get(Seminar, seminar.id)
+    with count_queries() as hours:
+        attendance.attended_hours(seminar)
+    with count_queries() as csv_file:
+        attendance_csv(seminar)
+    assert hours.n == 1
+    assert csv_file.n <= 4  # sessions, marks, participants with users, hours
