@@ -114,9 +114,7 @@ def registration_problem(seminar: Seminar, now: datetime | None = None) -> str |
 
 def seats_taken(seminar_id: int) -> int:
     return db.session.scalar(
-        select(func.count(Registration.id)).where(
-            Registration.seminar_id == seminar_id, _seated()
-        )
+        select(func.count(Registration.id)).where(Registration.seminar_id == seminar_id, _seated())
     )
 
 

@@ -17,8 +17,6 @@ from seminars import attendance, registration
 from seminars.attendance import NO_HOURS, AttendedHours
 from seminars.files import attendance_csv
 from seminars.models import Seminar
-from tests.certificates.conftest import make_qualification  # noqa: F401 (fixture)
-from tests.courses.conftest import count_queries  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -77,7 +75,7 @@ def test_sums_are_exact_decimals(app, make_seminar, make_user, trainer):
     assert attendance.attended_hours(make_seminar("Empty")) == {}
 
 
-def test_the_pages_and_the_certificate_check_agree(half_signed, login, trainer, make_qualification):  # noqa: F811
+def test_the_pages_and_the_certificate_check_agree(half_signed, login, trainer, make_qualification):
     seminar, trainee = half_signed["seminar"], half_signed["trainee"]
     page = login(trainee).get(f"/seminars/{seminar.id}").get_data(as_text=True)
     assert "Attended: 4 of 8 academic hours" in page
@@ -124,7 +122,12 @@ def test_the_calendar_is_a_named_download(half_signed, client):
 
 @pytest.mark.parametrize("people", [2, 6])
 def test_hours_and_the_csv_take_the_same_queries_for_any_number(
-    app, make_seminar, make_user, trainer, count_queries, people  # noqa: F811
+    app,
+    make_seminar,
+    make_user,
+    trainer,
+    count_queries,
+    people,
 ):
     seminar = make_seminar("Counted", starts_in=timedelta(days=-5))
     trainees = [make_user() for _ in range(people)]

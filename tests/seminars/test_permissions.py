@@ -11,7 +11,6 @@ from lms import accounts
 from lms.extensions import db
 from seminars import authoring
 from seminars.permissions import can_manage, managed_query, seminars_managed_by
-from tests.quizzes.conftest import criteria  # noqa: F401 (the rubric's criteria)
 
 
 @pytest.fixture
@@ -66,7 +65,7 @@ def test_an_inactive_account_manages_nothing(people, admin):
     assert list(db.session.scalars(managed_query(people["other"]))) == []
 
 
-def test_a_course_owner_sees_the_seminar_on_every_page(people, login, criteria):  # noqa: F811
+def test_a_course_owner_sees_the_seminar_on_every_page(people, login, criteria):
     seminar, elsewhere = people["seminar"], people["elsewhere"]
     rubric = rubrics.create_rubric(
         seminar.course,
