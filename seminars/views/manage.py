@@ -34,6 +34,19 @@ from seminars.models import Seminar
 from seminars.views.blueprint import bp, managed_seminar, seminar_session
 
 
+def _details(form) -> dict:
+    """What the new-seminar and seminar-details forms both send to the service."""
+    return {
+        "title": form.title.data,
+        "language": form.language.data,
+        "description": form.description.data or "",
+        "venue": form.venue.data or "",
+        "online_link": form.online_link.data or "",
+        "registration_opens_at": to_utc(form.registration_opens_at.data),
+        "registration_closes_at": to_utc(form.registration_closes_at.data),
+    }
+
+
 @bp.get("/")
 @trainer_required
 def index():
@@ -62,16 +75,7 @@ def new():
         course = next((c for c in courses if c.id == form.course.data), None)
         try:
             seminar = authoring.create_seminar(
-                course,
-                [current_user],
-                title=form.title.data,
-                capacity=form.capacity.data,
-                language=form.language.data,
-                description=form.description.data or "",
-                venue=form.venue.data or "",
-                online_link=form.online_link.data or "",
-                registration_opens_at=to_utc(form.registration_opens_at.data),
-                registration_closes_at=to_utc(form.registration_closes_at.data),
+                course, [current_user], capacity=form.capacity.data, **_details(form)
             )
         except ServiceError as error:
             show_error(form, error)
@@ -106,16 +110,7 @@ def detail(seminar_id: int):
     form = SeminarDetailsForm()
     if form.validate_on_submit():
         try:
-            authoring.update_seminar(
-                seminar,
-                title=form.title.data,
-                language=form.language.data,
-                description=form.description.data or "",
-                venue=form.venue.data or "",
-                online_link=form.online_link.data or "",
-                registration_opens_at=to_utc(form.registration_opens_at.data),
-                registration_closes_at=to_utc(form.registration_closes_at.data),
-            )
+            authoring.update_seminar(seminar, **_details(form))
         except ServiceError as error:
             show_error(form, error)
         else:
