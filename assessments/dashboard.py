@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from assessments.models import Assessment, AssessmentStatus, Rubric
-from courses.authoring import courses_owned_by
+from courses.permissions import owned_course_ids
 from lms.extensions import db
 from lms.models import User
 from quizzes import marking
@@ -14,7 +14,7 @@ from quizzes import marking
 def waiting_panel(user: User) -> dict:
     """How many written answers wait for a score and how many assessments are still drafts,
     in the courses ``user`` edits."""
-    course_ids = [course.id for course in courses_owned_by(user)]
+    course_ids = owned_course_ids(user)
     drafts = 0
     if course_ids:
         drafts = db.session.scalar(

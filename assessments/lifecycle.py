@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -27,8 +27,8 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Role, User
 from lms.service_error import ServiceError
-from seminars.models import Registration, Seminar
-from seminars.registration import HOLDS_A_SEAT
+from seminars.models import Seminar
+from seminars.registration import holds_a_seat
 
 
 class Action:
@@ -94,20 +94,6 @@ def draft_for(rubric: Rubric, trainee: User) -> Assessment | None:
     )
 
 
-def holds_a_seat(seminar: Seminar, trainee: User) -> bool:
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Registration.seminar_id == seminar.id,
-                    Registration.user_id == trainee.id,
-                    Registration.status.in_(HOLDS_A_SEAT),
-                )
-            )
-        )
-    )
-
-
 def record_event(
     assessment: Assessment,
     action: str,
@@ -148,7 +134,7 @@ def start_assessment(
         raise ServiceError(_l("This rubric is not in use."), field="rubric")
     if trainee is None or trainee.role != Role.TRAINEE or not trainee.active:
         raise ServiceError(_l("Choose a trainee."), field="trainee")
-    if seminar is not None and not holds_a_seat(seminar, trainee):
+    if seminar is not None and not holds_a_seat(trainee, seminar):
         raise ServiceError(
             _l("%(name)s holds no seat in this seminar.", name=trainee.full_name), field="trainee"
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
@@ -24,7 +24,9 @@ from lms.extensions import db
 from lms.models import User
 from lms.timezone import site_today
 from quizzes.grading import display_percent
-from seminars.models import Attendance, Seminar, SeminarSession
+from seminars.attendance import attended_hours
+from seminars.hours import format_hours
+from seminars.models import Seminar
 
 
 @dataclass(frozen=True)
@@ -80,12 +82,6 @@ def _years_between(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _hours_text(hours: Decimal) -> str:
-    # Rounded up: 0.25 hours left is "0.3 more", never "0.2" (or "0 more" for 0.05); whole
-    # hours without a decimal: "36 more", as seminar pages print hours.
-    return f"{hours.quantize(Decimal('0.1'), rounding=ROUND_UP).normalize():f}"
-
-
 def _course(entry: tuple) -> CourseEvidence:
     return entry if isinstance(entry, CourseEvidence) else CourseEvidence(*entry)
 
@@ -120,13 +116,20 @@ def evaluate(qualification: Qualification, evidence: Evidence, today: date) -> E
                 str(
                     _l(
                         "At least %(hours)s academic hours of seminar attended",
-                        hours=_hours_text(qualification.min_hours),
+                        hours=format_hours(qualification.min_hours),
                     )
                 ),
                 short <= 0,
                 ()
                 if short <= 0
-                else (str(_l("%(hours)s more seminar hours", hours=_hours_text(short))),),
+                else (
+                    str(
+                        _l(
+                            "%(hours)s more seminar hours",
+                            hours=format_hours(short, round_up_to_tenth=True),
+                        )
+                    ),
+                ),
             )
         )
     if qualification.session_topics:
@@ -278,19 +281,9 @@ def gather_many(
         for user_id in ids:
             found[user_id].criteria = results[user_id]
     if seminar is not None:
-        rows = db.session.execute(
-            select(Attendance.user_id, SeminarSession.topic, Attendance.hours)
-            .join(Attendance, Attendance.session_id == SeminarSession.id)
-            .where(
-                SeminarSession.seminar_id == seminar.id,
-                SeminarSession.signed_off_at.is_not(None),
-                Attendance.user_id.in_(ids),
-            )
-        ).all()
-        for user_id in ids:
-            mine = [(topic, hours) for who, topic, hours in rows if who == user_id]
-            found[user_id].hours = sum((Decimal(hours) for _, hours in mine), Decimal(0))
-            found[user_id].attended_topics = [topic for topic, hours in mine if hours and hours > 0]
+        for user_id, attended in attended_hours(seminar, ids).items():
+            found[user_id].hours = attended.signed_off
+            found[user_id].attended_topics = list(attended.topics)
     for declaration in db.session.scalars(
         signatures_latest_first(ids, qualification),
     ):

@@ -61,8 +61,8 @@ from certificates.storage import discard_pdf, insert_all, pdf_bytes, pdf_folder
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
-from seminars.attendance import participants
 from seminars.models import Seminar
+from seminars.registration import participants
 
 # Kept here for their callers: what a certificate states, and where its PDF is.
 __all__ = ["Draft", "add_months", "draft", "holder_name", "pdf_bytes", "verify_url"]

@@ -70,24 +70,6 @@ def reading_minutes(source: str) -> int:
     return max(1, round(len((source or "").split()) / WORDS_PER_MINUTE))
 
 
-def can_edit(user: User, course: Course) -> bool:
-    if not user.is_authenticated or not user.active:
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    if user.role != Role.TRAINER:
-        return False
-    return any(ownership.user_id == user.id for ownership in course.ownerships)
-
-
-def courses_owned_by(user: User) -> list[Course]:
-    """Courses ``user`` may edit: all of them for admins, their own for trainers."""
-    query = select(Course).order_by(Course.title)
-    if user.role != Role.ADMIN:
-        query = query.join(CourseOwner).where(CourseOwner.user_id == user.id)
-    return list(db.session.scalars(query))
-
-
 def _clean_text(value: str, *, max_length: int, field: str, required: bool = True) -> str:
     value = " ".join((value or "").split())
     if required and not value:

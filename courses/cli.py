@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from courses import content_io
+from courses import content_archive, content_bundle, content_io
 from courses.models import Course
 from lms import accounts
 from lms.extensions import db
@@ -34,8 +34,8 @@ def _owner(email: str | None) -> User:
 
 def read_path(path: Path) -> dict[str, bytes]:
     if path.is_file():
-        return content_io.read_zip(path.read_bytes())
-    return content_io.read_folder(path)
+        return content_archive.read_zip(path.read_bytes())
+    return content_archive.read_folder(path)
 
 
 @courses_cli.command("import")
@@ -45,9 +45,9 @@ def read_path(path: Path) -> dict[str, bytes]:
 def import_command(path: Path, update: bool, owner: str | None):
     """Import a course from a folder or a .zip; all or nothing."""
     try:
-        bundle = content_io.parse_bundle(read_path(path))
+        bundle = content_bundle.parse_bundle(read_path(path))
         result = content_io.import_bundle(bundle, owner=_owner(owner), update=update)
-    except content_io.ImportFailed as failure:
+    except content_archive.ImportFailed as failure:
         for problem in failure.problems:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException("import aborted; nothing was changed") from None
@@ -63,7 +63,7 @@ def import_command(path: Path, update: bool, owner: str | None):
 @click.option("--zip", "as_zip", is_flag=True, help="Write SLUG.zip into PATH instead of a folder.")
 def export_command(slug: str, path: Path, as_zip: bool):
     """Export a course to PATH/SLUG (a folder) or PATH/SLUG.zip."""
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = Course.by_slug(slug)
     if course is None:
         raise click.ClickException(f"no course with slug {slug}")
     path.mkdir(parents=True, exist_ok=True)

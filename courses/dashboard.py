@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from courses import authoring, learning
+from courses import learning, permissions
 from courses.models import CourseStatus
 from lms.models import Role, User
 
@@ -16,7 +16,7 @@ def learning_panel(user: User) -> dict | None:
 
 
 def teaching_panel(user: User) -> dict:
-    courses = authoring.courses_owned_by(user)
+    courses = permissions.courses_owned_by(user)
     return {
         "courses": courses,
         "module_counts": learning.module_counts([course.id for course in courses]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from courses import content_io
+from courses import content_archive, content_bundle, content_io
 
 DEMO_CONTENT = Path(__file__).resolve().parent / "demo_content"
 
@@ -13,5 +13,5 @@ def seed_demo(app, users: dict, **_) -> None:
     """Import (or update, making no new version when unchanged) every demo course folder."""
     owner = users["trainer1"]
     for folder in sorted(p for p in DEMO_CONTENT.iterdir() if p.is_dir()):
-        bundle = content_io.parse_bundle(content_io.read_folder(folder))
+        bundle = content_bundle.parse_bundle(content_archive.read_folder(folder))
         content_io.import_bundle(bundle, owner=owner, update=True)

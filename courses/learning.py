@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
-from courses.authoring import can_edit
 from courses.models import (
     Course,
     CourseCompletion,
@@ -23,6 +22,7 @@ from courses.models import (
     Module,
     ModuleCompletion,
 )
+from courses.permissions import can_edit
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import TimestampMixin, UTCDateTime, utcnow
@@ -64,6 +64,10 @@ class Course(TimestampMixin, db.Model):
     @property
     def is_published(self) -> bool:
         return self.status == CourseStatus.PUBLISHED
+
+    @classmethod
+    def by_slug(cls, slug: str) -> Course | None:
+        return db.session.scalar(select(cls).where(cls.slug == slug))
 
 
 class CourseOwner(TimestampMixin, db.Model):

@@ -1,12 +1,59 @@
-"""Who may change a course: its owners (trainers) and administrators."""
+"""Who may change a course: its owners (active trainers) and active administrators.
+
+One rule, asked two ways: ``can_edit`` for one course in Python, ``owns_course`` as a SQL
+expression for lists (``owned_course_ids``, ``courses_owned_by``, and the seminars' own rule,
+which includes the owners of a seminar's course).
+"""
 
 from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import ColumnElement, false, select, true
 
-from courses.authoring import can_edit
-from courses.models import Course
+from courses.models import Course, CourseOwner
+from lms.extensions import db
+from lms.models import Role, User
+
+
+def is_staff(user: User) -> bool:
+    """An active administrator or trainer (an inactive or trainee account manages nothing)."""
+    return bool(user.is_authenticated and user.active and user.role in (Role.ADMIN, Role.TRAINER))
+
+
+def owns_course(user: User, course_id: ColumnElement) -> ColumnElement[bool]:
+    """SQL: the course whose id is ``course_id`` may be edited by ``user``."""
+    if not is_staff(user):
+        return false()
+    if user.role == Role.ADMIN:
+        return true()
+    return course_id.in_(select(CourseOwner.course_id).where(CourseOwner.user_id == user.id))
+
+
+def can_edit(user: User, course: Course) -> bool:
+    if not is_staff(user):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return any(ownership.user_id == user.id for ownership in course.ownerships)
+
+
+def courses_owned_by(user: User) -> list[Course]:
+    """Courses ``user`` may edit: all of them for admins, their own for trainers."""
+    return list(
+        db.session.scalars(
+            select(Course).where(owns_course(user, Course.id)).order_by(Course.title)
+        )
+    )
+
+
+def owned_course_ids(user: User) -> list[int]:
+    """The ids of ``courses_owned_by(user)``."""
+    return list(
+        db.session.scalars(
+            select(Course.id).where(owns_course(user, Course.id)).order_by(Course.id)
+        )
+    )
 
 
 def require_course_owner(course: Course) -> None:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from courses.authoring import courses_owned_by
+from courses.permissions import owned_course_ids
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -22,7 +22,7 @@ from quizzes.signals import attempt_marked
 def queue_query(user: User) -> Select:
     """Written answers waiting for a score, in quizzes of courses ``user`` may edit, the
     longest-waiting first."""
-    course_ids = [course.id for course in courses_owned_by(user)]
+    course_ids = owned_course_ids(user)
     return (
         select(AttemptQuestion)
         .join(Attempt, AttemptQuestion.attempt_id == Attempt.id)

@@ -17,8 +17,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from courses.authoring import check_slug, courses_owned_by, normalise_source, slugify
+from courses.authoring import check_slug, normalise_source, slugify
 from courses.models import Course, Module
+from courses.permissions import owned_course_ids
 from lms import text_limits
 from lms.database import commit_or_refuse, flush_or_refuse
 from lms.extensions import db
@@ -195,7 +196,7 @@ def usable_course_ids(quiz: Quiz, user: User) -> list[int]:
     """The banks a quiz may take questions from: its course's, or with the "all" scope every
     bank ``user`` edits (so nobody sees the answer keys of courses they do not edit)."""
     if quiz.bank_scope == BankScope.ALL.value:
-        ids = [course.id for course in courses_owned_by(user)]
+        ids = owned_course_ids(user)
         return ids if quiz.course_id in ids else [quiz.course_id, *ids]
     return [quiz.course_id]
 

@@ -3,20 +3,21 @@ corrected with a reason that is kept (who, when, before, after)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from seminars.authoring import parse_hours
+from seminars.hours import format_hours
 from seminars.models import (
     Attendance,
     AttendanceCorrection,
@@ -26,7 +27,7 @@ from seminars.models import (
     Seminar,
     SeminarSession,
 )
-from seminars.registration import HOLDS_A_SEAT
+from seminars.registration import participants
 
 ZERO = Decimal("0")
 
@@ -36,20 +37,6 @@ class SheetRow:
     registration: Registration
     user: User
     attendance: Attendance | None
-
-
-def participants(seminar: Seminar) -> list[Registration]:
-    """Everyone holding a seat, by name (one query, users loaded with them)."""
-
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .join(User, Registration.user_id == User.id)
-            .where(Registration.seminar_id == seminar.id, Registration.status.in_(HOLDS_A_SEAT))
-            .options(joinedload(Registration.user))
-            .order_by(User.full_name, User.id)
-        )
-    )
 
 
 def sheet(session: SeminarSession) -> list[SheetRow]:
@@ -79,7 +66,7 @@ def hours_for(status: AttendanceStatus | str, hours, session: SeminarSession) ->
         raise ServiceError(
             _l(
                 "Partial hours must be more than 0 and less than %(hours)s.",
-                hours=session.academic_hours.normalize(),
+                hours=format_hours(session.academic_hours),
             ),
             field="hours",
         )
@@ -240,24 +227,69 @@ def corrections(session: SeminarSession) -> list[AttendanceCorrection]:
     )
 
 
-def hours_by_user(seminar: Seminar) -> dict[int, Decimal]:
-    """Attended academic hours per participant over all sessions (one query, exact sums)."""
-    rows = db.session.execute(
-        select(Attendance.user_id, func.sum(Attendance.hours))
+@dataclass(frozen=True)
+class AttendedHours:
+    """One participant's hours in a seminar: only signed-off sessions count (``signed_off``);
+    hours marked in sessions not signed off yet are ``pending``. ``topics``: the signed-off
+    sessions with hours attended, in the order they were held."""
+
+    signed_off: Decimal = ZERO
+    pending: Decimal = ZERO
+    topics: tuple[str, ...] = ()
+
+
+NO_HOURS = AttendedHours()
+
+
+def attended_hours(
+    seminar: Seminar, user_ids: Iterable[int] | None = None
+) -> dict[int, AttendedHours]:
+    """Attended hours per participant (every id of ``user_ids``, else everyone with a mark),
+    in one query with exact sums. The one counting rule: signed-off hours count."""
+    query = (
+        select(
+            Attendance.user_id,
+            SeminarSession.topic,
+            SeminarSession.signed_off_at.is_not(None),
+            Attendance.hours,
+        )
         .join(SeminarSession, Attendance.session_id == SeminarSession.id)
         .where(SeminarSession.seminar_id == seminar.id)
-        .group_by(Attendance.user_id)
+        .order_by(SeminarSession.starts_at, SeminarSession.id)
     )
-    return {user_id: Decimal(total or 0) for user_id, total in rows}
+    wanted = None if user_ids is None else list(user_ids)
+    if wanted is not None:
+        query = query.where(Attendance.user_id.in_(wanted))
+    sums: dict[int, list] = {user_id: [ZERO, ZERO, []] for user_id in wanted or ()}
+    for user_id, topic, signed_off, hours in db.session.execute(query):
+        hours = Decimal(hours or 0)
+        totals = sums.setdefault(user_id, [ZERO, ZERO, []])
+        if signed_off:
+            totals[0] += hours
+            if hours > 0:
+                totals[2].append(topic)
+        else:
+            totals[1] += hours
+    return {
+        user_id: AttendedHours(signed, pending, tuple(topics))
+        for user_id, (signed, pending, topics) in sums.items()
+    }
+
+
+def _marks(seminar: Seminar):
+    return (
+        select(Attendance)
+        .join(SeminarSession, Attendance.session_id == SeminarSession.id)
+        .where(SeminarSession.seminar_id == seminar.id)
+    )
+
+
+def marks_in(seminar: Seminar) -> list[Attendance]:
+    """Every attendance mark of the seminar's sessions (one query)."""
+    return list(db.session.scalars(_marks(seminar)))
 
 
 def marks_of(seminar: Seminar, user: User) -> dict[int, Attendance]:
     """The user's attendance per session id of the seminar."""
-    return {
-        mark.session_id: mark
-        for mark in db.session.scalars(
-            select(Attendance)
-            .join(SeminarSession, Attendance.session_id == SeminarSession.id)
-            .where(SeminarSession.seminar_id == seminar.id, Attendance.user_id == user.id)
-        )
-    }
+    query = _marks(seminar).where(Attendance.user_id == user.id)
+    return {mark.session_id: mark for mark in db.session.scalars(query)}

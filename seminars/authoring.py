@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from courses.authoring import can_edit
 from courses.models import Course, CourseStatus
 from lms import text_limits
 from lms.extensions import db
@@ -22,29 +21,15 @@ MAX_SESSION_HOURS = Decimal("12")
 FINAL_STATUSES = (SeminarStatus.COMPLETED, SeminarStatus.CANCELLED)  # no way back from these
 
 
-def can_manage(user: User, seminar: Seminar) -> bool:
-    """Admins, the seminar's trainers and the owners of its course."""
-    if not user.is_authenticated or not user.active:
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    if user.role != Role.TRAINER:
-        return False
-    if any(link.user_id == user.id for link in seminar.trainer_links):
-        return True
-    return can_edit(user, seminar.course)
-
-
-def managed_query(user: User) -> Select:
-    """Seminars ``user`` runs (every seminar for an admin), the newest first."""
-    query = select(Seminar).options(selectinload(Seminar.sessions)).order_by(Seminar.id.desc())
-    if user.role != Role.ADMIN:
-        query = query.join(SeminarTrainer).where(SeminarTrainer.user_id == user.id)
-    return query
-
-
-def seminars_managed_by(user: User) -> list[Seminar]:
-    return list(db.session.scalars(managed_query(user)))
+def trainer_choices() -> list[User]:
+    """Who may lead a session: active trainers and administrators, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_([Role.TRAINER.value, Role.ADMIN.value]), User.active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
 
 
 def upcoming_query() -> Select:

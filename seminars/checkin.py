@@ -17,8 +17,8 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
-from seminars.attendance import participants
 from seminars.models import Attendance, AttendanceStatus, SeminarSession
+from seminars.registration import holds_a_seat
 
 SALT = "lms.seminar-check-in"
 
@@ -89,7 +89,7 @@ def check_in(token: str, user: User, *, now: datetime | None = None) -> SeminarS
                 "trainer to correct it."
             )
         )
-    if user.id not in {r.user_id for r in participants(session.seminar)}:
+    if not holds_a_seat(user, session.seminar):
         raise ServiceError(
             _l("You are not a participant of this seminar, so you cannot check in to it.")
         )

@@ -8,8 +8,9 @@ from sqlalchemy.orm import selectinload
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Role, User
-from seminars.authoring import FINAL_STATUSES, managed_query
+from seminars.authoring import FINAL_STATUSES
 from seminars.models import Registration, Seminar, SeminarSession, SeminarStatus
+from seminars.permissions import managed_query
 from seminars.registration import ACTIVE, counts
 
 
@@ -46,7 +47,9 @@ def running_panel(user: User) -> dict:
     )
     running = list(
         db.session.scalars(
-            managed_query(user).where(
+            managed_query(user)
+            .options(selectinload(Seminar.sessions))
+            .where(
                 or_(
                     Seminar.status.notin_([status.value for status in FINAL_STATUSES]),
                     and_(Seminar.status == SeminarStatus.COMPLETED.value, unsigned_past),

@@ -51,7 +51,7 @@ def seed_demo_seminar(app, users: dict, **_) -> None:
 
     if db.session.scalar(select(Seminar.id).where(Seminar.title == DEMO_SEMINAR_TITLE)):
         return
-    course = db.session.scalar(select(Course).where(Course.slug == "mediator-ethics"))
+    course = Course.by_slug("mediator-ethics")
     if course is None:
         return
     seminar = authoring.create_seminar(
@@ -96,7 +96,7 @@ def seed_upcoming_seminar(app, users: dict, **_) -> None:
     register for one and a trainer sees a seminar still to run."""
     if db.session.scalar(select(Seminar.id).where(Seminar.title == UPCOMING_SEMINAR_TITLE)):
         return
-    course = db.session.scalar(select(Course).where(Course.slug == "mediation-procedure-kz"))
+    course = Course.by_slug("mediation-procedure-kz")
     if course is None:
         return
     seminar = authoring.create_seminar(

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import current_app
 from icalendar import Calendar, Event
 
-from lms.downloads import safe_cell
+from lms.downloads import csv_text
 from lms.timezone import site_zone
-from seminars.attendance import participants, sheet
+from seminars.attendance import attended_hours, marks_in
+from seminars.hours import format_hours
 from seminars.models import Seminar
+from seminars.registration import participants
 
 
 def calendar_ics(seminar: Seminar, *, host: str) -> bytes:
@@ -31,33 +30,33 @@ def calendar_ics(seminar: Seminar, *, host: str) -> bytes:
             event.add("location", seminar.venue)
         if seminar.online_link:
             event.add("url", seminar.online_link)
-        event.add("description", f"{session.academic_hours.normalize()} academic hours")
+        event.add("description", f"{format_hours(session.academic_hours)} academic hours")
         calendar.add_component(event)
     return calendar.to_ical()
 
 
 def attendance_csv(seminar: Seminar) -> str:
-    """One row per participant: name, email, organisation, hours per session, total."""
+    """One row per participant: name, email, organisation, hours marked per session, the
+    signed-off total (what counts) and the hours marked but not signed off yet. Three queries
+    whatever the size of the seminar; every cell made safe for spreadsheets."""
     sessions = list(seminar.sessions)
-    grid = {
-        session.id: {row.user.id: row.attendance for row in sheet(session)} for session in sessions
-    }
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    header = ["Full name", "Email", "Organisation"]
+    marks = {(mark.session_id, mark.user_id): mark.hours for mark in marks_in(seminar)}
+    people = participants(seminar)
+    hours = attended_hours(seminar, [registration.user_id for registration in people])
     zone = site_zone()  # dates as on the pages
+    header = ["Full name", "Email", "Organisation"]
     header += [
-        f"{s.starts_at.astimezone(zone):%Y-%m-%d} {s.topic} ({s.academic_hours.normalize()} h)"
+        f"{s.starts_at.astimezone(zone):%Y-%m-%d} {s.topic} ({format_hours(s.academic_hours)} h)"
         for s in sessions
     ]
-    writer.writerow([safe_cell(cell) for cell in [*header, "Total hours"]])
-    for registration in participants(seminar):
+    rows = [[*header, "Total hours (signed off)", "Marked, not yet signed off"]]
+    for registration in people:
         user = registration.user
-        marks = [grid[s.id].get(user.id) for s in sessions]
-        hours = [mark.hours if mark else None for mark in marks]
-        total = sum((h for h in hours if h is not None), start=0)
         cells = [user.full_name, user.email, registration.organisation]
-        cells += ["" if h is None else f"{h.normalize():f}" for h in hours]
-        cells.append(f"{total.normalize():f}" if total else "0")
-        writer.writerow([safe_cell(cell) for cell in cells])
-    return buffer.getvalue()
+        for session in sessions:
+            mark = marks.get((session.id, user.id))
+            cells.append("" if mark is None else format_hours(mark))
+        attended = hours[user.id]
+        cells += [format_hours(attended.signed_off), format_hours(attended.pending)]
+        rows.append(cells)
+    return csv_text(rows)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.database import utcnow
 from lms.extensions import db
@@ -18,9 +20,73 @@ from lms.models import User
 from lms.service_error import ServiceError
 from seminars.authoring import check_capacity
 from seminars.models import Registration, RegistrationStatus, Seminar, SeminarStatus
+from seminars.signals import registration_promoted
 
 HOLDS_A_SEAT = (RegistrationStatus.REGISTERED.value, RegistrationStatus.ATTENDED.value)
 ACTIVE = (*HOLDS_A_SEAT, RegistrationStatus.WAITLISTED.value)
+
+
+def _seated() -> ColumnElement[bool]:
+    """SQL: the registration holds a seat (registered or attended; not waiting, not cancelled)."""
+    return Registration.status.in_(HOLDS_A_SEAT)
+
+
+def participants(seminar: Seminar) -> list[Registration]:
+    """Everyone holding a seat, by name (one query, users loaded with them)."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .join(User, Registration.user_id == User.id)
+            .where(Registration.seminar_id == seminar.id, _seated())
+            .options(joinedload(Registration.user))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def registrations_of(seminar: Seminar) -> list[Registration]:
+    """Every registration of the seminar (any status), seats first, then the waitlist in order."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.seminar_id == seminar.id)
+            .options(joinedload(Registration.user))
+            .order_by(Registration.status, Registration.waitlist_position, Registration.id)
+        )
+    )
+
+
+def registrations_by_seminar(user: User) -> dict[int, Registration]:
+    """``user``'s registrations (any status) by seminar id."""
+    query = select(Registration).where(Registration.user_id == user.id)
+    return {entry.seminar_id: entry for entry in db.session.scalars(query)}
+
+
+def holds_a_seat(user: User, seminar: Seminar) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Registration.seminar_id == seminar.id,
+                    Registration.user_id == user.id,
+                    _seated(),
+                )
+            )
+        )
+    )
+
+
+def seminars_of(user: User) -> list[Seminar]:
+    """The seminars ``user`` holds a seat in, the newest first (sessions loaded with them)."""
+    return list(
+        db.session.scalars(
+            select(Seminar)
+            .join(Registration, Registration.seminar_id == Seminar.id)
+            .where(Registration.user_id == user.id, _seated())
+            .options(selectinload(Seminar.sessions))
+            .order_by(Seminar.id.desc())
+        )
+    )
 
 
 def lock_seminar(seminar_id: int) -> Seminar:
@@ -48,9 +114,7 @@ def registration_problem(seminar: Seminar, now: datetime | None = None) -> str |
 
 def seats_taken(seminar_id: int) -> int:
     return db.session.scalar(
-        select(func.count(Registration.id)).where(
-            Registration.seminar_id == seminar_id, Registration.status.in_(HOLDS_A_SEAT)
-        )
+        select(func.count(Registration.id)).where(Registration.seminar_id == seminar_id, _seated())
     )
 
 
@@ -139,6 +203,13 @@ def _promote(seminar: Seminar) -> list[Registration]:
     return promoted
 
 
+def _announce(seminar: Seminar, promoted: list[Registration]) -> None:
+    """Tell subscribers about each promotion (called after the commit)."""
+    app = current_app._get_current_object()
+    for registration in promoted:
+        registration_promoted.send(app, registration=registration, seminar=seminar)
+
+
 def cancel(registration: Registration) -> list[Registration]:
     """Cancel a registration; a freed seat goes to the first on the waitlist (returned)."""
     seminar = lock_seminar(registration.seminar_id)
@@ -156,6 +227,7 @@ def cancel(registration: Registration) -> list[Registration]:
     db.session.flush()
     promoted = _promote(seminar)
     db.session.commit()
+    _announce(seminar, promoted)
     return promoted
 
 
@@ -174,6 +246,7 @@ def change_capacity(seminar: Seminar, capacity: int) -> list[Registration]:
     db.session.flush()
     promoted = _promote(seminar)
     db.session.commit()
+    _announce(seminar, promoted)
     return promoted
 
 

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms import accounts, password_reset
+from lms.database import committed
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
@@ -225,7 +226,7 @@ def apply_roster(seminar: Seminar, preview: RosterPreview, by: User) -> RosterRe
         raise ServiceError(_l("Fix the lines with errors first; nothing was imported."))
     new_accounts: list[tuple[User, str]] = []
     added = waitlisted = already = 0
-    try:
+    with committed():  # every line or none
         for line in preview.lines:
             user = db.session.get(User, line.existing_user_id) if line.existing_user_id else None
             if user is None:
@@ -256,8 +257,4 @@ def apply_roster(seminar: Seminar, preview: RosterPreview, by: User) -> RosterRe
             (user, password_reset.create_reset_token(user, created_by=by, commit=False))
             for user, _ in new_accounts
         ]
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return RosterResult(added, waitlisted, already, tokens)

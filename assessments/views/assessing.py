@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from assessments import lifecycle, results, rubrics, scoring
@@ -25,8 +25,9 @@ from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.routing import get_or_404, parse_id
 from lms.service_error import ServiceError, refused
-from seminars.attendance import participants
-from seminars.models import Seminar, SeminarStatus, SeminarTrainer
+from seminars.models import Seminar
+from seminars.permissions import seminars_managed_by
+from seminars.registration import participants
 
 
 def _assessment(assessment_id: int) -> Assessment:
@@ -35,22 +36,12 @@ def _assessment(assessment_id: int) -> Assessment:
     return assessment
 
 
-def _seminars(course_ids: list[int]) -> list[Seminar]:
-    """Seminars the trainer may attach an assessment to: those of their courses or that they
-    run (admins: all), cancelled ones left out."""
-    query = select(Seminar).where(Seminar.status != SeminarStatus.CANCELLED.value)
-    if current_user.role != Role.ADMIN:
-        trained = select(SeminarTrainer.seminar_id).where(SeminarTrainer.user_id == current_user.id)
-        query = query.where(or_(Seminar.course_id.in_(course_ids), Seminar.id.in_(trained)))
-    return list(db.session.scalars(query.order_by(Seminar.id.desc())))
-
-
 @bp.get("/manage/assessments/")
 @trainer_required
 def assessments():
     course_ids = owned_course_ids()
     rubric_list = rubrics.rubrics_of(course_ids)
-    seminar_list = _seminars(course_ids)
+    seminar_list = seminars_managed_by(current_user, include_cancelled=False)
     chosen = {
         "rubric": parse_id(request.args.get("rubric")),
         "seminar": parse_id(request.args.get("seminar")),
@@ -109,7 +100,7 @@ def _trainee_choices(rubric: Rubric | None, seminar: Seminar | None) -> list[Use
 def new_assessment():
     course_ids = owned_course_ids()
     rubric_list = [r for r in rubrics.rubrics_of(course_ids) if r.active]
-    seminar_list = _seminars(course_ids)
+    seminar_list = seminars_managed_by(current_user, include_cancelled=False)
     source = request.form if request.method == "POST" else request.args
     rubric = next((r for r in rubric_list if r.id == parse_id(source.get("rubric"))), None)
     seminar = next((s for s in seminar_list if s.id == parse_id(source.get("seminar"))), None)

@@ -15,7 +15,7 @@ from flask_login import current_user
 from assessments import combination
 from assessments.lifecycle import Action
 from assessments.models import AssessmentStatus, LineKind, RubricKind
-from courses.authoring import courses_owned_by
+from courses.permissions import owned_course_ids as owned_course_ids_of
 from quizzes.grading import display_percent
 
 bp = Blueprint("practical", __name__, template_folder="../templates")
@@ -65,4 +65,4 @@ def render_page(template: str, status: int = 200, **context):
 
 def owned_course_ids() -> list[int]:
     """The courses whose rubrics and assessments the current trainer works with."""
-    return [course.id for course in courses_owned_by(current_user)]
+    return owned_course_ids_of(current_user)

@@ -12,8 +12,7 @@ from assessments import rubrics as rubric_authoring
 from assessments.models import QUALITY_SCALE, LineKind, Rubric, RubricKind
 from assessments.rubrics import LineSpec
 from assessments.views.blueprint import bp, owned_course_ids, render_page
-from courses.authoring import courses_owned_by
-from courses.permissions import require_course_owner
+from courses.permissions import courses_owned_by, require_course_owner
 from lms.extensions import db
 from lms.permissions import trainer_required
 from lms.routing import get_or_404, parse_id

@@ -6,7 +6,7 @@ The pages: issuing per seminar and identity (``issuing_views``), the register an
 certificate's life (``register_views``), the qualifications (``qualification_views``).
 
 Who may do what: admins everything; a trainer what concerns the seminars they may manage
-(``seminars.authoring.can_manage``: its trainers and its course's owners) and, for
+(``seminars.permissions.can_manage``: its trainers and its course's owners) and, for
 certificates issued without a seminar, the qualifications whose courses they own. Every route
 looks its object up first (404 for an unknown id) and then checks permission (403).
 """
@@ -15,12 +15,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 from flask_babel import get_locale
-from sqlalchemy import or_, select
 from sqlalchemy.sql import Select
 
-from courses.models import CourseOwner
-from lms.models import Role, User
-from seminars.models import Seminar, SeminarTrainer
+from lms.models import User
+from seminars.permissions import managed_query
 
 bp = Blueprint(
     "manage_certificates",
@@ -35,16 +33,7 @@ def page_locale() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def owned_course_ids(user: User):
-    return select(CourseOwner.course_id).where(CourseOwner.user_id == user.id)
-
-
 def managed_seminars_query(user: User) -> Select:
-    """The seminars ``user`` may issue for: all for admins, else those they train or own."""
-    query = select(Seminar).order_by(Seminar.id.desc())
-    if user.role != Role.ADMIN:
-        trained = select(SeminarTrainer.seminar_id).where(SeminarTrainer.user_id == user.id)
-        query = query.where(
-            or_(Seminar.id.in_(trained), Seminar.course_id.in_(owned_course_ids(user)))
-        )
-    return query
+    """The seminars ``user`` may issue for (``seminars.permissions.managed_query``)."""
+    return managed_query(user)
+

@@ -33,24 +33,14 @@ from lms.models import Role, User
 from lms.routing import get_or_404, parse_id
 from lms.service_error import ServiceError, refused
 from lms.timezone import site_today
-from seminars.models import Registration, Seminar
-from seminars.registration import HOLDS_A_SEAT
+from seminars.models import Seminar
+from seminars.registration import seminars_of
 
 bp = Blueprint(
     "my_certificates", __name__, url_prefix="/certificates", template_folder="../templates"
 )
 
 
-def _my_seminars(user: User) -> list[Seminar]:
-    return list(
-        db.session.scalars(
-            select(Seminar)
-            .join(Registration, Registration.seminar_id == Seminar.id)
-            .where(Registration.user_id == user.id, Registration.status.in_(HOLDS_A_SEAT))
-            .options(selectinload(Seminar.sessions))
-            .order_by(Seminar.id.desc())
-        )
-    )
 
 
 @dataclass
@@ -75,7 +65,7 @@ def _declaration_prefix(qualification: Qualification) -> str:
 
 
 def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
-    seminars = _my_seminars(user)
+    seminars = seminars_of(user)
     current, any_current = {}, {}
     for certificate in issuance.current_of([user.id]):
         current[(certificate.qualification_id, certificate.seminar_key)] = certificate
@@ -131,7 +121,7 @@ def _page(*, forms: dict | None = None, error: str | None = None, status: int = 
         status_labels=STATUS_LABELS,
         reason_label=lifecycle.reason_label,
         verify_url=issuance.verify_url,
-        has_seminars=bool(_my_seminars(user)),
+        has_seminars=bool(seminars_of(user)),
     ), status
 
 
@@ -177,7 +167,7 @@ def claim():
     seminar = None
     seminar_id = parse_id(form.seminar.data)
     if qualification.per_seminar:
-        seminar = next((s for s in _my_seminars(current_user) if s.id == seminar_id), None)
+        seminar = next((s for s in seminars_of(current_user) if s.id == seminar_id), None)
         if seminar is None:
             abort(404)
     elif form.seminar.data:
@@ -248,7 +238,7 @@ def _progress(user: User, offered, current: list[Certificate], today) -> list[di
             held.setdefault(certificate.qualification_id, certificate)
     by_key = {(c.qualification_id, c.seminar_key): c for c in current}
     trainee = user.role == Role.TRAINEE
-    latest = next(iter(_my_seminars(user)), None) if trainee else None
+    latest = next(iter(seminars_of(user)), None) if trainee else None
     rows = []
     for qualification in offered:
         if qualification.id in held:

@@ -38,9 +38,9 @@ from lms.permissions import trainer_required
 from lms.routing import get_or_404, parse_id
 from lms.service_error import ServiceError, refused
 from lms.timezone import site_today
-from seminars.attendance import participants
-from seminars.authoring import can_manage
 from seminars.models import Seminar
+from seminars.permissions import can_manage
+from seminars.registration import holds_a_seat, participants
 
 
 def _seminar(seminar_id: int) -> Seminar:
@@ -272,7 +272,7 @@ def _identity_subject(user_id: int) -> tuple[User, Seminar | None]:
         return person, seminar
     if seminar is None or not can_manage(current_user, seminar):
         abort(403)
-    if not any(registration.user_id == person.id for registration in participants(seminar)):
+    if not holds_a_seat(person, seminar):
         abort(403)
     return person, seminar
 

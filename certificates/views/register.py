@@ -31,11 +31,10 @@ from certificates.qualifications import all_qualifications
 from certificates.views.blueprint import (
     bp,
     managed_seminars_query,
-    owned_course_ids,
     page_locale,
 )
 from certificates.views.files import pdf_response
-from courses.authoring import can_edit
+from courses.permissions import can_edit, owned_course_ids
 from lms.downloads import csv_text, download
 from lms.extensions import db
 from lms.forms import show_error
@@ -45,8 +44,8 @@ from lms.permissions import trainer_required
 from lms.routing import get_or_404
 from lms.service_error import ServiceError
 from lms.timezone import site_today
-from seminars.authoring import can_manage
 from seminars.models import Seminar
+from seminars.permissions import can_manage
 
 LIFECYCLE_ACTIONS = ("suspend", "reinstate", "revoke", "reissue", "renew")
 # Which changes a certificate's public status allows (reissue and renew of a suspended

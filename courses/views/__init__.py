@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from courses.views import catalogue, manage
+    # The trainer pages share one blueprint (views.blueprint); importing a module adds its routes.
+    from courses.views import blueprint, catalogue, manage, modules  # noqa: F401
 
     app.register_blueprint(catalogue.bp)
-    app.register_blueprint(manage.bp)
+    app.register_blueprint(blueprint.bp)

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses import files, learning
-from courses.authoring import can_edit
 from courses.forms import CatalogueSearchForm
 from courses.models import Course, CourseStatus, Module
+from courses.permissions import can_edit
 from lms import file_storage
 from lms.pagination import paginate
 

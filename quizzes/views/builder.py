@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from courses.authoring import courses_owned_by
 from courses.models import Course
+from courses.permissions import courses_owned_by
 from lms import text_limits
 from lms.forms import show_error
 from lms.markdown_rendering import render_markdown

@@ -15,8 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from courses.authoring import courses_owned_by
-from courses.permissions import require_course_owner
+from courses.permissions import owned_course_ids, require_course_owner
 from lms.downloads import download
 from lms.extensions import db
 from lms.pagination import paginate, paginate_list
@@ -36,7 +35,7 @@ bp = Blueprint(
 @bp.get("/")
 @trainer_required
 def index():
-    course_ids = [course.id for course in courses_owned_by(current_user)]
+    course_ids = owned_course_ids(current_user)
     quizzes = (
         list(
             db.session.scalars(

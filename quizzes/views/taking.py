@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from courses.authoring import can_edit
 from courses.learning import is_enrolled
+from courses.permissions import can_edit
 from lms.background_requests import leaves_session_alone
 from lms.database import utcnow
 from lms.extensions import db

@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from seminars.views import manage, public
+    # The trainer pages share one blueprint (views.blueprint); importing a module adds its routes.
+    from seminars.views import attendance, blueprint, manage, participants, public  # noqa: F401
 
     app.register_blueprint(public.bp)
-    app.register_blueprint(manage.bp)
+    app.register_blueprint(blueprint.bp)

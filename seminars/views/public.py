@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -14,14 +13,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from lms.extensions import db
+from lms.downloads import download
 from lms.pagination import paginate
+from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
-from seminars import attendance, authoring, checkin, registration
+from seminars import attendance, authoring, checkin, permissions, registration
 from seminars.files import calendar_ics
-from seminars.models import Registration, Seminar, SeminarStatus
+from seminars.models import Seminar, SeminarStatus
 
 bp = Blueprint("seminars", __name__, url_prefix="/seminars", template_folder="../templates")
 
@@ -29,11 +28,9 @@ VISIBLE = (SeminarStatus.OPEN, SeminarStatus.CLOSED, SeminarStatus.COMPLETED)
 
 
 def _seminar_or_404(seminar_id: int) -> Seminar:
-    seminar = db.session.get(Seminar, seminar_id)
-    if seminar is None:
-        abort(404)
+    seminar = get_or_404(Seminar, seminar_id)
     mine = current_user.is_authenticated and (
-        authoring.can_manage(current_user, seminar)
+        permissions.can_manage(current_user, seminar)
         or registration.find_registration(seminar, current_user) is not None
     )
     if seminar.status not in VISIBLE and not mine:
@@ -50,12 +47,7 @@ def index():
     counts = registration.counts([s.id for s in upcoming])
     mine = {}
     if current_user.is_authenticated:
-        mine = {
-            r.seminar_id: r
-            for r in db.session.scalars(
-                select(Registration).where(Registration.user_id == current_user.id)
-            )
-        }
+        mine = registration.registrations_by_seminar(current_user)
     return render_template(
         "seminars/index.html", pagination=pagination, seminars=upcoming, counts=counts, mine=mine
     )
@@ -76,11 +68,13 @@ def detail(seminar_id: int):
         entry=entry,
         rank=registration.waitlist_rank(entry) if entry else None,
         marks=marks,
-        attended_hours=sum((m.hours for m in marks.values()), start=0),
+        attended=attendance.attended_hours(seminar, [current_user.id])[current_user.id]
+        if entry
+        else attendance.NO_HOURS,
         total_hours=authoring.total_hours(seminar),
         counts=registration.counts([seminar.id])[seminar.id],
         closed_reason=registration.registration_problem(seminar),
-        manageable=current_user.is_authenticated and authoring.can_manage(current_user, seminar),
+        manageable=current_user.is_authenticated and permissions.can_manage(current_user, seminar),
     )
 
 
@@ -126,10 +120,8 @@ def cancel(seminar_id: int):
 @bp.get("/<id:seminar_id>/calendar.ics")
 def calendar(seminar_id: int):
     seminar = _seminar_or_404(seminar_id)
-    response = make_response(calendar_ics(seminar, host=request.host.split(":")[0]))
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="seminar-{seminar.id}.ics"'
-    return response
+    body = calendar_ics(seminar, host=request.host.split(":")[0])
+    return download(body, f"seminar-{seminar.id}.ics", "text/calendar")
 
 
 @bp.route("/check-in/<token>", methods=["GET", "POST"])

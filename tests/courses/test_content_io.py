@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from courses import authoring, content_io, files
-from courses.content_io import ImportFailed, Problem
+from courses import authoring, content_archive, content_bundle, content_io, files
+from courses.content_archive import ImportFailed, Problem
 from courses.models import Course, CourseFile, CourseOwner, Module, ModuleRevision
 from lms.extensions import db
 from lms.service_error import ServiceError
@@ -174,7 +174,7 @@ def _too_many_entries_zip() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, content in course_files().items():
             archive.writestr(name, content)
-        for number in range(content_io.MAX_ENTRIES + 1 - len(course_files())):
+        for number in range(content_archive.MAX_ENTRIES + 1 - len(course_files())):
             archive.writestr(f"images/extra-{number}.txt", b"x")
     return buffer.getvalue()
 
@@ -221,18 +221,20 @@ HOSTILE_ARCHIVES: list[tuple[str, Callable[[], bytes], str, str]] = [
 
 def problems_of(entries: dict[str, bytes]) -> list[Problem]:
     with pytest.raises(ImportFailed) as caught:
-        content_io.parse_bundle(entries)
+        content_bundle.parse_bundle(entries)
     return caught.value.problems
 
 
 def zip_problems(data: bytes) -> list[Problem]:
     with pytest.raises(ImportFailed) as caught:
-        content_io.read_zip(data)
+        content_archive.read_zip(data)
     return caught.value.problems
 
 
 def import_entries(entries: dict[str, bytes], owner, *, update: bool = False):
-    return content_io.import_bundle(content_io.parse_bundle(entries), owner=owner, update=update)
+    return content_io.import_bundle(
+        content_bundle.parse_bundle(entries), owner=owner, update=update
+    )
 
 
 def count(model) -> int:
@@ -282,8 +284,8 @@ def write_folder(folder: Path, entries: dict[str, bytes]) -> Path:
 
 def test_read_zip_returns_the_files_with_or_without_a_top_folder():
     entries = course_files()
-    assert content_io.read_zip(zip_files(entries)) == entries
-    assert content_io.read_zip(zip_files(entries, top="my-course")) == entries
+    assert content_archive.read_zip(zip_files(entries)) == entries
+    assert content_archive.read_zip(zip_files(entries, top="my-course")) == entries
 
 
 def test_read_zip_needs_course_yml_at_the_top():
@@ -329,7 +331,7 @@ def test_read_zip_refuses_a_zip_bomb_without_unpacking_it(entries_unpacked):
 
 def test_read_zip_refuses_a_high_compression_ratio_below_the_size_limit(entries_unpacked):
     size = 20 * 1024 * 1024  # under MAX_ENTRY_BYTES: only the ratio gives it away
-    assert size < content_io.MAX_ENTRY_BYTES
+    assert size < content_archive.MAX_ENTRY_BYTES
     problems = zip_problems(_zip_bomb(size))
     assert [(p.file, p.message) for p in problems] == [
         ("bomb.md", "suspicious compression ratio (zip bomb?)")
@@ -340,7 +342,7 @@ def test_read_zip_refuses_a_high_compression_ratio_below_the_size_limit(entries_
 def test_read_zip_accepts_well_compressed_small_files():
     """The ratio rule must not refuse ordinary text that compresses well."""
     entries = course_files(**{"02-practice.md": PRACTICE_MD + "\nSame line again.\n" * 20_000})
-    assert content_io.read_zip(zip_files(entries)) == entries
+    assert content_archive.read_zip(zip_files(entries)) == entries
 
 
 def test_read_zip_does_not_trust_a_size_header_that_lies():
@@ -350,7 +352,7 @@ def test_read_zip_does_not_trust_a_size_header_that_lies():
 
 
 def test_read_zip_stops_when_the_archive_unpacks_to_too_much(monkeypatch):
-    monkeypatch.setattr(content_io, "MAX_TOTAL_BYTES", 500)
+    monkeypatch.setattr(content_archive, "MAX_TOTAL_BYTES", 500)
     problems = zip_problems(zip_files(course_files()))
     assert len(problems) == 1
     assert "too much data" in problems[0].message
@@ -372,7 +374,7 @@ def test_read_zip_reports_every_unsafe_entry():
 
 def test_read_folder_returns_posix_relative_paths(tmp_path):
     entries = course_files()
-    assert content_io.read_folder(write_folder(tmp_path / "c", entries)) == entries
+    assert content_archive.read_folder(write_folder(tmp_path / "c", entries)) == entries
 
 
 def test_read_folder_refuses_symbolic_links(tmp_path):
@@ -381,7 +383,7 @@ def test_read_folder_refuses_symbolic_links(tmp_path):
     secret.write_text("password")
     (folder / "images" / "leak.png").symlink_to(secret)
     with pytest.raises(ImportFailed) as caught:
-        content_io.read_folder(folder)
+        content_archive.read_folder(folder)
     assert [(p.file, p.message) for p in caught.value.problems] == [
         ("images/leak.png", "symbolic links are not allowed")
     ]
@@ -389,24 +391,24 @@ def test_read_folder_refuses_symbolic_links(tmp_path):
 
 def test_read_folder_refuses_what_is_not_a_folder(tmp_path):
     with pytest.raises(ImportFailed) as caught:
-        content_io.read_folder(tmp_path / "missing")
+        content_archive.read_folder(tmp_path / "missing")
     assert caught.value.problems[0].message == "is not a folder"
 
 
 def test_read_folder_refuses_large_files_and_too_many_files(tmp_path, monkeypatch):
     entries = course_files()
     folder = write_folder(tmp_path / "c", entries)
-    monkeypatch.setattr(content_io, "MAX_ENTRY_BYTES", 150)
+    monkeypatch.setattr(content_archive, "MAX_ENTRY_BYTES", 150)
     with pytest.raises(ImportFailed) as caught:
-        content_io.read_folder(folder)
+        content_archive.read_folder(folder)
     too_large = {name for name, data in entries.items() if len(data) > 150}
     assert too_large
     assert {p.file for p in caught.value.problems} == too_large
     assert {p.message for p in caught.value.problems} == {"file is too large"}
     monkeypatch.undo()
-    monkeypatch.setattr(content_io, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(content_archive, "MAX_ENTRIES", 3)
     with pytest.raises(ImportFailed) as caught:
-        content_io.read_folder(folder)
+        content_archive.read_folder(folder)
     assert "more than 3 files" in caught.value.problems[0].message
 
 
@@ -624,7 +626,7 @@ def test_content_problem_is_reported_with_its_file_and_line(app, changes, file, 
 
 
 def test_the_valid_course_parses(app):
-    bundle = content_io.parse_bundle(course_files())
+    bundle = content_bundle.parse_bundle(course_files())
     assert (bundle.slug, bundle.title, bundle.language, bundle.status) == (
         SLUG,
         "Conflict basics",
@@ -804,7 +806,7 @@ def test_export_zip_is_deterministic_and_reads_back(app, trainer):
         infos = archive.infolist()
     assert all(info.filename.startswith(f"{SLUG}/") for info in infos)
     assert {info.date_time for info in infos} == {content_io.ZIP_DATE}
-    assert content_io.read_zip(first) == content_io.export_files(the_course())
+    assert content_archive.read_zip(first) == content_io.export_files(the_course())
 
 
 def test_exported_folder_imports_through_the_cli_as_another_course(app, trainer, runner, tmp_path):
@@ -812,7 +814,7 @@ def test_exported_folder_imports_through_the_cli_as_another_course(app, trainer,
     original = content_io.export_files(the_course())
     folder = content_io.export_folder(the_course(), tmp_path / "out")
     assert folder == tmp_path / "out" / SLUG
-    assert content_io.read_folder(folder) == original
+    assert content_archive.read_folder(folder) == original
 
     course_yml = folder / "course.yml"
     course_yml.write_text(
@@ -1074,7 +1076,7 @@ def test_cli_export_writes_a_folder_or_a_zip(app, trainer, runner, tmp_path):
     as_folder = runner.invoke(args=["courses", "export", SLUG, str(tmp_path / "out")])
     assert as_folder.exit_code == 0, as_folder.output
     assert f"Exported {SLUG} to" in as_folder.output
-    assert content_io.read_folder(tmp_path / "out" / SLUG) == expected
+    assert content_archive.read_folder(tmp_path / "out" / SLUG) == expected
 
     again = runner.invoke(args=["courses", "export", SLUG, str(tmp_path / "out")])
     assert again.exit_code == 1
@@ -1084,7 +1086,7 @@ def test_cli_export_writes_a_folder_or_a_zip(app, trainer, runner, tmp_path):
     assert as_zip.exit_code == 0, as_zip.output
     data = (tmp_path / "zips" / f"{SLUG}.zip").read_bytes()
     assert data == content_io.export_zip(the_course())
-    assert content_io.read_zip(data) == expected
+    assert content_archive.read_zip(data) == expected
 
     unknown = runner.invoke(args=["courses", "export", "no-such-course", str(tmp_path / "x")])
     assert unknown.exit_code == 1

@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from courses import content_io
+from courses import content_archive, content_bundle, content_io
 from courses.demo import DEMO_CONTENT
 from quizzes.demo import QUESTIONS_FILE
 
@@ -32,8 +32,8 @@ def _demo_texts() -> dict[str, str]:
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
 def test_each_demo_course_is_the_exporters_own_output(app, trainer, folder):
-    files = content_io.read_folder(folder)
-    result = content_io.import_bundle(content_io.parse_bundle(files), owner=trainer)
+    files = content_archive.read_folder(folder)
+    result = content_io.import_bundle(content_bundle.parse_bundle(files), owner=trainer)
     assert content_io.export_files(result.course) == files
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from courses import authoring, content_io
+from courses import authoring, content_archive, content_bundle
 from courses.models import Course
 from lms.extensions import db
 from lms.service_error import ServiceError
@@ -83,8 +83,8 @@ def test_module_editor_refuses_a_text_over_the_limit(trainer_client, make_course
 
 def test_archive_module_over_the_text_limit_is_a_problem_at_its_line(app):
     entries = course_files(**{"01-intro.md": _module("intro", "x" * (MODULE_SOURCE + 1))})
-    with pytest.raises(content_io.ImportFailed) as caught:
-        content_io.parse_bundle(entries)
+    with pytest.raises(content_archive.ImportFailed) as caught:
+        content_bundle.parse_bundle(entries)
     [problem] = caught.value.problems
     assert (problem.file, problem.line) == ("01-intro.md", 6)  # the first line of text
     assert f"at most {MODULE_SOURCE}" in problem.message
@@ -95,8 +95,8 @@ def test_archive_cover_over_the_limit_is_a_problem_at_its_line(app):
     yml = COURSE_YML.replace(
         "cover: |\n  Welcome to the course. Қош келдіңіз!\n\n  It has **two** modules.\n", cover
     )
-    with pytest.raises(content_io.ImportFailed) as caught:
-        content_io.parse_bundle(course_files(**{"course.yml": yml}))
+    with pytest.raises(content_archive.ImportFailed) as caught:
+        content_bundle.parse_bundle(course_files(**{"course.yml": yml}))
     [problem] = caught.value.problems
     assert (problem.file, problem.line) == ("course.yml", 5)
 
@@ -110,7 +110,7 @@ def test_archive_over_the_module_limit_is_refused_before_any_work(trainer_client
     def never(*args, **kwargs):
         raise AssertionError("the archive was read")
 
-    monkeypatch.setattr(content_io, "read_zip", never)
+    monkeypatch.setattr(content_archive, "read_zip", never)
     response = upload(trainer_client, _course_zip(4))
     assert response.status_code == 413
     page = response.get_data(as_text=True)
@@ -120,7 +120,7 @@ def test_archive_over_the_module_limit_is_refused_before_any_work(trainer_client
 
 
 def test_archive_over_the_text_limit_is_refused_before_any_work(trainer_client, monkeypatch):
-    monkeypatch.setattr(content_io, "read_zip", None)  # calling it would fail
+    monkeypatch.setattr(content_archive, "read_zip", None)  # calling it would fail
     response = upload(trainer_client, _course_zip(2, body="y" * 6_000))
     assert response.status_code == 413
     assert "(at most 8 KB)" in response.get_data(as_text=True)

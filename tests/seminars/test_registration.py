@@ -132,3 +132,20 @@ def test_fifty_simultaneous_registrations_for_ten_seats(app, make_seminar, make_
     )
     promoted = registration.cancel(a_seat)
     assert [r.user_id for r in promoted] == [first_waiting]
+
+
+def test_who_holds_a_seat_has_one_answer(app, make_seminar, make_user, trainer):
+    from seminars.registration import holds_a_seat, participants, seminars_of
+
+    seminar = make_seminar("Small", capacity=1)
+    other = make_seminar("Other")
+    seated, waiting, gone = make_user(), make_user(), make_user()
+    registration.add_participant(seminar, seated)
+    registration.add_participant(seminar, waiting)  # full: waitlisted
+    registration.cancel(registration.add_participant(other, gone))
+    registration.add_participant(other, seated)
+    assert [r.user_id for r in participants(seminar)] == [seated.id]
+    assert holds_a_seat(seated, seminar) and holds_a_seat(seated, other)
+    assert not holds_a_seat(waiting, seminar) and not holds_a_seat(gone, other)
+    assert [s.id for s in seminars_of(seated)] == [other.id, seminar.id]
+    assert seminars_of(waiting) == [] and seminars_of(gone) == []

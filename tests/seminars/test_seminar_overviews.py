@@ -18,7 +18,7 @@ def test_a_trainer_without_seminars_is_shown_how_to_start(app, trainer_client):
 
 
 def test_past_sheets_wait_for_sign_off_and_the_next_session_is_shown(
-    app, make_seminar, make_user, trainer, trainer_client
+    app, make_course, make_seminar, make_user, trainer, trainer_client
 ):
     seminar = make_seminar("Spring training", capacity=8)
     registration.register(seminar, make_user())
@@ -33,7 +33,10 @@ def test_past_sheets_wait_for_sign_off_and_the_next_session_is_shown(
     )
     over = make_seminar("Finished training")
     authoring.set_status(over, "completed")
-    someone_elses = make_seminar("Not mine", trainers=[make_user("trainer")])
+    colleague = make_user("trainer")
+    someone_elses = make_seminar(
+        "Not mine", trainers=[colleague], course=make_course("Their course", owner=colleague)
+    )
 
     page = trainer_client.get("/dashboard").get_data(as_text=True)
     assert f'href="/manage/seminars/{seminar.id}">Spring training</a>' in page

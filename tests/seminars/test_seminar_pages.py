@@ -466,7 +466,9 @@ def test_the_seminar_page_shows_the_trainees_attendance_and_hours(
     page = trainee_client.get(f"/seminars/{seminar.id}").get_data(as_text=True)
     assert "Present (4)" in page
     assert "Partly present (1.5)" in page
-    assert "Attended: 5.5 of 8 academic hours" in page
+    # Marked but not signed off: shown as such, not counted as attended.
+    assert "Attended: 0 of 8 academic hours" in page
+    assert "+5.5 h marked, not yet signed off" in page
 
 
 def test_the_online_link_is_shown_only_to_registered_participants(

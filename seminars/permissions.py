@@ -1,0 +1,46 @@
+"""Which seminars a user manages: administrators all of them; trainers those they train and
+those of the courses they own; active staff only (an inactive or trainee account manages
+nothing). One predicate, ``manages``, asked for one seminar (``can_manage``) or for a list
+(``managed_query``), so "My seminars", the certificate pages and the assessment form agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+
+from courses.permissions import is_staff, owns_course
+from lms.extensions import db
+from lms.models import Role, User
+from seminars.models import Seminar, SeminarStatus, SeminarTrainer
+
+
+def manages(user: User) -> ColumnElement[bool]:
+    """SQL over ``Seminar``: the seminar is managed by ``user``."""
+    if not is_staff(user):
+        return false()
+    if user.role == Role.ADMIN:
+        return true()
+    trained = select(SeminarTrainer.seminar_id).where(SeminarTrainer.user_id == user.id)
+    return or_(Seminar.id.in_(trained), owns_course(user, Seminar.course_id))
+
+
+def can_manage(user: User, seminar: Seminar) -> bool:
+    if not is_staff(user):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return bool(
+        db.session.scalar(select(Seminar.id).where(Seminar.id == seminar.id, manages(user)))
+    )
+
+
+def managed_query(user: User, *, include_cancelled: bool = True) -> Select:
+    """The seminars ``user`` manages, the newest first (loader options are the caller's)."""
+    query = select(Seminar).where(manages(user)).order_by(Seminar.id.desc())
+    if not include_cancelled:
+        query = query.where(Seminar.status != SeminarStatus.CANCELLED.value)
+    return query
+
+
+def seminars_managed_by(user: User, *, include_cancelled: bool = True) -> list[Seminar]:
+    return list(db.session.scalars(managed_query(user, include_cancelled=include_cancelled)))
