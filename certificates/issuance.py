@@ -9,7 +9,7 @@ certificate back.
 How a bulk issue for a seminar reads, top-down (``bulk_issue``):
 
 1. **Gather** (:func:`gather`), once for the seminar: its participants with their users
-   (``seminars.attendance.participants``), their current certificates
+   (``seminars.registration.participants``), their current certificates
    (:func:`current_certificates`), the evidence of all of them at once
    (``eligibility.gather_many``: courses, criteria, signed-off hours and sessions, latest
    declarations, identities). A fixed number of statements, whatever the number of
