@@ -22,6 +22,7 @@ from certificates.lifecycle import REASON_CHOICES, STATUS_REASONS
 from certificates.models import QualificationKind
 from lms.forms import strip
 from lms.routing import parse_id
+from lms.text_limits import REASON
 
 LANGUAGE_FIELDS = ("en", "ru", "kk")  # the site's languages (config LANGUAGES)
 
@@ -212,7 +213,7 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
         filters=[strip],
-        validators=[Length(max=1000)],
+        validators=[Length(max=REASON)],
         render_kw={"required": True},
         description=_l("Kept in the certificate's history; only staff see it."),
     )
@@ -240,7 +241,7 @@ class StatusChangeForm(FlaskForm):
     reason = TextAreaField(
         _l("Internal note (optional)"),
         filters=[strip],
-        validators=[Length(max=1000)],
+        validators=[Length(max=REASON)],
         description=_l("Kept in the certificate's history; only staff see it."),
     )
     submit = SubmitField(_l("Apply"))

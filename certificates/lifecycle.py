@@ -8,7 +8,6 @@ a certificate that the other has just revoked.
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from enum import StrEnum
 
@@ -28,11 +27,13 @@ from certificates.status import (  # noqa: F401  (PublicStatus, holds: re-export
     public_status,
 )
 from certificates.storage import discard_pdf
+from lms.cleaning import clean_line, clean_reason
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from lms.text import normalise_person_name
+from lms.text_limits import REASON
 from lms.timezone import site_today
 
 
@@ -73,7 +74,6 @@ REASON_CHOICES = {
     ),
 }
 PUBLIC_NOTE_MAX = 300
-NOTE_MAX = 1000
 
 
 def reason_label(code: str) -> str:
@@ -84,19 +84,15 @@ def reason_label(code: str) -> str:
         return ""
 
 
-def _note(text: str, *, required: bool = False) -> str:
-    """The trainer's own note: kept in the history, shown to staff only."""
-    text = " ".join((text or "").split())
-    if required and not text:
-        raise ServiceError(
-            _l("Give the reason: it is kept in the certificate's history."), "reason"
-        )
-    if len(text) > NOTE_MAX:
-        raise ServiceError(_l("Keep the reason under 1,000 characters."), "reason")
-    return text
+def _note(text: str) -> str:
+    """The trainer's own note: kept in the history, shown to staff only (an audit reason's
+    limit, ``lms.text_limits.REASON``)."""
+    return clean_line(text, field="reason", limit=REASON)
 
 
-_reason = functools.partial(_note, required=True)
+def _reason(text: str) -> str:
+    """A reason the history must keep: a note that is required."""
+    return clean_reason(_note(text))
 
 
 def _public_reason(action: str, code: str, public_note: str) -> tuple[str, str]:

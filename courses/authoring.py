@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from courses.models import Course, CourseOwner, CourseStatus, Module, ModuleRevision
 from lms import accounts
+from lms.cleaning import clean_line
 from lms.database import commit_or_refuse, utcnow
 from lms.extensions import db
 from lms.markdown_rendering import RenderedMarkdown, render_markdown
@@ -70,15 +71,6 @@ def reading_minutes(source: str) -> int:
     return max(1, round(len((source or "").split()) / WORDS_PER_MINUTE))
 
 
-def _clean_text(value: str, *, max_length: int, field: str, required: bool = True) -> str:
-    value = " ".join((value or "").split())
-    if required and not value:
-        raise ServiceError(_l("This field is required."), field=field)
-    if len(value) > max_length:
-        raise ServiceError(_l("Use at most %(n)d characters.", n=max_length), field=field)
-    return value
-
-
 def _check_language(language: str) -> str:
     if language not in current_app.config["LANGUAGES"]:
         raise ServiceError(_l("Choose one of the offered languages."), field="language")
@@ -102,11 +94,11 @@ def create_course(
     cover_source: str = "",
     commit: bool = True,
 ) -> Course:
-    title = _clean_text(title, max_length=200, field="title")
+    title = clean_line(title, field="title", limit=200, required=True)
     course = Course(
         title=title,
         slug=check_slug(slug or slugify(title)),
-        summary=_clean_text(summary, max_length=500, field="summary", required=False),
+        summary=clean_line(summary, field="summary", limit=500),
         language=_check_language(language),
         cover_source=check_length(normalise_source(cover_source), COURSE_COVER, "cover_source"),
         cover_html=render_markdown(cover_source).html,
@@ -128,9 +120,9 @@ def update_course(
     cover_source: str,
     commit: bool = True,
 ) -> Course:
-    course.title = _clean_text(title, max_length=200, field="title")
+    course.title = clean_line(title, field="title", limit=200, required=True)
     course.slug = check_slug(slug)
-    course.summary = _clean_text(summary, max_length=500, field="summary", required=False)
+    course.summary = clean_line(summary, field="summary", limit=500)
     course.language = _check_language(language)
     cover_source = check_length(normalise_source(cover_source), COURSE_COVER, "cover_source")
     if cover_source != course.cover_source:
@@ -220,7 +212,7 @@ def create_module(
     minutes: int | None = None,
     commit: bool = True,
 ) -> Module:
-    title = _clean_text(title, max_length=200, field="title")
+    title = clean_line(title, field="title", limit=200, required=True)
     source = check_length(normalise_source(source), MODULE_SOURCE, "source")
     last = db.session.scalar(select(func.max(Module.position)).where(Module.course_id == course.id))
     module = Module(
@@ -257,7 +249,7 @@ def update_module(
     commit: bool = True,
 ) -> bool:
     """Save a module; a change of title or text makes a new version. Returns whether it did."""
-    title = _clean_text(title, max_length=200, field="title")
+    title = clean_line(title, field="title", limit=200, required=True)
     source = check_length(normalise_source(source), MODULE_SOURCE, "source")
     module.slug = check_slug(slug, reserved=RESERVED_MODULE_SLUGS)
     module.minutes = _check_minutes(minutes, source)

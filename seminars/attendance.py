@@ -12,10 +12,12 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from lms.cleaning import clean_line
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
+from lms.text_limits import REASON
 from seminars.authoring import parse_hours
 from seminars.hours import format_hours
 from seminars.models import (
@@ -173,13 +175,11 @@ def correct(
     """Change a signed-off mark; the reason and both values are kept as a correction."""
     if not session.signed_off:
         raise ServiceError(_l("The sheet is not signed off yet: change it on the sheet."))
-    reason = " ".join((reason or "").split())
+    reason = clean_line(reason, field="reason", limit=REASON)
     if len(reason) < 5:
         raise ServiceError(
             _l("Give the reason for the correction (at least 5 characters)."), field="reason"
         )
-    if len(reason) > 500:
-        raise ServiceError(_l("Use at most %(n)d characters.", n=500), field="reason")
     try:
         status = AttendanceStatus(status)
     except ValueError:

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms import text_limits
 from lms.forms import language_choices, strip
+from lms.text_limits import REASON
 from lms.timezone import to_utc
 from seminars.models import AttendanceStatus
 
@@ -124,7 +125,7 @@ class CorrectionForm(FlaskForm):
         _l("Hours (if partly present)"), filters=[strip], validators=[Length(max=10)]
     )
     reason = StringField(
-        _l("Reason"), filters=[strip], validators=[DataRequired(), Length(max=500)]
+        _l("Reason"), filters=[strip], validators=[DataRequired(), Length(max=REASON)]
     )
     submit = SubmitField(_l("Save correction"))
 

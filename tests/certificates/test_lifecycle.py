@@ -18,6 +18,7 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
+from lms.text_limits import REASON as REASON_LIMIT
 
 from .factories import attend, demo_criteria, graded_attempt, make_seminar, seat
 
@@ -143,8 +144,9 @@ def test_a_reason_is_required_trimmed_and_bounded(certificate, trainer):
     with pytest.raises(ServiceError) as refused:
         lifecycle.suspend(certificate, "under_review", trainer, public_note="x" * 301)
     assert refused.value.field == "public_note"
-    with pytest.raises(ServiceError, match="under 1,000"):
-        lifecycle.revoke(certificate, "other", trainer, note="x" * 1001)
+    with pytest.raises(ServiceError, match="at most 2000") as refused:
+        lifecycle.revoke(certificate, "other", trainer, note="x" * (REASON_LIMIT + 1))
+    assert refused.value.field == "reason"
     assert lifecycle.REASON_CHOICES["suspend"] != lifecycle.REASON_CHOICES["revoke"]
     with pytest.raises(ServiceError):
         lifecycle.suspend(certificate, "issued_in_error", trainer)  # a revocation's reason

@@ -444,7 +444,7 @@ def test_a_reason_is_required_and_the_status_stays(trainer_client, issued):
         assert response.status_code == 400, action
         body = response.get_data(as_text=True)
         assert f'id="{action}-reason-error"' in body
-        assert "Give the reason: it is kept in the certificate" in page_text(response)
+        assert "Give the reason: it is kept in the audit record" in page_text(response)
     # Suspending and revoking publish a reason: one of the list, never free text.
     for action in ("suspend", "revoke"):
         for code in ("", "Complaint from a party", "unspecified"):
