@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,6 +26,14 @@ from lms.service_error import ServiceError, refused
 def strip(value):
     """WTForms filter: typed text without surrounding spaces (other values as they are)."""
     return value.strip() if isinstance(value, str) else value
+
+
+def posted_switch(name: str) -> bool:
+    """An on/off button's value ("1" or "0") from the posted form; anything else is a 400."""
+    value = {"1": True, "0": False}.get(request.form.get(name, ""))
+    if value is None:
+        abort(400)
+    return value
 
 
 def language_choices(blank: str | None = None) -> list[tuple[str, str]]:

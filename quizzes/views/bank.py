@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from lms import text_limits
 from lms.extensions import db
-from lms.forms import show_error
+from lms.forms import posted_switch, show_error
 from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError, refused
@@ -248,9 +248,7 @@ def question_page(question_id: int):
 @trainer_required
 def set_active(question_id: int):
     question = owned_question(question_id)
-    active = {"1": True, "0": False}.get(request.form.get("active", ""))
-    if active is None:
-        abort(400)
+    active = posted_switch("active")
     try:
         question_authoring.set_question_active(question, active)
     except ServiceError as error:

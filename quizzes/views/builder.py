@@ -23,7 +23,7 @@ from flask_login import current_user
 from courses.models import Course
 from courses.permissions import courses_owned_by
 from lms import text_limits
-from lms.forms import show_error
+from lms.forms import posted_switch, show_error
 from lms.markdown_rendering import render_markdown
 from lms.pagination import paginate
 from lms.permissions import trainer_required
@@ -240,9 +240,7 @@ def remove_rule(quiz_id: int, rule_id: int):
 @trainer_required
 def publish(quiz_id: int):
     quiz = owned_quiz(quiz_id)
-    published = {"1": True, "0": False}.get(request.form.get("published", ""))
-    if published is None:
-        abort(400)
+    published = posted_switch("published")
     try:
         quiz_authoring.set_published(quiz, published)
     except ServiceError as error:
