@@ -13,8 +13,10 @@ from seminars.models import Seminar
 from seminars.registration import participants
 
 
-def calendar_ics(seminar: Seminar, *, host: str) -> bytes:
-    """Every session of the seminar as a VEVENT, in UTC, with stable UIDs."""
+def calendar_ics(seminar: Seminar, *, host: str, with_online_link: bool = False) -> bytes:
+    """Every session of the seminar as a VEVENT, in UTC, with stable UIDs. The online link is
+    for those who hold a seat (and its staff), as on the seminar's page: anyone may download
+    the calendar."""
     calendar = Calendar()
     calendar.add("prodid", f"-//{current_app.config['SITE_NAME']}//seminars//EN")
     calendar.add("version", "2.0")
@@ -28,7 +30,7 @@ def calendar_ics(seminar: Seminar, *, host: str) -> bytes:
         event.add("summary", f"{seminar.title}: {session.topic}")
         if seminar.venue:
             event.add("location", seminar.venue)
-        if seminar.online_link:
+        if seminar.online_link and with_online_link:
             event.add("url", seminar.online_link)
         event.add("description", f"{format_hours(session.academic_hours)} academic hours")
         calendar.add_component(event)

@@ -120,7 +120,11 @@ def cancel(seminar_id: int):
 @bp.get("/<id:seminar_id>/calendar.ics")
 def calendar(seminar_id: int):
     seminar = _seminar_or_404(seminar_id)
-    body = calendar_ics(seminar, host=request.host.split(":")[0])
+    user = current_user
+    insider = user.is_authenticated and (
+        registration.holds_a_seat(user, seminar) or permissions.can_manage(user, seminar)
+    )
+    body = calendar_ics(seminar, host=request.host.split(":")[0], with_online_link=insider)
     return download(body, f"seminar-{seminar.id}.ics", "text/calendar")
 
 

@@ -531,6 +531,28 @@ def test_the_calendar_has_one_event_per_session_in_utc_with_stable_uids(app, mak
     assert len(set(uids)) == 2
 
 
+def test_the_calendar_gives_the_online_link_only_to_those_with_a_seat(
+    app, make_seminar, make_user, client, login, trainer
+):
+    seminar = make_seminar("Online seminar", sessions=1)
+    seminar.online_link = "https://meet.example.kz/room-41"
+    seated, waiting_for_nothing = make_user(), make_user()
+    registration.register(seminar, seated)
+    db.session.commit()
+    url = f"/seminars/{seminar.id}/calendar.ics"
+
+    def links(response) -> list[str]:
+        assert response.status_code == 200
+        return [
+            str(event.get("url", "")) for event in Calendar.from_ical(response.data).walk("VEVENT")
+        ]
+
+    assert links(client.get(url)) == [""]
+    assert links(login(waiting_for_nothing).get(url)) == [""]
+    assert links(login(seated).get(url)) == ["https://meet.example.kz/room-41"]
+    assert links(login(trainer).get(url)) == ["https://meet.example.kz/room-41"]
+
+
 # --- check-in ---------------------------------------------------------------------------------
 
 
