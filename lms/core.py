@@ -12,6 +12,7 @@ from lms import (
     health,
     i18n,
     layout,
+    mail,
     pagination,
     rate_limits,
     routing,
@@ -36,5 +37,6 @@ def init_app(app: Flask) -> None:
     health.init_app(app)
     layout.init_app(app)
     pagination.init_app(app)
+    mail.init_app(app)
     views.init_app(app)
     cli.init_app(app)
