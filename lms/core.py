@@ -11,6 +11,7 @@ from lms import (
     errors,
     health,
     i18n,
+    jobs,
     layout,
     pagination,
     rate_limits,
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     health.init_app(app)
+    jobs.init_app(app)
     layout.init_app(app)
     pagination.init_app(app)
     views.init_app(app)
