@@ -156,6 +156,15 @@ class Config:
         # Ed25519 signing keys; empty means <instance>/signing-keys.
         self.CERTIFICATE_KEYS_DIR = get("CERTIFICATE_KEYS_DIR", "")
 
+        # E-mail (lms/mail.py): one URL such as smtp://user:pass@host:587?tls=starttls or
+        # smtps://user:pass@host:465; empty keeps every message in the outbox only.
+        self.MAIL_URL = get("MAIL_URL", "")
+        self.MAIL_FROM = get("MAIL_FROM", "Mediator Academy <no-reply@localhost>")
+        self.MAIL_TIMEOUT_SECONDS = _int(get("MAIL_TIMEOUT_SECONDS"), 10)
+        # Self-service password reset: requests per address of the requester and per account.
+        self.FORGOT_LIMIT_PER_IP = get("FORGOT_LIMIT_PER_IP", "10 per hour")
+        self.FORGOT_LIMIT_PER_EMAIL = get("FORGOT_LIMIT_PER_EMAIL", "3 per hour")
+
         # Background jobs (lms/jobs.py): empty = a SQLite queue in the instance folder
         # (jobs.sqlite3); redis://host:6379/0 = Redis, for workers on several machines.
         self.JOBS_URL = get("JOBS_URL", "")
@@ -180,6 +189,8 @@ class Config:
             "LOGIN_LIMIT_PER_IP",
             "SIGNUP_LIMIT_PER_IP",
             "VERIFY_LIMIT_PER_IP",
+            "FORGOT_LIMIT_PER_IP",
+            "FORGOT_LIMIT_PER_EMAIL",
         ):
             value = getattr(self, name)
             try:
@@ -188,6 +199,11 @@ class Config:
                 raise ConfigurationError(
                     f"LMS_{name}={value!r} is not a rate limit; write e.g. '10 per 15 minutes'."
                 ) from None
+        if self.MAIL_URL and not self.MAIL_URL.startswith(("smtp://", "smtps://")):
+            raise ConfigurationError(
+                "LMS_MAIL_URL must start with smtp:// or smtps://, e.g. "
+                "smtp://user:password@mail.example.kz:587?tls=starttls."
+            )
 
 
 class DevelopmentConfig(Config):

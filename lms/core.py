@@ -13,6 +13,7 @@ from lms import (
     i18n,
     jobs,
     layout,
+    mail,
     pagination,
     rate_limits,
     routing,
@@ -38,5 +39,6 @@ def init_app(app: Flask) -> None:
     jobs.init_app(app)
     layout.init_app(app)
     pagination.init_app(app)
+    mail.init_app(app)
     views.init_app(app)
     cli.init_app(app)

@@ -121,3 +121,27 @@ class SiteSetting(TimestampMixin, db.Model):
     key: Mapped[str] = mapped_column(String(64), unique=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"  # waiting for its transaction's commit, then for the SMTP server
+    SENT = "sent"
+    FAILED = "failed"  # the SMTP server was down or refused; ``error`` says why
+    KEPT = "kept"  # no SMTP server is configured: the outbox is where the message lives
+
+
+class OutboxMessage(TimestampMixin, db.Model):
+    """Every e-mail the site sends or would send, with what became of it (lms/mail.py)."""
+
+    __tablename__ = "outbox_messages"
+
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    headers: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(12), default=OutboxState.QUEUED, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)

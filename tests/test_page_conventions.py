@@ -74,6 +74,7 @@ NOT_DESTRUCTIVE = {
     "admin.change_role",
     "admin.reset_link",
     "admin.settings",
+    "auth.forgot",
     "manage_certificates.prepare_zip",
     "auth.login",
     "auth.logout",

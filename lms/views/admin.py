@@ -1,14 +1,16 @@
-"""Administration: users (search, role, activation, reset links) and site settings."""
+"""Administration: users (search, role, activation, reset links), site settings and the mail
+outbox."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from lms import accounts, password_reset, site_settings
 from lms.forms import RoleForm, SiteSettingsForm, UserSearchForm
-from lms.models import User
+from lms.models import OutboxMessage, User
 from lms.pagination import paginate
 from lms.permissions import admin_required
 from lms.routing import get_or_404
@@ -135,3 +137,17 @@ def settings():
         return redirect(url_for("admin.settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/settings.html", form=form), status
+
+
+@bp.get("/outbox")
+@admin_required
+def outbox():
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    return render_template("admin/outbox.html", pagination=paginate(query, per_page=PER_PAGE))
+
+
+@bp.get("/outbox/<id:message_id>")
+@admin_required
+def outbox_message(message_id: int):
+    message = get_or_404(OutboxMessage, message_id)
+    return render_template("admin/outbox_message.html", message=message)

@@ -15,10 +15,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms import accounts, login_throttle, password_reset, site_settings
+from lms import accounts, forgot_password, login_throttle, password_reset, site_settings
 from lms.authentication import sign_in, sign_out
 from lms.extensions import limiter
-from lms.forms import LoginForm, ResetPasswordForm, SignupForm, show_error
+from lms.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm, show_error
 from lms.security import safe_next_url
 
 bp = Blueprint("auth", __name__)
@@ -107,6 +107,29 @@ def signup():
             return redirect(url_for("main.dashboard"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/signup.html", form=form), status
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["FORGOT_LIMIT_PER_IP"],
+    methods=["POST"],
+    on_breach=forgot_password.throttled,
+    scope="forgot-ip",
+)
+@limiter.limit(
+    lambda: current_app.config["FORGOT_LIMIT_PER_EMAIL"],
+    key_func=forgot_password.email_key,
+    methods=["POST"],
+    on_breach=forgot_password.throttled,
+    scope="forgot-email",
+)
+def forgot():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        forgot_password.request_link(form.email.data)
+        return render_template("auth/forgot_password.html", form=form, sent=True)
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot_password.html", form=form, sent=False), status
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """Background jobs: one record per job (who started it, state, progress, result, error)
 
 Revision ID: 0011_jobs
-Revises: 0009_status_reasons
+Revises: 0010_mail_outbox
 Create Date: 2026-12-06 18:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_jobs'
-down_revision = '0009_status_reasons'  # lead: re-chain to 0010_mail_outbox
+down_revision = '0010_mail_outbox'
 branch_labels = None
 depends_on = None
 
