@@ -12,11 +12,11 @@ JOBS   ?= auto
 .PHONY: run test test-fast install translations extract-messages update-translations lint clean
 
 run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
-run: install translations  ## Set up, migrate, load the demo and serve http://127.0.0.1:5000
+run: install translations  ## Set up, migrate, load the demo, serve http://127.0.0.1:5000 and run a worker
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT) with one background worker (Ctrl+C stops both)"
+	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: install translations  ## Run the whole suite (browser tests too, where chromium is)
 	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)

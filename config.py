@@ -165,6 +165,14 @@ class Config:
         self.FORGOT_LIMIT_PER_IP = get("FORGOT_LIMIT_PER_IP", "10 per hour")
         self.FORGOT_LIMIT_PER_EMAIL = get("FORGOT_LIMIT_PER_EMAIL", "3 per hour")
 
+        # Background jobs (lms/jobs.py): empty = a SQLite queue in the instance folder
+        # (jobs.sqlite3); redis://host:6379/0 = Redis, for workers on several machines.
+        self.JOBS_URL = get("JOBS_URL", "")
+        # The queue's name (sites sharing one Redis need different names).
+        self.JOBS_NAME = get("JOBS_NAME", "lms")
+        # Run each job inside the request that commits it (tests; no worker needed).
+        self.JOBS_IMMEDIATE = _bool(get("JOBS_IMMEDIATE"), False)
+
     def validate(self) -> None:
         """Raise ConfigurationError when this configuration must not start."""
         if not re.fullmatch(r"[A-Za-z0-9]{1,8}", self.CERTIFICATE_PREFIX):
@@ -230,6 +238,7 @@ class TestingConfig(Config):
         self.ARGON2_MEMORY_COST_KIB = 8
         self.ARGON2_PARALLELISM = 1
         self.SERVER_NAME = None
+        self.JOBS_IMMEDIATE = True
         for key, value in overrides.items():
             setattr(self, key, value)
 

@@ -6,15 +6,19 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the pages, the menu entry, the dashboard card, the commands and the demo."""
-    from certificates import cli, demo, models, views  # noqa: F401  (models: the schema's tables)
+    from certificates import archive, cli, demo, models, views  # noqa: F401  (models: tables)
     from certificates.qualifications import judged_criterion_ids
     from certificates.views import holder
     from lms.demo import add_demo_seeder
+    from lms.jobs import register_kind
     from lms.layout import add_dashboard_panel, add_navigation
     from quizzes.publishing import register_counted_criteria
 
     cli.init_app(app)
     views.init_app(app)
+
+    # The seminar ZIP, built by a worker.
+    register_kind(archive.ZIP_JOB, archive.run_zip_job)
 
     # Quizzes measuring a criterion a qualification judges must follow the quiz rule.
     register_counted_criteria(app, judged_criterion_ids)

@@ -11,6 +11,7 @@ from lms import (
     errors,
     health,
     i18n,
+    jobs,
     layout,
     mail,
     pagination,
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     health.init_app(app)
+    jobs.init_app(app)
     layout.init_app(app)
     pagination.init_app(app)
     mail.init_app(app)

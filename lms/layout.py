@@ -80,6 +80,7 @@ def init_app(app: Flask) -> None:
     add_navigation(app, "main.dashboard", _l("Dashboard"), ())
     add_navigation(app, "admin.users", _l("Users"), ("admin",), bar="teaching")
     add_navigation(app, "admin.settings", _l("Settings"), ("admin",), bar="teaching")
+    add_navigation(app, "jobs.admin_jobs", _l("Jobs"), ("admin",), bar="teaching")
 
     @app.context_processor
     def _layout() -> dict:

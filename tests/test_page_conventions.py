@@ -75,6 +75,7 @@ NOT_DESTRUCTIVE = {
     "admin.reset_link",
     "admin.settings",
     "auth.forgot",
+    "manage_certificates.prepare_zip",
     "auth.login",
     "auth.logout",
     "auth.reset_password",

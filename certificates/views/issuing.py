@@ -257,7 +257,21 @@ def seminar_zip(seminar_id: int):
     if not found:
         flash(_("This seminar has no certificates to download yet."), "info")
         return redirect(url_for(".seminar_page", seminar_id=seminar.id, qualification=raw or None))
-    return zip_response(archive.zip_of(found), f"seminar-{seminar.id}-certificates.zip")
+    return zip_response(archive.zip_of(found), archive.zip_filename(seminar))
+
+
+@bp.post("/seminars/<id:seminar_id>/certificates.zip/prepare")
+@trainer_required
+def prepare_zip(seminar_id: int):
+    """Start a background job that builds the ZIP; its page shows the progress and the file."""
+    seminar = _seminar(seminar_id)
+    raw = request.form.get("qualification", "")
+    chosen = get_or_404(Qualification, raw) if raw else None
+    if not archive.standing_certificates(seminar, chosen):
+        flash(_("This seminar has no certificates to download yet."), "info")
+        return redirect(url_for(".seminar_page", seminar_id=seminar.id, qualification=raw or None))
+    record = archive.start_zip_job(seminar, chosen, current_user)
+    return redirect(url_for("jobs.job_page", job_id=record.id), 303)
 
 
 # --- identity -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from lms.views import account, admin, auth, main
+    from lms.views import account, admin, auth, jobs, main
 
-    for module in (main, auth, account, admin):
+    for module in (main, auth, account, admin, jobs):
         app.register_blueprint(module.bp)

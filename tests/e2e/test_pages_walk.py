@@ -79,6 +79,7 @@ PAGES = {
         "/admin/users",
         "/admin/users/4",
         "/admin/settings",
+        "/admin/jobs",
         "/manage/courses/import",
         "/manage/quizzes/criteria/3",
         "/manage/certificates/qualifications/1",

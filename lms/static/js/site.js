@@ -223,3 +223,39 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 // ---- end of certificates: copy buttons -----------------------------------------------------
+// ---- background jobs: the job page follows its job --------------------------------------
+// [data-job-status-url] asks its JSON every second and updates the state, the count, the
+// <progress> and the error; when the job ends the page reloads once to show the download
+// link. Without this script the page shows the state when loaded (reload to see more).
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.querySelector("[data-job-status-url]");
+  if (!box || box.hasAttribute("data-job-finished") || !window.fetch) { return; }
+  var url = box.getAttribute("data-job-status-url");
+  var state = box.querySelector("[data-job-state]");
+  var count = box.querySelector("[data-job-count]");
+  var bar = box.querySelector("[data-job-progress]");
+  var error = box.querySelector("[data-job-error]");
+  var failures = 0;
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (job) {
+        failures = 0;
+        if (state) { state.textContent = job.state_label; }
+        if (count) { count.textContent = job.count_text ? "(" + job.count_text + ")" : ""; }
+        if (bar) { bar.value = job.percent; bar.textContent = job.percent + "%"; }
+        if (error) { error.textContent = job.error || ""; error.hidden = !job.error; }
+        if (job.finished) { window.location.reload(); return; }
+        window.setTimeout(poll, 1000);
+      })
+      .catch(function () {
+        failures += 1;
+        if (failures < 30) { window.setTimeout(poll, Math.min(30000, 1000 * failures)); }
+      });
+  }
+  window.setTimeout(poll, 1000);
+});
+// ---- end of background jobs ----------------------------------------------------------------

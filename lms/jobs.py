@@ -1,0 +1,296 @@
+"""Background jobs: a Huey queue (SQLite in the instance folder, or Redis) and job records.
+
+``enqueue(kind, ...)`` writes a ``JobRecord`` in the current transaction; only when that
+transaction commits is the job handed to Huey (a SQLAlchemy ``after_commit`` hook), so a
+rolled-back request starts nothing. If handing it over fails, the record stays "queued" and
+the sweep (every minute, and when a worker starts) hands over records queued for over a
+minute, and takes back records left "running" by a worker that died.
+
+A worker runs each job inside an app context built by ``create_app`` from the same settings
+(``lms/worker.py``). A job claims its record with a guarded UPDATE, so a job handed over twice
+runs once; a failure is retried with growing waits, then the record says what went wrong.
+Feature packages add kinds with ``register_kind``; a kind writes its result through
+``result_file`` (a temporary file renamed into place: a killed worker leaves nothing
+half-written).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app
+from huey import RedisHuey, SqliteHuey, crontab
+from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy.orm import Session
+
+from config import ConfigurationError
+from lms.database import utcnow
+from lms.extensions import db
+from lms.job_models import JobRecord, JobState
+from lms.models import User
+
+RETRIES = 3
+RETRY_DELAY_SECONDS = 10  # then 20, 40 (Huey's retry_backoff doubles it)
+SWEEP_AFTER = timedelta(minutes=1)
+# A running job whose record has not moved for this long belongs to a worker that died.
+STALE_AFTER = timedelta(minutes=10)
+UNEXPECTED = "An unexpected error stopped the job; the administrators can read it in the log."
+
+_URL_PROBLEM = (
+    "LMS_JOBS_URL must be empty (a SQLite queue in the instance folder) or a Redis URL such "
+    "as redis://127.0.0.1:6379/0."
+)
+_EXTENSION = "lms_jobs"
+_PENDING = "lms_jobs_pending"
+
+KINDS: dict[str, Callable[[JobRecord, Progress], None]] = {}
+
+
+class JobFailed(Exception):
+    """A job cannot be done; the message says why, in words, and retrying will not help."""
+
+
+def register_kind(kind: str, run: Callable[[JobRecord, Progress], None]) -> None:
+    """``run(record, progress)`` does the work; it calls ``progress(done, total)`` and writes
+    its result with ``result_file``. It must be safe to run again after a failure."""
+    KINDS[kind] = run
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+def init_app(app: Flask) -> None:
+    """Refuse a queue URL that is neither empty nor Redis at start-up, not at the first job."""
+    url = app.config["JOBS_URL"]
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(_URL_PROBLEM)
+
+
+def queue_of(app: Flask):
+    """The app's Huey, built on first use from the app's settings."""
+    key = (
+        app.config["JOBS_URL"],
+        app.config["JOBS_NAME"],
+        bool(app.config["JOBS_IMMEDIATE"]),
+        app.instance_path,
+    )
+    cached = app.extensions.get(_EXTENSION)
+    if cached is None or cached[0] != key:
+        cached = app.extensions[_EXTENSION] = (key, _build_queue(app, *key))
+    return cached[1]
+
+
+def _build_queue(app: Flask, url: str, name: str, immediate: bool, instance: str):
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        huey = RedisHuey(name, url=url, results=False, immediate=immediate)
+    elif not url:
+        filename = str(Path(instance) / "jobs.sqlite3")
+        huey = SqliteHuey(name, filename=filename, results=False, immediate=immediate)
+    else:
+        raise ConfigurationError(_URL_PROBLEM)
+
+    @huey.task(
+        retries=RETRIES,
+        retry_delay=RETRY_DELAY_SECONDS,
+        retry_backoff=2,
+        context=True,
+        name="lms.run_job",
+    )
+    def run_job(job_id: int, task=None) -> None:
+        with app.app_context():
+            run(job_id, retries_left=task.retries if task is not None else 0)
+
+    @huey.periodic_task(crontab(minute="*"), name="lms.sweep_jobs")
+    def sweep_jobs() -> None:
+        with app.app_context():
+            sweep()
+
+    @huey.on_startup(name="lms.sweep_at_start")
+    def sweep_at_start() -> None:
+        with app.app_context():
+            sweep()
+
+    huey.lms_run_job = run_job
+    return huey
+
+
+def enqueue(kind: str, *, user: User | None, title: str = "", **args) -> JobRecord:
+    """Write the job's record in the current transaction; it is handed to the queue when that
+    transaction commits (the caller commits)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    record = JobRecord(
+        kind=kind,
+        title=title[:200],
+        user_id=user.id if user is not None else None,
+        args_json=json.dumps(args, sort_keys=True),
+        state=JobState.QUEUED.value,
+    )
+    db.session.add(record)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING, []).append(record.id)
+    return record
+
+
+def _hand_over(app: Flask, job_ids: list[int]) -> None:
+    queue = queue_of(app)
+    for job_id in job_ids:
+        try:
+            queue.lms_run_job(job_id)
+        except Exception:
+            # The record stays "queued": the sweep hands it over later.
+            app.logger.exception("could not hand job %s to the queue", job_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _hand_over(current_app._get_current_object(), pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def sweep(now=None) -> int:
+    """Hand over again the records queued for over a minute and those left running by a dead
+    worker; a job handed over twice still runs once (``run`` claims it). Returns how many."""
+    now = now or utcnow()
+    rows = db.session.scalars(
+        select(JobRecord.id).where(
+            or_(
+                and_(
+                    JobRecord.state == JobState.QUEUED.value,
+                    JobRecord.updated_at < now - SWEEP_AFTER,
+                ),
+                and_(
+                    JobRecord.state == JobState.RUNNING.value,
+                    JobRecord.updated_at < now - STALE_AFTER,
+                ),
+            )
+        )
+    ).all()
+    if not rows:
+        return 0
+    # Touched, so a queue that is merely busy gets each job again at most once a minute.
+    db.session.execute(
+        update(JobRecord)
+        .where(JobRecord.id.in_(rows), JobRecord.state == JobState.QUEUED.value)
+        .values(updated_at=now)
+    )
+    db.session.commit()
+    _hand_over(current_app._get_current_object(), list(rows))
+    return len(rows)
+
+
+# --- running a job --------------------------------------------------------------------------
+
+
+class Progress:
+    """``progress(done, total)``: stored and committed at once, so the page sees it."""
+
+    def __init__(self, record: JobRecord) -> None:
+        self.record = record
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        if total is not None:
+            self.record.total = total
+        self.record.done = done
+        self.record.updated_at = utcnow()
+        db.session.commit()
+
+
+def _claim(job_id: int) -> bool:
+    now = utcnow()
+    result = db.session.execute(
+        update(JobRecord)
+        .where(
+            JobRecord.id == job_id,
+            or_(
+                JobRecord.state == JobState.QUEUED.value,
+                and_(
+                    JobRecord.state == JobState.RUNNING.value,
+                    JobRecord.updated_at < now - STALE_AFTER,
+                ),
+            ),
+        )
+        .values(state=JobState.RUNNING.value, attempts=JobRecord.attempts + 1, updated_at=now)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def run(job_id: int, *, retries_left: int = 0) -> None:
+    """Run one job if nobody else has it; done, failed, or queued again for a retry."""
+    if not _claim(job_id):
+        return
+    record = db.session.get(JobRecord, job_id)
+    kind = KINDS.get(record.kind)
+    try:
+        if kind is None:
+            raise JobFailed(f"This kind of job ({record.kind}) is not known.")
+        kind(record, Progress(record))
+    except JobFailed as exc:
+        db.session.rollback()
+        _finish(job_id, JobState.FAILED, str(exc))
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("job %s failed", job_id)
+        if retries_left > 0:
+            _finish(job_id, JobState.QUEUED, UNEXPECTED)
+            raise  # Huey tries again after a wait
+        _finish(job_id, JobState.FAILED, UNEXPECTED)
+    else:
+        record.state = JobState.DONE.value
+        record.done = max(record.done, record.total)
+        record.error = None
+        db.session.commit()
+
+
+def _finish(job_id: int, state: JobState, error: str) -> None:
+    db.session.execute(
+        update(JobRecord)
+        .where(JobRecord.id == job_id)
+        .values(state=state.value, error=error, updated_at=utcnow())
+    )
+    db.session.commit()
+
+
+def args_of(record: JobRecord) -> dict:
+    return json.loads(record.args_json or "{}")
+
+
+@contextmanager
+def result_file(record: JobRecord, name: str) -> Iterator[Path]:
+    """A temporary path to write the job's result to; renamed into place (and recorded) only
+    when the block ends without an error."""
+    folder = Path(current_app.instance_path, "jobs", str(record.id))
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / name
+    temporary = folder / f".{name}.{os.getpid()}.part"
+    try:
+        yield temporary
+        os.replace(temporary, final)
+    finally:
+        temporary.unlink(missing_ok=True)
+    record.result_path = str(final.relative_to(current_app.instance_path))
+    record.result_name = name
+
+
+def result_path(record: JobRecord) -> Path | None:
+    """The result file of a finished job, if it is still there."""
+    if record.state != JobState.DONE.value or not record.result_path:
+        return None
+    path = Path(current_app.instance_path, record.result_path)
+    return path if path.is_file() else None
+
+
+def jobs_query():
+    return select(JobRecord).order_by(JobRecord.id.desc())
