@@ -101,12 +101,12 @@ def run_zip_job(record: JobRecord, progress: jobs.Progress) -> None:
     if args.get("qualification_id") is not None:
         qualification = db.session.get(Qualification, parse_id(args["qualification_id"]) or 0)
         if qualification is None:
-            raise jobs.JobFailed("The qualification no longer exists.")
+            raise jobs.JobFailed(jobs.N_("The qualification no longer exists."))
     if seminar is None:
-        raise jobs.JobFailed("The seminar no longer exists.")
+        raise jobs.JobFailed(jobs.N_("The seminar no longer exists."))
     found = standing_certificates(seminar, qualification)
     if not found:
-        raise jobs.JobFailed("This seminar has no certificates to put in a ZIP.")
+        raise jobs.JobFailed(jobs.N_("This seminar has no certificates to put in a ZIP."))
     progress(0, len(found))
     with jobs.result_file(record, zip_filename(seminar)) as path:
         write_zip(path, found, progress)

@@ -39,7 +39,16 @@ RETRY_DELAY_SECONDS = 10  # then 20, 40 (Huey's retry_backoff doubles it)
 SWEEP_AFTER = timedelta(minutes=1)
 # A running job whose record has not moved for this long belongs to a worker that died.
 STALE_AFTER = timedelta(minutes=10)
-UNEXPECTED = "An unexpected error stopped the job; the administrators can read it in the log."
+
+
+def N_(message: str) -> str:
+    """Marks a job's error for translation: the record keeps the English text, and pages and
+    the JSON translate it into the reader's language when they show it."""
+    return message
+
+
+UNEXPECTED = N_("An unexpected error stopped the job; the administrators can read it in the log.")
+UNKNOWN_KIND = N_("This kind of job is not known to this version of the site.")
 
 _URL_PROBLEM = (
     "LMS_JOBS_URL must be empty (a SQLite queue in the instance folder) or a Redis URL such "
@@ -235,7 +244,7 @@ def run(job_id: int, *, retries_left: int = 0) -> None:
     kind = KINDS.get(record.kind)
     try:
         if kind is None:
-            raise JobFailed(f"This kind of job ({record.kind}) is not known.")
+            raise JobFailed(UNKNOWN_KIND)
         kind(record, Progress(record))
     except JobFailed as exc:
         db.session.rollback()

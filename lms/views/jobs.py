@@ -47,7 +47,7 @@ def _as_json(record: JobRecord) -> dict:
             if record.total
             else ""
         ),
-        "error": record.error,
+        "error": _(record.error) if record.error else None,
         "download_url": download,
     }
 

@@ -117,6 +117,14 @@ def test_a_failure_in_words_shows_on_the_page_and_among_failures(
     assert "Failed" in page and "The seminar no longer exists." in page
     failures = admin_client.get("/admin/jobs?state=failed").get_data(as_text=True)
     assert f"/jobs/{record.id}" in failures
+    # The record keeps the English text; each reader sees it in their language.
+    trainer_client.post_form("/language", {"language": "ru"})
+    assert "Этого семинара больше нет." in trainer_client.get(f"/jobs/{record.id}").get_data(
+        as_text=True
+    )
+    assert trainer_client.get(f"/jobs/{record.id}.json").json["error"] == (
+        "Этого семинара больше нет."
+    )
 
 
 # --- the machinery: after the commit only, sweeping, retries, claims -------------------------
