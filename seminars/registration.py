@@ -20,7 +20,11 @@ from lms.models import User
 from lms.service_error import ServiceError
 from seminars.authoring import check_capacity
 from seminars.models import Registration, RegistrationStatus, Seminar, SeminarStatus
-from seminars.signals import registration_promoted
+from seminars.signals import (
+    registration_cancelled,
+    registration_created,
+    registration_promoted,
+)
 
 HOLDS_A_SEAT = (RegistrationStatus.REGISTERED.value, RegistrationStatus.ATTENDED.value)
 ACTIVE = (*HOLDS_A_SEAT, RegistrationStatus.WAITLISTED.value)
@@ -135,11 +139,12 @@ def find_registration(seminar: Seminar, user: User) -> Registration | None:
     )
 
 
-def _place(seminar: Seminar, user: User, organisation: str) -> Registration:
-    """Give ``user`` a seat, or the next place on the waitlist (the seminar is locked)."""
+def _place(seminar: Seminar, user: User, organisation: str) -> tuple[Registration, bool]:
+    """Give ``user`` a seat, or the next place on the waitlist (the seminar is locked); the
+    flag says whether this made a registration (False: one was already active)."""
     registration = find_registration(seminar, user)
     if registration is not None and registration.status in ACTIVE:
-        return registration
+        return registration, False
     if seats_taken(seminar.id) < seminar.capacity:
         status, position = RegistrationStatus.REGISTERED.value, None
     else:
@@ -151,7 +156,15 @@ def _place(seminar: Seminar, user: User, organisation: str) -> Registration:
     registration.organisation = (organisation or registration.organisation or "")[:200]
     registration.registered_at = utcnow()
     db.session.flush()
-    return registration
+    return registration, True
+
+
+def announce_created(seminar: Seminar, registrations: list[Registration]) -> None:
+    """After the commit: one ``registration_created`` per registration made (a seat or the
+    waitlist). Callers that add participants without committing call it after their commit."""
+    app = current_app._get_current_object()
+    for registration in registrations:
+        registration_created.send(app, registration=registration, seminar=seminar)
 
 
 def register(seminar: Seminar, user: User, *, organisation: str = "") -> Registration:
@@ -164,19 +177,24 @@ def register(seminar: Seminar, user: User, *, organisation: str = "") -> Registr
     if problem:
         db.session.rollback()
         raise ServiceError(problem)
-    registration = _place(seminar, user, organisation)
+    registration, made = _place(seminar, user, organisation)
     db.session.commit()
+    if made:
+        announce_created(seminar, [registration])
     return registration
 
 
 def add_participant(
     seminar: Seminar, user: User, *, organisation: str = "", commit: bool = True
 ) -> Registration:
-    """A trainer adds someone by hand, whatever the registration dates; capacity still holds."""
+    """A trainer adds someone by hand, whatever the registration dates; capacity still holds.
+    With ``commit=False`` the caller commits and then calls ``announce_created``."""
     seminar = lock_seminar(seminar.id)
-    registration = _place(seminar, user, organisation)
+    registration, made = _place(seminar, user, organisation)
     if commit:
         db.session.commit()
+        if made:
+            announce_created(seminar, [registration])
     return registration
 
 
@@ -210,8 +228,9 @@ def _announce(seminar: Seminar, promoted: list[Registration]) -> None:
         registration_promoted.send(app, registration=registration, seminar=seminar)
 
 
-def cancel(registration: Registration) -> list[Registration]:
-    """Cancel a registration; a freed seat goes to the first on the waitlist (returned)."""
+def cancel(registration: Registration, *, by: User | None = None) -> list[Registration]:
+    """Cancel a registration (``by``: who did it, the trainee or staff); a freed seat goes to
+    the first on the waitlist (returned)."""
     seminar = lock_seminar(registration.seminar_id)
     db.session.refresh(registration)
     if registration.status not in ACTIVE:
@@ -227,6 +246,8 @@ def cancel(registration: Registration) -> list[Registration]:
     db.session.flush()
     promoted = _promote(seminar)
     db.session.commit()
+    app = current_app._get_current_object()
+    registration_cancelled.send(app, registration=registration, seminar=seminar, by=by)
     _announce(seminar, promoted)
     return promoted
 

@@ -23,7 +23,7 @@ from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from seminars import registration
-from seminars.models import Seminar
+from seminars.models import Registration, Seminar
 
 MAX_ROWS = 1000
 HEADER_WORDS = {"email", "e-mail", "почта", "электронная почта", "пошта", "электрондық пошта"}
@@ -226,6 +226,7 @@ def apply_roster(seminar: Seminar, preview: RosterPreview, by: User) -> RosterRe
         raise ServiceError(_l("Fix the lines with errors first; nothing was imported."))
     new_accounts: list[tuple[User, str]] = []
     added = waitlisted = already = 0
+    made: list[Registration] = []
     with committed():  # every line or none
         for line in preview.lines:
             user = db.session.get(User, line.existing_user_id) if line.existing_user_id else None
@@ -249,7 +250,9 @@ def apply_roster(seminar: Seminar, preview: RosterPreview, by: User) -> RosterRe
             )
             if was_active:
                 already += 1
-            elif entry.status == "waitlisted":
+                continue
+            made.append(entry)
+            if entry.status == "waitlisted":
                 waitlisted += 1
             else:
                 added += 1
@@ -257,4 +260,5 @@ def apply_roster(seminar: Seminar, preview: RosterPreview, by: User) -> RosterRe
             (user, password_reset.create_reset_token(user, created_by=by, commit=False))
             for user, _ in new_accounts
         ]
+    registration.announce_created(seminar, made)
     return RosterResult(added, waitlisted, already, tokens)

@@ -116,7 +116,7 @@ def cancel_participant(seminar_id: int, registration_id: int):
     seminar = managed_seminar(seminar_id)
     entry = get_or_404(Registration, registration_id, seminar_id=seminar.id)
     try:
-        promoted = registration.cancel(entry)
+        promoted = registration.cancel(entry, by=current_user)
     except ServiceError as error:
         flash(refused(error), "danger")
     else:

@@ -109,7 +109,7 @@ def cancel(seminar_id: int):
     if entry is None:
         abort(404)
     try:
-        registration.cancel(entry)
+        registration.cancel(entry, by=current_user)
     except ServiceError as error:
         flash(refused(error), "danger")
     else:

@@ -69,3 +69,104 @@ def test_the_participants_page_cancel_sends_it_through_http(app, full, received,
     )
     assert response.status_code == 302
     assert [kwargs["registration"].id for _, kwargs, _ in received] == [first.id]
+
+
+# --- registration_created and registration_cancelled ------------------------------------------
+
+
+@pytest.fixture
+def events(app):
+    """Every created / cancelled / promoted send, in order, with the status committed then."""
+    from seminars.signals import registration_cancelled, registration_created
+
+    calls = []
+
+    def receiver_for(name):
+        def receiver(sender, **kwargs):
+            # Ids only: the request's session is gone by the time the test reads them.
+            db.session.expire_all()
+            entry = db.session.get(Registration, kwargs["registration"].id)
+            by = kwargs.get("by")
+            calls.append(
+                {
+                    "name": name,
+                    "sender": sender,
+                    "registration": entry.id,
+                    "user": entry.user_id,
+                    "seminar": kwargs["seminar"].id,
+                    "by": by.id if by is not None else None,
+                    "status": entry.status,
+                }
+            )
+
+        return receiver
+
+    receivers = {
+        registration_created: receiver_for("created"),
+        registration_cancelled: receiver_for("cancelled"),
+        registration_promoted: receiver_for("promoted"),
+    }
+    for signal, receiver in receivers.items():
+        signal.connect(receiver)
+    yield calls
+    for signal, receiver in receivers.items():
+        signal.disconnect(receiver)
+
+
+def test_registering_through_http_sends_created_once_with_the_status(
+    app, make_seminar, make_user, login, events
+):
+    seminar = make_seminar("Small", capacity=1)
+    first, second = make_user(), make_user()
+    for person in (first, second):
+        assert login(person).post_form(f"/seminars/{seminar.id}/register").status_code == 302
+    login(first).post_form(f"/seminars/{seminar.id}/register")  # already registered: nothing
+    assert [(e["name"], e["status"]) for e in events] == [
+        ("created", "registered"),
+        ("created", "waitlisted"),
+    ]
+    assert events[0]["sender"] is app and events[0]["seminar"] == seminar.id
+    assert [e["user"] for e in events] == [first.id, second.id]
+
+
+def test_a_refused_registration_sends_nothing(app, make_seminar, trainee, login, events):
+    seminar = make_seminar("Closed", status="closed")
+    login(trainee).post_form(f"/seminars/{seminar.id}/register")
+    assert events == []
+
+
+def test_a_roster_import_announces_each_new_registration_after_its_commit(
+    app, make_seminar, make_user, trainer, events
+):
+    from seminars import roster
+
+    seminar = make_seminar("Roster", capacity=1)
+    known = make_user(email="known@example.kz")
+    registration.add_participant(seminar, known)
+    events.clear()
+    data = "full_name,email\nАйгүл Серікова,aigul@example.kz\nKnown Person,known@example.kz\n"
+    result = roster.apply_roster(seminar, roster.parse_roster(data.encode()), trainer)
+    assert (result.added, result.waitlisted, result.already) == (0, 1, 1)
+    assert [(e["name"], e["status"]) for e in events] == [("created", "waitlisted")]
+
+
+def test_cancelling_sends_who_did_it_then_the_promotion(app, full, events, login, trainer):
+    seminar, (seated, first, second) = full
+    trainee = second.user
+    login(trainee).post_form(f"/seminars/{seminar.id}/cancel")
+    login(trainer).post_form(f"/manage/seminars/{seminar.id}/participants/{seated.id}/cancel")
+    summary = [(e["name"], e["registration"], e["by"], e["status"]) for e in events]
+    assert summary == [
+        ("cancelled", second.id, trainee.id, "cancelled"),
+        ("cancelled", seated.id, trainer.id, "cancelled"),
+        ("promoted", first.id, None, "registered"),
+    ]
+
+
+def test_a_refused_cancellation_sends_nothing(app, full, events):
+    _seminar, (_seated, _first, second) = full
+    registration.cancel(second)
+    events.clear()
+    with pytest.raises(ServiceError):
+        registration.cancel(second)
+    assert events == []
