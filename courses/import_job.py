@@ -161,8 +161,11 @@ def summary_of(result: content_io.ImportResult) -> dict:
     }
 
 
-def describe(record: JobRecord) -> dict:
-    """The job page's part: the outcome with a link to the course, or the problems."""
+def describe(record: JobRecord) -> dict | None:
+    """The job page's part once it ends: the outcome with a link to the course, or the
+    problems."""
+    if not record.finished:
+        return None
     summary = jobs.summary_of(record) or {}
     course = None
     if summary.get("course_id") is not None:
