@@ -38,7 +38,7 @@ from lms.models import OutboxMessage, OutboxState, User
 log = logging.getLogger(__name__)
 
 # Kinds that always go and never offer to unsubscribe.
-SECURITY_KINDS = frozenset({"password_reset", "email_confirmation"})
+SECURITY_KINDS = frozenset({"password_reset", "email_confirmation", "email_change_notice"})
 
 _PENDING = "lms_mail_pending"
 _WROTE = "lms_mail_wrote"  # the session has flushed writes that are not committed yet
@@ -85,10 +85,10 @@ def _render(name: str, **context) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
-def _recipient(user_or_address: User | str) -> tuple[str, str]:
+def _recipient(user_or_address: User | str, to_address: str | None) -> tuple[str, str]:
     if isinstance(user_or_address, User):
         language = user_or_address.language
-        address = user_or_address.email
+        address = to_address or user_or_address.email
     else:
         language, address = current_app.config["BABEL_DEFAULT_LOCALE"], user_or_address
     if language not in current_app.config["LANGUAGES"]:
@@ -102,13 +102,15 @@ def send_mail(
     template: str,
     *,
     subject: str | Callable[[], str],
+    to_address: str | None = None,
     **context,
 ) -> OutboxMessage:
     """Render and record one message; it goes after the current transaction commits.
 
     ``subject`` is a lazy string (``_l(...)``) or a function, evaluated in the recipient's
-    language."""
-    address, language = _recipient(user_or_address)
+    language. ``to_address`` sends a user's message to another address of theirs (a new
+    address waiting for confirmation), still in the user's language."""
+    address, language = _recipient(user_or_address, to_address)
     config = current_app.config
     headers: dict[str, str] = {}
     if kind not in SECURITY_KINDS:

@@ -67,10 +67,14 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
 
 # Not destructive: reversible in one click, or only adds, saves or previews.
 NOT_DESTRUCTIVE = {
+    "account.cancel_email_change",  # the address stays as it was; asking again is one form
+    "account.change_email",
     "account.change_password",
     "account.end_other_sessions",
     "account.profile",
+    "account.resend_confirmation",
     "admin.activate",
+    "admin.change_email",
     "admin.change_role",
     "admin.reset_link",
     "admin.settings",
@@ -78,6 +82,7 @@ NOT_DESTRUCTIVE = {
     "manage_certificates.prepare_zip",
     "auth.login",
     "auth.logout",
+    "auth.resend_confirmation",
     "auth.reset_password",
     "auth.signup",
     "courses.complete",
