@@ -172,6 +172,9 @@ class Config:
         self.JOBS_NAME = get("JOBS_NAME", "lms")
         # Run each job inside the request that commits it (tests; no worker needed).
         self.JOBS_IMMEDIATE = _bool(get("JOBS_IMMEDIATE"), False)
+        # Finished jobs (and their result files) and sent messages are removed after these.
+        self.JOBS_KEEP_DAYS = _int(get("JOBS_KEEP_DAYS"), 7)
+        self.OUTBOX_KEEP_DAYS = _int(get("OUTBOX_KEEP_DAYS"), 90)
 
     def validate(self) -> None:
         """Raise ConfigurationError when this configuration must not start."""

@@ -43,9 +43,7 @@ def _as_json(record: JobRecord) -> dict:
         "percent": record.percent,
         "finished": record.finished,
         "count_text": (
-            _("%(done)d of %(total)d", done=record.done, total=record.total)
-            if record.total
-            else ""
+            _("%(done)d of %(total)d", done=record.done, total=record.total) if record.total else ""
         ),
         "error": _(record.error) if record.error else None,
         "download_url": download,

@@ -10,7 +10,6 @@ import hashlib
 import io
 import os
 import subprocess
-import sys
 import time
 import uuid
 import zipfile
@@ -28,6 +27,7 @@ from tests.certificates.test_manage_pages import (  # noqa: F401  (fixtures)
     setting,
 )
 from tests.conftest import REDIS_SKIP_REASON
+from tests.workers import start_worker
 
 
 @pytest.fixture
@@ -37,26 +37,6 @@ def config_overrides() -> dict:
 
 
 QUEUES = ["sqlite", "redis"]
-
-
-def start_worker(app) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        LMS_CONFIG="development",
-        LMS_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        LMS_INSTANCE_PATH=app.instance_path,
-        LMS_JOBS_URL=app.config["JOBS_URL"],
-        LMS_JOBS_NAME=app.config["JOBS_NAME"],
-        LMS_JOBS_IMMEDIATE="0",
-        LMS_PUBLIC_URL=app.config["PUBLIC_URL"],
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "huey.bin.huey_consumer", "lms.worker.huey", "-w", "1", "-d", "0.1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
 
 
 def wait_until_finished(job_id: int, worker: subprocess.Popen, timeout: float = 60) -> JobRecord:
