@@ -30,7 +30,8 @@ from assessments.signals import assessment_marked
 from courses.permissions import courses_edited_by_each
 from lms.database import utcnow
 from lms.extensions import db
-from lms.jobs import claim_once, claimed_keys, register_schedule
+from lms.job_models import OnceMark
+from lms.jobs import claim_once, register_schedule
 from lms.mail import absolute_url, register_mail_kind, send_mail
 from lms.models import OutboxMessage, Role, User
 from lms.timezone import site_zone
@@ -204,7 +205,8 @@ def _digest_days(user_ids: list[int], today: date) -> dict[int, list[date]]:
     days = [today - timedelta(days=n) for n in range(LOOKBACK.days + 1)]
     keys = {f"{user_id}:{day.isoformat()}": (user_id, day) for user_id in user_ids for day in days}
     claimed: dict[int, list[date]] = defaultdict(list)
-    for key in claimed_keys(TRAINER_DIGEST, list(keys)):
+    marks = select(OnceMark.key).where(OnceMark.kind == TRAINER_DIGEST, OnceMark.key.in_(keys))
+    for key in db.session.scalars(marks):
         user_id, day = keys[key]
         claimed[user_id].append(day)
     return claimed

@@ -13,7 +13,7 @@ from assessments.models import Assessment, AssessmentEvent
 from assessments.rubrics import LineSpec
 from courses import learning
 from lms.extensions import db
-from lms.models import OutboxMessage
+from lms.models import MailOptOut, OutboxMessage
 from lms.service_error import ServiceError
 from lms.timezone import site_today
 from quizzes import attempts, bank
@@ -320,3 +320,38 @@ def test_the_digest_costs_the_same_queries_however_many_seminars(
         assert notifications.send_trainer_digests(now=tomorrow + timedelta(minutes=1)) == 2
     assert second.n == first.n
     assert first.n <= 10 + 8 * 3  # a fixed part, then a few statements per trainer (3 here)
+
+
+def test_opted_out_trainers_get_no_digest_and_trainees_are_not_offered_it(
+    app, scene, login, learner
+):
+    db.session.add(MailOptOut(user_id=scene["trainer"].id, kind="trainer_digest"))
+    db.session.commit()
+    due = notifications.digest_moment(site_today())
+    _registered_at(due - timedelta(hours=3), *scene["people"])
+    assert notifications.send_trainer_digests(now=due + timedelta(minutes=1)) == 1
+    assert set(_digests()) == {scene["colleague"].email}
+    offered = "A daily summary of new registrations and work waiting to be marked"
+    assert offered in login(scene["colleague"]).get("/account/notifications").get_data(as_text=True)
+    learner.language = "en"
+    db.session.commit()
+    assert offered not in login(learner).get("/account/notifications").get_data(as_text=True)
+
+
+def test_cancelled_registrations_are_left_out_and_long_lists_are_cut(
+    app, scene, make_user, trainer
+):
+    due = notifications.digest_moment(site_today())
+    crowd = [make_user(full_name=f"Participant {n:02d}") for n in range(12)]
+    for person in crowd:
+        registration.register(scene["seminar"], person)
+    gone = registration.find_registration(scene["seminar"], scene["people"][0])
+    registration.cancel(gone)
+    _registered_at(due - timedelta(hours=1), *scene["people"], *crowd)
+    notifications.send_trainer_digests(now=due + timedelta(minutes=1))
+    text = _digests()[trainer.email].text
+    assert "Basic training (13)" in text  # 12 + Дана; Бекзат cancelled
+    assert "Бекзат Оспанов" not in text
+    # The first ten by name (Participant 00 to 09), then how many more; seats full at ten.
+    assert "Participant 09: В листе ожидания" in text and "Participant 10" not in text
+    assert "… и ещё 3" in text

@@ -212,3 +212,21 @@ def test_the_registered_schedule_hands_in_what_ran_out(app, timed_quiz, trainee)
     jobs.run_schedule("close_expired_attempts")
     db.session.expire_all()
     assert db.session.get(Attempt, attempt.id).status == AttemptStatus.GRADED
+
+
+def test_a_trainee_who_opted_out_gets_nothing(app, essay_quiz, pupil, trainer):
+    from lms.models import MailOptOut
+    from quizzes import marking
+
+    db.session.add(MailOptOut(user_id=pupil.id, kind="work_marked"))
+    db.session.commit()
+    attempt, essay = _hand_in(essay_quiz, pupil)
+    marking.score(essay, [2, 2], trainer)
+    assert db.session.get(Attempt, attempt.id).status == AttemptStatus.GRADED
+    assert _messages() == []
+
+
+def test_the_kind_is_offered_on_the_preferences_page(pupil, login):
+    page = login(pupil).get("/account/notifications").get_data(as_text=True)
+    assert "Тесттер және бағалау" in page  # the group, in the pupil's Kazakh
+    assert "Менің жазбаша жауаптарым немесе практикалық тапсырмаларым бағаланды" in page
