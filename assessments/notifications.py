@@ -46,7 +46,6 @@ TRAINER_DIGEST = "trainer_digest"
 DIGEST_HOUR = 8  # site-local: the day's digest goes at the first run from this hour
 LOOKBACK = timedelta(days=7)  # the longest span a digest covers (after a long pause)
 NAMES_PER_SEMINAR = 10  # registrations listed by name per seminar; the rest are counted
-PARTICIPANTS = "manage_seminars.participants"  # the seminar's page the digest links to
 
 register_mail_kind(
     TRAINER_DIGEST,
