@@ -72,16 +72,35 @@ KINDS: dict[str, Callable[[JobRecord, Progress], None]] = {}
 TASKS: dict[str, Callable[..., None]] = {}
 SCHEDULES: dict[str, tuple[Callable[[], object], dict[str, str]]] = {}
 SWEEPERS: list[Callable[[object], int]] = []
+# kind -> describe(record): what the job page shows under the progress bar for that kind, as
+# {"template": the feature's partial, ...what it reads as ``details``}, or None.
+DESCRIBERS: dict[str, Callable[[JobRecord], dict | None]] = {}
 
 
 class JobFailed(Exception):
     """A job cannot be done; the message says why, in words, and retrying will not help."""
 
 
-def register_kind(kind: str, run: Callable[[JobRecord, Progress], None]) -> None:
+def register_kind(
+    kind: str,
+    run: Callable[[JobRecord, Progress], None],
+    *,
+    describe: Callable[[JobRecord], dict | None] | None = None,
+) -> None:
     """``run(record, progress)`` does the work; it calls ``progress(done, total)`` and writes
-    its result with ``result_file``. It must be safe to run again after a failure."""
+    its result with ``result_file`` (a file to download) or ``save_summary`` (what the job
+    page shows). It must be safe to run again after a failure. ``describe(record)`` returns
+    what the job page shows for this kind (e.g. the summary and a link back): a dict with the
+    ``template`` to include, which reads the dict as ``details``; or None."""
     KINDS[kind] = run
+    if describe is not None:
+        DESCRIBERS[kind] = describe
+
+
+def describe(record: JobRecord) -> dict | None:
+    """The kind's own part of the job page, if it has one."""
+    describer = DESCRIBERS.get(record.kind)
+    return describer(record) if describer is not None else None
 
 
 def register_task(name: str, fn: Callable[..., None]) -> None:
@@ -306,7 +325,7 @@ def clean_up(now=None) -> tuple[int, int]:
         )
     ).all()
     for record in old:
-        shutil.rmtree(Path(current_app.instance_path, "jobs", str(record.id)), ignore_errors=True)
+        shutil.rmtree(folder_of(record), ignore_errors=True)
         db.session.delete(record)
     marks = db.session.execute(
         delete(OnceMark).where(OnceMark.created_at < now - timedelta(days=400))
@@ -396,7 +415,7 @@ def args_of(record: JobRecord) -> dict:
 def result_file(record: JobRecord, name: str) -> Iterator[Path]:
     """A temporary path to write the job's result to; renamed into place (and recorded) only
     when the block ends without an error."""
-    folder = Path(current_app.instance_path, "jobs", str(record.id))
+    folder = folder_of(record)
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / name
     temporary = folder / f".{name}.{os.getpid()}.part"
@@ -407,6 +426,39 @@ def result_file(record: JobRecord, name: str) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
     record.result_path = str(final.relative_to(current_app.instance_path))
     record.result_name = name
+
+
+SUMMARY_NAME = "summary.json"
+
+
+def folder_of(record: JobRecord) -> Path:
+    """The job's own folder in the instance folder: its result, its summary, and what the
+    request that started it left for it (e.g. an upload, which the job removes when done)."""
+    return Path(current_app.instance_path, "jobs", str(record.id))
+
+
+def save_summary(record: JobRecord, summary: dict) -> None:
+    """Keep what the job did (plain JSON data, put into words when a page shows it) beside its
+    result; written to a temporary file and renamed, so it is whole or absent. A job that
+    fails with ``JobFailed`` may save one first (e.g. the problems it found)."""
+    folder = folder_of(record)
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{SUMMARY_NAME}.{os.getpid()}.part"
+    try:
+        temporary.write_text(json.dumps(summary, ensure_ascii=False, sort_keys=True), "utf-8")
+        os.replace(temporary, folder / SUMMARY_NAME)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def summary_of(record: JobRecord) -> dict | None:
+    """The summary a finished job saved, if any."""
+    if not record.finished:
+        return None
+    try:
+        return json.loads((folder_of(record) / SUMMARY_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def result_path(record: JobRecord) -> Path | None:

@@ -55,7 +55,10 @@ def _as_json(record: JobRecord) -> dict:
 def job_page(job_id: int):
     record = _own_job(job_id)
     return render_template(
-        "jobs/job.html", job=record, has_result=jobs.result_path(record) is not None
+        "jobs/job.html",
+        job=record,
+        has_result=jobs.result_path(record) is not None,
+        details=jobs.describe(record),
     )
 
 
