@@ -355,3 +355,12 @@ def test_cancelled_registrations_are_left_out_and_long_lists_are_cut(
     # The first ten by name (Participant 00 to 09), then how many more; seats full at ten.
     assert "Participant 09: В листе ожидания" in text and "Participant 10" not in text
     assert "… и ещё 3" in text
+
+
+def test_an_administrator_manages_every_seminar_and_gets_it_all(app, scene, admin):
+    due = notifications.digest_moment(site_today())
+    _registered_at(due - timedelta(hours=3), *scene["people"])
+    assert notifications.send_trainer_digests(now=due + timedelta(minutes=1)) == 3
+    text = _digests()[admin.email].text
+    assert "Basic training (2)" in text and "Their seminar (1)" in text
+    assert "Drafting an agreement: 1" in text and "Assessed role-play: 1" in text
