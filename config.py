@@ -125,6 +125,9 @@ class Config:
         # The command line (flask courses import) has no such limit.
         self.COURSE_IMPORT_MAX_MODULES = _int(get("COURSE_IMPORT_MAX_MODULES"), 120)
         self.COURSE_IMPORT_MAX_TEXT_KB = _int(get("COURSE_IMPORT_MAX_TEXT_KB"), 1200)
+        # A course archive larger than this is imported by a background job (its page shows
+        # the progress and the outcome); a smaller one at once, inside the request.
+        self.COURSE_IMPORT_BACKGROUND_KB = _int(get("COURSE_IMPORT_BACKGROUND_KB"), 512)
         self.ROSTER_MAX_KB = _int(get("ROSTER_MAX_KB"), 512)
         self.CHECKIN_TOKEN_MINUTES = _int(get("CHECKIN_TOKEN_MINUTES"), 10)
         # Self check-in opens this many minutes before a session starts and closes at its end.
@@ -164,6 +167,17 @@ class Config:
         # Self-service password reset: requests per address of the requester and per account.
         self.FORGOT_LIMIT_PER_IP = get("FORGOT_LIMIT_PER_IP", "10 per hour")
         self.FORGOT_LIMIT_PER_EMAIL = get("FORGOT_LIMIT_PER_EMAIL", "3 per hour")
+        # Confirming e-mail addresses (lms/email_confirmation.py). Whether a new account must
+        # confirm before it can log in is a site setting (Site settings page); this is its
+        # default until an administrator saves it. Off: the embedded default has no mail
+        # server, and new trainees would wait for an administrator to read them the outbox.
+        self.REQUIRE_EMAIL_CONFIRMATION = _bool(get("REQUIRE_EMAIL_CONFIRMATION"), False)
+        self.EMAIL_CONFIRMATION_HOURS = _int(get("EMAIL_CONFIRMATION_HOURS"), 48)
+        # "Send the link again" from the log-in page (per requester's address and per account
+        # address) and from the account page, where asking to change the address counts too.
+        self.CONFIRM_LIMIT_PER_IP = get("CONFIRM_LIMIT_PER_IP", "10 per hour")
+        self.CONFIRM_LIMIT_PER_EMAIL = get("CONFIRM_LIMIT_PER_EMAIL", "3 per hour")
+        self.CONFIRM_LIMIT_PER_USER = get("CONFIRM_LIMIT_PER_USER", "5 per hour")
 
         # Background jobs (lms/jobs.py): empty = a SQLite queue in the instance folder
         # (jobs.sqlite3); redis://host:6379/0 = Redis, for workers on several machines.
@@ -172,6 +186,9 @@ class Config:
         self.JOBS_NAME = get("JOBS_NAME", "lms")
         # Run each job inside the request that commits it (tests; no worker needed).
         self.JOBS_IMMEDIATE = _bool(get("JOBS_IMMEDIATE"), False)
+        # Finished jobs (and their result files) and sent messages are removed after these.
+        self.JOBS_KEEP_DAYS = _int(get("JOBS_KEEP_DAYS"), 7)
+        self.OUTBOX_KEEP_DAYS = _int(get("OUTBOX_KEEP_DAYS"), 90)
 
     def validate(self) -> None:
         """Raise ConfigurationError when this configuration must not start."""
@@ -191,6 +208,9 @@ class Config:
             "VERIFY_LIMIT_PER_IP",
             "FORGOT_LIMIT_PER_IP",
             "FORGOT_LIMIT_PER_EMAIL",
+            "CONFIRM_LIMIT_PER_IP",
+            "CONFIRM_LIMIT_PER_EMAIL",
+            "CONFIRM_LIMIT_PER_USER",
         ):
             value = getattr(self, name)
             try:

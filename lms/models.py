@@ -49,6 +49,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner proved the address is theirs (lms/email_confirmation.py); accounts an
+    # administrator, the CLI or the demo creates count as confirmed from the start.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A new address asked for on the account page; ``email`` changes only when the link sent
+    # to it is opened. Not unique: the first account to confirm an address gets it.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
 
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -68,6 +74,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {str(role) for role in roles}
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -145,3 +155,23 @@ class OutboxMessage(TimestampMixin, db.Model):
     state: Mapped[str] = mapped_column(String(12), default=OutboxState.QUEUED, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+    # The account it was written for (None for a bare address, or once the account is gone).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # What to attach, built when the message is sent: [{"kind": "certificate_pdf", "ref": 12}].
+    attachments: Mapped[list] = mapped_column(db.JSON, default=list)
+    attempts: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MailOptOut(db.Model):
+    """A kind of message a user chose not to receive (lms/mail.py; security kinds always go)."""
+
+    __tablename__ = "mail_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,13 +3,22 @@ outbox."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms import accounts, password_reset, site_settings
-from lms.forms import RoleForm, SiteSettingsForm, UserSearchForm
+from lms import accounts, mail, password_reset, site_settings
+from lms.downloads import download
+from lms.extensions import db
+from lms.forms import (
+    AdminEmailForm,
+    RoleForm,
+    SendAgainForm,
+    SiteSettingsForm,
+    UserSearchForm,
+    show_error,
+)
 from lms.models import OutboxMessage, User
 from lms.pagination import paginate
 from lms.permissions import admin_required
@@ -41,6 +50,7 @@ def _user_page(
     user: User,
     *,
     role_form: RoleForm | None = None,
+    email_form: AdminEmailForm | None = None,
     reset_url: str | None = None,
     status: int = 200,
 ):
@@ -49,6 +59,7 @@ def _user_page(
             "admin/user.html",
             user=user,
             role_form=role_form or RoleForm(role=user.role),
+            email_form=email_form or AdminEmailForm(email=user.email),
             reset_url=reset_url,
         ),
         status,
@@ -82,6 +93,30 @@ def change_role(user_id: int):
             )
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _user_page(user, role_form=form, status=400)
+
+
+@bp.post("/users/<id:user_id>/email")
+@admin_required
+def change_email(user_id: int):
+    """An administrator sets the address directly: it counts as confirmed, no link is sent."""
+    user = _user_or_404(user_id)
+    form = AdminEmailForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_email(user, form.email.data)
+        except accounts.AccountError as error:
+            show_error(form, error)
+        else:
+            flash(
+                _(
+                    "The e-mail address of %(name)s is now %(email)s.",
+                    name=user.display_name,
+                    email=user.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _user_page(user, email_form=form, status=400)
 
 
 def _set_active(user_id: int, active: bool):
@@ -131,8 +166,10 @@ def settings():
     form = SiteSettingsForm()
     if request.method == "GET":
         form.signup_open.data = site_settings.signup_open()
+        form.email_confirmation_required.data = site_settings.email_confirmation_required()
     if form.validate_on_submit():
         site_settings.set_signup_open(bool(form.signup_open.data))
+        site_settings.set_email_confirmation_required(bool(form.email_confirmation_required.data))
         flash(_("Settings saved."), "success")
         return redirect(url_for("admin.settings"))
     status = 400 if request.method == "POST" else 200
@@ -150,4 +187,41 @@ def outbox():
 @admin_required
 def outbox_message(message_id: int):
     message = get_or_404(OutboxMessage, message_id)
-    return render_template("admin/outbox_message.html", message=message)
+    return render_template(
+        "admin/outbox_message.html", message=message, form=SendAgainForm(), can_retry=mail_url()
+    )
+
+
+def mail_url() -> bool:
+    return bool(current_app.config["MAIL_URL"])
+
+
+@bp.get("/outbox/<id:message_id>/attachments/<int:index>")
+@admin_required
+def outbox_attachment(message_id: int, index: int):
+    """An attachment as it would be sent now (attachments are made when a message goes)."""
+    message = get_or_404(OutboxMessage, message_id)
+    items = message.attachments or []
+    if index >= len(items):
+        abort(404)
+    made = mail.build_attachments({"attachments": [items[index]]})
+    if not made:
+        abort(404)
+    return download(made[0].data, made[0].filename, made[0].mimetype)
+
+
+@bp.post("/outbox/<id:message_id>/send-again")
+@admin_required
+def outbox_send_again(message_id: int):
+    message = get_or_404(OutboxMessage, message_id)
+    if not SendAgainForm().validate_on_submit():
+        abort(400)
+    if mail.send_again(message):
+        db.session.commit()
+        flash(_("The message is queued again."), "success")
+    else:
+        flash(
+            _("Only a failed message can be sent again, and only with a mail server set."),
+            "warning",
+        )
+    return redirect(url_for("admin.outbox_message", message_id=message.id), 303)
