@@ -7,13 +7,14 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """Register the feature's blueprints, menu entries, dashboard panels and demo."""
+    """Register the feature's blueprints, messages, menu entries, dashboard panels and demo."""
     from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
-    from seminars import dashboard, demo, views
+    from seminars import dashboard, demo, notifications, views
     from seminars.hours import format_hours
 
     views.init_app(app)
+    notifications.init_app(app)
     app.add_template_filter(format_hours, "hours")
     add_navigation(app, "seminars.index", _l("Seminars"), None)
     add_navigation(
