@@ -71,7 +71,7 @@ def _issued(seminar) -> int:
 
 
 def test_bulk_issue_runs_as_many_statements_for_2_as_for_6_participants(
-    seminar_of, rich, trainer, count_queries
+    seminar_of, rich, trainer, count_queries, without_certificate_mail
 ):
     counts = []
     for size in (2, 6):
@@ -88,7 +88,7 @@ def test_bulk_issue_runs_as_many_statements_for_2_as_for_6_participants(
 
 
 def test_the_issuing_page_and_its_bulk_issue_run_as_many_statements_for_2_as_for_6(
-    seminar_of, rich, trainer_client, count_queries
+    seminar_of, rich, trainer_client, count_queries, without_certificate_mail
 ):
     pages, posts = [], []
     for size in (2, 6):

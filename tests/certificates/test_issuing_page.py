@@ -144,6 +144,7 @@ def _seminar_of(size, make_user, seminar_with, course):
 
 
 def test_the_issuing_page_and_bulk_issue_run_as_many_queries_for_2_as_for_5_participants(
+    without_certificate_mail,
     trainer_client,
     make_qualification,
     make_user,
