@@ -125,6 +125,9 @@ class Config:
         # The command line (flask courses import) has no such limit.
         self.COURSE_IMPORT_MAX_MODULES = _int(get("COURSE_IMPORT_MAX_MODULES"), 120)
         self.COURSE_IMPORT_MAX_TEXT_KB = _int(get("COURSE_IMPORT_MAX_TEXT_KB"), 1200)
+        # A course archive larger than this is imported by a background job (its page shows
+        # the progress and the outcome); a smaller one at once, inside the request.
+        self.COURSE_IMPORT_BACKGROUND_KB = _int(get("COURSE_IMPORT_BACKGROUND_KB"), 512)
         self.ROSTER_MAX_KB = _int(get("ROSTER_MAX_KB"), 512)
         self.CHECKIN_TOKEN_MINUTES = _int(get("CHECKIN_TOKEN_MINUTES"), 10)
         # Self check-in opens this many minutes before a session starts and closes at its end.
@@ -172,6 +175,9 @@ class Config:
         self.JOBS_NAME = get("JOBS_NAME", "lms")
         # Run each job inside the request that commits it (tests; no worker needed).
         self.JOBS_IMMEDIATE = _bool(get("JOBS_IMMEDIATE"), False)
+        # Finished jobs (and their result files) and sent messages are removed after these.
+        self.JOBS_KEEP_DAYS = _int(get("JOBS_KEEP_DAYS"), 7)
+        self.OUTBOX_KEEP_DAYS = _int(get("OUTBOX_KEEP_DAYS"), 90)
 
     def validate(self) -> None:
         """Raise ConfigurationError when this configuration must not start."""

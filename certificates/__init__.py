@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     """Register the pages, the menu entry, the dashboard card, the commands and the demo."""
     from certificates import (  # noqa: F401  (models: tables)
         archive,
+        bulk_job,
         cli,
         demo,
         models,
@@ -28,6 +29,8 @@ def init_app(app: Flask) -> None:
 
     # The seminar ZIP, built by a worker.
     register_kind(archive.ZIP_JOB, archive.run_zip_job)
+    # Bulk issue with PDFs, one certificate per commit; its page shows the outcome.
+    register_kind(bulk_job.ISSUE_JOB, bulk_job.run_issue_job, describe=bulk_job.describe)
 
     # Quizzes measuring a criterion a qualification judges must follow the quiz rule.
     register_counted_criteria(app, judged_criterion_ids)

@@ -34,8 +34,9 @@ for 6 eligible participants, the bulk-issue request 25, the issuing page 16 (see
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -284,7 +285,13 @@ def issue(
 
 
 def _create(
-    plan: Draft, holder: User, result: eligibility.Eligibility, name: str, *, by: User | None
+    plan: Draft,
+    holder: User,
+    result: eligibility.Eligibility,
+    name: str,
+    *,
+    by: User | None,
+    key=None,
 ) -> tuple[Certificate, bool]:
     """Sign, render and insert the certificate of an eligible holder; whoever inserts second
     (the unique constraint decides) gets the first one back and deletes its own PDF."""
@@ -298,6 +305,7 @@ def _create(
         issued_on=plan.issued_on,
         expires_on=plan.expires_on,
         name=name,
+        key=key,
     )
     try:
         db.session.commit()
@@ -328,13 +336,69 @@ class BulkResult:
 
 
 def bulk_issue(
-    qualification: Qualification, seminar: Seminar, *, by: User, today: date | None = None
+    qualification: Qualification,
+    seminar: Seminar,
+    *,
+    by: User,
+    today: date | None = None,
+    progress: Callable[..., None] | None = None,
+    since: datetime | None = None,
 ) -> BulkResult:
     """Issue to every eligible participant; running it again creates nothing twice.
 
-    Gather, evaluate, write (see the module's docstring). If another trainer issued to one
-    of them meanwhile (the unique constraint says so), the new ones are written one by one
-    instead, each getting the existing certificate back where it lost."""
+    Gather, evaluate, write (see the module's docstring). Without ``progress``, every new
+    certificate is inserted and committed at once; if another trainer issued to one of them
+    meanwhile (the unique constraint says so), the new ones are written one by one instead,
+    each getting the existing certificate back where it lost.
+
+    With ``progress`` (the background job), each certificate is committed on its own and
+    ``progress(done, total)`` is called after each, so a worker killed half-way leaves whole
+    certificates only and running it again finishes the rest. Certificates ``by`` issued since
+    ``since`` (an earlier attempt of the same job) count as issued now, not as held."""
+    plan, outcome, eligible = plan_bulk(qualification, seminar, today=today)
+    if since is not None:
+        _count_earlier_attempt(outcome, by, since)
+    if progress is None:
+        if eligible:
+            write(plan, eligible, by=by, into=outcome)
+        return outcome
+    done, total = len(outcome.issued), len(outcome.issued) + len(eligible)
+    progress(done, total)
+    key = key_ring().current() if eligible else None
+    for person, result, name in eligible:
+        certificate, created = _create(plan, person, result, name, by=by, key=key)
+        if created:
+            outcome.issued.append(certificate)
+        else:  # another trainer's, valid
+            outcome.already.append(certificate)
+            outcome.held.append(certificate)
+        done += 1
+        progress(done, total)
+    return outcome
+
+
+def _count_earlier_attempt(outcome: BulkResult, by: User, since: datetime) -> None:
+    earlier = [
+        certificate
+        for certificate in outcome.held
+        if certificate.issued_by_id == by.id and _as_utc(certificate.created_at) >= _as_utc(since)
+    ]
+    for certificate in earlier:
+        outcome.held.remove(certificate)
+        outcome.already.remove(certificate)
+        outcome.issued.append(certificate)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def plan_bulk(
+    qualification: Qualification, seminar: Seminar, *, today: date | None = None
+) -> tuple[Draft, BulkResult, list]:
+    """Gather and evaluate, writing nothing: the plan, the outcome so far (who holds one, whose
+    current one is not held, who is not eligible) and the eligible (person, checklist, name)
+    to write. Refused if the qualification is not offered any more."""
     _offered(qualification)
     outcome = BulkResult()
     plan = draft(qualification, seminar, today=today)
@@ -355,9 +419,7 @@ def bulk_issue(
             eligible.append((person, result, gathered.name(person)))
         else:
             outcome.not_eligible.append((person, result.missing))
-    if eligible:
-        write(plan, eligible, by=by, into=outcome)
-    return outcome
+    return plan, outcome, eligible
 
 
 def write(plan: Draft, eligible: list, *, by: User, into: BulkResult) -> None:

@@ -62,6 +62,10 @@ register_mail_kind(
     label=_l("A certificate of mine was suspended, reinstated or revoked"),
     group=GROUP,
     security=True,
+    always_note=_l(
+        "Always sent: a suspension or revocation is a decision about you that you may need "
+        "to answer."
+    ),
 )
 register_mail_kind(EXPIRY, label=_l("Reminders before a certificate expires"), group=GROUP)
 

@@ -8,8 +8,9 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the feature's blueprints, menu entries, dashboard panels and commands."""
-    from courses import cli, dashboard, demo, views
+    from courses import cli, dashboard, demo, import_job, views
     from lms.demo import add_demo_seeder
+    from lms.jobs import register_kind
     from lms.layout import add_dashboard_panel, add_navigation
 
     views.init_app(app)
@@ -32,4 +33,6 @@ def init_app(app: Flask) -> None:
         column="main",
     )
     cli.init_app(app)
+    # Large course archives are imported by a worker; its page shows the course or the problems.
+    register_kind(import_job.IMPORT_JOB, import_job.run_import_job, describe=import_job.describe)
     add_demo_seeder(app, demo.seed_demo, order=10)

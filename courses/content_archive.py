@@ -77,20 +77,32 @@ def check_import_size(data: bytes, *, max_modules: int, max_text_kb: int) -> Imp
     return None
 
 
-def read_zip(data: bytes) -> dict[str, bytes]:
-    """The files of a course zip, refusing anything unsafe; paths are relative to course.yml."""
-    problems: list[Problem] = []
+def _open(data: bytes) -> zipfile.ZipFile:
+    """The zip, with no more than ``MAX_ENTRIES`` entries (its directory only is read)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError):
         raise ImportFailed([Problem("(archive)", None, "not a valid .zip file")]) from None
+    if len(archive.infolist()) > MAX_ENTRIES:
+        archive.close()
+        raise ImportFailed([Problem("(archive)", None, f"more than {MAX_ENTRIES} entries")])
+    return archive
+
+
+def check_zip(data: bytes) -> None:
+    """The cheap part of ``read_zip``, from the zip's directory alone: raise ImportFailed
+    with the same problems if it is not a zip or holds too many entries."""
+    _open(data).close()
+
+
+def read_zip(data: bytes) -> dict[str, bytes]:
+    """The files of a course zip, refusing anything unsafe; paths are relative to course.yml."""
+    problems: list[Problem] = []
+    archive = _open(data)
     entries: dict[str, bytes] = {}
     total = 0
     with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_ENTRIES:
-            raise ImportFailed([Problem("(archive)", None, f"more than {MAX_ENTRIES} entries")])
-        for info in infos:
+        for info in archive.infolist():
             name = info.filename
             if JUNK.search(name):
                 continue

@@ -5,6 +5,7 @@ reported with its file and line, and nothing is returned unless the whole course
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import frontmatter
@@ -73,8 +74,11 @@ def _key_line(text: str, key: str, offset: int = 0) -> int | None:
     return None
 
 
-def parse_bundle(entries: dict[str, bytes]) -> CourseBundle:
-    """Check every file of a course and return its content, or raise ImportFailed."""
+def parse_bundle(
+    entries: dict[str, bytes], on_module: Callable[[int, int], None] | None = None
+) -> CourseBundle:
+    """Check every file of a course and return its content, or raise ImportFailed.
+    ``on_module(done, total)`` is called after each module file listed in course.yml."""
     problems: list[Problem] = []
     raw = entries.get("course.yml")
     if raw is None:
@@ -140,7 +144,9 @@ def parse_bundle(entries: dict[str, bytes]) -> CourseBundle:
             )
         )
     seen_slugs: dict[str, str] = {}
-    for name in module_names:
+    for done, name in enumerate(module_names, start=1):
+        if on_module is not None and done > 1:
+            on_module(done - 1, len(module_names))
         line = _key_line(text, "modules")
         if not isinstance(name, str) or not MODULE_FILE.match(name):
             problems.append(Problem("course.yml", line, f"module file name “{name}” is not valid"))
@@ -158,6 +164,8 @@ def parse_bundle(entries: dict[str, bytes]) -> CourseBundle:
             continue
         seen_slugs[module.slug] = name
         bundle.modules.append(module)
+    if on_module is not None and module_names:
+        on_module(len(module_names), len(module_names))
     listed = set(module_names)
     for name in sorted(entries):
         if "/" not in name and name.endswith(".md") and name not in listed:

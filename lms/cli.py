@@ -71,9 +71,38 @@ def seed_demo_command(allow_production: bool):
         click.echo(f"  {demo.role.value:<8} {demo.email:<30} {demo.full_name}")
 
 
+@click.group("jobs")
+def jobs_group():
+    """Background work: schedules and the queue."""
+
+
+@jobs_group.command("run-schedule")
+@click.argument("name")
+@with_appcontext
+def run_schedule_command(name: str):
+    """Run one schedule now, in this process (e.g. clean_up, or a reminder)."""
+    from lms import jobs
+
+    if name not in jobs.SCHEDULES:
+        known = ", ".join(sorted(jobs.SCHEDULES)) or "none"
+        raise click.ClickException(f"no schedule called {name!r} (known: {known})")
+    result = jobs.run_schedule(name)
+    click.echo(f"{name}: done" + (f" ({result})" if result is not None else ""))
+
+
+@jobs_group.command("sweep")
+@with_appcontext
+def sweep_command():
+    """Hand over again what is waiting too long (jobs, messages); a worker does it every minute."""
+    from lms import jobs
+
+    click.echo(f"handed over: {jobs.sweep()}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(jobs_group)
 
 
 def main() -> None:

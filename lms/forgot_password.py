@@ -3,10 +3,13 @@ address, and two limits (per network address and per e-mail address) so the form
 neither flood an inbox nor be used to probe many addresses quickly.
 
 The link in the message is an ordinary reset link (lms/password_reset.py) with no creator.
+The page hands the address to the job queue and answers at once: looking the account up and
+writing the message happen in a worker, so the answer takes the same time either way.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from datetime import timedelta
@@ -17,13 +20,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 
-from lms import accounts, mail, password_reset
+from lms import accounts, jobs, mail, password_reset
 from lms.extensions import db
 from lms.forms import ForgotPasswordForm
 from lms.service_error import ServiceError
 from lms.text import normalise_email
 
 KIND = "password_reset"
+TASK = "lms.password_reset_request"
+log = logging.getLogger(__name__)
 
 
 def requested_email() -> str:
@@ -73,3 +78,20 @@ def request_link(email: str) -> None:
         hours=current_app.config["PASSWORD_RESET_HOURS"],
     )
     db.session.commit()
+
+
+def _request_task(email: str, *, retries_left: int) -> None:
+    request_link(email)
+
+
+jobs.register_task(TASK, _request_task)
+
+
+def ask_for_link(email: str) -> None:
+    """What the page does: the queue does the rest. If the queue cannot be reached the work
+    is done here instead (a working fallback; only its timing then differs)."""
+    try:
+        jobs.call_later(TASK, email)
+    except Exception:
+        log.exception("the queue is unreachable; the reset link is prepared in the request")
+        request_link(email)

@@ -195,3 +195,23 @@ class RoleForm(FlaskForm):
 class SiteSettingsForm(FlaskForm):
     signup_open = BooleanField(_l("Anyone may sign up as a trainee"))
     submit = SubmitField(_l("Save settings"))
+
+
+class NotificationsForm(FlaskForm):
+    """The user's choice of messages: checkboxes named ``kind``, read by the page."""
+
+    submit = SubmitField(_l("Save my choices"))
+
+
+class UnsubscribeForm(FlaskForm):
+    """One button; the signed link is the authority, so no CSRF token (RFC 8058 one-click
+    posts come from mail clients that have none)."""
+
+    class Meta:
+        csrf = False
+
+    submit = SubmitField(_l("Unsubscribe"))
+
+
+class SendAgainForm(FlaskForm):
+    submit = SubmitField(_l("Send again"))

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import TimestampMixin, UTCDateTime, utcnow
@@ -77,3 +77,14 @@ class JobRecord(TimestampMixin, db.Model):
     @property
     def finished(self) -> bool:
         return self.state in (JobState.DONE, JobState.FAILED)
+
+
+class OnceMark(TimestampMixin, db.Model):
+    """Work that must happen once however many workers run a schedule: a reminder for one
+    registration, one stage of a certificate's expiry, one trainer's digest of one day."""
+
+    __tablename__ = "once_marks"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_once_marks_kind_key"),)
+
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200))

@@ -12,12 +12,22 @@ runs once; a failure is retried with growing waits, then the record says what we
 Feature packages add kinds with ``register_kind``; a kind writes its result through
 ``result_file`` (a temporary file renamed into place: a killed worker leaves nothing
 half-written).
+
+Besides recorded jobs, the queue runs two lighter things, registered at import time:
+
+* tasks (``register_task`` / ``call_later``): small work with retries and no page of its own,
+  such as delivering one e-mail; their own rows say what became of them;
+* schedules (``register_schedule``): work on a crontab, such as reminders. Every worker runs
+  the schedules (start extra workers with ``--no-periodic`` to avoid the extra runs), and a
+  run may be missed, so each must be idempotent and catch up; ``claim_once(kind, key)`` marks
+  a piece of work done once. ``flask jobs run-schedule NAME`` runs one now.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -25,13 +35,14 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, delete, event, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from config import ConfigurationError
 from lms.database import utcnow
 from lms.extensions import db
-from lms.job_models import JobRecord, JobState
+from lms.job_models import JobRecord, JobState, OnceMark
 from lms.models import User
 
 RETRIES = 3
@@ -58,16 +69,86 @@ _EXTENSION = "lms_jobs"
 _PENDING = "lms_jobs_pending"
 
 KINDS: dict[str, Callable[[JobRecord, Progress], None]] = {}
+TASKS: dict[str, Callable[..., None]] = {}
+SCHEDULES: dict[str, tuple[Callable[[], object], dict[str, str]]] = {}
+SWEEPERS: list[Callable[[object], int]] = []
+# kind -> describe(record): what the job page shows under the progress bar for that kind, as
+# {"template": the feature's partial, ...what it reads as ``details``}, or None.
+DESCRIBERS: dict[str, Callable[[JobRecord], dict | None]] = {}
 
 
 class JobFailed(Exception):
     """A job cannot be done; the message says why, in words, and retrying will not help."""
 
 
-def register_kind(kind: str, run: Callable[[JobRecord, Progress], None]) -> None:
+def register_kind(
+    kind: str,
+    run: Callable[[JobRecord, Progress], None],
+    *,
+    describe: Callable[[JobRecord], dict | None] | None = None,
+) -> None:
     """``run(record, progress)`` does the work; it calls ``progress(done, total)`` and writes
-    its result with ``result_file``. It must be safe to run again after a failure."""
+    its result with ``result_file`` (a file to download) or ``save_summary`` (what the job
+    page shows). It must be safe to run again after a failure. ``describe(record)`` returns
+    what the job page shows for this kind (e.g. the summary and a link back): a dict with the
+    ``template`` to include, which reads the dict as ``details``; or None."""
     KINDS[kind] = run
+    if describe is not None:
+        DESCRIBERS[kind] = describe
+
+
+def describe(record: JobRecord) -> dict | None:
+    """The kind's own part of the job page, if it has one."""
+    describer = DESCRIBERS.get(record.kind)
+    return describer(record) if describer is not None else None
+
+
+def register_task(name: str, fn: Callable[..., None]) -> None:
+    """``fn(*args, retries_left=n)`` runs in an app context in a worker; raising makes the
+    queue try again after a growing wait while ``retries_left`` is above 0. Register at
+    import time: a queue knows the tasks registered before it is built."""
+    TASKS[name] = fn
+
+
+def register_schedule(
+    name: str, fn: Callable[[], object], *, minute: str = "*/15", hour: str = "*"
+) -> None:
+    """``fn()`` runs in an app context on that crontab (UTC) in every worker that runs
+    periodic tasks; it must be idempotent and catch up on a missed run."""
+    SCHEDULES[name] = (fn, {"minute": minute, "hour": hour})
+
+
+def register_sweeper(fn: Callable[[object], int]) -> None:
+    """``fn(now)`` hands over again what a failed hand-over left behind; returns how many."""
+    SWEEPERS.append(fn)
+
+
+def call_later(name: str, *args) -> None:
+    """Hand a registered task to the queue now (raises if the queue cannot be reached: the
+    caller keeps a record the sweep can find, or does the work itself)."""
+    task = queue_of(current_app._get_current_object()).lms_tasks[name]
+    task(*args)
+
+
+def run_schedule(name: str):
+    """Run one schedule now, in this process (the CLI and tests)."""
+    return SCHEDULES[name][0]()
+
+
+def claim_once(kind: str, key: str) -> bool:
+    """True the first time (kind, key) is claimed, False ever after. The mark is written in
+    the current transaction (commit it with the work it stands for); a concurrent claimer
+    waits for that commit and then gets False."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(OnceMark)
+        .values(kind=kind, key=key[:200], created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["kind", "key"])
+        .returning(OnceMark.id)
+    )
+    # rowcount is not reliable with RETURNING (psycopg reports -1): a returned row is.
+    return db.session.execute(statement).first() is not None
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -114,6 +195,22 @@ def _build_queue(app: Flask, url: str, name: str, immediate: bool, instance: str
         with app.app_context():
             run(job_id, retries_left=task.retries if task is not None else 0)
 
+    tasks = {}
+    for task_name, fn in TASKS.items():
+        tasks[task_name] = huey.task(
+            retries=RETRIES,
+            retry_delay=RETRY_DELAY_SECONDS,
+            retry_backoff=2,
+            context=True,
+            name=task_name,
+        )(_task_runner(app, fn))
+    huey.lms_tasks = tasks
+
+    for schedule_name, (fn, when) in SCHEDULES.items():
+        huey.periodic_task(crontab(**when), name=f"schedule.{schedule_name}")(
+            _schedule_runner(app, fn)
+        )
+
     @huey.periodic_task(crontab(minute="*"), name="lms.sweep_jobs")
     def sweep_jobs() -> None:
         with app.app_context():
@@ -126,6 +223,22 @@ def _build_queue(app: Flask, url: str, name: str, immediate: bool, instance: str
 
     huey.lms_run_job = run_job
     return huey
+
+
+def _task_runner(app: Flask, fn: Callable[..., None]):
+    def run_task(*args, task=None) -> None:
+        with app.app_context():
+            fn(*args, retries_left=task.retries if task is not None else 0)
+
+    return run_task
+
+
+def _schedule_runner(app: Flask, fn: Callable[[], object]):
+    def run_scheduled() -> None:
+        with app.app_context():
+            fn()
+
+    return run_scheduled
 
 
 def enqueue(kind: str, *, user: User | None, title: str = "", **args) -> JobRecord:
@@ -186,8 +299,9 @@ def sweep(now=None) -> int:
             )
         )
     ).all()
+    handed = sum(sweeper(now) for sweeper in SWEEPERS)
     if not rows:
-        return 0
+        return handed
     # Touched, so a queue that is merely busy gets each job again at most once a minute.
     db.session.execute(
         update(JobRecord)
@@ -196,7 +310,28 @@ def sweep(now=None) -> int:
     )
     db.session.commit()
     _hand_over(current_app._get_current_object(), list(rows))
-    return len(rows)
+    return len(rows) + handed
+
+
+def clean_up(now=None) -> tuple[int, int]:
+    """Remove finished jobs older than ``JOBS_KEEP_DAYS`` with their result files, and marks
+    older than a year and a month (no reminder looks that far back). Returns (jobs, marks)."""
+    now = now or utcnow()
+    config = current_app.config
+    old = db.session.scalars(
+        select(JobRecord).where(
+            JobRecord.state.in_([JobState.DONE.value, JobState.FAILED.value]),
+            JobRecord.updated_at < now - timedelta(days=config["JOBS_KEEP_DAYS"]),
+        )
+    ).all()
+    for record in old:
+        shutil.rmtree(folder_of(record), ignore_errors=True)
+        db.session.delete(record)
+    marks = db.session.execute(
+        delete(OnceMark).where(OnceMark.created_at < now - timedelta(days=400))
+    ).rowcount
+    db.session.commit()
+    return len(old), marks
 
 
 # --- running a job --------------------------------------------------------------------------
@@ -280,7 +415,7 @@ def args_of(record: JobRecord) -> dict:
 def result_file(record: JobRecord, name: str) -> Iterator[Path]:
     """A temporary path to write the job's result to; renamed into place (and recorded) only
     when the block ends without an error."""
-    folder = Path(current_app.instance_path, "jobs", str(record.id))
+    folder = folder_of(record)
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / name
     temporary = folder / f".{name}.{os.getpid()}.part"
@@ -293,6 +428,39 @@ def result_file(record: JobRecord, name: str) -> Iterator[Path]:
     record.result_name = name
 
 
+SUMMARY_NAME = "summary.json"
+
+
+def folder_of(record: JobRecord) -> Path:
+    """The job's own folder in the instance folder: its result, its summary, and what the
+    request that started it left for it (e.g. an upload, which the job removes when done)."""
+    return Path(current_app.instance_path, "jobs", str(record.id))
+
+
+def save_summary(record: JobRecord, summary: dict) -> None:
+    """Keep what the job did (plain JSON data, put into words when a page shows it) beside its
+    result; written to a temporary file and renamed, so it is whole or absent. A job that
+    fails with ``JobFailed`` may save one first (e.g. the problems it found)."""
+    folder = folder_of(record)
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{SUMMARY_NAME}.{os.getpid()}.part"
+    try:
+        temporary.write_text(json.dumps(summary, ensure_ascii=False, sort_keys=True), "utf-8")
+        os.replace(temporary, folder / SUMMARY_NAME)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def summary_of(record: JobRecord) -> dict | None:
+    """The summary a finished job saved, if any."""
+    if not record.finished:
+        return None
+    try:
+        return json.loads((folder_of(record) / SUMMARY_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def result_path(record: JobRecord) -> Path | None:
     """The result file of a finished job, if it is still there."""
     if record.state != JobState.DONE.value or not record.result_path:
@@ -303,3 +471,6 @@ def result_path(record: JobRecord) -> Path | None:
 
 def jobs_query():
     return select(JobRecord).order_by(JobRecord.id.desc())
+
+
+register_schedule("clean_up", clean_up, minute="23", hour="*/6")

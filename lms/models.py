@@ -145,3 +145,23 @@ class OutboxMessage(TimestampMixin, db.Model):
     state: Mapped[str] = mapped_column(String(12), default=OutboxState.QUEUED, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+    # The account it was written for (None for a bare address, or once the account is gone).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # What to attach, built when the message is sent: [{"kind": "certificate_pdf", "ref": 12}].
+    attachments: Mapped[list] = mapped_column(db.JSON, default=list)
+    attempts: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MailOptOut(db.Model):
+    """A kind of message a user chose not to receive (lms/mail.py; security kinds always go)."""
+
+    __tablename__ = "mail_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -69,7 +69,11 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
 NOT_DESTRUCTIVE = {
     "account.change_password",
     "account.end_other_sessions",
+    "account.notifications",
     "account.profile",
+    # Reversible on the preferences page; the GET already asks before this POST.
+    "account.unsubscribe",
+    "admin.outbox_send_again",
     "admin.activate",
     "admin.change_role",
     "admin.reset_link",

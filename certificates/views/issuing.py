@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from certificates import archive, eligibility, issuance, lifecycle
+from certificates import archive, bulk_job, eligibility, issuance, lifecycle
 from certificates.forms import (
     STATUS_LABELS,
     BulkIssueForm,
@@ -147,50 +147,10 @@ def _issuance_page(seminar, offered, qualification, *, error=None, status=200):
 
 
 def _flash_summary(result: issuance.BulkResult) -> None:
-    """The bulk issue's outcome as flash messages (the page shows the details per row)."""
-    words = lifecycle.STATUS_WORDS
-    flash(
-        ngettext(
-            "%(num)d certificate issued now.",
-            "%(num)d certificates issued now.",
-            len(result.issued),
-        ),
-        "success" if result.issued else "info",
-    )
-    flash(
-        ngettext(
-            "%(num)d participant already had one (nothing issued twice).",
-            "%(num)d participants already had one (nothing issued twice).",
-            len(result.held),
-        ),
-        "info",
-    )
-    if result.blocked:
-        flash(
-            ngettext(
-                "%(num)d participant has a revoked, suspended or expired certificate, so "
-                "nothing was issued to them: %(names)s.",
-                "%(num)d participants have a revoked, suspended or expired certificate, so "
-                "nothing was issued to them: %(names)s.",
-                len(result.blocked),
-                names="; ".join(f"{name} ({words[status]})" for name, status in result.blocked),
-            ),
-            "warning",
-        )
-    if result.not_eligible:
-        details = "; ".join(
-            f"{person.full_name}: {', '.join(missing)}" for person, missing in result.not_eligible
-        )
-        flash(
-            ngettext(
-                "%(num)d participant is not eligible:",
-                "%(num)d participants are not eligible:",
-                len(result.not_eligible),
-            )
-            + " "
-            + details,
-            "warning",
-        )
+    """The outcome of a bulk issue that wrote nothing as flash messages (the page shows the
+    details per row); a job's outcome shows on its page, in the same words."""
+    for message, category in bulk_job.summary_lines(bulk_job.summary_of(result)):
+        flash(message, category)
 
 
 @bp.get("/seminars/")
@@ -221,10 +181,14 @@ def bulk_issue(seminar_id: int):
         abort(400)
     offered, qualification = _active_qualification(form.qualification.data, missing=400)
     try:
-        result = issuance.bulk_issue(qualification, seminar, by=current_user)
+        _, result, eligible = issuance.plan_bulk(qualification, seminar)
     except ServiceError as error:
         return _issuance_page(seminar, offered, qualification, error=refused(error), status=400)
-    _flash_summary(result)
+    if eligible:
+        # PDFs to render: a worker issues them; the job's page shows the progress and outcome.
+        record = bulk_job.start_issue_job(qualification, seminar, current_user)
+        return redirect(url_for("jobs.job_page", job_id=record.id), 303)
+    _flash_summary(result)  # nobody to issue to: nothing to wait for
     return redirect(
         url_for(".seminar_page", seminar_id=seminar.id, qualification=qualification.id), 303
     )

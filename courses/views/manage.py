@@ -15,7 +15,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from courses import authoring, content_archive, content_bundle, content_io, files, permissions
+from courses import (
+    authoring,
+    content_archive,
+    content_bundle,
+    content_io,
+    files,
+    import_job,
+    permissions,
+)
 from courses.forms import CourseForm, ImportForm, OwnerForm, UploadForm
 from courses.models import Course, CourseFile, CourseStatus
 from courses.views.blueprint import bp, owned_course
@@ -225,6 +233,7 @@ def import_course():
     if form.validate_on_submit():
         data = form.file.data.read()
         limit = current_app.config["COURSE_IMPORT_MAX_MB"]
+        update = form.update.data == "yes"
         try:
             if len(data) > limit * 1024 * 1024:
                 raise content_archive.ImportFailed(
@@ -239,32 +248,20 @@ def import_course():
                 flash(_too_large_message(too_large), "danger")
                 page = render_template("courses/manage/import.html", form=form, problems=[])
                 return page, 413
+            if len(data) > current_app.config["COURSE_IMPORT_BACKGROUND_KB"] * 1024:
+                # A large archive: checked from its directory here, imported by a job.
+                content_archive.check_zip(data)
+                record = import_job.start_import_job(
+                    data, owner=current_user, update=update, filename=form.file.data.filename
+                )
+                return redirect(url_for("jobs.job_page", job_id=record.id), 303)
             bundle = content_bundle.parse_bundle(content_archive.read_zip(data))
-            result = content_io.import_bundle(
-                bundle, owner=current_user, update=form.update.data == "yes"
-            )
+            result = content_io.import_bundle(bundle, owner=current_user, update=update)
         except content_archive.ImportFailed as failure:
             problems = failure.problems
         else:
-            if result.created:
-                flash(_("Course “%(title)s” imported.", title=result.course.title), "success")
-            else:
-                flash(
-                    _(
-                        "Course “%(title)s” updated: %(n)d modules have a new version.",
-                        title=result.course.title,
-                        n=result.new_versions,
-                    ),
-                    "success",
-                )
-            if result.kept_modules:
-                flash(
-                    _(
-                        "Modules not in the archive were kept: %(titles)s",
-                        titles=", ".join(result.kept_modules),
-                    ),
-                    "info",
-                )
+            for message, category in import_job.result_lines(import_job.summary_of(result)):
+                flash(message, category)
             return redirect(url_for("manage.edit_course", slug=result.course.slug))
     status = 400 if request.method == "POST" else 200
     return render_template("courses/manage/import.html", form=form, problems=problems), status

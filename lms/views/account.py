@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from lms import accounts, login_sessions
-from lms.forms import ChangePasswordForm, ProfileForm, show_error
+from lms import accounts, login_sessions, mail
+from lms.extensions import csrf, db
+from lms.forms import (
+    ChangePasswordForm,
+    NotificationsForm,
+    ProfileForm,
+    UnsubscribeForm,
+    show_error,
+)
+from lms.models import User
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -104,3 +112,49 @@ def end_other_sessions():
         "success",
     )
     return redirect(url_for("account.security"))
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notifications():
+    """Which kinds of e-mail the user receives; security messages always go."""
+    form = NotificationsForm()
+    if form.validate_on_submit():
+        mail.set_preferences(current_user, request.form.getlist("kind"))
+        db.session.commit()
+        flash(_("Your choice of e-mails is saved."), "success")
+        return redirect(url_for("account.notifications"))
+    groups: dict[str, list] = {}
+    for kind in mail.kinds_for(current_user):
+        groups.setdefault(str(kind.group), []).append(kind)
+    status = 400 if request.method == "POST" else 200
+    page = render_template(
+        "account/notifications.html",
+        form=form,
+        groups=groups,
+        chosen=mail.chosen_kinds(current_user),
+    )
+    return page, status
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """The link in every message that is not about security. GET asks (mail scanners open
+    links); POST stops that kind: the button, or a mail client's RFC 8058 one-click POST."""
+    found = mail.read_unsubscribe_token(token)
+    user = db.session.get(User, found[0]) if found else None
+    if user is None:
+        page = render_template("account/unsubscribe.html", kind=None, done=False, form=None)
+        return page, 400
+    kind = mail.MAIL_KINDS[found[1]]
+    form = UnsubscribeForm()
+    done = False
+    if request.method == "POST":
+        if not mail.unsubscribe(user, kind.name):
+            abort(400)
+        db.session.commit()
+        done = True
+    elif mail.opted_out(user, kind.name):
+        done = True
+    return render_template("account/unsubscribe.html", kind=kind, done=done, form=form, user=user)

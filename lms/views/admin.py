@@ -3,13 +3,15 @@ outbox."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms import accounts, password_reset, site_settings
-from lms.forms import RoleForm, SiteSettingsForm, UserSearchForm
+from lms import accounts, mail, password_reset, site_settings
+from lms.downloads import download
+from lms.extensions import db
+from lms.forms import RoleForm, SendAgainForm, SiteSettingsForm, UserSearchForm
 from lms.models import OutboxMessage, User
 from lms.pagination import paginate
 from lms.permissions import admin_required
@@ -150,4 +152,41 @@ def outbox():
 @admin_required
 def outbox_message(message_id: int):
     message = get_or_404(OutboxMessage, message_id)
-    return render_template("admin/outbox_message.html", message=message)
+    return render_template(
+        "admin/outbox_message.html", message=message, form=SendAgainForm(), can_retry=mail_url()
+    )
+
+
+def mail_url() -> bool:
+    return bool(current_app.config["MAIL_URL"])
+
+
+@bp.get("/outbox/<id:message_id>/attachments/<int:index>")
+@admin_required
+def outbox_attachment(message_id: int, index: int):
+    """An attachment as it would be sent now (attachments are made when a message goes)."""
+    message = get_or_404(OutboxMessage, message_id)
+    items = message.attachments or []
+    if index >= len(items):
+        abort(404)
+    made = mail.build_attachments({"attachments": [items[index]]})
+    if not made:
+        abort(404)
+    return download(made[0].data, made[0].filename, made[0].mimetype)
+
+
+@bp.post("/outbox/<id:message_id>/send-again")
+@admin_required
+def outbox_send_again(message_id: int):
+    message = get_or_404(OutboxMessage, message_id)
+    if not SendAgainForm().validate_on_submit():
+        abort(400)
+    if mail.send_again(message):
+        db.session.commit()
+        flash(_("The message is queued again."), "success")
+    else:
+        flash(
+            _("Only a failed message can be sent again, and only with a mail server set."),
+            "warning",
+        )
+    return redirect(url_for("admin.outbox_message", message_id=message.id), 303)

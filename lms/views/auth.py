@@ -126,7 +126,7 @@ def signup():
 def forgot():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        forgot_password.request_link(form.email.data)
+        forgot_password.ask_for_link(form.email.data)
         return render_template("auth/forgot_password.html", form=form, sent=True)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/forgot_password.html", form=form, sent=False), status

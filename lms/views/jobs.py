@@ -43,9 +43,7 @@ def _as_json(record: JobRecord) -> dict:
         "percent": record.percent,
         "finished": record.finished,
         "count_text": (
-            _("%(done)d of %(total)d", done=record.done, total=record.total)
-            if record.total
-            else ""
+            _("%(done)d of %(total)d", done=record.done, total=record.total) if record.total else ""
         ),
         "error": _(record.error) if record.error else None,
         "download_url": download,
@@ -57,7 +55,10 @@ def _as_json(record: JobRecord) -> dict:
 def job_page(job_id: int):
     record = _own_job(job_id)
     return render_template(
-        "jobs/job.html", job=record, has_result=jobs.result_path(record) is not None
+        "jobs/job.html",
+        job=record,
+        has_result=jobs.result_path(record) is not None,
+        details=jobs.describe(record),
     )
 
 

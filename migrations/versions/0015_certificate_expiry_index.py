@@ -4,7 +4,7 @@ The reminders read only the valid certificates expiring within the next 60 days;
 was load-tested with 1,000,000 certificates, so that read must not scan the table.
 
 Revision ID: 0015_certificate_expiry_index
-Revises: 0011_jobs
+Revises: 0013_mail_delivery
 Create Date: 2026-12-06 19:00:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015_certificate_expiry_index'
-down_revision = '0011_jobs'
+down_revision = '0013_mail_delivery'
 branch_labels = None
 depends_on = None
 

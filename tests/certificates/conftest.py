@@ -77,3 +77,14 @@ def without_certificate_mail(app):
 
 # ``with count_queries() as counted: ...``: the SQL statements run (tests/courses' counter).
 from ..courses.conftest import count_queries  # noqa: E402, F401
+
+
+@pytest.fixture
+def held_jobs(app, monkeypatch):
+    """Job ids handed to the queue, not run: a test runs them with ``lms.jobs.run``, so what a
+    request does and what its job does can be measured apart."""
+    from lms import jobs
+
+    handed: list[int] = []
+    monkeypatch.setattr(jobs.queue_of(app), "lms_run_job", handed.append)
+    return handed

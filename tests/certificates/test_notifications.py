@@ -163,6 +163,25 @@ def test_an_opted_out_holder_gets_no_issue_message(holder, login, claimable):
     assert outbox() == []
 
 
+def test_the_preferences_page_offers_the_certificate_messages(trainee, trainee_client):
+    page = trainee_client.get("/account/notifications")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    text = page_text(page)
+    assert "Certificates" in text
+    assert "A certificate was issued to me" in text
+    assert "Reminders before a certificate expires" in text
+    # The status messages are always sent, and the page says why (not "account safety").
+    assert "A certificate of mine was suspended, reinstated or revoked" in text
+    assert re.search(r'value="certificate_status"[^>]*checked[^>]*disabled', html)
+    assert "a decision about you that you may need to answer" in text
+    # Turning everything off stops issue and expiry messages only.
+    response = trainee_client.post_form("/account/notifications", {})
+    assert response.status_code == 302
+    chosen = mail.chosen_kinds(trainee)
+    assert STATUS in chosen and ISSUED not in chosen and EXPIRY not in chosen
+
+
 # --- suspended, reinstated, revoked -------------------------------------------------------------
 
 

@@ -10,7 +10,6 @@ import hashlib
 import io
 import os
 import subprocess
-import sys
 import time
 import uuid
 import zipfile
@@ -28,6 +27,7 @@ from tests.certificates.test_manage_pages import (  # noqa: F401  (fixtures)
     setting,
 )
 from tests.conftest import REDIS_SKIP_REASON
+from tests.workers import start_worker
 
 
 @pytest.fixture
@@ -37,26 +37,6 @@ def config_overrides() -> dict:
 
 
 QUEUES = ["sqlite", "redis"]
-
-
-def start_worker(app) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        LMS_CONFIG="development",
-        LMS_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        LMS_INSTANCE_PATH=app.instance_path,
-        LMS_JOBS_URL=app.config["JOBS_URL"],
-        LMS_JOBS_NAME=app.config["JOBS_NAME"],
-        LMS_JOBS_IMMEDIATE="0",
-        LMS_PUBLIC_URL=app.config["PUBLIC_URL"],
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "huey.bin.huey_consumer", "lms.worker.huey", "-w", "1", "-d", "0.1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
 
 
 def wait_until_finished(job_id: int, worker: subprocess.Popen, timeout: float = 60) -> JobRecord:
@@ -73,7 +53,9 @@ def wait_until_finished(job_id: int, worker: subprocess.Popen, timeout: float = 
 
 
 @pytest.mark.parametrize("queue", QUEUES)
-def test_a_real_worker_builds_the_zip_a_request_queued(app, trainer_client, setting, queue):
+def test_a_real_worker_issues_and_builds_the_zip_requests_queued(
+    app, trainer_client, setting, queue
+):
     if queue == "redis":
         url = os.environ.get("LMS_TEST_REDIS_URL")
         if not url:
@@ -81,21 +63,31 @@ def test_a_real_worker_builds_the_zip_a_request_queued(app, trainer_client, sett
         app.config["JOBS_URL"] = url
         app.config["JOBS_NAME"] = f"lms-test-{uuid.uuid4().hex[:12]}"
     qualification, seminar = setting
-    bulk(trainer_client, seminar, qualification)
-    certificates = list(db.session.scalars(select(Certificate)))
-
-    response = trainer_client.post_form(
-        f"/manage/certificates/seminars/{seminar.id}/certificates.zip/prepare",
-        {"qualification": str(qualification.id)},
-    )
-    assert response.status_code == 303
-    (record,) = db.session.scalars(select(JobRecord)).all()
-    assert record.state == "queued"  # nothing runs in the request
+    issuing = bulk(trainer_client, seminar, qualification)
+    assert issuing.status_code == 303
+    (issue_job,) = db.session.scalars(select(JobRecord)).all()
+    assert issuing.headers["Location"].endswith(f"/jobs/{issue_job.id}")
+    assert issue_job.state == "queued"  # nothing is issued in the request
+    assert db.session.scalars(select(Certificate)).all() == []
     if queue == "sqlite":
         assert os.path.exists(os.path.join(app.instance_path, "jobs.sqlite3"))
 
     worker = start_worker(app)
     try:
+        issue_job = wait_until_finished(issue_job.id, worker)
+        assert issue_job.state == "done", issue_job.error
+        assert (issue_job.done, issue_job.total) == (2, 2)
+        certificates = list(db.session.scalars(select(Certificate)))
+        assert len(certificates) == 2
+        page = trainer_client.get(f"/jobs/{issue_job.id}").get_data(as_text=True)
+        assert "2 certificates issued now." in page
+
+        response = trainer_client.post_form(
+            f"/manage/certificates/seminars/{seminar.id}/certificates.zip/prepare",
+            {"qualification": str(qualification.id)},
+        )
+        assert response.status_code == 303
+        record = db.session.scalars(select(JobRecord).where(JobRecord.id != issue_job.id)).one()
         record = wait_until_finished(record.id, worker)
     finally:
         worker.terminate()

@@ -59,3 +59,40 @@ def test_the_job_page_shows_the_download_when_the_worker_is_done(
         link.click()
     assert download.value.suggested_filename.endswith("-certificates.zip")
     page.close()
+
+
+def test_a_large_course_import_shows_the_course_when_the_worker_is_done(
+    app, live_server, seed_demo, browser, tmp_path
+):
+    from tests.courses.test_content_io import course_files, zip_files
+
+    seed_demo()
+    app.config["COURSE_IMPORT_BACKGROUND_KB"] = 0  # every archive is imported by a job
+    archive = tmp_path / "conflict-basics.zip"
+    archive.write_bytes(zip_files(course_files()))
+    page = browser.new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#email", "aigerim.trainer@example.kz")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#submit")
+    page.goto(live_server.url + "/manage/courses/import")
+    page.set_input_files("input[type=file]", str(archive))
+    page.click("form[enctype] button[type=submit], form[enctype] input[type=submit]")
+    page.wait_for_url("**/jobs/*")
+    assert page.locator("[data-job-details]").count() == 0  # nothing to show yet
+
+    db.session.commit()
+    (record,) = db.session.scalars(select(JobRecord)).all()
+    jobs.run(record.id)  # what a worker does
+    link = page.locator("a[href$='/manage/courses/conflict-basics']")
+    link.wait_for(timeout=15_000)  # the page reloaded itself when the job ended
+    assert "Conflict basics" in page.locator("[data-job-details]").inner_text()  # in Kazakh
+    violations = [
+        (v["id"], v["impact"])
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert violations == []
+    link.click()
+    page.wait_for_url("**/manage/courses/conflict-basics")
+    page.close()

@@ -217,12 +217,20 @@ def test_the_reset_mail_arrives_in_the_users_language(
     assert row.sent_at is not None
 
 
-def test_other_kinds_carry_list_unsubscribe(app, make_user, smtp_inbox):
+@pytest.fixture
+def news_kind():
+    """A kind of message that is not about security, for these tests only."""
+    mail.register_mail_kind("test_news", label=_l("News"), group=_l("Courses"))
+    yield "test_news"
+    mail.MAIL_KINDS.pop("test_news", None)
+
+
+def test_other_kinds_carry_list_unsubscribe(app, client, make_user, smtp_inbox, news_kind):
     user = make_user(email="news@example.kz", language="ru")
     # Outside a request, with no work in progress: sent at once.
     mail.send_mail(
         user,
-        "course_news",
+        news_kind,
         "password_reset",
         subject=_l("Set a new password"),
         user=user,
@@ -230,19 +238,55 @@ def test_other_kinds_carry_list_unsubscribe(app, make_user, smtp_inbox):
         hours=1,
     )
     [received] = smtp_inbox.messages
-    assert received["List-Unsubscribe"] == f"<{app.config['PUBLIC_URL']}/account>"
+    link = received["List-Unsubscribe"].strip()
+    assert link.startswith(f"<{app.config['PUBLIC_URL']}/account/unsubscribe/")
+    assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # The footer of both parts carries the same link.
+    url = link.strip("<>")
+    parts = _parts(received)
+    assert url in parts["text/plain"]
+    assert f'href="{url}"' in parts["text/html"]
+    # A mail client's one-click POST (no session, no CSRF token) stops that kind.
+    path = url.removeprefix(app.config["PUBLIC_URL"])
+    answer = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200
+    assert mail.opted_out(user, news_kind)
+    assert (
+        mail.send_mail(
+            user, news_kind, "password_reset", subject="x", user=user, reset_url="x", hours=1
+        )
+        is None
+    )
+    assert len(smtp_inbox.messages) == 1
 
 
-def test_a_server_that_is_down_leaves_a_failed_message_and_no_error_page(app, client, make_user):
+def test_a_server_that_is_down_keeps_the_message_queued_then_failed_and_no_error_page(
+    app, client, make_user, admin_client, smtp_inbox
+):
+    port = int(app.config["MAIL_URL"].rsplit(":", 1)[1])
     app.config["MAIL_URL"] = f"smtp://127.0.0.1:{_free_port()}"  # nothing listens there
     make_user(email="down@example.kz")
     answer = _ask_for_link(client, "down@example.kz")
     assert answer.status_code == 200
     assert SAME_ANSWER in answer.get_data(as_text=True)
     [row] = _outbox()
-    assert row.state == "failed"
+    # The first try failed: the queue will try again, and the row says why meanwhile.
+    assert (row.state, row.attempts) == ("queued", 1)
     assert "refused" in row.error.lower()
     assert row.sent_at is None
+    # The last retry fails too: the message is kept as failed, with the error.
+    assert mail.deliver(row.id, final=True) is False
+    [row] = _outbox()
+    assert (row.state, row.attempts) == ("failed", 2)
+    page = admin_client.get(f"/admin/outbox/{row.id}").get_data(as_text=True)
+    assert "refused" in page.lower() and "Send again" in page
+    # The server is back: the administrator sends it again and it arrives.
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    answer = admin_client.post_form(f"/admin/outbox/{row.id}/send-again", {})
+    assert answer.status_code == 303
+    [row] = _outbox()
+    assert (row.state, row.error) == ("sent", None)
+    assert smtp_inbox.recipients == [["down@example.kz"]]
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(app, make_user, smtp_inbox):
