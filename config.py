@@ -167,6 +167,17 @@ class Config:
         # Self-service password reset: requests per address of the requester and per account.
         self.FORGOT_LIMIT_PER_IP = get("FORGOT_LIMIT_PER_IP", "10 per hour")
         self.FORGOT_LIMIT_PER_EMAIL = get("FORGOT_LIMIT_PER_EMAIL", "3 per hour")
+        # Confirming e-mail addresses (lms/email_confirmation.py). Whether a new account must
+        # confirm before it can log in is a site setting (Site settings page); this is its
+        # default until an administrator saves it. Off: the embedded default has no mail
+        # server, and new trainees would wait for an administrator to read them the outbox.
+        self.REQUIRE_EMAIL_CONFIRMATION = _bool(get("REQUIRE_EMAIL_CONFIRMATION"), False)
+        self.EMAIL_CONFIRMATION_HOURS = _int(get("EMAIL_CONFIRMATION_HOURS"), 48)
+        # "Send the link again" from the log-in page (per requester's address and per account
+        # address) and from the account page, where asking to change the address counts too.
+        self.CONFIRM_LIMIT_PER_IP = get("CONFIRM_LIMIT_PER_IP", "10 per hour")
+        self.CONFIRM_LIMIT_PER_EMAIL = get("CONFIRM_LIMIT_PER_EMAIL", "3 per hour")
+        self.CONFIRM_LIMIT_PER_USER = get("CONFIRM_LIMIT_PER_USER", "5 per hour")
 
         # Background jobs (lms/jobs.py): empty = a SQLite queue in the instance folder
         # (jobs.sqlite3); redis://host:6379/0 = Redis, for workers on several machines.
@@ -197,6 +208,9 @@ class Config:
             "VERIFY_LIMIT_PER_IP",
             "FORGOT_LIMIT_PER_IP",
             "FORGOT_LIMIT_PER_EMAIL",
+            "CONFIRM_LIMIT_PER_IP",
+            "CONFIRM_LIMIT_PER_EMAIL",
+            "CONFIRM_LIMIT_PER_USER",
         ):
             value = getattr(self, name)
             try:

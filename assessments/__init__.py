@@ -6,13 +6,21 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages, the menu entry, the dashboard cards and the demo rubrics."""
-    from assessments import dashboard, demo, models, views  # noqa: F401  (models: the schema's tables)
+    """Register the pages, the menu entry, the dashboard cards, the messages and the demo
+    rubrics."""
+    from assessments import (  # noqa: F401  (models: the schema's tables)
+        dashboard,
+        demo,
+        models,
+        notifications,
+        views,
+    )
     from assessments.views import trainee
     from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
 
     views.init_app(app)
+    notifications.init_app(app)
     add_navigation(
         app, "practical.assessments", _l("Assessments"), ("trainer", "admin"), bar="teaching"
     )

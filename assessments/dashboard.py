@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
 
 from assessments.models import Assessment, AssessmentStatus, Rubric
 from courses.permissions import owned_course_ids
@@ -11,18 +13,44 @@ from lms.models import User
 from quizzes import marking
 
 
+def _drafts() -> Select:
+    """Assessments still drafts (waiting to be scored and signed off), in any course: the one
+    definition the card and the trainers' digest share."""
+    return (
+        select(func.count(Assessment.id))
+        .join(Rubric, Assessment.rubric_id == Rubric.id)
+        .where(Assessment.status == AssessmentStatus.DRAFT.value)
+    )
+
+
+@dataclass(frozen=True)
+class WaitingRubric:
+    rubric_id: int
+    course_id: int
+    title: str
+    drafts: int
+
+
+def drafts_by_rubric() -> list[WaitingRubric]:
+    """Per rubric, how many assessments are drafts, in every course (one query); who may
+    finish them is ``courses.permissions``' to say."""
+    query = (
+        _drafts()
+        .add_columns(Rubric.id, Rubric.course_id, Rubric.title)
+        .group_by(Rubric.id, Rubric.course_id, Rubric.title)
+        .order_by(Rubric.title, Rubric.id)
+    )
+    return [
+        WaitingRubric(rubric_id, course_id, title, count)
+        for count, rubric_id, course_id, title in db.session.execute(query)
+    ]
+
+
 def waiting_panel(user: User) -> dict:
     """How many written answers wait for a score and how many assessments are still drafts,
     in the courses ``user`` edits."""
     course_ids = owned_course_ids(user)
     drafts = 0
     if course_ids:
-        drafts = db.session.scalar(
-            select(func.count(Assessment.id))
-            .join(Rubric, Assessment.rubric_id == Rubric.id)
-            .where(
-                Rubric.course_id.in_(course_ids),
-                Assessment.status == AssessmentStatus.DRAFT.value,
-            )
-        )
+        drafts = db.session.scalar(_drafts().where(Rubric.course_id.in_(course_ids)))
     return {"to_mark": marking.waiting(user), "drafts": drafts or 0}

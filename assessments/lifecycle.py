@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,7 @@ from assessments.models import (
     Rubric,
     RubricLine,
 )
+from assessments.signals import assessment_marked
 from courses.learning import is_enrolled
 from lms.database import utcnow
 from lms.extensions import db
@@ -188,7 +190,8 @@ def sign_off(
 ) -> Assessment:
     """Close the assessment exactly once: only the request whose conditional UPDATE moves it
     out of 'draft' signs it off; the others are refused. Every line must be scored. With
-    ``expected_events`` (what the signer reviewed) a sheet changed since is refused too."""
+    ``expected_events`` (what the signer reviewed) a sheet changed since is refused too.
+    After the commit, ``signals.assessment_marked`` is sent (once: only the winner gets here)."""
     now = now or utcnow()
     won = db.session.execute(
         update(Assessment)
@@ -234,4 +237,8 @@ def sign_off(
     )
     db.session.commit()
     db.session.refresh(assessment)
+    # The signer as a row, never a request's current_user proxy (a subscriber may run after
+    # the request).
+    signer = db.session.get(User, by.id)
+    assessment_marked.send(current_app._get_current_object(), assessment=assessment, by=signer)
     return assessment

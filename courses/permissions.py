@@ -1,11 +1,14 @@
 """Who may change a course: its owners (active trainers) and active administrators.
 
-One rule, asked two ways: ``can_edit`` for one course in Python, ``owns_course`` as a SQL
+One rule, asked three ways: ``can_edit`` for one course in Python, ``owns_course`` as a SQL
 expression for lists (``owned_course_ids``, ``courses_owned_by``, and the seminars' own rule,
-which includes the owners of a seminar's course).
+which includes the owners of a seminar's course), and ``courses_edited_by_each`` for many
+users at once (the trainers' daily digest).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from flask import abort
 from flask_login import current_user
@@ -54,6 +57,27 @@ def owned_course_ids(user: User) -> list[int]:
             select(Course.id).where(owns_course(user, Course.id)).order_by(Course.id)
         )
     )
+
+
+def courses_edited_by_each(users: Iterable[User], course_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each user's id, which of ``course_ids`` the user may edit: ``owns_course`` for many
+    users and courses in one query (administrators edit all, trainers the courses they own,
+    anyone else none)."""
+    users, course_ids = list(users), set(course_ids)
+    edited: dict[int, set[int]] = {user.id: set() for user in users}
+    trainers = [user.id for user in users if is_staff(user) and user.role != Role.ADMIN]
+    for user in users:
+        if is_staff(user) and user.role == Role.ADMIN:
+            edited[user.id] = set(course_ids)
+    if trainers and course_ids:
+        rows = db.session.execute(
+            select(CourseOwner.user_id, CourseOwner.course_id).where(
+                CourseOwner.user_id.in_(trainers), CourseOwner.course_id.in_(course_ids)
+            )
+        )
+        for user_id, course_id in rows:
+            edited[user_id].add(course_id)
+    return edited
 
 
 def require_course_owner(course: Course) -> None:

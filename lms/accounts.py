@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 from zxcvbn import zxcvbn
 
-from lms import login_sessions, text
+from lms import login_sessions, site_settings, text
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import PasswordResetToken, Role, User
@@ -27,6 +27,24 @@ MAX_PASSWORD_LENGTH = 256
 
 class AccountError(ServiceError):
     """A rule of the account domain was not met."""
+
+
+class EmailNotConfirmed(AccountError):
+    """The password is right, but the site requires a confirmed address and this one is not
+    (said only after the right password, so it reveals nothing a stranger could learn)."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            _l(
+                "Confirm your e-mail address before you log in: open the link we sent to "
+                "%(email)s.",
+                email=email,
+            )
+        )
+        self.email = email
+
+
+EMAIL_TAKEN = _l("An account with this email address already exists.")
 
 
 def normalise_email(raw: str) -> str:
@@ -146,7 +164,10 @@ def create_user(
     full_name: str,
     role: Role | str = Role.TRAINEE,
     language: str = "en",
+    email_confirmed: bool = True,
 ) -> User:
+    """A new account. Whoever creates it vouches for the address (an administrator, the
+    command line, the demo), so it is confirmed unless ``email_confirmed=False`` (sign-up)."""
     email = normalise_email(email)
     check_new_password(password, email, (display_name, full_name))
     user = User(
@@ -157,15 +178,42 @@ def create_user(
         role=Role(role).value,
         language=_check_language(language),
         active=True,
+        email_confirmed_at=utcnow() if email_confirmed else None,
     )
     db.session.add(user)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise AccountError(
-            _l("An account with this email address already exists."), field="email"
-        ) from None
+        raise AccountError(EMAIL_TAKEN, field="email") from None
+    return user
+
+
+def email_taken(email: str, *, by_other_than: User | None = None) -> bool:
+    """Whether an account (other than ``by_other_than``) uses the normalised ``email``."""
+    query = select(User.id).where(User.email == email)
+    if by_other_than is not None:
+        query = query.where(User.id != by_other_than.id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def set_email(user: User, email: str) -> User:
+    """Give ``user`` a new, confirmed address at once (an administrator's change, or a
+    confirmed change of the owner's). Outstanding password links, sent to or handed out for
+    the old address, stop working; a new address waiting for confirmation is dropped."""
+    email = normalise_email(email)
+    if email_taken(email, by_other_than=user):
+        raise AccountError(EMAIL_TAKEN, field="email")
+    if email != user.email:
+        spend_reset_links(user)
+    user.email = email
+    user.pending_email = None
+    user.email_confirmed_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:  # taken a moment ago by another request
+        db.session.rollback()
+        raise AccountError(EMAIL_TAKEN, field="email") from None
     return user
 
 
@@ -173,6 +221,8 @@ def authenticate(email: str, password: str) -> User | None:
     """The user whose email and password match and who may sign in, else None.
 
     The caller shows one message for every failure, so nobody learns which emails exist.
+    Raises ``EmailNotConfirmed`` for the right password of an unconfirmed account while the
+    site requires confirmation.
     """
     user = get_user_by_email(email)
     if user is None:
@@ -182,6 +232,8 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not user.active:
         return None
+    if not user.email_confirmed and site_settings.email_confirmation_required():
+        raise EmailNotConfirmed(user.email)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

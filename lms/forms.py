@@ -85,6 +85,13 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField(_l("Send me a link"))
 
 
+class ResendConfirmationForm(FlaskForm):
+    """ "Send the link again" on the log-in page, for an account waiting for confirmation."""
+
+    email = HiddenField(filters=[strip], validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send the link again"))
+
+
 class SignupForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Length(max=254)])
     display_name = StringField(
@@ -138,6 +145,32 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices()
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New e-mail address"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=254)],
+        description=_l(
+            "We send a link to the new address; it replaces the old one only when "
+            "you open that link."
+        ),
+    )
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    submit = SubmitField(_l("Change e-mail address"))
+
+
+class AdminEmailForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("Takes effect at once and counts as confirmed; no link is sent."),
+    )
+    submit = SubmitField(_l("Change e-mail address"))
 
 
 class NewPasswordForm(FlaskForm):
@@ -194,6 +227,13 @@ class RoleForm(FlaskForm):
 
 class SiteSettingsForm(FlaskForm):
     signup_open = BooleanField(_l("Anyone may sign up as a trainee"))
+    email_confirmation_required = BooleanField(
+        _l("New accounts must confirm their e-mail address before they can log in"),
+        description=_l(
+            "Off: new accounts can log in at once and are asked to confirm. Turn it on only "
+            "with a mail server configured; without one, links wait in the outbox."
+        ),
+    )
     submit = SubmitField(_l("Save settings"))
 
 

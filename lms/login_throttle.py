@@ -1,7 +1,8 @@
 """Login throttling that an attacker cannot turn into a lock-out of the account's owner.
 
 Three Flask-Limiter limits guard ``POST /login``; each counts failed attempts only (a
-successful login is a redirect and is never deducted):
+successful login is a redirect and is never deducted, nor is the 403 of the right password
+for an account that must confirm its e-mail address first):
 
 * per account **and** address (``LOGIN_LIMIT_PER_ACCOUNT_AND_IP``): guessing one account's
   password from one address. Only that pair waits: the owner elsewhere is not affected.
@@ -97,8 +98,9 @@ def remember_device(response: Response, email: str) -> Response:
 
 
 def failed(response: Response) -> bool:
-    """Only failed attempts count against the limits; a successful login redirects."""
-    return response.status_code != 302
+    """Only failed attempts count against the limits; a successful login redirects, and the
+    right password of an account waiting for e-mail confirmation is answered 403."""
+    return response.status_code not in (302, 403)
 
 
 def wait_seconds(limit: RequestLimit) -> int:

@@ -105,6 +105,12 @@ register_mail_kind(
     group=_ACCOUNT,
     security=True,
 )
+register_mail_kind(
+    "email_change_notice",
+    label=_l("Notices that your e-mail address is being changed"),
+    group=_ACCOUNT,
+    security=True,
+)
 
 
 def is_security(kind: str) -> bool:
@@ -213,10 +219,10 @@ def _render(name: str, **context) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
-def _recipient(user_or_address: User | str) -> tuple[str, str]:
+def _recipient(user_or_address: User | str, to_address: str | None) -> tuple[str, str]:
     if isinstance(user_or_address, User):
         language = user_or_address.language
-        address = user_or_address.email
+        address = to_address or user_or_address.email
     else:
         language, address = current_app.config["BABEL_DEFAULT_LOCALE"], user_or_address
     if language not in current_app.config["LANGUAGES"]:
@@ -231,20 +237,23 @@ def send_mail(
     *,
     subject: str | Callable[[], str],
     attachments: Iterable[tuple[str, Any]] = (),
+    to_address: str | None = None,
     **context,
 ) -> OutboxMessage | None:
     """Render and record one message; it goes after the current transaction commits.
 
     ``subject`` is a lazy string (``_l(...)``) or a function, evaluated in the recipient's
     language. Returns None, recording nothing, for a user who opted out of the kind, a
-    deactivated account (except security kinds) or no address."""
+    deactivated account (except security kinds) or no address. ``to_address`` sends a
+    user's message to another address of theirs (a new address waiting for confirmation),
+    still in the user's language."""
     known = MAIL_KINDS.get(kind)
     if known is None:
         raise ValueError(f"unknown kind of message {kind!r}: register_mail_kind it first")
     user = user_or_address if isinstance(user_or_address, User) else None
     if user is not None and not known.security and (not user.active or opted_out(user, kind)):
         return None
-    address, language = _recipient(user_or_address)
+    address, language = _recipient(user_or_address, to_address)
     if not address:
         return None
     attachments = [{"kind": name, "ref": ref} for name, ref in attachments]

@@ -49,6 +49,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner proved the address is theirs (lms/email_confirmation.py); accounts an
+    # administrator, the CLI or the demo creates count as confirmed from the start.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A new address asked for on the account page; ``email`` changes only when the link sent
+    # to it is opened. Not unique: the first account to confirm an address gets it.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
 
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -68,6 +74,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {str(role) for role in roles}
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_admin(self) -> bool:

@@ -11,6 +11,7 @@ from lms.extensions import db
 from lms.models import SiteSetting
 
 SIGNUP_OPEN = "signup_open"
+EMAIL_CONFIRMATION_REQUIRED = "email_confirmation_required"
 
 
 def _get(key: str) -> str | None:
@@ -35,12 +36,25 @@ def _set(key: str, value: str) -> None:
     db.session.commit()
 
 
-def signup_open() -> bool:
-    value = _get(SIGNUP_OPEN)
+def _flag(key: str, default_setting: str) -> bool:
+    value = _get(key)
     if value is None:
-        return bool(current_app.config["SIGNUP_OPEN"])
+        return bool(current_app.config[default_setting])
     return value == "1"
+
+
+def signup_open() -> bool:
+    return _flag(SIGNUP_OPEN, "SIGNUP_OPEN")
 
 
 def set_signup_open(is_open: bool) -> None:
     _set(SIGNUP_OPEN, "1" if is_open else "0")
+
+
+def email_confirmation_required() -> bool:
+    """Whether a self-signed-up account must confirm its address before it can log in."""
+    return _flag(EMAIL_CONFIRMATION_REQUIRED, "REQUIRE_EMAIL_CONFIRMATION")
+
+
+def set_email_confirmation_required(required: bool) -> None:
+    _set(EMAIL_CONFIRMATION_REQUIRED, "1" if required else "0")

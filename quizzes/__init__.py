@@ -5,13 +5,14 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages, the menu entries, the commands and the demo content."""
+    """Register the pages, the menu entries, the commands, the messages and the demo content."""
     from lms.demo import add_demo_seeder
     from lms.layout import add_navigation
-    from quizzes import cli, demo, views
+    from quizzes import cli, demo, notifications, views
 
     cli.init_app(app)
     views.init_app(app)
+    notifications.init_app(app)
     add_navigation(app, "quizzes.index", _l("Quizzes"), ())
     add_navigation(
         app, "manage_quizzes.index", _l("My quizzes"), ("trainer", "admin"), bar="teaching"

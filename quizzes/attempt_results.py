@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -21,7 +22,7 @@ from quizzes.grading import (
     display_percent,
     grade_attempt,
 )
-from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Criterion
+from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Criterion, Quiz, ReviewPolicy
 from quizzes.question_types import get_type
 
 
@@ -30,6 +31,29 @@ class CriteriaInfo:
     thresholds: dict[str, int]
     names: dict[str, str]
     must_pass: set[str]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a trainee sees of a finished attempt's result at a given moment."""
+
+    score: bool  # passed or not, and the overall percent
+    criteria: bool  # the result by criterion
+    answers: bool  # each answer with its feedback
+
+
+def shown_to_trainee(quiz: Quiz, now: datetime) -> Shown:
+    """The quiz's review policy at ``now``: the one rule the result page and the messages
+    about a result follow ("nothing until the quiz closes" shows everything once it closed)."""
+    policy = ReviewPolicy(quiz.review_policy)
+    closed = quiz.closes_at is not None and now >= quiz.closes_at
+    after_close = policy == ReviewPolicy.AFTER_CLOSE
+    opened_up = after_close and closed
+    return Shown(
+        score=not after_close or closed,
+        criteria=policy in (ReviewPolicy.CRITERIA, ReviewPolicy.ANSWERS) or opened_up,
+        answers=policy == ReviewPolicy.ANSWERS or opened_up,
+    )
 
 
 def criteria_info() -> CriteriaInfo:

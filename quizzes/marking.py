@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -19,10 +20,9 @@ from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Question, Qu
 from quizzes.signals import attempt_marked
 
 
-def queue_query(user: User) -> Select:
-    """Written answers waiting for a score, in quizzes of courses ``user`` may edit, the
-    longest-waiting first."""
-    course_ids = owned_course_ids(user)
+def _waiting() -> Select:
+    """Written answers waiting for a score (in any course): the one definition the queue,
+    its count and the trainers' digest share."""
     return (
         select(AttemptQuestion)
         .join(Attempt, AttemptQuestion.attempt_id == Attempt.id)
@@ -30,14 +30,43 @@ def queue_query(user: User) -> Select:
         .join(QuestionVersion, AttemptQuestion.question_version_id == QuestionVersion.id)
         .join(Question, QuestionVersion.question_id == Question.id)
         .where(
-            Quiz.course_id.in_(course_ids or [0]),
             Question.type == "free_text",
             Attempt.status == AttemptStatus.SUBMITTED.value,
             AttemptQuestion.manual_points.is_(None),
         )
+    )
+
+
+def queue_query(user: User) -> Select:
+    """Written answers waiting for a score, in quizzes of courses ``user`` may edit, the
+    longest-waiting first."""
+    course_ids = owned_course_ids(user)
+    return (
+        _waiting()
+        .where(Quiz.course_id.in_(course_ids or [0]))
         .options(joinedload(AttemptQuestion.version))
         .order_by(Attempt.submitted_at, AttemptQuestion.id)
     )
+
+
+@dataclass(frozen=True)
+class WaitingQuiz:
+    quiz_id: int
+    course_id: int
+    title: str
+    answers: int  # written answers waiting for a score
+
+
+def waiting_by_quiz() -> list[WaitingQuiz]:
+    """Per quiz, how many written answers wait for a score, in every course (one query);
+    who may mark them is ``courses.permissions``' to say."""
+    query = (
+        _waiting()
+        .with_only_columns(Quiz.id, Quiz.course_id, Quiz.title, func.count(AttemptQuestion.id))
+        .group_by(Quiz.id, Quiz.course_id, Quiz.title)
+        .order_by(Quiz.title, Quiz.id)
+    )
+    return [WaitingQuiz(*row) for row in db.session.execute(query)]
 
 
 def queue(user: User) -> list[AttemptQuestion]:

@@ -1,14 +1,18 @@
 """Which seminars a user manages: administrators all of them; trainers those they train and
 those of the courses they own; active staff only (an inactive or trainee account manages
 nothing). One predicate, ``manages``, asked for one seminar (``can_manage``) or for a list
-(``managed_query``), so "My seminars", the certificate pages and the assessment form agree.
+(``managed_query``), so "My seminars", the certificate pages and the assessment form agree;
+``managed_by_each`` answers it for many users and seminars at once (the trainers' digest),
+from the same pieces: seminar trainers and ``courses.permissions``' course owners.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
-from courses.permissions import is_staff, owns_course
+from courses.permissions import courses_edited_by_each, is_staff, owns_course
 from lms.extensions import db
 from lms.models import Role, User
 from seminars.models import Seminar, SeminarStatus, SeminarTrainer
@@ -44,3 +48,26 @@ def managed_query(user: User, *, include_cancelled: bool = True) -> Select:
 
 def seminars_managed_by(user: User, *, include_cancelled: bool = True) -> list[Seminar]:
     return list(db.session.scalars(managed_query(user, include_cancelled=include_cancelled)))
+
+
+def managed_by_each(users: Iterable[User], seminars: Mapping[int, int]) -> dict[int, set[int]]:
+    """For each user's id, which of ``seminars`` (seminar id -> its course id) the user
+    manages: ``manages`` for many users and seminars in two queries, whatever their number."""
+    users = list(users)
+    managed: dict[int, set[int]] = {user.id: set() for user in users}
+    if not seminars:
+        return managed
+    staff = {user.id: user for user in users if is_staff(user)}
+    owners = courses_edited_by_each(staff.values(), set(seminars.values()))
+    for user_id in staff:
+        managed[user_id] = {s for s, course_id in seminars.items() if course_id in owners[user_id]}
+    trainers = [uid for uid, user in staff.items() if user.role != Role.ADMIN]
+    if trainers:
+        rows = db.session.execute(
+            select(SeminarTrainer.user_id, SeminarTrainer.seminar_id).where(
+                SeminarTrainer.user_id.in_(trainers), SeminarTrainer.seminar_id.in_(seminars)
+            )
+        )
+        for user_id, seminar_id in rows:
+            managed[user_id].add(seminar_id)
+    return managed

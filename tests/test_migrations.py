@@ -53,3 +53,27 @@ def test_email_normalisation_folds_stored_addresses_but_never_merges_accounts(em
         3: "boris@example.kz",
         4: "strasse@example.de",
     }
+
+
+def test_accounts_that_exist_before_email_confirmation_count_as_confirmed(empty_app):
+    upgrade(revision="0011_jobs")
+    created = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, display_name, full_name, password_hash, role,"
+                " active, language, updated_at, created_at) VALUES (1, 'asel@example.kz', 'A',"
+                " 'A B', '!', 'trainee', :active, 'en', :now, :now)"
+            ),
+            {"active": True, "now": created},
+        )
+    upgrade()
+    with db.engine.connect() as connection:
+        confirmed, pending = connection.execute(
+            text("SELECT email_confirmed_at, pending_email FROM users WHERE id = 1")
+        ).one()
+    assert confirmed is not None
+    assert pending is None
+    downgrade(revision="0011_jobs")
+    columns = {column["name"] for column in inspect(db.engine).get_columns("users")}
+    assert "email_confirmed_at" not in columns and "pending_email" not in columns

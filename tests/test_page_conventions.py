@@ -67,6 +67,8 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
 
 # Not destructive: reversible in one click, or only adds, saves or previews.
 NOT_DESTRUCTIVE = {
+    "account.cancel_email_change",  # the address stays as it was; asking again is one form
+    "account.change_email",
     "account.change_password",
     "account.end_other_sessions",
     "account.notifications",
@@ -74,7 +76,9 @@ NOT_DESTRUCTIVE = {
     # Reversible on the preferences page; the GET already asks before this POST.
     "account.unsubscribe",
     "admin.outbox_send_again",
+    "account.resend_confirmation",
     "admin.activate",
+    "admin.change_email",
     "admin.change_role",
     "admin.reset_link",
     "admin.settings",
@@ -82,6 +86,7 @@ NOT_DESTRUCTIVE = {
     "manage_certificates.prepare_zip",
     "auth.login",
     "auth.logout",
+    "auth.resend_confirmation",
     "auth.reset_password",
     "auth.signup",
     "courses.complete",

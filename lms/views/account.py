@@ -1,15 +1,17 @@
-"""The signed-in user's own pages: profile, password, login sessions."""
+"""The signed-in user's own pages: profile, e-mail address, password, login sessions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from lms import accounts, login_sessions, mail
-from lms.extensions import csrf, db
+from lms import accounts, email_confirmation, login_sessions, mail
+from lms.extensions import csrf, db, limiter
 from lms.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
     NotificationsForm,
     ProfileForm,
@@ -19,6 +21,30 @@ from lms.forms import (
 from lms.models import User
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _user_key() -> str:
+    # Limits are checked before login_required turns a stranger away.
+    who = current_user.id if current_user.is_authenticated else get_remote_address()
+    return f"confirm-user:{who}"
+
+
+def _sent(response) -> bool:
+    """Only requests that sent a message count against the limit (they redirect)."""
+    return response.status_code == 302
+
+
+# Asking for a new address and sending the link again both mail someone: one budget per user.
+_mail_limit = limiter.shared_limit(
+    lambda: current_app.config["CONFIRM_LIMIT_PER_USER"],
+    scope="confirm-user",
+    key_func=_user_key,
+    deduct_when=_sent,
+)
+
+
+def _profile_page(form: ProfileForm, email_form: ChangeEmailForm, status: int = 200):
+    return render_template("account/profile.html", form=form, email_form=email_form), status
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -39,7 +65,57 @@ def profile():
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("account.profile"))
     status = 400 if request.method == "POST" else 200
-    return render_template("account/profile.html", form=form), status
+    return _profile_page(form, ChangeEmailForm(), status)
+
+
+@bp.post("/email")
+@login_required
+@_mail_limit
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            address = email_confirmation.request_change(
+                current_user, new_email=form.email.data, password=form.current_password.data
+            )
+        except accounts.AccountError as error:
+            show_error(form, error)
+        else:
+            flash(
+                _(
+                    "Open the link we sent to %(email)s to make it your address. Until then "
+                    "you keep using %(old)s.",
+                    email=address,
+                    old=current_user.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("account.profile"))
+    return _profile_page(ProfileForm(obj=current_user), form, 400)
+
+
+@bp.post("/email/cancel")
+@login_required
+def cancel_email_change():
+    if current_user.pending_email:
+        email_confirmation.cancel_change(current_user)
+        flash(
+            _("The change is cancelled; your address stays %(email)s.", email=current_user.email),
+            "success",
+        )
+    return redirect(url_for("account.profile"))
+
+
+@bp.post("/email/resend")
+@login_required
+@_mail_limit
+def resend_confirmation():
+    address = email_confirmation.resend(current_user)
+    if address is None:
+        flash(_("Your e-mail address is already confirmed."), "info")
+    else:
+        flash(_("We sent a new link to %(email)s.", email=address), "success")
+    return redirect(url_for("account.profile"))
 
 
 def _names(user) -> tuple[str, str]:

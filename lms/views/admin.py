@@ -11,7 +11,14 @@ from sqlalchemy import select
 from lms import accounts, mail, password_reset, site_settings
 from lms.downloads import download
 from lms.extensions import db
-from lms.forms import RoleForm, SendAgainForm, SiteSettingsForm, UserSearchForm
+from lms.forms import (
+    AdminEmailForm,
+    RoleForm,
+    SendAgainForm,
+    SiteSettingsForm,
+    UserSearchForm,
+    show_error,
+)
 from lms.models import OutboxMessage, User
 from lms.pagination import paginate
 from lms.permissions import admin_required
@@ -43,6 +50,7 @@ def _user_page(
     user: User,
     *,
     role_form: RoleForm | None = None,
+    email_form: AdminEmailForm | None = None,
     reset_url: str | None = None,
     status: int = 200,
 ):
@@ -51,6 +59,7 @@ def _user_page(
             "admin/user.html",
             user=user,
             role_form=role_form or RoleForm(role=user.role),
+            email_form=email_form or AdminEmailForm(email=user.email),
             reset_url=reset_url,
         ),
         status,
@@ -84,6 +93,30 @@ def change_role(user_id: int):
             )
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _user_page(user, role_form=form, status=400)
+
+
+@bp.post("/users/<id:user_id>/email")
+@admin_required
+def change_email(user_id: int):
+    """An administrator sets the address directly: it counts as confirmed, no link is sent."""
+    user = _user_or_404(user_id)
+    form = AdminEmailForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_email(user, form.email.data)
+        except accounts.AccountError as error:
+            show_error(form, error)
+        else:
+            flash(
+                _(
+                    "The e-mail address of %(name)s is now %(email)s.",
+                    name=user.display_name,
+                    email=user.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _user_page(user, email_form=form, status=400)
 
 
 def _set_active(user_id: int, active: bool):
@@ -133,8 +166,10 @@ def settings():
     form = SiteSettingsForm()
     if request.method == "GET":
         form.signup_open.data = site_settings.signup_open()
+        form.email_confirmation_required.data = site_settings.email_confirmation_required()
     if form.validate_on_submit():
         site_settings.set_signup_open(bool(form.signup_open.data))
+        site_settings.set_email_confirmation_required(bool(form.email_confirmation_required.data))
         flash(_("Settings saved."), "success")
         return redirect(url_for("admin.settings"))
     status = 400 if request.method == "POST" else 200

@@ -2,7 +2,7 @@
 and last change; users' opt-outs per kind; once-only marks for scheduled work
 
 Revision ID: 0013_mail_delivery
-Revises: 0011_jobs
+Revises: 0012_email_confirmation
 Create Date: 2026-12-06 19:00:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_mail_delivery'
-down_revision = '0011_jobs'
+down_revision = '0012_email_confirmation'
 branch_labels = None
 depends_on = None
 

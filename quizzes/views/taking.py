@@ -24,7 +24,7 @@ from lms.extensions import db
 from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
 from quizzes import attempt_results, attempts
-from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz, ReviewPolicy
+from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates")
 
@@ -185,15 +185,10 @@ def result(attempt_id: int):
     if attempt.status == AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.take", attempt_id=attempt.id))
     quiz = attempt.quiz
-    policy = ReviewPolicy(quiz.review_policy)
-    closed = quiz.closes_at is not None and utcnow() >= quiz.closes_at
-    show_criteria = policy in (ReviewPolicy.CRITERIA, ReviewPolicy.ANSWERS) or (
-        policy == ReviewPolicy.AFTER_CLOSE and closed
-    )
-    show_answers = policy == ReviewPolicy.ANSWERS or (policy == ReviewPolicy.AFTER_CLOSE and closed)
+    shown = attempt_results.shown_to_trainee(quiz, utcnow())
     titles = {c.code: c.title for c in db.session.query(Criterion).all()}
     review = None
-    if show_answers and not attempt.result.get("pending"):
+    if shown.answers and not attempt.result.get("pending"):
         graded = attempt_results.result_of(attempt)
         review = list(zip(attempt.questions, graded.questions, strict=True))
     return render_template(
@@ -201,8 +196,8 @@ def result(attempt_id: int):
         attempt=attempt,
         quiz=quiz,
         titles=titles,
-        show_score=policy != ReviewPolicy.AFTER_CLOSE or closed,
-        show_criteria=show_criteria,
+        show_score=shown.score,
+        show_criteria=shown.criteria,
         review=review,
         history=attempts.finished_attempts(quiz, current_user),
     )

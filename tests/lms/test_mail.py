@@ -225,6 +225,34 @@ def news_kind():
     mail.MAIL_KINDS.pop("test_news", None)
 
 
+def test_a_change_of_address_mails_both_addresses_in_the_users_language(
+    app, login, make_user, smtp_inbox
+):
+    user = make_user(email="old@example.kz", language="ru", display_name="Әсел")
+    browser = login(user)
+    answer = browser.post_form(
+        "/account/email", {"email": "new@example.kz", "current_password": DEFAULT_PASSWORD}
+    )
+    assert answer.status_code == 302
+    by_recipient = {
+        tuple(rcpt): message
+        for rcpt, message in zip(smtp_inbox.recipients, smtp_inbox.messages, strict=True)
+    }
+    confirm = by_recipient[("new@example.kz",)]
+    notice = by_recipient[("old@example.kz",)]
+    assert confirm["Subject"].strip() == "Подтвердите адрес электронной почты"
+    assert notice["Subject"].strip() == "Запрошена смена адреса электронной почты"
+    for received in (confirm, notice):
+        assert received.get("List-Unsubscribe") is None  # security messages
+        assert "Здравствуйте, Әсел." in _parts(received)["text/plain"]
+    text = _parts(confirm)["text/plain"]
+    match = re.search(re.escape(app.config["PUBLIC_URL"]) + r"(/confirm-email/[\w.\-]+)", text)
+    assert match, text
+    assert browser.get(match.group(1)).status_code == 302
+    db.session.expire_all()
+    assert user.email == "new@example.kz"
+
+
 def test_other_kinds_carry_list_unsubscribe(app, client, make_user, smtp_inbox, news_kind):
     user = make_user(email="news@example.kz", language="ru")
     # Outside a request, with no work in progress: sent at once.

@@ -181,10 +181,17 @@ def marked():
     """The attempt_marked sends received while the test runs: (sender, keyword args)."""
     from quizzes.signals import attempt_marked
 
-    calls = []
+    class Calls(list):
+        ids: list[dict]
+
+    calls = Calls()
+    calls.ids = []
 
     def receiver(sender, **kwargs):
         calls.append((sender, kwargs))
+        # Read now: the mail receiver commits after this one, which expires the objects, and
+        # after a request they can no longer load.
+        calls.ids.append({name: value.id for name, value in kwargs.items()})
 
     with attempt_marked.connected_to(receiver):
         yield calls
@@ -228,4 +235,4 @@ def test_marking_through_the_page_sends_attempt_marked_once(
         f"/manage/quizzes/marking/{essay.id}", {"line-0": "2", "line-1": "2"}
     )
     assert response.status_code == 302
-    assert [(call["attempt"].id, call["by"].id) for _, call in marked] == [(attempt.id, trainer.id)]
+    assert marked.ids == [{"attempt": attempt.id, "by": trainer.id}]

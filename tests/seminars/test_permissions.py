@@ -10,7 +10,12 @@ from assessments.rubrics import LineSpec
 from lms import accounts
 from lms.extensions import db
 from seminars import authoring
-from seminars.permissions import can_manage, managed_query, seminars_managed_by
+from seminars.permissions import (
+    can_manage,
+    managed_by_each,
+    managed_query,
+    seminars_managed_by,
+)
 
 
 @pytest.fixture
@@ -53,6 +58,26 @@ def test_one_rule_for_one_seminar_and_for_the_list(people, admin, trainee):
     assert {s.id for s in seminars_managed_by(admin)} == {seminar.id, cancelled.id, elsewhere.id}
     assert all(can_manage(admin, s) for s in (seminar, cancelled, elsewhere))
     assert seminars_managed_by(trainee) == [] and not can_manage(trainee, seminar)
+
+
+def test_many_users_at_once_follow_the_same_rule(
+    people, admin, trainee, make_user, make_seminar, make_course
+):
+    """``managed_by_each`` (the trainers' digest) agrees with ``manages`` for everyone, in a
+    fixed number of queries whatever the number of users and seminars."""
+    gone = make_user("trainer")
+    make_seminar("Theirs, once", course=make_course("Gone's course", owner=gone), trainers=[gone])
+    accounts.set_active(admin, gone, False)
+    users = [people["owner"], people["runner"], people["other"], admin, trainee, gone]
+    seminars = {s.id: s.course_id for s in db.session.scalars(managed_query(admin))}
+    managed = managed_by_each(users, seminars)
+    for user in users:
+        assert managed[user.id] == {s.id for s in seminars_managed_by(user)}, user.email
+    assert managed[admin.id] == set(seminars) and managed[trainee.id] == managed[gone.id] == set()
+    only = {people["seminar"].id: people["seminar"].course_id}
+    assert managed_by_each(users, only)[people["other"].id] == set()
+    assert managed_by_each(users, only)[people["runner"].id] == set(only)
+    assert managed_by_each(users, {})[admin.id] == set()
 
 
 def test_an_inactive_account_manages_nothing(people, admin):
