@@ -6,7 +6,15 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the pages, the menu entry, the dashboard card, the commands and the demo."""
-    from certificates import archive, bulk_job, cli, demo, models, views  # noqa: F401  (models: tables)
+    from certificates import (  # noqa: F401  (models: tables)
+        archive,
+        bulk_job,
+        cli,
+        demo,
+        models,
+        notifications,
+        views,
+    )
     from certificates.qualifications import judged_criterion_ids
     from certificates.views import holder
     from lms.demo import add_demo_seeder
@@ -16,6 +24,8 @@ def init_app(app: Flask) -> None:
 
     cli.init_app(app)
     views.init_app(app)
+    # The holder's messages: issued, status changes, expiry reminders.
+    notifications.init_app(app)
 
     # The seminar ZIP, built by a worker.
     register_kind(archive.ZIP_JOB, archive.run_zip_job)

@@ -3,7 +3,8 @@ status is ``certificates.status``, re-exported here).
 
 Every change writes a :class:`CertificateEvent` (who, when, why). Status changes are guarded
 UPDATEs on the expected current status, so two trainers acting at once cannot, say, reinstate
-a certificate that the other has just revoked.
+a certificate that the other has just revoked; each one committed sends
+``signals.certificate_status_changed`` (a refused one sends nothing).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
@@ -20,6 +22,7 @@ from certificates.issuance import create_signed
 from certificates.models import Certificate, CertificateEvent, CertificateStatus
 from certificates.public_record import public_facts
 from certificates.qualifications import holder_name
+from certificates.signals import certificate_status_changed
 from certificates.status import (  # noqa: F401  (PublicStatus, holds: re-exported)
     STATUS_WORDS,
     PublicStatus,
@@ -149,6 +152,13 @@ def _change_status(
     )
     db.session.commit()
     db.session.refresh(certificate)
+    certificate_status_changed.send(
+        current_app._get_current_object(),
+        certificate=certificate,
+        action=action,
+        reason=code,
+        by=getattr(by, "_get_current_object", lambda: by)(),  # a page passes current_user
+    )
 
 
 def suspend(

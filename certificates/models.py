@@ -190,7 +190,8 @@ class Certificate(TimestampMixin, db.Model):
     status_note: Mapped[str] = mapped_column(Text, default="")
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_on: Mapped[date] = mapped_column(Date)
-    expires_on: Mapped[date | None] = mapped_column(Date)
+    # Indexed: the daily expiry reminders read only what expires within 60 days (0015).
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True)
     language: Mapped[str] = mapped_column(String(8))
     facts_json: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly what was signed
     jws: Mapped[str] = mapped_column(Text)

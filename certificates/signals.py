@@ -5,6 +5,13 @@ one, with the app as sender.
 - ``certificate_issued``: one send per certificate made now (a single issue, a claim, each
   certificate of a bulk issue after its one commit), keyword ``certificate``. Not for an
   issue that returned the holder's existing certificate, nor for a reissue or renewal.
+- ``certificate_status_changed``: one send per committed suspension, reinstatement or
+  revocation (``lifecycle.suspend`` / ``reinstate`` / ``revoke``, whoever calls them: the
+  register's action page, the demo), keywords ``certificate``, ``action`` (``"suspend"``,
+  ``"reinstate"`` or ``"revoke"``), ``reason`` (the public reason code of a suspension or
+  revocation, ``lifecycle.STATUS_REASONS``; ``""`` for a reinstatement, whose reason is the
+  trainer's note for staff only) and ``by`` (the staff member). Not for a refused change
+  (another trainer changed the status first, or the change does not apply).
 """
 
 from __future__ import annotations
@@ -14,3 +21,4 @@ from blinker import Namespace
 signals = Namespace()
 
 certificate_issued = signals.signal("certificate-issued")
+certificate_status_changed = signals.signal("certificate-status-changed")

@@ -55,6 +55,8 @@ class MailKind:
     group: Any
     security: bool = False
     staff_only: bool = False
+    # Why a kind that always goes cannot be turned off (default: it keeps the account safe).
+    always_note: Any = None
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,18 @@ SWEEP_AFTER = timedelta(minutes=5)
 
 
 def register_mail_kind(
-    name: str, *, label, group, security: bool = False, staff_only: bool = False
+    name: str,
+    *,
+    label,
+    group,
+    security: bool = False,
+    staff_only: bool = False,
+    always_note=None,
 ) -> MailKind:
-    """Declare a kind of message (once, at import time). Security kinds always go."""
-    kind = MailKind(name, label, group, security, staff_only)
+    """Declare a kind of message (once, at import time). Security kinds always go;
+    ``always_note`` (lazy) says why on the preferences page when it is not the account's
+    safety."""
+    kind = MailKind(name, label, group, security, staff_only, always_note)
     MAIL_KINDS[name] = kind
     return kind
 

@@ -60,6 +60,21 @@ def issue_to(app, trainer):
     return factory
 
 
+@pytest.fixture
+def without_certificate_mail(app):
+    """The holder's "certificate issued" message left out, for tests that count the
+    statements of issuing itself: a message is one per certificate by nature (its rows and
+    its opt-out check), measured in test_notifications."""
+    from certificates import notifications
+    from certificates.signals import certificate_issued
+
+    certificate_issued.disconnect(notifications.on_issued)
+    try:
+        yield
+    finally:
+        certificate_issued.connect(notifications.on_issued)
+
+
 # ``with count_queries() as counted: ...``: the SQL statements run (tests/courses' counter).
 from ..courses.conftest import count_queries  # noqa: E402, F401
 

@@ -72,7 +72,7 @@ def _issued(seminar) -> int:
 
 
 def test_bulk_issue_runs_as_many_statements_for_2_as_for_6_participants(
-    seminar_of, rich, trainer, count_queries
+    seminar_of, rich, trainer, count_queries, without_certificate_mail
 ):
     counts = []
     for size in (2, 6):
