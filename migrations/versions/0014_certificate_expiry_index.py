@@ -3,7 +3,7 @@
 The reminders read only the valid certificates expiring within the next 60 days; the register
 was load-tested with 1,000,000 certificates, so that read must not scan the table.
 
-Revision ID: 0015_certificate_expiry_index
+Revision ID: 0014_certificate_expiry_index
 Revises: 0013_mail_delivery
 Create Date: 2026-12-06 19:00:00
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_certificate_expiry_index'
+revision = '0014_certificate_expiry_index'
 down_revision = '0013_mail_delivery'
 branch_labels = None
 depends_on = None
