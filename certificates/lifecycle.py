@@ -22,7 +22,7 @@ from certificates.issuance import create_signed
 from certificates.models import Certificate, CertificateEvent, CertificateStatus
 from certificates.public_record import public_facts
 from certificates.qualifications import holder_name
-from certificates.signals import certificate_status_changed
+from certificates.signals import certificate_replaced, certificate_status_changed
 from certificates.status import (  # noqa: F401  (PublicStatus, holds: re-exported)
     STATUS_WORDS,
     PublicStatus,
@@ -269,6 +269,7 @@ def _replace(
         db.session.rollback()
         discard_pdf(new)
         raise
+    certificate_replaced.send(current_app._get_current_object(), old=old, new=new, action=action)
     return new
 
 

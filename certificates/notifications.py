@@ -1,4 +1,5 @@
-"""The certificate messages: issued, suspended / reinstated / revoked, and the reminders before
+"""The certificate messages: issued (also on a reissue or renewal, naming the number it
+replaces), suspended / reinstated / revoked, and the reminders before
 a certificate expires (issue 16).
 
 Registered at import: three kinds of message (group "Certificates" on the preferences page),
@@ -21,7 +22,7 @@ stage (60, 30, 7 days before) whose threshold has been reached is sent once, cla
 are claimed with it, so a certificate first seen 5 days before its expiry gets the 7-day
 message alone, never three at once, and a missed run is caught up by the next one. Only
 certificates whose expiry falls within the window are read (the index on
-``certificates.expires_on``, migration 0015), one expiry day and ``BATCH`` certificates at a
+``certificates.expires_on``, migration 0014), one expiry day and ``BATCH`` certificates at a
 time, each batch committed with its claims and messages together.
 """
 
@@ -39,7 +40,11 @@ from sqlalchemy.orm import selectinload
 from certificates.facts import verify_url
 from certificates.lifecycle import STATUS_REASONS, StatusReason
 from certificates.models import Certificate, CertificateStatus
-from certificates.signals import certificate_issued, certificate_status_changed
+from certificates.signals import (
+    certificate_issued,
+    certificate_replaced,
+    certificate_status_changed,
+)
 from certificates.storage import pdf_bytes
 from lms.extensions import db
 from lms.job_models import OnceMark
@@ -120,14 +125,25 @@ def _about(certificate: Certificate) -> dict:
     }
 
 
-def send_issued(certificate: Certificate):
-    """The holder's "certificate issued" message, with the PDF attached."""
+def send_issued(certificate: Certificate, *, replaces: Certificate | None = None, action=""):
+    """The holder's "certificate issued" message, with the PDF attached; for a reissue or a
+    renewal it names the number it replaces."""
+    if replaces is None:
+        subject = _l("Your certificate %(number)s has been issued", number=certificate.number)
+    elif action == "renew":
+        subject = _l("Your certificate has been renewed: %(number)s", number=certificate.number)
+    else:
+        subject = _l(
+            "Your certificate has been issued again: %(number)s", number=certificate.number
+        )
     return send_mail(
         certificate.holder,
         ISSUED,
         "certificate_issued",
-        subject=_l("Your certificate %(number)s has been issued", number=certificate.number),
+        subject=subject,
         attachments=[(PDF, certificate.id)],
+        replaced_action=action if replaces is not None else "",
+        old_number=replaces.number if replaces is not None else "",
         **_about(certificate),
     )
 
@@ -164,6 +180,17 @@ def on_issued(sender: Flask, *, certificate: Certificate, **_) -> None:
         current_app.logger.exception("certificate_issued mail for %s failed", certificate.id)
 
 
+def on_replaced(sender: Flask, *, old: Certificate, new: Certificate, action: str, **_) -> None:
+    try:
+        fresh_old = db.session.get(Certificate, old.id)
+        fresh_new = db.session.get(Certificate, new.id)
+        if fresh_old is not None and fresh_new is not None:
+            send_issued(fresh_new, replaces=fresh_old, action=action)
+    except Exception:  # the replacement is committed; the message must not undo the page
+        db.session.rollback()
+        current_app.logger.exception("certificate_replaced mail for %s failed", new.id)
+
+
 def on_status_changed(
     sender: Flask, *, certificate: Certificate, action: str, reason: str = "", **_
 ) -> None:
@@ -179,6 +206,7 @@ def on_status_changed(
 def init_app(app: Flask) -> None:
     """Connect the receivers (once, whatever the number of apps: blinker keeps one list)."""
     certificate_issued.connect(on_issued)
+    certificate_replaced.connect(on_replaced)
     certificate_status_changed.connect(on_status_changed)
 
 

@@ -12,6 +12,9 @@ one, with the app as sender.
   revocation, ``lifecycle.STATUS_REASONS``; ``""`` for a reinstatement, whose reason is the
   trainer's note for staff only) and ``by`` (the staff member). Not for a refused change
   (another trainer changed the status first, or the change does not apply).
+- ``certificate_replaced``: one send per committed reissue or renewal, keywords ``old`` (the
+  superseded certificate), ``new`` (its replacement, with a new number) and ``action``
+  (``"reissue"`` or ``"renew"``).
 """
 
 from __future__ import annotations
@@ -22,3 +25,4 @@ signals = Namespace()
 
 certificate_issued = signals.signal("certificate-issued")
 certificate_status_changed = signals.signal("certificate-status-changed")
+certificate_replaced = signals.signal("certificate-replaced")

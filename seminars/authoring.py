@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.models import Role, User
 from lms.service_error import ServiceError
 from seminars.models import Seminar, SeminarSession, SeminarStatus, SeminarTrainer
+from seminars.signals import seminar_cancelled
 
 MAX_SESSION_HOURS = Decimal("12")
 FINAL_STATUSES = (SeminarStatus.COMPLETED, SeminarStatus.CANCELLED)  # no way back from these
@@ -159,8 +160,11 @@ def set_status(seminar: Seminar, status: SeminarStatus | str) -> Seminar:
         raise ServiceError(_l("Add at least one session before opening registration."))
     if status == SeminarStatus.OPEN and seminar.course.status != CourseStatus.PUBLISHED:
         raise ServiceError(_l("Publish the course before opening its seminar."))
+    cancelled_now = status == SeminarStatus.CANCELLED and seminar.status != status.value
     seminar.status = status.value
     db.session.commit()
+    if cancelled_now:
+        seminar_cancelled.send(current_app._get_current_object(), seminar=seminar)
     return seminar
 
 

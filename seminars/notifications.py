@@ -42,7 +42,12 @@ from seminars.models import (
     SeminarStatus,
 )
 from seminars.registration import HOLDS_A_SEAT, waitlist_rank
-from seminars.signals import registration_cancelled, registration_created, registration_promoted
+from seminars.signals import (
+    registration_cancelled,
+    registration_created,
+    registration_promoted,
+    seminar_cancelled,
+)
 
 REGISTRATION = "seminar_registration"
 REMINDER = "seminar_reminder"
@@ -163,6 +168,17 @@ def send_cancelled(entry: Registration, by: User | None):
     )
 
 
+def send_called_off(entry: Registration):
+    """The whole seminar is cancelled: to everyone who held a seat or waited for one."""
+    return send_mail(
+        entry.user,
+        REGISTRATION,
+        "seminar_called_off",
+        subject=_l("Seminar “%(title)s” is cancelled", title=entry.seminar.title),
+        **{**_context(entry), "online_link": ""},
+    )
+
+
 def send_reminder(entry: Registration):
     return send_mail(
         entry.user,
@@ -222,6 +238,21 @@ def on_cancelled(
             send_cancelled(entry, db.session.get(User, by_id) if by_id else None)
 
     _safely("cancelled", work)
+
+
+def on_seminar_cancelled(app, *, seminar: Seminar, **_) -> None:
+    def work():
+        entries = db.session.scalars(
+            select(Registration).where(
+                Registration.seminar_id == seminar.id,
+                Registration.status.in_([*HOLDS_A_SEAT, RegistrationStatus.WAITLISTED.value]),
+            )
+        ).all()
+        for entry in entries:
+            send_called_off(entry)
+        db.session.commit()
+
+    _safely("seminar cancelled", work)
 
 
 # --- the reminder the day before --------------------------------------------------------------
@@ -296,3 +327,4 @@ def init_app(app: Flask) -> None:
     registration_created.connect(on_created)
     registration_promoted.connect(on_promoted)
     registration_cancelled.connect(on_cancelled)
+    seminar_cancelled.connect(on_seminar_cancelled)

@@ -13,6 +13,9 @@ Sent only after the change is committed, with the app as sender:
   seat or a place on the waitlist) was cancelled; ``by`` is who did it: the trainee
   themselves, a member of staff from the participants page, or None when unknown (a script).
   Sent before the ``registration_promoted`` its freed seat causes.
+- ``seminar_cancelled(app, seminar=...)``: staff cancelled the whole seminar (its status
+  became "cancelled"); the registrations keep their status, so no ``registration_cancelled``
+  is sent for them.
 """
 
 from __future__ import annotations
@@ -24,3 +27,4 @@ _signals = Namespace()
 registration_created = _signals.signal("registration-created")
 registration_promoted = _signals.signal("registration-promoted")
 registration_cancelled = _signals.signal("registration-cancelled")
+seminar_cancelled = _signals.signal("seminar-cancelled")

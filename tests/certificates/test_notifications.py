@@ -434,3 +434,40 @@ def test_the_reminders_read_through_the_expiry_index(app):
     )
     plan = " ".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {statement}")))
     assert "ix_certificates_expires_on" in plan, plan
+
+
+def test_a_renewal_and_a_reissue_mail_the_new_number_with_its_pdf(
+    admin_client, holder, certificate
+):
+    before = len(outbox(ISSUED))
+    renewed = admin_client.post_form(
+        f"/manage/certificates/{certificate.id}/renew", {"renew-reason": "CPD hours done"}
+    )
+    assert renewed.status_code == 302
+    db.session.expire_all()
+    new = db.session.get(Certificate, certificate.id).replaced_by
+    assert new is not None and new.number != certificate.number
+    [message] = outbox(ISSUED)[before:]
+    assert message.to_address == holder.email and message.language == "kk"
+    assert new.number in message.subject
+    assert certificate.number in message.text and new.number in message.text
+    assert message.attachments == [{"kind": notifications.PDF, "ref": new.id}]
+    assert links(message)[0] == f"/verify/{new.number}"
+
+    reissued = admin_client.post_form(
+        f"/manage/certificates/{new.id}/reissue",
+        {"reissue-reason": "Name misspelt", "reissue-name": "Аида Жұмабаева"},
+    )
+    assert reissued.status_code == 302
+    db.session.expire_all()
+    newest = db.session.get(Certificate, new.id).replaced_by
+    [second] = outbox(ISSUED)[before + 1 :]
+    assert newest.number in second.subject and new.number in second.text
+    assert second.subject != message.subject  # "renewed" and "issued again" read differently
+
+    # A refused replacement (the old certificate is no longer valid) sends nothing.
+    refused = admin_client.post_form(
+        f"/manage/certificates/{certificate.id}/renew", {"renew-reason": "again"}
+    )
+    assert refused.status_code in (400, 409)
+    assert len(outbox(ISSUED)) == before + 2

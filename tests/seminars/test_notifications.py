@@ -307,3 +307,34 @@ def test_the_schedule_is_registered_and_runs_the_service(app, booked):
     assert notifications.send_reminders(_day_before(app, seminar, time(9, 0))) == 1
     jobs.run_schedule(notifications.SCHEDULE)  # now: weeks away from any reminder
     assert len(_outbox(kind="seminar_reminder")) == 1
+
+
+def test_cancelling_the_whole_seminar_tells_everyone_registered_or_waiting(
+    app, seminar, make_user, login, trainer
+):
+    seated, waiting, gone = make_user(language="ru"), make_user(language="kk"), make_user()
+    _register(login, seated, seminar)
+    _register(login, waiting, seminar)
+    registration.cancel(_register(login, gone, seminar), by=gone)
+    before = {user.id: len(_to(user)) for user in (seated, waiting, gone)}
+
+    answer = login(trainer).post_form(
+        f"/manage/seminars/{seminar.id}/status", {"status": "cancelled"}
+    )
+    assert answer.status_code == 302
+    for user, language in ((seated, "ru"), (waiting, "kk")):
+        [message] = _to(user)[before[user.id] :]
+        assert message.kind == "seminar_registration" and message.language == language
+        assert message.subject == _said(
+            language, "Seminar “%(title)s” is cancelled", title=seminar.title
+        )
+        assert ONLINE not in message.text  # nothing to join any more
+        assert message.attachments == []
+        _seminar_link(app, message, seminar)
+    assert len(_to(gone)) == before[gone.id]  # already cancelled: nothing more to say
+    # A seminar already cancelled cannot be cancelled again, and nothing more is sent.
+    again = login(trainer).post_form(
+        f"/manage/seminars/{seminar.id}/status", {"status": "cancelled"}
+    )
+    assert again.status_code in (302, 400)
+    assert len(_to(seated)) == before[seated.id] + 1
