@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from config import ConfigurationError
+from lms import file_storage
 from lms.database import utcnow
 from lms.extensions import db
 from lms.job_models import JobRecord, JobState, OnceMark
@@ -306,6 +307,8 @@ def clean_up(now=None) -> tuple[int, int]:
         )
     ).all()
     for record in old:
+        if record.result_path:
+            file_storage.remove(record.result_path)
         shutil.rmtree(Path(current_app.instance_path, "jobs", str(record.id)), ignore_errors=True)
         db.session.delete(record)
     marks = db.session.execute(
@@ -394,27 +397,38 @@ def args_of(record: JobRecord) -> dict:
 
 @contextmanager
 def result_file(record: JobRecord, name: str) -> Iterator[Path]:
-    """A temporary path to write the job's result to; renamed into place (and recorded) only
-    when the block ends without an error."""
+    """A temporary path to write the job's result to; stored (``lms.file_storage``, as
+    ``jobs/<id>/<name>``) and recorded only when the block ends without an error."""
     folder = Path(current_app.instance_path, "jobs", str(record.id))
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / name
     temporary = folder / f".{name}.{os.getpid()}.part"
+    stored_name = f"jobs/{record.id}/{name}"
     try:
         yield temporary
-        os.replace(temporary, final)
+        file_storage.put_file(stored_name, temporary)
     finally:
         temporary.unlink(missing_ok=True)
-    record.result_path = str(final.relative_to(current_app.instance_path))
+    record.result_path = stored_name
     record.result_name = name
 
 
-def result_path(record: JobRecord) -> Path | None:
-    """The result file of a finished job, if it is still there."""
+def has_result(record: JobRecord) -> bool:
+    """Whether a finished job's result file is still stored."""
     if record.state != JobState.DONE.value or not record.result_path:
+        return False
+    try:
+        return file_storage.exists(record.result_path)
+    except ValueError:
+        return False
+
+
+def result_bytes(record: JobRecord) -> bytes | None:
+    if not has_result(record):
         return None
-    path = Path(current_app.instance_path, record.result_path)
-    return path if path.is_file() else None
+    try:
+        return file_storage.get(record.result_path)
+    except FileNotFoundError:
+        return None
 
 
 def jobs_query():
