@@ -57,7 +57,14 @@ from certificates.qualifications import holder_name, name_on_certificate
 from certificates.signals import certificate_issued
 from certificates.signing import canonical_json, sign
 from certificates.status import PublicStatus, holds, public_status
-from certificates.storage import discard_pdf, insert_all, pdf_folder, store_pdf, stored_pdf
+from certificates.storage import (
+    discard_pdf,
+    insert_all,
+    pdf_folder,
+    store_pdf,
+    store_pdfs,
+    stored_pdf,
+)
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
@@ -189,7 +196,8 @@ def create_signed(
     """A signed certificate with its PDF written (the caller commits; no statement here).
     ``kept`` overrides facts, so a reissue or renewal states the same achievement as the
     certificate it replaces. ``add=False`` leaves it out of the session (bulk issue inserts
-    many at once); ``key`` is the signing key when the caller read it once for many."""
+    many at once, and stores their PDFs: ``rendered_pdf``); ``key`` is the signing key when
+    the caller read it once for many."""
     number = new_number(current_app.config["CERTIFICATE_PREFIX"])
     facts = build_facts(
         number=number,
@@ -227,9 +235,11 @@ def create_signed(
     certificate.events.append(
         CertificateEvent(action=action, reason=reason, by_id=by.id if by else None)
     )
-    store_pdf(certificate, data)
     if add:
+        store_pdf(certificate, data)
         db.session.add(certificate)
+    else:
+        certificate.rendered_pdf = data  # not a column: the bulk caller stores them at once
     return certificate
 
 
@@ -413,6 +423,7 @@ def write(plan: Draft, eligible: list, *, by: User, into: BulkResult) -> None:
     ]
     try:
         inserted = insert_all(made)
+        store_pdfs([(certificate, certificate.rendered_pdf) for certificate in made])
         db.session.commit()
     except Exception as error:
         db.session.rollback()

@@ -35,6 +35,12 @@ def store_pdf(certificate: Certificate, data: bytes) -> None:
         file_storage.put(_name(certificate), data)
 
 
+def store_pdfs(made: list[tuple[Certificate, bytes]]) -> None:
+    """``store_pdf`` for many certificates at once (one statement with the database)."""
+    if current_app.config.get("CERTIFICATE_PDF_CACHE", True):
+        file_storage.put_many([(_name(certificate), data) for certificate, data in made])
+
+
 def stored_pdf(certificate: Certificate) -> bytes:
     """The stored copy (FileNotFoundError if there is none)."""
     return file_storage.get(_name(certificate))

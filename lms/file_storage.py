@@ -84,6 +84,10 @@ class FolderBackend:
         finally:
             temporary.unlink(missing_ok=True)
 
+    def put_many(self, files: list[tuple[str, bytes]]) -> None:
+        for name, data in files:
+            self.put(name, data)
+
     def put_file(self, name: str, source: Path) -> None:
         path = self.path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,13 +123,23 @@ class DatabaseBackend:
         self.fallback = fallback
 
     def put(self, name: str, data: bytes) -> None:
-        check_name(name)
-        db.session.execute(sql_delete(FileBlob).where(FileBlob.name == name))
+        self.put_many([(name, data)])
+
+    def put_many(self, files: list[tuple[str, bytes]]) -> None:
+        """Two statements however many files (a bulk issue stores its PDFs at once)."""
+        if not files:
+            return
+        names = [check_name(name) for name, _ in files]
+        db.session.execute(sql_delete(FileBlob).where(FileBlob.name.in_(names)))
+        now = utcnow()
         db.session.execute(
-            insert(FileBlob).values(
-                name=name, data=data, size=len(data), sha256=sha256(data), created_at=utcnow()
-            )
-        )
+            insert(FileBlob),
+            [
+                {"name": name, "data": data, "size": len(data), "sha256": sha256(data),
+                 "created_at": now}
+                for name, data in files
+            ],
+        )  # fmt: skip
 
     def put_file(self, name: str, source: Path) -> None:
         self.put(name, source.read_bytes())
@@ -174,6 +188,10 @@ def backend(kind: str | None = None) -> FolderBackend | DatabaseBackend:
 
 def put(name: str, data: bytes) -> None:
     backend().put(name, data)
+
+
+def put_many(files: list[tuple[str, bytes]]) -> None:
+    backend().put_many(files)
 
 
 def put_file(name: str, source: Path) -> None:

@@ -33,9 +33,7 @@ def _own_job(job_id: int) -> JobRecord:
 
 
 def _as_json(record: JobRecord) -> dict:
-    download = (
-        url_for("jobs.result", job_id=record.id) if jobs.has_result(record) else None
-    )
+    download = url_for("jobs.result", job_id=record.id) if jobs.has_result(record) else None
     return {
         "id": record.id,
         "state": record.state,
@@ -56,9 +54,7 @@ def _as_json(record: JobRecord) -> dict:
 @login_required
 def job_page(job_id: int):
     record = _own_job(job_id)
-    return render_template(
-        "jobs/job.html", job=record, has_result=jobs.has_result(record)
-    )
+    return render_template("jobs/job.html", job=record, has_result=jobs.has_result(record))
 
 
 @bp.get("/jobs/<id:job_id>.json")

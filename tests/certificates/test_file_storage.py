@@ -4,8 +4,9 @@ database``) serves uploads, rosters, certificate PDFs and job results with nothi
 instance folder; ``flask files move`` moves them between the backends without losing one; a
 certificate's PDF is rendered again byte for byte from its signed facts.
 
-The HTTP tests of uploads, rosters and the ZIP job are imported from their modules and run
-here once more with the database backend (``config_overrides`` below)."""
+The HTTP tests of uploads, rosters, the ZIP job and the bulk issue's query count (its PDFs
+stored in one statement) are imported from their modules and run here once more with the
+database backend (``config_overrides`` below)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from courses.models import CourseFile
 from lms import file_storage
 from lms.extensions import db
 from lms.models import FileBlob
+from tests.certificates.test_issuing_page import (  # noqa: F401  (run again on the database)
+    test_the_issuing_page_and_bulk_issue_run_as_many_queries_for_2_as_for_5_participants,
+)
 from tests.certificates.test_manage_pages import (  # noqa: F401  (fixtures)
     bulk,
     people,
@@ -78,9 +82,7 @@ def test_with_the_database_backend_nothing_is_written_to_the_instance_folder(
     certificates = list(db.session.scalars(select(Certificate)))
     assert len(certificates) == 2
 
-    assert blob_names() == {upload} | {
-        f"certificates/{c.pdf_path}" for c in certificates
-    }
+    assert blob_names() == {upload} | {f"certificates/{c.pdf_path}" for c in certificates}
     assert folder_files(app) == set()
     blob = db.session.get(FileBlob, f"certificates/{certificates[0].pdf_path}")
     assert blob.sha256 == certificates[0].pdf_sha256 and blob.size == len(blob.data)

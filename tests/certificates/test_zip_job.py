@@ -41,9 +41,7 @@ def only_job() -> JobRecord:
     return record
 
 
-def test_prepare_zip_builds_it_once_and_the_page_offers_it(
-    app, trainer_client, trainer, setting
-):
+def test_prepare_zip_builds_it_once_and_the_page_offers_it(app, trainer_client, trainer, setting):
     qualification, seminar = setting
     bulk(trainer_client, seminar, qualification)
     certificates = list(db.session.scalars(select(Certificate)))
