@@ -46,7 +46,7 @@ def test_nginx_sets_the_headers_proxy_fix_reads_and_serves_existing_static_folde
     nginx = (DEPLOY / "nginx.conf").read_text()
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx  # set, not appended
     assert "$proxy_add_x_forwarded_for;" not in nginx.split("upstream lms")[1]
-    for header in ("X-Forwarded-Proto $scheme", "X-Forwarded-Host $host", "Host $host"):
+    for header in ("X-Forwarded-Proto $scheme", "X-Forwarded-Host $http_host", "Host $http_host"):
         assert f"proxy_set_header {header};" in nginx
     static = re.search(r"location /static/ \{\s*alias /srv/lms/(\S+);", nginx).group(1)
     assert (BASE_DIR / static).is_dir()

@@ -19,7 +19,9 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -83,8 +85,13 @@ class Browser:
 
     def __init__(self) -> None:
         self.cookies = http.cookiejar.CookieJar()
+        unverified = ssl.create_default_context()  # nginx's test certificate is self-signed
+        unverified.check_hostname = False
+        unverified.verify_mode = ssl.CERT_NONE
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirects()
+            urllib.request.HTTPCookieProcessor(self.cookies),
+            urllib.request.HTTPSHandler(context=unverified),
+            _NoRedirects(),
         )
 
     def request(self, url: str, data: bytes | None = None, headers: dict | None = None) -> Reply:
@@ -103,7 +110,14 @@ class Browser:
         assert match, "no csrf-token on the home page"
         return match.group(1)
 
-    def post(self, base: str, path: str, fields: dict, files: dict | None = None) -> Reply:
+    def post(
+        self,
+        base: str,
+        path: str,
+        fields: dict,
+        files: dict | None = None,
+        headers: dict | None = None,
+    ) -> Reply:
         fields = {"csrf_token": self.csrf(base), **fields}
         if not files:
             body = urllib.parse.urlencode(fields).encode()
@@ -125,10 +139,16 @@ class Browser:
                 )
             body = b"".join(parts) + f"--{boundary}--\r\n".encode()
             kind = f"multipart/form-data; boundary={boundary}"
-        return self.request(base + path, body, {"Content-Type": kind})
+        # A browser sends the page's address (Referrer-Policy strict-origin-when-cross-origin);
+        # over HTTPS Flask-WTF refuses a form without it.
+        sent = {"Content-Type": kind, "Referer": base + path, **(headers or {})}
+        return self.request(base + path, body, sent)
 
-    def login(self, base: str, email: str, password: str = DEFAULT_PASSWORD) -> Reply:
-        return self.post(base, "/login", {"email": email, "password": password})
+    def login(
+        self, base: str, email: str, password: str = DEFAULT_PASSWORD, **headers: str
+    ) -> Reply:
+        fields = {"email": email, "password": password}
+        return self.post(base, "/login", fields, headers=headers or None)
 
 
 def _environment(database_url: str, instance: Path, keys: Path, run: str) -> dict:
@@ -149,6 +169,7 @@ def _environment(database_url: str, instance: Path, keys: Path, run: str) -> dic
         LMS_SECURE_COOKIES="false",  # plain HTTP between the test and the instances
         LMS_URL_SCHEME="http",
         LMS_LOGIN_LIMIT_PER_ACCOUNT_AND_IP=f"{LOGIN_LIMIT} per 15 minutes",
+        LMS_PROXY_FIX_HOPS="1",  # deploy/nginx.conf in front (the last test)
     )
     return env
 
@@ -314,3 +335,93 @@ def test_a_certificate_issued_on_one_instance_verifies_and_downloads_on_the_othe
     db.session.commit()
     again = holder.get(f"{b}/certificates/{mine.id}/pdf")
     assert again.status == 200 and again.body == pdf.body
+
+
+def _nginx_site(servers: Instances, port: int, folder: Path) -> Path:
+    """deploy/nginx.conf as it is, but for this machine: the instances' ports, a free port for
+    HTTPS, a self-signed certificate, this checkout's static folders."""
+    import flask_bootstrap
+
+    key, certificate = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+         "/CN=127.0.0.1", "-keyout", str(key), "-out", str(certificate)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    site = (BASE_DIR / "deploy" / "nginx.conf").read_text()
+    upstream = "".join(
+        f"    server {base.removeprefix('http://')};\n" for base in (servers.a, servers.b)
+    )
+    site = re.sub(r"(upstream lms \{\n)(.*?)(    keepalive)", rf"\g<1>{upstream}\g<3>", site,
+                  flags=re.S)  # fmt: skip
+    site = re.sub(r"server \{\n    listen 80;.*?\n\}\n", "", site, count=1, flags=re.S)
+    site = site.replace("    listen [::]:443 ssl http2;\n", "")
+    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;")
+    site = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {certificate};", site)
+    site = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};", site)
+    site = site.replace("/srv/lms/lms/static/", f"{BASE_DIR}/lms/static/")
+    bootstrap = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
+    site = re.sub(r"/srv/lms/\.venv/\S+/bootstrap5/", f"{bootstrap}/", site)
+    temporary = "".join(
+        f"{kind}_temp_path {folder}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (folder / "site.conf").write_text(site)
+    main = folder / "nginx.conf"
+    main.write_text(
+        f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nevents {{}}\n"
+        f"http {{\naccess_log off;\n{temporary}include {folder}/site.conf;\n}}\n"
+    )
+    return main
+
+
+@pytest.fixture
+def nginx(servers, tmp_path):
+    """deploy/nginx.conf in front of the two instances (where nginx is installed)."""
+    binary = shutil.which("nginx") or next(
+        (path for path in ("/usr/sbin/nginx",) if Path(path).exists()), None
+    )
+    if binary is None or shutil.which("openssl") is None:
+        pytest.skip("nginx and openssl are needed (apt-get install nginx-light)")
+    port = _free_port()
+    main = _nginx_site(servers, port, tmp_path)
+    process = subprocess.Popen(
+        [binary, "-c", str(main), "-g", "daemon off;"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"https://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while Browser().get(base + "/healthz").status != 200:
+            assert process.poll() is None, process.stdout.read().decode(errors="replace")
+            assert time.monotonic() < deadline, "nginx did not answer"
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_behind_nginx_static_files_come_from_disk_and_a_forged_address_counts_nothing(
+    app, instances, nginx, make_user
+):
+    """deploy/nginx.conf works with the site: static files, pages through either instance,
+    and the client's address (which the login limit counts) cannot be forged."""
+    static = Browser().get(nginx + "/static/favicon.svg")
+    assert static.status == 200 and static.headers["Server"].startswith("nginx")
+    assert static.body == (BASE_DIR / "lms" / "static" / "favicon.svg").read_bytes()
+    assert "Content-Security-Policy" not in static.headers  # not the application's answer
+    page = Browser().get(nginx + "/")
+    assert page.status == 200 and "Content-Security-Policy" in page.headers
+    assert re.search(r'<link[^>]+href="/bootstrap/static/', page.text)
+
+    user = make_user(email="behind-nginx@example.kz")
+    db.session.commit()
+    browser = Browser()
+    for number in range(LOGIN_LIMIT):  # a new forged address each time
+        forged = {"X-Forwarded-For": f"203.0.113.{number + 1}"}
+        assert browser.login(nginx, user.email, "not the password", **forged).status == 200
+    refused = browser.login(nginx, user.email, **{"X-Forwarded-For": "203.0.113.99"})
+    assert refused.status == 429
+    assert browser.login(nginx, "someone-else@example.kz", "x").status == 200
