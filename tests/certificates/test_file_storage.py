@@ -229,3 +229,30 @@ def test_a_real_pdf_is_rendered_again_byte_for_byte_at_another_time(
     assert response.data == issued
     day = certificate.issued_on.strftime("%Y%m%d")
     assert f"/CreationDate (D:{day}000000Z)".encode() in issued
+
+
+def test_a_real_worker_stores_the_zip_it_builds_in_the_database(app, trainer_client, setting):
+    from lms.job_models import JobRecord
+    from tests.certificates.test_zip_job_worker import wait_until_finished
+    from tests.workers import start_worker, stop
+
+    app.config["JOBS_IMMEDIATE"] = False  # the request only queues it (SQLite queue)
+    qualification, seminar = setting
+    bulk(trainer_client, seminar, qualification)
+    response = trainer_client.post_form(
+        f"/manage/certificates/seminars/{seminar.id}/certificates.zip/prepare",
+        {"qualification": str(qualification.id)},
+    )
+    assert response.status_code == 303
+    (record,) = db.session.scalars(select(JobRecord)).all()
+    worker = start_worker(app)
+    try:
+        record = wait_until_finished(record.id, worker)
+    finally:
+        output = stop(worker)
+    assert record.state == "done", f"{record.error}\n{output}"
+    assert record.result_path in blob_names()
+    assert not [name for name in folder_files(app) if name.startswith("jobs/")]
+    download = trainer_client.get(f"/jobs/{record.id}/result")
+    assert download.status_code == 200
+    assert bytes(db.session.get(FileBlob, record.result_path).data) == download.data
