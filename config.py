@@ -72,6 +72,9 @@ class Config:
             self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SQLITE_BUSY_TIMEOUT_MS = _int(get("SQLITE_BUSY_TIMEOUT_MS"), 5000)
         self.MIGRATIONS_DIR = str(BASE_DIR / "migrations")
+        # Where uploads, certificate PDFs and job results live (lms/file_storage.py): "folder"
+        # (the instance folder) or "database" (the file_blobs table: several instances).
+        self.FILE_STORAGE = (get("FILE_STORAGE", "folder") or "folder").strip().lower()
 
         # Sessions and cookies.
         self.SESSION_COOKIE_NAME = "lms_session"
@@ -158,6 +161,9 @@ class Config:
         self.CERTIFICATE_PREFIX = get("CERTIFICATE_PREFIX", "KZM")
         # Ed25519 signing keys; empty means <instance>/signing-keys.
         self.CERTIFICATE_KEYS_DIR = get("CERTIFICATE_KEYS_DIR", "")
+        # Keep each certificate's PDF in file storage (a cache: a PDF is rendered again, byte
+        # for byte, from its signed facts when the stored copy is missing).
+        self.CERTIFICATE_PDF_CACHE = _bool(get("CERTIFICATE_PDF_CACHE"), True)
 
         # E-mail (lms/mail.py): one URL such as smtp://user:pass@host:587?tls=starttls or
         # smtps://user:pass@host:465; empty keeps every message in the outbox only.
@@ -196,6 +202,8 @@ class Config:
             raise ConfigurationError(
                 "LMS_CERTIFICATE_PREFIX must be 1 to 8 Latin letters or digits, e.g. KZM."
             )
+        if self.FILE_STORAGE not in ("folder", "database"):
+            raise ConfigurationError("LMS_FILE_STORAGE must be folder or database.")
         if self.BABEL_DEFAULT_LOCALE not in self.LANGUAGES:
             raise ConfigurationError(
                 f"LMS_DEFAULT_LANGUAGE must be one of {', '.join(self.LANGUAGES)}."

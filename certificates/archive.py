@@ -12,9 +12,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from certificates.issuance import STANDING_STATUSES, current_certificates
+from certificates.issuance import STANDING_STATUSES, current_certificates, pdf_bytes
 from certificates.models import Certificate, Qualification
-from certificates.storage import pdf_bytes
 from lms import jobs
 from lms.extensions import db
 from lms.job_models import JobRecord

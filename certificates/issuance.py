@@ -58,7 +58,14 @@ from certificates.qualifications import holder_name, name_on_certificate
 from certificates.signals import certificate_issued
 from certificates.signing import canonical_json, sign
 from certificates.status import PublicStatus, holds, public_status
-from certificates.storage import discard_pdf, insert_all, pdf_bytes, pdf_folder
+from certificates.storage import (
+    discard_pdf,
+    insert_all,
+    pdf_folder,
+    store_pdf,
+    store_pdfs,
+    stored_pdf,
+)
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
@@ -66,7 +73,15 @@ from seminars.models import Seminar
 from seminars.registration import participants
 
 # Kept here for their callers: what a certificate states, and where its PDF is.
-__all__ = ["Draft", "add_months", "draft", "holder_name", "pdf_bytes", "verify_url"]
+__all__ = [
+    "Draft",
+    "add_months",
+    "draft",
+    "holder_name",
+    "pdf_bytes",
+    "pdf_folder",
+    "verify_url",
+]
 
 PREVIEW_NUMBER = "PREVIEW"
 
@@ -84,6 +99,31 @@ def preview_pdf(
     )
     # ``certificates.pdf``'s own renderer: tests stand in for this module's, never a preview's.
     return pdf.render_pdf(facts, verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)")
+
+
+def pdf_bytes(certificate: Certificate) -> bytes:
+    """The certificate's PDF exactly as issued, whichever instance asks: the stored copy when
+    its SHA-256 is the recorded one; otherwise rendered again from the signed facts, which
+    gives the same bytes (``certificates.pdf`` fixes every date and id) and is checked against
+    the recorded SHA-256. FileNotFoundError when neither gives the issued bytes: a certificate
+    rendered by an older template (or library) whose stored copy is lost."""
+    expected = certificate.pdf_sha256
+    try:
+        stored = stored_pdf(certificate)
+    except FileNotFoundError:
+        stored = None
+    if stored is not None and hashlib.sha256(stored).hexdigest() == expected:
+        return stored
+    if stored is not None:
+        current_app.logger.error(
+            "stored PDF of certificate %s does not match its SHA-256", certificate.number
+        )
+    rendered = render_pdf(certificate.facts, verify_url(certificate.number), certificate.jws)
+    if hashlib.sha256(rendered).hexdigest() == expected:
+        return rendered
+    raise FileNotFoundError(
+        f"no PDF of certificate {certificate.number} matches its recorded SHA-256"
+    )
 
 
 def seminar_key(qualification: Qualification, seminar: Seminar | None) -> int:
@@ -157,7 +197,8 @@ def create_signed(
     """A signed certificate with its PDF written (the caller commits; no statement here).
     ``kept`` overrides facts, so a reissue or renewal states the same achievement as the
     certificate it replaces. ``add=False`` leaves it out of the session (bulk issue inserts
-    many at once); ``key`` is the signing key when the caller read it once for many."""
+    many at once, and stores their PDFs: ``rendered_pdf``); ``key`` is the signing key when
+    the caller read it once for many."""
     number = new_number(current_app.config["CERTIFICATE_PREFIX"])
     facts = build_facts(
         number=number,
@@ -173,10 +214,7 @@ def create_signed(
     key = key or key_ring().current()
     token = sign(facts, key)
     data = render_pdf(facts, verify_url(number), token)
-    folder = pdf_folder()
-    folder.mkdir(parents=True, exist_ok=True)
     filename = f"{number}.pdf"
-    (folder / filename).write_bytes(data)
     certificate = Certificate(
         number=number,
         qualification_id=qualification.id,
@@ -199,7 +237,10 @@ def create_signed(
         CertificateEvent(action=action, reason=reason, by_id=by.id if by else None)
     )
     if add:
+        store_pdf(certificate, data)
         db.session.add(certificate)
+    else:
+        certificate.rendered_pdf = data  # not a column: the bulk caller stores them at once
     return certificate
 
 
@@ -444,6 +485,7 @@ def write(plan: Draft, eligible: list, *, by: User, into: BulkResult) -> None:
     ]
     try:
         inserted = insert_all(made)
+        store_pdfs([(certificate, certificate.rendered_pdf) for certificate in made])
         db.session.commit()
     except Exception as error:
         db.session.rollback()

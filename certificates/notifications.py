@@ -38,6 +38,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from certificates.facts import verify_url
+from certificates.issuance import pdf_bytes
 from certificates.lifecycle import STATUS_REASONS, StatusReason
 from certificates.models import Certificate, CertificateStatus
 from certificates.signals import (
@@ -45,7 +46,6 @@ from certificates.signals import (
     certificate_replaced,
     certificate_status_changed,
 )
-from certificates.storage import pdf_bytes
 from lms.extensions import db
 from lms.job_models import OnceMark
 from lms.jobs import claim_once, register_schedule
@@ -89,15 +89,16 @@ def _status_subject(action: str, number: str):
 
 
 def pdf_attachment(ref) -> Attachment | None:
-    """The certificate's stored PDF, exactly as issued (what "Download PDF" gives); None if
-    the certificate or its file is gone."""
+    """The certificate's PDF exactly as issued (what "Download PDF" gives: the stored copy, or
+    rendered again and checked against its SHA-256); None if the certificate is gone or no
+    PDF matches any more."""
     certificate = db.session.get(Certificate, int(ref))
-    if certificate is None or not certificate.pdf_path:
+    if certificate is None:
         return None
     try:
         data = pdf_bytes(certificate)
     except FileNotFoundError:
-        current_app.logger.error("PDF of certificate %s missing from storage", certificate.number)
+        current_app.logger.error("no PDF of certificate %s matches", certificate.number)
         return None
     return Attachment(f"{certificate.number}.pdf", "application/pdf", data)
 

@@ -11,6 +11,7 @@ verify-offline`` (or any JOSE library) checks without a network.
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -35,6 +36,11 @@ def _date(value: str | None) -> str:
         return "—"
     year, month, day = value.split("-")
     return f"{day}.{month}.{year}"
+
+
+def _issued_at(facts: dict) -> datetime:
+    year, month, day = (int(part) for part in facts["issued_on"].split("-"))
+    return datetime(year, month, day, tzinfo=UTC)
 
 
 def _kind_title(kind: str) -> str:
@@ -115,6 +121,10 @@ def _render(facts: dict, verify_url: str, token: str) -> bytes:
     pdf.set_subject(facts["qualification"]["title"])
     pdf.set_creator(facts["issuer"])
     pdf.set_lang({"kk": "kk-KZ", "ru": "ru-RU"}.get(facts["language"], "en"))
+    # The same facts give the same bytes: the creation date is the day of issue (fpdf2 would
+    # write the current time, and derive the file's /ID from it); fonts are subset and
+    # embedded deterministically. A download renders again and checks the recorded SHA-256.
+    pdf.set_creation_date(_issued_at(facts))
     pdf.add_page()
     width = pdf.w
     column = width - 2 * PAGE_LEFT

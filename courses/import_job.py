@@ -10,9 +10,6 @@ ones the import page lists; the upload is removed when the job ends either way.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -20,7 +17,7 @@ from flask_babel import gettext as _
 from courses import content_archive, content_bundle, content_io
 from courses.models import Course
 from courses.permissions import can_edit, is_staff
-from lms import jobs
+from lms import file_storage, jobs
 from lms.extensions import db
 from lms.job_models import JobRecord
 from lms.models import User
@@ -47,42 +44,45 @@ def start_import_job(data: bytes, *, owner: User, update: bool, filename: str) -
 
 
 def _keep_upload(record: JobRecord, data: bytes) -> None:
-    folder = jobs.folder_of(record)
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{UPLOAD_NAME}.{os.getpid()}.part"
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, folder / UPLOAD_NAME)
-    finally:
-        temporary.unlink(missing_ok=True)
+    """Stored through ``lms.file_storage`` (in the caller's transaction), so a worker on
+    another machine finds it."""
+    file_storage.put(upload_of(record), data)
 
 
-def upload_of(record: JobRecord) -> Path:
-    return jobs.folder_of(record) / UPLOAD_NAME
+def upload_of(record: JobRecord) -> str:
+    """The stored name of the job's upload."""
+    return f"jobs/{record.id}/{UPLOAD_NAME}"
+
+
+def _drop_upload(record: JobRecord) -> None:
+    file_storage.remove(upload_of(record))
+    db.session.commit()
 
 
 def run_import_job(record: JobRecord, progress: jobs.Progress) -> None:
     """Import the kept archive; the problems found are the job's summary when it fails. An
     unexpected error keeps the upload for Huey's retry (nothing was written)."""
-    upload = upload_of(record)
     try:
-        _import(record, progress, upload)
+        _import(record, progress)
     except jobs.JobFailed:
-        upload.unlink(missing_ok=True)
+        db.session.rollback()
+        _drop_upload(record)
         raise
-    upload.unlink(missing_ok=True)
+    _drop_upload(record)
 
 
-def _import(record: JobRecord, progress: jobs.Progress, upload: Path) -> None:
+def _import(record: JobRecord, progress: jobs.Progress) -> None:
     owner = db.session.get(User, record.user_id) if record.user_id is not None else None
     if owner is None or not is_staff(owner):
         raise jobs.JobFailed(NOT_ALLOWED)
-    if not upload.is_file():
-        raise jobs.JobFailed(UPLOAD_GONE)
+    try:
+        data = file_storage.get(upload_of(record))
+    except FileNotFoundError:
+        raise jobs.JobFailed(UPLOAD_GONE) from None
     update = bool(jobs.args_of(record).get("update"))
     started = record.created_at
     try:
-        entries = content_archive.read_zip(upload.read_bytes())
+        entries = content_archive.read_zip(data)
         # Module by module while checking; then the one transaction that writes them all.
         bundle = content_bundle.parse_bundle(
             entries, on_module=lambda done, total: progress(done, total + 1)

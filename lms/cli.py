@@ -99,10 +99,39 @@ def sweep_command():
     click.echo(f"handed over: {jobs.sweep()}")
 
 
+@click.group("files")
+def files_group():
+    """Stored files: uploads, certificate PDFs, job results (LMS_FILE_STORAGE)."""
+
+
+@files_group.command("move")
+@click.option(
+    "--to",
+    "to",
+    type=click.Choice(["database", "folder"]),
+    required=True,
+    help="Where the files go: the database (file_blobs) or the instance folder.",
+)
+@click.option("--quiet", is_flag=True, help="Print only the totals.")
+@with_appcontext
+def move_files_command(to: str, quiet: bool):
+    """Move every stored file into one backend: each is copied, its SHA-256 checked against
+    the source, committed, and only then deleted at the source. Safe to run again."""
+    from lms import file_storage
+
+    moved, problems = file_storage.move_all(to, report=None if quiet else click.echo)
+    click.echo(f"moved to {to}: {moved}; problems: {problems}")
+    if current_app.config["FILE_STORAGE"] != to:
+        click.echo(f"Set LMS_FILE_STORAGE={to} on every instance and worker.")
+    if problems:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(files_group)
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from config import ConfigurationError
+from lms import file_storage
 from lms.database import utcnow
 from lms.extensions import db
 from lms.job_models import JobRecord, JobState, OnceMark
@@ -325,6 +326,9 @@ def clean_up(now=None) -> tuple[int, int]:
         )
     ).all()
     for record in old:
+        if record.result_path:
+            file_storage.remove(record.result_path)
+        file_storage.remove(_summary_name(record))
         shutil.rmtree(folder_of(record), ignore_errors=True)
         db.session.delete(record)
     marks = db.session.execute(
@@ -413,18 +417,18 @@ def args_of(record: JobRecord) -> dict:
 
 @contextmanager
 def result_file(record: JobRecord, name: str) -> Iterator[Path]:
-    """A temporary path to write the job's result to; renamed into place (and recorded) only
-    when the block ends without an error."""
+    """A temporary path to write the job's result to; stored (``lms.file_storage``, as
+    ``jobs/<id>/<name>``) and recorded only when the block ends without an error."""
     folder = folder_of(record)
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / name
     temporary = folder / f".{name}.{os.getpid()}.part"
+    stored_name = f"jobs/{record.id}/{name}"
     try:
         yield temporary
-        os.replace(temporary, final)
+        file_storage.put_file(stored_name, temporary)
     finally:
         temporary.unlink(missing_ok=True)
-    record.result_path = str(final.relative_to(current_app.instance_path))
+    record.result_path = stored_name
     record.result_name = name
 
 
@@ -432,23 +436,24 @@ SUMMARY_NAME = "summary.json"
 
 
 def folder_of(record: JobRecord) -> Path:
-    """The job's own folder in the instance folder: its result, its summary, and what the
-    request that started it left for it (e.g. an upload, which the job removes when done)."""
+    """The job's own working folder in this machine's instance folder: temporary files, and
+    what the request that started it left for it (e.g. an upload, which the job removes when
+    done). What pages read (the result, the summary) is stored through ``lms.file_storage``,
+    so every instance sees it."""
     return Path(current_app.instance_path, "jobs", str(record.id))
+
+
+def _summary_name(record: JobRecord) -> str:
+    return f"jobs/{record.id}/{SUMMARY_NAME}"
 
 
 def save_summary(record: JobRecord, summary: dict) -> None:
     """Keep what the job did (plain JSON data, put into words when a page shows it) beside its
-    result; written to a temporary file and renamed, so it is whole or absent. A job that
-    fails with ``JobFailed`` may save one first (e.g. the problems it found)."""
-    folder = folder_of(record)
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{SUMMARY_NAME}.{os.getpid()}.part"
-    try:
-        temporary.write_text(json.dumps(summary, ensure_ascii=False, sort_keys=True), "utf-8")
-        os.replace(temporary, folder / SUMMARY_NAME)
-    finally:
-        temporary.unlink(missing_ok=True)
+    result, stored whole and committed at once: a job that then fails with ``JobFailed`` (and
+    is rolled back) keeps it (e.g. the problems it found)."""
+    data = json.dumps(summary, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    file_storage.put(_summary_name(record), data)
+    db.session.commit()
 
 
 def summary_of(record: JobRecord) -> dict | None:
@@ -456,17 +461,28 @@ def summary_of(record: JobRecord) -> dict | None:
     if not record.finished:
         return None
     try:
-        return json.loads((folder_of(record) / SUMMARY_NAME).read_text("utf-8"))
+        return json.loads(file_storage.get(_summary_name(record)).decode("utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def result_path(record: JobRecord) -> Path | None:
-    """The result file of a finished job, if it is still there."""
+def has_result(record: JobRecord) -> bool:
+    """Whether a finished job's result file is still stored."""
     if record.state != JobState.DONE.value or not record.result_path:
+        return False
+    try:
+        return file_storage.exists(record.result_path)
+    except ValueError:
+        return False
+
+
+def result_bytes(record: JobRecord) -> bytes | None:
+    if not has_result(record):
         return None
-    path = Path(current_app.instance_path, record.result_path)
-    return path if path.is_file() else None
+    try:
+        return file_storage.get(record.result_path)
+    except FileNotFoundError:
+        return None
 
 
 def jobs_query():

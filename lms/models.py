@@ -1,4 +1,5 @@
-"""Core tables: users, their login sessions, password-reset links and site settings."""
+"""Core tables: users, their login sessions, password-reset links, site settings and stored
+files."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import TimestampMixin, UTCDateTime, utcnow
@@ -175,3 +176,18 @@ class MailOptOut(db.Model):
     )
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FileBlob(db.Model):
+    """A stored file when ``LMS_FILE_STORAGE=database`` (see ``lms.file_storage``): its name
+    (``uploads/…``, ``certificates/…``, ``jobs/…``), bytes, size and SHA-256."""
+
+    __tablename__ = "file_blobs"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.now()
+    )

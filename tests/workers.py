@@ -20,6 +20,9 @@ def start_worker(app, **extra_env: str) -> subprocess.Popen:
         LMS_PUBLIC_URL=app.config["PUBLIC_URL"],
         LMS_MAIL_URL=app.config["MAIL_URL"],
         LMS_SECRET_KEY=app.config["SECRET_KEY"],
+        LMS_FILE_STORAGE=app.config["FILE_STORAGE"],
+        LMS_CERTIFICATE_KEYS_DIR=app.config["CERTIFICATE_KEYS_DIR"]
+        or os.path.join(app.instance_path, "signing-keys"),
         **extra_env,
     )
     return subprocess.Popen(

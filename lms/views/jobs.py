@@ -3,6 +3,8 @@ page's script, its result, and the administrators' list of recent jobs."""
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -31,9 +33,7 @@ def _own_job(job_id: int) -> JobRecord:
 
 
 def _as_json(record: JobRecord) -> dict:
-    download = (
-        url_for("jobs.result", job_id=record.id) if jobs.result_path(record) is not None else None
-    )
+    download = url_for("jobs.result", job_id=record.id) if jobs.has_result(record) else None
     return {
         "id": record.id,
         "state": record.state,
@@ -57,7 +57,7 @@ def job_page(job_id: int):
     return render_template(
         "jobs/job.html",
         job=record,
-        has_result=jobs.result_path(record) is not None,
+        has_result=jobs.has_result(record),
         details=jobs.describe(record),
     )
 
@@ -75,11 +75,15 @@ def job_json(job_id: int):
 @login_required
 def result(job_id: int):
     record = _own_job(job_id)
-    path = jobs.result_path(record)
-    if path is None:
+    data = jobs.result_bytes(record)
+    if data is None:
         abort(404)
-    response = send_file(path, mimetype="application/zip" if path.suffix == ".zip" else None)
-    response.headers["Content-Disposition"] = content_disposition(record.result_name or path.name)
+    name = record.result_name or record.result_path.rsplit("/", 1)[-1]
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/zip" if name.endswith(".zip") else "application/octet-stream",
+    )
+    response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["Cache-Control"] = "no-store"
     return response
 

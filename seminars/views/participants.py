@@ -155,7 +155,7 @@ def roster_preview(seminar_id: int):
     reference = None
     if preview.ok or not preview.certain:
         # Kept for the import, or to be read again in another encoding the trainer chooses.
-        stored = file_storage.save_bytes(data, "csv")
+        stored = file_storage.save_bytes(data, "csv", commit=True)
         reference = _roster_signer().dumps({"seminar": seminar.id, "file": stored})
     return _roster_preview_page(seminar, preview, reference)
 

@@ -3,6 +3,8 @@ and a PDF lost from storage."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import func, select
 
@@ -73,11 +75,33 @@ def test_nonsense_hours_are_refused(app, hours):
     assert refused.value.field == "min_hours"
 
 
-def test_a_pdf_lost_from_storage_is_a_clear_404_not_a_crash(
+def test_a_pdf_lost_from_storage_is_rendered_again_with_the_same_bytes(
     app, make_qualification, issue_to, make_user, login
 ):
     holder = make_user(email="holder@example.kz")
     certificate = issue_to(make_qualification(), holder)
+    issued = (issuance.pdf_folder() / certificate.pdf_path).read_bytes()
     (issuance.pdf_folder() / certificate.pdf_path).unlink()
     client = login(holder)
+    response = client.get(f"/certificates/{certificate.id}/pdf")
+    assert response.status_code == 200
+    assert response.data == issued
+    assert hashlib.sha256(response.data).hexdigest() == certificate.pdf_sha256
+
+
+def test_a_lost_pdf_that_renders_differently_now_is_a_clear_404_not_a_crash(
+    app, make_qualification, issue_to, make_user, login, monkeypatch
+):
+    """An old certificate whose template changed since: its stored copy is the only one."""
+    holder = make_user(email="holder@example.kz")
+    certificate = issue_to(make_qualification(), holder)
+    client = login(holder)
+    monkeypatch.setattr(issuance, "render_pdf", lambda facts, url, token: b"%PDF-1.7 newer")
+    # The stored copy still matches the recorded hash: served as issued.
+    kept = client.get(f"/certificates/{certificate.id}/pdf")
+    assert hashlib.sha256(kept.data).hexdigest() == certificate.pdf_sha256
+    (issuance.pdf_folder() / certificate.pdf_path).unlink()
+    assert client.get(f"/certificates/{certificate.id}/pdf").status_code == 404
+    # A copy whose bytes differ from the recorded hash is never served either.
+    (issuance.pdf_folder() / certificate.pdf_path).write_bytes(b"%PDF-1.4 tampered")
     assert client.get(f"/certificates/{certificate.id}/pdf").status_code == 404

@@ -115,8 +115,13 @@ def test_issuing_mails_the_holder_in_their_language_with_links_and_the_pdf(
     assert attachment.data.startswith(b"%PDF")
     assert attachment.data == issuance.pdf_bytes(certificate)
 
-    # Storage lost the file: the message goes without it.
+    # Storage lost the file: the PDF is rendered again from the signed facts, byte for byte.
     (pdf_folder() / certificate.pdf_path).unlink()
+    [again] = mail.build_attachments(message)
+    assert again.data == attachment.data
+    # No PDF matches the recorded hash any more (an older template): the message goes without.
+    certificate.pdf_sha256 = "0" * 64
+    db.session.commit()
     assert mail.build_attachments(message) == []
 
 

@@ -9,6 +9,7 @@ import io
 import json
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -41,7 +42,7 @@ def only_job() -> JobRecord:
     return record
 
 
-def test_prepare_zip_builds_it_once_and_the_page_offers_it(trainer_client, trainer, setting):
+def test_prepare_zip_builds_it_once_and_the_page_offers_it(app, trainer_client, trainer, setting):
     qualification, seminar = setting
     bulk(trainer_client, seminar, qualification)
     certificates = list(db.session.scalars(select(Certificate)))
@@ -72,8 +73,8 @@ def test_prepare_zip_builds_it_once_and_the_page_offers_it(trainer_client, train
         data = archive.read(f"{certificate.number}.pdf")
         assert hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
     # Nothing half-written is left beside the result.
-    folder = jobs.result_path(record).parent
-    assert [p.name for p in folder.iterdir()] == [f"seminar-{seminar.id}-certificates.zip"]
+    assert record.result_path == f"jobs/{record.id}/seminar-{seminar.id}-certificates.zip"
+    assert not list(Path(app.instance_path, "jobs").rglob(".*"))
 
 
 def test_only_the_owner_or_an_administrator_sees_a_job(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from courses import import_job
 from courses.models import Course
-from lms import jobs
+from lms import file_storage, jobs
 from lms.extensions import db
 from lms.job_models import JobRecord
 from lms.models import Role
@@ -56,8 +56,10 @@ def job_of(response) -> JobRecord:
 
 
 def leftovers(record: JobRecord) -> list[str]:
-    folder = jobs.folder_of(record)
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    """What the job keeps in storage (the upload while it is needed, then its summary)."""
+    db.session.commit()  # a fresh read, as another process would see it
+    names = (f"jobs/{record.id}/{name}" for name in ("summary.json", "upload.zip"))
+    return [name.rsplit("/", 1)[1] for name in names if file_storage.exists(name)]
 
 
 def test_a_large_archive_is_imported_by_a_job_whose_page_shows_the_course(

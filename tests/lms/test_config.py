@@ -138,3 +138,10 @@ def test_production_needs_the_public_address_printed_on_certificates():
     with pytest.raises(ConfigurationError, match="LMS_PUBLIC_URL"):
         ProductionConfig(settings).validate()
     ProductionConfig(GOOD_PRODUCTION).validate()
+
+
+def test_file_storage_is_folder_by_default_and_a_mistyped_backend_refuses_to_start():
+    assert DevelopmentConfig({}).FILE_STORAGE == "folder"
+    assert DevelopmentConfig({"LMS_FILE_STORAGE": " Database "}).FILE_STORAGE == "database"
+    with pytest.raises(ConfigurationError, match="LMS_FILE_STORAGE must be folder or database"):
+        DevelopmentConfig({"LMS_FILE_STORAGE": "s3"}).validate()
