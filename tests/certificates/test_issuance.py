@@ -205,7 +205,7 @@ def test_the_database_refuses_a_second_live_certificate(qualification, seminar, 
         "expires_on",
         "language",
         "facts_json",
-        "jws",
+        "jws_signature",
         "key_id",
     ]
 
