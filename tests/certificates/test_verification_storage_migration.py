@@ -113,6 +113,7 @@ def test_tokens_are_rebuilt_exactly_both_ways(empty_app, tmp_path):
     assert stored["KZM-3"][1] == signed  # facts altered after signing: the token kept whole
     certificates = {c.number: c for c in db.session.query(Certificate)}
     assert certificates["KZM-1"].jws == signed
+    assert certificates["KZM-1"].facts == facts
     assert certificates["KZM-2"].jws == "x.y.z"
     assert certificates["KZM-3"].jws == signed  # and its signature check still fails:
     assert json.loads(certificates["KZM-3"].facts_json)["holder"] == "Иван"
@@ -125,8 +126,12 @@ def test_tokens_are_rebuilt_exactly_both_ways(empty_app, tmp_path):
     downgrade(revision="0013_mail_delivery")
     with db.engine.connect() as connection:
         tokens_after = dict(connection.execute(text("SELECT number, jws FROM certificates")).all())
+        facts_after = dict(
+            connection.execute(text("SELECT number, facts_json FROM certificates")).all()
+        )
         lookups = connection.execute(
             text("SELECT outcome, COUNT(*) FROM verification_lookups GROUP BY outcome")
         ).all()
     assert tokens_after == {"KZM-1": signed, "KZM-2": "x.y.z", "KZM-3": signed}
+    assert facts_after == {number: facts_json for number, (facts_json, _) in tokens.items()}
     assert sorted(lookups) == [("found", 2), ("typo", 4)]
