@@ -76,9 +76,15 @@ def _open_for_reading(response):
 VARY = ("Accept-Language", "Cookie")
 
 
-@cache
 def _templates_version() -> str:
-    """Changes when the page's templates or the translations change (read once a process)."""
+    """Changes when the page's templates or the translations change: read once a process,
+    or on every request while templates reload (development)."""
+    if current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"):
+        return _read_templates_version()
+    return _cached_templates_version()
+
+
+def _read_templates_version() -> str:
     lms_folder = Path(lms.__file__).parent
     files = [
         Path(__file__).parent.parent / "templates" / "certificates" / "verify.html",
@@ -92,6 +98,9 @@ def _templates_version() -> str:
             stat = path.stat()
             digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return digest.hexdigest()
+
+
+_cached_templates_version = cache(_read_templates_version)
 
 
 def _page_etag(result, public: dict) -> str | None:
