@@ -116,6 +116,10 @@ class Config:
         self.LOGIN_LIMIT_PER_IP = get("LOGIN_LIMIT_PER_IP", "60 per 15 minutes")
         self.SIGNUP_LIMIT_PER_IP = get("SIGNUP_LIMIT_PER_IP", "50 per hour")
         self.VERIFY_LIMIT_PER_IP = get("VERIFY_LIMIT_PER_IP", "30 per minute; 500 per day")
+        # Public lookups are counted in memory and written in batches (certificates/
+        # lookup_counts.py): after this many lookups, or once the oldest is this old.
+        self.VERIFY_LOOKUP_FLUSH_EVERY = _int(get("VERIFY_LOOKUP_FLUSH_EVERY"), 200)
+        self.VERIFY_LOOKUP_FLUSH_SECONDS = _int(get("VERIFY_LOOKUP_FLUSH_SECONDS"), 30)
 
         # Requests.
         self.PROXY_FIX_HOPS = _int(get("PROXY_FIX_HOPS"), 0)

@@ -226,8 +226,8 @@ def create_signed(
         expires_on=expires_on,
         language=language,
         facts_json=canonical_json(facts).decode(),
-        jws=token,
         key_id=key.thumbprint(),
+        jws=token,  # kept as its signature only: the rest is facts_json and key_id
         pdf_path=filename,
         pdf_sha256=hashlib.sha256(data).hexdigest(),
         issued_by_id=by.id if by else None,

@@ -142,9 +142,15 @@ def rule_text(rule: dict | None) -> str:
 
 
 def criteria_rows(facts: dict, qualification=None) -> list[dict]:
-    """The public criteria of ``facts``, each with the sentence explaining its rule."""
+    """The public criteria of ``facts``, each with the sentence explaining its rule.
+    ``qualification`` (or a function returning it, so that it is read only when needed) is
+    asked only for a format 1 record, whose facts do not hold the rules."""
     rows = []
     for row in public_facts(facts)["criteria"]:
-        rule = row.get("rule") or _current_rule(row.get("code", ""), qualification)
+        rule = row.get("rule")
+        if not rule:
+            if callable(qualification):
+                qualification = qualification()
+            rule = _current_rule(row.get("code", ""), qualification)
         rows.append({**row, "rule_text": rule_text(rule)})
     return rows

@@ -10,10 +10,15 @@ are strings such as "36.0"), so this is also RFC 8785 (JCS) output and any langu
 re-create it. The JWS header is ``{"alg": "EdDSA", "kid": <RFC 7638 thumbprint>, "typ":
 "JWT"}``; any JOSE library verifies it against ``/.well-known/jwks.json``. (RFC 9864 adds the
 name "Ed25519" for the same algorithm; "EdDSA" is kept because every JOSE library accepts it.)
+
+A token is therefore determined by the key id, the canonical facts and the signature:
+``assemble`` rebuilds it byte for byte, so a certificate stores its facts once and only the
+64-byte signature of its token (``Certificate.jws``).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import warnings
 from typing import Any
@@ -52,6 +57,22 @@ def _quietly(call, *args, **kwargs):
         return call(*args, **kwargs)
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def protected_header(kid: str) -> str:
+    """The first part of every token signed by key ``kid``, as ``sign`` writes it."""
+    header = {"alg": ALGORITHM, "kid": kid, "typ": "JWT"}
+    return _b64(json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode())
+
+
+def assemble(kid: str, payload: bytes, signature: str) -> str:
+    """The compact token of key ``kid`` over ``payload`` (canonical JSON) with ``signature``
+    (its third part): exactly what ``sign`` returned."""
+    return f"{protected_header(kid)}.{_b64(payload)}.{signature}"
+
+
 def sign(facts: dict[str, Any], key: OKPKey) -> str:
     header = {"alg": ALGORITHM, "kid": key.thumbprint(), "typ": "JWT"}
     return _quietly(
@@ -59,14 +80,14 @@ def sign(facts: dict[str, Any], key: OKPKey) -> str:
     )
 
 
-def verify(token: str, jwks: dict[str, Any]) -> tuple[dict[str, Any], str]:
+def verify(token: str, jwks: dict[str, Any] | KeySet) -> tuple[dict[str, Any], str]:
     """The facts a token signs and the key id that signed them, or :class:`SignatureInvalid`.
 
-    Only keys of the given JWKS are trusted, and only EdDSA: a token naming another
-    algorithm (``none``, ``HS256``) is refused.
+    Only keys of the given JWKS (a dict, or the key set ``KeyRing.published()`` keeps) are
+    trusted, and only EdDSA: a token naming another algorithm (``none``, ``HS256``) is refused.
     """
     try:
-        key_set = KeySet.import_key_set(jwks)
+        key_set = jwks if isinstance(jwks, KeySet) else KeySet.import_key_set(jwks)
         result = _quietly(jws.deserialize_compact, token, key_set, algorithms=[ALGORITHM])
         facts = json.loads(result.payload)
     except (JoseError, ValueError, TypeError, KeyError) as error:

@@ -88,6 +88,15 @@ def init_app(app: Flask) -> None:
         # While the database is down (lms.errors) the layout reads nothing from it: no user,
         # no menus by role; brand, language switcher and footer only.
         minimal = bool(g.get("database_unavailable"))
+        locale: list[str] = []
+
+        def current_locale() -> str:
+            # Asked seven times by the layout (the html element and each language button):
+            # worked out once per rendering (force_locale makes its own rendering).
+            if not locale:
+                locale.append(str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]))
+            return locale[0]
+
         return {
             "minimal_layout": minimal,
             "navigation_items": [] if minimal else navigation_items(),
@@ -95,7 +104,5 @@ def init_app(app: Flask) -> None:
             "site_name": current_app.config["SITE_NAME"],
             "organisation_name": current_app.config["ORGANISATION_NAME"],
             "current_path": path,
-            "current_locale": lambda: str(
-                get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
-            ),
+            "current_locale": current_locale,
         }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -10,14 +13,18 @@ from flask import (
     Blueprint,
     current_app,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
+import lms
 from certificates.issuance import verify_url
 from certificates.keys import key_ring
 from certificates.lifecycle import PublicStatus, reason_label
@@ -58,6 +65,76 @@ def _open_for_reading(response):
     return response
 
 
+# Caching. A certificate's status can change at any time (suspended, revoked, replaced,
+# expired), so nothing here may be served from a cache without asking: the page and the API
+# say "no-cache" (store, but revalidate every time) with an ETag, and a conditional GET whose
+# ETag still matches is answered 304 with no body. The page's ETag is computed from what it
+# shows before rendering it (so a 304 costs the lookup but no template); it also covers the
+# language, the signed-in user and the session's CSRF token the layout carries, and the page
+# is "private" (never kept by a shared cache). The JWKS changes only when a key is added:
+# public, five minutes, with an ETag.
+VARY = ("Accept-Language", "Cookie")
+
+
+def _templates_version() -> str:
+    """Changes when the page's templates or the translations change: read once a process,
+    or on every request while templates reload (development)."""
+    if current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"):
+        return _read_templates_version()
+    return _cached_templates_version()
+
+
+def _read_templates_version() -> str:
+    lms_folder = Path(lms.__file__).parent
+    files = [
+        Path(__file__).parent.parent / "templates" / "certificates" / "verify.html",
+        lms_folder / "templates" / "base.html",
+        lms_folder / "templates" / "macros" / "forms.html",
+        *sorted((lms_folder / "translations").glob("*/LC_MESSAGES/messages.mo")),
+    ]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.exists():
+            stat = path.stat()
+            digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+_cached_templates_version = cache(_read_templates_version)
+
+
+def _page_etag(result, public: dict) -> str | None:
+    """The ETag of a found certificate's page, from everything the page shows; None when it
+    would show a one-time message (a flash) and must not be validated."""
+    if session.get("_flashes"):
+        return None
+    certificate = result.certificate
+    signed_in = current_user.is_authenticated
+    shown = [
+        _templates_version(),
+        str(get_locale()),
+        request.full_path,
+        f"{current_user.id}:{current_user.role}" if signed_in else "",
+        session.get("csrf_token", ""),
+        result.number,
+        result.status.value,
+        str(certificate.expires_on),
+        str(certificate.status_changed_at),
+        result.replacement.number if result.replacement else "",
+        str(result.signature_valid),
+        result.key_id,
+        json.dumps(public, sort_keys=True, ensure_ascii=False, default=str),
+    ]
+    return hashlib.sha256("\x1f".join(shown).encode()).hexdigest()[:32]
+
+
+def _revalidate_every_time(response, *, private: bool = False):
+    response.headers["Cache-Control"] = "private, no-cache" if private else "no-cache"
+    for header in VARY:
+        response.vary.add(header)
+    return response
+
+
 @bp.get("/verify")
 def verify():
     typed = (request.args.get("number") or "").strip()[:MAX_NUMBER_LENGTH]
@@ -81,20 +158,29 @@ def verify_number(number: str):
     public = {}
     if result.certificate is not None:
         certificate = result.certificate
+        facts = certificate.facts
         explained = result.status in (PublicStatus.REVOKED, PublicStatus.SUSPENDED)
         public = {
-            "facts": public_facts(certificate.facts),
-            "criteria": criteria_rows(certificate.facts, certificate.qualification),
+            "facts": public_facts(facts),
+            "criteria": criteria_rows(facts, lambda: certificate.qualification),
             "reason": reason_label(certificate.status_reason_code) if explained else "",
             "public_note": certificate.status_public_note if explained else "",
         }
-    return render_template(
-        "certificates/verify.html",
-        number=result.number,
-        result=result,
-        Outcome=Outcome,
-        public=public,
-    ), status
+    etag = _page_etag(result, public) if result.certificate is not None else None
+    if etag is not None and request.if_none_match.contains(etag):
+        response = current_app.response_class(status=304)
+    else:
+        html = render_template(
+            "certificates/verify.html",
+            number=result.number,
+            result=result,
+            Outcome=Outcome,
+            public=public,
+        )
+        response = make_response(html, status)
+    if etag is not None:
+        response.set_etag(etag)
+    return _revalidate_every_time(response, private=True)
 
 
 @bp.route("/api/v1/certificates/<path:number>", methods=["GET", "OPTIONS"])
@@ -106,7 +192,9 @@ def api_certificate(number: str):
     if result.outcome == Outcome.FOUND:
         # The configured public address, never the Host header of this request.
         url = verify_url(result.number)
-        return _open_for_reading(jsonify(as_json(result, url)))
+        response = _revalidate_every_time(jsonify(as_json(result, url)))
+        response.add_etag()
+        return _open_for_reading(response.make_conditional(request))
     if result.outcome == Outcome.UNKNOWN:
         body, code, headers = error_response(
             404, _("No certificate with this number was issued by this platform.")
@@ -123,9 +211,11 @@ def api_certificate(number: str):
 
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    response = jsonify(key_ring().jwks())
+    published = key_ring().published()  # parsed once per process, re-read when a key is added
+    response = current_app.response_class(published.body, mimetype="application/json")
+    response.set_etag(published.etag)
     response.headers["Cache-Control"] = "public, max-age=300"
-    return _open_for_reading(response)
+    return _open_for_reading(response.make_conditional(request))
 
 
 @bp.get("/api/v1/openapi.json")

@@ -11,7 +11,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from certificates.keys import KeyRing
-from certificates.signing import SignatureInvalid, canonical_json, sign, verify
+from certificates.signing import (
+    SignatureInvalid,
+    assemble,
+    canonical_json,
+    protected_header,
+    sign,
+    verify,
+)
 
 FACTS = {
     "number": "KZM-0000-0000-0000-0001-1",
@@ -130,3 +137,10 @@ def test_many_threads_making_the_first_key_all_get_one_whole_key(tmp_path):
             kids = list(pool.map(lambda ring: ring.current().thumbprint(), [KeyRing(folder)] * 6))
         assert len(set(kids)) == 1
         assert [p.name for p in folder.iterdir()] == ["key-0001.pem"]
+
+
+def test_a_token_is_rebuilt_from_its_key_id_payload_and_signature(tmp_path):
+    key = KeyRing(tmp_path).current()
+    token = sign(FACTS, key)
+    assert assemble(key.thumbprint(), canonical_json(FACTS), token.split(".")[2]) == token
+    assert token.split(".")[0] == protected_header(key.thumbprint())

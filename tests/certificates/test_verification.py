@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from certificates import lifecycle
 from certificates.keys import key_ring
-from certificates.models import VerificationLookup
+from certificates.lookup_counts import flush_lookups, lookup_totals
+from certificates.models import Certificate, VerificationLookup
 from certificates.numbers import CHECK_ALPHABET
+from certificates.signing import verify
 from lms.extensions import db
 
 
@@ -52,22 +55,28 @@ def test_lower_case_and_spaces_redirect_to_the_canonical_page(client, certificat
     assert form.status_code == 200 and certificate.number in form.get_data(as_text=True)
 
 
-def test_a_typo_is_reported_without_a_lookup(client, certificate):
+def test_a_typo_is_reported_without_touching_the_database(client, certificate, count_queries):
     typo = _typo(certificate.number)
-    statements: list[str] = []
+    with count_queries() as counted:
+        page = client.get(f"/verify/{typo}")
+        api = client.get(f"/api/v1/certificates/{typo}")
+    assert page.status_code == 400 and api.status_code == 400
+    assert "Probably a typing mistake" in page.get_data(as_text=True)
+    assert counted.n == 0  # not even the count of lookups: it is buffered
+    assert flush_lookups() == 2
+    assert lookup_totals(outcome="typo") == 2
 
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(f"/verify/{typo}")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 400
-    assert "Probably a typing mistake" in response.get_data(as_text=True)
-    assert statements, "the lookup is still counted"
-    assert not any("FROM certificates" in statement for statement in statements), statements
+def test_a_found_certificate_costs_one_query_and_no_write(client, certificate, count_queries):
+    client.get(f"/verify/{certificate.number}")  # the session and the keys exist
+    for url in (f"/verify/{certificate.number}", f"/api/v1/certificates/{certificate.number}"):
+        with count_queries() as counted:
+            assert client.get(url).status_code == 200
+        assert counted.n == 1, url
+    with count_queries() as counted:
+        assert client.get("/api/v1/certificates/KZM-0000-0000-0000-0001-1").status_code == 404
+    assert counted.n == 1
+    assert lookup_totals() == 0  # nothing written yet
 
 
 def test_unknown_and_garbage_numbers(client, certificate):
@@ -141,17 +150,107 @@ def test_a_tampered_record_fails_the_signature_check(client, certificate):
     )
 
 
-def test_every_lookup_is_logged_with_a_hashed_ip(client, certificate):
-    client.get(f"/verify/{certificate.number}", environ_base={"REMOTE_ADDR": "203.0.113.9"})
-    client.get(
-        f"/api/v1/certificates/{_typo(certificate.number)}",
-        environ_base={"REMOTE_ADDR": "203.0.113.9"},
-    )
+def test_every_lookup_is_counted_with_a_hashed_ip(client, certificate):
+    address = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(2):
+        client.get(f"/verify/{certificate.number}", environ_base=address)
+    client.get(f"/api/v1/certificates/{_typo(certificate.number)}", environ_base=address)
+    client.get(f"/api/v1/certificates/{certificate.number}", environ_base={"REMOTE_ADDR": "::1"})
+    assert db.session.scalars(select(VerificationLookup)).all() == []  # no write on a read
+    assert flush_lookups() == 4
+    assert flush_lookups() == 0  # written once
     rows = list(db.session.scalars(select(VerificationLookup).order_by(VerificationLookup.id)))
-    assert [(r.outcome, r.channel) for r in rows] == [("found", "page"), ("typo", "api")]
-    assert rows[0].certificate_id == certificate.id
-    assert rows[0].ip_hash == rows[1].ip_hash
-    assert "203.0.113.9" not in rows[0].ip_hash and len(rows[0].ip_hash) == 64
+    counts = sorted((r.outcome, r.channel, r.count, r.certificate_id) for r in rows)
+    assert counts == [
+        ("found", "api", 1, certificate.id),
+        ("found", "page", 2, certificate.id),
+        ("typo", "api", 1, None),
+    ]
+    by_address = {r.outcome + r.channel: r.ip_hash for r in rows}
+    assert by_address["foundpage"] == by_address["typoapi"] != by_address["foundapi"]
+    assert "203.0.113.9" not in by_address["foundpage"] and len(by_address["foundpage"]) == 64
+    assert lookup_totals(ip_hash=by_address["foundpage"]) == 3
+    assert lookup_totals(certificate_id=certificate.id) == 3
+
+
+class TestLookupBatches:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"VERIFY_LOOKUP_FLUSH_EVERY": 3}
+
+    def test_counts_are_written_once_a_batch_is_full(self, client, certificate):
+        for _ in range(2):
+            client.get(f"/api/v1/certificates/{certificate.number}")
+        assert lookup_totals() == 0
+        client.get(f"/verify/{certificate.number}")
+        assert lookup_totals() == 3  # one INSERT for the three
+        assert len(db.session.scalars(select(VerificationLookup)).all()) == 2  # api, page
+        client.get(f"/verify/{certificate.number}")
+        assert lookup_totals() == 3 and flush_lookups() == 1 and lookup_totals() == 4
+
+
+def test_the_page_and_the_api_answer_304_while_nothing_changed(client, certificate, trainer):
+    client.get("/")  # the browser's session (the page's ETag covers its CSRF token)
+    for url in (f"/verify/{certificate.number}", f"/api/v1/certificates/{certificate.number}"):
+        first = client.get(url)
+        assert first.status_code == 200 and first.headers["ETag"]
+        assert "no-cache" in first.headers["Cache-Control"]
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b"", url
+        assert again.headers["ETag"] == first.headers["ETag"]
+    page = client.get(f"/verify/{certificate.number}")
+    assert page.headers["Cache-Control"] == "private, no-cache"  # it carries a CSRF token
+    api = client.get(f"/api/v1/certificates/{certificate.number}")
+    # The status changes: the old ETags no longer match, the new state is sent.
+    lifecycle.suspend(certificate, "under_review", trainer)
+    db.session.commit()
+    for url, old in (
+        (f"/verify/{certificate.number}", page.headers["ETag"]),
+        (f"/api/v1/certificates/{certificate.number}", api.headers["ETag"]),
+    ):
+        changed = client.get(url, headers={"If-None-Match": old})
+        assert changed.status_code == 200 and changed.headers["ETag"] != old
+        assert "uspended" in changed.get_data(as_text=True)
+
+
+def test_the_page_etag_depends_on_the_language(client, certificate):
+    url = f"/verify/{certificate.number}"
+    english = client.get(url, headers={"Accept-Language": "en"})
+    russian = client.get(
+        url, headers={"Accept-Language": "ru", "If-None-Match": english.headers["ETag"]}
+    )
+    assert russian.status_code == 200 and "Accept-Language" in russian.headers["Vary"]
+
+
+def test_jwks_is_read_from_disk_once_and_again_after_a_key_is_added(
+    client, certificate, monkeypatch
+):
+    reads: list[str] = []
+    original = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        if path.suffix == ".pem":
+            reads.append(path.name)
+        return original(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    first = client.get("/.well-known/jwks.json")
+    for _ in range(3):
+        client.get("/.well-known/jwks.json")
+        client.get(f"/api/v1/certificates/{certificate.number}")
+    assert reads == []  # parsed when the certificate was signed, never since
+    cached = client.get("/.well-known/jwks.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert cached.status_code == 304
+    assert cached.headers["Cache-Control"] == "public, max-age=300"
+
+    key_ring().rotate()  # e.g. `flask certificates rotate-key` on any instance
+    fresh = client.get("/.well-known/jwks.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert fresh.status_code == 200 and len(fresh.get_json()["keys"]) == 2
+    assert sorted(reads) == ["key-0001.pem", "key-0002.pem"]  # once, for every request after
+    client.get("/.well-known/jwks.json")
+    assert len(reads) == 2
+    body = client.get(f"/api/v1/certificates/{certificate.number}").get_json()
+    assert body["signature"] == {"valid": True, "kid": certificate.key_id}
 
 
 class TestRateLimit:
@@ -180,3 +279,17 @@ def test_the_home_page_checks_a_number_straight_away(client, certificate):
         "/verify", query_string={"number": certificate.number.lower()}, follow_redirects=True
     )
     assert answer.status_code == 200 and "Valid certificate" in answer.get_data(as_text=True)
+
+
+def test_a_certificate_stores_its_facts_once(certificate):
+    stored = db.session.execute(
+        select(Certificate.jws_signature, Certificate.jws_exact, Certificate.facts_zlib).where(
+            Certificate.id == certificate.id
+        )
+    ).one()
+    assert stored.jws_exact is None and len(stored.jws_signature) == 86  # Ed25519, base64url
+    facts, kid = verify(certificate.jws, key_ring().jwks())
+    assert facts == certificate.facts and kid == certificate.key_id
+    assert certificate.jws.split(".")[2] == stored.jws_signature
+    # The facts are kept compressed: well under the 2.7 KB the demo's records take as text.
+    assert len(stored.facts_zlib) < len(certificate.facts_json.encode()) * 0.8
