@@ -226,6 +226,17 @@ def servers(backend, tmp_path_factory):
             bases.append(f"http://127.0.0.1:{port}")
         for (server, log), base in zip(servers, bases, strict=True):
             _wait_until_serving(server, base, log)
+        # One worker with its own instance folder, on the queue both instances share.
+        worker_log = root / "worker.log"
+        with worker_log.open("wb") as output:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "huey.bin.huey_consumer", "lms.worker.huey", "-w", "1"],
+                cwd=BASE_DIR,
+                env=_environment(backend.url, root / "worker", keys, run),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        servers.append((worker, worker_log))
         yield Instances(*bases, keys)
     finally:
         for server, _log in servers:
@@ -311,7 +322,15 @@ def test_a_certificate_issued_on_one_instance_verifies_and_downloads_on_the_othe
         f"/manage/certificates/seminars/{seminar.id}/issue",
         {"qualification": str(qualification.id)},
     )
-    assert issued.status == 303, issued.text
+    assert issued.status == 303, issued.text  # to the job's page: the worker issues them
+    job = issued.headers["Location"].rsplit("/", 1)[1]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = json.loads(staff.get(f"{b}/jobs/{job}.json").body)["state"]
+        if state in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert state == "done", state
     db.session.commit()
     certificates = list(db.session.scalars(select(Certificate).order_by(Certificate.id)))
     assert len(certificates) == 2
