@@ -465,6 +465,11 @@ class Server:
                 self.process.wait()
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 def status_of(port: int, method: str, path: str, headers: dict, body: str | None) -> int:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
@@ -472,16 +477,23 @@ def status_of(port: int, method: str, path: str, headers: dict, body: str | None
         method=method,
         headers={"User-Agent": USER_AGENT, **headers},
     )
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
     try:
-        with urllib.request.build_opener(NoRedirect).open(request, timeout=30) as reply:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=30) as reply:
+            reply.read()
             return reply.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def one_by_one_ms(port: int, requests: list, count: int = 50) -> float:
+    """The median time of ``count`` requests sent one after the other (no concurrency): a
+    figure that load from other processes disturbs far less than the rate under wrk."""
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        status_of(port, *random.choice(requests))
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 2)
 
 
 # --- storage --------------------------------------------------------------------------------
@@ -591,11 +603,13 @@ def run_backend(config: dict, backend: str, port: int, ceiling_port: int) -> dic
             if config["only"] and name not in config["only"]:
                 continue
             base = wrk(ceiling_port, lua_script(top), config["duration"], config["connections"])
+            base["one_by_one_ms"] = one_by_one_ms(ceiling_port, top)
             ceilings.append(base)
             status = status_of(port, *requests[0])
             row = measure(port, requests, config)
             row["status"] = status
             row["expected_status"] = expected_status
+            row["one_by_one_ms"] = one_by_one_ms(port, requests)
             row["ceiling_rps"] = base["rps"]
             row["ratio"] = round(row["rps"] / base["rps"], 3) if base["rps"] else None
             if name == "answer autosave":
@@ -615,6 +629,9 @@ def run_backend(config: dict, backend: str, port: int, ceiling_port: int) -> dic
             "rps": statistics.median(c["rps"] for c in ceilings) if ceilings else 0.0,
             "p50_ms": statistics.median(c["p50_ms"] for c in ceilings) if ceilings else 0.0,
             "p99_ms": statistics.median(c["p99_ms"] for c in ceilings) if ceilings else 0.0,
+            "one_by_one_ms": (
+                statistics.median(c["one_by_one_ms"] for c in ceilings) if ceilings else 0.0
+            ),
             "runs": ceilings,
             "rss_mb": ceiling.worker_rss_mb(),
         }
@@ -805,10 +822,10 @@ def table(results: dict) -> str:
     backends = list(results["backends"])
     head = (
         "| Endpoint | "
-        + " | ".join(f"{b} req/s | p50 ms | p99 ms | % ceiling" for b in backends)
+        + " | ".join(f"{b} req/s | p50 ms | p99 ms | % ceiling | 1 by 1 ms" for b in backends)
         + " |"
     )
-    lines = [head, "|---|" + "---:|" * (4 * len(backends))]
+    lines = [head, "|---|" + "---:|" * (5 * len(backends))]
     names = ["ceiling (minimal Flask page; median of its runs)"]
     for data in results["backends"].values():
         names += [n for n in data["endpoints"] if n not in names]
@@ -818,11 +835,12 @@ def table(results: dict) -> str:
             data = results["backends"][backend]
             row = data["ceiling"] if name.startswith("ceiling") else data["endpoints"].get(name)
             if row is None:
-                cells.append("– | – | – | –")
+                cells.append("– | – | – | – | –")
                 continue
             ratio = 100.0 if name.startswith("ceiling") else 100 * (row.get("ratio") or 0)
             cells.append(
-                f"{row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {ratio:.0f}%"
+                f"{row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {ratio:.0f}% | "
+                f"{row.get('one_by_one_ms', 0):.1f}"
             )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("")
