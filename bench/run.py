@@ -148,6 +148,11 @@ def ensure_dataset(config: dict, backend: str, env: dict) -> dict:
         from sqlalchemy import text
 
         engine, name = _pg_admin(config)
+        if not (name or "").startswith("bench"):
+            # It is dropped and created again: never the suite's database or anybody's data.
+            raise SystemExit(
+                f"BENCH_PG_URL must name a database of its own (bench...), not {name!r}"
+            )
         with engine.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
