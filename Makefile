@@ -9,7 +9,7 @@ PORT   ?= 5000
 # The suite runs on every core (pytest-xdist); each worker has its own databases.
 JOBS   ?= auto
 
-.PHONY: run test test-fast install translations extract-messages update-translations lint clean
+.PHONY: run test test-fast bench install translations extract-messages update-translations lint clean
 
 run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install translations  ## Set up, migrate, load the demo, serve http://127.0.0.1:5000 and run a worker
@@ -23,6 +23,14 @@ test: install translations  ## Run the whole suite (browser tests too, where chr
 
 test-fast: install translations  ## The suite without the browser tests (about a minute)
 	$(BIN)/python -m pytest -n $(JOBS) -m "not e2e" $(PYTEST_ARGS)
+
+bench: install translations $(VENV)/.bench-installed  ## Benchmark against a minimal Flask page (BENCH_SCALE=0.01 for a quick run; docs/performance.md)
+	$(BIN)/python bench/run.py
+
+# The benchmark serves the site as production does: gunicorn (the `production` extra).
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis,production]'
+	touch $@
 
 install: $(STAMP)
 

@@ -1,0 +1,95 @@
+"""The benchmark's data set builder (bench/dataset.py): a tiny data set, its counts, and one of
+its certificates verified by the site's own verification code. No test here asserts a time."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bench import dataset
+from certificates.models import Certificate, CertificateEvent
+from certificates.numbers import parse
+from certificates.verification import Outcome, lookup
+from config import TestingConfig
+from courses.models import Course, Module
+from lms import create_app
+from lms.extensions import db
+from lms.models import User
+from quizzes.models import Attempt, AttemptQuestion
+from seminars.models import Registration, Seminar
+
+
+@pytest.fixture
+def built(tmp_path):
+    app = create_app(TestingConfig(instance_path=str(tmp_path), WTF_CSRF_ENABLED=False))
+    marker = tmp_path / "lms.sqlite3.bench.json"
+    recorded = dataset.migrate_and_build(app, marker, 0, log=lambda _: None)
+    yield app, marker, recorded
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_the_data_set_has_the_sizes_it_records(built):
+    app, _, recorded = built
+    expected = dataset.sizes(0)
+    with app.app_context():
+        assert _count(User) == expected["users"] == recorded["counts"]["users"]
+        assert _count(Course) == expected["courses"]
+        assert _count(Module) == expected["courses"] * expected["modules_per_course"]
+        assert _count(Seminar) == expected["seminars"]
+        assert _count(Registration) == expected["seminars"] * dataset.SEMINAR_SEATS
+        assert _count(Certificate) == expected["certificates"] == recorded["counts"]["certificates"]
+        assert _count(CertificateEvent) == expected["certificates"]
+        # The historical attempts, and one open attempt (with its questions) per autosaver.
+        assert _count(Attempt) == expected["attempts"] + dataset.AUTOSAVE_TRAINEES
+        open_attempts = [item["attempt_id"] for item in recorded["autosave"]]
+        assert len(set(open_attempts)) == dataset.AUTOSAVE_TRAINEES
+        questions = db.session.scalar(
+            select(func.count())
+            .select_from(AttemptQuestion)
+            .where(AttemptQuestion.attempt_id.in_(open_attempts))
+        )
+        assert questions == dataset.AUTOSAVE_TRAINEES * dataset.QUIZ_QUESTIONS
+        roles = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+        assert roles["admin"] == 1 and roles["trainer"] == expected["trainers"]
+
+
+def test_a_generated_certificate_verifies_through_the_site(built):
+    app, _, _ = built
+    with app.test_request_context():
+        numbers = db.session.scalars(select(Certificate.number).order_by(Certificate.id)).all()
+        assert len(set(numbers)) == len(numbers)
+        number = numbers[len(numbers) // 2]
+        assert str(parse(number, app.config["CERTIFICATE_PREFIX"])) == number
+        result = lookup(number.lower(), channel="api", address="192.0.2.1")
+        assert result.outcome == Outcome.FOUND
+        assert result.signature_valid is True
+        assert result.certificate.facts["number"] == number
+    reply = app.test_client().get(f"/api/v1/certificates/{number}")
+    assert reply.status_code == 200
+    assert reply.json["signature"]["valid"] is True
+    assert reply.json["status"] == "valid"
+
+
+def test_the_fast_signer_makes_the_tokens_signing_makes(built):
+    app, _, _ = built
+    from certificates.keys import key_ring
+    from certificates.signing import sign
+
+    with app.app_context():
+        key = key_ring().current()
+        facts = {"number": "KZM-0000-0000-0000-0000-0", "holder": "Әсел", "format": 2}
+        assert dataset.FastSigner(key).token(facts) == sign(facts, key)
+
+
+def test_the_record_is_reused_only_for_the_same_scale_and_schema(built):
+    app, marker, recorded = built
+    assert dataset.read_marker(marker, 0, recorded["revision"]) == recorded
+    assert dataset.read_marker(marker, 0.5, recorded["revision"]) is None
+    assert dataset.read_marker(marker, 0, "0001_core_accounts") is None
+    with app.app_context():
+        assert recorded["revision"] == dataset.schema_revision(app)
