@@ -241,7 +241,7 @@ def authenticate(email: str, password: str) -> User | None:
         _login_failed(user, "password")
         return None
     if not user.active:
-        _login_failed(user, "deleted" if user.deleted_at else "inactive")
+        _login_failed(user, "inactive")
         return None
     if not user.email_confirmed and site_settings.email_confirmation_required():
         raise EmailNotConfirmed(user.email)
