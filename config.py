@@ -115,6 +115,8 @@ class Config:
         self.LOGIN_LIMIT_PER_ACCOUNT = get("LOGIN_LIMIT_PER_ACCOUNT", "50 per hour")
         self.LOGIN_LIMIT_PER_IP = get("LOGIN_LIMIT_PER_IP", "60 per 15 minutes")
         self.SIGNUP_LIMIT_PER_IP = get("SIGNUP_LIMIT_PER_IP", "50 per hour")
+        # Downloads of one's own data (/account/export): each gathers every table about them.
+        self.EXPORT_LIMIT_PER_USER = get("EXPORT_LIMIT_PER_USER", "5 per hour")
         self.VERIFY_LIMIT_PER_IP = get("VERIFY_LIMIT_PER_IP", "30 per minute; 500 per day")
         # Public lookups are counted in memory and written in batches (certificates/
         # lookup_counts.py): after this many lookups, or once the oldest is this old.

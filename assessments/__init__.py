@@ -21,6 +21,11 @@ def init_app(app: Flask) -> None:
 
     views.init_app(app)
     notifications.init_app(app)
+    # The audit log's entries for this feature, and its part of a user's data download.
+    from assessments import audit, personal_data
+
+    audit.init_app(app)
+    personal_data.init_app(app)
     add_navigation(
         app, "practical.assessments", _l("Assessments"), ("trainer", "admin"), bar="teaching"
     )

@@ -26,6 +26,11 @@ def init_app(app: Flask) -> None:
     views.init_app(app)
     # The holder's messages: issued, status changes, expiry reminders.
     notifications.init_app(app)
+    # The audit log's entries for this feature, and its part of a user's data download.
+    from certificates import audit, personal_data
+
+    audit.init_app(app)
+    personal_data.init_app(app)
 
     # The seminar ZIP, built by a worker.
     register_kind(archive.ZIP_JOB, archive.run_zip_job)

@@ -11,8 +11,6 @@ The signature is checked against the keys ``KeyRing.published()`` keeps parsed p
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,6 +24,7 @@ from certificates.models import Certificate
 from certificates.numbers import NumberError, parse
 from certificates.public_record import public_facts, signs_only_public
 from certificates.signing import SignatureInvalid, verify
+from lms.audit import address_hash
 from lms.extensions import db
 
 
@@ -48,8 +47,7 @@ class Lookup:
 
 
 def ip_hash(address: str) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, (address or "").encode(), hashlib.sha256).hexdigest()
+    return address_hash(address)  # one keyed hash of addresses for the whole site
 
 
 def signature_check(certificate: Certificate) -> tuple[bool, str]:

@@ -14,6 +14,10 @@ def init_app(app: Flask) -> None:
     from lms.layout import add_dashboard_panel, add_navigation
 
     views.init_app(app)
+    # The feature's part of a user's data download.
+    from courses import personal_data
+
+    personal_data.init_app(app)
     add_navigation(app, "courses.catalogue", _l("Courses"), None)
     add_navigation(app, "manage.courses", _l("My courses"), ("trainer", "admin"), bar="teaching")
     add_dashboard_panel(

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 from zxcvbn import zxcvbn
 
-from lms import login_sessions, site_settings, text
+from lms import audit, login_sessions, site_settings, text
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import PasswordResetToken, Role, User
@@ -197,15 +197,22 @@ def email_taken(email: str, *, by_other_than: User | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def set_email(user: User, email: str) -> User:
+def set_email(user: User, email: str, *, by: User | None = None) -> User:
     """Give ``user`` a new, confirmed address at once (an administrator's change, or a
     confirmed change of the owner's). Outstanding password links, sent to or handed out for
     the old address, stop working; a new address waiting for confirmation is dropped."""
     email = normalise_email(email)
     if email_taken(email, by_other_than=user):
         raise AccountError(EMAIL_TAKEN, field="email")
-    if email != user.email:
+    old = user.email
+    if email != old:
         spend_reset_links(user)
+        audit.record(
+            audit.EMAIL_CHANGED,
+            actor=by or user,
+            subject=audit.Subject("user", user.id, email),
+            details={"from": old, "to": email},
+        )
     user.email = email
     user.pending_email = None
     user.email_confirmed_at = utcnow()
@@ -227,18 +234,32 @@ def authenticate(email: str, password: str) -> User | None:
     user = get_user_by_email(email)
     if user is None:
         burn_verification_time(password)
+        # What was typed is not kept: it may be a password typed in the wrong field.
+        _login_failed(None, "unknown")
         return None
     if not verify_password(user.password_hash, password):
+        _login_failed(user, "password")
         return None
     if not user.active:
+        _login_failed(user, "inactive")
         return None
     if not user.email_confirmed and site_settings.email_confirmation_required():
         raise EmailNotConfirmed(user.email)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    audit.record(audit.LOGIN, actor=user, subject=user)
     db.session.commit()
     return user
+
+
+def _login_failed(user: User | None, reason: str) -> None:
+    audit.record(
+        audit.LOGIN_FAILED,
+        subject=audit.user_subject(user) if user is not None else None,
+        details={"reason": reason},
+        commit=True,
+    )
 
 
 def update_profile(user: User, *, display_name: str, full_name: str, language: str) -> User:
@@ -262,6 +283,7 @@ def change_password(user: User, *, current: str, new: str, keep_session: str | N
     """Change the password and end every other login session; returns how many ended."""
     if not verify_password(user.password_hash, current):
         raise AccountError(_l("The current password is not correct."), field="current_password")
+    audit.record(audit.PASSWORD_CHANGED, actor=user, subject=user)
     return set_password(user, new, keep_session=keep_session)
 
 
@@ -307,6 +329,12 @@ def _change_keeping_an_admin(user: User, **values) -> None:
     db.session.expire(user)
 
 
+def ensure_another_admin(user: User) -> None:
+    """Deactivate the administrator ``user`` unless no other active administrator remains
+    (the same guarded statement as a demotion); refused with ``AccountError``."""
+    _change_keeping_an_admin(user, active=False)
+
+
 def _removes_an_admin(user: User, *, role: Role | None = None, active: bool | None = None) -> bool:
     if user.role != Role.ADMIN or not user.active:
         return False
@@ -317,10 +345,18 @@ def set_role(actor: User, user: User, role: Role | str) -> User:
     role = Role(role)
     if user.id == actor.id and role != Role.ADMIN:
         raise AccountError(_l("You cannot remove your own administrator role."), field="role")
+    before = user.role
     if _removes_an_admin(user, role=role):
         _change_keeping_an_admin(user, role=role.value)
     else:
         user.role = role.value
+    if before != role.value:
+        audit.record(
+            audit.ROLE_CHANGED,
+            actor=actor,
+            subject=user,
+            details={"from": before, "to": role.value},
+        )
     db.session.commit()
     return user
 
@@ -331,10 +367,13 @@ def set_active(actor: User, user: User, active: bool) -> User:
             raise AccountError(_l("You cannot deactivate your own account."))
         login_sessions.end_all_sessions(user, commit=False)
         spend_reset_links(user)
+    was_active = user.active
     if _removes_an_admin(user, active=active):
         _change_keeping_an_admin(user, active=active)
     else:
         user.active = active
+    if was_active != active:
+        audit.record(audit.ACTIVATED if active else audit.DEACTIVATED, actor=actor, subject=user)
     db.session.commit()
     return user
 

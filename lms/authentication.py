@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import login_user, logout_user
 
-from lms import login_sessions
-from lms.extensions import login_manager
+from lms import audit, login_sessions
+from lms.extensions import db, login_manager
 from lms.models import User
 
 
@@ -35,7 +35,9 @@ def sign_in(user: User) -> None:
 
 def sign_out(user: User) -> None:
     """End this browser's login session on the server, then forget it in the cookie."""
+    audit.record(audit.LOGOUT, actor=user, subject=user)
     login_sessions.end_session(user.session_token)
+    db.session.commit()
     logout_user()
 
 

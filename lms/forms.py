@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -15,7 +16,14 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from lms.accounts import MAX_PASSWORD_LENGTH, password_problem
 from lms.i18n import LANGUAGE_NAMES
@@ -255,3 +263,45 @@ class UnsubscribeForm(FlaskForm):
 
 class SendAgainForm(FlaskForm):
     submit = SubmitField(_l("Send again"))
+
+
+class DeleteAccountForm(FlaskForm):
+    """The owner deletes their account: password again, and a box saying they understood."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    understood = BooleanField(
+        _l("I understand that this cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Delete my account"))
+
+
+class AdminDeleteAccountForm(FlaskForm):
+    understood = BooleanField(
+        _l("I understand that this cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Delete this account"))
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), default="")
+    actor = SearchField(_l("Actor (e-mail or id)"), filters=[strip, lambda v: v[:254] if v else v])
+    subject_type = SearchField(_l("Subject type"), filters=[strip, lambda v: v[:32] if v else v])
+    subject_id = SearchField(_l("Subject id"), filters=[strip, lambda v: v[:12] if v else v])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To (inclusive)"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs) -> None:
+        from lms import audit
+
+        super().__init__(*args, **kwargs)
+        actions = sorted(
+            ((code, audit.action_label(code)) for code in audit.ACTIONS), key=lambda c: str(c[1])
+        )
+        self.action.choices = [("", _l("All actions")), *actions]

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import TimestampMixin, UTCDateTime, utcnow
@@ -56,6 +56,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # A new address asked for on the account page; ``email`` changes only when the link sent
     # to it is opened. Not unique: the first account to confirm an address gets it.
     pending_email: Mapped[str | None] = mapped_column(String(254))
+    # When the account was deleted (lms/account_deletion.py): its personal data is erased,
+    # the row stays so that what it did (certificates, graded results) keeps its owner.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -191,3 +194,27 @@ class FileBlob(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.now()
     )
+
+
+class AuditEvent(db.Model):
+    """One security or integrity event (lms/audit.py). Append-only: the code has no path that
+    changes or deletes a row, and migration 0017 adds triggers that refuse UPDATE and DELETE.
+
+    Ids are plain integers, not foreign keys: the log outlives what it names, and a foreign
+    key's ``SET NULL`` would be an UPDATE the triggers refuse. The e-mail and label are
+    snapshots, so a row reads the same after the account or object changed."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_email: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    subject_type: Mapped[str] = mapped_column(String(32), default="")
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    subject_label: Mapped[str] = mapped_column(String(300), default="")
+    details: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    # HMAC-SHA256 of the client address keyed by SECRET_KEY, as verification lookups store it.
+    ip_hash: Mapped[str] = mapped_column(String(64), default="")

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from lms import audit
 from lms.accounts import check_new_password, set_password, spend_reset_links
 from lms.database import utcnow
 from lms.extensions import db
@@ -26,6 +27,11 @@ def create_reset_token(user: User, *, created_by: User | None, commit: bool = Tr
             created_by_id=created_by.id if created_by else None,
             expires_at=now + timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"]),
         )
+    )
+    audit.record(
+        audit.RESET_LINK_CREATED if created_by is not None else audit.RESET_REQUESTED,
+        actor=created_by,
+        subject=user,
     )
     if commit:
         db.session.commit()
@@ -58,5 +64,6 @@ def use_reset_token(reset: PasswordResetToken, new_password: str) -> User:
     if spent != 1:
         db.session.rollback()
         raise LookupError("reset link already used")
+    audit.record(audit.RESET_COMPLETED, actor=user, subject=user)
     set_password(user, new_password, keep_session=None)
     return user

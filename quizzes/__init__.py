@@ -13,6 +13,11 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     views.init_app(app)
     notifications.init_app(app)
+    # The audit log's entries for this feature, and its part of a user's data download.
+    from quizzes import audit, personal_data
+
+    audit.init_app(app)
+    personal_data.init_app(app)
     add_navigation(app, "quizzes.index", _l("Quizzes"), ())
     add_navigation(
         app, "manage_quizzes.index", _l("My quizzes"), ("trainer", "admin"), bar="teaching"

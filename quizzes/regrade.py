@@ -39,12 +39,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms import audit
 from lms.cleaning import clean_reason
 from lms.database import committed, utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from quizzes.attempt_results import store_result
+from quizzes.audit import QUESTION_ACTIONS
 from quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -119,6 +121,17 @@ def _record(question, action, reason, by, changes, *, now, from_version=None, to
         at=now,
     )
     db.session.add(event)
+    audit.record(
+        QUESTION_ACTIONS[action],
+        actor=by,
+        subject=audit.Subject("question", question.id, question.key),
+        details={
+            "attempts_affected": len(changes),
+            "from_version": from_version,
+            "to_version": to_version,
+            "reason": reason,
+        },
+    )
     return event
 
 

@@ -15,6 +15,11 @@ def init_app(app: Flask) -> None:
 
     views.init_app(app)
     notifications.init_app(app)
+    # The audit log's entries for this feature, and its part of a user's data download.
+    from seminars import audit, personal_data
+
+    audit.init_app(app)
+    personal_data.init_app(app)
     app.add_template_filter(format_hours, "hours")
     add_navigation(app, "seminars.index", _l("Seminars"), None)
     add_navigation(

@@ -12,12 +12,14 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from lms import audit
 from lms.cleaning import clean_line
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from lms.text_limits import REASON
+from seminars.audit import ATTENDANCE_CORRECTED
 from seminars.authoring import parse_hours
 from seminars.hours import format_hours
 from seminars.models import (
@@ -194,6 +196,7 @@ def correct(
         raise ServiceError(_l("This person is not on the sheet."))
     if mark.status == status and mark.hours == counted:
         raise ServiceError(_l("The new values are the same as the recorded ones."))
+    old_status, old_hours = mark.status, mark.hours
     db.session.add(
         AttendanceCorrection(
             attendance_id=mark.id,
@@ -212,6 +215,19 @@ def correct(
         utcnow(),
     )
     _mark_attended(session.seminar)
+    audit.record(
+        ATTENDANCE_CORRECTED,
+        actor=by,
+        subject=audit.Subject("attendance", mark.id, session.topic),
+        details={
+            "user_id": user_id,
+            "session_id": session.id,
+            "seminar_id": session.seminar_id,
+            "from": [old_status, str(old_hours)],
+            "to": [status.value, str(counted)],
+            "reason": reason,
+        },
+    )
     db.session.commit()
     return mark
 

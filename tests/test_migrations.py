@@ -77,3 +77,39 @@ def test_accounts_that_exist_before_email_confirmation_count_as_confirmed(empty_
     downgrade(revision="0011_jobs")
     columns = {column["name"] for column in inspect(db.engine).get_columns("users")}
     assert "email_confirmed_at" not in columns and "pending_email" not in columns
+
+
+def test_the_audit_log_refuses_updates_and_deletes_on_both_databases(empty_app):
+    """Migration 0017's triggers: rows are added, never changed or removed, by anyone."""
+    from sqlalchemy.exc import DatabaseError
+
+    upgrade()
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_events (at, actor_email, action, subject_type, subject_label,"
+                " details, ip_hash) VALUES (:now, 'a@example.kz', 'auth.login', 'user', 'a', '{}',"
+                " '')"
+            ),
+            {"now": datetime.now(UTC)},
+        )
+    statements = [
+        "UPDATE audit_events SET action = 'auth.logout'",
+        "DELETE FROM audit_events",
+    ]
+    if db.engine.dialect.name == "postgresql":
+        statements.append("TRUNCATE audit_events")
+    for statement in statements:
+        with db.engine.connect() as connection:
+            try:
+                connection.execute(text(statement))
+            except DatabaseError as error:
+                assert "append-only" in str(error)
+            else:
+                raise AssertionError(f"{statement} was allowed")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT action FROM audit_events")).scalars().all() == [
+            "auth.login"
+        ]
+    downgrade(revision="0016_verification_storage")
+    assert "audit_events" not in inspect(db.engine).get_table_names()

@@ -45,6 +45,8 @@ from seminars import registration
 # value is None when every use of the endpoint is destructive, or the set of values of the
 # submit button's ``name=action``/``name=status`` that are.
 DESTRUCTIVE: dict[str, frozenset[str] | None] = {
+    "account.delete": None,
+    "admin.delete_user": None,
     "admin.deactivate": None,
     "manage.delete_file": None,
     "manage.delete_module": None,
@@ -67,6 +69,7 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
 
 # Not destructive: reversible in one click, or only adds, saves or previews.
 NOT_DESTRUCTIVE = {
+    "account.export",  # a download of one's own data
     "account.cancel_email_change",  # the address stays as it was; asking again is one form
     "account.change_email",
     "account.change_password",

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
-from lms import accounts, email_confirmation, login_sessions, mail
+from lms import (
+    account_deletion,
+    accounts,
+    audit,
+    email_confirmation,
+    login_sessions,
+    mail,
+    personal_data,
+)
+from lms.downloads import download
 from lms.extensions import csrf, db, limiter
 from lms.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    DeleteAccountForm,
     NotificationsForm,
     ProfileForm,
     UnsubscribeForm,
@@ -234,3 +246,45 @@ def unsubscribe(token: str):
     elif mail.opted_out(user, kind.name):
         done = True
     return render_template("account/unsubscribe.html", kind=kind, done=done, form=form, user=user)
+
+
+def _export_key() -> str:
+    who = current_user.id if current_user.is_authenticated else get_remote_address()
+    return f"export-user:{who}"
+
+
+@bp.get("/data")
+@login_required
+def data():
+    """What the site holds about you: download it, or delete the account."""
+    return render_template("account/data.html", delete_form=DeleteAccountForm())
+
+
+@bp.post("/export")
+@login_required
+@limiter.limit(
+    lambda: current_app.config["EXPORT_LIMIT_PER_USER"], key_func=_export_key, scope="export-user"
+)
+def export():
+    """Everything the site holds about the signed-in user, as one JSON file."""
+    document = personal_data.export(current_user)
+    audit.record(audit.DATA_EXPORTED, actor=current_user, subject=current_user)
+    db.session.commit()
+    body = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
+    return download(body, f"my-data-{current_user.id}.json", "application/json")
+
+
+@bp.post("/delete")
+@login_required
+def delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            account_deletion.delete_own_account(current_user, password=form.current_password.data)
+        except accounts.AccountError as error:
+            show_error(form, error)
+        else:
+            logout_user()
+            flash(_("Your account is deleted. Your personal data is erased."), "info")
+            return redirect(url_for("main.home"))
+    return render_template("account/data.html", delete_form=form), 400

@@ -3,16 +3,20 @@ outbox."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms import accounts, mail, password_reset, site_settings
-from lms.downloads import download
+from lms import account_deletion, accounts, audit, mail, password_reset, site_settings
+from lms.downloads import csv_text, download
 from lms.extensions import db
 from lms.forms import (
+    AdminDeleteAccountForm,
     AdminEmailForm,
+    AuditFilterForm,
     RoleForm,
     SendAgainForm,
     SiteSettingsForm,
@@ -22,7 +26,8 @@ from lms.forms import (
 from lms.models import OutboxMessage, User
 from lms.pagination import paginate
 from lms.permissions import admin_required
-from lms.routing import get_or_404
+from lms.routing import get_or_404, parse_id
+from lms.timezone import to_utc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -52,6 +57,7 @@ def _user_page(
     role_form: RoleForm | None = None,
     email_form: AdminEmailForm | None = None,
     reset_url: str | None = None,
+    delete_form: AdminDeleteAccountForm | None = None,
     status: int = 200,
 ):
     return (
@@ -61,6 +67,7 @@ def _user_page(
             role_form=role_form or RoleForm(role=user.role),
             email_form=email_form or AdminEmailForm(email=user.email),
             reset_url=reset_url,
+            delete_form=delete_form or AdminDeleteAccountForm(),
         ),
         status,
     )
@@ -103,7 +110,7 @@ def change_email(user_id: int):
     form = AdminEmailForm()
     if form.validate_on_submit():
         try:
-            accounts.set_email(user, form.email.data)
+            accounts.set_email(user, form.email.data, by=current_user)
         except accounts.AccountError as error:
             show_error(form, error)
         else:
@@ -225,3 +232,67 @@ def outbox_send_again(message_id: int):
             "warning",
         )
     return redirect(url_for("admin.outbox_message", message_id=message.id), 303)
+
+
+@bp.post("/users/<id:user_id>/delete")
+@admin_required
+def delete_user(user_id: int):
+    """Delete an account: personal data erased, certificates kept verifiable (see
+    lms/account_deletion.py)."""
+    user = _user_or_404(user_id)
+    form = AdminDeleteAccountForm()
+    if user.id == current_user.id:
+        flash(_("Delete your own account on your account page."), "warning")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    if form.validate_on_submit():
+        try:
+            account_deletion.delete_account(user, by=current_user)
+        except accounts.AccountError as error:
+            show_error(form, error)
+        else:
+            flash(_("The account is deleted; its personal data is erased."), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _user_page(user, delete_form=form, status=400)
+
+
+AUDIT_CSV_LIMIT = 50_000
+
+
+def _audit_filters(form: AuditFilterForm) -> dict:
+    """The filters as ``audit.events_query`` takes them; dates are the site's calendar days."""
+    data = form.data
+    since = to_utc(datetime.combine(data["since"], time())) if data.get("since") else None
+    until = (
+        to_utc(datetime.combine(data["until"] + timedelta(days=1), time()))
+        if data.get("until")
+        else None
+    )
+    return {
+        "action": data.get("action") or "",
+        "actor": data.get("actor") or "",
+        "subject_type": data.get("subject_type") or "",
+        "subject_id": parse_id(data.get("subject_id") or ""),
+        "since": since,
+        "until": until,
+    }
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    form = AuditFilterForm(request.args)
+    filters = _audit_filters(form) if form.validate() else {}
+    pagination = paginate(audit.events_query(**filters), per_page=50)
+    return render_template(
+        "admin/audit.html", form=form, pagination=pagination, label=audit.action_label
+    )
+
+
+@bp.get("/audit.csv")
+@admin_required
+def audit_csv():
+    form = AuditFilterForm(request.args)
+    filters = _audit_filters(form) if form.validate() else {}
+    events = db.session.scalars(audit.events_query(**filters).limit(AUDIT_CSV_LIMIT))
+    body = csv_text([audit.CSV_HEADER, *(audit.as_row(event) for event in events)])
+    return download(body, "audit-log.csv", "text/csv")

@@ -364,3 +364,21 @@ def test_an_administrator_manages_every_seminar_and_gets_it_all(app, scene, admi
     text = _digests()[admin.email].text
     assert "Basic training (2)" in text and "Their seminar (1)" in text
     assert "Drafting an agreement: 1" in text and "Assessed role-play: 1" in text
+
+
+def test_a_sign_off_is_in_the_audit_log_and_a_refused_one_is_not(
+    trainer_client, trainer, draft, learner
+):
+    from lms.models import AuditEvent
+
+    def signed_off() -> list[AuditEvent]:
+        query = select(AuditEvent).where(AuditEvent.action == "assessment.signed_off")
+        return list(db.session.scalars(query))
+
+    trainer_client.post_form(f"/manage/assessments/{draft.id}", _sheet(draft))
+    assert _sign_off(trainer_client, draft, events=1).status_code == 400
+    assert signed_off() == []
+    assert _sign_off(trainer_client, draft).status_code == 302
+    (row,) = signed_off()
+    assert (row.actor_id, row.subject_type, row.subject_id) == (trainer.id, "assessment", draft.id)
+    assert row.subject_label == "Assessed role-play" and row.details["user_id"] == learner.id

@@ -123,9 +123,7 @@ def test_a_rubric_kind_and_slug_are_checked(criteria, course, rubric):
         rubrics.create_rubric(course, title="X", kind="essay", lines=_lines(criteria))
     assert failure.value.field == "kind"
     with pytest.raises(ServiceError) as failure:
-        rubrics.create_rubric(
-            course, title="Role-play", kind="drafting", lines=_lines(criteria)
-        )
+        rubrics.create_rubric(course, title="Role-play", kind="drafting", lines=_lines(criteria))
     assert failure.value.field == "slug"
     db.session.rollback()
     assert _count(Rubric) == 1
@@ -295,9 +293,7 @@ def test_scores_outside_the_scale_are_refused(draft, trainer, label, points):
 
 
 def test_a_line_of_another_rubric_is_refused(criteria, draft, trainer, course):
-    other = rubrics.create_rubric(
-        course, title="Other", kind="drafting", lines=_lines(criteria)
-    )
+    other = rubrics.create_rubric(course, title="Other", kind="drafting", lines=_lines(criteria))
     with pytest.raises(ServiceError):
         scoring.score_line(draft, other.lines[0].id, 3, trainer)
     db.session.rollback()
@@ -311,19 +307,10 @@ def test_every_change_is_an_event_with_before_after_who_and_when(
     opening = draft.rubric.lines[0]
     t0 = utcnow().replace(microsecond=0)
     assert scoring.score_line(draft, opening.id, 2, trainer, now=t0) == 1
-    assert (
-        scoring.score_line(draft, opening.id, 2, trainer, now=t0) == 0
-    )  # no change, no event
-    assert (
-        scoring.score_line(draft, opening.id, 4, colleague, now=t0 + timedelta(minutes=1))
-        == 1
-    )
-    scoring.mark_breach(
-        draft, criteria["C3-ETH"].id, "Told B what A said alone", colleague
-    )
-    scoring.mark_breach(
-        draft, criteria["C3-ETH"].id, "Told B what A said in caucus", trainer
-    )
+    assert scoring.score_line(draft, opening.id, 2, trainer, now=t0) == 0  # no change, no event
+    assert scoring.score_line(draft, opening.id, 4, colleague, now=t0 + timedelta(minutes=1)) == 1
+    scoring.mark_breach(draft, criteria["C3-ETH"].id, "Told B what A said alone", colleague)
+    scoring.mark_breach(draft, criteria["C3-ETH"].id, "Told B what A said in caucus", trainer)
     scoring.clear_breach(draft, trainer)
     scoring.set_notes(draft, "Good opening.", trainer)
     scoring.set_notes(draft, "Good opening.", trainer)  # unchanged
@@ -536,9 +523,7 @@ def test_a_breach_marks_every_instrument_of_its_criterion_and_only_those():
     }
     assert flagged == {("C6-DRAFT", "checklist"), ("C6-DRAFT", "rubric")}
     # A breach on a criterion with no line here still travels, with no percent of its own.
-    extra = [
-        r for r in results.assessment_results(lines, "C3-ETH") if r.criterion == "C3-ETH"
-    ]
+    extra = [r for r in results.assessment_results(lines, "C3-ETH") if r.criterion == "C3-ETH"]
     assert extra == [InstrumentResult("C3-ETH", "rubric", None, True)]
 
 

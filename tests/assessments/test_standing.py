@@ -324,9 +324,7 @@ def test_standing_gathers_quizzes_and_the_latest_signed_off_assessments(
     )
     retake = _assess(role_play, learner, trainer, [3, 3, 3, 3, 3, 3])  # replaces the breach
     _assess(drafting, learner, trainer, [1, 1, 3])
-    draft = lifecycle.start_assessment(
-        drafting, learner, trainer
-    )  # a draft never counts
+    draft = lifecycle.start_assessment(drafting, learner, trainer)  # a draft never counts
     scoring.score_lines(
         draft, {line.id: 0 if line.kind == C else 1 for line in drafting.lines}, trainer
     )

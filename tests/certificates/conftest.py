@@ -65,14 +65,16 @@ def without_certificate_mail(app):
     """The holder's "certificate issued" message left out, for tests that count the
     statements of issuing itself: a message is one per certificate by nature (its rows and
     its opt-out check), measured in test_notifications."""
-    from certificates import notifications
+    from certificates import audit, notifications
     from certificates.signals import certificate_issued
 
     certificate_issued.disconnect(notifications.on_issued)
+    certificate_issued.disconnect(audit.on_issued)  # an audit row per certificate, likewise
     try:
         yield
     finally:
         certificate_issued.connect(notifications.on_issued)
+        certificate_issued.connect(audit.on_issued, weak=False)
 
 
 # ``with count_queries() as counted: ...``: the SQL statements run (tests/courses' counter).

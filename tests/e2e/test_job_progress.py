@@ -35,9 +35,7 @@ def test_the_job_page_shows_the_download_when_the_worker_is_done(
     qualification_id = db.session.scalar(
         select(Certificate.qualification_id).where(Certificate.seminar_id == 1).limit(1)
     )
-    page.goto(
-        live_server.url + f"/manage/certificates/seminars/1?qualification={qualification_id}"
-    )
+    page.goto(live_server.url + f"/manage/certificates/seminars/1?qualification={qualification_id}")
     page.click("form[action$='/certificates.zip/prepare'] button")  # in the trainer's language
     page.wait_for_url("**/jobs/*")
     assert page.locator("[data-job-progress]").get_attribute("value") == "0"

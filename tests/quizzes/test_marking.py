@@ -236,3 +236,36 @@ def test_marking_through_the_page_sends_attempt_marked_once(
     )
     assert response.status_code == 302
     assert marked.ids == [{"attempt": attempt.id, "by": trainer.id}]
+
+
+def test_marking_is_audited_and_a_deleted_account_keeps_points_but_not_its_text(
+    essay_quiz, trainee, trainer, trainer_client, login
+):
+    from lms.models import AuditEvent
+    from quizzes.models import AttemptQuestion
+
+    from ..conftest import DEFAULT_PASSWORD
+
+    attempt, essay = _hand_in(essay_quiz, trainee, "My own clause about Bolat's debt")
+    trainer_client.post_form(f"/manage/quizzes/marking/{essay.id}", {"line-0": "2", "line-1": "1"})
+    (marked,) = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "quiz.attempt_marked")
+    ).all()
+    assert (marked.actor_id, marked.subject_id) == (trainer.id, attempt.id)
+    assert marked.details == {"user_id": trainee.id, "percent": "80.0", "passed": True}
+
+    browser = login(trainee)
+    exported = browser.post_form("/account/export").get_json()
+    answers = exported["quiz_attempts"][0]["answers"]
+    assert "My own clause about Bolat's debt" in [a["answer"] for a in answers]
+    response = browser.post_form(
+        "/account/delete", {"current_password": DEFAULT_PASSWORD, "understood": "y"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    item = db.session.get(AttemptQuestion, essay.id)
+    assert "Bolat" not in item.answer_json and item.manual_points is not None
+    graded = db.session.get(Attempt, attempt.id)
+    assert (graded.earned, graded.passed) == (4, True)
+    # The marking page and the gradebook still open for the trainer.
+    assert trainer_client.get(f"/manage/quizzes/marking/{essay.id}").status_code == 200

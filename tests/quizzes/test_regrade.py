@@ -690,3 +690,24 @@ def test_the_results_page_says_a_question_was_withdrawn(
     assert "Withdrawn — not counted" in page and "Not correct" not in page
     assert "1 question of this attempt was withdrawn" in page
     assert "Passed" in page and "100.0%" in page
+
+
+def test_withdrawing_and_reinstating_are_in_the_audit_log_with_the_change(
+    app, quiz, make_user, trainer
+):
+    from lms.models import AuditEvent
+
+    _sit(quiz, make_user(), [False, True, True, True])
+    first = _question(quiz, 1)
+    regrade.withdraw(first, "Art. 28 was misquoted in the key.", trainer)
+    regrade.reinstate(first, "The key was right after all.", trainer)
+    with pytest.raises(ServiceError):
+        regrade.reinstate(first, "Once more", trainer)  # refused: nothing recorded
+    db.session.rollback()
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(r.action, r.actor_id, r.subject_id) for r in rows] == [
+        ("quiz.question_withdrawn", trainer.id, first.id),
+        ("quiz.question_reinstated", trainer.id, first.id),
+    ]
+    assert rows[0].details["attempts_affected"] == 1
+    assert rows[0].details["reason"] == "Art. 28 was misquoted in the key."

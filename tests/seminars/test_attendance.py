@@ -372,3 +372,25 @@ def test_corrections_over_http_before_sign_off_are_a_400(app, class_of_three, tr
     assert response.status_code == 400  # only a forged form can get here: no form is shown
     assert _count(AttendanceCorrection) == 0
     assert _marks(session) == {}
+
+
+def test_a_correction_is_in_the_audit_log_and_a_refused_one_is_not(app, signed_off, trainer):
+    from lms.models import AuditEvent
+
+    seminar, session, (aida, bolat, _) = signed_off
+    mark = attendance.correct(session, aida.id, "partial", "2,5", "Left after lunch", trainer)
+    with pytest.raises(ServiceError):
+        attendance.correct(session, bolat.id, "absent", "", "abc", trainer)
+    db.session.rollback()
+    (row,) = db.session.scalars(select(AuditEvent)).all()
+    assert (row.action, row.actor_id, row.subject_type, row.subject_id) == (
+        "seminar.attendance_corrected",
+        trainer.id,
+        "attendance",
+        mark.id,
+    )
+    assert row.details["user_id"] == aida.id and row.details["seminar_id"] == seminar.id
+    (old_status, old_hours), (new_status, new_hours) = row.details["from"], row.details["to"]
+    assert (old_status, Decimal(old_hours)) == ("present", Decimal("4"))
+    assert (new_status, Decimal(new_hours)) == ("partial", Decimal("2.5"))
+    assert row.details["reason"] == "Left after lunch"

@@ -1,0 +1,58 @@
+"""The certificates part of a user's data download: each certificate's number, status and
+public facts (as verification shows them), and the identity confirmation they
+rest on. Deleting an account keeps certificates verifiable as issued (their facts are signed
+and frozen, with the name as issued) and erases the date of birth of the identity confirmation."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select, update
+
+from certificates.models import Certificate, IdentityConfirmation
+from certificates.public_record import public_facts
+from lms.account_deletion import register_erasure
+from lms.extensions import db
+from lms.models import User
+from lms.personal_data import register_personal_data
+
+
+def certificates_of(user: User) -> dict:
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.holder_id == user.id).order_by(Certificate.id)
+    ).all()
+    identity = db.session.scalar(
+        select(IdentityConfirmation).where(IdentityConfirmation.user_id == user.id)
+    )
+    return {
+        "certificates": [
+            {
+                "number": row.number,
+                "status": row.status,
+                "issued_on": row.issued_on,
+                "expires_on": row.expires_on,
+                "facts": public_facts(row.facts),
+            }
+            for row in certificates
+        ],
+        "identity": None
+        if identity is None
+        else {
+            "legal_name": identity.legal_name,
+            "date_of_birth": identity.date_of_birth,
+            "higher_education": identity.higher_education,
+            "confirmed_at": identity.confirmed_at,
+        },
+    }
+
+
+def erase(user: User) -> None:
+    db.session.execute(
+        update(IdentityConfirmation)
+        .where(IdentityConfirmation.user_id == user.id)
+        .values(date_of_birth=None)
+    )
+
+
+def init_app(app: Flask) -> None:
+    register_personal_data("certificates", certificates_of)
+    register_erasure(erase)
