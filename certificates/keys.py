@@ -244,6 +244,9 @@ def report_missing_keys(app) -> None:
             return
         finally:
             db.session.remove()
+            # No connection opened here may outlive the start: gunicorn forks its workers
+            # from this process, and a forked PostgreSQL connection is shared and broken.
+            db.engine.dispose()
         directory = key_ring().directory
         for kid in sorted(lost):
             app.logger.error(
