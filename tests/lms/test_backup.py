@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import tarfile
 import uuid
 from pathlib import Path
@@ -186,5 +185,4 @@ def test_backup_without_pg_dump_names_the_package(app, backend, tmp_path, monkey
     monkeypatch.setenv("PATH", str(tmp_path))
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "x.tar.gz")])
     assert result.exit_code != 0 and "postgresql-client" in result.output
-    assert not (tmp_path / "x.tar.gz").exists()
-    assert os.environ["PATH"] == str(tmp_path)
+    assert not (tmp_path / "x.tar.gz").exists() and "Traceback" not in result.output
