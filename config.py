@@ -170,6 +170,8 @@ class Config:
         # Keep each certificate's PDF in file storage (a cache: a PDF is rendered again, byte
         # for byte, from its signed facts when the stored copy is missing).
         self.CERTIFICATE_PDF_CACHE = _bool(get("CERTIFICATE_PDF_CACHE"), True)
+        # At start, log an error for each key that signed a stored certificate but is missing.
+        self.CHECK_KEYS_AT_START = _bool(get("CHECK_KEYS_AT_START"), True)
 
         # E-mail (lms/mail.py): one URL such as smtp://user:pass@host:587?tls=starttls or
         # smtps://user:pass@host:465; empty keeps every message in the outbox only.
@@ -273,6 +275,8 @@ class TestingConfig(Config):
         self.ARGON2_PARALLELISM = 1
         self.SERVER_NAME = None
         self.JOBS_IMMEDIATE = True
+        # Apps are built before their tables exist; tests of the check turn it on.
+        self.CHECK_KEYS_AT_START = False
         for key, value in overrides.items():
             setattr(self, key, value)
 

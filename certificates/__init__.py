@@ -15,9 +15,12 @@ def init_app(app: Flask) -> None:
         notifications,
         views,
     )
+    from certificates.keys import key_ring, keys_present, report_missing_keys
     from certificates.qualifications import judged_criterion_ids
     from certificates.views import holder
+    from lms.backup import add_backup_folder
     from lms.demo import add_demo_seeder
+    from lms.health import add_health_check
     from lms.jobs import register_kind
     from lms.layout import add_dashboard_panel, add_navigation
     from quizzes.publishing import register_counted_criteria
@@ -31,6 +34,19 @@ def init_app(app: Flask) -> None:
 
     audit.init_app(app)
     personal_data.init_app(app)
+
+    # Backups carry the signing keys (lms/backup.py).
+    add_backup_folder(app, "signing-keys", lambda: key_ring().directory)
+    # A lost key file is reported at start and by /healthz, not at the first issue.
+    add_health_check(
+        app,
+        "signing_keys",
+        keys_present,
+        required=False,
+        fallback="certificates signed by a missing key do not verify; restore the key files",
+    )
+    if app.config.get("CHECK_KEYS_AT_START", True):
+        report_missing_keys(app)
 
     # The seminar ZIP, built by a worker.
     register_kind(archive.ZIP_JOB, archive.run_zip_job)

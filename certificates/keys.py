@@ -6,9 +6,16 @@ every key stays published in the JWKS, so certificates signed before a rotation 
 The first key is made on first use. Each file is written aside and linked into place, so two
 workers starting together end up with one whole key, not two (and never a half-written one).
 
+A lost key is noticed before anyone needs it: ``missing_keys`` compares the keys named by
+stored certificates with the files; it runs when the application starts (an error in the log)
+and in ``/healthz`` (``signing_keys`` down: "degraded"). In production the first key is never
+made silently while certificates exist (that would sign new certificates with a key no other
+instance has, and older ones would stay unverifiable): ``current()`` refuses with
+``SigningKeysLost`` until the files are restored, or an operator runs ``rotate-key``.
+
 The keys are read and parsed once per process and kept with their JWKS (as a dict, as the
 JSON bytes served and their ETag, and as the key set that verifies): each use lists the
-directory (names and inode numbers, no file opened) and reads the files again only when that
+directory (names, inode numbers and times, no file opened) and reads the files again only when that
 listing changed, so a key added by ``rotate-key`` on this machine or another (a shared
 directory) is published by every worker at its next request.
 """
@@ -22,11 +29,17 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from joserfc.jwk import KeySet, OKPKey
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.service_error import ServiceError
 
 _NAME = re.compile(r"^key-(\d{4,})\.pem$")
 
@@ -41,7 +54,7 @@ class Published:
     jwks: dict
     body: bytes  # the JWKS as served
     etag: str
-    key_set: KeySet
+    key_set: KeySet | None  # None when there is no key at all
 
 
 # Per process: directory -> its keys as last read. Replaced whole, so readers need no lock.
@@ -63,20 +76,28 @@ def _publish(listing: tuple, keys: list[OKPKey]) -> Published:
         jwks=jwks,
         body=body,
         etag=hashlib.sha256(body).hexdigest()[:32],
-        key_set=KeySet.import_key_set(copy.deepcopy(jwks)),
+        key_set=KeySet.import_key_set(copy.deepcopy(jwks)) if keys else None,
     )
 
 
-class KeyRing:
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
+class SigningKeysLost(ServiceError):
+    """The key files are gone while certificates signed with them exist."""
 
-    def _listing(self) -> tuple[tuple[int, str, int], ...]:
-        """(serial, file name, inode) of each key file, oldest first: no file is opened."""
+
+class KeyRing:
+    def __init__(self, directory: Path, guard: Callable[[], None] | None = None) -> None:
+        self.directory = Path(directory)
+        self.guard = guard  # called before the first key is made; raises to refuse
+
+    def _listing(self) -> tuple[tuple[int, str, int, int], ...]:
+        """(serial, file name, inode, mtime) of each key file, oldest first: no file is
+        opened."""
         try:
             with os.scandir(self.directory) as entries:
+                # The inode alone is not enough: a deleted key's inode is often reused by
+                # the next file written there (a key restored, or a new ring begun).
                 found = [
-                    (int(match.group(1)), entry.name, entry.inode())
+                    (int(match.group(1)), entry.name, entry.inode(), entry.stat().st_mtime_ns)
                     for entry in entries
                     if (match := _NAME.match(entry.name))
                 ]
@@ -85,7 +106,7 @@ class KeyRing:
         return tuple(sorted(found))
 
     def _files(self) -> list[tuple[int, Path]]:
-        return [(serial, self.directory / name) for serial, name, _ in self._listing()]
+        return [(serial, self.directory / name) for serial, name, *_ in self._listing()]
 
     def _loaded(self, listing: tuple | None = None) -> Published | None:
         """The parsed keys of the directory as it is now (None when it holds none), read
@@ -101,7 +122,7 @@ class KeyRing:
             if cached is None or cached.listing != listing:
                 keys = [
                     OKPKey.import_key((self.directory / name).read_bytes())
-                    for _, name, _ in listing
+                    for _, name, *_ in listing
                 ]
                 cached = _published[self.directory] = _publish(listing, keys)
         return cached
@@ -110,7 +131,10 @@ class KeyRing:
         """Every key as published (the first one made if there is none yet)."""
         loaded = self._loaded()
         if loaded is None:
-            self.current()
+            try:
+                self.current()
+            except SigningKeysLost:
+                return _publish((), [])  # nothing to publish; nothing verifies
             loaded = self._loaded()
         assert loaded is not None
         return loaded
@@ -144,6 +168,8 @@ class KeyRing:
         """The signing key, made on first use."""
         loaded = self._loaded()
         if loaded is None:
+            if self.guard is not None:
+                self.guard()
             self._write(1)
             loaded = self._loaded()
         assert loaded is not None
@@ -161,6 +187,72 @@ class KeyRing:
         return copy.deepcopy(self.published().jwks)
 
 
+def _signed_key_ids() -> set[str]:
+    from certificates.models import Certificate
+
+    return set(db.session.scalars(select(Certificate.key_id).distinct()))
+
+
+def _refuse_a_new_ring_over_certificates() -> None:
+    """Production only: no first key while certificates exist (their keys are lost)."""
+    if current_app.config.get("NAME") != "production":
+        return
+    from certificates.models import Certificate
+
+    if db.session.scalar(select(func.count()).select_from(Certificate)):
+        current_app.logger.error(
+            "signing keys missing in %s while certificates exist: not making a new key",
+            key_ring().directory,
+        )
+        raise SigningKeysLost(
+            _l(
+                "Certificates cannot be signed now: the signing keys are missing on the "
+                "server. Ask the administrator to restore them."
+            )
+        )
+
+
 def key_ring() -> KeyRing:
     configured = current_app.config.get("CERTIFICATE_KEYS_DIR")
-    return KeyRing(Path(configured or Path(current_app.instance_path) / "signing-keys"))
+    return KeyRing(
+        Path(configured or Path(current_app.instance_path) / "signing-keys"),
+        guard=_refuse_a_new_ring_over_certificates,
+    )
+
+
+def missing_keys() -> set[str]:
+    """The ids of keys that signed stored certificates but whose files are gone."""
+    have = {key.thumbprint() for key in key_ring().keys()}  # noqa: SIM118  (not a dict)
+    return _signed_key_ids() - have
+
+
+def keys_present() -> bool:
+    """The health check: every key that signed a stored certificate is on disk."""
+    return not missing_keys()
+
+
+def report_missing_keys(app) -> None:
+    """At start: one error line per lost key, so the operator hears of it before a lookup
+    shows a certificate as not verifying or an issue is refused. Skipped, with a warning,
+    while the database cannot be read (not migrated yet, or down: ``/healthz`` says more)."""
+    with app.app_context():
+        try:
+            lost = missing_keys()
+        except Exception:  # a database not ready must not stop the start
+            app.logger.warning("could not check the signing keys at start", exc_info=True)
+            db.session.rollback()
+            return
+        finally:
+            db.session.remove()
+            # No connection opened here may outlive the start: gunicorn forks its workers
+            # from this process, and a forked PostgreSQL connection is shared and broken.
+            db.engine.dispose()
+        directory = key_ring().directory
+        for kid in sorted(lost):
+            app.logger.error(
+                "signing key %s is missing from %s: certificates it signed do not verify; "
+                "restore the key file (flask backup / restore, or copy it from another "
+                "instance)",
+                kid,
+                directory,
+            )

@@ -6,15 +6,22 @@ the copy is missing and checks it against the recorded SHA-256."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
 
 from certificates.models import Certificate, CertificateEvent
 from lms import file_storage
+from lms.database import utcnow
 from lms.extensions import db
+from lms.jobs import register_schedule
+
+# An issue writes its PDF to the folder before it commits the row: a process killed between
+# the two leaves a file no certificate names. Older than this, such a file is removed.
+ORPHAN_GRACE = timedelta(hours=1)
 
 
 def pdf_folder() -> Path:
@@ -78,3 +85,33 @@ def insert_all(certificates: list[Certificate]) -> list[Certificate]:
         ],
     )
     return inserted
+
+
+def remove_orphan_pdfs(now: datetime | None = None) -> int:
+    """Remove PDFs in the folder backend that no certificate names, once older than
+    ``ORPHAN_GRACE`` (younger ones may belong to an issue not committed yet). Such a file is
+    left by a worker killed between writing the PDF and committing its certificate; it was
+    never served (a download names the file by its certificate). Returns how many."""
+    folder = pdf_folder()
+    if not folder.is_dir():
+        return 0
+    cutoff = ((now or utcnow()) - ORPHAN_GRACE).timestamp()
+    old = {
+        path.name: path
+        for path in folder.glob("*.pdf")
+        if path.is_file() and path.stat().st_mtime < cutoff
+    }
+    names = sorted(old)
+    known: set[str] = set()
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        known.update(
+            db.session.scalars(select(Certificate.pdf_path).where(Certificate.pdf_path.in_(chunk)))
+        )
+    orphans = [old[name] for name in names if name not in known]
+    for path in orphans:
+        path.unlink(missing_ok=True)
+    return len(orphans)
+
+
+register_schedule("certificate_orphan_pdfs", remove_orphan_pdfs, minute="41", hour="*")

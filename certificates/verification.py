@@ -52,8 +52,11 @@ def ip_hash(address: str) -> str:
 
 def signature_check(certificate: Certificate) -> tuple[bool, str]:
     """Does the stored JWS verify against the published keys, and sign the stored facts?"""
+    key_set = key_ring().published().key_set
+    if key_set is None:  # no key at all (lost; see keys.missing_keys)
+        return False, ""
     try:
-        facts, kid = verify(certificate.jws, key_ring().published().key_set)
+        facts, kid = verify(certificate.jws, key_set)
     except SignatureInvalid:
         return False, ""
     return facts == certificate.facts and facts.get("number") == certificate.number, kid

@@ -156,10 +156,35 @@ def claim_once(kind: str, key: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Refuse a queue URL that is neither empty nor Redis at start-up, not at the first job."""
+    """Refuse a queue URL that is neither empty nor Redis at start-up, not at the first job;
+    name a Redis queue in /healthz (optional: while it is down, jobs wait in the database)."""
     url = app.config["JOBS_URL"]
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigurationError(_URL_PROBLEM)
+    if url:
+        from lms.health import add_health_check
+
+        add_health_check(
+            app,
+            "job_queue",
+            _queue_answers,
+            required=False,
+            fallback="jobs wait in the database and are handed over once the queue answers",
+        )
+
+
+def _queue_answers() -> bool:
+    """A PING with the short Redis timeout (huey's own connection has none)."""
+    import redis
+
+    seconds = current_app.config["REDIS_TIMEOUT_MS"] / 1000
+    client = redis.Redis.from_url(
+        current_app.config["JOBS_URL"], socket_connect_timeout=seconds, socket_timeout=seconds
+    )
+    try:
+        return bool(client.ping())
+    finally:
+        client.close()
 
 
 def queue_of(app: Flask):

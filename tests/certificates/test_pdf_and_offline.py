@@ -112,6 +112,8 @@ def test_rotation_keeps_older_certificates_verifiable(
     for issued in (certificate, newer):
         body = client.get(f"/api/v1/certificates/{issued.number}").get_json()
         assert body["signature"] == {"valid": True, "kid": issued.key_id}
+        page = client.get(f"/verify/{issued.number}").get_data(as_text=True)
+        assert "The signature checks out" in page and issued.key_id[:12] in page
     pdf, jwks_file = _write(tmp_path, client, certificate)
     offline = runner.invoke(
         args=["certificates", "verify-offline", str(pdf), "--jwks", str(jwks_file)]

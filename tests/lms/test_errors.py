@@ -77,7 +77,10 @@ def test_healthz_ok(client):
     assert response.status_code == 200
     assert response.get_json() == {
         "status": "ok",
-        "dependencies": {"database": {"status": "ok", "required": True}},
+        "dependencies": {
+            "database": {"status": "ok", "required": True},
+            "signing_keys": {"status": "ok", "required": False},
+        },
     }
 
 

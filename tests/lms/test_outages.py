@@ -18,6 +18,7 @@ import subprocess
 import threading
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import flask_limiter._extension
@@ -230,6 +231,81 @@ def test_redis_outage_falls_back_to_memory_and_recovers(tmp_path, redis_server, 
         assert (status, body["status"]) == (200, "ok")
         # The memory counts of the outage are left behind: the account may log in again.
         assert _browser(app).login(email).status_code == 302
+
+
+def test_job_queue_outage_keeps_jobs_in_the_database_and_recovers(
+    tmp_path, redis_server, limiter_clock
+):
+    """Redis as the job queue goes down: a job started meanwhile is recorded (no error page,
+    no lost work), the forgotten-password page prepares the link in the request, /healthz
+    names the queue; once Redis is back the sweep every worker runs each minute hands the
+    job over and it runs."""
+    import redis
+
+    from courses import import_job
+    from courses.models import Course
+    from lms import jobs
+    from lms.database import utcnow
+    from lms.job_models import JobRecord
+    from lms.models import OutboxMessage
+    from tests.courses.test_content_io import SLUG, course_files, zip_files
+
+    queue_url = redis_server.url.rsplit("/", 1)[0] + "/1"
+    app = _production_app(
+        tmp_path,
+        redis_server.url,
+        JOBS_URL=queue_url,
+        JOBS_NAME=f"outage-{uuid.uuid4().hex[:8]}",
+        FORGOT_LIMIT_PER_IP="1000 per hour",
+    )
+    with app.app_context():
+        db.create_all()
+        trainer = accounts.create_user(
+            email="trainer@example.kz",
+            password=DEFAULT_PASSWORD,
+            display_name="Trainer",
+            full_name="Марат Жақсылықов",
+            role="trainer",
+        )
+        client = _browser(app)
+        status, body = _health(client)
+        assert (status, body["dependencies"]["job_queue"]) == (
+            200,
+            {"status": "ok", "required": False},
+        )
+
+        redis_server.kill()
+
+        status, body = _health(client)
+        assert (status, body["status"]) == (200, "degraded")
+        assert body["dependencies"]["job_queue"]["status"] == "down"
+        assert "handed over" in body["dependencies"]["job_queue"]["fallback"]
+        # A job started while the queue is down: recorded and committed, nothing raised.
+        data = zip_files(course_files(), top=SLUG)
+        record = import_job.start_import_job(data, owner=trainer, update=False, filename="a.zip")
+        record_id = record.id
+        db.session.expire_all()
+        assert db.session.get(JobRecord, record_id).state == "queued"
+        # The forgotten-password page does the work in the request instead.
+        answer = client.post_form("/forgot-password", {"email": "trainer@example.kz"})
+        assert answer.status_code == 200
+        assert db.session.query(OutboxMessage).count() == 1
+
+        redis_server.start()
+        limiter_clock.offset += 3600
+
+        status, body = _health(client)
+        assert (status, body["status"]) == (200, "ok")
+        # The sweep (each worker runs it every minute) hands the waiting job over...
+        assert jobs.sweep(now=utcnow() + jobs.SWEEP_AFTER + timedelta(seconds=1)) == 1
+        huey = jobs.queue_of(app)
+        assert huey.pending_count() == 1
+        assert redis.Redis.from_url(queue_url).dbsize() >= 1
+        # ... and a worker runs it: the course is there, once.
+        huey.execute(huey.dequeue())
+        db.session.expire_all()
+        assert db.session.get(JobRecord, record_id).state == "done"
+        assert db.session.query(Course).filter_by(slug=SLUG).count() == 1
 
 
 def test_redis_is_checked_by_the_production_configuration():
@@ -489,5 +565,11 @@ def test_database_outage_gives_a_designed_503_and_recovers(outage, outage_app):
     assert stranger.get(f"/api/v1/certificates/{number}").status_code == 404
     assert _health(stranger) == (
         200,
-        {"status": "ok", "dependencies": {"database": {"status": "ok", "required": True}}},
+        {
+            "status": "ok",
+            "dependencies": {
+                "database": {"status": "ok", "required": True},
+                "signing_keys": {"status": "ok", "required": False},
+            },
+        },
     )
