@@ -22,7 +22,7 @@ from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
 from lms.models import OutboxMessage, User
 from seminars import registration
-from seminars.models import Seminar
+from seminars.models import Registration, Seminar
 from tests.security.xss import PAYLOADS, TEMPLATE_RESULT, findings, plant
 
 VISITORS = {
@@ -136,3 +136,45 @@ def test_e_mails_built_from_hostile_fields_escape_them(app, seed_demo):
         assert "&lt;" in message.html, "the hostile title is in the message, escaped"
         # The subject and the text part are plain text: no HTML is made of them.
         assert seminar.title in message.text or any(p in message.text for p in PAYLOADS)
+
+
+def test_a_certificate_issued_to_a_hostile_name_shows_it_as_text(app, seed_demo):
+    """The holder's name is stored in the certificate's facts at issue and shown to anyone on
+    the public verification page, the holder's list and the register."""
+    from certificates import issuance
+    from certificates.models import Qualification
+
+    seed_demo()
+    plant()
+    asel = db.session.scalar(select(User).where(User.email == "asel@example.kz"))
+    assert "<script>" in asel.full_name + asel.display_name
+    attendance = db.session.scalar(
+        select(Qualification).where(Qualification.slug == "seminar-attendance")
+    )
+    seminar = db.session.scalar(
+        select(Seminar)
+        .join(Registration, Registration.seminar_id == Seminar.id)
+        .where(Registration.user_id == asel.id)
+    )
+    certificate, created = issuance.issue(attendance, asel, seminar, by=asel, language="en")
+    db.session.commit()
+    assert created
+    stranger = app.test_client()
+    owner = app.test_client()
+    assert owner.login("asel@example.kz", DEMO_PASSWORD).status_code == 302
+    admin = app.test_client()
+    assert admin.login("admin@example.kz", DEMO_PASSWORD).status_code == 302
+    for client, url in (
+        (stranger, f"/verify/{certificate.number}"),
+        (owner, "/certificates/"),
+        (admin, f"/manage/certificates/{certificate.id}"),
+        (admin, "/manage/certificates/"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        assert not findings(html), (url, findings(html))
+        assert "alert(" in BeautifulSoup(html, "html.parser").get_text(), f"{url} shows the name"
+    api = stranger.get(f"/api/v1/certificates/{certificate.number}")
+    assert api.status_code == 200
+    assert api.mimetype == "application/json"
