@@ -86,6 +86,8 @@ class Config:
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.SESSION_IDLE_DAYS = _int(get("SESSION_IDLE_DAYS"), 14)
         self.PERMANENT_SESSION_LIFETIME = timedelta(days=self.SESSION_IDLE_DAYS)
+        # However often it is used, a login session ends this long after it began.
+        self.SESSION_MAX_DAYS = _int(get("SESSION_MAX_DAYS"), 30)
 
         # Forms: CSRF tokens live as long as the session, so a long form never expires.
         self.WTF_CSRF_TIME_LIMIT = None

@@ -56,7 +56,8 @@ def _format(prefix: str, body: str, check: str) -> str:
 
 
 def normalise_prefix(prefix: str) -> str:
-    return _SEPARATORS.sub("", prefix or "").upper()
+    # NFKC as for typed numbers, so a prefix configured in full-width letters reads back.
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", prefix or "")).upper()
 
 
 def new_number(prefix: str) -> str:

@@ -10,6 +10,7 @@ import io
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -61,9 +62,13 @@ def check_import_size(data: bytes, *, max_modules: int, max_text_kb: int) -> Imp
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
+    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError):
         return None
-    names = [info for info in infos if not info.is_dir() and not JUNK.search(info.filename)]
+    names = [
+        info
+        for info in infos
+        if info.filename and not info.is_dir() and not JUNK.search(info.filename)
+    ]
     tops = {info.filename.split("/", 1)[0] for info in names}
     nested = len(tops) == 1 and not any(info.filename == "course.yml" for info in names)
     modules = [
@@ -81,7 +86,7 @@ def _open(data: bytes) -> zipfile.ZipFile:
     """The zip, with no more than ``MAX_ENTRIES`` entries (its directory only is read)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError):
+    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError):
         raise ImportFailed([Problem("(archive)", None, "not a valid .zip file")]) from None
     if len(archive.infolist()) > MAX_ENTRIES:
         archive.close()
@@ -120,7 +125,14 @@ def read_zip(data: bytes) -> dict[str, bytes]:
             except ValueError as exc:
                 problems.append(Problem(name, None, str(exc)))
                 continue
-            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+            except (
+                zipfile.BadZipFile,
+                RuntimeError,
+                NotImplementedError,
+                OSError,
+                EOFError,  # a truncated entry (issue 18: found by fuzzing)
+                zlib.error,
+            ) as exc:
                 problems.append(Problem(name, None, f"cannot be read ({exc})"))
                 continue
             total += len(content)
@@ -139,7 +151,13 @@ def _unsafe_entry(info: zipfile.ZipInfo) -> str | None:
         return "symbolic links are not allowed"
     if info.flag_bits & 0x1:
         return "encrypted entries are not allowed"
-    if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
+    if (
+        not name
+        or "\\" in name
+        or name.startswith("/")
+        or re.match(r"^[A-Za-z]:", name)
+        or "\x00" in name
+    ):
         return "absolute or malformed path"
     if any(part in ("..", "") for part in PurePosixPath(name).parts) or ".." in name.split("/"):
         return "path leaves the course folder (..)"

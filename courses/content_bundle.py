@@ -17,7 +17,7 @@ from courses.content_archive import ImportFailed, Problem
 from courses.models import CourseStatus
 from lms.service_error import ServiceError
 from lms.text_limits import COURSE_COVER, MODULE_SOURCE
-from lms.yaml_files import yaml_error
+from lms.yaml_files import load_yaml, yaml_error
 
 MODULE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.md$")
 ASSET_FILE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,118}\.[a-z0-9]{2,5}$")
@@ -87,7 +87,7 @@ def parse_bundle(
     if text is None:
         raise ImportFailed(problems)
     try:
-        meta = yaml.safe_load(text)
+        meta = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ImportFailed([_yaml_problem("course.yml", exc)]) from None
     if not isinstance(meta, dict):
@@ -149,7 +149,10 @@ def parse_bundle(
             on_module(done - 1, len(module_names))
         line = _key_line(text, "modules")
         if not isinstance(name, str) or not MODULE_FILE.match(name):
-            problems.append(Problem("course.yml", line, f"module file name “{name}” is not valid"))
+            # Not the YAML value itself when it is not text: aliases of aliases ("billion
+            # laughs") print exponentially long.
+            shown = name if isinstance(name, str) else type(name).__name__
+            problems.append(Problem("course.yml", line, f"module file name “{shown}” is not valid"))
             continue
         if name not in entries:
             problems.append(Problem(name, None, "is listed in course.yml but missing"))
@@ -166,7 +169,7 @@ def parse_bundle(
         bundle.modules.append(module)
     if on_module is not None and module_names:
         on_module(len(module_names), len(module_names))
-    listed = set(module_names)
+    listed = {name for name in module_names if isinstance(name, str)}
     for name in sorted(entries):
         if "/" not in name and name.endswith(".md") and name not in listed:
             problems.append(Problem(name, None, "is not listed in course.yml “modules”"))
@@ -238,7 +241,11 @@ def _collect_assets(entries, materials_meta, course_text, bundle, problems) -> N
         )
         materials_meta = []
     for item in materials_meta:
-        if not isinstance(item, dict) or not isinstance(item.get("file"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("file"), str)
+            or isinstance(item.get("title"), list | dict)  # str() of aliases grows exponentially
+        ):
             problems.append(
                 Problem(
                     "course.yml",

@@ -2,6 +2,8 @@
 
 A signed cookie alone cannot be revoked: the cookie carries a random token whose hash is a
 row here; deleting the row ends that browser's session everywhere the cookie was copied.
+A session ends after ``SESSION_IDLE_DAYS`` unused and, however often it is used,
+``SESSION_MAX_DAYS`` after it began.
 """
 
 from __future__ import annotations
@@ -53,7 +55,12 @@ def load_user(token: str) -> User | None:
     login_session, user = row
     now = utcnow()
     idle = timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
-    if not user.active or now - login_session.last_seen_at > idle:
+    lifetime = timedelta(days=current_app.config["SESSION_MAX_DAYS"])
+    if (
+        not user.active
+        or now - login_session.last_seen_at > idle
+        or now - login_session.created_at > lifetime  # absolute: in use or not
+    ):
         db.session.delete(login_session)
         db.session.commit()
         return None

@@ -30,7 +30,8 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher().verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeError):
+        # UnicodeError: a hash planted with non-ASCII text (issue 18) is a wrong password too.
         return False
 
 

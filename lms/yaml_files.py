@@ -33,6 +33,21 @@ def dump_readable(data) -> str:
     )
 
 
+class NestedTooDeeply(yaml.YAMLError):
+    """A YAML text nested deeper than the parser's recursion allows ("[[[[…", issue 18)."""
+
+    problem = "nested too deeply"
+
+
+def load_yaml(text: str):
+    """``yaml.safe_load`` for a file people wrote; nesting too deep for the pure-Python parser
+    is a YAML error like any other (it raised RecursionError), not a crash."""
+    try:
+        return yaml.safe_load(text)
+    except RecursionError:
+        raise NestedTooDeeply("nested too deeply") from None
+
+
 def yaml_error(exc: yaml.YAMLError, offset: int = 0) -> tuple[int | None, str]:
     """Where a YAML text went wrong (its 1-based line, shifted by ``offset`` when the text was
     cut out of a larger file) and the parser's reason."""

@@ -24,7 +24,7 @@ from lms import text_limits
 from lms.database import committed
 from lms.extensions import db
 from lms.service_error import ServiceError
-from lms.yaml_files import dump_readable, yaml_error
+from lms.yaml_files import dump_readable, load_yaml, yaml_error
 from quizzes import bank
 from quizzes.models import BankScope, DrawRule, Question, Quiz, QuizQuestion, ReviewPolicy
 from quizzes.selection import bank_questions, draw_problems
@@ -133,7 +133,7 @@ def _problem(where: str, message: str) -> str:
 def import_yaml(course: Course, text: str, *, update: bool = False) -> Quiz:
     """Create or update the quiz and its questions in ``course``, or change nothing."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         line, reason = yaml_error(exc)
         where = f" (line {line})" if line else ""

@@ -160,7 +160,15 @@ def parse_roster(data: bytes, encoding: str | None = None) -> RosterPreview:
     """Every line checked; ``encoding`` (a key of ENCODINGS) is the one the trainer confirmed,
     None to detect it."""
     text, codec, certain = decode(data, encoding)
-    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
+    # newline="": the csv module reads line ends itself (a lone "\r" in a cell raised
+    # csv.Error with universal newlines); a field over its size limit is a file we cannot read.
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    except csv.Error:
+        raise ServiceError(
+            _l("The file cannot be read as %(encoding)s.", encoding=ENCODINGS[codec]),
+            field="file",
+        ) from None
     lines: list[RosterLine] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=1):
