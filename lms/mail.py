@@ -244,13 +244,15 @@ def send_mail(
 
     ``subject`` is a lazy string (``_l(...)``) or a function, evaluated in the recipient's
     language. Returns None, recording nothing, for a user who opted out of the kind, a
-    deactivated account (except security kinds) or no address. ``to_address`` sends a
-    user's message to another address of theirs (a new address waiting for confirmation),
-    still in the user's language."""
+    deactivated account (except security kinds), a deleted account or no address.
+    ``to_address`` sends a user's message to another address of theirs (a new address
+    waiting for confirmation), still in the user's language."""
     known = MAIL_KINDS.get(kind)
     if known is None:
         raise ValueError(f"unknown kind of message {kind!r}: register_mail_kind it first")
     user = user_or_address if isinstance(user_or_address, User) else None
+    if user is not None and user.deleted_at is not None:
+        return None  # a deleted account's address is a tombstone: nothing goes, not even security
     if user is not None and not known.security and (not user.active or opted_out(user, kind)):
         return None
     address, language = _recipient(user_or_address, to_address)

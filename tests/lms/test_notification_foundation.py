@@ -123,6 +123,15 @@ def test_deactivated_accounts_get_nothing_but_security(app, make_user, kinds):
     assert _send(user, kind="password_reset") is not None
 
 
+def test_a_deleted_account_gets_nothing_not_even_security(app, make_user, kinds):
+    user = make_user()
+    user.deleted_at = utcnow()
+    user.active = False
+    db.session.commit()
+    assert _send(user, kind="password_reset") is None
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
 def test_attachments_are_made_when_the_message_goes(
     app,
     make_user,
