@@ -28,7 +28,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assessments.models import Assessment, Rubric
 from certificates.models import Certificate, Qualification
@@ -174,7 +174,35 @@ def build_world() -> World:
         .order_by(AttemptQuestion.id)
         .limit(1)
     )
-    assert essay is not None, "the demo has no essay answer to mark"
+    if essay is None:
+        # The demo's draw is random (seeded from ``secrets``): when asel's attempt drew no
+        # essay, give it one, answered, so the marking routes have an object to guard.
+        version = db.session.scalar(
+            select(QuestionVersion)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(Question.type == "free_text", Question.course_id == course.id)
+            .order_by(QuestionVersion.id)
+            .limit(1)
+        )
+        assert version is not None, "the demo course has no essay question"
+        position = 1 + (
+            db.session.scalar(
+                select(func.max(AttemptQuestion.position)).where(
+                    AttemptQuestion.attempt_id == attempt.id
+                )
+            )
+            or 0
+        )
+        added = AttemptQuestion(
+            attempt_id=attempt.id,
+            position=position,
+            question_version_id=version.id,
+            presentation_json='{"key": {}}',
+            answer_json='"A planted essay answer."',
+        )
+        db.session.add(added)
+        db.session.flush()
+        essay = added.id
     certificate = db.session.scalar(select(Certificate).where(Certificate.holder_id == asel.id))
     managed = certificate
     job = JobRecord(
