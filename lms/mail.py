@@ -280,8 +280,8 @@ def send_mail(
     }
     with force_locale(language):
         # One line whatever the titles in it hold: a line break in a header would end it
-        # (and could start another, such as Bcc).
-        title = " ".join(str(subject() if callable(subject) else subject).split())
+        # (and could start another, such as Bcc). Other spaces (no-break ones in dates) stay.
+        title = " ".join(str(subject() if callable(subject) else subject).splitlines())
         text = _render(f"mail/{template}.txt", subject=title, **context)
         html = _render(f"mail/{template}.html", subject=title, **context)
     smtp = bool(config["MAIL_URL"])
