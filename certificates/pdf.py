@@ -101,6 +101,17 @@ PAGE_LEFT = 22  # the text column: inside the double border, 22 mm from each sid
 QR_SIZE = 42
 
 
+MISSING = "\ufffd"  # drawn for a character the font has no glyph for
+
+
+def printable(pdf: FPDF, text: str) -> str:
+    """``text`` with every character the current font cannot draw shown as U+FFFD: fpdf2
+    would leave it out without a trace, and a name would lose letters unseen (an emoji,
+    a script DejaVu Sans does not cover)."""
+    cmap = pdf.current_font.cmap
+    return "".join(ch if ord(ch) in cmap or ch.isspace() else MISSING for ch in text)
+
+
 def _lines(pdf: FPDF, text: str, width: float, height: float, align: str) -> list[str]:
     return pdf.multi_cell(width, height, text, align=align, dry_run=True, output="LINES")
 
@@ -125,9 +136,11 @@ def fit_text(
     The font shrinks from ``size`` while the text is too wide for one line; once it reaches
     ``wrap_below`` (default: ``size``) the text may wrap, and shrinks further until its lines
     fit the box's height. Text too long even at ``min_size`` is cut with "…" (no text the
-    forms accept gets there: the boxes are sized for their fields' maximum lengths)."""
+    forms accept gets there: the boxes are sized for their fields' maximum lengths). A
+    character the font lacks is drawn as U+FFFD (:func:`printable`)."""
     wrap_below = size if wrap_below is None else wrap_below
-    text = " ".join(text.split())
+    pdf.set_font("DejaVu", style, size)
+    text = printable(pdf, " ".join(text.split()))
     current = size
     if size > wrap_below:
         # Width grows with the size: start at the largest step of 0.5 pt whose one line
