@@ -211,9 +211,7 @@ def export_files(course: Course) -> dict[str, bytes]:
             output[f"{locale}/{name}"] = f"---\n{head}---\n\n{body}\n".encode()
     for locale, values in content_translations.export(course).items():
         meta = {
-            key: values[field]
-            for key, field in COURSE_TRANSLATION_KEYS.items()
-            if field in values
+            key: values[field] for key, field in COURSE_TRANSLATION_KEYS.items() if field in values
         }
         output[f"{locale}/course.yml"] = dump_readable(meta).encode()
     records = db.session.scalars(

@@ -3,6 +3,8 @@ are translated. A course's ``language`` is its original's; its modules share it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, String, delete, event, func, literal, select, union_all
 
@@ -160,3 +162,28 @@ def matches_translation(search: str) -> ColumnElement[bool]:
 def preload_course(course: Course) -> None:
     """A course and its modules' translations in the reader's language: two queries at most."""
     ct.preload([course, *course.modules])
+
+
+# --- the trainers' side-by-side editor -----------------------------------------------------
+
+
+def other_languages(course: Course) -> list[str]:
+    """The languages a course may be translated into: the site's, but its original's."""
+    return [locale for locale in ct.languages() if locale != course.language]
+
+
+@dataclass(frozen=True)
+class ObjectCoverage:
+    obj: object
+    kind: ct.Kind
+    coverage: dict[str, ct.Coverage]
+
+
+def overview(course: Course) -> tuple[dict[str, ct.Coverage], list[ObjectCoverage]]:
+    """Per language: the coverage of the whole course (course and modules), and of each object
+    (the course first, then its modules in order). One query per object and kind."""
+    locales = other_languages(course)
+    objects = [course, *course.modules]
+    total = ct.coverage(objects, locales)
+    rows = [ObjectCoverage(obj, ct.kind_of(obj), ct.coverage([obj], locales)) for obj in objects]
+    return total, rows

@@ -384,8 +384,10 @@ def save(
                 changed.append(f.name)
             continue
         source_digest = digest(original)
-        if row is not None and row.text == cleaned and (
-            row.source_digest == source_digest or not refresh
+        if (
+            row is not None
+            and row.text == cleaned
+            and (row.source_digest == source_digest or not refresh)
         ):
             continue
         if row is None:
