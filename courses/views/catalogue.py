@@ -67,6 +67,7 @@ def course_page(slug: str):
         progress=progress,
         materials=materials,
         editable=can_edit(current_user, course),
+        available=translations.available_languages([course])[course.id],
         total_minutes=sum(module.minutes for module in course.modules),
     )
 
