@@ -92,11 +92,9 @@ def test_untranslated_text_shows_the_original_with_a_note_and_its_language(
     assert '<div class="module-body" lang="en">' in page
     assert 'module-title" lang="en">Module 1</h1>' in page
     assert "translation-note" in page and "English" in page
-    # In Kazakh nothing is translated: the original everywhere, marked as English.
-    page = _page(browser, "/courses/")  # Russian: the translated title, no lang attribute
+    page = _page(browser, "/courses/", KK)  # the saved language (ru) wins over the browser's
     assert '<h2 class="h5 card-title"><a' in page and "Курс Ethics" in page
-    kk = _page(login(trainee), f"/courses/{course.slug}", None)
-    assert "Курс Ethics" in kk  # the saved language (ru) wins over the browser's
+    # In Kazakh nothing is translated: the original everywhere, marked as English.
     anonymous_kk = _page(browser.application.test_client(), f"/courses/{course.slug}", KK)
     assert '<h1 class="h2" lang="en">Ethics</h1>' in anonymous_kk
     assert "translation-note" in anonymous_kk
@@ -341,6 +339,16 @@ def test_import_refuses_an_unknown_language_field_or_file_with_a_clear_message(a
     assert "“title” has 201 characters; at most 200" in _problems(bad)
     bad = dict(files, **{"ru/course.yml": b"title: [1, 2]\n"})
     assert "“title” must be a str" in _problems(bad)
+
+
+def test_translated_text_counts_towards_the_web_imports_text_limit(app, make_course):
+    course = make_course("Ethics")
+    ct.save(course.modules[0], "ru", {"source": "Текст. " * 400})
+    db.session.commit()
+    archive = content_io.export_zip(course)
+    assert content_archive.check_import_size(archive, max_modules=5, max_text_kb=100) is None
+    too_large = content_archive.check_import_size(archive, max_modules=5, max_text_kb=3)
+    assert too_large is not None and too_large.modules == 2 and too_large.text_kb > 3
 
 
 def test_a_zip_with_translations_imports_through_the_web(trainer_client, make_course):
