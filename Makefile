@@ -17,10 +17,11 @@ run: install translations  ## Set up, migrate, load the demo, serve http://127.0
 	@$(FLASK) seed-demo >$(VENV)/demo.txt 2>>$(VENV)/setup.log || { cat $(VENV)/setup.log; exit 1; }
 	@echo
 	@echo "================================================================================"
-	@echo " Open $(LMS_PUBLIC_URL) (another port: make run PORT=8000)"
+	@sed -n '/^Demo certificates/,$$p' $(VENV)/demo.txt
 	@echo
-	@sed -n '2,$$p' $(VENV)/demo.txt
+	@sed -n '2,/^Each account/p' $(VENV)/demo.txt
 	@echo
+	@echo " Open $(LMS_PUBLIC_URL)   (another port: make run PORT=8000)"
 	@echo " A background worker runs beside the site. Ctrl+C stops both."
 	@echo "================================================================================"
 	@echo
