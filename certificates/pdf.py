@@ -20,6 +20,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 
+from lms.formatting import format_date
+
 FONTS = Path(__file__).parent / "fonts"
 INK = (33, 37, 41)
 ACCENT = (18, 76, 110)
@@ -32,10 +34,9 @@ def _font_files() -> tuple[str, str]:
 
 
 def _date(value: str | None) -> str:
-    if not value:
-        return "—"
-    year, month, day = value.split("-")
-    return f"{day}.{month}.{year}"
+    """An ISO date of the facts as the certificate's language writes dates (under
+    ``force_locale``): "6 декабря 2026 г."."""
+    return format_date(value) if value else "—"
 
 
 def _issued_at(facts: dict) -> datetime:
