@@ -155,11 +155,20 @@ def plain_decimal(value: Number | None) -> str:
     return f"{number:f}" if number else "0"
 
 
-def format_decimal(value: Number | None, *, locale: str | None = None) -> str:
-    """A number for people, as exact as given, without trailing zeros ("1,5" in Russian)."""
-    return babel_numbers.format_decimal(
-        _trimmed(_decimal(value)), locale=current_locale(locale), decimal_quantization=False
-    )
+def format_decimal(
+    value: Number | None, *, locale: str | None = None, places: int | None = None
+) -> str:
+    """A number for people ("1,5" in Russian): as exact as given, without trailing zeros, or
+    with exactly ``places`` decimals, rounded half-up (statistics: "0,50")."""
+    locale = current_locale(locale)
+    number = _decimal(value)
+    if places is None:
+        return babel_numbers.format_decimal(
+            _trimmed(number), locale=locale, decimal_quantization=False
+        )
+    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    pattern = "#,##0." + "0" * places if places else "#,##0"
+    return babel_numbers.format_decimal(number, format=pattern, locale=locale)
 
 
 def round_percent(value: Number) -> Decimal:

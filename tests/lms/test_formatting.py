@@ -132,6 +132,16 @@ def test_hours_left_round_up_to_a_tenth(app, value, text):
         assert format_hours(value, locale="ru", round_up_to_tenth=True) == text
 
 
+@pytest.mark.parametrize(("locale", "text"), [("en", "-0.13"), ("ru", "-0,13"), ("kk", "-0,13")])
+def test_statistics_keep_their_places_rounded_half_up(app, locale, text):
+    with app.app_context():
+        assert format_decimal(Decimal("-0.125"), locale=locale, places=2) == text
+        assert format_decimal(0.5, locale=locale, places=2) == (
+            "0.50" if locale == "en" else "0,50"
+        )
+        assert format_decimal(Fraction(2, 3), locale=locale, places=0) == "1"
+
+
 def test_plain_decimal_is_for_machines(app):
     assert [plain_decimal(v) for v in (Decimal("40"), Decimal("1.50"), None, 1.5)] == [
         "40",
