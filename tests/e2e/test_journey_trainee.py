@@ -270,9 +270,7 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
         assert page.get_by_text("Not passed").first.is_visible()
         assert page.get_by_text("Overall: 80%").is_visible()  # the overall mark is met...
         # ...but the must-pass criterion is not, and the page says by how much.
-        reason = page.get_by_text(
-            "Knowledge of the legal framework 75% < 80% required (must-pass)"
-        )
+        reason = page.get_by_text("Knowledge of the legal framework 75% < 80% required (must-pass)")
         assert reason.is_visible()
         assert page.get_by_text("Cultural competence", exact=True).is_visible()
         bars = page.locator(".criterion-bar")
@@ -281,8 +279,7 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
             in bars.filter(has_text="Knowledge of the legal framework").inner_text()
         )
         assert (
-            "100% / 70% required ✓ met"
-            in bars.filter(has_text="Cultural competence").inner_text()
+            "100% / 70% required ✓ met" in bars.filter(has_text="Cultural competence").inner_text()
         )
         _fits_phone(page)
 
