@@ -14,12 +14,12 @@ from flask_babel import lazy_gettext as _l
 
 from assessments.models import Assessment
 from assessments.results import Tally
+from lms.formatting import format_percent
 from quizzes.grading import (
     CriteriaOutcome,
     CriterionOutcome,
     CriterionRule,
     InstrumentResult,
-    display_percent,
     evaluate_criteria,
 )
 from quizzes.models import InstrumentKind
@@ -86,7 +86,8 @@ class Reason:
 def describe_reason(reason: Reason) -> str:
     """One reason in the reader's language (the one place reasons are phrased)."""
     name = str(INSTRUMENT_LABELS.get(reason.instrument, reason.instrument))
-    percent = display_percent(reason.percent) if reason.percent is not None else None
+    percent = format_percent(reason.percent)
+    limit = format_percent(reason.limit)
     texts = {
         "missing": lambda: _l("%(instrument)s: not completed yet", instrument=name),
         "breach": lambda: _l("%(instrument)s: a serious breach was recorded", instrument=name),
@@ -96,14 +97,12 @@ def describe_reason(reason: Reason) -> str:
             line=reason.line,
         ),
         "below_threshold": lambda: _l(
-            "%(instrument)s: %(p)s%% < %(t)d%% required",
+            "%(instrument)s: %(p)s < %(t)s required",
             instrument=name,
             p=percent,
-            t=reason.limit,
+            t=limit,
         ),
-        "below_floor": lambda: _l(
-            "%(p)s%% is below the floor of %(t)d%%", p=percent, t=reason.limit
-        ),
+        "below_floor": lambda: _l("%(p)s is below the floor of %(t)s", p=percent, t=limit),
         "breach_elsewhere": lambda: _l("A serious breach was recorded in a practical assessment"),
     }
     return str(texts[reason.kind]()) if reason.kind in texts else reason.kind

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Flask, current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -30,6 +29,7 @@ from assessments.signals import assessment_marked
 from courses.permissions import courses_edited_by_each
 from lms.database import utcnow
 from lms.extensions import db
+from lms.formatting import format_date
 from lms.job_models import OnceMark
 from lms.jobs import claim_once, register_schedule
 from lms.mail import absolute_url, register_mail_kind, send_mail
@@ -267,7 +267,7 @@ def _send_digest(user: User, digest: Digest, today: date) -> OutboxMessage | Non
         user,
         TRAINER_DIGEST,
         "trainer_digest",
-        subject=lambda: _("Your daily summary for %(day)s", day=format_date(today, "long")),
+        subject=lambda: _("Your daily summary for %(day)s", day=format_date(today)),
         day=today,
         digest=digest,
         seminar_urls={

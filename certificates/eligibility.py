@@ -21,11 +21,10 @@ from certificates.models import IdentityConfirmation, Qualification
 from certificates.qualifications import signatures_latest_first
 from courses.learning import progress_of_many
 from lms.extensions import db
+from lms.formatting import format_hours, format_percent
 from lms.models import User
 from lms.timezone import site_today
-from quizzes.grading import display_percent
 from seminars.attendance import attended_hours
-from seminars.hours import format_hours
 from seminars.models import Seminar
 
 
@@ -163,9 +162,9 @@ def _criteria(result: Standing | None) -> Requirement:
             str(
                 _l(
                     "Average of the criteria that may compensate each other: "
-                    "%(p)s%% < %(t)d%% required",
-                    p=display_percent(result.average),
-                    t=result.compensable_average,
+                    "%(p)s < %(t)s required",
+                    p=format_percent(result.average),
+                    t=format_percent(result.compensable_average),
                 )
             )
         )

@@ -66,11 +66,11 @@ class QualificationForm(FlaskForm):
     min_hours = StringField(
         _l("Minimum academic hours of seminar attended"),
         filters=[strip],
-        # Digits only: the service's Decimal() would also take "NaN", which it cannot compare.
+        # Digits (a decimal point or comma) only: Decimal() would also take "NaN".
         validators=[
             Length(max=12),
             Regexp(
-                r"^(\d+(\.\d+)?)?$", message=_l("Give the hours as a number such as 36 or 36.5.")
+                r"^(\d+([.,]\d+)?)?$", message=_l("Give the hours as a number such as 36 or 36.5.")
             ),
         ],
         description=_l("Leave empty when no seminar is needed; e.g. 36 or 36.5."),

@@ -31,7 +31,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Flask, current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -47,6 +46,7 @@ from certificates.signals import (
     certificate_status_changed,
 )
 from lms.extensions import db
+from lms.formatting import format_date
 from lms.job_models import OnceMark
 from lms.jobs import claim_once, register_schedule
 from lms.mail import Attachment, absolute_url, register_attachment, register_mail_kind, send_mail
@@ -256,7 +256,7 @@ def send_expiry_reminder(certificate: Certificate, stage: int, today: date):
         subject=lambda: _(
             "Your certificate %(number)s expires on %(date)s",
             number=certificate.number,
-            date=format_date(certificate.expires_on, "long"),
+            date=format_date(certificate.expires_on),
         ),
         stage=stage,
         days_left=(certificate.expires_on - today).days,

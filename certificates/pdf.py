@@ -24,6 +24,8 @@ from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
+from lms.formatting import format_date
+
 FONTS = Path(__file__).parent / "fonts"
 INK = (33, 37, 41)
 ACCENT = (18, 76, 110)
@@ -73,10 +75,9 @@ def _add_fonts(pdf: FPDF, files: tuple[str, str]) -> None:
 
 
 def _date(value: str | None) -> str:
-    if not value:
-        return "—"
-    year, month, day = value.split("-")
-    return f"{day}.{month}.{year}"
+    """An ISO date of the facts as the certificate's language writes dates (under
+    ``force_locale``): "6 декабря 2026 г."."""
+    return format_date(value) if value else "—"
 
 
 def _issued_at(facts: dict) -> datetime:

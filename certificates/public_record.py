@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from assessments.combination import INSTRUMENT_LABELS
 from lms.extensions import db
+from lms.formatting import format_percent
 from quizzes.models import Criterion
 
 FACTS_FORMAT = 2
@@ -117,7 +118,7 @@ def rule_text(rule: dict | None) -> str:
     if not rule:
         return ""
     thresholds = ", ".join(
-        f"{INSTRUMENT_LABELS.get(kind, kind)} ≥ {value}%"
+        f"{INSTRUMENT_LABELS.get(kind, kind)} ≥ {format_percent(value)}"
         for kind, value in (rule.get("thresholds") or {}).items()
     )
     if rule.get("must_pass"):
@@ -126,17 +127,17 @@ def rule_text(rule: dict | None) -> str:
         )
     if rule.get("floor") is not None and rule.get("average") is not None:
         return _(
-            "%(thresholds)s; or at least %(floor)s%% when the criteria that may compensate "
-            "each other average at least %(average)s%%.",
+            "%(thresholds)s; or at least %(floor)s when the criteria that may compensate "
+            "each other average at least %(average)s.",
             thresholds=thresholds,
-            floor=rule["floor"],
-            average=rule["average"],
+            floor=format_percent(rule["floor"]),
+            average=format_percent(rule["average"]),
         )
     if rule.get("floor") is not None:
         return _(
-            "%(thresholds)s; or at least %(floor)s%% through compensation.",
+            "%(thresholds)s; or at least %(floor)s through compensation.",
             thresholds=thresholds,
-            floor=rule["floor"],
+            floor=format_percent(rule["floor"]),
         )
     return _("Required: %(thresholds)s.", thresholds=thresholds)
 

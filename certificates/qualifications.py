@@ -122,7 +122,9 @@ def save_qualification(data: QualificationData, qualification: Qualification | N
     if len(criteria) != len(set(data.criterion_codes or [])):
         raise ServiceError(_l("One of the chosen criteria does not exist."), field="criteria")
     try:
-        hours = None if data.min_hours in (None, "") else Decimal(str(data.min_hours))
+        typed = None if data.min_hours in (None, "") else str(data.min_hours)
+        # "36,5" as Russian and Kazakh write it, like seminar hours.
+        hours = None if typed is None else Decimal(typed.replace(",", ".").strip())
     except InvalidOperation:
         hours = Decimal(-1)
     if hours is not None and not (

@@ -10,6 +10,7 @@ from lms import (
     cli,
     content_translations,
     errors,
+    formatting,
     health,
     i18n,
     jobs,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     rate_limits.init_app(app)
     bootstrap.init_app(app)
     i18n.init_app(app)
+    formatting.init_app(app)
     authentication.init_app(app)
     security.init_app(app)
     errors.init_app(app)

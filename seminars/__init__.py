@@ -11,7 +11,6 @@ def init_app(app: Flask) -> None:
     from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
     from seminars import dashboard, demo, notifications, views
-    from seminars.hours import format_hours
 
     views.init_app(app)
     notifications.init_app(app)
@@ -20,7 +19,6 @@ def init_app(app: Flask) -> None:
 
     audit.init_app(app)
     personal_data.init_app(app)
-    app.add_template_filter(format_hours, "hours")
     add_navigation(app, "seminars.index", _l("Seminars"), None)
     add_navigation(
         app, "manage_seminars.index", _l("My seminars"), ("trainer", "admin"), bar="teaching"

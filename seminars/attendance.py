@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -16,12 +15,12 @@ from lms import audit
 from lms.cleaning import clean_line
 from lms.database import utcnow
 from lms.extensions import db
+from lms.formatting import format_hours, format_short_datetime
 from lms.models import User
 from lms.service_error import ServiceError
 from lms.text_limits import REASON
 from seminars.audit import ATTENDANCE_CORRECTED
 from seminars.authoring import parse_hours
-from seminars.hours import format_hours
 from seminars.models import (
     Attendance,
     AttendanceCorrection,
@@ -123,7 +122,7 @@ def sign_off_problem(session: SeminarSession, now: datetime | None = None) -> st
     if (now or utcnow()) < session.ends_at:
         return _l(
             "This session ends at %(time)s; its attendance can be signed off after that.",
-            time=format_datetime(session.ends_at, "short"),
+            time=format_short_datetime(session.ends_at),
         )
     return None
 

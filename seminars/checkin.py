@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lms.database import utcnow
 from lms.extensions import db
+from lms.formatting import format_short_datetime
 from lms.models import User
 from lms.service_error import ServiceError
 from seminars.models import Attendance, AttendanceStatus, SeminarSession
@@ -61,14 +61,14 @@ def window_problem(session: SeminarSession, now: datetime | None = None) -> str 
     if now < opens:
         return _l(
             "Check-in for this session opens at %(time)s, %(n)d minutes before it starts.",
-            time=format_datetime(opens, "short"),
+            time=format_short_datetime(opens),
             n=current_app.config["CHECKIN_OPENS_MINUTES"],
         )
     if now >= closes:
         return _l(
             "Check-in for this session closed at %(time)s, when it ended. Ask the trainer to "
             "mark you on the attendance sheet.",
-            time=format_datetime(closes, "short"),
+            time=format_short_datetime(closes),
         )
     return None
 

@@ -1,13 +1,16 @@
-"""Files made from a seminar: the .ics calendar and the attendance CSV."""
+"""Files made from a seminar: the .ics calendar and the attendance CSV (for spreadsheets: ISO
+dates and plain dot decimals, as every CSV export; the calendar's text is in the reader's
+language)."""
 
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from lms.downloads import csv_text
+from lms.formatting import format_hours, plain_decimal
 from lms.timezone import site_zone
 from seminars.attendance import attended_hours, marks_in
-from seminars.hours import format_hours
 from seminars.models import Seminar
 from seminars.registration import participants
 
@@ -33,7 +36,7 @@ def calendar_ics(seminar: Seminar, *, host: str, with_online_link: bool = False)
             event.add("location", seminar.venue)
         if seminar.online_link and with_online_link:
             event.add("url", seminar.online_link)
-        event.add("description", f"{format_hours(session.academic_hours)} academic hours")
+        event.add("description", _("%(h)s academic hours", h=format_hours(session.academic_hours)))
         calendar.add_component(event)
     return calendar.to_ical()
 
@@ -49,7 +52,7 @@ def attendance_csv(seminar: Seminar) -> str:
     zone = site_zone()  # dates as on the pages
     header = ["Full name", "Email", "Organisation"]
     header += [
-        f"{s.starts_at.astimezone(zone):%Y-%m-%d} {s.topic} ({format_hours(s.academic_hours)} h)"
+        f"{s.starts_at.astimezone(zone):%Y-%m-%d} {s.topic} ({plain_decimal(s.academic_hours)} h)"
         for s in sessions
     ]
     rows = [[*header, "Total hours (signed off)", "Marked, not yet signed off"]]
@@ -58,8 +61,8 @@ def attendance_csv(seminar: Seminar) -> str:
         cells = [user.full_name, user.email, registration.organisation]
         for session in sessions:
             mark = marks.get((session.id, user.id))
-            cells.append("" if mark is None else format_hours(mark))
+            cells.append("" if mark is None else plain_decimal(mark))
         attended = hours[user.id]
-        cells += [format_hours(attended.signed_off), format_hours(attended.pending)]
+        cells += [plain_decimal(attended.signed_off), plain_decimal(attended.pending)]
         rows.append(cells)
     return csv_text(rows)

@@ -16,7 +16,6 @@ from assessments import combination
 from assessments.lifecycle import Action
 from assessments.models import AssessmentStatus, LineKind, RubricKind
 from courses.permissions import owned_course_ids as owned_course_ids_of
-from quizzes.grading import display_percent
 
 bp = Blueprint("practical", __name__, template_folder="../templates")
 
@@ -53,7 +52,6 @@ def _labels() -> dict:
         "status_labels": STATUS_LABELS,
         "instrument_labels": combination.INSTRUMENT_LABELS,
         "action_labels": ACTION_LABELS,
-        "display_percent": display_percent,
         "describe_reason": combination.describe_reason,
     }
 

@@ -12,6 +12,7 @@ from certificates.qualifications import QualificationData, all_qualifications, s
 from certificates.views.blueprint import bp, page_locale
 from courses.models import Course
 from lms.extensions import db
+from lms.formatting import plain_decimal
 from lms.forms import show_error
 from lms.permissions import admin_required, trainer_required
 from lms.routing import get_or_404
@@ -55,7 +56,8 @@ def _qualification_form(qualification: Qualification | None) -> QualificationFor
         form[f"disclaimer_{language}"].data = qualification.disclaimers.get(language, "")
     form.courses.data = [course.id for course in qualification.courses]
     form.criteria.data = [criterion.code for criterion in qualification.criteria]
-    form.min_hours.data = "" if qualification.min_hours is None else str(qualification.min_hours)
+    hours = qualification.min_hours
+    form.min_hours.data = "" if hours is None else plain_decimal(hours)
     return form
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -37,12 +36,6 @@ bp = Blueprint("certificates", __name__, template_folder="../templates")
 
 MAX_NUMBER_LENGTH = 64
 OPENAPI = Path(__file__).parent.parent / "openapi.yaml"
-
-
-@bp.app_template_filter("iso_date")
-def iso_date(value: str | None) -> str:
-    """A date stored as ISO text in a certificate's facts, in the reader's language."""
-    return format_date(date.fromisoformat(value), "long") if value else ""
 
 
 def _limit() -> str:

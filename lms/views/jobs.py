@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from lms import jobs
 from lms.background_requests import leaves_session_alone
 from lms.downloads import content_disposition
+from lms.formatting import format_percent
 from lms.job_models import JobRecord, JobState
 from lms.models import Role
 from lms.pagination import paginate
@@ -41,6 +42,7 @@ def _as_json(record: JobRecord) -> dict:
         "done": record.done,
         "total": record.total,
         "percent": record.percent,
+        "percent_text": format_percent(record.percent),
         "finished": record.finished,
         "count_text": (
             _("%(done)d of %(total)d", done=record.done, total=record.total) if record.total else ""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from courses.permissions import courses_owned_by
 from lms.extensions import db
+from lms.formatting import format_hours
 from lms.forms import show_error
 from lms.models import User
 from lms.pagination import paginate
@@ -29,7 +30,6 @@ from seminars.forms import (
     SeminarForm,
     SessionForm,
 )
-from seminars.hours import format_hours
 from seminars.models import Seminar
 from seminars.views.blueprint import bp, managed_seminar, seminar_session
 

@@ -495,7 +495,7 @@ def test_my_standing_says_met_or_not_in_words(login, learner, draft, trainer, ru
     page = login(learner).get("/assessments/standing").get_data(as_text=True)
     assert "Not met" in page and "must-pass" in page
     assert "Quiz: not completed yet" in page
-    assert "Rubric: 100.0% / 70%" in page and "✓ met" in page
+    assert "Rubric: 100% / 70%" in page and "✓ met" in page
     assert "Not every criterion is met yet" in page
 
 

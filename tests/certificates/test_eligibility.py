@@ -159,7 +159,7 @@ def test_a_must_pass_criterion_under_its_threshold_names_the_criterion_and_figur
     failing = evaluate(criteria_rules(), Evidence(criteria=standing_of(C3_ETH=78)), TODAY)
     requirement = only(failing, "criteria")
     assert not requirement.met and not failing.eligible
-    assert requirement.left[0] == "Professional ethics: Quiz: 78.0% < 90% required"
+    assert requirement.left[0] == "Professional ethics: Quiz: 78% < 90% required"
     passing = standing_of(average=70, C3_ETH=90, C4_COMM=70, C5_NEG=70)
     assert only(evaluate(criteria_rules(70), Evidence(criteria=passing), TODAY), "criteria").met
 
@@ -191,7 +191,7 @@ def test_compensation_fails_when_the_average_is_below_the_required_one(pure):
     requirement = only(evaluate(criteria_rules(70), Evidence(criteria=result), TODAY), "criteria")
     assert not requirement.met
     assert requirement.left == (
-        "Communication: Rubric: 65.0% < 70% required",
+        "Communication: Rubric: 65% < 70% required",
         "Average of the criteria that may compensate each other: 67.5% < 70% required",
     )
 
@@ -201,8 +201,8 @@ def test_nothing_compensates_a_criterion_under_its_floor(pure):
     requirement = only(evaluate(criteria_rules(70), Evidence(criteria=result), TODAY), "criteria")
     assert not requirement.met
     assert requirement.left == (
-        "Communication: Rubric: 55.0% < 70% required",
-        "Communication: 55.0% is below the floor of 60%",
+        "Communication: Rubric: 55% < 70% required",
+        "Communication: 55% is below the floor of 60%",
     )
 
 
@@ -367,7 +367,7 @@ def test_check_judges_ethics_from_real_quiz_attempts_and_practical_assessments(
     graded_attempt(course, trainee, [("C3-ETH", 39, True), ("C3-ETH", 11, False)])  # 78 %
 
     result = check(trainee, qualification, None)
-    assert only(result, "criteria").left == ("Professional ethics: Quiz: 78.0% < 90% required",)
+    assert only(result, "criteria").left == ("Professional ethics: Quiz: 78% < 90% required",)
     assert not result.eligible
 
     graded_attempt(course, trainee, [("C3-ETH", 9, True), ("C3-ETH", 1, False)])  # 90 %: best
@@ -408,7 +408,7 @@ def test_check_applies_the_compensation_rule_to_signed_off_assessments(
     refused = only(check(trainee, qualification, None), "criteria")
     assert refused.left == (
         "Communication: Rubric: 62.5% < 70% required",
-        "Facilitation of negotiation: Rubric: 65.0% < 70% required",
+        "Facilitation of negotiation: Rubric: 65% < 70% required",
         "Average of the criteria that may compensate each other: 63.8% < 70% required",
     )
 

@@ -637,6 +637,17 @@ def test_an_admin_creates_a_qualification_with_every_field(admin_client, make_co
     assert saved.self_claim is False and saved.courses == []
 
 
+def test_hours_typed_with_a_decimal_comma_are_understood(admin_client):
+    response = admin_client.post_form(
+        "/manage/certificates/qualifications/new", qualification_form(min_hours="36,5")
+    )
+    assert response.status_code == 302  # "36,5" as Russian and Kazakh write it
+    saved = db.session.scalar(select(Qualification))
+    assert saved.min_hours == Decimal("36.5")
+    edit = admin_client.get(f"/manage/certificates/qualifications/{saved.id}")
+    assert 'value="36.5"' in edit.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [

@@ -328,7 +328,7 @@ def test_the_reminder_says_when_it_expires_and_how_to_renew(app, holder, certifi
     db.session.commit()
     assert send_expiry_reminders(today=EXPIRES - timedelta(days=30)) == 1
     [message] = outbox(EXPIRY)
-    assert "January 15, 2027" in message.subject and certificate.number in message.subject
+    assert "15 January 2027" in message.subject and certificate.number in message.subject
     assert "Days left: 30." in message.text
     assert "ask the training centre that issued your certificate to renew it" in message.text
     assert "another 12 months" in message.text

@@ -56,10 +56,11 @@ def test_prepare_zip_builds_it_once_and_the_page_offers_it(app, trainer_client, 
 
     page = trainer_client.get(f"/jobs/{record.id}").get_data(as_text=True)
     assert "Done" in page and f"/jobs/{record.id}/result" in page
-    assert 'value="100"' in page
+    assert 'value="100"' in page and ">100%</progress>" in page
 
     state = trainer_client.get(f"/jobs/{record.id}.json").get_json()
     assert state["finished"] is True and state["percent"] == 100
+    assert state["percent_text"] == "100%"  # written by lms.formatting, as the page writes it
     assert state["count_text"] == "2 of 2"
     assert state["download_url"] == f"/jobs/{record.id}/result"
 

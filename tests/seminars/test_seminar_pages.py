@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from flask_babel import format_datetime
 from icalendar import Calendar
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import func, select
 
 from lms.extensions import db
+from lms.formatting import format_short_datetime
 from lms.models import User
 from lms.service_error import ServiceError
 from seminars import attendance, checkin, registration
@@ -726,7 +726,7 @@ def test_a_check_in_before_the_window_says_when_it_opens(
     seminar = make_seminar("Future seminar", starts_in=timedelta(days=22))
     registration.register(seminar, trainee)
     url = f"/seminars/check-in/{checkin.make_token(seminar.sessions[0])}"
-    opens = format_datetime(checkin.window(seminar.sessions[0])[0], "short")
+    opens = format_short_datetime(checkin.window(seminar.sessions[0])[0])
     page = trainee_client.get(url)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -752,7 +752,7 @@ def test_a_check_in_after_the_session_ended_is_refused(app, make_seminar, traine
 def test_the_trainers_check_in_page_says_the_window(app, make_seminar, trainer_client):
     seminar = make_seminar("Future seminar")
     session = seminar.sessions[0]
-    opens, closes = (format_datetime(moment, "short") for moment in checkin.window(session))
+    opens, closes = (format_short_datetime(moment) for moment in checkin.window(session))
     page = trainer_client.get(
         f"/manage/seminars/{seminar.id}/sessions/{session.id}/check-in"
     ).get_data(as_text=True)

@@ -246,7 +246,7 @@ document.addEventListener("DOMContentLoaded", function () {
         failures = 0;
         if (state) { state.textContent = job.state_label; }
         if (count) { count.textContent = job.count_text ? "(" + job.count_text + ")" : ""; }
-        if (bar) { bar.value = job.percent; bar.textContent = job.percent + "%"; }
+        if (bar) { bar.value = job.percent; bar.textContent = job.percent_text; }
         if (error) { error.textContent = job.error || ""; error.hidden = !job.error; }
         if (job.finished) { window.location.reload(); return; }
         window.setTimeout(poll, 1000);
