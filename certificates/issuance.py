@@ -44,7 +44,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from certificates import eligibility
-from certificates.facts import Draft, add_months, build_facts, draft, verify_url
+from certificates.facts import (
+    Draft,
+    add_months,
+    build_facts,
+    draft,
+    keep,
+    sample_facts,
+    verify_url,
+)
 from certificates.keys import key_ring
 from certificates.models import (
     Certificate,
@@ -99,7 +107,22 @@ def preview_pdf(
     # ``certificates.pdf``'s own renderer: tests stand in for this module's, never a preview's.
     from certificates import pdf
 
-    return pdf.render_pdf(facts, verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)")
+    return pdf.render_pdf(facts, verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)", sample=True)
+
+
+def design_preview_pdf(qualification: Qualification, template: str, language: str) -> bytes:
+    """A SAMPLE certificate of ``qualification`` drawn with ``template`` and today's site
+    settings, for a sample holder with every criterion met: nothing is signed or stored."""
+    from certificates import pdf
+
+    facts = sample_facts(
+        qualification,
+        template=template,
+        language=language,
+        holder=str(_l("Sample Holder Name")),
+        number=PREVIEW_NUMBER,
+    )
+    return pdf.render_pdf(facts, verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)", sample=True)
 
 
 def render_pdf(facts: dict, url: str, token: str) -> bytes:
@@ -108,6 +131,28 @@ def render_pdf(facts: dict, url: str, token: str) -> bytes:
     from certificates import pdf
 
     return pdf.render_pdf(facts, url, token)
+
+
+def copy_languages(certificate: Certificate) -> list[str]:
+    """The languages the holder may download a copy of ``certificate`` in: its own first."""
+    from certificates import pdf
+
+    return pdf.copy_languages(certificate.facts)
+
+
+def copy_pdf(certificate: Certificate, language: str) -> bytes:
+    """The holder's copy in another language: the same signed facts (and the same attached
+    JWS) drawn with the texts the facts hold in ``language`` and that language's labels.
+    Rendered on each download, never stored, and not checked against the recorded SHA-256
+    (which is the issue language's PDF's): the same facts, fonts and catalogs give the same
+    bytes, but a release that improves a label changes a copy's bytes."""
+    if language == certificate.language:
+        return pdf_bytes(certificate)
+    from certificates import pdf
+
+    return pdf.render_pdf(
+        certificate.facts, verify_url(certificate.number), certificate.jws, language=language
+    )
 
 
 def pdf_bytes(certificate: Certificate) -> bytes:
@@ -200,6 +245,7 @@ def create_signed(
     action: str = "issue",
     reason: str = "",
     kept: dict | None = None,
+    kept_translations: dict | None = None,
     add: bool = True,
     key=None,
 ) -> Certificate:
@@ -219,7 +265,8 @@ def create_signed(
         issued_on=issued_on,
         expires_on=expires_on,
     )
-    facts.update(kept or {})
+    if kept:
+        keep(facts, kept, kept_translations)
     key = key or key_ring().current()
     token = sign(facts, key)
     data = render_pdf(facts, verify_url(number), token)

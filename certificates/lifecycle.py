@@ -257,6 +257,7 @@ def _replace(
         # The achievement stays what was certified: the frozen seminar and criteria (only
         # their public part: an old record's hours and percents are not signed again).
         kept={key: public_facts(old.facts)[key] for key in ("seminar", "criteria")},
+        kept_translations=old.facts.get("translations"),
     )
     db.session.flush()
     old.replaced_by_id = new.id

@@ -69,6 +69,10 @@ class Qualification(TimestampMixin, db.Model):
     validity_months: Mapped[int | None]  # None: does not expire
     self_claim: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # The certificate's design (certificates.facts.TEMPLATES): "classic" or "bilingual".
+    certificate_template: Mapped[str] = mapped_column(
+        String(16), default="classic", server_default="classic"
+    )
 
     courses: Mapped[list[Course]] = relationship(secondary="qualification_courses")
     criteria: Mapped[list[Criterion]] = relationship(secondary="qualification_criteria")

@@ -91,14 +91,28 @@ def _kind_title(kind: str) -> str:
     return _("Certificate of training completion")
 
 
-def render_pdf(facts: dict, verify_url: str, token: str) -> bytes:
+def render_pdf(
+    facts: dict,
+    verify_url: str,
+    token: str,
+    *,
+    language: str | None = None,
+    sample: bool = False,
+) -> bytes:
     """The PDF bytes for ``facts``; ``verify_url`` is printed and put in the QR code, and
-    ``token`` (the compact JWS of ``facts``) is attached."""
-    with force_locale(facts["language"]):
-        try:
-            return _render(facts, verify_url, token, CORE_FONTS)
-        except _NotInCoreFonts:
-            return _render(facts, verify_url, token, FULL_FONTS)
+    ``token`` (the compact JWS of ``facts``) is attached.
+
+    Facts with a ``design`` (format 3) are drawn with their template (``designed``), in
+    ``language`` where the facts hold their texts in it (a holder's copy), and with a SAMPLE
+    mark across the page when ``sample`` (previews). Older facts keep the layout they were
+    issued with (:func:`_render`), byte for byte."""
+    if "design" not in facts:
+        with force_locale(facts["language"]):
+            try:
+                return _render(facts, verify_url, token, CORE_FONTS)
+            except _NotInCoreFonts:
+                return _render(facts, verify_url, token, FULL_FONTS)
+    return render_designed(facts, verify_url, token, language=language, sample=sample)
 
 
 PT = 25.4 / 72  # millimetres per point
@@ -276,3 +290,337 @@ def _render(facts: dict, verify_url: str, token: str, fonts: tuple[str, str]) ->
     fit_text(pdf, facts["disclaimer"], x=PAGE_LEFT, y=pdf.h - 35, w=column, h=22, size=7.5,
              min_size=4.5, wrap_below=7.5, color=MUTED, align="L")  # fmt: skip
     return bytes(pdf.output())
+
+
+# --- the designed certificate (facts format 3) ---------------------------------------------
+#
+# Two templates, chosen per qualification and frozen in the facts (``design.template``):
+# "classic" (one language) and "bilingual" (Kazakh and Russian side by side). Every text comes
+# from the facts, in the language drawn (the certificate's own, or a holder's copy in another
+# language the facts hold texts in, ``translations``); the labels from the catalogs of that
+# language. The logo, signature and seal are the images the facts name by their SHA-256
+# (``lms.site_settings.image_bytes`` refuses bytes that are not the named ones).
+
+LANG_TAGS = {"kk": "kk-KZ", "ru": "ru-RU", "en": "en"}
+SAMPLE_COLOUR = (200, 30, 45)
+SIGNATORY_LINE = (120, 126, 130)
+
+
+def copy_languages(facts: dict) -> list[str]:
+    """The languages a holder's copy of these facts may be drawn in: the certificate's own
+    and those its facts hold texts in (none besides its own before format 3)."""
+    if "design" not in facts:
+        return [facts["language"]]
+    others = sorted(facts.get("translations") or {})
+    if facts["design"].get("template") == "bilingual":  # one page holds Kazakh and Russian
+        others = [code for code in others if code not in ("kk", "ru")]
+    return [facts["language"], *others]
+
+
+def texts_in(facts: dict, language: str) -> dict:
+    """The certificate's texts in ``language``: its own facts, or their frozen translation
+    (a criterion title missing there falls back to the facts' own)."""
+    design = facts["design"]
+    signatory = design.get("signatory") or {}
+    own = {
+        "issuer": facts["issuer"],
+        "address": design.get("address") or "",
+        "signatory_name": signatory.get("name") or "",
+        "signatory_title": signatory.get("title") or "",
+        "qualification": facts["qualification"]["title"],
+        "seminar": (facts.get("seminar") or {}).get("title"),
+        "criteria": [row.get("title") or "" for row in facts.get("criteria") or []],
+        "disclaimer": facts["disclaimer"],
+    }
+    other = (facts.get("translations") or {}).get(language)
+    if language == facts["language"] or not other:
+        return own
+    merged = {**own, **{key: value for key, value in other.items() if value is not None}}
+    merged["criteria"] = [
+        theirs or mine
+        for theirs, mine in zip(other.get("criteria") or [], own["criteria"], strict=False)
+    ] or own["criteria"]
+    merged["seminar"] = other.get("seminar") or own["seminar"]
+    return merged
+
+
+def labels_in(facts: dict, language: str) -> dict:
+    """The printed labels and dates in ``language``, with the texts of :func:`texts_in`."""
+    texts = texts_in(facts, language)
+    with force_locale(language):
+        seminar = facts.get("seminar")
+        criteria = facts.get("criteria") or []
+        not_met = _("not met")
+        names = [
+            title if row.get("met") else f"{title} ({not_met})"
+            for row, title in zip(criteria, texts["criteria"], strict=False)
+        ]
+        return {
+            **texts,
+            "kind": _kind_title(facts["kind"]),
+            "issued_to": _("Issued to"),
+            "for": (
+                _("for attending the seminar")
+                if facts["kind"] == "attendance"
+                else _("for meeting the requirements of the qualification")
+            ),
+            "seminar_line": _(
+                "Seminar: %(title)s, %(start)s – %(end)s",
+                title=texts["seminar"] or "",
+                start=_date(seminar["starts_on"]),
+                end=_date(seminar["ends_on"]),
+            )
+            if seminar
+            else "",
+            "criteria_line": (
+                _("Qualification criteria met under the qualification's rules")
+                + ": "
+                + " · ".join(names)
+            )
+            if names
+            else "",
+            "number": _("Certificate number"),
+            "issued_on_label": _("Issued on"),
+            "issued_on": _date(facts["issued_on"]),
+            "valid_until_label": _("Valid until"),
+            "valid_until": _date(facts["expires_on"]) if facts["expires_on"] else _("no expiry"),
+            "verify_at": _("Verify at"),
+            "scan": _("Scan to verify"),
+            "attachment": _("The signed record of this certificate (compact JWS)"),
+            "sample": _("SAMPLE"),
+        }
+
+
+def _site_image(stored: str) -> io.BytesIO:
+    from lms.site_settings import image_bytes
+
+    return io.BytesIO(image_bytes(stored))
+
+
+def _both(first: str, second: str) -> str:
+    return first if first == second else f"{first} / {second}"
+
+
+class _Page:
+    """One designed page: the document, its fonts and the helpers every template uses."""
+
+    def __init__(self, facts: dict, fonts: tuple[str, str], language: str, subject: str):
+        pdf = FPDF(orientation="landscape", format="A4", unit="mm")
+        pdf.set_auto_page_break(False)
+        pdf.set_margins(PAGE_LEFT, 20, PAGE_LEFT)
+        _add_fonts(pdf, fonts)
+        pdf.set_title(f"{subject} — {facts['holder']} — {facts['number']}")
+        pdf.set_author(facts["issuer"])
+        pdf.set_subject(subject)
+        pdf.set_creator(facts["issuer"])
+        pdf.set_lang(LANG_TAGS.get(language, "en"))
+        pdf.set_creation_date(_issued_at(facts))  # the same facts give the same bytes
+        pdf.add_page()
+        self.pdf = pdf
+        self.facts = facts
+        self.images = facts["design"].get("images") or {}
+        pdf.set_draw_color(*ACCENT)
+        pdf.set_line_width(1.2)
+        pdf.rect(8, 8, pdf.w - 16, pdf.h - 16)
+        pdf.set_line_width(0.3)
+        pdf.rect(11, 11, pdf.w - 22, pdf.h - 22)
+
+    def text(self, text, x, y, w, h, size, min_size, **options):
+        if text:
+            fit_text(self.pdf, text, x=x, y=y, w=w, h=h, size=size, min_size=min_size, **options)
+
+    def image(self, name: str, x: float, y: float, w: float, h: float, alt: str) -> None:
+        stored = self.images.get(name)
+        if stored:
+            self.pdf.image(
+                _site_image(stored), x=x, y=y, w=w, h=h, keep_aspect_ratio=True, alt_text=alt
+            )
+
+    def qr(self, url: str, scan: str, label_height: float = 4) -> None:
+        left = self.pdf.w - PAGE_LEFT - QR_SIZE
+        code = segno.make(url, error="q")
+        image = io.BytesIO()
+        code.save(image, kind="png", scale=8, border=2)
+        image.seek(0)
+        self.pdf.image(image, x=left, y=BOTTOM, w=QR_SIZE, h=QR_SIZE, alt_text=url)
+        self.text(scan, left - 4, BOTTOM + QR_SIZE + 0.5, QR_SIZE + 8, label_height, 7, 5,
+                  color=MUTED)  # fmt: skip
+
+    def signatory(self, name: str, title: str, signature_alt: str) -> None:
+        """The signature image above a line, the signatory's name and title under it."""
+        x, w = SIGNATORY_LEFT, SIGNATORY_WIDTH
+        self.image("signature", x + 5, BOTTOM, w - 10, 19, signature_alt)
+        if not name:
+            return
+        self.pdf.set_draw_color(*SIGNATORY_LINE)
+        self.pdf.set_line_width(0.3)
+        self.pdf.line(x, BOTTOM + 21, x + w, BOTTOM + 21)
+        self.text(name, x, BOTTOM + 22, w, 6, 10, 6, style="B", wrap_below=8)
+        self.text(title, x, BOTTOM + 28.5, w, 11, 8, 5, color=MUTED, wrap_below=8)
+
+    def rows(self, rows: list[tuple[str, str]]) -> None:
+        top = BOTTOM
+        for label, value in rows:
+            self.text(label, PAGE_LEFT, top, ROW_LABEL - 1, 9, 9, 5, color=MUTED, align="L",
+                      wrap_below=8)  # fmt: skip
+            self.text(value, PAGE_LEFT + ROW_LABEL, top, ROW_VALUE, 9, 9.5, 5, style="B",
+                      align="L", wrap_below=8)  # fmt: skip
+            top += 10.5
+
+    def sample(self, word: str) -> None:
+        """A SAMPLE mark across the page, over everything, half transparent."""
+        pdf = self.pdf
+        pdf.set_font(FAMILY, "B", 96)
+        word = printable(pdf, word)
+        size = 96
+        while pdf.get_string_width(word) > 200 and size > 30:
+            size -= 4
+            pdf.set_font(FAMILY, "B", size)
+        width = pdf.get_string_width(word)
+        with (
+            pdf.local_context(fill_opacity=0.22, text_color=SAMPLE_COLOUR),
+            pdf.rotation(22, x=pdf.w / 2, y=pdf.h / 2),
+        ):
+            pdf.text(pdf.w / 2 - width / 2, pdf.h / 2 + size * PT / 3, word)
+
+    def output(self, token: str, description: str) -> bytes:
+        self.pdf.embed_file(
+            basename="certificate.jws", bytes=token.encode(), desc=description, compress=False
+        )
+        return bytes(self.pdf.output())
+
+
+# The bottom block: number and dates (left), signatory, seal, QR code (right).
+BOTTOM = 129
+ROW_LABEL, ROW_VALUE = 36, 70
+SIGNATORY_LEFT, SIGNATORY_WIDTH = 132, 60
+SEAL_LEFT, SEAL_SIZE = 197, 32
+HEADER_LEFT, LOGO_SIZE = 48, 22
+DISCLAIMER_TOP = 177
+
+
+BILINGUAL = ("kk", "ru")
+
+
+def _bilingual_page(facts: dict, language: str) -> bool:
+    """A bilingual certificate is drawn in Kazakh and Russian, unless a copy in another
+    language (English) is asked for: that copy uses the classic template."""
+    if facts["design"].get("template") != "bilingual":
+        return False
+    return language in BILINGUAL or language == facts["language"]
+
+
+def _designed(facts, url, token, fonts, language, sample) -> bytes:
+    if _bilingual_page(facts, language):
+        return _bilingual(facts, url, token, fonts, sample)
+    return _classic(facts, url, token, fonts, language, sample)
+
+
+def _classic(facts, url, token, fonts, language, sample) -> bytes:
+    t = labels_in(facts, language)
+    page = _Page(facts, fonts, language, f"{t['kind']}: {t['qualification']}")
+    column = page.pdf.w - 2 * PAGE_LEFT
+    header = column - 2 * (HEADER_LEFT - PAGE_LEFT)
+    with force_locale(language):
+        page.image("logo", PAGE_LEFT, 14, LOGO_SIZE, LOGO_SIZE, t["issuer"])
+        page.text(t["issuer"], HEADER_LEFT, 14, header, 11, 14, 7, style="B", color=ACCENT,
+                  wrap_below=10)  # fmt: skip
+        page.text(t["address"], HEADER_LEFT, 26, header, 9, 9, 5.5, color=MUTED, wrap_below=8)
+        page.text(t["kind"].upper(), PAGE_LEFT, 38, column, 11, 24, 11, style="B", color=ACCENT)
+        page.text(t["issued_to"], PAGE_LEFT, 50, column, 5, 11, 8, color=MUTED)
+        page.text(facts["holder"], PAGE_LEFT, 56, column, 19, 26, 9, style="B", wrap_below=16)
+        page.text(t["for"], PAGE_LEFT, 76, column, 5, 11, 7, color=MUTED)
+        page.text(t["qualification"], PAGE_LEFT, 82, column, 14, 17, 7, style="B",
+                  color=ACCENT, wrap_below=13)  # fmt: skip
+        page.text(t["seminar_line"], PAGE_LEFT, 97, column, 9, 11, 5.5, wrap_below=10)
+        page.text(t["criteria_line"], PAGE_LEFT, 107, column, 19, 9, 4.5, wrap_below=9)
+        page.rows(
+            [
+                (t["number"], facts["number"]),
+                (t["issued_on_label"], t["issued_on"]),
+                (t["valid_until_label"], t["valid_until"]),
+                (t["verify_at"], url),
+            ]
+        )
+        page.signatory(t["signatory_name"], t["signatory_title"], t["signatory_name"])
+        page.image("seal", SEAL_LEFT, BOTTOM, SEAL_SIZE, SEAL_SIZE, t["issuer"])
+        page.qr(url, t["scan"])
+        page.text(t["disclaimer"], PAGE_LEFT, DISCLAIMER_TOP, column, 19, 7.5, 4.5,
+                  wrap_below=7.5, color=MUTED, align="L")  # fmt: skip
+        if sample:
+            page.sample(t["sample"])
+        return page.output(token, t["attachment"])
+
+
+def _bilingual(facts, url, token, fonts, sample) -> bytes:
+    """Kazakh on the left, Russian on the right; the holder's name, the number and the QR
+    code once."""
+    kk, ru = (labels_in(facts, language) for language in ("kk", "ru"))
+    page = _Page(facts, fonts, "kk", f"{_both(kk['kind'], ru['kind'])}: {kk['qualification']}")
+    column = page.pdf.w - 2 * PAGE_LEFT
+    half = (column - 7) / 2
+    right = PAGE_LEFT + half + 7
+    header = column - 2 * (HEADER_LEFT - PAGE_LEFT)
+    header_half = (header - 5) / 2
+
+    def pair(key, top, height, size, min_size, **options):
+        with force_locale("kk"):
+            page.text(kk[key], PAGE_LEFT, top, half, height, size, min_size, **options)
+        with force_locale("ru"):
+            page.text(ru[key], right, top, half, height, size, min_size, **options)
+
+    page.image("logo", PAGE_LEFT, 14, LOGO_SIZE, LOGO_SIZE, _both(kk["issuer"], ru["issuer"]))
+    if kk["issuer"] == ru["issuer"]:
+        page.text(kk["issuer"], HEADER_LEFT, 14, header, 12, 14, 7, style="B", color=ACCENT,
+                  wrap_below=10)  # fmt: skip
+    else:
+        page.text(kk["issuer"], HEADER_LEFT, 14, header, 6, 12, 6, style="B", color=ACCENT)
+        page.text(ru["issuer"], HEADER_LEFT, 20.5, header, 6, 12, 6, style="B", color=ACCENT)
+    if kk["address"] == ru["address"]:
+        page.text(kk["address"], HEADER_LEFT, 27.5, header, 8, 8.5, 5, color=MUTED,
+                  wrap_below=8)  # fmt: skip
+    else:
+        page.text(kk["address"], HEADER_LEFT, 27.5, header_half, 8, 8.5, 4.5, color=MUTED,
+                  wrap_below=8)  # fmt: skip
+        page.text(ru["address"], HEADER_LEFT + header_half + 5, 27.5, header_half, 8, 8.5, 4.5,
+                  color=MUTED, wrap_below=8)  # fmt: skip
+    pair("kind", 38, 10, 16, 7, style="B", color=ACCENT, wrap_below=12)
+    page.text(_both(kk["issued_to"], ru["issued_to"]), PAGE_LEFT, 49, column, 5, 11, 7,
+              color=MUTED)  # fmt: skip
+    page.text(facts["holder"], PAGE_LEFT, 55, column, 18, 26, 9, style="B", wrap_below=16)
+    pair("for", 74, 6, 10, 5.5, color=MUTED, wrap_below=9)
+    pair("qualification", 81, 15, 14, 6, style="B", color=ACCENT, wrap_below=11)
+    pair("seminar_line", 97, 9, 10, 4.5, wrap_below=9)
+    pair("criteria_line", 107, 19, 8.5, 4, wrap_below=8.5)
+    with force_locale("ru"):
+        page.rows(
+            [
+                (_both(kk["number"], ru["number"]), facts["number"]),
+                (_both(kk["issued_on_label"], ru["issued_on_label"]),
+                 _both(kk["issued_on"], ru["issued_on"])),
+                (_both(kk["valid_until_label"], ru["valid_until_label"]),
+                 _both(kk["valid_until"], ru["valid_until"])),
+                (_both(kk["verify_at"], ru["verify_at"]), url),
+            ]
+        )  # fmt: skip
+        page.signatory(
+            _both(kk["signatory_name"], ru["signatory_name"]),
+            _both(kk["signatory_title"], ru["signatory_title"]),
+            kk["signatory_name"],
+        )
+        page.image("seal", SEAL_LEFT, BOTTOM, SEAL_SIZE, SEAL_SIZE, kk["issuer"])
+        page.qr(url, _both(kk["scan"], ru["scan"]), label_height=6.5)
+    pair("disclaimer", DISCLAIMER_TOP + 2, 17, 7, 4, wrap_below=7, color=MUTED, align="L")
+    if sample:
+        page.sample(_both(kk["sample"], ru["sample"]))
+    return page.output(token, _both(kk["attachment"], ru["attachment"]))
+
+
+def render_designed(
+    facts: dict, verify_url: str, token: str, *, language: str | None, sample: bool
+) -> bytes:
+    language = language if language in copy_languages(facts) else facts["language"]
+    try:
+        return _designed(facts, verify_url, token, CORE_FONTS, language, sample)
+    except _NotInCoreFonts:
+        return _designed(facts, verify_url, token, FULL_FONTS, language, sample)

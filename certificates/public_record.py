@@ -5,10 +5,12 @@ A certificate's public record is the number, the holder's name, the kind of cert
 the qualification's title, the seminar (title and dates) where the certificate is about one,
 each qualification criterion as met or not met with the rule that applied (never the
 percentages), the issuer, the issue and expiry dates, the language and the disclaimer; and
-its status today: valid, expired, suspended, revoked or replaced, with the published reason
-(a code from ``lifecycle.STATUS_REASONS`` and an optional public note) and the replacing
-number. Nothing else: not the hours attended, not a percentage, not the trainer's own notes,
-not the holder's account.
+since format 3 the certificate's design and its texts in other languages (the template, the
+organisation's address, the signatory's name and title, the content addresses of the images
+printed: see ``certificates.facts``); and its status today: valid, expired, suspended,
+revoked or replaced, with the published reason (a code from ``lifecycle.STATUS_REASONS``
+and an optional public note) and the replacing number. Nothing else: not the hours
+attended, not a percentage, not the trainer's own notes, not the holder's account.
 
 Certificates issued since facts format 2 sign exactly these facts (``public_facts(f) == f``),
 so the JWS the API publishes holds nothing more. Format 1 records (issued before) also
@@ -27,7 +29,7 @@ from lms.extensions import db
 from lms.formatting import format_percent
 from quizzes.models import Criterion
 
-FACTS_FORMAT = 2
+FACTS_FORMAT = 3
 
 # The signed facts that are public, and the parts of the nested ones.
 PUBLIC_FACTS = (
@@ -43,7 +45,11 @@ PUBLIC_FACTS = (
     "expires_on",
     "language",
     "disclaimer",
+    "design",
+    "translations",
 )
+# Public facts a record has only since a format (absent, not null, from older ones).
+OPTIONAL_FACTS = ("design", "translations")
 QUALIFICATION_FIELDS = ("slug", "title")
 SEMINAR_FIELDS = ("title", "starts_on", "ends_on")
 CRITERION_FIELDS = ("code", "title", "met", "rule")
@@ -67,7 +73,11 @@ def _pick(value: dict | None, fields: tuple[str, ...]) -> dict | None:
 
 def public_facts(facts: dict) -> dict:
     """The public part of a certificate's signed facts (all of them since format 2)."""
-    public = {key: facts.get(key) for key in PUBLIC_FACTS}
+    public = {
+        key: facts.get(key)
+        for key in PUBLIC_FACTS
+        if key in facts or key not in OPTIONAL_FACTS
+    }
     public["qualification"] = _pick(facts.get("qualification"), QUALIFICATION_FIELDS)
     public["seminar"] = _pick(facts.get("seminar"), SEMINAR_FIELDS)
     public["criteria"] = [_pick(row, CRITERION_FIELDS) for row in facts.get("criteria") or []]

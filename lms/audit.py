@@ -226,3 +226,4 @@ RESET_REQUESTED = register_action("password.reset_requested", _l("Password reset
 RESET_COMPLETED = register_action("password.reset_completed", _l("Password reset completed"))
 DATA_EXPORTED = register_action("account.data_exported", _l("Personal data downloaded"))
 ACCOUNT_DELETED = register_action("account.deleted", _l("Account deleted"))
+SETTINGS_CHANGED = register_action("settings.changed", _l("Site settings changed"))

@@ -1,7 +1,9 @@
 """Stored files: uploads, certificate PDFs, job results. One place decides where they live.
 
 Every file has a *name* relative to the instance folder: ``uploads/<random>.png``,
-``certificates/<number>.pdf``, ``jobs/<id>/<file>``. ``LMS_FILE_STORAGE`` picks the backend:
+``certificates/<number>.pdf``, ``jobs/<id>/<file>``, ``site/<sha256>.png`` (the site's
+logo, signature and seal, content-addressed: ``lms.site_settings``).
+``LMS_FILE_STORAGE`` picks the backend:
 
 - ``folder`` (the default): files under the instance folder, as the names say. One machine,
   or a folder every instance shares.
@@ -40,12 +42,12 @@ FOLDER = "folder"
 DATABASE = "database"
 BACKENDS = (FOLDER, DATABASE)
 # The folders of the instance folder that hold stored files (what ``move`` moves).
-AREAS = ("uploads", "certificates", "jobs")
+AREAS = ("uploads", "certificates", "jobs", "site")
 
 _STORED_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}(\.[a-z0-9]{1,5})?$")
 # Certificate numbers end in a Crockford check symbol, which may be one of * ~ $ = U.
 _NAME = re.compile(
-    r"^(uploads|certificates|jobs)(/[A-Za-z0-9_$*~=-][A-Za-z0-9._$*~=-]{0,127}){1,2}$"
+    r"^(uploads|certificates|jobs|site)(/[A-Za-z0-9_$*~=-][A-Za-z0-9._$*~=-]{0,127}){1,2}$"
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -233,7 +234,13 @@ class RoleForm(FlaskForm):
         self.role.choices = [(r.value, ROLE_LABELS[r]) for r in Role]
 
 
+SETTING_LANGUAGES = ("en", "ru", "kk")
+
+
 class SiteSettingsForm(FlaskForm):
+    """The site settings page: organisation, signatory, images, sign-up policy. The text
+    fields are named ``<setting>_<language>`` (``organisation_name_ru``)."""
+
     signup_open = BooleanField(_l("Anyone may sign up as a trainee"))
     email_confirmation_required = BooleanField(
         _l("New accounts must confirm their e-mail address before they can log in"),
@@ -242,7 +249,48 @@ class SiteSettingsForm(FlaskForm):
             "with a mail server configured; without one, links wait in the outbox."
         ),
     )
+    logo = FileField(_l("Logo (PNG or JPEG, at most 2 MB)"))
+    remove_logo = BooleanField(_l("Remove the logo"))
+    signature = FileField(_l("Signature image (PNG or JPEG, at most 2 MB)"))
+    remove_signature = BooleanField(_l("Remove the signature image"))
+    seal = FileField(_l("Seal image (optional; PNG or JPEG, at most 2 MB)"))
+    remove_seal = BooleanField(_l("Remove the seal image"))
     submit = SubmitField(_l("Save settings"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for language in SETTING_LANGUAGES:
+            name = self[f"signatory_name_{language}"]
+            title = self[f"signatory_title_{language}"]
+            if title.data and not name.data:
+                name.errors = [*name.errors, _l("Give the signatory's name with their title.")]
+                valid = False
+        if not (self.organisation_name_en.data or "").strip():
+            self.organisation_name_en.errors = [
+                *self.organisation_name_en.errors,
+                _l("Give the organisation's name in English."),
+            ]
+            valid = False
+        return valid
+
+
+_SETTING_TEXTS = {
+    "organisation_name": (_l("Organisation's name"), 200),
+    "organisation_address": (_l("Organisation's address"), 300),
+    "signatory_name": (_l("Signatory's name"), 200),
+    "signatory_title": (_l("Signatory's title"), 200),
+}
+for _name, (_label, _limit) in _SETTING_TEXTS.items():
+    for _language in SETTING_LANGUAGES:
+        setattr(
+            SiteSettingsForm,
+            f"{_name}_{_language}",
+            StringField(
+                _l("%(what)s (%(language)s)", what=_label, language=LANGUAGE_NAMES[_language]),
+                filters=[strip],
+                validators=[Optional(), Length(max=_limit)],
+            ),
+        )
 
 
 class NotificationsForm(FlaskForm):

@@ -3,6 +3,7 @@ outbox."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,6 +15,7 @@ from lms import account_deletion, accounts, audit, mail, password_reset, site_se
 from lms.downloads import csv_text, download
 from lms.extensions import db
 from lms.forms import (
+    SETTING_LANGUAGES,
     AdminDeleteAccountForm,
     AdminEmailForm,
     AuditFilterForm,
@@ -27,6 +29,7 @@ from lms.models import OutboxMessage, User
 from lms.pagination import paginate
 from lms.permissions import admin_required
 from lms.routing import get_or_404, parse_id
+from lms.service_error import ServiceError
 from lms.timezone import to_utc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -167,20 +170,79 @@ def reset_link(user_id: int):
     return _user_page(user, reset_url=url)
 
 
+def _settings_values(form: SiteSettingsForm) -> dict[str, str]:
+    """The posted form as settings (images stored as they are read; ServiceError names the
+    field of a refused image)."""
+    values = {
+        site_settings.text_key(name, language): form[f"{name}_{language}"].data or ""
+        for name in site_settings.TEXTS
+        for language in SETTING_LANGUAGES
+    }
+    for name in site_settings.IMAGES:
+        upload = form[name].data
+        if form[f"remove_{name}"].data:
+            values[f"image.{name}"] = ""
+        elif upload and getattr(upload, "filename", ""):
+            try:
+                values[f"image.{name}"] = site_settings.store_image(upload.read())
+            except ServiceError as error:
+                raise ServiceError(error.message, field=name) from None
+    values[site_settings.SIGNUP_OPEN] = "1" if form.signup_open.data else "0"
+    values[site_settings.EMAIL_CONFIRMATION_REQUIRED] = (
+        "1" if form.email_confirmation_required.data else "0"
+    )
+    return values
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
 def settings():
     form = SiteSettingsForm()
     if request.method == "GET":
+        stored = site_settings.current_values()
+        for name in site_settings.TEXTS:
+            for language in SETTING_LANGUAGES:
+                form[f"{name}_{language}"].data = stored[site_settings.text_key(name, language)]
+        if not form.organisation_name_en.data:
+            form.organisation_name_en.data = current_app.config["ORGANISATION_NAME"]
         form.signup_open.data = site_settings.signup_open()
         form.email_confirmation_required.data = site_settings.email_confirmation_required()
     if form.validate_on_submit():
-        site_settings.set_signup_open(bool(form.signup_open.data))
-        site_settings.set_email_confirmation_required(bool(form.email_confirmation_required.data))
-        flash(_("Settings saved."), "success")
-        return redirect(url_for("admin.settings"))
+        try:
+            changed = site_settings.save(_settings_values(form), actor=current_user)
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for("admin.settings"))
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/settings.html", form=form), status
+    return render_template(
+        "admin/settings.html",
+        form=form,
+        languages=SETTING_LANGUAGES,
+        images={name: site_settings.image(name) for name in site_settings.IMAGES},
+        public_url=current_app.config["PUBLIC_URL"],
+        public_url_from_environment=bool(os.environ.get("LMS_PUBLIC_URL")),
+    ), status
+
+
+@bp.get("/settings/images/<name>")
+@admin_required
+def settings_image(name: str):
+    """The stored logo, signature or seal, for the settings page."""
+    if name not in site_settings.IMAGES:
+        abort(404)
+    stored = site_settings.image(name)
+    if stored is None:
+        abort(404)
+    try:
+        data = site_settings.image_bytes(stored)
+    except FileNotFoundError:
+        abort(404)
+    response = current_app.response_class(data, mimetype=site_settings.image_content_type(stored))
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/outbox")

@@ -254,8 +254,9 @@ def test_a_certificate_freezes_what_it_states(
     certificate, _ = issuance.issue(
         qualification, trainee, seminar, by=trainer, language="ru", today=date(2026, 3, 15)
     )
+    translations = certificate.facts["translations"]
     assert certificate.facts == {
-        "format": 2,
+        "format": 3,
         "number": certificate.number,
         "kind": "qualification",
         "qualification": {"slug": qualification.slug, "title": qualification.title("ru")},
@@ -284,7 +285,14 @@ def test_a_certificate_freezes_what_it_states(
         "expires_on": "2029-03-15",
         "language": "ru",
         "disclaimer": qualification.disclaimer("ru"),
+        # The design and the texts of the other languages the qualification has a title in,
+        # frozen too (no logo, signatory or seal in the settings yet).
+        "design": {"template": "classic", "address": "", "signatory": None, "images": {}},
+        "translations": translations,
     }
+    assert sorted(translations) == ["en", "kk"]
+    assert translations["kk"]["qualification"] == qualification.title("kk")
+    assert translations["en"]["criteria"] == ["Knowledge of the legal framework"]
     signed = json.loads(base64.urlsafe_b64decode(certificate.jws.split(".")[1] + "=="))
     for text in (certificate.facts_json, json.dumps(signed, ensure_ascii=False)):
         assert trainee.email not in text and "@" not in text
@@ -333,6 +341,9 @@ def test_a_certificate_freezes_what_it_states(
     assert new.facts["holder"] == "Әсел Төлеуқызы"
     for kept in ("seminar", "criteria"):
         assert new.facts[kept] == certificate.facts[kept]
+    # Their texts in other languages too, not the renamed ones.
+    assert new.facts["translations"]["en"]["seminar"] == "Public mediator seminar"
+    assert new.facts["translations"]["en"]["criteria"] == ["Knowledge of the legal framework"]
     assert new.facts["expires_on"] == "2029-03-15" and new.facts["issued_on"] == "2026-04-01"
 
 

@@ -1,0 +1,36 @@
+"""The certificate template a qualification's certificates are drawn with
+
+Revision ID: 0020_certificate_template
+Revises: 0019_facts_dictionaries
+Create Date: 2026-12-06 23:00:00
+
+``qualifications.certificate_template``: "classic" (one language) or "bilingual" (Kazakh and
+Russian side by side); see certificates/facts.py. Existing qualifications get "classic";
+certificates already issued keep the layout they were issued with (their facts have no
+design and are drawn as before).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0020_certificate_template"
+down_revision = "0019_facts_dictionaries"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("qualifications") as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "certificate_template",
+                sa.String(length=16),
+                nullable=False,
+                server_default="classic",
+            )
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("qualifications") as batch_op:
+        batch_op.drop_column("certificate_template")
