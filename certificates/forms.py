@@ -259,3 +259,25 @@ class ReissueForm(ReasonForm):
         filters=[strip],
         validators=[Length(max=200)],
     )
+
+
+TEMPLATE_LABELS = {
+    "classic": _l("Classic (the certificate's language)"),
+    "bilingual": _l("Bilingual (Kazakh and Russian side by side)"),
+}
+
+
+class CertificateDesignForm(FlaskForm):
+    """The template of a qualification's certificates, and the language to preview it in."""
+
+    template = SelectField(
+        _l("Certificate template"),
+        choices=list(TEMPLATE_LABELS.items()),
+        validators=[InputRequired()],
+    )
+    language = SelectField(
+        _l("Preview language"),
+        choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")],
+        validators=[Optional()],
+    )
+    submit = SubmitField(_l("Use this template"))

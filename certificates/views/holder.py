@@ -11,6 +11,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -121,6 +122,7 @@ def _page(*, forms: dict | None = None, error: str | None = None, status: int = 
         status_labels=STATUS_LABELS,
         reason_label=lifecycle.reason_label,
         verify_url=issuance.verify_url,
+        copy_languages=issuance.copy_languages,
         has_seminars=bool(seminars_of(user)),
     ), status
 
@@ -193,10 +195,15 @@ def claim():
 @bp.get("/<id:certificate_id>/pdf")
 @login_required
 def pdf(certificate_id: int):
-    """The holder's own PDF, exactly as issued; anybody else's is "not found"."""
+    """The holder's own PDF, exactly as issued; anybody else's is "not found". With
+    ``?language=``, the holder's copy in another language its facts hold texts in (the same
+    signed facts, see ``issuance.copy_pdf``); another language is "not found"."""
     certificate = get_or_404(Certificate, certificate_id, holder_id=current_user.id)
+    language = request.args.get("language") or certificate.language
+    if language not in issuance.copy_languages(certificate):
+        abort(404)
     try:
-        data = issuance.pdf_bytes(certificate)
+        data = issuance.copy_pdf(certificate, language)
     except FileNotFoundError:
         current_app.logger.error("PDF of certificate %s missing from storage", certificate.number)
         abort(
@@ -206,7 +213,8 @@ def pdf(certificate_id: int):
                 "Please tell the training centre."
             ),
         )
-    return pdf_response(data, f"{certificate.number}.pdf")
+    suffix = "" if language == certificate.language else f"-{language}"
+    return pdf_response(data, f"{certificate.number}{suffix}.pdf")
 
 
 def dashboard_panel(user: User) -> dict | None:

@@ -1,16 +1,25 @@
-"""Admin pages for the qualifications: the list (trainers may read it), new, edit."""
+"""Admin pages for the qualifications: the list (trainers may read it), new, edit; the
+certificate's design (template) with its SAMPLE preview, for admins and the trainers who own
+one of the qualification's courses."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+import io
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
-from certificates.forms import QualificationForm
+from certificates import issuance
+from certificates.facts import TEMPLATES
+from certificates.forms import CertificateDesignForm, QualificationForm
 from certificates.models import Certificate, Qualification
 from certificates.qualifications import QualificationData, all_qualifications, save_qualification
 from certificates.views.blueprint import bp, page_locale
+from certificates.views.files import pdf_response
 from courses.models import Course
+from courses.permissions import owned_course_ids
 from lms.extensions import db
 from lms.formatting import plain_decimal
 from lms.forms import show_error
@@ -30,11 +39,19 @@ def qualifications():
             .group_by(Certificate.qualification_id)
         ).all()
     )
+    qualifications = all_qualifications()
+    owned = set(owned_course_ids(current_user))
+    designable = {
+        q.id
+        for q in qualifications
+        if current_user.is_admin or any(course.id in owned for course in q.courses)
+    }
     return render_template(
         "certificates/manage/qualifications.html",
-        qualifications=all_qualifications(),
+        qualifications=qualifications,
         counts=counts,
         locale=page_locale(),
+        designable=designable,
     )
 
 
@@ -110,3 +127,86 @@ def new_qualification():
 @admin_required
 def edit_qualification(qualification_id: int):
     return _edit_qualification(get_or_404(Qualification, qualification_id))
+
+
+# --- the certificate's design ----------------------------------------------------------------
+
+
+def _may_design(qualification: Qualification) -> None:
+    """Administrators, and trainers who own one of the qualification's courses."""
+    if current_user.is_admin:
+        return
+    owned = set(owned_course_ids(current_user))
+    if not any(course.id in owned for course in qualification.courses):
+        abort(403)
+
+
+def _design_choice(form: CertificateDesignForm, qualification: Qualification) -> tuple[str, str]:
+    template = request.args.get("template") or qualification.certificate_template
+    language = request.args.get("language") or page_locale()
+    if template not in TEMPLATES:
+        template = qualification.certificate_template
+    if language not in current_app.config["LANGUAGES"]:
+        language = page_locale()
+    return template, language
+
+
+@bp.route("/qualifications/<id:qualification_id>/design", methods=["GET", "POST"])
+@trainer_required
+def qualification_design(qualification_id: int):
+    """Choose the template of the qualification's certificates, with a live SAMPLE preview."""
+    qualification = get_or_404(Qualification, qualification_id)
+    _may_design(qualification)
+    form = CertificateDesignForm()
+    if form.validate_on_submit():
+        qualification.certificate_template = form.template.data
+        db.session.commit()
+        flash(_("The certificate template was saved. Certificates issued from now on use it."),
+              "success")  # fmt: skip
+        return redirect(
+            url_for(
+                ".qualification_design",
+                qualification_id=qualification.id,
+                language=form.language.data or None,
+            )
+        )
+    status = 400 if request.method == "POST" else 200
+    if request.method == "GET":
+        form.template.data, form.language.data = _design_choice(form, qualification)
+    return render_template(
+        "certificates/manage/design.html",
+        form=form,
+        qualification=qualification,
+        locale=page_locale(),
+    ), status
+
+
+@bp.get("/qualifications/<id:qualification_id>/design/preview.<any(png, pdf):kind>")
+@trainer_required
+def qualification_design_preview(qualification_id: int, kind: str):
+    """A SAMPLE certificate of the qualification in the chosen template and language, as an
+    image for the page (``png``) or the PDF itself: nothing is signed or stored."""
+    qualification = get_or_404(Qualification, qualification_id)
+    _may_design(qualification)
+    template, language = _design_choice(CertificateDesignForm(formdata=None), qualification)
+    data = issuance.design_preview_pdf(qualification, template, language)
+    if kind == "pdf":
+        return pdf_response(data, f"sample-{template}-{language}.pdf", inline=True)
+    response = current_app.response_class(page_png(data), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def page_png(data: bytes, width: int = 1200) -> bytes:
+    """The first page of a PDF as a PNG ``width`` pixels wide (pypdfium2)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        page = document[0]
+        image = page.render(scale=width / page.get_width()).to_pil()
+        output = io.BytesIO()
+        image.save(output, format="PNG", optimize=True)
+        return output.getvalue()
+    finally:
+        document.close()

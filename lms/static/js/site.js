@@ -259,3 +259,24 @@ document.addEventListener("DOMContentLoaded", function () {
   window.setTimeout(poll, 1000);
 });
 // ---- end of background jobs ----------------------------------------------------------------
+
+// A form with data-live-preview="<img id>" shows, in that image, the preview of what its
+// selects choose: the image's data-src with the selects' values as the query (and a link
+// with id "<img id>-pdf" to data-pdf with the same query). Without this script the page
+// still works: the form's own submit saves, and the page shows the saved choice.
+(function () {
+  var forms = document.querySelectorAll("form[data-live-preview]");
+  Array.prototype.forEach.call(forms, function (form) {
+    var image = document.getElementById(form.getAttribute("data-live-preview"));
+    if (!image) { return; }
+    var link = document.getElementById(image.id + "-pdf");
+    form.addEventListener("change", function () {
+      var query = new URLSearchParams();
+      Array.prototype.forEach.call(form.querySelectorAll("select"), function (select) {
+        query.set(select.name, select.value);
+      });
+      image.src = image.getAttribute("data-src") + "?" + query.toString();
+      if (link) { link.href = image.getAttribute("data-pdf") + "?" + query.toString(); }
+    });
+  });
+})();
