@@ -265,12 +265,6 @@ class SiteSettingsForm(FlaskForm):
             if title.data and not name.data:
                 name.errors = [*name.errors, _l("Give the signatory's name with their title.")]
                 valid = False
-        if not (self.organisation_name_en.data or "").strip():
-            self.organisation_name_en.errors = [
-                *self.organisation_name_en.errors,
-                _l("Give the organisation's name in English."),
-            ]
-            valid = False
         return valid
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import io
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select, update
@@ -54,11 +54,12 @@ IMAGE_AREA = "site"
 
 
 def _all() -> dict[str, str]:
-    """Every stored setting, read once per request (or application context)."""
-    cached = g.get("_site_settings") if has_app_context() else None
+    """Every stored setting, read once per request (each time outside requests: a worker's
+    or a shell's context may live long, and another process may change them meanwhile)."""
+    cached = g.get("_site_settings") if has_request_context() else None
     if cached is None:
         cached = dict(db.session.execute(select(SiteSetting.key, SiteSetting.value)).all())
-        if has_app_context():
+        if has_request_context():
             g._site_settings = cached
     return cached
 

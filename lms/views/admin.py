@@ -203,8 +203,6 @@ def settings():
         for name in site_settings.TEXTS:
             for language in SETTING_LANGUAGES:
                 form[f"{name}_{language}"].data = stored[site_settings.text_key(name, language)]
-        if not form.organisation_name_en.data:
-            form.organisation_name_en.data = current_app.config["ORGANISATION_NAME"]
         form.signup_open.data = site_settings.signup_open()
         form.email_confirmation_required.data = site_settings.email_confirmation_required()
     if form.validate_on_submit():
@@ -222,6 +220,7 @@ def settings():
         languages=SETTING_LANGUAGES,
         images={name: site_settings.image(name) for name in site_settings.IMAGES},
         public_url=current_app.config["PUBLIC_URL"],
+        configured_name=current_app.config["ORGANISATION_NAME"],
         public_url_from_environment=bool(os.environ.get("LMS_PUBLIC_URL")),
     ), status
 

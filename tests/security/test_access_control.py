@@ -34,7 +34,7 @@ from assessments.models import Assessment, Rubric
 from certificates.models import Certificate, Qualification
 from courses import authoring, files
 from courses.models import Course, Module, ModuleRevision
-from lms import accounts, jobs
+from lms import accounts, jobs, site_settings
 from lms.database import utcnow
 from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
@@ -233,6 +233,7 @@ def build_world() -> World:
     assessment = db.session.scalar(
         select(Assessment).where(Assessment.user_id == asel.id).order_by(Assessment.id)
     )
+    site_settings.save({"image.logo": site_settings.store_image(_png())})
     db.session.commit()
     return World(
         course=course,
@@ -321,6 +322,7 @@ RULES: dict[str, tuple[dict, U]] = {
     "admin.outbox_send_again": (ADMIN, lambda w: f"/admin/outbox/{w.message.id}/send-again"),
     "admin.reset_link": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/reset-link"),
     "admin.settings": (ADMIN, lambda w: "/admin/settings"),
+    "admin.settings_image": (ADMIN, lambda w: "/admin/settings/images/logo"),
     "admin.user_detail": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}"),
     "admin.users": (ADMIN, lambda w: "/admin/users"),
     # --- authentication (tokens are the credential; a forged one is refused to anyone) ---
@@ -414,6 +416,15 @@ RULES: dict[str, tuple[dict, U]] = {
     "manage_certificates.edit_qualification": (
         ADMIN,
         lambda w: f"/manage/certificates/qualifications/{w.qualification.id}",
+    ),
+    # The certificate's design: admins and the trainers who own one of its courses.
+    "manage_certificates.qualification_design": (
+        STAFF,
+        lambda w: f"/manage/certificates/qualifications/{w.qualification.id}/design",
+    ),
+    "manage_certificates.qualification_design_preview": (
+        STAFF,
+        lambda w: f"/manage/certificates/qualifications/{w.qualification.id}/design/preview.png",
     ),
     "manage_certificates.export_csv": (TRAINER, lambda w: "/manage/certificates/export.csv"),
     "manage_certificates.identity": (
