@@ -270,14 +270,11 @@ TEMPLATE_LABELS = {
 class CertificateDesignForm(FlaskForm):
     """The template of a qualification's certificates, and the language to preview it in."""
 
-    template = SelectField(
-        _l("Certificate template"),
-        choices=list(TEMPLATE_LABELS.items()),
-        validators=[InputRequired()],
-    )
-    language = SelectField(
-        _l("Preview language"),
-        choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")],
-        validators=[Optional()],
-    )
+    template = SelectField(_l("Certificate template"), validators=[InputRequired()])
+    language = SelectField(_l("Preview language"), validators=[Optional()])
     submit = SubmitField(_l("Use this template"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.template.choices = list(TEMPLATE_LABELS.items())
+        self.language.choices = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]

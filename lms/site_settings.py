@@ -203,9 +203,13 @@ def prepare_image(data: bytes) -> tuple[bytes, str]:
                     picture.mode == "P" and "transparency" in picture.info
                 )
                 picture = picture.convert("RGBA" if has_alpha else "RGB")
+            else:
+                picture = picture.convert("RGB")
+            picture.info = {}  # no comment, EXIF, XMP, ICC or text chunk is written again
+            if image_format == "PNG":
                 picture.save(output, format="PNG", optimize=True)
             else:
-                picture.convert("RGB").save(output, format="JPEG", quality=90)
+                picture.save(output, format="JPEG", quality=90)
     except ServiceError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
