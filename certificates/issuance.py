@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -115,12 +116,10 @@ def design_preview_pdf(qualification: Qualification, template: str, language: st
     settings, for a sample holder with every criterion met: nothing is signed or stored."""
     from certificates import pdf
 
+    with force_locale("kk" if template == "bilingual" else language):
+        holder = gettext("Sample Holder Name")
     facts = sample_facts(
-        qualification,
-        template=template,
-        language=language,
-        holder=str(_l("Sample Holder Name")),
-        number=PREVIEW_NUMBER,
+        qualification, template=template, language=language, holder=holder, number=PREVIEW_NUMBER
     )
     return pdf.render_pdf(facts, verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)", sample=True)
 

@@ -455,8 +455,8 @@ class _Page:
         self.pdf.set_draw_color(*SIGNATORY_LINE)
         self.pdf.set_line_width(0.3)
         self.pdf.line(x, BOTTOM + 21, x + w, BOTTOM + 21)
-        self.text(name, x, BOTTOM + 22, w, 6, 10, 6, style="B", wrap_below=8)
-        self.text(title, x, BOTTOM + 28.5, w, 11, 8, 5, color=MUTED, wrap_below=8)
+        self.text(name, x, BOTTOM + 22, w, 10, 10, 5, style="B", wrap_below=9)
+        self.text(title, x, BOTTOM + 32.5, w, 11.5, 8, 4.5, color=MUTED, wrap_below=8)
 
     def rows(self, rows: list[tuple[str, str]]) -> None:
         top = BOTTOM

@@ -26,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from lms import site_settings
 from lms.accounts import MAX_PASSWORD_LENGTH, password_problem
 from lms.i18n import LANGUAGE_NAMES
 from lms.models import ROLE_LABELS, Role
@@ -268,13 +269,13 @@ class SiteSettingsForm(FlaskForm):
         return valid
 
 
-_SETTING_TEXTS = {
-    "organisation_name": (_l("Organisation's name"), 200),
-    "organisation_address": (_l("Organisation's address"), 300),
-    "signatory_name": (_l("Signatory's name"), 200),
-    "signatory_title": (_l("Signatory's title"), 200),
+_SETTING_LABELS = {
+    "organisation_name": _l("Organisation's name"),
+    "organisation_address": _l("Organisation's address"),
+    "signatory_name": _l("Signatory's name"),
+    "signatory_title": _l("Signatory's title"),
 }
-for _name, (_label, _limit) in _SETTING_TEXTS.items():
+for _name, _label in _SETTING_LABELS.items():
     for _language in SETTING_LANGUAGES:
         setattr(
             SiteSettingsForm,
@@ -282,7 +283,7 @@ for _name, (_label, _limit) in _SETTING_TEXTS.items():
             StringField(
                 _l("%(what)s (%(language)s)", what=_label, language=LANGUAGE_NAMES[_language]),
                 filters=[strip],
-                validators=[Optional(), Length(max=_limit)],
+                validators=[Optional(), Length(max=site_settings.TEXTS[_name])],
             ),
         )
 

@@ -42,8 +42,8 @@ EMAIL_CONFIRMATION_REQUIRED = "email_confirmation_required"
 TEXTS = {
     "organisation_name": 200,
     "organisation_address": 300,
-    "signatory_name": 200,
-    "signatory_title": 200,
+    "signatory_name": 80,
+    "signatory_title": 150,
 }
 IMAGES = ("logo", "signature", "seal")
 IMAGE_MAX_BYTES = 2 * 1024 * 1024

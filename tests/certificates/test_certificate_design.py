@@ -171,10 +171,10 @@ def test_a_bilingual_certificate_prints_kazakh_and_russian(
     complete(trainee, course)
     graded_attempt(course, trainee, [("C1-LAW", 17, True), ("C1-LAW", 3, False)])
     certificate = issue_to(qualification, trainee, language="ru")
-    text = _text(issuance.pdf_bytes(certificate))
-    for printed in ("Медиация негіздері", "Основы медиации", "Айгүл Серікова / Айгуль Серикова",
+    text = "".join(_text(issuance.pdf_bytes(certificate)).split())  # lines wrap anywhere
+    for printed in ("Медиация негіздері", "Основы медиации", "Айгүл Серікова", "Айгуль Серикова",
                     "Алматы медиация орталығы", "Алматинский центр медиации"):  # fmt: skip
-        assert printed in text
+        assert "".join(printed.split()) in text
     assert "SAMPLE" not in text and "ОБРАЗЕЦ" not in text
     # Kazakh and Russian are on the page: the only other copy is English.
     assert issuance.copy_languages(certificate) == ["ru", "en"]
