@@ -74,6 +74,7 @@ from certificates.storage import (
     store_pdfs,
     stored_pdf,
 )
+from lms import site_settings
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
@@ -451,6 +452,12 @@ def bulk_issue(
     ``progress(done, total)`` is called after each, so a worker killed half-way leaves whole
     certificates only and running it again finishes the rest. Certificates ``by`` issued since
     ``since`` (an earlier attempt of the same job) count as issued now, not as held."""
+    with site_settings.held():  # one read of the organisation and signatory for all
+        return _bulk_issue(qualification, seminar, by=by, today=today, progress=progress,
+                           since=since)  # fmt: skip
+
+
+def _bulk_issue(qualification, seminar, *, by, today, progress, since) -> BulkResult:
     plan, outcome, eligible = plan_bulk(qualification, seminar, today=today)
     if since is not None:
         _count_earlier_attempt(outcome, by, since)

@@ -22,6 +22,8 @@ certificate and in its QR code, so it is shown, never changed, here.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
@@ -53,12 +55,34 @@ IMAGE_FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg")}
 IMAGE_AREA = "site"
 
 
+def _read() -> dict[str, str]:
+    return dict(db.session.execute(select(SiteSetting.key, SiteSetting.value)).all())
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Read the settings once for the block, whatever the context: a bulk issue in a
+    background job states the same organisation and signatory on every certificate, with one
+    statement."""
+    if not has_app_context() or g.get("_site_settings_held") is not None:
+        yield
+        return
+    g._site_settings_held = _read()
+    try:
+        yield
+    finally:
+        g.pop("_site_settings_held", None)
+
+
 def _all() -> dict[str, str]:
-    """Every stored setting, read once per request (each time outside requests: a worker's
-    or a shell's context may live long, and another process may change them meanwhile)."""
+    """Every stored setting, read once per request (each time outside requests, but for a
+    :func:`held` block: a worker's or a shell's context may live long, and another process
+    may change them meanwhile)."""
+    if has_app_context() and g.get("_site_settings_held") is not None:
+        return g._site_settings_held
     cached = g.get("_site_settings") if has_request_context() else None
     if cached is None:
-        cached = dict(db.session.execute(select(SiteSetting.key, SiteSetting.value)).all())
+        cached = _read()
         if has_request_context():
             g._site_settings = cached
     return cached
@@ -67,6 +91,7 @@ def _all() -> dict[str, str]:
 def _forget() -> None:
     if has_app_context():
         g.pop("_site_settings", None)
+        g.pop("_site_settings_held", None)
 
 
 def _get(key: str) -> str | None:
@@ -217,10 +242,13 @@ def prepare_image(data: bytes) -> tuple[bytes, str]:
     return output.getvalue(), IMAGE_FORMATS[image_format][0]
 
 
-def store_image(data: bytes) -> str:
+def store_image(data: bytes, *, field: str | None = None) -> str:
     """Check, re-encode and store an uploaded image (in the caller's transaction); its
-    content-addressed name."""
-    cleaned, extension = prepare_image(data)
+    content-addressed name. A refusal names ``field``."""
+    try:
+        cleaned, extension = prepare_image(data)
+    except ServiceError as error:
+        raise ServiceError(error.message, field=field) from None
     stored = f"{file_storage.sha256(cleaned)}.{extension}"
     if not file_storage.exists(image_path(stored)):
         file_storage.put(image_path(stored), cleaned)

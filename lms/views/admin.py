@@ -183,10 +183,7 @@ def _settings_values(form: SiteSettingsForm) -> dict[str, str]:
         if form[f"remove_{name}"].data:
             values[f"image.{name}"] = ""
         elif upload and getattr(upload, "filename", ""):
-            try:
-                values[f"image.{name}"] = site_settings.store_image(upload.read())
-            except ServiceError as error:
-                raise ServiceError(error.message, field=name) from None
+            values[f"image.{name}"] = site_settings.store_image(upload.read(), field=name)
     values[site_settings.SIGNUP_OPEN] = "1" if form.signup_open.data else "0"
     values[site_settings.EMAIL_CONFIRMATION_REQUIRED] = (
         "1" if form.email_confirmation_required.data else "0"

@@ -20,17 +20,15 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("qualifications") as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "certificate_template",
-                sa.String(length=16),
-                nullable=False,
-                server_default="classic",
-            )
-        )
+    # In place, no batch copy: on SQLite a batch copy drops ``qualifications``, which
+    # certificates and dictionaries refer to (see 0009).
+    op.add_column(
+        "qualifications",
+        sa.Column(
+            "certificate_template", sa.String(length=16), nullable=False, server_default="classic"
+        ),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("qualifications") as batch_op:
-        batch_op.drop_column("certificate_template")
+    op.drop_column("qualifications", "certificate_template")

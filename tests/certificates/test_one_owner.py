@@ -47,9 +47,9 @@ def captured_facts(monkeypatch):
     facts = []
 
     def capturing(real):
-        def render(stated, url, token):
+        def render(stated, url, token, **options):
             facts.append(dict(stated))
-            return real(stated, url, token)
+            return real(stated, url, token, **options)
 
         return render
 
