@@ -3,7 +3,8 @@
 ``kk/`` file of the same name with the same fields and the same headings (number, order and
 level); for each question of ``quizzes/demo_content/questions.yml`` an entry in
 ``questions.ru.yml`` and ``questions.kk.yml`` with the same text fields and list lengths.
-The layout is the content translators' (BRIEF-WRITERS, "File layouts")."""
+The layout is the one the content translators write (`<course>/<lang>/course.yml` with title,
+summary and cover; `<course>/<lang>/<module>.md` with only a title in its front matter)."""
 
 from __future__ import annotations
 
