@@ -10,7 +10,9 @@ verify-offline`` (or any JOSE library) checks without a network.
 
 from __future__ import annotations
 
+import copy
 import io
+import math
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -18,7 +20,9 @@ from pathlib import Path
 import segno
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
 
 FONTS = Path(__file__).parent / "fonts"
 INK = (33, 37, 41)
@@ -26,9 +30,45 @@ ACCENT = (18, 76, 110)
 MUTED = (90, 98, 104)
 
 
+# Two sets of the same typeface: the "core" files are DejaVu Sans cut down (pyftsubset, see
+# fonts/README.md) to Latin, Cyrillic (Kazakh and Russian letters included) and common
+# punctuation and symbols: a tenth of the size, so a PDF costs a fraction of the time. A text
+# with a letter outside them (Greek, Georgian, Armenian, ...) is drawn again with the full files.
+CORE_FONTS = ("DejaVuSans-core.ttf", "DejaVuSans-Bold-core.ttf")
+FULL_FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+FAMILY = "DejaVu"
+STYLES = ("", "B")
+
+
 @cache
-def _font_files() -> tuple[str, str]:
-    return str(FONTS / "DejaVuSans.ttf"), str(FONTS / "DejaVuSans-Bold.ttf")
+def _font_prototypes(files: tuple[str, str]) -> tuple[tuple[bytes, TTFFont], ...]:
+    """Each font file's bytes and a parsed ``TTFFont``, once per process: parsing a TrueType
+    font (its character map, widths and names) was most of a PDF's time. Documents get a
+    copy (``_add_fonts``)."""
+    sample = FPDF()
+    prototypes = []
+    for style, name in zip(STYLES, files, strict=True):
+        sample.add_font(FAMILY, style=style, fname=str(FONTS / name))
+        prototypes.append(((FONTS / name).read_bytes(), sample.fonts[f"{FAMILY.lower()}{style}"]))
+    return tuple(prototypes)
+
+
+def _add_fonts(pdf: FPDF, files: tuple[str, str]) -> None:
+    """Add both styles to ``pdf`` as ``FPDF.add_font`` would, from the process's parsed
+    prototypes: the read-only parts (character map, widths, descriptor) are shared, the
+    per-document parts (used glyphs, missing glyphs, sizes) are new, and the fontTools object
+    is opened afresh from the bytes in memory, since embedding subsets it in place.
+    ``tests/certificates/test_pdf_fonts.py`` checks the bytes equal those of ``add_font``."""
+    for style, (data, prototype) in zip(STYLES, _font_prototypes(files), strict=True):
+        font = copy.copy(prototype)
+        font.i = len(pdf.fonts) + 1
+        font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+        font.ttffile = prototype.ttffile
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font._hbfont = None
+        font.subset = SubsetMap(font)
+        pdf.fonts[f"{FAMILY.lower()}{style}"] = font
 
 
 def _date(value: str | None) -> str:
@@ -89,6 +129,15 @@ def fit_text(
     wrap_below = size if wrap_below is None else wrap_below
     text = " ".join(text.split())
     current = size
+    if size > wrap_below:
+        # Width grows with the size: start at the largest step of 0.5 pt whose one line
+        # could fit, instead of trying every step down to it (the loop still checks it).
+        pdf.set_font("DejaVu", style, size)
+        room = w - 2 * pdf.c_margin
+        width = pdf.get_string_width(text)
+        if width > room:
+            steps = math.floor((size - size * room / width) / 0.5)
+            current = max(wrap_below, min_size, size - 0.5 * steps)
     while True:
         pdf.set_font("DejaVu", style, current)
         leading = current * PT * 1.18
@@ -108,13 +157,11 @@ def fit_text(
     pdf.multi_cell(w, leading, text, align=align)
 
 
-def _render(facts: dict, verify_url: str, token: str) -> bytes:
-    regular, bold = _font_files()
+def _render(facts: dict, verify_url: str, token: str, fonts: tuple[str, str] = CORE_FONTS) -> bytes:
     pdf = FPDF(orientation="landscape", format="A4", unit="mm")
     pdf.set_auto_page_break(False)
     pdf.set_margins(PAGE_LEFT, 20, PAGE_LEFT)
-    pdf.add_font("DejaVu", fname=regular)
-    pdf.add_font("DejaVu", style="B", fname=bold)
+    _add_fonts(pdf, fonts)
     title = f"{_kind_title(facts['kind'])}: {facts['qualification']['title']}"
     pdf.set_title(f"{title} — {facts['holder']} — {facts['number']}")
     pdf.set_author(facts["issuer"])
@@ -200,4 +247,6 @@ def _render(facts: dict, verify_url: str, token: str) -> bytes:
 
     fit_text(pdf, facts["disclaimer"], x=PAGE_LEFT, y=pdf.h - 35, w=column, h=22, size=7.5,
              min_size=4.5, wrap_below=7.5, color=MUTED, align="L")  # fmt: skip
+    if fonts == CORE_FONTS and any(font.missing_glyphs for font in pdf.fonts.values()):
+        return _render(facts, verify_url, token, FULL_FONTS)
     return bytes(pdf.output())

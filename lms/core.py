@@ -8,6 +8,7 @@ from lms import (
     authentication,
     background_requests,
     cli,
+    content_translations,
     errors,
     health,
     i18n,
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     health.init_app(app)
     jobs.init_app(app)
     layout.init_app(app)
+    content_translations.init_app(app)
     pagination.init_app(app)
     mail.init_app(app)
     views.init_app(app)

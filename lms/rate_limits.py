@@ -13,7 +13,10 @@ weaker (with N workers an attacker gets up to N times the budget), but still on.
 
 from __future__ import annotations
 
-from flask import Flask, Response, g
+import time
+
+from flask import Flask, Response, g, has_app_context
+from limits.storage import RedisStorage
 
 from lms.extensions import limiter
 
@@ -56,9 +59,53 @@ def _keep_own_retry_after(response: Response) -> Response:
     return response
 
 
+# Counts a hit and returns the counter with its time to live, in one round trip.
+INCR_WITH_TTL = """
+local current = redis.call("incrby", KEYS[1], ARGV[2])
+if tonumber(current) == tonumber(ARGV[2]) then
+    redis.call("expire", KEYS[1], ARGV[1])
+end
+return {current, redis.call("ttl", KEYS[1])}
+"""
+def answer_read_back_from_the_count(storage) -> None:
+    """After counting a hit (one Redis round trip per limit), Flask-Limiter reads the same
+    key's value and time to live back (two more round trips: GET and TTL) only to write the
+    ``X-RateLimit-*`` headers. Here the count is made by a script that also returns the time
+    to live, and a read of a key counted earlier in the same request is answered from that:
+    a certificate lookup (two limits) costs two round trips instead of four. Reads in a
+    request before its count (the check of a limit that deducts only on failure) still go to
+    Redis, so an outage is noticed as before. Other storages are left as they are; errors are
+    the storage's own, so Flask-Limiter's fallback to memory still applies."""
+    if not isinstance(storage, RedisStorage):
+        return
+    script = storage.get_connection().register_script(INCR_WITH_TTL)
+    read, read_expiry = storage.get, storage.get_expiry
+
+    def counted() -> dict | None:
+        return g.setdefault("_rate_limit_counts", {}) if has_app_context() else None
+
+    def incr(key: str, expiry: int, amount: int = 1) -> int:
+        current, ttl = script([storage.prefixed_key(key)], [expiry, amount])
+        values = counted()
+        if values is not None:
+            values[key] = (int(current), max(int(ttl), 0) + time.time())
+        return int(current)
+
+    def get(key: str) -> int:
+        value = (counted() or {}).get(key)
+        return value[0] if value else read(key)
+
+    def get_expiry(key: str) -> float:
+        value = (counted() or {}).get(key)
+        return value[1] if value else read_expiry(key)
+
+    storage.incr, storage.get, storage.get_expiry = incr, get, get_expiry
+
+
 def init_app(app: Flask) -> None:
     options = storage_options(app)
     if options and "RATELIMIT_STORAGE_OPTIONS" not in app.config:
         app.config["RATELIMIT_STORAGE_OPTIONS"] = options
     app.after_request(_keep_own_retry_after)
     limiter.init_app(app)
+    answer_read_back_from_the_count(limiter.storage)
