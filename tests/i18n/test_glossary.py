@@ -374,12 +374,13 @@ def test_the_page_explains_every_mark(client):
     assert {"L1", "L2", "CPC"} <= set(sources)
 
 
-def test_the_footer_and_the_course_page_link_to_the_glossary(client, seed_demo):
-    seed_demo()
-    for path in ("/", "/courses/mediator-ethics"):
+def test_the_footer_the_course_and_the_module_pages_link_to_the_glossary(client, make_course):
+    course = make_course()
+    course_page = f"/courses/{course.slug}"
+    module_page = f"{course_page}/{course.modules[0].slug}"
+    for path in ("/", course_page):
         page = BeautifulSoup(client.get(path).get_data(as_text=True), "html.parser")
         assert page.select_one('footer a[href="/glossary"]') is not None, path
-    course = BeautifulSoup(
-        client.get("/courses/mediator-ethics").get_data(as_text=True), "html.parser"
-    )
-    assert course.select_one('aside a[href="/glossary"]') is not None
+    for path in (course_page, module_page):
+        page = BeautifulSoup(client.get(path).get_data(as_text=True), "html.parser")
+        assert page.select_one('aside a[href="/glossary"]') is not None, path
