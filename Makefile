@@ -13,10 +13,18 @@ JOBS   ?= auto
 
 run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install translations  ## Set up, migrate, load the demo, serve http://127.0.0.1:5000 and run a worker
-	$(FLASK) db upgrade
-	$(FLASK) seed-demo
-	@echo "Serving on http://$(HOST):$(PORT) with one background worker (Ctrl+C stops both)"
-	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)
+	@$(FLASK) db upgrade >$(VENV)/setup.log 2>&1 || { cat $(VENV)/setup.log; exit 1; }
+	@$(FLASK) seed-demo >$(VENV)/demo.txt 2>>$(VENV)/setup.log || { cat $(VENV)/setup.log; exit 1; }
+	@echo
+	@echo "================================================================================"
+	@echo " Open $(LMS_PUBLIC_URL) (another port: make run PORT=8000)"
+	@echo
+	@sed -n '2,$$p' $(VENV)/demo.txt
+	@echo
+	@echo " A background worker runs beside the site. Ctrl+C stops both."
+	@echo "================================================================================"
+	@echo
+	@PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: install translations  ## Run the whole suite (browser tests too, where chromium is)
 	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
@@ -36,13 +44,15 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis]'
-	touch $(STAMP)
+	@echo "Setting up .venv (the first time takes a minute or two; details in $(VENV)/install.log)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,postgres,redis]' >$(VENV)/install.log 2>&1 \
+		|| { tail -n 40 $(VENV)/install.log; echo "Installing failed: see $(VENV)/install.log"; exit 1; }
+	@touch $(STAMP)
 
 translations: install  ## Compile the .po catalogues into .mo files
-	$(BIN)/pybabel compile --statistics -d lms/translations
+	@$(BIN)/pybabel compile -d lms/translations >$(VENV)/translations.log 2>&1 \
+		|| { cat $(VENV)/translations.log; exit 1; }
 
 extract-messages: install  ## Refresh messages.pot and merge it into every catalogue
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output lms courses seminars quizzes assessments certificates

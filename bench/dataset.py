@@ -28,7 +28,6 @@ import base64
 import json
 import random
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -274,6 +273,7 @@ def build(app, scale: float, *, log: Callable[[str], None] = print) -> Report:
         Certificate,
         CertificateEvent,
         Qualification,
+        pack_facts,
     )
     from certificates.signing import canonical_json
     from courses.models import (
@@ -667,6 +667,7 @@ def build(app, scale: float, *, log: Callable[[str], None] = print) -> Report:
     empty = eligibility.Eligibility([])
     templates: dict[tuple[int, int], dict] = {}
     checked: set[tuple[int, int]] = set()
+    dictionaries: set[str] = set()
     first_certificate = _next_id(Certificate.__table__)
     number_rng = random.Random(SEED + 1)
     sign_seconds = 0.0
@@ -707,9 +708,15 @@ def build(app, scale: float, *, log: Callable[[str], None] = print) -> Report:
             else:
                 token = signer.check(facts)
                 checked.add(shape)
-            # Stored as the site stores them: the facts once, compressed, and the token's
-            # signature only (``Certificate.jws`` rebuilds the token byte for byte).
-            facts_zlib = zlib.compress(canonical_json(facts), 9)
+            # Stored as the site stores them: the facts once, compressed with the dictionary of
+            # their qualification and language, and the token's signature only
+            # (``Certificate.jws`` rebuilds the token byte for byte).
+            dictionary, facts_zlib = pack_facts(
+                qualification_id, facts["language"], canonical_json(facts)
+            )
+            if dictionary not in dictionaries:
+                db.session.commit()  # a new dictionary: stored before a row refers to it
+                dictionaries.add(dictionary)
             sign_seconds += time.perf_counter() - began
             yield {
                 "id": first_certificate + k,
@@ -727,6 +734,7 @@ def build(app, scale: float, *, log: Callable[[str], None] = print) -> Report:
                 "issued_on": issued,
                 "language": facts["language"],
                 "facts_zlib": facts_zlib,
+                "facts_dictionary": dictionary,
                 "jws_signature": token.rsplit(".", 1)[1],
                 "jws_exact": None,
                 "key_id": kid,

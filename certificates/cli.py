@@ -9,8 +9,6 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from certificates.keys import key_ring
 from certificates.signing import SignatureInvalid, verify
@@ -28,6 +26,9 @@ def rotate_key_command():
 def read_token(data: bytes) -> str:
     """The compact JWS in a certificate PDF, an API record (JSON) or a plain token file."""
     if data.startswith(b"%PDF"):
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+
         try:
             attachments = PdfReader(io.BytesIO(data)).attachments
         except (PdfReadError, ValueError, KeyError) as error:

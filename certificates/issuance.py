@@ -43,7 +43,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from certificates import eligibility, pdf
+from certificates import eligibility
 from certificates.facts import Draft, add_months, build_facts, draft, verify_url
 from certificates.keys import key_ring
 from certificates.models import (
@@ -53,7 +53,6 @@ from certificates.models import (
     Qualification,
 )
 from certificates.numbers import new_number
-from certificates.pdf import render_pdf
 from certificates.qualifications import holder_name, name_on_certificate
 from certificates.signals import certificate_issued
 from certificates.signing import canonical_json, sign
@@ -98,7 +97,17 @@ def preview_pdf(
         result=eligibility.evaluate(qualification, found, plan.issued_on),
     )
     # ``certificates.pdf``'s own renderer: tests stand in for this module's, never a preview's.
+    from certificates import pdf
+
     return pdf.render_pdf(facts, verify_url(PREVIEW_NUMBER), "PREVIEW (not signed)")
+
+
+def render_pdf(facts: dict, url: str, token: str) -> bytes:
+    """``certificates.pdf.render_pdf``, imported at the first PDF a process makes: with fpdf2
+    and fontTools it takes about 30 MB, which a web worker that only verifies never needs."""
+    from certificates import pdf
+
+    return pdf.render_pdf(facts, url, token)
 
 
 def pdf_bytes(certificate: Certificate) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import zlib
 from datetime import date, datetime
@@ -18,7 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certificates.signing import assemble
@@ -161,6 +164,106 @@ class CertificateStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
+class FactsDictionary(db.Model):
+    """A preset dictionary for compressing certificates' facts (zlib's ``zdict``): the facts of
+    one certificate, which the next ones of its qualification and language repeat almost
+    word for word (titles, criteria, rules, disclaimer), so each stores only what differs
+    (about 100-200 bytes instead of about 1 KB). Rows are immutable and named by their
+    content's SHA-256 (16 hex digits), so a process may keep them in memory for ever."""
+
+    __tablename__ = "facts_dictionaries"
+
+    digest: Mapped[str] = mapped_column(String(16), primary_key=True)
+    qualification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("qualifications.id", ondelete="SET NULL"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# A dictionary is replaced (for new certificates) once it no longer saves two thirds of what
+# plain compression gives: the qualification's texts have changed.
+DICTIONARY_GAIN = 3
+_DICTIONARIES: dict[str, bytes] = {}  # digest -> data, for this process (content-addressed)
+
+
+def _dictionary_data(digest: str) -> bytes:
+    data = _DICTIONARIES.get(digest)
+    if data is None:
+        data = db.session.scalar(
+            select(FactsDictionary.data).where(FactsDictionary.digest == digest)
+        )
+        if data is None:
+            raise LookupError(f"facts dictionary {digest} is missing")
+        _DICTIONARIES[digest] = data = bytes(data)
+    return data
+
+
+def _compress(raw: bytes, dictionary: bytes) -> bytes:
+    packer = zlib.compressobj(9, zdict=dictionary)
+    return packer.compress(raw) + packer.flush()
+
+
+def _current_dictionary(qualification_id: int, language: str) -> str | None:
+    cache = db.session.info.setdefault("facts_dictionaries", {})
+    key = (qualification_id, language)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            select(FactsDictionary.digest)
+            .where(
+                FactsDictionary.qualification_id == qualification_id,
+                FactsDictionary.language == language,
+            )
+            .order_by(FactsDictionary.created_at.desc(), FactsDictionary.digest)
+            .limit(1)
+        )
+    return cache[key]
+
+
+def _new_dictionary(qualification_id: int, language: str, raw: bytes) -> str:
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    if db.session.get(FactsDictionary, digest) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    FactsDictionary(
+                        digest=digest,
+                        qualification_id=qualification_id,
+                        language=language,
+                        data=raw,
+                    )
+                )
+        except IntegrityError:  # another process stored the same one: the same content
+            pass
+    _DICTIONARIES[digest] = raw
+    db.session.info.setdefault("facts_dictionaries", {})[(qualification_id, language)] = digest
+    return digest
+
+
+def pack_facts(qualification_id: int | None, language: str, raw: bytes) -> tuple[str | None, bytes]:
+    """``raw`` (the signed facts) compressed for storage: with the current dictionary of its
+    qualification and language, a new one made from ``raw`` itself when there is none or it
+    no longer fits; plain zlib without a qualification."""
+    plain = zlib.compress(raw, 9)
+    if qualification_id is None:
+        return None, plain
+    digest = _current_dictionary(qualification_id, language)
+    if digest is not None:
+        packed = _compress(raw, _dictionary_data(digest))
+        if len(packed) * DICTIONARY_GAIN <= len(plain):
+            return digest, packed
+    digest = _new_dictionary(qualification_id, language, raw)
+    return digest, _compress(raw, raw)
+
+
+def unpack_facts(digest: str | None, data: bytes) -> bytes:
+    if digest is None:
+        return zlib.decompress(data)
+    unpacker = zlib.decompressobj(zdict=_dictionary_data(digest))
+    return unpacker.decompress(data) + unpacker.flush()
+
+
 class Certificate(TimestampMixin, db.Model):
     """An issued certificate. ``facts_json`` is what it states, frozen and signed at issue.
 
@@ -200,6 +303,11 @@ class Certificate(TimestampMixin, db.Model):
     # The facts as canonical JSON, exactly what was signed, stored zlib-compressed (a 2.7 KB
     # record takes 1.1 KB; read and written as ``facts_json``). Migration 0016.
     facts_zlib: Mapped[bytes] = mapped_column(LargeBinary)
+    # The preset dictionary ``facts_zlib`` was compressed with (``FactsDictionary``), if any:
+    # certificates issued since migration 0019 store about 150 bytes of facts, not 1.1 KB.
+    facts_dictionary: Mapped[str | None] = mapped_column(
+        ForeignKey("facts_dictionaries.digest"), default=None
+    )
     key_id: Mapped[str] = mapped_column(String(64))
     # The JWS is not stored twice: its payload is ``facts_json`` and its header the standard
     # one of ``key_id``, so only its signature (third part) is kept and ``jws`` rebuilds the
@@ -229,11 +337,18 @@ class Certificate(TimestampMixin, db.Model):
         """The signed facts as canonical JSON (the payload of the JWS)."""
         if self.facts_zlib is None:
             return None
-        return zlib.decompress(self.facts_zlib).decode()
+        return self._payload().decode()
 
     @facts_json.setter
     def facts_json(self, text: str) -> None:
-        self.facts_zlib = zlib.compress(text.encode(), 9)
+        """Stored compressed with the dictionary of the certificate's qualification and
+        language (set those first, as the constructor's keyword order does)."""
+        self.facts_dictionary, self.facts_zlib = pack_facts(
+            self.qualification_id, self.language or "", text.encode()
+        )
+
+    def _payload(self) -> bytes:
+        return unpack_facts(self.facts_dictionary, self.facts_zlib)
 
     @property
     def facts(self) -> dict:
@@ -244,7 +359,7 @@ class Certificate(TimestampMixin, db.Model):
         """The compact JWS of the certificate, exactly as signed at issue."""
         if self.jws_exact:
             return self.jws_exact
-        return assemble(self.key_id, zlib.decompress(self.facts_zlib), self.jws_signature)
+        return assemble(self.key_id, self._payload(), self.jws_signature)
 
     @jws.setter
     def jws(self, token: str) -> None:
@@ -260,7 +375,7 @@ class Certificate(TimestampMixin, db.Model):
             kid = json.loads(base64.urlsafe_b64decode(padded))["kid"]
         except (ValueError, TypeError, KeyError):
             return
-        payload = zlib.decompress(self.facts_zlib)
+        payload = self._payload()
         if isinstance(kid, str) and assemble(kid, payload, parts[2]) == token:
             self.key_id = kid
             self.jws_exact = None

@@ -34,7 +34,8 @@ MUTED = (90, 98, 104)
 # fonts/README.md) to Latin, Cyrillic (Kazakh and Russian letters included) and common
 # punctuation and symbols: a tenth of the size, so a PDF costs a fraction of the time. A text
 # with a letter outside them (Greek, Georgian, Armenian, ...) is drawn again with the full files.
-CORE_FONTS = ("DejaVuSans-core.ttf", "DejaVuSans-Bold-core.ttf")
+CORE_SUFFIX = "-core.ttf"
+CORE_FONTS = ("DejaVuSans" + CORE_SUFFIX, "DejaVuSans-Bold" + CORE_SUFFIX)
 FULL_FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 FAMILY = "DejaVu"
 STYLES = ("", "B")
@@ -93,12 +94,36 @@ def render_pdf(facts: dict, verify_url: str, token: str) -> bytes:
     """The PDF bytes for ``facts``; ``verify_url`` is printed and put in the QR code, and
     ``token`` (the compact JWS of ``facts``) is attached."""
     with force_locale(facts["language"]):
-        return _render(facts, verify_url, token)
+        try:
+            return _render(facts, verify_url, token, CORE_FONTS)
+        except _NotInCoreFonts:
+            return _render(facts, verify_url, token, FULL_FONTS)
 
 
 PT = 25.4 / 72  # millimetres per point
 PAGE_LEFT = 22  # the text column: inside the double border, 22 mm from each side
 QR_SIZE = 42
+
+
+MISSING = "\ufffd"  # drawn for a character the font has no glyph for
+
+
+class _NotInCoreFonts(Exception):
+    """A text has a character the core font files lack: the page is drawn again with the
+    full ones."""
+
+
+def printable(pdf: FPDF, text: str) -> str:
+    """``text`` with every character the current font cannot draw shown as U+FFFD: fpdf2
+    would leave it out without a trace, and a name would lose letters unseen (an emoji,
+    a script DejaVu Sans does not cover). With the core files, such a character first sends
+    the whole page to the full ones."""
+    cmap = pdf.current_font.cmap
+    if all(ord(ch) in cmap or ch.isspace() for ch in text):
+        return text
+    if str(pdf.current_font.ttffile).endswith(CORE_SUFFIX):
+        raise _NotInCoreFonts
+    return "".join(ch if ord(ch) in cmap or ch.isspace() else MISSING for ch in text)
 
 
 def _lines(pdf: FPDF, text: str, width: float, height: float, align: str) -> list[str]:
@@ -125,9 +150,11 @@ def fit_text(
     The font shrinks from ``size`` while the text is too wide for one line; once it reaches
     ``wrap_below`` (default: ``size``) the text may wrap, and shrinks further until its lines
     fit the box's height. Text too long even at ``min_size`` is cut with "…" (no text the
-    forms accept gets there: the boxes are sized for their fields' maximum lengths)."""
+    forms accept gets there: the boxes are sized for their fields' maximum lengths). A
+    character the font lacks is drawn as U+FFFD (:func:`printable`)."""
     wrap_below = size if wrap_below is None else wrap_below
-    text = " ".join(text.split())
+    pdf.set_font("DejaVu", style, size)
+    text = printable(pdf, " ".join(text.split()))
     current = size
     if size > wrap_below:
         # Width grows with the size: start at the largest step of 0.5 pt whose one line
@@ -157,7 +184,7 @@ def fit_text(
     pdf.multi_cell(w, leading, text, align=align)
 
 
-def _render(facts: dict, verify_url: str, token: str, fonts: tuple[str, str] = CORE_FONTS) -> bytes:
+def _render(facts: dict, verify_url: str, token: str, fonts: tuple[str, str]) -> bytes:
     pdf = FPDF(orientation="landscape", format="A4", unit="mm")
     pdf.set_auto_page_break(False)
     pdf.set_margins(PAGE_LEFT, 20, PAGE_LEFT)
@@ -247,6 +274,4 @@ def _render(facts: dict, verify_url: str, token: str, fonts: tuple[str, str] = C
 
     fit_text(pdf, facts["disclaimer"], x=PAGE_LEFT, y=pdf.h - 35, w=column, h=22, size=7.5,
              min_size=4.5, wrap_below=7.5, color=MUTED, align="L")  # fmt: skip
-    if fonts == CORE_FONTS and any(font.missing_glyphs for font in pdf.fonts.values()):
-        return _render(facts, verify_url, token, FULL_FONTS)
     return bytes(pdf.output())

@@ -76,7 +76,14 @@ def check_import_size(data: bytes, *, max_modules: int, max_text_kb: int) -> Imp
         for info in names
         if info.filename.endswith(".md") and info.filename.count("/") == (1 if nested else 0)
     ]
-    text_kb = -(-sum(info.file_size for info in modules) // 1024)
+    # Translations (``<lang>/<module>.md``) are text to import too, though not modules.
+    depth = 1 if nested else 0
+    texts = [
+        info
+        for info in names
+        if info.filename.endswith(".md") and info.filename.count("/") in (depth, depth + 1)
+    ]
+    text_kb = -(-sum(info.file_size for info in texts) // 1024)
     if len(modules) > max_modules or text_kb > max_text_kb:
         return ImportTooLarge(len(modules), max_modules, text_kb, max_text_kb)
     return None

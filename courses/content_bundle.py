@@ -1,6 +1,13 @@
 """Checking a course read from files: ``course.yml``, one Markdown file per module with YAML
 front matter, ``images/`` and ``materials/``. Strict and all-or-nothing: every problem is
-reported with its file and line, and nothing is returned unless the whole course is sound."""
+reported with its file and line, and nothing is returned unless the whole course is sound.
+
+Translations (issue 19) sit in one folder per language, named by its code (``ru/``, ``kk/``):
+``<lang>/course.yml`` may give ``title``, ``summary`` and ``cover``, and ``<lang>/<module
+file>.md`` (the same name as the module's file) a front matter ``title`` and the translated
+text as its body. A folder for a language the site does not offer, or for the course's own
+language, and any other key are refused. They become ``translations`` (``{locale: {field:
+text}}``, the fields of courses.translations) of the course and of each module."""
 
 from __future__ import annotations
 
@@ -23,6 +30,11 @@ MODULE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.md$")
 ASSET_FILE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,118}\.[a-z0-9]{2,5}$")
 COURSE_KEYS = {"slug", "title", "language", "summary", "cover", "status", "modules", "materials"}
 FRONT_MATTER_KEYS = {"title", "slug", "minutes"}
+# A translation's keys in the files -> the translated field (courses.translations).
+COURSE_TRANSLATION_KEYS = {"title": "title", "summary": "summary", "cover": "cover_source"}
+MODULE_TRANSLATION_KEYS = {"title": "title"}
+LANGUAGE_FOLDER = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+TRANSLATION_LIMITS = {"title": 200, "summary": 500, "cover_source": COURSE_COVER}
 EXTENSIONS_OF = {"jpg": {"jpg", "jpeg"}}
 
 
@@ -35,6 +47,7 @@ class ModuleFile:
     source: str
     slug_line: int | None = None
     body_offset: int = 0  # lines before the body, to report body problems at their line
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,6 +61,7 @@ class CourseBundle:
     modules: list[ModuleFile] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)
     materials: list[tuple[str, str, bytes]] = field(default_factory=list)  # filename, title, data
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -173,7 +187,14 @@ def parse_bundle(
     for name in sorted(entries):
         if "/" not in name and name.endswith(".md") and name not in listed:
             problems.append(Problem(name, None, "is not listed in course.yml “modules”"))
-    _collect_assets(entries, meta.get("materials") or [], text, bundle, problems)
+    translated = {
+        name: data
+        for name, data in entries.items()
+        if "/" in name and LANGUAGE_FOLDER.match(name.split("/", 1)[0])
+    }
+    assets = {name: data for name, data in entries.items() if name not in translated}
+    _collect_assets(assets, meta.get("materials") or [], text, bundle, problems)
+    _parse_translations(translated, bundle, problems)
     if problems:
         raise ImportFailed(problems)
     return bundle
@@ -231,6 +252,111 @@ def _parse_module(name: str, data: bytes, problems: list[Problem]) -> ModuleFile
         slug_line=_key_line(text, "slug"),
         body_offset=offset,
     )
+
+
+def _parse_translations(entries: dict[str, bytes], bundle: CourseBundle, problems) -> None:
+    """Read the language folders into ``bundle.translations`` and each module's."""
+    languages = current_app.config["LANGUAGES"]
+    modules = {module.filename: module for module in bundle.modules}
+    for name, data in sorted(entries.items()):
+        locale, _, filename = name.partition("/")
+        if locale not in languages:
+            message = (
+                f"unknown language “{locale}”: translations may be in "
+                f"{', '.join(code for code in languages if code != bundle.language)}"
+            )
+            problems.append(Problem(name, None, message))
+            continue
+        if locale == bundle.language:
+            message = f"the course is written in “{locale}”: its text goes in the main files"
+            problems.append(Problem(name, None, message))
+            continue
+        text = _text(name, data, problems)
+        if text is None:
+            continue
+        if filename == "course.yml":
+            values = _translation_values(name, text, COURSE_TRANSLATION_KEYS, problems)
+            if values is not None:
+                bundle.translations[locale] = values
+        elif filename in modules:
+            values = _module_translation(name, text, problems)
+            if values is not None:
+                modules[filename].translations[locale] = values
+                source = values["source"]
+                offset = text[: text.find(source)].count("\n") if source else 0
+                _check_images(name, source, offset, bundle, problems)
+        elif "/" not in filename and filename.endswith(".md"):
+            message = "has no module of that name (listed in course.yml “modules”) to translate"
+            problems.append(Problem(name, None, message))
+        else:
+            message = "unexpected file (a language folder holds course.yml and module files)"
+            problems.append(Problem(name, None, message))
+
+
+def _translation_values(name, text, keys, problems, offset=0, meta=None) -> dict | None:
+    """The translated fields of a YAML mapping (``course.yml`` or front matter), checked."""
+    if meta is None:
+        try:
+            meta = load_yaml(text)
+        except yaml.YAMLError as exc:
+            problems.append(_yaml_problem(name, exc, offset))
+            return None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        problems.append(Problem(name, 1, "must be a mapping of keys to values"))
+        return None
+    values: dict[str, str] = {}
+    before = len(problems)
+    for key in sorted(meta, key=str):
+        line = _key_line(text, str(key))
+        if key not in keys:
+            allowed = ", ".join(f"“{k}”" for k in keys)
+            message = f"unknown key “{key}” (a translation may give {allowed})"
+            problems.append(Problem(name, line, message))
+            continue
+        value = meta[key]
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            problems.append(Problem(name, line, f"“{key}” must be a str"))
+            continue
+        field_name = keys[key]
+        if len(value.strip()) > TRANSLATION_LIMITS[field_name]:
+            limit = TRANSLATION_LIMITS[field_name]
+            message = f"“{key}” has {len(value.strip())} characters; at most {limit}"
+            problems.append(Problem(name, line, message))
+            continue
+        values[field_name] = value
+    return values if len(problems) == before else None
+
+
+def _module_translation(name: str, text: str, problems: list[Problem]) -> dict | None:
+    if not text.lstrip().startswith("---"):
+        problems.append(Problem(name, 1, "must start with YAML front matter between --- lines"))
+        return None
+    try:
+        meta, body = frontmatter.parse(text)
+    except yaml.YAMLError as exc:
+        problems.append(_yaml_problem(name, exc, offset=1))
+        return None
+    values = _translation_values(name, text, MODULE_TRANSLATION_KEYS, problems, meta=meta)
+    if values is None:
+        return None
+    if len(body) > MODULE_SOURCE:
+        message = f"the text has {len(body)} characters; at most {MODULE_SOURCE}"
+        problems.append(Problem(name, None, message))
+        return None
+    values["source"] = body
+    return values
+
+
+def _check_images(name: str, source: str, offset: int, bundle: CourseBundle, problems) -> None:
+    for number, line in enumerate(source.splitlines(), start=1):
+        for image in re.findall(r"\]\(\s*images/([^)\s]+)", line):
+            if image not in bundle.images:
+                message = f"uses images/{image}, which is not in the archive"
+                problems.append(Problem(name, offset + number, message))
 
 
 def _collect_assets(entries, materials_meta, course_text, bundle, problems) -> None:
@@ -305,8 +431,4 @@ def _collect_assets(entries, materials_meta, course_text, bundle, problems) -> N
             )
         )
     for module in bundle.modules:
-        for number, line in enumerate(module.source.splitlines(), start=1):
-            for image in re.findall(r"\]\(\s*images/([^)\s]+)", line):
-                if image not in bundle.images:
-                    message = f"uses images/{image}, which is not in the archive"
-                    problems.append(Problem(module.filename, module.body_offset + number, message))
+        _check_images(module.filename, module.source, module.body_offset, bundle, problems)

@@ -6,6 +6,11 @@ and all-or-nothing, every problem with its file and line), and this module write
 course to the database in one transaction (nothing reaches the database or the upload folder
 unless the whole course is sound) and exports it. Export is deterministic, so export ->
 import -> export gives byte-identical files.
+
+Translations travel in language folders (``ru/course.yml``, ``ru/<module file>.md``; see
+``content_bundle``). Importing stores the texts they give (a blank one removes that
+translation); a translation whose text is the one already stored keeps its out-of-date mark,
+so re-importing an old archive never claims it was checked against a changed original.
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ from sqlalchemy import select, update
 
 from courses import authoring, files, permissions
 from courses.content_archive import ImportFailed, Problem
-from courses.content_bundle import CourseBundle
+from courses.content_bundle import COURSE_TRANSLATION_KEYS, CourseBundle
 from courses.models import Course, CourseFile, CourseStatus, Module
-from lms import file_storage
+from lms import content_translations, file_storage
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -102,6 +107,7 @@ def _write(
     else:
         authoring.update_course(course, **details)
     by_slug = {module.slug: module for module in course.modules}
+    translated: list[tuple[object, dict]] = [(course, bundle.translations)]
     new_versions = 0
     ordered_ids = []
     for item in bundle.modules:
@@ -128,8 +134,11 @@ def _write(
         ):
             new_versions += 1
         ordered_ids.append(module.id)
+        translated.append((module, item.translations))
     kept = [module.title for module in by_slug.values()]
     db.session.flush()
+    for obj, translations in translated:
+        content_translations.import_values(obj, translations, user=owner, refresh=False)
     _replace_files(course, bundle, owner, stored, replaced)
     _set_order(course, ordered_ids + [module.id for module in by_slug.values()])
     if bundle.status == CourseStatus.PUBLISHED:
@@ -197,6 +206,15 @@ def export_files(course: Course) -> dict[str, bytes]:
             {"title": module.title, "slug": module.slug, "minutes": module.minutes}
         )
         output[name] = f"---\n{head}---\n\n{module.source}\n".encode()
+        for locale, values in content_translations.export(module).items():
+            head = dump_readable({"title": values["title"]} if "title" in values else {})
+            body = values.get("source", "")
+            output[f"{locale}/{name}"] = f"---\n{head}---\n\n{body}\n".encode()
+    for locale, values in content_translations.export(course).items():
+        meta = {
+            key: values[field] for key, field in COURSE_TRANSLATION_KEYS.items() if field in values
+        }
+        output[f"{locale}/course.yml"] = dump_readable(meta).encode()
     records = db.session.scalars(
         select(CourseFile)
         .where(CourseFile.course_id == course.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from courses import learning, permissions
 from courses.models import CourseStatus
+from lms import content_translations
 from lms.models import Role, User
 
 
@@ -12,6 +13,12 @@ def learning_panel(user: User) -> dict | None:
     rows = learning.my_learning(user)
     if not rows and user.role != Role.TRAINEE:
         return None
+    # Titles in the reader's language: one query per kind for the whole panel.
+    content_translations.preload(
+        [row.course for row in rows]
+        + [row.progress.next_module for row in rows]
+        + [module for row in rows for module in row.progress.new_since[:1]]
+    )
     return {"rows": rows}
 
 

@@ -1,4 +1,6 @@
-"""Demo courses for `flask seed-demo`, loaded from courses/demo_content with the importer."""
+"""Demo courses for `flask seed-demo`, loaded from courses/demo_content with the importer,
+with their translations: every language folder present (``<course>/ru/``, ``<course>/kk/``:
+``course.yml`` and the module files) is read by ``content_bundle`` like any course's."""
 
 from __future__ import annotations
 

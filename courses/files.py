@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from sqlalchemy import select
 
 from courses.models import Course, CourseFile
@@ -151,7 +148,7 @@ ACTIVE_PDF_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/RichMediaExecut
 MAX_PDF_OBJECTS = 200_000
 
 
-def _pdf_has_active_content(reader: PdfReader) -> bool:
+def _pdf_has_active_content(reader) -> bool:
     """Whether anything reachable from the document runs code or opens other programs.
 
     Walks every object reachable from the trailer (catalogue, names tree, pages, annotations,
@@ -160,6 +157,8 @@ def _pdf_has_active_content(reader: PdfReader) -> bool:
     included), and additional actions (``/AA``) of the catalogue and of pages, which run on
     opening and closing.
     """
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
     seen: set[tuple[int, int]] = set()
     stack = [reader.trailer]
     root = reader.trailer.get("/Root")
@@ -189,6 +188,10 @@ def _pdf_has_active_content(reader: PdfReader) -> bool:
 
 def check_pdf(data: bytes) -> None:
     """Refuse a PDF that is encrypted, unreadable, or carries scripts or launch actions."""
+    # pypdf is imported here, at the first upload: a process serving pages needs none of it.
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:

@@ -111,3 +111,24 @@ class ImportForm(FlaskForm):
             ("no", _l("Refuse the import")),
             ("yes", _l("Update it with new revisions")),
         ]
+
+
+def translation_form(fields, data: dict | None = None) -> FlaskForm:
+    """The right-hand side of the side-by-side editor: one box per translatable field
+    (lms.content_translations.Field); lengths and blanks are checked by the service."""
+
+    class TranslationForm(FlaskForm):
+        submit = SubmitField(_l("Save translation"))
+
+    for f in fields:
+        box = TextAreaField if (f.multiline or f.markdown) else StringField
+        setattr(
+            TranslationForm,
+            f.name,
+            box(
+                f.label,
+                description=_l("Leave blank to show the original."),
+                render_kw={"maxlength": f.limit},
+            ),
+        )
+    return TranslationForm(data=data) if data is not None else TranslationForm()

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
+from courses import translations
 from courses.models import (
     Course,
     CourseCompletion,
@@ -29,7 +30,8 @@ from lms.models import User
 
 
 def catalogue_query(search: str = "", language: str = "") -> Select:
-    """Published courses, optionally matching words of the title or summary and a language."""
+    """Published courses, optionally matching words of the title or summary (the original's or
+    a translation's) and a language they are available in (original or complete translation)."""
     query = select(Course).where(Course.status == CourseStatus.PUBLISHED).order_by(Course.title)
     search = " ".join((search or "").split())[:100]
     if search:
@@ -38,10 +40,11 @@ def catalogue_query(search: str = "", language: str = "") -> Select:
                 func.lower(Course.title).contains(search.lower(), autoescape=True),
                 Course.title.contains(search, autoescape=True),
                 func.lower(Course.summary).contains(search.lower(), autoescape=True),
+                translations.matches_translation(search),
             )
         )
     if language:
-        query = query.where(Course.language == language)
+        query = query.where(translations.available_in(language))
     return query
 
 

@@ -3,11 +3,14 @@ are translated. A course's ``language`` is its original's; its modules share it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, event, select
+from sqlalchemy import ColumnElement, String, delete, event, func, literal, select, union_all
 
 from courses.models import Course, Module
 from lms import content_translations as ct
+from lms.extensions import db
 from lms.markdown_rendering import render_markdown
 from lms.text_limits import COURSE_COVER, MODULE_SOURCE
 
@@ -55,3 +58,132 @@ def _delete_module_translations(mapper, connection, course) -> None:
             ),
         )
     )
+
+
+# --- which languages a course is available in ---------------------------------------------
+
+
+def _needed_fields(course_ids=None):
+    """SQL: one row (course_id, kind, object_id, field) for each non-empty translatable field
+    of the courses (``course_ids``, or all) and their modules."""
+    parts = []
+    for f in COURSE.fields:
+        column = getattr(Course, f.name)
+        query = select(
+            Course.id.label("course_id"),
+            literal(COURSE.name, String).label("kind"),
+            Course.id.label("object_id"),
+            literal(f.name, String).label("field"),
+        ).where(column != "")
+        if course_ids is not None:
+            query = query.where(Course.id.in_(course_ids))
+        parts.append(query)
+    for f in MODULE.fields:
+        column = getattr(Module, f.name)
+        query = select(
+            Module.course_id,
+            literal(MODULE.name, String),
+            Module.id,
+            literal(f.name, String),
+        ).where(column != "")
+        if course_ids is not None:
+            query = query.where(Module.course_id.in_(course_ids))
+        parts.append(query)
+    return union_all(*parts).subquery("needed")
+
+
+def _complete_translations(course_ids=None):
+    """SQL: (course_id, locale) for each language in which every non-empty field of the course
+    and of its modules has a translation. Out-of-date translations still count here (they are
+    text in that language; the trainers' overview marks them): whether one is out of date needs
+    the original's SHA-256, which SQL does not compute."""
+    needed = _needed_fields(course_ids)
+    totals = (
+        select(needed.c.course_id, func.count().label("n"))
+        .group_by(needed.c.course_id)
+        .subquery("totals")
+    )
+    row = ct.ContentTranslation
+    done = (
+        select(needed.c.course_id, row.locale, func.count().label("n"))
+        .join(
+            row,
+            (row.kind == needed.c.kind)
+            & (row.object_id == needed.c.object_id)
+            & (row.field == needed.c.field),
+        )
+        .group_by(needed.c.course_id, row.locale)
+        .subquery("done")
+    )
+    return select(done.c.course_id, done.c.locale).join(
+        totals, (totals.c.course_id == done.c.course_id) & (totals.c.n == done.c.n)
+    )
+
+
+def available_languages(courses) -> dict[int, list[str]]:
+    """For each course: its original's language, then each language its translation is
+    complete in (in the site's order). One query, however many courses."""
+    courses = list(courses)
+    found = {course.id: {course.language} for course in courses}
+    if courses:
+        for course_id, locale in db.session.execute(
+            _complete_translations([course.id for course in courses])
+        ):
+            found[course_id].add(locale)
+    order = ct.languages()
+    return {
+        course.id: [course.language]
+        + [loc for loc in order if loc in found[course.id] and loc != course.language]
+        for course in courses
+    }
+
+
+def available_in(locale: str) -> ColumnElement[bool]:
+    """SQL: the course is available in ``locale`` (its original, or a complete translation)."""
+    complete = _complete_translations().subquery("complete")
+    return (Course.language == locale) | Course.id.in_(
+        select(complete.c.course_id).where(complete.c.locale == locale)
+    )
+
+
+def matches_translation(search: str) -> ColumnElement[bool]:
+    """SQL: a translation of the course's title or summary contains ``search``."""
+    row = ct.ContentTranslation
+    return Course.id.in_(
+        select(row.object_id).where(
+            row.kind == COURSE.name,
+            row.field.in_(("title", "summary")),
+            func.lower(row.text).contains(search.lower(), autoescape=True)
+            | row.text.contains(search, autoescape=True),
+        )
+    )
+
+
+def preload_course(course: Course) -> None:
+    """A course and its modules' translations in the reader's language: two queries at most."""
+    ct.preload([course, *course.modules])
+
+
+# --- the trainers' side-by-side editor -----------------------------------------------------
+
+
+def other_languages(course: Course) -> list[str]:
+    """The languages a course may be translated into: the site's, but its original's."""
+    return [locale for locale in ct.languages() if locale != course.language]
+
+
+@dataclass(frozen=True)
+class ObjectCoverage:
+    obj: object
+    kind: ct.Kind
+    coverage: dict[str, ct.Coverage]
+
+
+def overview(course: Course) -> tuple[dict[str, ct.Coverage], list[ObjectCoverage]]:
+    """Per language: the coverage of the whole course (course and modules), and of each object
+    (the course first, then its modules in order). One query per object and kind."""
+    locales = other_languages(course)
+    objects = [course, *course.modules]
+    total = ct.coverage(objects, locales)
+    rows = [ObjectCoverage(obj, ct.kind_of(obj), ct.coverage([obj], locales)) for obj in objects]
+    return total, rows

@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
-from zxcvbn import zxcvbn
 
 from lms import audit, login_sessions, site_settings, text
 from lms.database import utcnow
@@ -99,6 +98,8 @@ def _user_inputs(email: str, names: Iterable[str]) -> list[str]:
 
 def _strength_hint(password: str, user_inputs: list[str]):
     """``None`` if zxcvbn scores the password high enough, else a hint in our own words."""
+    from zxcvbn import zxcvbn  # its dictionaries take 13 MB: loaded at the first password set
+
     result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=user_inputs)
     if result["score"] >= MIN_PASSWORD_SCORE:
         return None

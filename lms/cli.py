@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from lms import accounts
 from lms.demo import DEMO_PASSWORD, DEMO_USERS, run_demo_seeders, seed_demo_users
+from lms.i18n import LANGUAGE_NAMES
 from lms.models import Role
 
 
@@ -69,7 +70,9 @@ def seed_demo_command(allow_production: bool):
     click.echo(f"Demo accounts: {len(created)} created, {len(users) - len(created)} existed.")
     click.echo("Demo logins (password for all: " + DEMO_PASSWORD + "):")
     for demo in DEMO_USERS:
-        click.echo(f"  {demo.role.value:<8} {demo.email:<30} {demo.full_name}")
+        language = LANGUAGE_NAMES.get(demo.language, demo.language)
+        click.echo(f"  {demo.role.value:<8} {demo.email:<28} {language:<8} {demo.full_name}")
+    click.echo("Each account sees the site in its own language; the switcher changes it.")
 
 
 @click.group("jobs")

@@ -348,11 +348,17 @@ def _check_locale(kind: Kind, obj, locale: str) -> None:
         )
 
 
-def save(obj, locale: str, values: dict[str, str | None], *, user=None) -> list[str]:
+def save(
+    obj, locale: str, values: dict[str, str | None], *, user=None, refresh: bool = True
+) -> list[str]:
     """Store translations of ``obj`` in ``locale``: ``values`` maps field names to text; a blank
     value removes that field's translation (the original is shown again). Validated like the
     original (lengths, NUL), Markdown rendered and sanitised. Returns the names of the fields
-    that changed. The caller commits."""
+    that changed. The caller commits.
+
+    Saving records the original's current text as the one translated (``refresh``: a
+    translator saving says the translation matches it). With ``refresh=False`` (imports) a
+    text equal to the stored one is left alone, out-of-date mark included."""
     kind = kind_of(obj)
     _check_locale(kind, obj, locale)
     existing = {
@@ -378,7 +384,11 @@ def save(obj, locale: str, values: dict[str, str | None], *, user=None) -> list[
                 changed.append(f.name)
             continue
         source_digest = digest(original)
-        if row is not None and row.text == cleaned and row.source_digest == source_digest:
+        if (
+            row is not None
+            and row.text == cleaned
+            and (row.source_digest == source_digest or not refresh)
+        ):
             continue
         if row is None:
             row = ContentTranslation(kind=kind.name, object_id=obj.id, field=f.name, locale=locale)
@@ -410,9 +420,9 @@ def export(obj) -> dict[str, dict[str, str]]:
     return result
 
 
-def import_values(obj, translations: dict | None, *, user=None) -> None:
+def import_values(obj, translations: dict | None, *, user=None, refresh: bool = True) -> None:
     """Store ``{locale: {field: text}}`` as read from an import file; an unknown language or
-    field is refused with a message naming it."""
+    field is refused with a message naming it. ``refresh``: as for ``save``."""
     if not translations:
         return
     if not isinstance(translations, dict):
@@ -431,7 +441,7 @@ def import_values(obj, translations: dict | None, *, user=None) -> None:
                 _l("Unknown field to translate: %(field)s.", field=", ".join(map(str, unknown))),
                 field="translations",
             )
-        save(obj, str(locale), values, user=user)
+        save(obj, str(locale), values, user=user, refresh=refresh)
 
 
 def init_app(app) -> None:

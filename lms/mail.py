@@ -279,7 +279,9 @@ def send_mail(
         **context,
     }
     with force_locale(language):
-        title = str(subject() if callable(subject) else subject)
+        # One line whatever the titles in it hold: a line break in a header would end it
+        # (and could start another, such as Bcc). Other spaces (no-break ones in dates) stay.
+        title = " ".join(str(subject() if callable(subject) else subject).splitlines())
         text = _render(f"mail/{template}.txt", subject=title, **context)
         html = _render(f"mail/{template}.html", subject=title, **context)
     smtp = bool(config["MAIL_URL"])

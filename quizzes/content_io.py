@@ -27,6 +27,7 @@ from lms.service_error import ServiceError
 from lms.yaml_files import dump_readable, load_yaml, yaml_error
 from quizzes import bank
 from quizzes.models import BankScope, DrawRule, Question, Quiz, QuizQuestion, ReviewPolicy
+from quizzes.quiz_authoring import MAX_ATTEMPTS, MAX_TIME_LIMIT, MAX_WAIT, whole_number
 from quizzes.selection import bank_questions, draw_problems
 
 QUESTION_FIELDS = (
@@ -259,10 +260,71 @@ def _listed_question(entry, course: Course, known) -> tuple[str, Question | None
     return repr(entry), None
 
 
+def _whole(low: int, high: int, *, optional: bool = False):
+    def check(value) -> str | None:
+        if (optional and value is None) or whole_number(value, low, high):
+            return None
+        return f"must be a whole number from {low} to {high}" + (" or empty" if optional else "")
+
+    return check
+
+
+def _one_of(values, message: str):
+    return lambda value: None if isinstance(value, str) and value in values else message
+
+
+def _text(limit: int, *, required: bool = False):
+    def check(value) -> str | None:
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or (required and not value.strip()):
+            return "is missing" if required else "must be text"
+        if len(value) > limit:
+            return f"{len(value)} characters, at most {limit}"
+        return None
+
+    return check
+
+
+def _switch(value) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+# What each setting of the quiz block may hold, checked before it is set: a value of another
+# type would otherwise reach the database (a list, a number too big for a column) and fail
+# there instead of being reported (issue 18's fuzzing).
+QUIZ_CHECKS = {
+    "title": _text(200, required=True),
+    "instructions": _text(text_limits.QUIZ_INSTRUCTIONS),
+    "pass_mark": _whole(0, 100),
+    "time_limit_minutes": _whole(1, MAX_TIME_LIMIT, optional=True),
+    "attempts_allowed": _whole(1, MAX_ATTEMPTS, optional=True),
+    "wait_minutes": _whole(0, MAX_WAIT),
+    "shuffle_questions": _switch,
+    "shuffle_options": _switch,
+    "review_policy": _one_of({p.value for p in ReviewPolicy}, "unknown value"),
+    "selection": _one_of({"fixed", "draw"}, "must be fixed or draw"),
+    "bank_scope": _one_of({s.value for s in BankScope}, "must be course or all"),
+}
+
+
+def _draw_rule_problem(rule) -> str | None:
+    if not isinstance(rule, dict):
+        return "must be a criterion and a count"
+    if not whole_number(rule.get("count"), 1, 100):
+        return "count: must be a whole number from 1 to 100"
+    if rule.get("difficulty") is not None and not whole_number(rule["difficulty"], 1, 3):
+        return "difficulty: must be 1, 2, 3 or empty"
+    return None
+
+
 def _quiz_from(course, block, update, known, problems) -> Quiz:
     slug = block.get("slug")
     if not isinstance(slug, str) or not slug:
         problems.append("quiz: slug: is missing")
+        return None
+    if len(slug) > 80:
+        problems.append("quiz: slug: at most 80 characters")
         return None
     quiz = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.slug == slug))
     if quiz is not None and not update:
@@ -277,26 +339,15 @@ def _quiz_from(course, block, update, known, problems) -> Quiz:
             bank_scope=BankScope.COURSE.value,  # files written before bank scopes existed
         )
         db.session.add(quiz)
-    fields = {name: block[name] for name in QUIZ_FIELDS[1:] if name in block}
-    instructions = fields.get("instructions")
-    if isinstance(instructions, str) and len(instructions) > text_limits.QUIZ_INSTRUCTIONS:
-        limit = text_limits.QUIZ_INSTRUCTIONS
-        problems.append(f"quiz: instructions: {len(instructions)} characters, at most {limit}")
-        del fields["instructions"]
-    scope = fields.get("bank_scope", BankScope.COURSE.value)
-    if not isinstance(scope, str) or scope not in {s.value for s in BankScope}:
-        problems.append("quiz: bank_scope: must be course or all")
-        del fields["bank_scope"]
-    for name, value in fields.items():
-        setattr(quiz, name, value)
-    if not isinstance(quiz.title, str) or not quiz.title.strip():
-        problems.append("quiz: title: is missing")
-    if quiz.review_policy not in {p.value for p in ReviewPolicy}:
-        problems.append("quiz: review_policy: unknown value")
-    if quiz.selection not in ("fixed", "draw"):
-        problems.append("quiz: selection: must be fixed or draw")
-    if not isinstance(quiz.pass_mark, int) or not 0 <= quiz.pass_mark <= 100:
-        problems.append("quiz: pass_mark: must be 0 to 100")
+    for name in QUIZ_FIELDS[1:]:
+        if name not in block and not (name == "title" and not quiz.title):
+            continue
+        problem = QUIZ_CHECKS[name](block.get(name))
+        if problem:
+            problems.append(f"quiz: {name}: {problem}")
+        else:
+            value = block[name]
+            setattr(quiz, name, "" if name == "instructions" and value is None else value)
     quiz.fixed_questions.clear()
     quiz.draw_rules.clear()
     db.session.flush()
@@ -313,10 +364,16 @@ def _quiz_from(course, block, update, known, problems) -> Quiz:
             problems.append(f"quiz: questions: “{label}” is another course's; use bank_scope: all")
             continue
         quiz.fixed_questions.append(QuizQuestion(question_id=question.id, position=position))
-    for rule in block.get("draw") or []:
-        criterion = bank.criterion_by_code(str(rule.get("criterion")))
-        if criterion is None or not isinstance(rule.get("count"), int) or rule["count"] < 1:
-            problems.append(f"quiz: draw: bad rule {rule!r}")
+    rules = block.get("draw") or []
+    if not isinstance(rules, list):
+        problems.append("quiz: draw: must be a list of rules")
+        rules = []
+    for rule in rules:
+        problem = _draw_rule_problem(rule)
+        criterion = None if problem else bank.criterion_by_code(str(rule.get("criterion")))
+        if criterion is None:
+            shown = repr(rule)[:200]
+            problems.append(f"quiz: draw: bad rule {shown}" + (f": {problem}" if problem else ""))
             continue
         quiz.draw_rules.append(
             DrawRule(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from icalendar import Calendar, Event
 
 from lms.downloads import csv_text
 from lms.timezone import site_zone
@@ -17,6 +16,8 @@ def calendar_ics(seminar: Seminar, *, host: str, with_online_link: bool = False)
     """Every session of the seminar as a VEVENT, in UTC, with stable UIDs. The online link is
     for those who hold a seat (and its staff), as on the seminar's page: anyone may download
     the calendar."""
+    from icalendar import Calendar, Event  # at the first calendar file: 2 MB kept out of workers
+
     calendar = Calendar()
     calendar.add("prodid", f"-//{current_app.config['SITE_NAME']}//seminars//EN")
     calendar.add("version", "2.0")

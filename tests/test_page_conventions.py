@@ -103,6 +103,8 @@ NOT_DESTRUCTIVE = {
     "manage.new_course",
     "manage.new_module",
     "manage.preview",
+    "manage.translate_course",
+    "manage.translate_module",
     "manage.upload",
     "manage_certificates.edit_qualification",
     "manage_certificates.identity",

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # The trainer pages share one blueprint (views.blueprint); importing a module adds its routes.
-    from courses.views import blueprint, catalogue, manage, modules  # noqa: F401
+    from courses.views import blueprint, catalogue, manage, modules, translations  # noqa: F401
 
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(blueprint.bp)

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from courses import files, learning
+from courses import files, learning, translations
 from courses.forms import CatalogueSearchForm
 from courses.models import Course, CourseStatus, Module
 from courses.permissions import can_edit
-from lms import file_storage
+from lms import content_translations, file_storage
 from lms.pagination import paginate
 
 bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="../templates")
@@ -42,11 +42,13 @@ def catalogue():
         search, language = form.q.data or "", form.language.data or ""
     pagination = paginate(learning.catalogue_query(search, language), per_page=12)
     counts = learning.module_counts([course.id for course in pagination.items])
+    content_translations.preload(pagination.items)
     return render_template(
         "courses/catalogue.html",
         form=form,
         pagination=pagination,
         counts=counts,
+        available=translations.available_languages(pagination.items),
         searching=bool(search or language),
     )
 
@@ -54,6 +56,7 @@ def catalogue():
 @bp.get("/<slug>")
 def course_page(slug: str):
     course = _course_or_404(slug)
+    translations.preload_course(course)
     enrolled = learning.is_enrolled(current_user, course)
     progress = learning.course_progress(current_user, course)
     materials = files.files_of(course, "material") if _may_read(course) else []
@@ -64,6 +67,7 @@ def course_page(slug: str):
         progress=progress,
         materials=materials,
         editable=can_edit(current_user, course),
+        available=translations.available_languages([course])[course.id],
         total_minutes=sum(module.minutes for module in course.modules),
     )
 
@@ -73,7 +77,8 @@ def course_page(slug: str):
 def enrol(slug: str):
     course = _course_or_404(slug)
     learning.enrol(current_user, course)
-    flash(_("You are enrolled in “%(title)s”.", title=course.title), "success")
+    title = content_translations.text(course, "title")
+    flash(_("You are enrolled in “%(title)s”.", title=title), "success")
     target = request.form.get("module")
     if target and any(module.slug == target for module in course.modules):
         return redirect(url_for("courses.module_page", slug=slug, module_slug=target))
@@ -84,6 +89,7 @@ def enrol(slug: str):
 def module_page(slug: str, module_slug: str):
     course = _course_or_404(slug)
     module = _module_or_404(course, module_slug)
+    translations.preload_course(course)
     modules = list(course.modules)
     index = modules.index(module)
     progress = learning.course_progress(current_user, course)
@@ -96,8 +102,15 @@ def module_page(slug: str, module_slug: str):
         next=modules[index + 1] if index + 1 < len(modules) else None,
         progress=progress,
         read_version=progress.completed.get(module.id),
+        toc=_toc(module),
         enrolled=learning.is_enrolled(current_user, course),
     )
+
+
+def _toc(module: Module) -> list:
+    """The table of contents of the text shown: the translation's, else the original's."""
+    translated = content_translations.toc(module, "source")
+    return module.toc if translated is None else translated
 
 
 @bp.post("/<slug>/<module_slug>/complete")

@@ -101,3 +101,43 @@ def test_the_reviewed_missing_rules_are_taught():
     assert "APPC Arts 120–121" in modules["mediation-agreements/04-quality-review-cross-border.md"]
     ethics = modules["mediator-ethics/03-confidentiality-dilemmas.md"]
     assert "CPC Art. 80(3)" in ethics and "Criminal Code Art. 434" in ethics  # I5
+
+
+def test_every_demo_course_and_module_is_loaded_in_each_language_it_has_files_for(
+    app, seed_demo, make_user, login
+):
+    """ru for every course and module; kk (and any other language) wherever its files exist."""
+    from courses import learning, translations
+    from courses.models import Course
+    from lms import content_translations as ct
+
+    seed_demo()
+    reader = make_user("trainee", language="ru")
+    browser = login(reader)
+    for folder in FOLDERS:
+        meta = yaml.safe_load((folder / "course.yml").read_text(encoding="utf-8"))
+        course = Course.by_slug(meta["slug"])
+        files = dict(zip(meta["modules"], course.modules, strict=True))
+        folders = [p for p in folder.iterdir() if p.is_dir() and p.name in app.config["LANGUAGES"]]
+        assert "ru" in {p.name for p in folders}, folder.name
+        assert all((folder / "ru" / name).is_file() for name in files), folder.name
+        for language_folder in folders:
+            locale = language_folder.name
+            if (language_folder / "course.yml").is_file():
+                wanted = yaml.safe_load((language_folder / "course.yml").read_text("utf-8"))
+                assert ct.text(course, "title", locale) == wanted["title"]
+            for name, module in files.items():
+                path = language_folder / name
+                if path.is_file():
+                    head = yaml.safe_load(path.read_text("utf-8").split("---")[1])
+                    assert ct.text(module, "title", locale) == head["title"], path
+                    assert ct.shown_language(module, "source", locale) == locale, path
+        assert "ru" in translations.available_languages([course])[course.id]
+        # A Russian trainee reads the Russian text.
+        learning.enrol(reader, course)
+        module = course.modules[0]
+        page = browser.get(f"/courses/{course.slug}/{module.slug}").get_data(as_text=True)
+        assert ct.text(module, "title", "ru") in page.replace("&#39;", "'")
+        first_line = ct.text(module, "source", "ru").strip().splitlines()[0].lstrip("# ")
+        assert first_line in page
+        assert "translation-note" not in page

@@ -191,3 +191,20 @@ def test_deleting_a_course_deletes_its_modules_translations(app, course):
     db.session.delete(course)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(ct.ContentTranslation)) == 0
+
+
+def test_an_import_of_the_same_text_keeps_the_out_of_date_mark(app, course):
+    ct.save(course, "ru", {"title": "Этика"})
+    db.session.commit()
+    course.title = "Professional ethics"
+    db.session.commit()
+    ct.import_values(course, {"ru": {"title": "Этика"}}, refresh=False)
+    db.session.commit()
+    assert ct.states(course, "ru")[0].outdated  # nobody checked it against the new original
+    ct.import_values(course, {"ru": {"title": "Профессиональная этика"}}, refresh=False)
+    db.session.commit()
+    assert not ct.states(course, "ru")[0].outdated  # a new text, made from the original now
+    course.title = "Ethics again"
+    ct.save(course, "ru", {"title": "Профессиональная этика"})  # a translator saving: refreshed
+    db.session.commit()
+    assert not ct.states(course, "ru")[0].outdated

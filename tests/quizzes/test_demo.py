@@ -7,11 +7,14 @@ from datetime import date
 import yaml
 from sqlalchemy import func, select
 
+from courses.demo import DEMO_CONTENT
 from lms.extensions import db
 from lms.models import User
 from quizzes.demo import CRITERIA, QUESTIONS_FILE
 from quizzes.models import Criterion, Question
 from quizzes.question_types import REGISTRY
+
+DEMO_COURSES = sum(1 for p in DEMO_CONTENT.iterdir() if p.is_dir())
 
 
 def test_seed_demo_loads_criteria_and_every_question_once(runner, seed_demo):
@@ -86,13 +89,14 @@ def test_the_final_exam_draws_every_criterion_across_courses(runner, seed_demo):
         # The bank holds at least twice the draw (the largest such draw), where it can.
         assert 2 * rule.count <= len(pool) < 2 * (rule.count + 1) or rule.count == len(pool) == 1
         spans |= {version.question.course_id for version in pool}
-    assert len(spans) == 3  # the exam's bank is every demo course's
+    assert len(spans) == DEMO_COURSES  # the exam's bank is every demo course's
     assert selection.draw_problems(exam) == []
     attempt = attempts.start(exam, db.session.scalar(select(User).where(User.role == "trainee")))
     drawn = [item.version.question for item in attempt.questions]
     for code, rule in rules.items():
         assert sum(q.criterion.code == code for q in drawn) == rule.count, code
-    assert len({q.course_id for q in drawn}) == 3
+    # Courses A, B and C each hold a criterion's whole or most of its bank; others may be drawn.
+    assert len({q.course_id for q in drawn}) >= 3
     # Seeding again changes nothing.
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert db.session.scalar(select(func.count(Quiz.id)).where(Quiz.slug == FINAL_EXAM_SLUG)) == 1
@@ -110,7 +114,7 @@ def test_demo_quizzes_that_count_follow_the_quiz_rule(seed_demo, app):
 
     seed_demo()
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.published.is_(True))))
-    assert len(quizzes) == 4  # three courses and the final exam
+    assert len(quizzes) == DEMO_COURSES + 1  # one per course and the final exam
     for quiz in quizzes:
         assert quiz.selection == "draw" and not quiz.fixed_questions, quiz.title
         assert (quiz.attempts_allowed, quiz.wait_minutes) == (3, 24 * 60)

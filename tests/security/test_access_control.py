@@ -390,6 +390,12 @@ RULES: dict[str, tuple[dict, U]] = {
     "manage.restore": (STAFF, lambda w: _m(w) + f"/revisions/{w.revision}/restore"),
     "manage.set_status": (STAFF, lambda w: f"/manage/courses/{_c(w)}/status"),
     "manage.upload": (STAFF, lambda w: f"/manage/courses/{_c(w)}/files/image"),
+    "manage.translations_overview": (STAFF, lambda w: f"/manage/courses/{_c(w)}/translations"),
+    "manage.translate_course": (STAFF, lambda w: f"/manage/courses/{_c(w)}/translations/ru"),
+    "manage.translate_module": (
+        STAFF,
+        lambda w: f"/manage/courses/{_c(w)}/translations/ru/modules/{w.module.id}",
+    ),
     # --- certificates, managed ---------------------------------------------------------------
     "manage_certificates.bulk_issue": (
         STAFF,
@@ -750,6 +756,7 @@ def test_a_parent_of_ones_own_does_not_open_another_trainers_child(app, seed_dem
         f"/manage/courses/{course}/modules/{module}",
         f"/manage/courses/{course}/modules/{module}/history",
         f"/manage/courses/{course}/modules/{module}/diff?from=1&to=1",
+        f"/manage/courses/{course}/translations/ru/modules/{module}",
         f"/manage/seminars/{seminar}/sessions/{session}",
         f"/manage/seminars/{seminar}/sessions/{session}/attendance",
         f"/manage/seminars/{seminar}/sessions/{session}/check-in",
@@ -757,6 +764,7 @@ def test_a_parent_of_ones_own_does_not_open_another_trainers_child(app, seed_dem
     posts = [
         f"/manage/courses/{course}/modules/{module}/delete",
         f"/manage/courses/{course}/modules/{module}/move",
+        f"/manage/courses/{course}/translations/ru/modules/{module}",
         f"/manage/seminars/{seminar}/sessions/{session}/delete",
         f"/manage/seminars/{seminar}/sessions/{session}/sign-off",
         f"/manage/seminars/{seminar}/sessions/{session}/corrections",
