@@ -47,7 +47,7 @@ ALLOWED_TEMPLATE_TEXT = {
 }
 VISIBLE_ATTRIBUTES = {"title", "placeholder", "alt", "aria-label"}
 _LETTER = re.compile(r"[^\W\d_]")
-_HOLE = "\x00"
+_HOLE = " "  # where an expression stood (also inside a tag: `<span{{ attrs }}>`)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ def test_every_python_message_is_marked():
         ("<code>## {{ _('Heading') }}</code> <code>| a | b |</code>", []),
         ("<a href='/x'>{{ _('Open') }}</a> <a>images/file.png</a>", []),
         ("<td>Русский текст</td>", ["Русский текст"]),
+        ('<span{{ lang_of(m, "title") }}>{{ m.title }}</span>', []),
+        ('<span{{ lang_of(m, "title") }}>Title</span>', ["Title"]),
         ("{% if x %}<b>Draft</b>{% endif %}", ["Draft"]),
     ],
 )
