@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from courses.models import Course
@@ -90,7 +91,9 @@ def seed_demo_questions(owner=None) -> int:
                     possibly_amended=bool(item.get("possibly_amended", False)),
                 )
             except ServiceError as error:
-                raise ServiceError(f"question {item['key']}: {error.message}") from None
+                raise ServiceError(
+                    _("question %(key)s: %(message)s", key=item["key"], message=error.message)
+                ) from None
             added += 1
         db.session.commit()
     except Exception:
@@ -118,7 +121,7 @@ def add_half_bank_rules(quiz: Quiz) -> None:
     """One draw rule per criterion of the quiz's bank scope with at least two questions, of
     half its bank (rounded down): the bank then holds at least twice the draw. A criterion
     with a single question is left to a wider bank (the final exam draws from every course)."""
-    for code, *_ in CRITERIA:
+    for code, *_rest in CRITERIA:
         criterion = bank.criterion_by_code(code)
         available = len(pool(quiz, criterion.id))
         if available >= 2:

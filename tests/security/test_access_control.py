@@ -352,6 +352,8 @@ RULES: dict[str, tuple[dict, U]] = {
     "courses.image": (PUBLIC, lambda w: f"/courses/{_c(w)}/images/{w.image}"),
     "courses.material": (ENROLLED, lambda w: f"/courses/{_c(w)}/materials/{w.material}"),
     "courses.module_page": (PUBLIC, lambda w: f"/courses/{_c(w)}/{w.module.slug}"),
+    # --- the glossary of legal terms ----------------------------------------------------------
+    "glossary.index": (PUBLIC, lambda w: "/glossary"),
     # --- background jobs -------------------------------------------------------------------
     "jobs.admin_jobs": (ADMIN, lambda w: "/admin/jobs"),
     "jobs.job_json": (JOB_OWNER, lambda w: f"/jobs/{w.job.id}.json"),
