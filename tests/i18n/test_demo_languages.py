@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,11 +130,6 @@ def missing_translations(root: Path) -> list[str]:
     return problems
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the skills course (mediation-skills) and its skl-* questions are English only so "
-    "far (issue 19): remove this mark once their ru/kk files are merged",
-)
 def test_every_demo_text_exists_in_russian_and_kazakh():
     assert missing_translations(ROOT) == []
 
