@@ -41,8 +41,6 @@ bp = Blueprint(
 )
 
 
-
-
 @dataclass
 class Checklist:
     seminar: Seminar | None
