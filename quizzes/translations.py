@@ -254,6 +254,8 @@ class QuestionView:
 def version_view(
     version: QuestionVersion, locale: str, presentation: dict | None = None
 ) -> QuestionView:
+    """``version`` as shown in ``locale`` (with ``presentation``'s words when given)."""
+
     def lang(field: str) -> str | None:
         if not (getattr(version, field) or "").strip():
             return None

@@ -46,6 +46,7 @@ def index():
         if course_ids
         else []
     )
+    ct.preload(quizzes)
     return render_template(
         "quizzes/manage/index.html", quizzes=quizzes, waiting=marking.waiting(current_user)
     )

@@ -177,7 +177,7 @@ def _save(obj, locale: str, render):
         db.session.rollback()
         return render(error=refused(error), typed=request.form)
     flash(_("Translation saved."), "success")
-    return redirect(request.url)
+    return redirect(url_for(request.endpoint, **request.view_args, lang=locale))
 
 
 @bp.route("/bank/<id:question_id>/translations", methods=["GET", "POST"])
