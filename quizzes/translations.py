@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, event, select
 
+from courses.models import Course
 from lms import content_translations as ct
 from lms.extensions import db
 from lms.markdown_rendering import render_markdown
@@ -107,6 +108,26 @@ def _delete_version_translations(mapper, connection, question) -> None:
             ),
         )
     )
+
+
+@event.listens_for(Course, "before_delete")
+def _delete_course_translations(mapper, connection, course) -> None:
+    """A course's quizzes and questions go with it by the database's cascade (no ORM delete
+    event for each): their translations are removed here."""
+    for kind, ids in (
+        (QUIZ.name, select(Quiz.id).where(Quiz.course_id == course.id)),
+        (
+            QUESTION.name,
+            select(QuestionVersion.id)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(Question.course_id == course.id),
+        ),
+    ):
+        connection.execute(
+            delete(ct.ContentTranslation).where(
+                ct.ContentTranslation.kind == kind, ct.ContentTranslation.object_id.in_(ids)
+            )
+        )
 
 
 def carry_over(previous: QuestionVersion, version: QuestionVersion) -> None:

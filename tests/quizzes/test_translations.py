@@ -374,3 +374,20 @@ def test_results_of_attempts_before_languages_were_recorded(app, quiz, make_user
     db.session.commit()
     assert qt.attempt_language(attempt) == "en"
     assert attempt_results.result_of(attempt).possible == 1
+
+
+def test_deleting_a_question_or_a_course_deletes_their_translations(app, quiz):
+    question = quiz.fixed_questions[0].question
+    ct.save(quiz, "ru", {"title": "Итоговый тест"})
+    db.session.commit()
+
+    def kinds():
+        return sorted(set(db.session.scalars(select(ct.ContentTranslation.kind))))
+
+    assert kinds() == ["course", "question", "quiz"]
+    db.session.delete(question)
+    db.session.commit()
+    assert kinds() == ["course", "quiz"]
+    db.session.delete(db.session.get(type(quiz.course), quiz.course_id))
+    db.session.commit()
+    assert kinds() == []
