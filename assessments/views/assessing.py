@@ -116,7 +116,9 @@ def new_assessment():
                 raise ServiceError(_("Choose one of the offered seminars."), "seminar")
             if trainee is None:
                 raise ServiceError(_("Choose a trainee."), "trainee")
-            assessment = lifecycle.start_assessment(rubric, trainee, current_user, seminar=seminar)
+            assessment = lifecycle.start_assessment(
+                rubric, trainee, current_user, seminar=seminar
+            )
         except ServiceError as error:
             errors = {error.field or "": refused(error)}
             if rubric is not None and trainee is not None:

@@ -41,6 +41,8 @@ bp = Blueprint(
 )
 
 
+
+
 @dataclass
 class Checklist:
     seminar: Seminar | None
