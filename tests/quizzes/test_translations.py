@@ -391,3 +391,66 @@ def test_deleting_a_question_or_a_course_deletes_their_translations(app, quiz):
     db.session.delete(db.session.get(type(quiz.course), quiz.course_id))
     db.session.commit()
     assert kinds() == []
+
+
+def test_the_editor_handles_pairs_rubric_lines_and_the_model_answer(
+    app, make_course, criteria, trainer_client
+):
+    course = make_course("Pairs and essays")
+    common = {
+        "points": 2,
+        "difficulty": 1,
+        "feedback": "",
+        "source": "Law Art. 4",
+        "fact_tag": "V",
+        "verified_on": "2026-11-25",
+        "possibly_amended": False,
+    }
+    matching = bank.create_question(
+        course,
+        key="pairs",
+        criterion=criteria["C1-LAW"],
+        type="matching",
+        stem="Match.",
+        definition={
+            "pairs": [{"left": "one", "right": "1"}, {"left": "two", "right": "2"}],
+        },
+        **common,
+    )
+    essay = bank.create_question(
+        course,
+        key="essay",
+        criterion=criteria["C6-DRAFT"],
+        type="free_text",
+        stem="Draft a clause.",
+        definition={
+            "rubric": [{"criterion": "Parties named", "points": 2}],
+            "model_answer": "Bolat pays.",
+        },
+        **common,
+    )
+    url = f"/manage/quizzes/bank/{matching.id}/translations?lang=kk"
+    page = trainer_client.get(url).get_data(as_text=True)
+    assert 'name="texts-pairs-1-right"' in page
+    response = trainer_client.post_form(
+        url,
+        {
+            "lang": "kk",
+            "texts-pairs-0-left": "бір",
+            "texts-pairs-0-right": "1",
+            "texts-pairs-1-left": "екі",
+            "texts-pairs-1-right": "2",
+        },
+    )
+    assert response.status_code == 302
+    assert json.loads(ct.text(matching.current, "texts_json", "kk"))["pairs"][1]["left"] == "екі"
+    url = f"/manage/quizzes/bank/{essay.id}/translations?lang=ru"
+    response = trainer_client.post_form(
+        url,
+        {"lang": "ru", "texts-rubric-0": "Стороны названы", "texts-model_answer": "Болат платит."},
+    )
+    assert response.status_code == 302
+    view = qt.version_view(essay.current, "ru")
+    assert view.texts == {"rubric": ["Стороны названы"], "model_answer": "Болат платит."}
+    page = trainer_client.get(url).get_data(as_text=True)
+    assert "Parties named" in page and "Стороны названы" in page
