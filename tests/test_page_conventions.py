@@ -139,6 +139,9 @@ NOT_DESTRUCTIVE = {
     "quiz_builder.remove_question",
     "quiz_builder.remove_rule",
     "quiz_builder.settings",
+    "quiz_translations.criterion",  # saves a translation; the original is untouched
+    "quiz_translations.question",
+    "quiz_translations.quiz",
     "quizzes.autosave",
     "quizzes.start",
     "seminars.check_in",

@@ -19,6 +19,7 @@ from assessments.views.blueprint import (
 )
 from courses.models import Enrolment
 from courses.permissions import require_course_owner
+from lms import content_translations as ct
 from lms.extensions import db
 from lms.models import Role, User
 from lms.pagination import paginate
@@ -151,6 +152,7 @@ def _sheet_values(assessment: Assessment) -> dict:
 
 def _sheet_page(assessment: Assessment, values=None, errors=None, status=200):
     criteria = {line.criterion_id: line.criterion for line in assessment.rubric.lines}
+    ct.preload(criteria.values())  # their titles in the reader's language, one query
     return render_page(
         "sheet.html",
         status,

@@ -12,6 +12,7 @@ from assessments.models import Assessment, AssessmentStatus
 from assessments.views.blueprint import bp, render_page
 from lms.extensions import db
 from lms.models import User
+from quizzes.translations import criterion_titles
 
 # The qualification's required average of the compensable criteria, until certificates
 # (issue 7) hold it per qualification: the demo rule's 70 %.
@@ -43,7 +44,9 @@ def my_assessments():
 def my_standing():
     average = current_app.config.get("COMPENSABLE_AVERAGE", DEFAULT_COMPENSABLE_AVERAGE)
     return render_page(
-        "standing.html", standing=standing.standing(current_user, compensable_average=average)
+        "standing.html",
+        standing=standing.standing(current_user, compensable_average=average),
+        titles=criterion_titles(),  # in the reader's language
     )[0]
 
 

@@ -536,6 +536,15 @@ RULES: dict[str, tuple[dict, U]] = {
         lambda w: f"/manage/quizzes/{w.quiz.id}/rules/{w.rule_id}/remove",
     ),
     "quiz_builder.settings": (STAFF, lambda w: f"/manage/quizzes/{w.quiz.id}/edit"),
+    "quiz_translations.criterion": (
+        ADMIN,
+        lambda w: f"/manage/quizzes/criteria/{w.criterion.id}/translations",
+    ),
+    "quiz_translations.question": (
+        STAFF,
+        lambda w: f"/manage/quizzes/bank/{w.question.id}/translations",
+    ),
+    "quiz_translations.quiz": (STAFF, lambda w: f"/manage/quizzes/{w.quiz.id}/translations"),
     # --- taking quizzes -----------------------------------------------------------------------
     "quizzes.autosave": (
         OWN_TRAINEE,
