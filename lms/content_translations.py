@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, g
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, delete, event, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -411,7 +411,10 @@ def save(
         row.source_digest = source_digest
         row.updated_by_id = getattr(user, "id", None)
         if f.markdown:
-            rendered = kind.render(obj, cleaned)
+            # Rendered in the translation's language: words the renderer adds (the label of
+            # a hidden model answer) are in the language of the text around them.
+            with force_locale(locale):
+                rendered = kind.render(obj, cleaned)
             row.html = rendered.html
             row.toc_json = json.dumps(rendered.toc, ensure_ascii=False)
         changed.append(f.name)
