@@ -71,3 +71,12 @@ def preload_rubrics(rubrics, locale: str | None = None) -> None:
         if "lines" in rubric.__dict__:
             objects.extend(rubric.lines)
     ct.preload(objects, locale)
+
+
+def preload_assessments(assessments, rubrics=(), seminars=()) -> None:
+    """The translations of the rubrics (with their lines when loaded) and seminars that a
+    page of assessments names, one query per kind."""
+    from seminars.translations import preload_seminars
+
+    preload_rubrics([*rubrics, *(a.rubric for a in assessments)])
+    preload_seminars([*seminars, *(a.seminar for a in assessments)], courses=False)

@@ -4,7 +4,9 @@ A feature's editor page lists *items*, ``(prefix, heading, obj)``: one registere
 (a seminar, each of its sessions; a rubric, each of its lines) and the prefix of its inputs
 (``<prefix>-<field>``). ``groups`` gives what the template shows, the original on the left
 and the translation on the right with its state; ``save_items`` stores a posted form in one
-transaction, or nothing when any field is refused (the errors keyed by input name).
+transaction, or nothing when any field is refused (the errors keyed by input name). A text
+posted as it was stored is left alone, so an out-of-date translation stays marked until a
+translator changes it or ticks that it still matches the original.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lms import content_translations as ct
+from lms.cleaning import clean_line, clean_text
 from lms.extensions import db
 from lms.service_error import ServiceError
 
@@ -68,28 +71,47 @@ def groups(items, locale: str, posted=None, errors: dict[str, str] | None = None
     return result
 
 
+def _unchanged(f: ct.Field, posted: str, state: ct.FieldState) -> bool:
+    """Whether ``posted`` is the stored translation again (so saving it would only claim,
+    unchecked, that it matches the original as it reads now)."""
+    cleaner = clean_text if (f.multiline or f.markdown) else clean_line
+    try:
+        cleaned = cleaner(posted, field=f.name, limit=f.limit)
+    except ServiceError:
+        return False  # ``save`` reports it
+    return cleaned == (state.translation or "")
+
+
 def save_items(items, locale: str, posted, *, user=None) -> tuple[list[str], dict[str, str]]:
     """Store the translations of ``items`` posted in ``posted`` (a form: only the inputs it
-    holds). Returns the changed inputs and the refusals; commits when there is none, else
-    rolls everything back."""
+    holds). A text posted unchanged is left as it was (an out-of-date one stays out of
+    date) unless ``<input>-confirm`` says it still matches the original. Returns the changed
+    inputs and the refusals; commits when there is none, else rolls everything back."""
     changed: list[str] = []
     errors: dict[str, str] = {}
     for prefix, _heading, obj in items:
         kind = ct.kind_of(obj)
-        values = {
-            f.name: posted.get(f"{prefix}-{f.name}", "")
-            for f in kind.fields
-            if f"{prefix}-{f.name}" in posted
-        }
+        values = {}
+        for state in ct.states(obj, locale):
+            name = f"{prefix}-{state.field.name}"
+            if name not in posted:
+                continue
+            text = posted.get(name, "")
+            confirmed = state.outdated and posted.get(f"{name}-confirm") == "y"
+            if _unchanged(state.field, text, state) and not confirmed:
+                continue
+            values[state.field.name] = text
         if not values:
             continue
         try:
             changed += [f"{prefix}-{name}" for name in ct.save(obj, locale, values, user=user)]
         except ServiceError as error:
-            name = f"{prefix}-{error.field}" if error.field in values else prefix
             if error.field == "locale":
                 raise
-            errors[name] = str(error.message)
+            known = {f.name for f in kind.fields}
+            errors[f"{prefix}-{error.field}" if error.field in known else prefix] = str(
+                error.message
+            )
     if errors:
         db.session.rollback()
         return [], errors
