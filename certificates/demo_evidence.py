@@ -178,12 +178,12 @@ def seed_pilot_seminar(app: Flask, course: Course, trainer: User, trainee: User)
                 trainer=trainer,
             )
         db.session.refresh(pilot)
+    load_translations(pilot)  # before the registration: its message names the seminar
     if registration.find_registration(pilot, trainee) is None:
         registration.add_participant(pilot, trainee, organisation="Akimat of Almaty")
     record_attendance(pilot, {day: {trainee.id: ("present", None)} for day in range(1, 6)})
     if pilot.status != SeminarStatus.COMPLETED:
         authoring.set_status(pilot, SeminarStatus.COMPLETED)
-    load_translations(pilot)
     return pilot
 
 

@@ -121,6 +121,7 @@ def seed_demo_seminar(app, users: dict, **_) -> None:
             ends_at=datetime.combine(day, time(17, 0), zone),
             trainer=users["trainer1"] if number % 2 == 0 else users["trainer2"],
         )
+    load_translations(seminar)  # before the registrations: their messages name it
     authoring.set_status(seminar, "open")
     for key, organisation in (
         ("trainee1", "Akimat of Astana"),
@@ -165,4 +166,5 @@ def seed_upcoming_seminar(app, users: dict, **_) -> None:
             ends_at=datetime.combine(day, time(17, 0), zone),
             trainer=users["trainer1"],
         )
+    load_translations(seminar)
     authoring.set_status(seminar, "open")
