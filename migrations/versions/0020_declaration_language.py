@@ -1,7 +1,7 @@
 """The language a declaration was signed in
 
-Revision ID: 0019_declaration_language
-Revises: 0018_content_translations
+Revision ID: 0020_declaration_language
+Revises: 0019_facts_dictionaries
 Create Date: 2026-12-06 22:00:00
 
 A qualification's declaration may be translated (issue 19, lms/content_translations.py); a
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0019_declaration_language"
-down_revision = "0018_content_translations"
+revision = "0020_declaration_language"
+down_revision = "0019_facts_dictionaries"
 branch_labels = None
 depends_on = None
 
