@@ -163,3 +163,20 @@ def test_deleting_a_line_removes_its_translations(app, rubric):
         )
     ).all()
     assert left == []
+
+
+def test_the_trainers_digest_names_rubrics_in_the_trainers_language(app, rubric, learner, trainer):
+    from datetime import timedelta
+
+    from assessments import notifications
+    from lms.timezone import site_today
+
+    trainer.language = "kk"
+    db.session.commit()
+    lifecycle.start_assessment(rubric, learner, trainer)  # a draft waits for the trainer
+    due = notifications.digest_moment(site_today())
+    assert notifications.send_trainer_digests(now=due + timedelta(minutes=1)) == 1
+    [message] = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "trainer_digest")
+    )
+    assert "Бағаланатын рөлдік ойын" in message.text and "Assessed role-play" not in message.text

@@ -154,3 +154,22 @@ def test_required_sessions_are_found_by_the_original_topic_for_every_reader(
     for locale in ("en", "ru", "kk"):
         with force_locale(locale):
             assert _only(check(trainee, qualification, seminar), "sessions").met, locale
+
+
+def test_a_certificate_names_the_seminar_in_its_own_language_for_good(
+    app, make_qualification, make_course, trainee, trainer
+):
+    from certificates import issuance
+
+    seminar = make_seminar(make_course(), trainer, [("Day 1", 4)])
+    seat(seminar, trainee)
+    ct.save(seminar, "ru", {"title": "Базовая подготовка"})
+    db.session.commit()
+    certificate, created = issuance.issue(
+        make_qualification(), trainee, seminar, by=trainer, language="ru"
+    )
+    assert created and certificate.facts["seminar"]["title"] == "Базовая подготовка"
+    ct.save(seminar, "ru", {"title": "Другое название"})
+    db.session.commit()
+    db.session.expire_all()
+    assert certificate.facts["seminar"]["title"] == "Базовая подготовка"  # signed, frozen
