@@ -139,7 +139,7 @@ class EthicsDeclaration(TimestampMixin, db.Model):
         ForeignKey("qualifications.id", ondelete="CASCADE")
     )
     text: Mapped[str] = mapped_column(Text)
-    # The language of ``text``: the original's ("en") or a translation's (migration 0020).
+    # The language of ``text``: the original's ("en") or a translation's (migration 0021).
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     signed_name: Mapped[str] = mapped_column(String(200))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,7 +1,7 @@
 """The language a declaration was signed in
 
-Revision ID: 0020_declaration_language
-Revises: 0019_facts_dictionaries
+Revision ID: 0021_declaration_language
+Revises: 0020_attempt_language
 Create Date: 2026-12-06 22:00:00
 
 A qualification's declaration may be translated (issue 19, lms/content_translations.py); a
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0020_declaration_language"
-down_revision = "0019_facts_dictionaries"
+revision = "0021_declaration_language"
+down_revision = "0020_attempt_language"
 branch_labels = None
 depends_on = None
 
