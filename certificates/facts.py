@@ -13,6 +13,7 @@ from flask import current_app
 from certificates import eligibility
 from certificates.models import Qualification, QualificationKind
 from certificates.public_record import FACTS_FORMAT, criterion_fact
+from lms import content_translations as ct
 from lms.timezone import site_today
 from seminars.models import Seminar
 
@@ -43,13 +44,15 @@ def expiry(qualification: Qualification, issued_on: date) -> date | None:
     return add_months(issued_on, months) if months else None
 
 
-def seminar_facts(seminar: Seminar | None) -> dict | None:
+def seminar_facts(seminar: Seminar | None, language: str | None = None) -> dict | None:
+    """The seminar's title in the certificate's ``language`` where translated (frozen with the
+    facts: a later edit of the seminar or its translation never changes a certificate)."""
     if seminar is None:
         return None
     # The days as people where the seminar ran saw them, not UTC dates.
     days = sorted(site_today(session.starts_at) for session in seminar.sessions)
     return {
-        "title": seminar.title,
+        "title": ct.text(seminar, "title", language) if language else seminar.title,
         "starts_on": days[0].isoformat() if days else None,
         "ends_on": days[-1].isoformat() if days else None,
     }
@@ -79,7 +82,7 @@ def build_facts(
         "kind": qualification.kind,
         "qualification": {"slug": qualification.slug, "title": qualification.title(language)},
         "holder": holder,
-        "seminar": seminar_facts(seminar),
+        "seminar": seminar_facts(seminar, language),
         "criteria": criteria,
         "issuer": current_app.config["ORGANISATION_NAME"],
         "issued_on": issued_on.isoformat(),

@@ -106,6 +106,7 @@ NOT_DESTRUCTIVE = {
     "manage.translate_course",
     "manage.translate_module",
     "manage.upload",
+    "manage_certificates.declaration_translations",  # saves translations, as an edit does
     "manage_certificates.edit_qualification",
     "manage_certificates.identity",
     "manage_certificates.new_qualification",
@@ -121,10 +122,12 @@ NOT_DESTRUCTIVE = {
     "manage_seminars.new_session",
     "manage_seminars.roster_confirm",
     "manage_seminars.roster_preview",
+    "manage_seminars.translations",  # saves translations; a blank one shows the original again
     "my_certificates.claim",
     "my_certificates.sign",
     "practical.copy_rubric",
     "practical.edit_rubric",
+    "practical.rubric_translations",
     "practical.new_assessment",
     "practical.new_rubric",
     "practical.sheet",

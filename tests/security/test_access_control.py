@@ -413,6 +413,10 @@ RULES: dict[str, tuple[dict, U]] = {
         STAFF,
         lambda w: f"/manage/certificates/{w.managed_certificate.id}",
     ),
+    "manage_certificates.declaration_translations": (
+        ADMIN,
+        lambda w: f"/manage/certificates/qualifications/{w.qualification.id}/translations",
+    ),
     "manage_certificates.edit_qualification": (
         ADMIN,
         lambda w: f"/manage/certificates/qualifications/{w.qualification.id}",
@@ -486,6 +490,7 @@ RULES: dict[str, tuple[dict, U]] = {
     "manage_seminars.set_status": (STAFF, lambda w: _s(w) + "/status"),
     "manage_seminars.sign_in_sheet": (STAFF, lambda w: _s(w) + "/sign-in-sheet"),
     "manage_seminars.sign_off": (STAFF, lambda w: _ss(w) + "/sign-off"),
+    "manage_seminars.translations": (STAFF, lambda w: _s(w) + "/translations"),
     # --- my certificates ----------------------------------------------------------------------
     "my_certificates.claim": (SIGNED_IN, lambda w: "/certificates/claim"),
     "my_certificates.index": (SIGNED_IN, lambda w: "/certificates/"),
@@ -502,6 +507,10 @@ RULES: dict[str, tuple[dict, U]] = {
     "practical.my_standing": (SIGNED_IN, lambda w: "/assessments/standing"),
     "practical.new_assessment": (TRAINER, lambda w: "/manage/assessments/new"),
     "practical.new_rubric": (TRAINER, lambda w: "/manage/assessments/rubrics/new"),
+    "practical.rubric_translations": (
+        STAFF,
+        lambda w: f"/manage/assessments/rubrics/{w.rubric.id}/translations",
+    ),
     "practical.rubrics": (TRAINER, lambda w: "/manage/assessments/rubrics"),
     "practical.sheet": (STAFF, lambda w: f"/manage/assessments/{w.assessment.id}"),
     "practical.sign_off": (STAFF, lambda w: f"/manage/assessments/{w.assessment.id}/sign-off"),

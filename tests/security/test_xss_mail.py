@@ -35,7 +35,7 @@ from quizzes.marking import waiting_by_quiz
 from quizzes.models import Attempt, AttemptStatus, Quiz
 from seminars import registration
 from seminars.models import Registration, RegistrationStatus, Seminar
-from tests.security.xss import PAYLOADS, findings, plant
+from tests.security.xss import PAYLOADS, findings, mirror_translations, plant
 
 # A title that reaches a subject: a payload, a line break and a header of the attacker's.
 INJECTED = "\r\nBcc: attacker@example.com\r\n"
@@ -235,6 +235,7 @@ def _hostile_titles() -> None:
         quiz.title = quiz.title[:100] + INJECTED
     for assessment in db.session.scalars(select(Assessment)):
         assessment.rubric.title = assessment.rubric.title[:100] + INJECTED
+    mirror_translations()  # what a reader in another language sees carries them too
     db.session.commit()
 
 
