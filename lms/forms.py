@@ -214,7 +214,7 @@ class AdminDetailsForm(FlaskForm):
         self.language.choices = language_choices()
 
 
-class AdminCreateUserForm(AdminDetailsForm):
+class AdminCreateUserForm(FlaskForm):
     """A new account: the person chooses their password from the link mailed to them."""
 
     email = EmailField(
@@ -223,12 +223,16 @@ class AdminCreateUserForm(AdminDetailsForm):
         validators=[DataRequired(), Length(max=254)],
         description=_l("The login; the link to choose a password is sent to it."),
     )
+    display_name = AdminDetailsForm.display_name
+    full_name = AdminDetailsForm.full_name
     role = SelectField(_l("Role"), validators=[InputRequired()], default=Role.TRAINEE.value)
+    language = SelectField(_l("Preferred language"), validators=[InputRequired()])
     submit = SubmitField(_l("Create the account and send the link"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.role.choices = [(r.value, ROLE_LABELS[r]) for r in Role]
+        self.language.choices = language_choices()
         if not self.is_submitted():
             self.language.data = self.language.data or current_app.config["BABEL_DEFAULT_LOCALE"]
 
