@@ -83,6 +83,8 @@ NOT_DESTRUCTIVE = {
     "admin.activate",
     "admin.change_email",
     "admin.change_role",
+    "admin.create_user",
+    "admin.edit_details",
     "admin.reset_link",
     "admin.settings",
     "auth.forgot",

@@ -310,8 +310,10 @@ RULES: dict[str, tuple[dict, U]] = {
     "admin.audit_log": (ADMIN, lambda w: "/admin/audit"),
     "admin.change_email": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/email"),
     "admin.change_role": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/role"),
+    "admin.create_user": (ADMIN, lambda w: "/admin/users/new"),
     "admin.deactivate": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/deactivate"),
     "admin.delete_user": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/delete"),
+    "admin.edit_details": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/details"),
     "admin.outbox": (ADMIN, lambda w: "/admin/outbox"),
     "admin.outbox_attachment": (
         ADMIN,

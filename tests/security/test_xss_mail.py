@@ -25,7 +25,7 @@ from assessments.dashboard import drafts_by_rubric
 from assessments.models import Assessment, AssessmentStatus
 from certificates import issuance, lifecycle
 from certificates.models import IdentityConfirmation, Qualification
-from lms import email_confirmation, forgot_password, mail
+from lms import email_confirmation, forgot_password, mail, user_admin
 from lms.database import utcnow
 from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
@@ -117,6 +117,19 @@ def build_email_change_notice():
     asel = _asel()
     email_confirmation.request_change(asel, new_email="asel.new@example.kz", password=DEMO_PASSWORD)
     return [asel.display_name]
+
+
+def build_account_created():
+    admin = _by_email("admin@example.kz")
+    user = user_admin.create_user(
+        admin,
+        email="new.person@example.kz",
+        display_name=PAYLOADS[0][:80],
+        full_name=PAYLOADS[1],
+        role="trainee",
+        language="kk",
+    )
+    return [user.display_name]
 
 
 def build_seminar_registration():
@@ -211,6 +224,7 @@ BUILDERS = {
     "password_reset": build_password_reset,
     "email_confirmation": build_email_confirmation,
     "email_change_notice": build_email_change_notice,
+    "account_created": build_account_created,
     "seminar_registration": build_seminar_registration,
     "seminar_reminder": build_seminar_reminder,
     "work_marked": build_work_marked,
