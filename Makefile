@@ -57,7 +57,7 @@ translations: install  ## Compile the .po catalogues into .mo files
 
 extract-messages: install  ## Refresh messages.pot and merge it into every catalogue
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output lms courses seminars quizzes assessments certificates
-	$(BIN)/pybabel update -N -i lms/translations/messages.pot -d lms/translations
+	$(BIN)/pybabel update -N --ignore-obsolete -i lms/translations/messages.pot -d lms/translations
 
 lint: install
 	$(BIN)/ruff check .

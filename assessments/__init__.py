@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         demo,
         models,
         notifications,
+        translations,
         views,
     )
     from assessments.views import trainee

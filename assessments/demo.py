@@ -8,6 +8,9 @@ trainee's role-play is signed off, another's is a draft. Running it again change
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
 from sqlalchemy import select
 
 from assessments.lifecycle import sign_off, start_assessment
@@ -15,6 +18,7 @@ from assessments.models import Assessment, LineKind, Rubric
 from assessments.rubrics import LineSpec, create_rubric
 from assessments.scoring import save_sheet
 from courses.models import Course
+from lms import content_translations as ct
 from lms.extensions import db
 from quizzes.models import Criterion
 from seminars.demo import DEMO_SEMINAR_TITLE
@@ -127,6 +131,42 @@ def _rubric(spec: dict, codes: dict[str, Criterion]) -> Rubric | None:
     )
 
 
+DEMO_CONTENT = Path(__file__).resolve().parent / "demo_content"
+
+
+def demo_translations() -> dict[str, dict[str, dict]]:
+    """``{slug: {language: {title, instructions, lines: [{label, guidance}]}}}`` from the
+    files that exist (``rubrics.ru.yml``, ``rubrics.kk.yml``)."""
+    found: dict[str, dict[str, dict]] = {}
+    for path in sorted(DEMO_CONTENT.glob("rubrics.*.yml")):
+        locale = path.name.split(".")[1]
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for slug, entry in (data.get("rubrics") or {}).items():
+            found.setdefault(slug, {})[locale] = entry or {}
+    return found
+
+
+def load_translations(rubric: Rubric) -> None:
+    """Store the demo translations of ``rubric`` (by its short name) and of its lines, in
+    order; running it again changes nothing."""
+    original = rubric.course.language
+    for locale, entry in demo_translations().get(rubric.slug, {}).items():
+        if locale == original or locale not in ct.languages():
+            continue
+        ct.save(
+            rubric,
+            locale,
+            {name: entry[name] for name in ("title", "instructions") if name in entry},
+        )
+        for line, texts in zip(rubric.lines, entry.get("lines") or (), strict=False):
+            ct.save(
+                line,
+                locale,
+                {name: texts[name] for name in ("label", "guidance") if name in (texts or {})},
+            )
+    db.session.commit()
+
+
 def _assess(rubric, trainee, trainer, seminar, points, notes: str, *, finish: bool) -> None:
     if db.session.scalar(
         select(Assessment.id).where(
@@ -147,7 +187,10 @@ def seed_demo(app, users: dict, **_) -> None:
         return
     trainer = users["trainer1"]
     role_play = _rubric(ROLE_PLAY, codes)
-    _rubric(DRAFTING, codes)
+    drafting = _rubric(DRAFTING, codes)
+    for rubric in (role_play, drafting):
+        if rubric is not None:
+            load_translations(rubric)
     seminar = db.session.scalar(select(Seminar).where(Seminar.title == DEMO_SEMINAR_TITLE))
     if role_play is None or seminar is None:
         return

@@ -20,13 +20,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from assessments import combination, lifecycle, results
 from assessments.dashboard import WaitingRubric, drafts_by_rubric
 from assessments.models import AssessmentStatus
 from assessments.signals import assessment_marked
+from assessments.translations import RUBRIC
 from courses.permissions import courses_edited_by_each
+from lms import content_translations as ct
 from lms.database import utcnow
 from lms.extensions import db
 from lms.formatting import format_date
@@ -41,6 +43,7 @@ from quizzes.notifications import WORK_MARKED
 from seminars.models import Registration, RegistrationStatus, Seminar, SeminarStatus
 from seminars.permissions import managed_by_each
 from seminars.registration import ACTIVE
+from seminars.translations import SEMINAR
 
 TRAINER_DIGEST = "trainer_digest"
 DIGEST_HOUR = 8  # site-local: the day's digest goes at the first run from this hour
@@ -65,16 +68,15 @@ def send_assessment_marked(assessment_id: int) -> OutboxMessage | None:
     if assessment is None or assessment.status != AssessmentStatus.SIGNED_OFF:
         return None
     per_criterion = results.assessment_results(
-        results.scored_lines(assessment),
+        results.scored_lines(assessment, assessment.user.language),
         assessment.breach_criterion.code if assessment.breach_criterion else None,
     )
+    subject = _l("Your practical assessment “%(rubric)s” was signed off")
     return send_mail(
         assessment.user,
         WORK_MARKED,
         "assessment_marked",
-        subject=_l(
-            "Your practical assessment “%(rubric)s” was signed off", rubric=assessment.rubric.title
-        ),
+        subject=lambda: str(subject) % {"rubric": ct.text(assessment.rubric, "title")},
         assessment=assessment,
         results=[
             {
@@ -137,6 +139,12 @@ class Digest:
     seminars: list[SeminarNews] = field(default_factory=list)
     to_mark: list[WaitingQuiz] = field(default_factory=list)
     drafts: list[WaitingRubric] = field(default_factory=list)
+    # Translated titles of the seminars and rubrics named, {(kind, id, language): title}.
+    titles: dict[tuple[str, int, str], str] = field(default_factory=dict)
+
+    def title(self, kind: str, object_id: int, original: str, language: str) -> str:
+        """A seminar's or rubric's title in ``language`` where translated."""
+        return self.titles.get((kind, object_id, language), original)
 
     @property
     def empty(self) -> bool:
@@ -195,7 +203,28 @@ def gather_digests(
             news[row.seminar_id].registrations.append(NewRegistration(row.full_name, row.status))
         digest.to_mark = [q for q in to_mark if q.course_id in edited[user.id]]
         digest.drafts = [d for d in drafts if d.course_id in edited[user.id]]
+    titles = _translated_titles({row.seminar_id for row in rows}, {d.rubric_id for d in drafts})
+    for digest in digests.values():
+        digest.titles = titles
     return digests
+
+
+def _translated_titles(seminar_ids: set[int], rubric_ids: set[int]) -> dict:
+    """Every translation of these seminars' and rubrics' titles, in one query."""
+    if not seminar_ids and not rubric_ids:
+        return {}
+    row = ct.ContentTranslation
+    query = select(row.kind, row.object_id, row.locale, row.text).where(
+        row.field == "title",
+        or_(
+            and_(row.kind == SEMINAR.name, row.object_id.in_(seminar_ids or [0])),
+            and_(row.kind == RUBRIC.name, row.object_id.in_(rubric_ids or [0])),
+        ),
+    )
+    return {
+        (kind, object_id, locale): text
+        for kind, object_id, locale, text in db.session.execute(query)
+    }
 
 
 def _digest_days(user_ids: list[int], today: date) -> dict[int, list[date]]:

@@ -15,6 +15,7 @@ from assessments.models import (
     Assessment,
     LineKind,
 )
+from lms import content_translations as ct
 from quizzes.grading import InstrumentResult
 from quizzes.models import InstrumentKind
 
@@ -97,11 +98,20 @@ def assessment_results(
     return [tally.result() for tally in tally_lines(lines, breach_criterion)]
 
 
-def scored_lines(assessment: Assessment) -> list[ScoredLine]:
+def scored_lines(assessment: Assessment, locale: str | None = None) -> list[ScoredLine]:
     """The loaded assessment's lines with their points (an unscored line counts 0: sign-off
-    refuses those, so only a line added by hand in the database could be one)."""
+    refuses those, so only a line added by hand in the database could be one), labelled in
+    ``locale`` (the reader's by default) where translated."""
     points = {score.line_id: score.points for score in assessment.scores}
+    lines = list(assessment.rubric.lines)
+    ct.preload(lines, locale)
     return [
-        ScoredLine(line.label, line.criterion.code, line.kind, points.get(line.id, 0), line.minimum)
-        for line in assessment.rubric.lines
+        ScoredLine(
+            ct.text(line, "label", locale),
+            line.criterion.code,
+            line.kind,
+            points.get(line.id, 0),
+            line.minimum,
+        )
+        for line in lines
     ]

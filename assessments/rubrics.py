@@ -27,6 +27,7 @@ from assessments.models import (
 )
 from courses.authoring import check_slug, slugify
 from courses.models import Course
+from lms import content_translations as ct
 from lms.cleaning import clean_line, clean_text
 from lms.database import commit_or_refuse
 from lms.extensions import db
@@ -233,7 +234,7 @@ def copy_rubric(rubric: Rubric, *, title: str) -> Rubric:
     while slug in taken:
         number += 1
         slug = f"{base}-{number}"
-    return create_rubric(
+    copy = create_rubric(
         rubric.course,
         title=title,
         slug=slug,
@@ -244,6 +245,28 @@ def copy_rubric(rubric: Rubric, *, title: str) -> Rubric:
             for line in rubric.lines
         ],
     )
+    _copy_translations(rubric, copy)
+    return copy
+
+
+def _copy_translations(rubric: Rubric, copy: Rubric) -> None:
+    """The copy keeps the translations of its instructions and lines that were up to date
+    (its title is new: translators translate it)."""
+    pairs = [(rubric, copy), *zip(rubric.lines, copy.lines, strict=True)]
+    for locale in ct.languages():
+        if locale == ct.kind_of(rubric).original_language(rubric):
+            continue
+        for source, target in pairs:
+            values = {
+                state.field.name: state.translation
+                for state in ct.states(source, locale)
+                if state.translation
+                and not state.outdated
+                and (source is not rubric or state.field.name != "title")
+            }
+            if values:
+                ct.save(target, locale, values)
+    db.session.commit()
 
 
 def rubrics_of(course_ids: list[int]) -> list[Rubric]:

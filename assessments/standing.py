@@ -45,6 +45,7 @@ from assessments.models import (
     RubricLine,
 )
 from assessments.results import ScoredLine, Tally, tally_lines
+from lms import content_translations as ct
 from lms.extensions import db
 from lms.models import User
 from quizzes.grading import CriterionRule, Instrument
@@ -136,6 +137,8 @@ def counted_assessments_of(
         .order_by(RubricLine.position)
     ):
         lines.setdefault(line.rubric_id, []).append(line)
+    # Line labels in the reader's language (reasons name them): one query.
+    ct.preload([line for group in lines.values() for line in group])
     points: dict[tuple[int, int], int] = {
         (assessment_id, line_id): value
         for assessment_id, line_id, value in db.session.execute(
@@ -149,7 +152,7 @@ def counted_assessments_of(
         for assessment in assessments:
             scored = [
                 ScoredLine(
-                    line.label,
+                    ct.text(line, "label"),
                     line.criterion.code,
                     line.kind,
                     points.get((assessment.id, line.id), 0),

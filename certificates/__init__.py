@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         demo,
         models,
         notifications,
+        translations,
         views,
     )
     from certificates.keys import key_ring, keys_present, report_missing_keys

@@ -73,7 +73,9 @@ from certificates.qualifications import (
     save_qualification,
     sign_declaration,
 )
+from certificates.translations import ORIGINAL_LANGUAGE
 from courses.models import Course
+from lms import content_translations as ct
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -97,6 +99,7 @@ TEXTS = yaml.safe_load(
 )
 REQUIRED_TOPICS = tuple(TEXTS["required_topics"])
 DECLARATION = TEXTS["declaration"]
+DECLARATION_TRANSLATIONS = TEXTS.get("declaration_translations") or {}
 _REGISTERS = TEXTS["registers"]
 CPM_B_TITLES = TEXTS["cpm_b"]["titles"]
 CPM_B_DISCLAIMERS = TEXTS["cpm_b"]["disclaimers"]
@@ -143,6 +146,7 @@ def seed_qualifications(app: Flask, courses: list[Course]) -> tuple[Qualificatio
         )
     )
     _reword(cpm_b, CPM_B_TITLES, _disclaimers(CPM_B_DISCLAIMERS, site))
+    translate_declaration(cpm_b)
     seminar_attendance = qualification_by_slug(ATTENDANCE_SLUG) or save_qualification(
         QualificationData(
             slug=ATTENDANCE_SLUG,
@@ -156,6 +160,17 @@ def seed_qualifications(app: Flask, courses: list[Course]) -> tuple[Qualificatio
         )
     )
     return cpm_b, seminar_attendance
+
+
+def translate_declaration(qualification: Qualification) -> None:
+    """The declaration in Russian and Kazakh, while the original is still the demo's own
+    (never over what an administrator wrote); running it again changes nothing."""
+    if qualification.declaration_text.strip() != DECLARATION.strip():
+        return
+    for locale, text in DECLARATION_TRANSLATIONS.items():
+        if locale in ct.languages() and locale != ORIGINAL_LANGUAGE:
+            ct.save(qualification, locale, {"declaration_text": text})
+    db.session.commit()
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -183,9 +198,10 @@ def confirm(user: User, key: str, by: User) -> None:
 
 
 def sign(user: User, qualification: Qualification) -> None:
+    """The trainee signs in their own language (the Kazakh text for a Kazakh reader)."""
     signed = latest_declaration(user, qualification)
     if not signed:
-        sign_declaration(user, qualification, user.full_name)
+        sign_declaration(user, qualification, user.full_name, locale=user.language)
 
 
 def _issue(

@@ -24,7 +24,7 @@ from quizzes.model_answers import answer_values
 from quizzes.models import Attempt, Criterion, Quiz
 from quizzes.question_types import get_type
 from seminars import attendance, authoring, registration
-from seminars.demo import DEMO_DAYS, NOT_THE_GENERAL_COURSE
+from seminars.demo import DEMO_DAYS, NOT_THE_GENERAL_COURSE, load_translations
 from seminars.models import Attendance, Seminar, SeminarStatus
 
 # --- learning, quizzes and assessments -------------------------------------------------------
@@ -178,6 +178,7 @@ def seed_pilot_seminar(app: Flask, course: Course, trainer: User, trainee: User)
                 trainer=trainer,
             )
         db.session.refresh(pilot)
+    load_translations(pilot)  # before the registration: its message names the seminar
     if registration.find_registration(pilot, trainee) is None:
         registration.add_participant(pilot, trainee, organisation="Akimat of Almaty")
     record_attendance(pilot, {day: {trainee.id: ("present", None)} for day in range(1, 6)})

@@ -19,6 +19,11 @@ from assessments.combination import Standing, describe_reason
 from assessments.standing import standings
 from certificates.models import IdentityConfirmation, Qualification
 from certificates.qualifications import signatures_latest_first
+from certificates.translations import (
+    ORIGINAL_LANGUAGE,
+    declarations_in_force,
+    signature_in_force,
+)
 from courses.learning import progress_of_many
 from lms.extensions import db
 from lms.formatting import format_hours, format_percent
@@ -74,6 +79,10 @@ class Evidence:
     hours: Decimal | None = None  # attended hours in signed-off sessions of the seminar
     attended_topics: list[str] = field(default_factory=list)
     declaration: tuple[str, datetime] | None = None  # text signed, when
+    declaration_language: str | None = None  # the language signed in (None: the original)
+    # The declaration's texts in force by language (``certificates.translations``); None:
+    # only the qualification's original text.
+    declaration_texts: dict[str, str] | None = None
     identity: IdentityConfirmation | None = None
 
 
@@ -176,7 +185,10 @@ def _declaration(qualification: Qualification, evidence: Evidence, today: date) 
     if evidence.declaration is None:
         return Requirement("declaration", label, False, (str(_l("Sign the ethics declaration")),))
     text, signed_at = evidence.declaration
-    if text.strip() != qualification.declaration_text.strip():
+    texts = evidence.declaration_texts
+    if texts is None:
+        texts = {ORIGINAL_LANGUAGE: qualification.declaration_text}
+    if not signature_in_force(texts, text, evidence.declaration_language):
         return Requirement(
             "declaration",
             label,
@@ -283,11 +295,15 @@ def gather_many(
         for user_id, attended in attended_hours(seminar, ids).items():
             found[user_id].hours = attended.signed_off
             found[user_id].attended_topics = list(attended.topics)
-    for declaration in db.session.scalars(
-        signatures_latest_first(ids, qualification),
-    ):
-        if found[declaration.user_id].declaration is None:  # the latest signature counts
-            found[declaration.user_id].declaration = (declaration.text, declaration.signed_at)
+    signatures = list(db.session.scalars(signatures_latest_first(ids, qualification)))
+    # The texts in force (original and up-to-date translations): one query, when needed.
+    texts = declarations_in_force(qualification) if signatures else {}
+    for declaration in signatures:
+        mine = found[declaration.user_id]
+        if mine.declaration is None:  # the latest signature counts
+            mine.declaration = (declaration.text, declaration.signed_at)
+            mine.declaration_language = declaration.language
+            mine.declaration_texts = texts
     for identity in db.session.scalars(
         select(IdentityConfirmation).where(IdentityConfirmation.user_id.in_(ids))
     ):

@@ -26,7 +26,8 @@ from flask import current_app
 from certificates import eligibility
 from certificates.models import Qualification, QualificationKind
 from certificates.public_record import FACTS_FORMAT, criterion_fact
-from lms import content_translations, site_settings
+from lms import content_translations as ct
+from lms import site_settings
 from lms.timezone import site_today
 from seminars.models import Seminar
 
@@ -61,18 +62,20 @@ def translated(obj, field: str, language: str) -> str:
     """``obj.field`` in ``language`` where a translation exists, else the original (also for
     a model not registered for translation)."""
     try:
-        return content_translations.text(obj, field, language)
+        return ct.text(obj, field, language)
     except KeyError:
         return getattr(obj, field)
 
 
-def seminar_facts(seminar: Seminar | None) -> dict | None:
+def seminar_facts(seminar: Seminar | None, language: str | None = None) -> dict | None:
+    """The seminar's title in the certificate's ``language`` where translated (frozen with the
+    facts: a later edit of the seminar or its translation never changes a certificate)."""
     if seminar is None:
         return None
     # The days as people where the seminar ran saw them, not UTC dates.
     days = sorted(site_today(session.starts_at) for session in seminar.sessions)
     return {
-        "title": seminar.title,
+        "title": ct.text(seminar, "title", language) if language else seminar.title,
         "starts_on": days[0].isoformat() if days else None,
         "ends_on": days[-1].isoformat() if days else None,
     }

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SearchField,
     SelectField,
@@ -20,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from certificates.lifecycle import REASON_CHOICES, STATUS_REASONS
 from certificates.models import QualificationKind
+from lms import content_translations as ct
 from lms.forms import strip
 from lms.routing import parse_id
 from lms.text_limits import REASON
@@ -128,6 +130,8 @@ class DeclarationForm(FlaskForm):
         validators=[DataRequired(), Length(max=200)],
         description=_l("Type it exactly as in your profile: typing it is your signature."),
     )
+    # The SHA-256 of the text the page showed: signing refuses when it changed meanwhile.
+    text_digest = HiddenField()
     submit = SubmitField(_l("Sign the declaration"))
 
 
@@ -193,7 +197,9 @@ class RegisterFilterForm(FlaskForm):
         self.qualification.choices = [("", _l("All qualifications"))] + [
             (q.id, q.title(locale)) for q in qualifications
         ]
-        self.seminar.choices = [("", _l("All seminars"))] + [(s.id, s.title) for s in seminars]
+        self.seminar.choices = [("", _l("All seminars"))] + [
+            (s.id, ct.text(s, "title")) for s in seminars
+        ]
         self.status.choices = [("", _l("Any status")), *STATUS_CHOICES]
 
 

@@ -132,7 +132,9 @@ class QualificationCriterion(db.Model):
 
 
 class EthicsDeclaration(TimestampMixin, db.Model):
-    """A trainee's signature under a qualification's declaration: the text as signed."""
+    """A trainee's signature under a qualification's declaration: the text as signed, in the
+    language it was signed in (later edits of the declaration or its translations never change
+    what was signed)."""
 
     __tablename__ = "ethics_declarations"
 
@@ -141,6 +143,8 @@ class EthicsDeclaration(TimestampMixin, db.Model):
         ForeignKey("qualifications.id", ondelete="CASCADE")
     )
     text: Mapped[str] = mapped_column(Text)
+    # The language of ``text``: the original's ("en") or a translation's (migration 0021).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     signed_name: Mapped[str] = mapped_column(String(200))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

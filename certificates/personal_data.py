@@ -1,5 +1,6 @@
 """The certificates part of a user's data download: each certificate's number, status and
-public facts (as verification shows them), and the identity confirmation they
+public facts (as verification shows them), the ethics declarations they signed (text and
+language as signed), and the identity confirmation they
 rest on. Deleting an account keeps certificates verifiable as issued (their facts are signed
 and frozen, with the name as issued) and erases the date of birth of the identity confirmation."""
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select, update
 
-from certificates.models import Certificate, IdentityConfirmation
+from certificates.models import Certificate, EthicsDeclaration, IdentityConfirmation, Qualification
 from certificates.public_record import public_facts
 from lms.account_deletion import register_erasure
 from lms.extensions import db
@@ -23,6 +24,12 @@ def certificates_of(user: User) -> dict:
     identity = db.session.scalar(
         select(IdentityConfirmation).where(IdentityConfirmation.user_id == user.id)
     )
+    signatures = db.session.execute(
+        select(EthicsDeclaration, Qualification.slug)
+        .join(Qualification, EthicsDeclaration.qualification_id == Qualification.id)
+        .where(EthicsDeclaration.user_id == user.id)
+        .order_by(EthicsDeclaration.id)
+    ).all()
     return {
         "certificates": [
             {
@@ -33,6 +40,16 @@ def certificates_of(user: User) -> dict:
                 "facts": public_facts(row.facts),
             }
             for row in certificates
+        ],
+        "declarations": [
+            {
+                "qualification": slug,
+                "text": row.text,
+                "language": row.language,
+                "signed_name": row.signed_name,
+                "signed_at": row.signed_at,
+            }
+            for row, slug in signatures
         ],
         "identity": None
         if identity is None

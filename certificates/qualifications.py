@@ -22,7 +22,9 @@ from certificates.models import (
     QualificationCriterion,
     QualificationKind,
 )
+from certificates.translations import declaration_for
 from courses.models import Course
+from lms import content_translations as ct
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -188,10 +190,26 @@ def latest_declaration(user: User, qualification: Qualification) -> EthicsDeclar
     return db.session.scalars(signatures_latest_first([user.id], qualification).limit(1)).first()
 
 
-def sign_declaration(user: User, qualification: Qualification, signed_name: str) -> None:
-    """The trainee signs the declaration as it reads now, typing their full name."""
+def sign_declaration(
+    user: User,
+    qualification: Qualification,
+    signed_name: str,
+    *,
+    locale: str | None = None,
+    shown_digest: str | None = None,
+) -> EthicsDeclaration:
+    """The trainee signs the declaration as it reads now in their language (``locale``, the
+    reader's by default: its translation in force, else the original), typing their full
+    name. The signature keeps that exact text and its language. ``shown_digest``, the SHA-256
+    of the text the page showed, refuses a signature when the text changed meanwhile."""
     if not qualification.declaration_text:
         raise ServiceError(_l("This qualification asks for no declaration."))
+    text, language = declaration_for(qualification, locale or ct.current_locale())
+    if shown_digest is not None and shown_digest != ct.digest(text):
+        raise ServiceError(
+            _l("The declaration changed while you were reading it: read it again, then sign."),
+            field="signed_name",
+        )
     typed = normalise_person_name(signed_name, field="signed_name", max_length=200)
     profile_name = " ".join(unicodedata.normalize("NFKC", user.full_name).split())
     if typed.casefold() != profile_name.casefold():
@@ -199,15 +217,16 @@ def sign_declaration(user: User, qualification: Qualification, signed_name: str)
             _l("Type your full name exactly as in your profile: %(name)s", name=user.full_name),
             field="signed_name",
         )
-    db.session.add(
-        EthicsDeclaration(
-            user_id=user.id,
-            qualification_id=qualification.id,
-            text=qualification.declaration_text,
-            signed_name=typed,
-        )
+    signature = EthicsDeclaration(
+        user_id=user.id,
+        qualification_id=qualification.id,
+        text=text,
+        language=language,
+        signed_name=typed,
     )
+    db.session.add(signature)
     db.session.commit()
+    return signature
 
 
 def confirm_identity(

@@ -95,13 +95,14 @@ def create_course(
     commit: bool = True,
 ) -> Course:
     title = clean_line(title, field="title", limit=200, required=True)
+    language = _check_language(language)
     course = Course(
         title=title,
         slug=check_slug(slug or slugify(title)),
         summary=clean_line(summary, field="summary", limit=500),
-        language=_check_language(language),
+        language=language,
         cover_source=check_length(normalise_source(cover_source), COURSE_COVER, "cover_source"),
-        cover_html=render_markdown(cover_source).html,
+        cover_html=render_markdown(cover_source, language=language).html,
         status=CourseStatus.DRAFT.value,
     )
     course.ownerships.append(CourseOwner(user_id=owner.id))
@@ -127,7 +128,7 @@ def update_course(
     cover_source = check_length(normalise_source(cover_source), COURSE_COVER, "cover_source")
     if cover_source != course.cover_source:
         course.cover_source = cover_source
-        course.cover_html = render_markdown(cover_source).html
+        course.cover_html = render_markdown(cover_source, language=course.language).html
     commit_or_refuse(SLUG_TAKEN, field="slug", commit=commit)
     return course
 
@@ -178,18 +179,21 @@ def course_folder_url(course: Course) -> str:
     return url_for("courses.course_page", slug=course.slug) + "/"
 
 
-def render_for_page(course: Course, source: str) -> RenderedMarkdown:
+def render_for_page(course: Course, source: str, language: str | None = None) -> RenderedMarkdown:
     """Course Markdown for a page at another address (the editor's preview), its relative
     links and images resolved against ``course_folder_url``: the same targets as on the
-    module's own page."""
-    return render_markdown(source, base_url=course_folder_url(course))
+    module's own page. ``language`` is the text's (a translation's), else the course's."""
+    return render_markdown(
+        source, base_url=course_folder_url(course), language=language or course.language
+    )
 
 
 # --- modules -----------------------------------------------------------------------------
 
 
-def _render_into(module: Module) -> None:
-    rendered = render_markdown(module.source)
+def _render_into(module: Module, language: str) -> None:
+    """Render on save, in the course's language (the label of a hidden model answer)."""
+    rendered = render_markdown(module.source, language=language)
     module.html = rendered.html
     module.toc_json = json.dumps(rendered.toc, ensure_ascii=False)
 
@@ -224,7 +228,7 @@ def create_module(
         minutes=_check_minutes(minutes, source),
         version=1,
     )
-    _render_into(module)
+    _render_into(module, course.language)
     module.revisions.append(
         ModuleRevision(version=1, title=title, source=module.source, author_id=_id(author))
     )
@@ -258,7 +262,7 @@ def update_module(
         module.title = title
         module.source = source
         module.version += 1
-        _render_into(module)
+        _render_into(module, module.course.language)
         module.revisions.append(
             ModuleRevision(
                 version=module.version,

@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from courses import authoring, files, permissions
@@ -255,7 +256,7 @@ def export_zip(course: Course) -> bytes:
 def export_folder(course: Course, target: Path) -> Path:
     folder = target / course.slug
     if folder.exists() and any(folder.iterdir()):
-        raise ServiceError(f"{folder} exists and is not empty")
+        raise ServiceError(_("%(folder)s exists and is not empty", folder=folder))
     for name, data in export_files(course).items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)

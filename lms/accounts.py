@@ -7,17 +7,18 @@ the CLI call them. Failures raise ``AccountError`` with a translatable message.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
 from lms import audit, login_sessions, site_settings, text
 from lms.database import utcnow
 from lms.extensions import db
-from lms.models import PasswordResetToken, Role, User
+from lms.models import LoginSession, PasswordResetToken, Role, User
 from lms.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
 from lms.service_error import ServiceError
 
@@ -44,6 +45,12 @@ class EmailNotConfirmed(AccountError):
 
 
 EMAIL_TAKEN = _l("An account with this email address already exists.")
+
+
+def ensure_not_deleted(user: User) -> None:
+    """A deleted account (lms/account_deletion.py) keeps its row but is never edited again."""
+    if user.deleted_at is not None:
+        raise AccountError(_l("This account is deleted: it cannot be changed."))
 
 
 def normalise_email(raw: str) -> str:
@@ -143,7 +150,7 @@ def check_new_password(password: str, email: str, names: Iterable[str] = ()) -> 
         raise AccountError(problem, field="password")
 
 
-def _check_language(language: str) -> str:
+def check_language(language: str) -> str:
     if language not in current_app.config["LANGUAGES"]:
         raise AccountError(_l("Choose one of the offered languages."), field="language")
     return language
@@ -177,7 +184,7 @@ def create_user(
         full_name=clean_full_name(full_name),
         password_hash=hash_password(password),
         role=Role(role).value,
-        language=_check_language(language),
+        language=check_language(language),
         active=True,
         email_confirmed_at=utcnow() if email_confirmed else None,
     )
@@ -202,6 +209,7 @@ def set_email(user: User, email: str, *, by: User | None = None) -> User:
     """Give ``user`` a new, confirmed address at once (an administrator's change, or a
     confirmed change of the owner's). Outstanding password links, sent to or handed out for
     the old address, stop working; a new address waiting for confirmation is dropped."""
+    ensure_not_deleted(user)
     email = normalise_email(email)
     if email_taken(email, by_other_than=user):
         raise AccountError(EMAIL_TAKEN, field="email")
@@ -268,7 +276,7 @@ def update_profile(user: User, *, display_name: str, full_name: str, language: s
     cleaned = (
         clean_display_name(display_name),
         clean_full_name(full_name),
-        _check_language(language),
+        check_language(language),
     )
     user.display_name, user.full_name, user.language = cleaned
     db.session.commit()
@@ -276,7 +284,7 @@ def update_profile(user: User, *, display_name: str, full_name: str, language: s
 
 
 def set_language(user: User, language: str) -> None:
-    user.language = _check_language(language)
+    user.language = check_language(language)
     db.session.commit()
 
 
@@ -344,6 +352,7 @@ def _removes_an_admin(user: User, *, role: Role | None = None, active: bool | No
 
 def set_role(actor: User, user: User, role: Role | str) -> User:
     role = Role(role)
+    ensure_not_deleted(user)
     if user.id == actor.id and role != Role.ADMIN:
         raise AccountError(_l("You cannot remove your own administrator role."), field="role")
     before = user.role
@@ -363,6 +372,7 @@ def set_role(actor: User, user: User, role: Role | str) -> User:
 
 
 def set_active(actor: User, user: User, active: bool) -> User:
+    ensure_not_deleted(user)
     if not active:
         if user.id == actor.id:
             raise AccountError(_l("You cannot deactivate your own account."))
@@ -379,9 +389,63 @@ def set_active(actor: User, user: User, active: bool) -> User:
     return user
 
 
-def users_query(search: str = "", role: str = "") -> Select:
-    """Users matching a free-text search in email or names, optionally of one role."""
-    query = select(User).order_by(User.created_at.desc(), User.id.desc())
+# --- the administrators' list of users ---------------------------------------------------
+
+STATUSES = ("active", "deactivated", "deleted")
+SORTS = ("newest", "name", "email", "last_seen")
+
+
+def _sessions_seen():
+    """The latest ``last_seen_at`` of the user's live login sessions (a correlated subquery)."""
+    return (
+        select(func.max(LoginSession.last_seen_at))
+        .where(LoginSession.user_id == User.id)
+        .correlate(User)
+        .scalar_subquery()
+    )
+
+
+def last_seen_expression():
+    """SQL for :func:`last_seen`: the later of the last login and the sessions' last use."""
+    seen = _sessions_seen()
+    return case(
+        (User.last_login_at.is_(None), seen),
+        (seen.is_(None), User.last_login_at),
+        (seen > User.last_login_at, seen),
+        else_=User.last_login_at,
+    )
+
+
+def last_seen_of(users: Iterable[User]) -> dict[int, datetime | None]:
+    """When each user was last seen: the later of their last login and the last use of any
+    of their live login sessions (touched every ``login_sessions.TOUCH_INTERVAL``), so an
+    account in use never reads "never". One query for the whole page."""
+    users = list(users)
+    ids = [user.id for user in users]
+    sessions: dict[int, datetime] = {}
+    if ids:
+        sessions = dict(
+            db.session.execute(
+                select(LoginSession.user_id, func.max(LoginSession.last_seen_at))
+                .where(LoginSession.user_id.in_(ids))
+                .group_by(LoginSession.user_id)
+            ).all()
+        )
+    seen: dict[int, datetime | None] = {}
+    for user in users:
+        moments = [m for m in (user.last_login_at, sessions.get(user.id)) if m is not None]
+        seen[user.id] = max(moments) if moments else None
+    return seen
+
+
+def last_seen(user: User) -> datetime | None:
+    return last_seen_of([user])[user.id]
+
+
+def users_query(search: str = "", role: str = "", status: str = "", sort: str = "") -> Select:
+    """Users matching a free-text search in email or names, optionally of one role and one
+    status (``STATUSES``), in one of the ``SORTS`` (default: newest accounts first)."""
+    query = select(User)
     search = " ".join(search.split())[:100]
     if search:
         lowered = search.lower()
@@ -394,4 +458,18 @@ def users_query(search: str = "", role: str = "") -> Select:
         )
     if role in {r.value for r in Role}:
         query = query.where(User.role == role)
-    return query
+    if status == "active":
+        query = query.where(User.active.is_(True))
+    elif status == "deactivated":
+        query = query.where(User.active.is_(False), User.deleted_at.is_(None))
+    elif status == "deleted":
+        query = query.where(User.deleted_at.is_not(None))
+    if sort == "name":
+        order = [func.lower(User.full_name), User.id]
+    elif sort == "email":
+        order = [User.email, User.id]
+    elif sort == "last_seen":
+        order = [last_seen_expression().desc().nulls_last(), User.id.desc()]
+    else:
+        order = [User.created_at.desc(), User.id.desc()]
+    return query.order_by(*order)

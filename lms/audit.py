@@ -218,6 +218,13 @@ ROLE_CHANGED = register_action("account.role_changed", _l("Role changed"))
 ACTIVATED = register_action("account.activated", _l("Account activated"))
 DEACTIVATED = register_action("account.deactivated", _l("Account deactivated"))
 EMAIL_CHANGED = register_action("account.email_changed", _l("E-mail address changed"))
+EMAIL_CHANGE_REQUESTED = register_action(
+    "account.email_change_requested", _l("E-mail change requested (waits for the link)")
+)
+ACCOUNT_CREATED = register_action("account.created", _l("Account created by an administrator"))
+DETAILS_CHANGED = register_action(
+    "account.details_changed", _l("Name or language changed by an administrator")
+)
 PASSWORD_CHANGED = register_action("password.changed", _l("Password changed"))
 RESET_LINK_CREATED = register_action(
     "password.reset_link_created", _l("Password link created by an administrator")

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, g
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, delete, event, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -75,6 +75,9 @@ class Field:
     multiline: bool = False
     markdown: bool = False
     required: bool = False  # a translation of this field may not be blank once the object has one
+    # Structured fields (e.g. a JSON list of option texts): (object, cleaned text) -> the text
+    # to store, normalised; raises ServiceError when it does not fit the original.
+    check: Callable[[object, str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ def preload(objects: Iterable[object], locale: str | None = None) -> None:
         _load(kind, ids, locale)
 
 
-def _row(obj, field: str, locale: str) -> ContentTranslation | None:
+def _row(obj, field: str, locale: str, current_only: bool = False) -> ContentTranslation | None:
     kind = kind_of(obj)
     if obj.id is None or kind.original_language(obj) == locale:
         return None
@@ -212,18 +215,23 @@ def _row(obj, field: str, locale: str) -> ContentTranslation | None:
     cache = _cache()
     if key not in cache:
         _load(kind, [obj.id], locale)
-    return cache[key].get(field)
+    row = cache[key].get(field)
+    if row is not None and current_only and row.source_digest != digest(getattr(obj, field)):
+        return None  # out of date: the caller wants the original rather than a stale text
+    return row
 
 
-def text(obj, field: str, locale: str | None = None) -> str:
-    """The field in ``locale`` (the reader's by default), else the original."""
-    row = _row(obj, field, locale or current_locale())
+def text(obj, field: str, locale: str | None = None, *, current_only: bool = False) -> str:
+    """The field in ``locale`` (the reader's by default), else the original. With
+    ``current_only`` a translation whose original changed since counts as none (exam
+    questions show the original rather than a translation of other words)."""
+    row = _row(obj, field, locale or current_locale(), current_only)
     return row.text if row is not None else getattr(obj, field)
 
 
-def html(obj, field: str, locale: str | None = None) -> str:
+def html(obj, field: str, locale: str | None = None, *, current_only: bool = False) -> str:
     """A Markdown field's sanitised HTML in ``locale``, else the original's."""
-    row = _row(obj, field, locale or current_locale())
+    row = _row(obj, field, locale or current_locale(), current_only)
     if row is not None:
         return row.html
     kind = kind_of(obj)
@@ -236,11 +244,15 @@ def toc(obj, field: str, locale: str | None = None) -> list | None:
     return json.loads(row.toc_json or "[]") if row is not None else None
 
 
-def shown_language(obj, field: str, locale: str | None = None) -> str:
+def shown_language(
+    obj, field: str, locale: str | None = None, *, current_only: bool = False
+) -> str:
     """The language the reader sees ``field`` in: ``locale`` where translated, else the
     original's."""
     locale = locale or current_locale()
-    return locale if _row(obj, field, locale) is not None else kind_of(obj).original_language(obj)
+    if _row(obj, field, locale, current_only) is not None:
+        return locale
+    return kind_of(obj).original_language(obj)
 
 
 @dataclass(frozen=True)
@@ -376,6 +388,8 @@ def save(
         f = kind.field(name)
         cleaner = clean_text if (f.multiline or f.markdown) else clean_line
         cleaned = cleaner(value, field=f.name, limit=f.limit)
+        if cleaned and f.check is not None:
+            cleaned = f.check(obj, cleaned)
         original = getattr(obj, f.name) or ""
         row = existing.get(f.name)
         if not cleaned:
@@ -397,7 +411,10 @@ def save(
         row.source_digest = source_digest
         row.updated_by_id = getattr(user, "id", None)
         if f.markdown:
-            rendered = kind.render(obj, cleaned)
+            # Rendered in the translation's language: words the renderer adds (the label of
+            # a hidden model answer) are in the language of the text around them.
+            with force_locale(locale):
+                rendered = kind.render(obj, cleaned)
             row.html = rendered.html
             row.toc_json = json.dumps(rendered.toc, ensure_ascii=False)
         changed.append(f.name)

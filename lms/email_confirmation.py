@@ -28,7 +28,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from lms import accounts, mail
+from lms import accounts, audit, mail
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -87,9 +87,10 @@ def make_token(user: User, address: str) -> str:
     return _serializer().dumps([user.id, address])
 
 
-def send_link(user: User, address: str | None = None) -> None:
+def send_link(user: User, address: str | None = None, *, by_admin: bool = False) -> None:
     """Mail a confirmation link for ``address`` (default: the account's own) to that address,
-    in the user's language. Added to the session; sent when it commits."""
+    in the user's language. Added to the session; sent when it commits. ``by_admin``: an
+    administrator asked for the change (the message says so)."""
     address = address or user.email
     mail.send_mail(
         user,
@@ -100,6 +101,7 @@ def send_link(user: User, address: str | None = None) -> None:
         user=user,
         address=address,
         change=address != user.email,
+        by_admin=by_admin,
         confirm_url=mail.absolute_url("auth.confirm_email", token=make_token(user, address)),
         hours=current_app.config["EMAIL_CONFIRMATION_HOURS"],
     )
@@ -146,10 +148,7 @@ def request_change(user: User, *, new_email: str, password: str) -> str:
     address = accounts.normalise_email(new_email)
     if address == user.email:
         raise accounts.AccountError(_l("This is already your address."), field="email")
-    if accounts.email_taken(address, by_other_than=user):
-        raise accounts.AccountError(accounts.EMAIL_TAKEN, field="email")
-    user.pending_email = address
-    send_link(user, address)
+    _wait_for(user, address, by=user)
     mail.send_mail(
         user,
         NOTICE_KIND,
@@ -160,6 +159,34 @@ def request_change(user: User, *, new_email: str, password: str) -> str:
         account_url=mail.absolute_url("account.profile"),
         hours=current_app.config["EMAIL_CONFIRMATION_HOURS"],
     )
+    db.session.commit()
+    return address
+
+
+def _wait_for(user: User, address: str, *, by: User) -> None:
+    """Make ``address`` the one ``user`` waits for and mail it the link (not committed)."""
+    if accounts.email_taken(address, by_other_than=user):
+        raise accounts.AccountError(accounts.EMAIL_TAKEN, field="email")
+    user.pending_email = address
+    audit.record(
+        audit.EMAIL_CHANGE_REQUESTED,
+        actor=by,
+        subject=audit.Subject("user", user.id, user.email),
+        details={"from": user.email, "to": address},
+    )
+    send_link(user, address, by_admin=by.id != user.id)
+
+
+def request_change_by_admin(user: User, *, new_email: str, by: User) -> str:
+    """An administrator asks for a new address for ``user``: as on the account page, it
+    replaces the old one only when the link mailed to it is opened, so a mistyped address
+    never becomes the login. The old address gets no notice: the request comes from the
+    site, and a mistyped old address would learn the person's right one. Returns it."""
+    accounts.ensure_not_deleted(user)
+    address = accounts.normalise_email(new_email)
+    if address == user.email:
+        raise accounts.AccountError(_l("This is already the account's address."), field="email")
+    _wait_for(user, address, by=by)
     db.session.commit()
     return address
 

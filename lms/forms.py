@@ -178,9 +178,65 @@ class AdminEmailForm(FlaskForm):
         _l("E-mail address"),
         filters=[strip],
         validators=[DataRequired(), Length(max=254)],
-        description=_l("Takes effect at once and counts as confirmed; no link is sent."),
+        description=_l(
+            "We send a link to the new address; the account keeps its address until the link "
+            "is opened."
+        ),
+    )
+    at_once = BooleanField(
+        _l("Change it at once, without a link"),
+        description=_l(
+            "Only for an address you checked with the person (or without a mail server): it "
+            "becomes the login at once and counts as confirmed."
+        ),
     )
     submit = SubmitField(_l("Change e-mail address"))
+
+
+class AdminDetailsForm(FlaskForm):
+    """Names and language of another account (the administrator's user page)."""
+
+    display_name = StringField(
+        _l("Display name"), filters=[strip], validators=[DataRequired(), Length(max=80)]
+    )
+    full_name = StringField(
+        _l("Full legal name"),
+        filters=[strip],
+        validators=[DataRequired(), Length(min=2, max=200)],
+        description=_l(
+            "As on the person's identity document: printed on certificates issued from now "
+            "on; certificates already issued keep the name they were issued with."
+        ),
+    )
+    language = SelectField(_l("Preferred language"), validators=[InputRequired()])
+    submit = SubmitField(_l("Save details"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+
+
+class AdminCreateUserForm(FlaskForm):
+    """A new account: the person chooses their password from the link mailed to them."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("The login; the link to choose a password is sent to it."),
+    )
+    display_name = AdminDetailsForm.display_name
+    full_name = AdminDetailsForm.full_name
+    role = SelectField(_l("Role"), validators=[InputRequired()], default=Role.TRAINEE.value)
+    language = SelectField(_l("Preferred language"), validators=[InputRequired()])
+    submit = SubmitField(_l("Create the account and send the link"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(r.value, ROLE_LABELS[r]) for r in Role]
+        self.language.choices = language_choices()
+        if not self.is_submitted():
+            self.language.data = self.language.data or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 class NewPasswordForm(FlaskForm):
@@ -220,10 +276,24 @@ class UserSearchForm(FlaskForm):
 
     q = SearchField(_l("Search"), filters=[strip, lambda v: v[:100] if v else v])
     role = SelectField(_l("Role"), default="")
+    status = SelectField(_l("Status"), default="")
+    sort = SelectField(_l("Sort by"), default="newest")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.role.choices = [("", _l("All roles"))] + [(r.value, ROLE_LABELS[r]) for r in Role]
+        self.status.choices = [
+            ("", _l("Any status")),
+            ("active", _l("Active")),
+            ("deactivated", _l("Deactivated")),
+            ("deleted", _l("Deleted")),
+        ]
+        self.sort.choices = [
+            ("newest", _l("Newest accounts first")),
+            ("name", _l("Full name")),
+            ("email", _l("E-mail address")),
+            ("last_seen", _l("Last seen")),
+        ]
 
 
 class RoleForm(FlaskForm):

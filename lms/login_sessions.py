@@ -26,8 +26,10 @@ def _printable(text: str, limit: int) -> str:
 
 
 def start_session(user: User, *, user_agent: str = "", ip_address: str = "") -> str:
-    """Create a login session for ``user`` and return its raw token (for the cookie)."""
+    """Create a login session for ``user`` and return its raw token (for the cookie). Every
+    way in (log-in, sign-up) passes here, so this is where ``last_login_at`` is set."""
     token = new_token()
+    user.last_login_at = utcnow()
     db.session.add(
         LoginSession(
             user_id=user.id,

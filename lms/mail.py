@@ -106,6 +106,12 @@ register_mail_kind(
     security=True,
 )
 register_mail_kind(
+    "account_created",
+    label=_l("Links to set the password of an account an administrator made for you"),
+    group=_ACCOUNT,
+    security=True,
+)
+register_mail_kind(
     "email_change_notice",
     label=_l("Notices that your e-mail address is being changed"),
     group=_ACCOUNT,

@@ -8,7 +8,7 @@ def init_app(app: Flask) -> None:
     """Register the pages, the menu entries, the commands, the messages and the demo content."""
     from lms.demo import add_demo_seeder
     from lms.layout import add_navigation
-    from quizzes import cli, demo, notifications, views
+    from quizzes import cli, demo, notifications, translations, views  # noqa: F401
 
     cli.init_app(app)
     views.init_app(app)

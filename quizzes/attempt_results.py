@@ -14,7 +14,9 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms import content_translations as ct
 from lms.extensions import db
+from quizzes import translations
 from quizzes.grading import (
     AttemptResult,
     FrozenQuestion,
@@ -74,15 +76,28 @@ def counts(question: AttemptQuestion) -> bool:
     return question.version.question.withdrawn_at is None
 
 
+def _definition(question: AttemptQuestion, language: str) -> dict:
+    """The definition grading uses: a short answer also accepts the accepted answers of the
+    attempt's language (every other type grades by ids and numbers, whatever the language)."""
+    definition = question.version.definition
+    if question.version.question.type == "short_text":
+        definition["accepted"] = translations.accepted_answers(question.version, language)
+    return definition
+
+
 def frozen_questions(attempt: Attempt) -> list[FrozenQuestion]:
     """The attempt's questions that count (withdrawn ones are left out)."""
+    language = translations.attempt_language(attempt)
+    ct.preload(
+        [q.version for q in attempt.questions if q.version.question.type == "short_text"], language
+    )
     return [
         FrozenQuestion(
             str(q.position),
             q.version.question.criterion.code,
             q.version.question.type,
             q.version.points,
-            q.version.definition,
+            _definition(q, language),
             q.presentation,
         )
         for q in attempt.questions

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from courses.models import Enrolment
+from lms import content_translations as ct
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -48,8 +49,8 @@ def load_attempt(attempt_id: int) -> Attempt | None:
             selectinload(Attempt.questions)
             .joinedload(AttemptQuestion.version)
             .joinedload(QuestionVersion.question)
-            .joinedload(Question.criterion),
-            joinedload(Attempt.quiz),
+            .options(joinedload(Question.criterion), joinedload(Question.course)),
+            joinedload(Attempt.quiz).joinedload(Quiz.course),
         ],
     )
 
@@ -129,6 +130,7 @@ def start(quiz: Quiz, user: User, *, now: datetime | None = None) -> Attempt:
         started_at=now,
         deadline_at=deadline,
         status=AttemptStatus.IN_PROGRESS.value,
+        language=ct.current_locale(),  # the questions are shown in it where translated
     )
     for position, version in enumerate(versions, start=1):
         question_type = get_type(version.question.type)

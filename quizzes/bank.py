@@ -15,6 +15,7 @@ from lms.extensions import db
 from lms.markdown_rendering import render_markdown
 from lms.models import User
 from lms.service_error import ServiceError
+from quizzes import translations
 from quizzes.models import Criterion, CriterionInstrument, Question, QuestionVersion
 from quizzes.question_types import REGISTRY
 
@@ -128,6 +129,8 @@ def revise_question(
     )
     question.versions.append(version)
     question.current_version = version.version
+    db.session.flush()
+    translations.carry_over(previous, version)  # out of date where the original changed
     if commit:
         db.session.commit()
     return version

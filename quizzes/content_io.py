@@ -20,12 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from courses.models import Course
+from lms import content_translations as ct
 from lms import text_limits
 from lms.database import committed
 from lms.extensions import db
 from lms.service_error import ServiceError
 from lms.yaml_files import dump_readable, load_yaml, yaml_error
-from quizzes import bank
+from quizzes import bank, translations
 from quizzes.models import BankScope, DrawRule, Question, Quiz, QuizQuestion, ReviewPolicy
 from quizzes.quiz_authoring import MAX_ATTEMPTS, MAX_TIME_LIMIT, MAX_WAIT, whole_number
 from quizzes.selection import bank_questions, draw_problems
@@ -43,6 +44,7 @@ QUESTION_FIELDS = (
     "possibly_amended",
     "stem",
     "feedback",
+    "translations",  # {ru: {stem, feedback, options: [...], ...}} (quizzes.translations)
 )
 QUIZ_FIELDS = (
     "slug",
@@ -102,6 +104,9 @@ def _questions_of(quiz: Quiz) -> list[Question]:
 
 def _exported(question: Question, quiz: Quiz) -> dict:
     data = _question_data(question)
+    carried = translations.question_file_values(question.current)
+    if carried:
+        data["translations"] = carried
     if question.course_id == quiz.course_id:
         return data
     return {"key": data.pop("key"), "course": question.course.slug, **data}
@@ -116,6 +121,9 @@ def _listed(question: Question, quiz: Quiz) -> str | dict:
 
 def export_yaml(quiz: Quiz) -> str:
     block = {name: getattr(quiz, name) for name in QUIZ_FIELDS}
+    carried = ct.export(quiz)
+    if carried:
+        block["translations"] = carried
     if quiz.selection == "fixed":
         block["questions"] = [_listed(link.question, quiz) for link in quiz.fixed_questions]
     else:
@@ -225,6 +233,14 @@ def _write(course: Course, data: dict, update: bool, problems: list[str]) -> Qui
                 bank.revise_question(question, commit=False, **content)
         except ServiceError as error:
             problems.append(_problem(where, str(error.message)))
+            continue
+        if "translations" in item:
+            question = existing.get((home.id, item["key"]))
+            try:
+                db.session.flush()
+                translations.import_question_values(question.current, item["translations"])
+            except ServiceError as error:
+                problems.append(_problem(where, f"translations: {error.message}"))
     return _quiz_from(course, data["quiz"], update, (courses, existing), problems)
 
 
@@ -381,6 +397,11 @@ def _quiz_from(course, block, update, known, problems) -> Quiz:
             )
         )
     db.session.flush()
+    if "translations" in block:
+        try:
+            translations.import_quiz_values(quiz, block["translations"])
+        except ServiceError as error:
+            problems.append(f"quiz: translations: {error.message}")
     if quiz.selection == "draw" and not problems:
         problems.extend(f"quiz: draw: {p}" for p in draw_problems(quiz))
     return quiz

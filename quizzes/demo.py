@@ -1,18 +1,21 @@
-"""Demo criteria for `flask seed-demo`, from shared/domain/qualification-criteria.md."""
+"""Demo criteria for `flask seed-demo`, from shared/domain/qualification-criteria.md, the
+demo question bank and quizzes, and their Russian and Kazakh translations."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from courses.models import Course
+from lms import content_translations as ct
 from lms.extensions import db
 from lms.service_error import ServiceError
-from quizzes import bank
+from quizzes import bank, translations
 from quizzes.bank import ensure_criterion
-from quizzes.models import BankScope, DrawRule, Question, Quiz
+from quizzes.models import BankScope, Criterion, DrawRule, Question, Quiz
 from quizzes.selection import pool
 
 # Keys of a question entry that are not part of its type's definition.
@@ -90,7 +93,9 @@ def seed_demo_questions(owner=None) -> int:
                     possibly_amended=bool(item.get("possibly_amended", False)),
                 )
             except ServiceError as error:
-                raise ServiceError(f"question {item['key']}: {error.message}") from None
+                raise ServiceError(
+                    _("question %(key)s: %(message)s", key=item["key"], message=error.message)
+                ) from None
             added += 1
         db.session.commit()
     except Exception:
@@ -104,6 +109,47 @@ def seed_demo(app, users: dict, **_) -> None:
     seed_demo_questions(users.get("trainer1"))
     seed_demo_quizzes()
     seed_final_exam()
+    seed_demo_translations()
+
+
+CONTENT = Path(__file__).resolve().parent / "demo_content"
+
+
+def _translation_file(name: str, locale: str) -> dict:
+    path = CONTENT / f"{name}.{locale}.yml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def seed_demo_translations() -> None:
+    """The hand-written translations of the demo's criteria, quizzes and questions
+    (demo_content/{texts,questions}.<language>.yml, whichever exist) as translations of the
+    originals (quizzes.translations). Idempotent: saving the same text changes nothing."""
+    criteria = {c.code: c for c in db.session.scalars(select(Criterion))}
+    quizzes = list(db.session.scalars(select(Quiz)))
+    questions = {q.key: q for q in db.session.scalars(select(Question))}
+    for locale in ct.languages():
+        texts = _translation_file("texts", locale)
+        for code, values in (texts.get("criteria") or {}).items():
+            if code in criteria and locale != translations.CRITERIA_LANGUAGE:
+                ct.save(criteria[code], locale, values)
+        pattern = ((texts.get("patterns") or {}).get("course_quiz_title") or {}).get(
+            "title_pattern"
+        )
+        for quiz in quizzes:
+            if quiz.course.language == locale:
+                continue
+            values = dict((texts.get("quizzes") or {}).get(quiz.slug) or {})
+            if "title" not in values and pattern and quiz.slug == "check-your-knowledge":
+                values["title"] = pattern.format(course=ct.text(quiz.course, "title", locale))
+            if values:
+                ct.save(quiz, locale, values)
+        for key, values in (_translation_file("questions", locale).get("questions") or {}).items():
+            question = questions.get(key)
+            if question is not None and question.course.language != locale:
+                translations.import_question_values(question.current, {locale: values})
+    db.session.commit()
 
 
 # Course quizzes and the final exam count towards the demo qualification (its criteria are
@@ -118,7 +164,7 @@ def add_half_bank_rules(quiz: Quiz) -> None:
     """One draw rule per criterion of the quiz's bank scope with at least two questions, of
     half its bank (rounded down): the bank then holds at least twice the draw. A criterion
     with a single question is left to a wider bank (the final exam draws from every course)."""
-    for code, *_ in CRITERIA:
+    for code, *_rest in CRITERIA:
         criterion = bank.criterion_by_code(code)
         available = len(pool(quiz, criterion.id))
         if available >= 2:

@@ -22,6 +22,7 @@ from lms.database import TimestampMixin, UTCDateTime, utcnow
 from lms.extensions import db
 from lms.markdown_rendering import render_markdown
 from lms.models import User
+from quizzes.question_texts import dumps, original_texts
 
 SCORE = Numeric(10, 4)
 
@@ -123,6 +124,12 @@ class QuestionVersion(TimestampMixin, db.Model):
     @property
     def definition(self) -> dict:
         return json.loads(self.definition_json)
+
+    @property
+    def texts_json(self) -> str:
+        """The definition's words a reader sees, as one translatable field
+        (quizzes.question_texts); "" when there are none."""
+        return dumps(original_texts(self.question.type, self.definition))
 
 
 class QuestionEvent(TimestampMixin, db.Model):
@@ -272,6 +279,9 @@ class Attempt(TimestampMixin, db.Model):
     percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
     passed: Mapped[bool | None]
     result_json: Mapped[str] = mapped_column(Text, default="{}")
+    # The trainee's language at the start: questions are shown in it where translated
+    # (quizzes.translations); None for attempts started before, shown in the original.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     quiz: Mapped[Quiz] = relationship()
     user: Mapped[User] = relationship()

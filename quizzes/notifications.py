@@ -16,6 +16,7 @@ from datetime import datetime
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
+from lms import content_translations as ct
 from lms.database import utcnow
 from lms.extensions import db
 from lms.jobs import register_schedule
@@ -52,12 +53,14 @@ def send_attempt_marked(attempt_id: int, *, now: datetime | None = None) -> Outb
         return None
     quiz = attempt.quiz
     shown = shown_to_trainee(quiz, now or utcnow())
+    # The quiz's title in the message's language (the trainee's profile language).
+    title = ct.text(quiz, "title", attempt.user.language)
     return send_mail(
         attempt.user,
         WORK_MARKED,
         "quiz_marked",
-        subject=_l("Your written answers in “%(quiz)s” were marked", quiz=quiz.title),
-        quiz_title=quiz.title,
+        subject=_l("Your written answers in “%(quiz)s” were marked", quiz=title),
+        quiz_title=title,
         attempt_number=attempt.number,
         show_score=shown.score,
         passed=bool(attempt.passed),

@@ -10,7 +10,8 @@ def init_app(app: Flask) -> None:
     """Register the feature's blueprints, messages, menu entries, dashboard panels and demo."""
     from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
-    from seminars import dashboard, demo, notifications, views
+    from seminars import dashboard, demo, notifications, translations, views
+    from seminars.models import paragraphs
 
     views.init_app(app)
     notifications.init_app(app)
@@ -19,6 +20,10 @@ def init_app(app: Flask) -> None:
 
     audit.init_app(app)
     personal_data.init_app(app)
+    # Seminar, session, rubric and declaration texts in the reader's language.
+    app.add_template_global(translations.untranslated, "tr_untranslated")
+    app.add_template_global(translations.preload_in_template, "tr_preload")
+    app.add_template_filter(paragraphs, "paragraphs")
     add_navigation(app, "seminars.index", _l("Seminars"), None)
     add_navigation(
         app, "manage_seminars.index", _l("My seminars"), ("trainer", "admin"), bar="teaching"

@@ -12,6 +12,7 @@ from seminars.authoring import FINAL_STATUSES
 from seminars.models import Registration, Seminar, SeminarSession, SeminarStatus
 from seminars.permissions import managed_query
 from seminars.registration import ACTIVE, counts
+from seminars.translations import preload_seminars
 
 
 def seminars_panel(user: User) -> dict | None:
@@ -27,6 +28,7 @@ def seminars_panel(user: User) -> dict | None:
     )
     if not entries and user.role != Role.TRAINEE:
         return None
+    preload_seminars([entry.seminar for entry in entries], courses=False)
     now = utcnow()
     rows = [
         (entry, next((s for s in entry.seminar.sessions if s.ends_at > now), None))
@@ -58,6 +60,7 @@ def running_panel(user: User) -> dict:
         )
     )
     seats = counts([seminar.id for seminar in running])
+    preload_seminars(running, courses=False)
     rows = [
         {
             "seminar": seminar,

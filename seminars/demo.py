@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import yaml
 from sqlalchemy import select
 
 from courses.models import Course
+from lms import content_translations as ct
 from lms.extensions import db
 from lms.timezone import site_zone
 from seminars import authoring, registration
@@ -15,9 +18,49 @@ from seminars.models import Seminar
 
 
 def seed_demo(app, users: dict, **_) -> None:
-    """After the courses: the demo seminars deliver two of them."""
+    """After the courses: the demo seminars deliver two of them; their texts in Russian and
+    Kazakh (``demo_content/seminars.<language>.yml``)."""
     seed_demo_seminar(app, users)
     seed_upcoming_seminar(app, users)
+    for title in (DEMO_SEMINAR_TITLE, UPCOMING_SEMINAR_TITLE):
+        seminar = db.session.scalar(select(Seminar).where(Seminar.title == title))
+        if seminar is not None:
+            load_translations(seminar)
+
+
+# --- translations -----------------------------------------------------------------------------
+
+DEMO_CONTENT = Path(__file__).resolve().parent / "demo_content"
+
+
+def demo_translations() -> dict[str, dict[str, dict]]:
+    """``{English title: {language: {title, description, venue, sessions: [topics]}}}`` from
+    the files that exist (``seminars.ru.yml``, ``seminars.kk.yml``)."""
+    found: dict[str, dict[str, dict]] = {}
+    for path in sorted(DEMO_CONTENT.glob("seminars.*.yml")):
+        locale = path.name.split(".")[1]
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for title, entry in (data.get("seminars") or {}).items():
+            found.setdefault(title, {})[locale] = entry or {}
+    return found
+
+
+def load_translations(seminar: Seminar) -> None:
+    """Store the demo translations of ``seminar`` (found by its English title) and of its
+    sessions, in order; running it again changes nothing."""
+    entries = demo_translations().get(seminar.title, {})
+    original = seminar.course.language
+    for locale, entry in entries.items():
+        if locale == original or locale not in ct.languages():
+            continue
+        ct.save(
+            seminar,
+            locale,
+            {name: entry[name] for name in ("title", "description", "venue") if name in entry},
+        )
+        for session, topic in zip(seminar.sessions, entry.get("sessions") or (), strict=False):
+            ct.save(session, locale, {"topic": topic})
+    db.session.commit()
 
 
 # The demo's five-day seminar is 40 academic hours. The training rules for professional
@@ -78,6 +121,7 @@ def seed_demo_seminar(app, users: dict, **_) -> None:
             ends_at=datetime.combine(day, time(17, 0), zone),
             trainer=users["trainer1"] if number % 2 == 0 else users["trainer2"],
         )
+    load_translations(seminar)  # before the registrations: their messages name it
     authoring.set_status(seminar, "open")
     for key, organisation in (
         ("trainee1", "Akimat of Astana"),
@@ -122,4 +166,5 @@ def seed_upcoming_seminar(app, users: dict, **_) -> None:
             ends_at=datetime.combine(day, time(17, 0), zone),
             trainer=users["trainer1"],
         )
+    load_translations(seminar)
     authoring.set_status(seminar, "open")

@@ -7,33 +7,41 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 
+from lms import content_translations as ct
 from lms.downloads import csv_text
 from lms.formatting import format_hours, plain_decimal
 from lms.timezone import site_zone
 from seminars.attendance import attended_hours, marks_in
 from seminars.models import Seminar
 from seminars.registration import participants
+from seminars.translations import preload_seminars
 
 
-def calendar_ics(seminar: Seminar, *, host: str, with_online_link: bool = False) -> bytes:
+def calendar_ics(
+    seminar: Seminar, *, host: str, with_online_link: bool = False, locale: str | None = None
+) -> bytes:
     """Every session of the seminar as a VEVENT, in UTC, with stable UIDs. The online link is
     for those who hold a seat (and its staff), as on the seminar's page: anyone may download
-    the calendar."""
+    the calendar. Titles, topics and venue in ``locale`` (the reader's by default) where
+    translated."""
     from icalendar import Calendar, Event  # at the first calendar file: 2 MB kept out of workers
 
+    preload_seminars([seminar], locale, courses=False, sessions=True)
+    title = ct.text(seminar, "title", locale)
+    venue = ct.text(seminar, "venue", locale)
     calendar = Calendar()
     calendar.add("prodid", f"-//{current_app.config['SITE_NAME']}//seminars//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", seminar.title)
+    calendar.add("x-wr-calname", title)
     for session in seminar.sessions:
         event = Event()
         event.add("uid", f"seminar-{seminar.id}-session-{session.id}@{host}")
         event.add("dtstamp", session.created_at)
         event.add("dtstart", session.starts_at)
         event.add("dtend", session.ends_at)
-        event.add("summary", f"{seminar.title}: {session.topic}")
-        if seminar.venue:
-            event.add("location", seminar.venue)
+        event.add("summary", f"{title}: {ct.text(session, 'topic', locale)}")
+        if venue:
+            event.add("location", venue)
         if seminar.online_link and with_online_link:
             event.add("url", seminar.online_link)
         event.add("description", _("%(h)s academic hours", h=format_hours(session.academic_hours)))

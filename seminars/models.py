@@ -80,6 +80,12 @@ def _values(enum) -> str:
     return ", ".join(f"'{member.value}'" for member in enum)
 
 
+def paragraphs(text: str | None) -> list[str]:
+    """``text`` split at blank lines (the ``paragraphs`` Jinja filter, for translations too)."""
+    text = (text or "").replace("\r\n", "\n")
+    return [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]
+
+
 class Seminar(TimestampMixin, db.Model):
     __tablename__ = "seminars"
     __table_args__ = (
@@ -117,8 +123,7 @@ class Seminar(TimestampMixin, db.Model):
     @property
     def description_paragraphs(self) -> list[str]:
         """The description split at blank lines (a paragraph per language, for example)."""
-        text = (self.description or "").replace("\r\n", "\n")
-        return [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]
+        return paragraphs(self.description)
 
 
 class SeminarTrainer(TimestampMixin, db.Model):

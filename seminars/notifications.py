@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from lms import content_translations as ct
 from lms.database import utcnow
 from lms.extensions import db
 from lms.jobs import claim_once, register_schedule
@@ -88,7 +89,12 @@ def build_calendar(ref) -> Attachment | None:
     seminar = entry.seminar
     if not seminar.sessions or seminar.status == SeminarStatus.CANCELLED:
         return None
-    data = calendar_ics(seminar, host=public_host(), with_online_link=entry.status in HOLDS_A_SEAT)
+    data = calendar_ics(
+        seminar,
+        host=public_host(),
+        with_online_link=entry.status in HOLDS_A_SEAT,
+        locale=entry.user.language,
+    )
     return Attachment(f"seminar-{seminar.id}.ics", "text/calendar", data)
 
 
@@ -112,6 +118,12 @@ def _context(entry: Registration) -> dict:
     }
 
 
+def _titled(message, seminar: Seminar):
+    """The subject in the recipient's language, with the seminar's title in it too (its
+    translation where there is one): evaluated by ``send_mail`` under that language."""
+    return lambda: str(message) % {"title": ct.text(seminar, "title")}
+
+
 def _with_calendar(entry: Registration) -> list[tuple[str, int]]:
     return [(CALENDAR, entry.id)] if entry.seminar.sessions else []
 
@@ -123,7 +135,7 @@ def send_confirmed(entry: Registration):
         entry.user,
         REGISTRATION,
         "seminar_confirmed",
-        subject=_l("Seminar “%(title)s”: your seat is confirmed", title=entry.seminar.title),
+        subject=_titled(_l("Seminar “%(title)s”: your seat is confirmed"), entry.seminar),
         attachments=_with_calendar(entry),
         with_calendar=bool(_with_calendar(entry)),
         **context,
@@ -135,7 +147,7 @@ def send_waitlisted(entry: Registration):
         entry.user,
         REGISTRATION,
         "seminar_waitlisted",
-        subject=_l("Seminar “%(title)s”: you are on the waitlist", title=entry.seminar.title),
+        subject=_titled(_l("Seminar “%(title)s”: you are on the waitlist"), entry.seminar),
         rank=waitlist_rank(entry),
         **_context(entry),
     )
@@ -146,7 +158,7 @@ def send_promoted(entry: Registration):
         entry.user,
         REGISTRATION,
         "seminar_promoted",
-        subject=_l("Seminar “%(title)s”: a seat is now yours", title=entry.seminar.title),
+        subject=_titled(_l("Seminar “%(title)s”: a seat is now yours"), entry.seminar),
         attachments=_with_calendar(entry),
         with_calendar=bool(_with_calendar(entry)),
         **_context(entry),
@@ -160,9 +172,7 @@ def send_cancelled(entry: Registration, by: User | None):
         entry.user,
         REGISTRATION,
         "seminar_cancelled",
-        subject=_l(
-            "Seminar “%(title)s”: your registration is cancelled", title=entry.seminar.title
-        ),
+        subject=_titled(_l("Seminar “%(title)s”: your registration is cancelled"), entry.seminar),
         cancelled_by=staff.full_name if staff is not None else None,
         **_context(entry),
     )
@@ -174,7 +184,7 @@ def send_called_off(entry: Registration):
         entry.user,
         REGISTRATION,
         "seminar_called_off",
-        subject=_l("Seminar “%(title)s” is cancelled", title=entry.seminar.title),
+        subject=_titled(_l("Seminar “%(title)s” is cancelled"), entry.seminar),
         **{**_context(entry), "online_link": ""},
     )
 
@@ -184,7 +194,7 @@ def send_reminder(entry: Registration):
         entry.user,
         REMINDER,
         "seminar_reminder",
-        subject=_l("Seminar “%(title)s” starts tomorrow", title=entry.seminar.title),
+        subject=_titled(_l("Seminar “%(title)s” starts tomorrow"), entry.seminar),
         **_context(entry),
     )
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from assessments import lifecycle, results, rubrics, scoring
 from assessments.models import Assessment, AssessmentStatus, Rubric
+from assessments.translations import preload_assessments
 from assessments.views.blueprint import (
     STATUS_LABELS,
     bp,
@@ -19,6 +20,7 @@ from assessments.views.blueprint import (
 )
 from courses.models import Enrolment
 from courses.permissions import require_course_owner
+from lms import content_translations as ct
 from lms.extensions import db
 from lms.models import Role, User
 from lms.pagination import paginate
@@ -64,9 +66,11 @@ def assessments():
         query = query.where(Assessment.seminar_id == chosen["seminar"])
     if chosen["status"]:
         query = query.where(Assessment.status == chosen["status"])
+    pagination = paginate(query)
+    preload_assessments(pagination.items, rubric_list, seminar_list)
     return render_page(
         "assessments.html",
-        pagination=paginate(query),
+        pagination=pagination,
         rubrics=rubric_list,
         seminars=seminar_list,
         chosen=chosen,
@@ -115,9 +119,7 @@ def new_assessment():
                 raise ServiceError(_("Choose one of the offered seminars."), "seminar")
             if trainee is None:
                 raise ServiceError(_("Choose a trainee."), "trainee")
-            assessment = lifecycle.start_assessment(
-                rubric, trainee, current_user, seminar=seminar
-            )
+            assessment = lifecycle.start_assessment(rubric, trainee, current_user, seminar=seminar)
         except ServiceError as error:
             errors = {error.field or "": refused(error)}
             if rubric is not None and trainee is not None:
@@ -125,6 +127,7 @@ def new_assessment():
         else:
             flash(_("Assessment started. Score each line, then sign it off."), "success")
             return redirect(url_for("practical.sheet", assessment_id=assessment.id))
+    preload_assessments([], rubric_list, seminar_list)
     return render_page(
         "new_assessment.html",
         400 if errors else 200,
@@ -151,6 +154,8 @@ def _sheet_values(assessment: Assessment) -> dict:
 
 def _sheet_page(assessment: Assessment, values=None, errors=None, status=200):
     criteria = {line.criterion_id: line.criterion for line in assessment.rubric.lines}
+    ct.preload(criteria.values())  # their titles in the reader's language, one query
+    preload_assessments([assessment])
     return render_page(
         "sheet.html",
         status,
@@ -234,6 +239,7 @@ def sign_off(assessment_id: int):
         results.scored_lines(assessment),
         assessment.breach_criterion.code if assessment.breach_criterion else None,
     )
+    preload_assessments([assessment])
     return render_page(
         "sign_off.html",
         400 if error else 200,

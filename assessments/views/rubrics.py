@@ -11,8 +11,10 @@ from sqlalchemy.orm import selectinload
 from assessments import rubrics as rubric_authoring
 from assessments.models import QUALITY_SCALE, LineKind, Rubric, RubricKind
 from assessments.rubrics import LineSpec
+from assessments.translations import preload_rubrics
 from assessments.views.blueprint import bp, owned_course_ids, render_page
 from courses.permissions import courses_owned_by, require_course_owner
+from lms import content_translations as ct
 from lms.extensions import db
 from lms.permissions import trainer_required
 from lms.routing import get_or_404, parse_id
@@ -23,7 +25,8 @@ BLANK_ROWS = 3
 MAX_ROWS = rubric_authoring.MAX_LINES + 10
 
 
-def _rubric(rubric_id: int) -> Rubric:
+def owned_rubric(rubric_id: int) -> Rubric:
+    """The rubric ``rubric_id`` names: 404 unknown, 403 when its course is not the user's."""
     rubric = get_or_404(Rubric, rubric_id)
     require_course_owner(rubric.course)
     return rubric
@@ -43,7 +46,10 @@ def _criteria() -> list[Criterion]:
 @bp.get("/manage/assessments/rubrics")
 @trainer_required
 def rubrics():
-    return render_page("rubrics.html", rubrics=rubric_authoring.rubrics_of(owned_course_ids()))[0]
+    found = rubric_authoring.rubrics_of(owned_course_ids())
+    preload_rubrics(found)
+    ct.preload([rubric.course for rubric in found])
+    return render_page("rubrics.html", rubrics=found)[0]
 
 
 def _rows_from(rubric: Rubric | None, blank: int) -> list[dict]:
@@ -145,6 +151,7 @@ def _rubric_page(rubric, courses, rows, errors=None, status=200, values=None):
         values=values or {},
         criteria=_criteria(),
         assessed=assessed,
+        coverage=ct.coverage([rubric, *rubric.lines]) if rubric is not None else None,
     )
 
 
@@ -184,7 +191,7 @@ def new_rubric():
 @bp.route("/manage/assessments/rubrics/<id:rubric_id>", methods=["GET", "POST"])
 @trainer_required
 def edit_rubric(rubric_id: int):
-    rubric = _rubric(rubric_id)
+    rubric = owned_rubric(rubric_id)
     if request.method == "GET":
         values = {
             "title": rubric.title,
@@ -200,7 +207,7 @@ def edit_rubric(rubric_id: int):
         rubric_authoring.update_rubric(rubric, lines=_specs(rows), **values)
     except ServiceError as error:
         refused(error)
-        rubric = _rubric(rubric_id)
+        rubric = owned_rubric(rubric_id)
         return _rubric_page(rubric, None, rows, {error.field or "": error.message}, 400, values)
     flash(_("Rubric saved."), "success")
     return redirect(url_for("practical.edit_rubric", rubric_id=rubric.id))
@@ -209,14 +216,14 @@ def edit_rubric(rubric_id: int):
 @bp.post("/manage/assessments/rubrics/<id:rubric_id>/copy")
 @trainer_required
 def copy_rubric(rubric_id: int):
-    rubric = _rubric(rubric_id)
+    rubric = owned_rubric(rubric_id)
     try:
         copy = rubric_authoring.copy_rubric(
             rubric, title=_("%(title)s (copy)", title=rubric.title)[:200]
         )
     except ServiceError as error:
         refused(error)
-        rubric = _rubric(rubric_id)
+        rubric = owned_rubric(rubric_id)
         values = {k: getattr(rubric, k) for k in ("title", "kind", "instructions", "active")}
         rows = _rows_from(rubric, BLANK_ROWS)
         return _rubric_page(rubric, None, rows, {"": error.message}, 400, values)

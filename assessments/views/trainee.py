@@ -9,9 +9,12 @@ from sqlalchemy import func, select
 
 from assessments import combination, lifecycle, results, standing
 from assessments.models import Assessment, AssessmentStatus
+from assessments.translations import preload_assessments
 from assessments.views.blueprint import bp, render_page
+from lms import content_translations as ct
 from lms.extensions import db
 from lms.models import User
+from quizzes.translations import criterion_titles
 
 # The qualification's required average of the compensable criteria, until certificates
 # (issue 7) hold it per qualification: the demo rule's 70 %.
@@ -35,6 +38,8 @@ def my_assessments():
         }
         for a in mine
     ]
+    preload_assessments(mine)
+    ct.preload([a.rubric.course for a in mine])
     return render_page("mine.html", cards=cards)[0]
 
 
@@ -42,8 +47,12 @@ def my_assessments():
 @login_required
 def my_standing():
     average = current_app.config.get("COMPENSABLE_AVERAGE", DEFAULT_COMPENSABLE_AVERAGE)
+    found = standing.standing(current_user, compensable_average=average)
+    preload_assessments(found.assessments)
     return render_page(
-        "standing.html", standing=standing.standing(current_user, compensable_average=average)
+        "standing.html",
+        standing=found,
+        titles=criterion_titles(),  # in the reader's language
     )[0]
 
 

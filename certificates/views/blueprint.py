@@ -36,4 +36,3 @@ def page_locale() -> str:
 def managed_seminars_query(user: User) -> Select:
     """The seminars ``user`` may issue for (``seminars.permissions.managed_query``)."""
     return managed_query(user)
-

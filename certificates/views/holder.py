@@ -27,7 +27,9 @@ from certificates.qualifications import (
     latest_declaration,
     sign_declaration,
 )
+from certificates.translations import declaration_for
 from certificates.views.files import pdf_response
+from lms import content_translations as ct
 from lms.extensions import db
 from lms.forms import show_error
 from lms.models import Role, User
@@ -40,8 +42,6 @@ from seminars.registration import seminars_of
 bp = Blueprint(
     "my_certificates", __name__, url_prefix="/certificates", template_folder="../templates"
 )
-
-
 
 
 @dataclass
@@ -58,6 +58,9 @@ class Section:
     declaration: EthicsDeclaration | None = None  # the latest signature
     declaration_met: bool = False
     declaration_form: DeclarationForm | None = None
+    # What the trainee signs now, in their language where its translation is up to date.
+    declaration_text: str = ""
+    declaration_language: str = ""
     held: Certificate | None = None  # a valid certificate of the qualification
 
 
@@ -96,9 +99,13 @@ def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
             section.declaration_met = any(
                 r.key == "declaration" and r.met for r in section.checklists[0].result.requirements
             )
+            section.declaration_text, section.declaration_language = declaration_for(
+                qualification, ct.current_locale()
+            )
             section.declaration_form = forms.get(qualification.id) or DeclarationForm(
                 prefix=_declaration_prefix(qualification), formdata=None
             )
+            section.declaration_form.text_digest.data = ct.digest(section.declaration_text)
         sections.append(section)
     return sections
 
@@ -144,7 +151,12 @@ def sign(qualification_id: int):
     form = DeclarationForm(prefix=_declaration_prefix(qualification))
     if form.validate_on_submit():
         try:
-            sign_declaration(current_user, qualification, form.signed_name.data)
+            sign_declaration(
+                current_user,
+                qualification,
+                form.signed_name.data,
+                shown_digest=form.text_digest.data or None,
+            )
         except ServiceError as error:
             show_error(form, error)
         else:

@@ -41,6 +41,7 @@ from lms.timezone import site_today
 from seminars.models import Seminar
 from seminars.permissions import can_manage
 from seminars.registration import holds_a_seat, participants
+from seminars.translations import preload_seminars
 
 
 def _seminar(seminar_id: int) -> Seminar:
@@ -159,6 +160,7 @@ def seminars():
     pagination = paginate(
         managed_seminars_query(current_user).options(selectinload(Seminar.course))
     )
+    preload_seminars(pagination.items, courses=False)
     return render_template(
         "certificates/manage/seminars.html", seminars=pagination.items, pagination=pagination
     )

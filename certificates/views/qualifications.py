@@ -8,6 +8,7 @@ import io
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -20,6 +21,8 @@ from certificates.views.blueprint import bp, page_locale
 from certificates.views.files import pdf_response
 from courses.models import Course
 from courses.permissions import owned_course_ids
+from lms import content_translations as ct
+from lms import translation_editor
 from lms.extensions import db
 from lms.formatting import plain_decimal
 from lms.forms import show_error
@@ -112,8 +115,14 @@ def _edit_qualification(qualification: Qualification | None):
             flash(_("Qualification saved."), "success")
             return redirect(url_for(".edit_qualification", qualification_id=saved.id))
     status = 400 if request.method == "POST" else 200
+    coverage = None
+    if qualification is not None and qualification.declaration_text:
+        coverage = ct.coverage([qualification])
     return render_template(
-        "certificates/manage/qualification_form.html", form=form, qualification=qualification
+        "certificates/manage/qualification_form.html",
+        form=form,
+        qualification=qualification,
+        declaration_coverage=coverage,
     ), status
 
 
@@ -210,3 +219,45 @@ def page_png(data: bytes, width: int = 1200) -> bytes:
         return output.getvalue()
     finally:
         document.close()
+
+
+@bp.route("/qualifications/<id:qualification_id>/translations", methods=["GET", "POST"])
+@admin_required
+def declaration_translations(qualification_id: int):
+    """The declaration side by side with its translations (whoever edits the declaration:
+    administrators). A signature keeps the text it was made on, so editing a translation
+    asks those who signed it to sign again, as editing the original does."""
+    qualification = get_or_404(Qualification, qualification_id)
+    offered = translation_editor.offered_locales([qualification])
+    items = [("qualification", _l("Ethics declaration"), qualification)]
+    posted, errors, status = None, {}, 200
+    if request.method == "POST":
+        language = request.form.get("language", "")
+        if language not in offered or not qualification.declaration_text:
+            abort(400)
+        _changed, errors = translation_editor.save_items(
+            items, language, request.form, user=current_user
+        )
+        if not errors:
+            flash(_("Translations saved."), "success")
+            return redirect(
+                url_for(
+                    ".declaration_translations",
+                    qualification_id=qualification.id,
+                    language=language,
+                )
+            )
+        posted, status = request.form, 400
+    else:
+        language = request.args.get("language") or (offered[0] if offered else "")
+        if language not in offered:
+            abort(404)
+    return render_template(
+        "certificates/manage/declaration_translations.html",
+        qualification=qualification,
+        locale=page_locale(),
+        language=language,
+        coverage=ct.coverage([qualification]),
+        groups=translation_editor.groups(items, language, posted, errors),
+        errors=errors,
+    ), status

@@ -46,6 +46,7 @@ from lms.service_error import ServiceError
 from lms.timezone import site_today
 from seminars.models import Seminar
 from seminars.permissions import can_manage
+from seminars.translations import preload_seminars
 
 LIFECYCLE_ACTIONS = ("suspend", "reinstate", "revoke", "reissue", "renew")
 # Which changes a certificate's public status allows (reissue and renew of a suspended
@@ -95,11 +96,12 @@ def _certificate(certificate_id: int) -> Certificate:
 
 
 def _register_form() -> RegisterFilterForm:
-    seminars = db.session.scalars(managed_seminars_query(current_user))
+    seminars = list(db.session.scalars(managed_seminars_query(current_user)))
+    preload_seminars(seminars, courses=False)
     form = RegisterFilterForm(
         request.args,
         qualifications=all_qualifications(),
-        seminars=list(seminars),
+        seminars=seminars,
         locale=page_locale(),
     )
     form.validate()  # unknown values are ignored below, never an error
@@ -141,6 +143,7 @@ def _filtered(form: RegisterFilterForm) -> Select:
 def register():
     form = _register_form()
     pagination = paginate(_filtered(form))
+    preload_seminars([c.seminar for c in pagination.items], courses=False)
     return render_template(
         "certificates/manage/register.html",
         form=form,

@@ -32,6 +32,7 @@ from lms.extensions import db
 from lms.forms import show_error
 from lms.permissions import trainer_required
 from lms.routing import get_or_404
+from lms.security import safe_next_url
 from lms.service_error import ServiceError, refused
 
 
@@ -168,9 +169,17 @@ def remove_owner(slug: str, user_id: int):
 # --- modules -----------------------------------------------------------------------------
 
 
+def _back_to_course_page() -> str | None:
+    """Where the files page was opened from (the module editor), if it is one of the course's
+    own management pages: shown as "Back", and kept through an upload."""
+    back = safe_next_url(request.values.get("back"))
+    return back if back and back.startswith(url_for("manage.courses")) else None
+
+
 def _files_page(course: Course, *, image_form=None, material_form=None, status: int = 200):
     return render_template(
         "courses/manage/files.html",
+        back=_back_to_course_page(),
         course=course,
         image_form=image_form or UploadForm(prefix="image"),
         material_form=material_form or UploadForm(prefix="material"),
@@ -207,7 +216,9 @@ def upload(slug: str, kind: str):
             show_error(form, error)
         else:
             flash(_("“%(name)s” uploaded.", name=record.filename), "success")
-            return redirect(url_for("manage.course_files", slug=course.slug))
+            return redirect(
+                url_for("manage.course_files", slug=course.slug, back=_back_to_course_page())
+            )
     forms = {"image_form": form} if kind == "image" else {"material_form": form}
     return _files_page(course, status=400, **forms)
 

@@ -66,7 +66,7 @@ def _editor(course: Course, obj, lang: str, back_url: str):
     previews = {
         s.field.name: {
             "original": authoring.render_for_page(course, s.original).html,
-            "translation": authoring.render_for_page(course, s.translation).html
+            "translation": authoring.render_for_page(course, s.translation, lang).html
             if s.translation
             else None,
         }

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from lms.views import account, admin, auth, jobs, main
+    from lms.views import account, admin, auth, glossary, jobs, main
 
-    for module in (main, auth, account, admin, jobs):
+    for module in (main, auth, account, admin, jobs, glossary):
         app.register_blueprint(module.bp)

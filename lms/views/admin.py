@@ -6,17 +6,38 @@ from __future__ import annotations
 import os
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms import account_deletion, accounts, audit, mail, password_reset, site_settings
+from lms import (
+    account_deletion,
+    accounts,
+    audit,
+    email_confirmation,
+    mail,
+    password_reset,
+    site_settings,
+    user_admin,
+)
 from lms.downloads import csv_text, download
 from lms.extensions import db
 from lms.forms import (
     SETTING_LANGUAGES,
+    AdminCreateUserForm,
     AdminDeleteAccountForm,
+    AdminDetailsForm,
     AdminEmailForm,
     AuditFilterForm,
     RoleForm,
@@ -41,17 +62,71 @@ def _user_or_404(user_id: int) -> User:
     return get_or_404(User, user_id)
 
 
+def _editable_or_409(user_id: int) -> User:
+    """The user to change; a deleted account answers 409 with its page saying why."""
+    user = _user_or_404(user_id)
+    if user.deleted_at is not None:
+        refusal = _("This account is deleted: it cannot be changed.")
+        abort(make_response(_user_page(user, refusal=refusal, status=409)))
+    return user
+
+
 @bp.get("/users")
 @admin_required
 def users():
     form = UserSearchForm(request.args)
-    search, role = "", ""
-    if form.validate():
-        search, role = form.q.data or "", form.role.data or ""
-    pagination = paginate(accounts.users_query(search, role), per_page=PER_PAGE)
-    return render_template(
-        "admin/users.html", form=form, pagination=pagination, search=search, role=role
+    form.validate()
+    # Each filter on its own: one unknown value (an old link) does not drop the others.
+    chosen = {name: (form[name].data or "") if not form[name].errors else "" for name in form.data}
+    pagination = paginate(
+        accounts.users_query(chosen["q"], chosen["role"], chosen["status"], chosen["sort"]),
+        per_page=PER_PAGE,
     )
+    return render_template(
+        "admin/users.html",
+        form=form,
+        pagination=pagination,
+        last_seen=accounts.last_seen_of(pagination.items),
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def create_user():
+    form = AdminCreateUserForm()
+    if form.validate_on_submit():
+        try:
+            user = user_admin.create_user(
+                current_user,
+                email=form.email.data,
+                display_name=form.display_name.data,
+                full_name=form.full_name.data,
+                role=form.role.data,
+                language=form.language.data,
+            )
+        except accounts.AccountError as error:
+            show_error(form, error)
+        else:
+            flash(
+                _(
+                    "The account of %(name)s is created. A link to choose a password is sent "
+                    "to %(email)s.",
+                    name=user.display_name,
+                    email=user.email,
+                ),
+                "success",
+            )
+            if not mail_url():
+                flash(
+                    _(
+                        "No mail server is set up: the message waits in the outbox. Pass the "
+                        "link on yourself, or create a password link below."
+                    ),
+                    "warning",
+                )
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user_new.html", form=form), status
 
 
 def _user_page(
@@ -59,16 +134,21 @@ def _user_page(
     *,
     role_form: RoleForm | None = None,
     email_form: AdminEmailForm | None = None,
+    details_form: AdminDetailsForm | None = None,
     reset_url: str | None = None,
     delete_form: AdminDeleteAccountForm | None = None,
+    refusal: str | None = None,
     status: int = 200,
 ):
     return (
         render_template(
             "admin/user.html",
             user=user,
+            refusal=refusal,
+            last_seen=accounts.last_seen(user),
             role_form=role_form or RoleForm(role=user.role),
             email_form=email_form or AdminEmailForm(email=user.email),
+            details_form=details_form or AdminDetailsForm(obj=user, formdata=None),
             reset_url=reset_url,
             delete_form=delete_form or AdminDeleteAccountForm(),
         ),
@@ -82,10 +162,35 @@ def user_detail(user_id: int):
     return _user_page(_user_or_404(user_id))
 
 
+@bp.post("/users/<id:user_id>/details")
+@admin_required
+def edit_details(user_id: int):
+    user = _editable_or_409(user_id)
+    form = AdminDetailsForm()
+    if form.validate_on_submit():
+        try:
+            changed = user_admin.update_details(
+                current_user,
+                user,
+                display_name=form.display_name.data,
+                full_name=form.full_name.data,
+                language=form.language.data,
+            )
+        except accounts.AccountError as error:
+            show_error(form, error)
+        else:
+            if changed:
+                flash(_("The details of %(name)s are saved.", name=user.display_name), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _user_page(user, details_form=form, status=400)
+
+
 @bp.post("/users/<id:user_id>/role")
 @admin_required
 def change_role(user_id: int):
-    user = _user_or_404(user_id)
+    user = _editable_or_409(user_id)
     form = RoleForm()
     if form.validate_on_submit():
         try:
@@ -108,29 +213,42 @@ def change_role(user_id: int):
 @bp.post("/users/<id:user_id>/email")
 @admin_required
 def change_email(user_id: int):
-    """An administrator sets the address directly: it counts as confirmed, no link is sent."""
-    user = _user_or_404(user_id)
+    """A link goes to the new address, which replaces the old one when it is opened; or, with
+    "at once", the address changes now and counts as confirmed (the administrator vouches)."""
+    user = _editable_or_409(user_id)
     form = AdminEmailForm()
     if form.validate_on_submit():
         try:
-            accounts.set_email(user, form.email.data, by=current_user)
+            if form.at_once.data:
+                accounts.set_email(user, form.email.data, by=current_user)
+            else:
+                address = email_confirmation.request_change_by_admin(
+                    user, new_email=form.email.data, by=current_user
+                )
         except accounts.AccountError as error:
             show_error(form, error)
         else:
-            flash(
-                _(
+            if form.at_once.data:
+                message = _(
                     "The e-mail address of %(name)s is now %(email)s.",
                     name=user.display_name,
                     email=user.email,
-                ),
-                "success",
-            )
+                )
+            else:
+                message = _(
+                    "A link is sent to %(email)s. The address of %(name)s changes when it is "
+                    "opened; until then it stays %(old)s.",
+                    email=address,
+                    name=user.display_name,
+                    old=user.email,
+                )
+            flash(message, "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _user_page(user, email_form=form, status=400)
 
 
 def _set_active(user_id: int, active: bool):
-    user = _user_or_404(user_id)
+    user = _editable_or_409(user_id)
     try:
         accounts.set_active(current_user, user, active)
     except accounts.AccountError as error:
@@ -161,7 +279,7 @@ def activate(user_id: int):
 @bp.post("/users/<id:user_id>/reset-link")
 @admin_required
 def reset_link(user_id: int):
-    user = _user_or_404(user_id)
+    user = _editable_or_409(user_id)
     if not user.active:
         flash(_("Activate the account before creating a reset link."), "warning")
         return redirect(url_for("admin.user_detail", user_id=user.id))

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from quizzes.views import bank, builder, manage, regrade, taking
+    from quizzes.views import bank, builder, manage, regrade, taking, translate
 
-    for pages in (taking, manage, bank, builder, regrade):
+    for pages in (taking, manage, bank, builder, regrade, translate):
         app.register_blueprint(pages.bp)

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import content_translations as ct
 from lms import text_limits
 from lms.extensions import db
 from lms.forms import posted_switch, show_error
@@ -69,6 +70,7 @@ def bank(course_id: int):
         filters=filters,
         pagination=pagination,
         held_back=selection.held_back_ids(q.id for q in pagination.items),
+        coverage=ct.coverage([q.current for q in pagination.items]) if pagination.items else {},
         forms=FORMS,
         filtered=any(filters.value(n) for n in ("criterion", "type", "state")) or filters.q.data,
     )
@@ -234,6 +236,7 @@ def _question_page(question: Question, *, error: str | None = None, status: int 
         history=question_authoring.version_history(question),
         used_in=used_in,
         held_back=bool(selection.held_back_ids([question.id])),
+        coverage=ct.coverage([version]),
         error=error,
     ), status
 

@@ -16,13 +16,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from courses.permissions import owned_course_ids, require_course_owner
+from lms import content_translations as ct
 from lms.downloads import download
 from lms.extensions import db
 from lms.pagination import paginate, paginate_list
 from lms.permissions import admin_required, trainer_required
 from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
-from quizzes import gradebook, marking
+from quizzes import gradebook, marking, translations
 from quizzes.criteria import all_criteria, update_criterion
 from quizzes.models import Attempt, AttemptQuestion, Criterion, InstrumentKind, Quiz
 from quizzes.views.owned import owned_quiz
@@ -45,6 +46,7 @@ def index():
         if course_ids
         else []
     )
+    ct.preload(quizzes)
     return render_template(
         "quizzes/manage/index.html", quizzes=quizzes, waiting=marking.waiting(current_user)
     )
@@ -55,7 +57,7 @@ def index():
 def gradebook_page(quiz_id: int):
     quiz = owned_quiz(quiz_id)
     codes, rows = gradebook.rows(quiz)
-    titles = {c.code: c.title for c in db.session.scalars(select(Criterion))}
+    titles = translations.criterion_titles()
     pagination = paginate_list(rows)
     return render_template(
         "quizzes/manage/gradebook.html",
@@ -96,33 +98,36 @@ def mark(item_id: int):
     if item.version.question.type != "free_text":
         abort(404)
     rubric = item.version.definition["rubric"]
+    view = translations.item_view(item, attempt)
     if request.method == "POST":
         try:
             points = [int(request.form.get(f"line-{n}", "")) for n in range(len(rubric))]
         except ValueError:
             flash(_("Give whole points for every line of the rubric."), "danger")
             return render_template(
-                "quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric
+                "quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric, view=view
             ), 400
         try:
             marking.score(item, points, current_user)
         except ServiceError as error:
             flash(refused(error), "danger")
             return render_template(
-                "quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric
+                "quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric, view=view
             ), 400
         flash(_("Score saved."), "success")
         return redirect(url_for("manage_quizzes.marking_queue"))
-    return render_template("quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric)
+    return render_template(
+        "quizzes/manage/mark.html", item=item, attempt=attempt, rubric=rubric, view=view
+    )
 
 
 @bp.get("/<id:quiz_id>/items")
 @trainer_required
 def items(quiz_id: int):
     quiz = owned_quiz(quiz_id)
-    return render_template(
-        "quizzes/manage/items.html", quiz=quiz, stats=gradebook.item_statistics(quiz)
-    )
+    stats = gradebook.item_statistics(quiz)
+    ct.preload([version for version, _ in stats])
+    return render_template("quizzes/manage/items.html", quiz=quiz, stats=stats)
 
 
 # --- criteria --------------------------------------------------------------------------------
@@ -141,8 +146,13 @@ def _percent(name: str) -> int | None:
 @trainer_required
 def criteria():
 
+    criteria = all_criteria()
+    ct.preload(criteria)
     return render_template(
-        "quizzes/manage/criteria.html", criteria=all_criteria(), kinds=list(InstrumentKind)
+        "quizzes/manage/criteria.html",
+        criteria=criteria,
+        kinds=list(InstrumentKind),
+        coverage=ct.coverage(criteria) if criteria else {},
     )
 
 

@@ -18,13 +18,13 @@ from flask_wtf.csrf import generate_csrf
 
 from courses.learning import is_enrolled
 from courses.permissions import can_edit
+from lms import content_translations as ct
 from lms.background_requests import leaves_session_alone
 from lms.database import utcnow
-from lms.extensions import db
 from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
-from quizzes import attempt_results, attempts
-from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz
+from quizzes import attempt_results, attempts, translations
+from quizzes.models import Attempt, AttemptStatus, Quiz
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates")
 
@@ -54,6 +54,7 @@ def _my_attempt(attempt_id: int) -> Attempt:
 @login_required
 def index():
     quizzes = attempts.visible_quizzes(current_user)
+    ct.preload([*quizzes, *{q.course for q in quizzes}])
     return render_template(
         "quizzes/index.html",
         quizzes=quizzes,
@@ -97,6 +98,8 @@ def _attempt_page(attempt: Attempt, problems: dict | None = None, *, handing_in=
         "quizzes/attempt.html",
         attempt=attempt,
         quiz=attempt.quiz,
+        views=translations.attempt_views(attempt),
+        language=translations.attempt_language(attempt),
         typed=request.form if problems else None,
         problems={item["position"]: item for item in listed},
         problem_list=listed,
@@ -186,11 +189,18 @@ def result(attempt_id: int):
         return redirect(url_for("quizzes.take", attempt_id=attempt.id))
     quiz = attempt.quiz
     shown = attempt_results.shown_to_trainee(quiz, utcnow())
-    titles = {c.code: c.title for c in db.session.query(Criterion).all()}
+    titles = translations.criterion_titles()
     review = None
     if shown.answers and not attempt.result.get("pending"):
         graded = attempt_results.result_of(attempt)
-        review = list(zip(attempt.questions, graded.questions, strict=True))
+        review = list(
+            zip(
+                attempt.questions,
+                graded.questions,
+                translations.attempt_views(attempt),
+                strict=True,
+            )
+        )
     return render_template(
         "quizzes/result.html",
         attempt=attempt,
@@ -199,5 +209,6 @@ def result(attempt_id: int):
         show_score=shown.score,
         show_criteria=shown.criteria,
         review=review,
+        language=translations.attempt_language(attempt),
         history=attempts.finished_attempts(quiz, current_user),
     )

@@ -7,7 +7,14 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # The trainer pages share one blueprint (views.blueprint); importing a module adds its routes.
-    from seminars.views import attendance, blueprint, manage, participants, public  # noqa: F401
+    from seminars.views import (  # noqa: F401
+        attendance,
+        blueprint,
+        manage,
+        participants,
+        public,
+        translations,
+    )
 
     app.register_blueprint(public.bp)
     app.register_blueprint(blueprint.bp)

@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from courses.permissions import courses_owned_by
+from lms import content_translations as ct
 from lms.extensions import db
 from lms.formatting import format_hours
 from lms.forms import show_error
@@ -23,7 +24,7 @@ from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.service_error import ServiceError, refused
 from lms.timezone import to_local, to_utc
-from seminars import authoring, permissions, registration
+from seminars import authoring, permissions, registration, translations
 from seminars.forms import (
     CapacityForm,
     SeminarDetailsForm,
@@ -53,6 +54,7 @@ def index():
     pagination = paginate(
         permissions.managed_query(current_user).options(selectinload(Seminar.sessions))
     )
+    translations.preload_seminars(pagination.items, courses=False)
     return render_template(
         "seminars/manage/index.html",
         pagination=pagination,
@@ -98,6 +100,7 @@ def _detail(seminar: Seminar, *, form=None, capacity_form=None, status: int = 20
         capacity_form=capacity_form or CapacityForm(capacity=seminar.capacity),
         counts=registration.counts([seminar.id])[seminar.id],
         total_hours=authoring.total_hours(seminar),
+        coverage=ct.coverage([seminar, *seminar.sessions]),
     ), status
 
 

@@ -14,11 +14,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms import content_translations as ct
 from lms.downloads import download
 from lms.pagination import paginate
 from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
-from seminars import attendance, authoring, checkin, permissions, registration
+from seminars import attendance, authoring, checkin, permissions, registration, translations
 from seminars.files import calendar_ics
 from seminars.models import Seminar, SeminarStatus
 
@@ -45,6 +46,7 @@ def index():
     pagination = paginate(authoring.upcoming_query(), per_page=12)
     upcoming = pagination.items
     counts = registration.counts([s.id for s in upcoming])
+    translations.preload_seminars(upcoming)
     mine = {}
     if current_user.is_authenticated:
         mine = registration.registrations_by_seminar(current_user)
@@ -62,6 +64,7 @@ def detail(seminar_id: int):
         else None
     )
     marks = attendance.marks_of(seminar, current_user) if entry else {}
+    translations.preload_seminars([seminar], sessions=True)
     return render_template(
         "seminars/detail.html",
         seminar=seminar,
@@ -97,7 +100,10 @@ def register(seminar_id: int):
                 "info",
             )
         else:
-            flash(_("You are registered for “%(title)s”.", title=seminar.title), "success")
+            flash(
+                _("You are registered for “%(title)s”.", title=ct.text(seminar, "title")),
+                "success",
+            )
     return redirect(url_for("seminars.detail", seminar_id=seminar.id))
 
 
@@ -143,7 +149,7 @@ def check_in(token: str):
             return render_template(
                 "seminars/check_in.html", problem=error.message, session=session
             ), 400
-        flash(_("You are checked in to “%(topic)s”.", topic=session.topic), "success")
+        flash(_("You are checked in to “%(topic)s”.", topic=ct.text(session, "topic")), "success")
         return redirect(url_for("seminars.detail", seminar_id=session.seminar_id))
     return render_template(
         "seminars/check_in.html",

@@ -400,3 +400,28 @@ def test_the_editors_preview_shows_the_modules_images(
     # Nobody else may preview into the course.
     denied = outsider.post_form(f"/manage/preview?course={course.slug}", {"source": source})
     assert denied.status_code == 403
+
+
+def test_the_files_page_leads_back_to_the_module_editor_it_was_opened_from(trainer_client, course):
+    editor = f"/manage/courses/{course.slug}/modules/{course.modules[0].id}"
+    page = trainer_client.get(editor).get_data(as_text=True)
+    files_url = f"/manage/courses/{course.slug}/files?back={editor}"
+    assert files_url in page and 'target="_blank"' in page  # the unsaved text stays open
+    files = trainer_client.get(
+        f"/manage/courses/{course.slug}/files", query_string={"back": editor}
+    )
+    assert f'href="{editor}"' in files.get_data(as_text=True)
+    response = trainer_client.post_form(
+        f"/manage/courses/{course.slug}/files/image?back={editor}",
+        {"image-file": (io.BytesIO(png_bytes()), "scheme.png"), "image-title": "Scheme"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302 and "back=" in response.headers["Location"]
+    after = trainer_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'href="{editor}"' in after and "scheme.png" in after
+
+
+@pytest.mark.parametrize("back", ["https://evil.example/", "//evil.example/x", "/verify/x"])
+def test_the_back_link_only_goes_to_course_management_pages(trainer_client, course, back):
+    files = trainer_client.get(f"/manage/courses/{course.slug}/files", query_string={"back": back})
+    assert files.status_code == 200 and f'href="{back}"' not in files.get_data(as_text=True)

@@ -72,7 +72,9 @@ def test_role_activation_email_and_password_links_are_recorded(
     admin_client.post_form(f"/admin/users/{trainee.id}/role", {"role": "trainer"})
     admin_client.post_form(f"/admin/users/{trainee.id}/deactivate")
     admin_client.post_form(f"/admin/users/{trainee.id}/activate")
-    admin_client.post_form(f"/admin/users/{trainee.id}/email", {"email": "new@example.kz"})
+    admin_client.post_form(
+        f"/admin/users/{trainee.id}/email", {"email": "new@example.kz", "at_once": "y"}
+    )
     page = admin_client.post_form(f"/admin/users/{trainee.id}/reset-link")
     token = page.get_data(as_text=True).split("/reset/")[1].split('"')[0]
     new_password = "a fresh violet kettle"

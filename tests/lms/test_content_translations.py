@@ -208,3 +208,46 @@ def test_an_import_of_the_same_text_keeps_the_out_of_date_mark(app, course):
     ct.save(course, "ru", {"title": "Профессиональная этика"})  # a translator saving: refreshed
     db.session.commit()
     assert not ct.states(course, "ru")[0].outdated
+def test_current_only_reads_ignore_a_translation_whose_original_changed(app, course):
+    ct.save(course, "ru", {"title": "Этика"})
+    db.session.commit()
+    assert ct.text(course, "title", "ru", current_only=True) == "Этика"
+    course.title = "Professional ethics"
+    db.session.commit()
+    assert ct.text(course, "title", "ru") == "Этика"  # pages of reading material: still shown
+    assert ct.text(course, "title", "ru", current_only=True) == "Professional ethics"
+    assert ct.shown_language(course, "title", "ru", current_only=True) == "en"
+
+
+def test_a_fields_check_validates_and_normalises_before_storing(app, course):
+    kind = ct.kind_of(course)
+
+    def check(obj, text):
+        if not text.isupper():
+            raise ServiceError("upper case only", field="title")
+        return text.lower()
+
+    def register(fields):
+        ct.register_kind(
+            kind.name,
+            Course,
+            fields,
+            original_language=kind.original_language,
+            render=kind.render,
+            original_html=kind.original_html,
+        )
+
+    register(
+        tuple(
+            ct.Field(f.name, f.label, f.limit, check=check) if f.name == "title" else f
+            for f in kind.fields
+        )
+    )
+    try:
+        with pytest.raises(ServiceError):
+            ct.save(course, "kk", {"title": "этика"})
+        ct.save(course, "kk", {"title": "ЭТИКА"})
+        db.session.commit()
+        assert ct.text(course, "title", "kk") == "этика"
+    finally:
+        register(kind.fields)

@@ -246,7 +246,9 @@ def test_a_link_stops_working_when_the_address_changes(app, client, admin_client
     client.post_form("/signup", SIGNUP)
     path = _link(_outbox()[0], app.config["PUBLIC_URL"])
     user = _user(ASEL)
-    admin_client.post_form(f"/admin/users/{user.id}/email", {"email": "new@example.kz"})
+    admin_client.post_form(
+        f"/admin/users/{user.id}/email", {"email": "new@example.kz", "at_once": "y"}
+    )
     assert client.get(path).status_code == 400
     assert _user("new@example.kz").id == user.id
 
@@ -367,7 +369,9 @@ def test_an_administrator_sets_an_address_directly(admin_client, make_user):
     user = make_user(email="typo@example.kz", email_confirmed=False)
     user.pending_email = "waiting@example.kz"
     db.session.commit()
-    answer = admin_client.post_form(f"/admin/users/{user.id}/email", {"email": "Right@Example.kz"})
+    answer = admin_client.post_form(
+        f"/admin/users/{user.id}/email", {"email": "Right@Example.kz", "at_once": "y"}
+    )
     assert answer.status_code == 302
     user = _user("right@example.kz")
     assert user.email_confirmed and user.pending_email is None

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lms.markdown_rendering import ALLOWED_TAGS, render_markdown
+from lms import markdown_answers
+from lms.markdown_rendering import ALLOWED_TAGS, render_markdown, sanitise_html
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -29,6 +30,7 @@ HOSTILE = [
     "<style>body{display:none}</style>",
     '<meta http-equiv="refresh" content="0;url=https://evil.example.com">',
     '<a href="https://ok.example.com" style="color:red" onmouseover="x()">ok</a>',
+    '<details open ontoggle="alert(1)"><summary onclick="x()">x</summary></details>',
 ]
 ACTIVE_SCHEMES = ("javascript:", "vbscript:", "data:")
 
@@ -170,3 +172,121 @@ def test_relative_links_resolve_against_a_base_only_when_one_is_given():
         assert kept in html
     assert 'src="/static/r.png"' in html and 'src="//evil.example.com/y.png"' in html
     assert active_content(html) == [] and "javascript" not in html
+
+
+# --- model answers behind a "show" step (lms.markdown_answers) -----------------------------
+
+EXERCISE = """## Exercise
+
+1. Can Bolat mediate?
+2. Can Marat?
+::: model-answer
+1. **Yes** - a civil dispute.
+2. **No** - see [Law Art. 1](https://adilet.zan.kz/eng/docs/Z1100000401_).
+
+```
+:::
+```
+:::
+
+## Key points
+
+- Done.
+"""
+
+
+def test_a_fenced_model_answer_is_hidden_behind_a_show_step():
+    html = render_markdown(EXERCISE).html
+    before, opening, rest = html.partition(
+        '<details class="model-answer">\n<summary>Show the model answer</summary>'
+    )
+    assert opening, html
+    answer, closing, after = rest.partition("</details>")
+    assert closing
+    # The exercise stays visible above; the answer (Markdown inside) is in the box.
+    assert "Can Bolat mediate?" in before and "Can Marat?" in before
+    assert "<strong>Yes</strong>" in answer and "Law Art. 1</a>" in answer
+    assert "<pre><code>:::" in answer  # a fence inside code is code
+    assert '<h2 id="key-points">Key points</h2>' in after
+    assert " open" not in html and ":::" not in before + after
+    toc = render_markdown(EXERCISE).toc
+    assert [item["name"] for item in toc] == ["Exercise", "Key points"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "::: model-answer\nNo closing fence.",  # unpaired opener
+        ":::\nA closing fence alone.",
+        "::: note\nAnother kind.\n:::",
+        "    ::: model-answer\n    indented code\n    :::",
+        "> ::: model-answer\n> quoted\n> :::",
+    ],
+)
+def test_what_is_not_a_paired_fence_stays_as_written(source):
+    html = render_markdown(source).html
+    assert "<details" not in html and "<summary" not in html
+    assert ":::" in html
+
+
+def test_an_opener_inside_an_answer_is_text_and_the_first_closing_fence_ends_it():
+    html = render_markdown("::: model-answer\n::: model-answer\nx\n:::\nafter\n:::").html
+    assert html.count("<details") == 1
+    answer, _, after = html.partition("</details>")
+    assert "::: model-answer\nx" in answer
+    assert "<p>after\n:::</p>" in after  # the unpaired fence left is text
+
+
+def test_opener_like_text_is_never_searched_for_a_closing_fence(monkeypatch):
+    """Linear cost: only paired openers look for their end (unpaired ones after the last pair
+    or inside an answer would each scan the rest of the text)."""
+    runs = []
+    original = markdown_answers._ModelAnswer.run
+
+    def counted(self, parent, blocks):
+        runs.append(len(blocks))
+        return original(self, parent, blocks)
+
+    monkeypatch.setattr(markdown_answers._ModelAnswer, "run", counted)
+    source = "::: model-answer\nfirst\n:::\n\n" + "::: model-answer\n\n" * 300
+    html = render_markdown(source).html
+    assert html.count("<details") == 1 and len(runs) == 1
+    runs.clear()
+    inside = "::: model-answer\n\n" + "::: model-answer\n\n" * 300 + ":::\n"
+    assert render_markdown(inside).html.count("<details") == 1 and len(runs) == 1
+
+
+def test_the_sanitiser_keeps_details_and_summary_but_nothing_unsafe():
+    dirty = (
+        '<details open class="model-answer x" ontoggle="alert(1)" style="display:block">'
+        '<summary onclick="x()" class="y">Show</summary><p>Answer</p>'
+        "<script>alert(1)</script></details>"
+        '<details class="other"><summary>S</summary></details>'
+    )
+    clean = sanitise_html(dirty)
+    assert clean.startswith('<details class="model-answer"><summary>Show</summary><p>Answer</p>')
+    assert "<summary>S</summary></details>" in clean
+    for gone in ("open", "ontoggle", "onclick", "style", "script", '"x"', '"y"', "other"):
+        assert gone not in clean
+    # Typed in Markdown, the same elements are text.
+    typed = render_markdown("<details open><summary>x</summary>y</details>").html
+    assert "<details" not in typed and "&lt;details open&gt;" in typed
+
+
+def test_the_label_is_in_the_texts_language_or_the_current_one(app):
+    from flask_babel import force_locale
+
+    source = "::: model-answer\nx\n:::"
+    assert "<summary>Show the model answer</summary>" in render_markdown(source).html
+    assert (
+        "<summary>Показать образец ответа</summary>" in render_markdown(source, language="ru").html
+    )
+    assert "<summary>Үлгі жауапты көрсету</summary>" in render_markdown(source, language="kk").html
+    with force_locale("ru"):
+        assert "Показать образец ответа" in render_markdown(source).html
+        assert "Show the model answer" in render_markdown(source, language="en").html
+
+
+def test_the_label_is_english_without_an_application():
+    html = render_markdown("::: model-answer\nx\n:::").html
+    assert "<summary>Show the model answer</summary>" in html

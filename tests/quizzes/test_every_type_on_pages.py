@@ -10,6 +10,7 @@ from sqlalchemy import select
 from courses import learning
 from lms.extensions import db
 from lms.models import User
+from quizzes import translations
 from quizzes.models import Question, Quiz, QuizQuestion
 from quizzes.question_types import REGISTRY
 from quizzes.selection import held_back
@@ -46,8 +47,12 @@ def test_each_type_renders_when_taken_and_reviewed(seed_demo, app):
     attempt_page = client.get(started.headers["Location"])
     assert attempt_page.status_code == 200
     html = attempt_page.get_data(as_text=True)
+    # Asel reads Kazakh: each stem as the attempt shows it, translated (the demo's files).
+    assert trainee.language == "kk"
     for question in chosen.values():
-        assert question.current.stem_html[:40] in html
+        shown = translations.version_view(question.current, "kk").stem_html
+        assert shown != question.current.stem_html
+        assert shown[:40] in html
     submitted = client.post_form(started.headers["Location"], {"action": "submit"})
     assert submitted.status_code in (302, 303)
     review = client.get(submitted.headers["Location"])

@@ -311,8 +311,10 @@ RULES: dict[str, tuple[dict, U]] = {
     "admin.audit_log": (ADMIN, lambda w: "/admin/audit"),
     "admin.change_email": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/email"),
     "admin.change_role": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/role"),
+    "admin.create_user": (ADMIN, lambda w: "/admin/users/new"),
     "admin.deactivate": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/deactivate"),
     "admin.delete_user": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/delete"),
+    "admin.edit_details": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}/details"),
     "admin.outbox": (ADMIN, lambda w: "/admin/outbox"),
     "admin.outbox_attachment": (
         ADMIN,
@@ -354,6 +356,8 @@ RULES: dict[str, tuple[dict, U]] = {
     "courses.image": (PUBLIC, lambda w: f"/courses/{_c(w)}/images/{w.image}"),
     "courses.material": (ENROLLED, lambda w: f"/courses/{_c(w)}/materials/{w.material}"),
     "courses.module_page": (PUBLIC, lambda w: f"/courses/{_c(w)}/{w.module.slug}"),
+    # --- the glossary of legal terms ----------------------------------------------------------
+    "glossary.index": (PUBLIC, lambda w: "/glossary"),
     # --- background jobs -------------------------------------------------------------------
     "jobs.admin_jobs": (ADMIN, lambda w: "/admin/jobs"),
     "jobs.job_json": (JOB_OWNER, lambda w: f"/jobs/{w.job.id}.json"),
@@ -412,6 +416,10 @@ RULES: dict[str, tuple[dict, U]] = {
     "manage_certificates.detail": (
         STAFF,
         lambda w: f"/manage/certificates/{w.managed_certificate.id}",
+    ),
+    "manage_certificates.declaration_translations": (
+        ADMIN,
+        lambda w: f"/manage/certificates/qualifications/{w.qualification.id}/translations",
     ),
     "manage_certificates.edit_qualification": (
         ADMIN,
@@ -495,6 +503,7 @@ RULES: dict[str, tuple[dict, U]] = {
     "manage_seminars.set_status": (STAFF, lambda w: _s(w) + "/status"),
     "manage_seminars.sign_in_sheet": (STAFF, lambda w: _s(w) + "/sign-in-sheet"),
     "manage_seminars.sign_off": (STAFF, lambda w: _ss(w) + "/sign-off"),
+    "manage_seminars.translations": (STAFF, lambda w: _s(w) + "/translations"),
     # --- my certificates ----------------------------------------------------------------------
     "my_certificates.claim": (SIGNED_IN, lambda w: "/certificates/claim"),
     "my_certificates.index": (SIGNED_IN, lambda w: "/certificates/"),
@@ -511,6 +520,10 @@ RULES: dict[str, tuple[dict, U]] = {
     "practical.my_standing": (SIGNED_IN, lambda w: "/assessments/standing"),
     "practical.new_assessment": (TRAINER, lambda w: "/manage/assessments/new"),
     "practical.new_rubric": (TRAINER, lambda w: "/manage/assessments/rubrics/new"),
+    "practical.rubric_translations": (
+        STAFF,
+        lambda w: f"/manage/assessments/rubrics/{w.rubric.id}/translations",
+    ),
     "practical.rubrics": (TRAINER, lambda w: "/manage/assessments/rubrics"),
     "practical.sheet": (STAFF, lambda w: f"/manage/assessments/{w.assessment.id}"),
     "practical.sign_off": (STAFF, lambda w: f"/manage/assessments/{w.assessment.id}/sign-off"),
@@ -545,6 +558,15 @@ RULES: dict[str, tuple[dict, U]] = {
         lambda w: f"/manage/quizzes/{w.quiz.id}/rules/{w.rule_id}/remove",
     ),
     "quiz_builder.settings": (STAFF, lambda w: f"/manage/quizzes/{w.quiz.id}/edit"),
+    "quiz_translations.criterion": (
+        ADMIN,
+        lambda w: f"/manage/quizzes/criteria/{w.criterion.id}/translations",
+    ),
+    "quiz_translations.question": (
+        STAFF,
+        lambda w: f"/manage/quizzes/bank/{w.question.id}/translations",
+    ),
+    "quiz_translations.quiz": (STAFF, lambda w: f"/manage/quizzes/{w.quiz.id}/translations"),
     # --- taking quizzes -----------------------------------------------------------------------
     "quizzes.autosave": (
         OWN_TRAINEE,

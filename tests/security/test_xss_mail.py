@@ -25,7 +25,7 @@ from assessments.dashboard import drafts_by_rubric
 from assessments.models import Assessment, AssessmentStatus
 from certificates import issuance, lifecycle
 from certificates.models import IdentityConfirmation, Qualification
-from lms import email_confirmation, forgot_password, mail
+from lms import email_confirmation, forgot_password, mail, user_admin
 from lms.database import utcnow
 from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
@@ -35,7 +35,7 @@ from quizzes.marking import waiting_by_quiz
 from quizzes.models import Attempt, AttemptStatus, Quiz
 from seminars import registration
 from seminars.models import Registration, RegistrationStatus, Seminar
-from tests.security.xss import PAYLOADS, findings, plant
+from tests.security.xss import PAYLOADS, findings, mirror_translations, plant
 
 # A title that reaches a subject: a payload, a line break and a header of the attacker's.
 INJECTED = "\r\nBcc: attacker@example.com\r\n"
@@ -117,6 +117,19 @@ def build_email_change_notice():
     asel = _asel()
     email_confirmation.request_change(asel, new_email="asel.new@example.kz", password=DEMO_PASSWORD)
     return [asel.display_name]
+
+
+def build_account_created():
+    admin = _by_email("admin@example.kz")
+    user = user_admin.create_user(
+        admin,
+        email="new.person@example.kz",
+        display_name=PAYLOADS[0][:80],
+        full_name=PAYLOADS[1],
+        role="trainee",
+        language="kk",
+    )
+    return [user.display_name]
 
 
 def build_seminar_registration():
@@ -211,6 +224,7 @@ BUILDERS = {
     "password_reset": build_password_reset,
     "email_confirmation": build_email_confirmation,
     "email_change_notice": build_email_change_notice,
+    "account_created": build_account_created,
     "seminar_registration": build_seminar_registration,
     "seminar_reminder": build_seminar_reminder,
     "work_marked": build_work_marked,
@@ -235,6 +249,7 @@ def _hostile_titles() -> None:
         quiz.title = quiz.title[:100] + INJECTED
     for assessment in db.session.scalars(select(Assessment)):
         assessment.rubric.title = assessment.rubric.title[:100] + INJECTED
+    mirror_translations()  # what a reader in another language sees carries them too
     db.session.commit()
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from assessments.models import Assessment, Rubric
 from courses import authoring
 from courses.models import Course
+from lms import content_translations as ct
 from lms.extensions import db
 from lms.markdown_rendering import render_markdown
 from lms.models import User
@@ -138,12 +139,25 @@ def plant() -> dict[str, str]:
     for essay in essays:
         essay.answer_json = json.dumps(_hostile(json.loads(essay.answer_json)))
     planted["AttemptQuestion.answer_json (essays)"] = str(len(essays))
+    mirror_translations()
     db.session.commit()
     question = db.session.scalar(select(Question).order_by(Question.id))
     regrade.withdraw(question, _payload(0), trainer)
     planted[f"QuestionEvent.reason (withdrawn question {question.id})"] = _payload(0)
     db.session.commit()
     return planted
+
+
+def mirror_translations() -> None:
+    """Translations are fields a user controls too (lms.content_translations): each one-line
+    or plain-text translation takes its original's (hostile) text, so readers in every
+    language meet the payload where they would have met the original. The caller commits."""
+    for row in db.session.scalars(select(ct.ContentTranslation)).all():
+        kind = ct.kinds().get(row.kind)
+        field = next((f for f in kind.fields if f.name == row.field), None) if kind else None
+        obj = db.session.get(kind.model, row.object_id) if field and not field.markdown else None
+        if obj is not None and getattr(obj, row.field):
+            row.text = getattr(obj, row.field)
 
 
 def _hostile(value):

@@ -18,6 +18,21 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// Printing shows model answers (a page cannot be opened on paper): the closed ones are opened
+// before printing and closed again after (CSS ::details-content does it where supported).
+(function () {
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.model-answer:not([open])").forEach(function (answer) {
+      answer.open = true;
+      opened.push(answer);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (answer) { answer.open = false; });
+    opened = [];
+  });
+})();
 // Move focus to the error summary so screen readers announce what to fix.
 document.addEventListener("DOMContentLoaded", function () {
   var summary = document.querySelector(".error-summary");

@@ -1,7 +1,7 @@
 """The certificate template a qualification's certificates are drawn with
 
-Revision ID: 0020_certificate_template
-Revises: 0019_facts_dictionaries
+Revision ID: 0022_certificate_template
+Revises: 0021_declaration_language
 Create Date: 2026-12-06 23:00:00
 
 ``qualifications.certificate_template``: "classic" (one language) or "bilingual" (Kazakh and
@@ -13,8 +13,8 @@ design and are drawn as before).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_certificate_template"
-down_revision = "0019_facts_dictionaries"
+revision = "0022_certificate_template"
+down_revision = "0021_declaration_language"
 branch_labels = None
 depends_on = None
 
