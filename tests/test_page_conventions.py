@@ -112,6 +112,7 @@ NOT_DESTRUCTIVE = {
     "manage_certificates.edit_qualification",
     "manage_certificates.identity",
     "manage_certificates.new_qualification",
+    "manage_certificates.qualification_design",  # the template of new certificates: an edit
     "manage_quizzes.edit_criterion",
     "manage_quizzes.mark",
     "manage_seminars.add_participant",
