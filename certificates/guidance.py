@@ -42,6 +42,7 @@ class Line:
 
     text: str
     url: str | None = None
+    done: bool = False  # says what is done (a completed course), not what is missing
 
 
 @dataclass
@@ -56,6 +57,10 @@ class Step:
     @property
     def status_word(self) -> str:
         return str(STATUS_WORDS[self.status])
+
+    @property
+    def missing(self) -> list[Line]:
+        return [] if self.status == DONE else [line for line in self.lines if not line.done]
 
 
 @dataclass
@@ -109,16 +114,17 @@ def _courses(requirement, qualification, seminar, evidence, places) -> Step:
         title = title_of(course)
         url = url_for("courses.course_page", slug=course.slug)
         if entry.counts_as_completed:
-            text = _("“%(course)s”: completed", course=title)
-        else:
-            text = _(
-                "“%(course)s”: %(done)d of %(total)d modules read, %(left)d to go",
-                course=title,
-                done=entry.done,
-                total=entry.total,
-                left=entry.total - entry.done,
-            )
-        started = started or entry.done > 0 or entry.counts_as_completed
+            lines.append(Line(_("“%(course)s”: completed", course=title), url, done=True))
+            started = True
+            continue
+        text = _(
+            "“%(course)s”: %(done)d of %(total)d modules read, %(left)d to go",
+            course=title,
+            done=entry.done,
+            total=entry.total,
+            left=entry.total - entry.done,
+        )
+        started = started or entry.done > 0
         lines.append(Line(text, url))
     return Step("courses", _("Complete the courses"), _status(requirement.met, started), lines)
 
@@ -214,7 +220,7 @@ def _criteria(requirement, qualification, seminar, evidence, places) -> Step:
                 )
             )
     if requirement.met:
-        lines = [Line(_("Every criterion is met."), url_for("practical.my_standing"))]
+        lines = [Line(_("Every criterion is met."), url_for("practical.my_standing"), done=True)]
     return Step("criteria", label, _status(requirement.met, started), lines)
 
 
@@ -248,7 +254,9 @@ def _hours(requirement, qualification, seminar, evidence, places) -> Step:
                 seminar=title_of(seminar),
                 done=format_hours(attended),
             )
-        lines = [Line(text, url_for("seminars.detail", seminar_id=seminar.id))]
+        lines = [
+            Line(text, url_for("seminars.detail", seminar_id=seminar.id), done=requirement.met)
+        ]
     return Step("hours", label, _status(requirement.met, attended > 0), lines)
 
 
@@ -268,7 +276,7 @@ def _sessions(requirement, qualification, seminar, evidence, places) -> Step:
             if done
             else _("Session “%(topic)s”: not attended yet", topic=wanted)
         )
-        lines.append(Line(text, url))
+        lines.append(Line(text, url, done=done))
     return Step(
         "sessions",
         _("Attend the required seminar sessions"),
@@ -280,7 +288,7 @@ def _sessions(requirement, qualification, seminar, evidence, places) -> Step:
 def _declaration(requirement, qualification, seminar, evidence, places) -> Step:
     url = f"#declaration-{qualification.id}"
     if requirement.met:
-        lines = [Line(_("Signed."), url)]
+        lines = [Line(_("Signed."), url, done=True)]
     else:
         lines = [Line(text, url) for text in requirement.left]
     return Step(

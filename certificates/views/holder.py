@@ -257,6 +257,7 @@ def _progress(user: User, offered, current: list[Certificate], today) -> list[di
     by_key = {(c.qualification_id, c.seminar_key): c for c in current}
     trainee = user.role == Role.TRAINEE
     latest = next(iter(seminars_of(user)), None) if trainee else None
+    places = None  # read once, for the first qualification that needs its steps
     rows = []
     for qualification in offered:
         if qualification.id in held:
@@ -275,8 +276,13 @@ def _progress(user: User, offered, current: list[Certificate], today) -> list[di
                 }
             )
             continue
-        requirements = eligibility.check(user, qualification, seminar, today).requirements
-        left = [item for r in requirements if not r.met for item in (r.left or (r.label,))]
+        evidence = eligibility.gather(user, qualification, seminar)
+        result = eligibility.evaluate(qualification, evidence, today)
+        requirements = result.requirements
+        # What is left in plain words, each linked to where it is done (certificates.guidance).
+        places = places or guidance.Places.of(user, offered)
+        steps = guidance.steps(qualification, seminar, evidence, result, places)
+        left = [line for step in steps for line in step.missing]
         rows.append(
             {
                 "qualification": qualification,

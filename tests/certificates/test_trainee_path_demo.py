@@ -82,6 +82,12 @@ def test_ulans_requirements_are_plain_words_with_links_and_status(demo):
     # The same thing said once, not once per instrument.
     drafting = "Drafting settlement agreements: a trainer assesses it"
     assert text.count(drafting) == 1
+    # The dashboard card says what is left the same way, linked.
+    card = client.get("/dashboard")
+    assert f'<a href="/quizzes/{ethics_quiz.id}">Professional ethics: your best quiz' in (
+        card.get_data(as_text=True)
+    )
+    assert " < " not in _text(card) and "Rubric:" not in _text(card)
     # Nothing is missing in hours or sessions: no seminar list for him.
     assert f'id="seminars-for-{cpm_b.id}"' not in body
 
