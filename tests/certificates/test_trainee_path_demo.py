@@ -147,9 +147,7 @@ def test_a_new_trainee_sees_the_seminars_that_would_give_the_missing_hours(demo,
     assert "○ Complete the courses to do" in text
 
 
-def test_a_new_trainee_goes_from_the_first_module_to_the_quiz_with_its_thresholds(
-    demo, make_user
-):
+def test_a_new_trainee_goes_from_the_first_module_to_the_quiz_with_its_thresholds(demo, make_user):
     newcomer = make_user("trainee", language="en")
     client = _client(demo, newcomer.email, DEFAULT_PASSWORD)
     course = Course.by_slug("mediator-ethics")
