@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         bulk_job,
         cli,
         demo,
+        guidance,
         models,
         notifications,
         translations,
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     from certificates.keys import key_ring, keys_present, report_missing_keys
     from certificates.qualifications import judged_criterion_ids
     from certificates.views import holder
+    from courses.next_steps import add_next_step_provider
     from lms.backup import add_backup_folder
     from lms.demo import add_demo_seeder
     from lms.health import add_health_check
@@ -57,8 +59,10 @@ def init_app(app: Flask) -> None:
     # Quizzes measuring a criterion a qualification judges must follow the quiz rule.
     register_counted_criteria(app, judged_criterion_ids)
 
-    # "My certificates" is a dashboard card (the main bar is full in Kazakh at 1280 px); the
-    # register and issuing live in the teaching bar.
+    # Trainees have "My certificates" in the main bar (issue 20: their way to what is left);
+    # staff, whose main bar is full in Kazakh at 1280 px, reach it from the dashboard card.
+    # The register and issuing live in the teaching bar.
+    add_navigation(app, "my_certificates.index", _l("My certificates"), ("trainee",))
     add_navigation(
         app,
         "manage_certificates.register",
@@ -75,4 +79,6 @@ def init_app(app: Flask) -> None:
     )
 
     # Demo qualifications and certificates, after the courses, quizzes and assessments.
+    # After a course, its quiz and seminar: what the qualifications it counts for still need.
+    add_next_step_provider(app, guidance.next_steps, order=40)
     add_demo_seeder(app, demo.seed_demo, order=40)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from courses import learning, permissions
+from courses import learning, next_steps, permissions
 from courses.models import CourseStatus
 from lms import content_translations
 from lms.models import Role, User
@@ -19,7 +19,10 @@ def learning_panel(user: User) -> dict | None:
         + [row.progress.next_module for row in rows]
         + [module for row in rows for module in row.progress.new_since[:1]]
     )
-    return {"rows": rows}
+    # The next step per course (the next module, then the quiz, a seminar...): each feature
+    # answers for every course at once, so the panel's queries do not grow with the courses.
+    steps = next_steps.next_steps(user, [(row.course, row.progress) for row in rows])
+    return {"rows": rows, "steps": steps}
 
 
 def teaching_panel(user: User) -> dict:

@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the pages, the menu entries, the commands, the messages and the demo content."""
+    from courses.next_steps import add_next_step_provider
     from lms.demo import add_demo_seeder
     from lms.layout import add_navigation
-    from quizzes import cli, demo, notifications, translations, views  # noqa: F401
+    from quizzes import cli, demo, notifications, path, translations, views  # noqa: F401
 
     cli.init_app(app)
     views.init_app(app)
@@ -25,4 +26,6 @@ def init_app(app: Flask) -> None:
     add_navigation(
         app, "manage_quizzes.criteria", _l("Criteria"), ("trainer", "admin"), bar="teaching"
     )
+    # Once a course's modules are read, its quiz is the next step (then seminars, 30).
+    add_next_step_provider(app, path.next_steps, order=20)
     add_demo_seeder(app, demo.seed_demo, order=20)

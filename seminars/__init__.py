@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the feature's blueprints, messages, menu entries, dashboard panels and demo."""
+    from courses.next_steps import add_next_step_provider
     from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
-    from seminars import dashboard, demo, notifications, translations, views
+    from seminars import dashboard, demo, notifications, offer, translations, views
     from seminars.models import paragraphs
 
     views.init_app(app)
@@ -44,4 +45,6 @@ def init_app(app: Flask) -> None:
         order=5,
         column="main",
     )
+    # After a course's modules and its quiz: the trainee's seminar of the course, or one to join.
+    add_next_step_provider(app, offer.next_steps, order=30)
     add_demo_seeder(app, demo.seed_demo, order=15)

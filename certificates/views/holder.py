@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from certificates import eligibility, issuance, lifecycle
+from certificates import eligibility, guidance, issuance, lifecycle
 from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm
 from certificates.models import Certificate, EthicsDeclaration, Qualification
 from certificates.qualifications import (
@@ -37,6 +37,7 @@ from lms.routing import get_or_404, parse_id
 from lms.service_error import ServiceError, refused
 from lms.timezone import site_today
 from seminars.models import Seminar
+from seminars.offer import open_offers
 from seminars.registration import seminars_of
 
 bp = Blueprint(
@@ -49,6 +50,7 @@ class Checklist:
     seminar: Seminar | None
     result: eligibility.Eligibility
     certificate: Certificate | None  # the current one for this qualification and seminar
+    steps: list[guidance.Step] = field(default_factory=list)  # the result in plain words
 
 
 @dataclass
@@ -62,6 +64,8 @@ class Section:
     declaration_text: str = ""
     declaration_language: str = ""
     held: Certificate | None = None  # a valid certificate of the qualification
+    # Open seminars that would give the hours and sessions missing (None: nothing missing).
+    offers: list | None = None
 
 
 def _declaration_prefix(qualification: Qualification) -> str:
@@ -80,20 +84,35 @@ def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
     for certificate in current.values():
         if lifecycle.holds(certificate, today):
             held.setdefault(certificate.qualification_id, certificate)
-    for qualification in all_qualifications(active_only=True):
+    qualifications = all_qualifications(active_only=True)
+    places = guidance.Places.of(user, qualifications)
+    seated = {seminar.id for seminar in seminars}
+    offers = None  # open seminars, read once when a qualification lacks hours or sessions
+    for qualification in qualifications:
         section = Section(qualification, held=held.get(qualification.id))
         for seminar in (seminars or [None]) if qualification.per_seminar else [None]:
+            evidence = eligibility.gather(user, qualification, seminar)
+            result = eligibility.evaluate(qualification, evidence, today)
             section.checklists.append(
                 Checklist(
                     seminar,
-                    eligibility.check(user, qualification, seminar, today),
+                    result,
                     current.get((qualification.id, issuance.seminar_key(qualification, seminar)))
                     if seminar
                     # Without a seminar, one certificate of the qualification is enough,
                     # whether claimed here or issued by a trainer for a seminar.
                     else any_current.get(qualification.id),
+                    guidance.steps(qualification, seminar, evidence, result, places),
                 )
             )
+        lacking = not section.held and all(
+            item.certificate is None
+            and any(r.key in ("hours", "sessions") and not r.met for r in item.result.requirements)
+            for item in section.checklists
+        )
+        if lacking:
+            offers = open_offers() if offers is None else offers
+            section.offers = guidance.filling_offers(qualification, offers, seated)
         if qualification.declaration_text:
             section.declaration = latest_declaration(user, qualification)
             section.declaration_met = any(
@@ -127,6 +146,7 @@ def _page(*, forms: dict | None = None, error: str | None = None, status: int = 
         error=error,
         status_of=lifecycle.public_status,
         status_labels=STATUS_LABELS,
+        step_status=guidance.STATUS_WORDS,
         reason_label=lifecycle.reason_label,
         verify_url=issuance.verify_url,
         copy_languages=issuance.copy_languages,
@@ -259,6 +279,7 @@ def _progress(user: User, offered, current: list[Certificate], today) -> list[di
     by_key = {(c.qualification_id, c.seminar_key): c for c in current}
     trainee = user.role == Role.TRAINEE
     latest = next(iter(seminars_of(user)), None) if trainee else None
+    places = None  # read once, for the first qualification that needs its steps
     rows = []
     for qualification in offered:
         if qualification.id in held:
@@ -277,8 +298,13 @@ def _progress(user: User, offered, current: list[Certificate], today) -> list[di
                 }
             )
             continue
-        requirements = eligibility.check(user, qualification, seminar, today).requirements
-        left = [item for r in requirements if not r.met for item in (r.left or (r.label,))]
+        evidence = eligibility.gather(user, qualification, seminar)
+        result = eligibility.evaluate(qualification, evidence, today)
+        requirements = result.requirements
+        # What is left in plain words, each linked to where it is done (certificates.guidance).
+        places = places or guidance.Places.of(user, offered)
+        steps = guidance.steps(qualification, seminar, evidence, result, places)
+        left = [line for step in steps for line in step.missing]
         rows.append(
             {
                 "qualification": qualification,

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from courses import files, learning, translations
+from courses import files, learning, next_steps, translations
 from courses.forms import CatalogueSearchForm
 from courses.models import Course, CourseStatus, Module
 from courses.permissions import can_edit
@@ -65,6 +65,7 @@ def course_page(slug: str):
         course=course,
         enrolled=enrolled,
         progress=progress,
+        step=next_steps.next_step(current_user, course, progress) if enrolled else None,
         materials=materials,
         editable=can_edit(current_user, course),
         available=translations.available_languages([course])[course.id],
@@ -93,6 +94,9 @@ def module_page(slug: str, module_slug: str):
     modules = list(course.modules)
     index = modules.index(module)
     progress = learning.course_progress(current_user, course)
+    enrolled = learning.is_enrolled(current_user, course)
+    # Once every module is read, the module pages show what comes after them (the quiz...).
+    step = next_steps.next_step(current_user, course, progress) if enrolled else None
     return render_template(
         "courses/module.html",
         course=course,
@@ -103,7 +107,8 @@ def module_page(slug: str, module_slug: str):
         progress=progress,
         read_version=progress.completed.get(module.id),
         toc=_toc(module),
-        enrolled=learning.is_enrolled(current_user, course),
+        enrolled=enrolled,
+        step=step if step is not None and step.kind != "module" else None,
     )
 
 
@@ -126,7 +131,14 @@ def complete(slug: str, module_slug: str):
     learning.complete_module(current_user, module)
     progress = learning.course_progress(current_user, course)
     if progress.finished:
-        flash(_("You have read every module of this course."), "success")
+        step = next_steps.next_step(current_user, course, progress)
+        if step is not None:
+            flash(
+                _("You have read every module of this course. Next: %(step)s", step=step.label),
+                "success",
+            )
+        else:
+            flash(_("You have read every module of this course."), "success")
         return redirect(url_for("courses.course_page", slug=slug))
     upcoming = progress.next_module
     flash(_("Marked as read."), "success")

@@ -23,8 +23,8 @@ from lms.background_requests import leaves_session_alone
 from lms.database import utcnow
 from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
-from quizzes import attempt_results, attempts, translations
-from quizzes.models import Attempt, AttemptStatus, Quiz
+from quizzes import attempt_results, attempts, path, translations
+from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates")
 
@@ -69,11 +69,13 @@ def quiz_page(quiz_id: int):
     current = attempts.open_attempt(quiz, current_user)
     if current is not None and attempts.finish_if_expired(current):
         current = None
+    history = attempts.finished_attempts(quiz, current_user)
     return render_template(
         "quizzes/quiz.html",
         quiz=quiz,
         current=current,
-        history=attempts.finished_attempts(quiz, current_user),
+        history=history,
+        intro=path.intro(quiz, len(history)),
         problem=None if current else attempts.start_problem(quiz, current_user, utcnow()),
     )
 

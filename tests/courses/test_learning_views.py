@@ -83,9 +83,9 @@ def test_marking_modules_read_moves_progress_and_the_next_module(
     assert response.headers["Location"].endswith(f"/{second.slug}")
     page = trainee_client.get(f"/courses/{course.slug}").get_data(as_text=True)
     assert "1 of 3 modules read (33%)" in page
-    assert f"Continue: {second.title}" in page
+    assert f"Next module: {second.title}" in page
     dashboard = trainee_client.get("/dashboard").get_data(as_text=True)
-    assert "Three parts" in dashboard and f"Next: {second.title}" in dashboard
+    assert "Three parts" in dashboard and f"Next module: {second.title}" in dashboard
     for module in (second, third):
         response = trainee_client.post_form(f"/courses/{course.slug}/{module.slug}/complete")
     assert response.headers["Location"].endswith(f"/courses/{course.slug}")
