@@ -24,7 +24,7 @@ from lms.database import utcnow
 from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
 from quizzes import attempt_results, attempts, path, translations
-from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz
+from quizzes.models import Attempt, AttemptStatus, Quiz
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates")
 
