@@ -87,8 +87,12 @@ def test_two_hundred_pdfs_at_once_stay_within_memory_and_fetch_nothing(
     assert no_network == []
     assert len(sizes) == COUNT and all(size > 10_000 for size in sizes)
     # Memory is bounded by the renderings alive at once: the workers' own and those the
-    # garbage collector has not reached yet (a drawn FPDF holds reference cycles; 10 at
-    # most with 4 workers when measured), never one per PDF made; and none is kept after.
-    assert most[0] <= COUNT // 5, most[0]
+    # garbage collector has not reached yet (a drawn FPDF and its output producer hold
+    # reference cycles), never one per PDF made; and none is kept after. Since the fonts are
+    # parsed once per process and shared (certificates/pdf.py), a drawing allocates far fewer
+    # objects, so the collector runs less often per PDF and more of them wait for it (40-60
+    # of 200 measured, against 10 when each held its own parsed fonts), each holding only its
+    # own pages and subset fonts.
+    assert most[0] <= COUNT // 2, most[0]
     gc.collect()
     assert len(alive) == 0
