@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 from sqlalchemy import func, select
 
@@ -55,7 +56,7 @@ def test_the_programme_is_long_enough_small_and_in_order(app, seed_demo):
     assert [s.topic for s in sessions] == [s.topic for s in GENERAL_SESSIONS]
     now = datetime.now(site_zone())
     assert sessions[0].starts_at > now  # upcoming
-    for earlier, later in zip(sessions, sessions[1:], strict=False):
+    for earlier, later in pairwise(sessions):
         assert earlier.ends_at <= later.starts_at, (earlier.topic, later.topic)
     days = {}
     for session, planned in zip(sessions, GENERAL_SESSIONS, strict=True):
@@ -195,9 +196,7 @@ def test_seeding_again_changes_nothing(app, seed_demo, runner):
         return (
             db.session.scalar(select(func.count(Seminar.id))),
             db.session.scalar(
-                select(func.count(SeminarSession.id)).where(
-                    SeminarSession.seminar_id == seminar.id
-                )
+                select(func.count(SeminarSession.id)).where(SeminarSession.seminar_id == seminar.id)
             ),
             [(s.id, s.topic, s.starts_at) for s in seminar.sessions],
             [ct.text(seminar, "title", locale) for locale in ("ru", "kk")],
