@@ -4,6 +4,8 @@ A role-play rubric for the course the demo seminar delivers (process, ethics, co
 negotiation lines; ethics lines need at least 3) and a drafting-task rubric for the drafting
 course (the settlement agreement's required contents as a checklist, plus quality lines). One
 trainee's role-play is signed off, another's is a draft. Running it again changes nothing.
+The ten-day demo programme (``seminars.demo.GENERAL_SESSIONS``) names these two rubrics as
+the ones its role-plays, drafting workshop and assessment sessions lead to.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from courses.models import Course
 from lms import content_translations as ct
 from lms.extensions import db
 from quizzes.models import Criterion
-from seminars.demo import DEMO_SEMINAR_TITLE
+from seminars.demo import ASSESSED_ROLE_PLAY, DEMO_SEMINAR_TITLE, DRAFTING_TASK
 from seminars.models import Seminar
 
 Q, C = LineKind.QUALITY.value, LineKind.CHECKLIST.value
@@ -78,7 +80,7 @@ DRAFTING_LINES = (
 
 ROLE_PLAY = {
     "course": "mediator-ethics",
-    "slug": "assessed-role-play",
+    "slug": ASSESSED_ROLE_PLAY,
     "title": "Assessed role-play (seminar, day 5)",
     "kind": "role_play",
     "instructions": "The trainee leads a 45–60 minute role-play as the mediator. Score every "
@@ -91,7 +93,7 @@ ROLE_PLAY = {
 
 DRAFTING = {
     "course": "mediation-agreements",
-    "slug": "settlement-drafting-task",
+    "slug": DRAFTING_TASK,
     "title": "Drafting task: settlement agreement",
     "kind": "drafting",
     "instructions": "From the case file, the trainee drafts the settlement agreement. The "
