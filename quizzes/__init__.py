@@ -26,3 +26,7 @@ def init_app(app: Flask) -> None:
         app, "manage_quizzes.criteria", _l("Criteria"), ("trainer", "admin"), bar="teaching"
     )
     add_demo_seeder(app, demo.seed_demo, order=20)
+    from lms.search import add_searcher
+    from quizzes import search
+
+    add_searcher(app, "questions", _l("Questions"), search.query, search.hits, order=40)
