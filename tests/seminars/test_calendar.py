@@ -7,8 +7,8 @@ from datetime import timedelta
 from icalendar import Calendar
 from sqlalchemy import select
 
-from lms.extensions import db
 from lms.demo import DEMO_PASSWORD
+from lms.extensions import db
 from lms.models import CalendarFeedToken, User
 from lms.timezone import site_zone
 from lms.tokens import token_hash
@@ -95,7 +95,7 @@ def test_the_personal_feed_lists_ones_own_sessions_by_a_secret_address(
     assert "private" in response.headers["Cache-Control"]
     assert "Set-Cookie" not in response.headers
     feed = Calendar.from_ical(response.data)
-    events = [c for c in feed.walk("VEVENT")]
+    events = list(feed.walk("VEVENT"))
     assert sorted(str(e["summary"]) for e in events) == ["Mine: Day 1", "Mine: Day 2"]
     uids = {str(e["uid"]) for e in events}
     assert uids == {f"seminar-{mine.id}-session-{s.id}@localhost" for s in mine.sessions}
