@@ -46,6 +46,8 @@ from seminars import registration
 # submit button's ``name=action``/``name=status`` that are.
 DESTRUCTIVE: dict[str, frozenset[str] | None] = {
     "account.delete": None,
+    "account.new_calendar_feed": None,  # the old calendar address stops working
+    "account.revoke_calendar_feed": None,
     "admin.delete_user": None,
     "admin.deactivate": None,
     "manage.delete_file": None,

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import calendar_feed
+from lms import content_translations as ct
 from lms.timezone import site_today
 from seminars import calendar
 from seminars.files import personal_ics
@@ -24,10 +25,11 @@ def calendar_page():
         abort(404)
     shown = calendar.month(first, current_user)
     upcoming, _mine = calendar.upcoming(current_user)
-    preload_seminars(
-        list({s.seminar_id: s.seminar for s in [*shown.sessions, *upcoming]}.values()),
-        sessions=False,
-    )
+    sessions = list({s.id: s for w in shown.weeks for d in w for s in d.sessions}.values())
+    sessions += [s for s in upcoming if s not in sessions]
+    # Titles, venues, topics and course titles in the reader's language: a query per kind.
+    preload_seminars(list({s.seminar_id: s.seminar for s in sessions}.values()))
+    ct.preload(sessions)
     return render_template(
         "seminars/calendar.html",
         month=shown,

@@ -126,3 +126,18 @@ def test_the_personal_feed_lists_ones_own_sessions_by_a_secret_address(
     trainee.active = False
     db.session.commit()
     assert stranger.get(newest).status_code == 404
+
+
+def test_the_calendar_costs_the_same_queries_however_many_sessions(
+    make_seminar, trainee_client, count_queries
+):
+    make_seminar("First", starts_in=timedelta(days=1))
+    trainee_client.get("/seminars/calendar")
+    with count_queries() as few:
+        assert trainee_client.get("/seminars/calendar").status_code == 200
+    for number in range(4):
+        make_seminar(f"More {number}", starts_in=timedelta(days=1, hours=number), sessions=3)
+    with count_queries() as many:
+        page = trainee_client.get("/seminars/calendar").get_data(as_text=True)
+    assert "More 3" in page
+    assert many.n == few.n
