@@ -32,6 +32,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from assessments.models import Assessment
 from courses import authoring, files
 from courses.models import Course
+from lms import calendar_feed
 from lms.database import utcnow
 from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
@@ -333,6 +334,7 @@ def _show_every_destructive_form() -> list[str]:
         course, kind="image", data=_png(), original_name="diagram.png", uploaded_by=trainer
     )
     authoring.add_owner(course, "sergey.trainer@example.kz")
+    calendar_feed.regenerate(trainer)  # so that "Stop the address" is shown
     seminar = seminar_authoring.create_seminar(
         course, [trainer], title="Spring seminar", capacity=5
     )
