@@ -19,6 +19,11 @@ def init_app(app: Flask) -> None:
 
     personal_data.init_app(app)
     add_navigation(app, "courses.catalogue", _l("Courses"), None)
+    from courses import search
+    from lms.search import add_searcher
+
+    add_searcher(app, "courses", _l("Courses"), search.course_query, search.course_hits, 10)
+    add_searcher(app, "modules", _l("Modules"), search.module_query, search.module_hits, 20)
     add_navigation(app, "manage.courses", _l("My courses"), ("trainer", "admin"), bar="teaching")
     add_dashboard_panel(
         app,

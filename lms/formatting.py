@@ -98,6 +98,17 @@ def format_short_date(value: date | datetime | str | None, *, locale: str | None
     return babel_dates.format_date(_day(value), pattern, locale=locale)
 
 
+def format_month(value: date, *, locale: str | None = None) -> str:
+    """A month and its year as a heading ("December 2026", "декабрь 2026 г.")."""
+    return babel_dates.format_skeleton("yMMMM", value, locale=current_locale(locale))
+
+
+def weekday_names(width: str = "wide", *, locale: str | None = None) -> list[str]:
+    """The days of the week, Monday first ("Monday"…; ``width`` "abbreviated": "Mon"…)."""
+    names = babel_dates.get_day_names(width, "format", locale=current_locale(locale))
+    return [names[day] for day in range(7)]
+
+
 def format_time(value: datetime | time | None, *, locale: str | None = None) -> str:
     """The wall-clock time in the site's zone, 24-hour ("14:05")."""
     if value is None:
@@ -203,6 +214,7 @@ def format_hours(
 FILTERS = {
     "date": format_date,
     "short_date": format_short_date,
+    "month": format_month,
     "datetime": format_datetime,
     "short_datetime": format_short_datetime,
     "time": format_time,
@@ -217,3 +229,4 @@ def init_app(app: Flask) -> None:
     (each takes ``locale=`` too)."""
     for name, function in FILTERS.items():
         app.add_template_filter(function, name)
+    app.add_template_global(weekday_names)

@@ -218,3 +218,15 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(db.JSON, default=dict)
     # HMAC-SHA256 of the client address keyed by SECRET_KEY, as verification lookups store it.
     ip_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class CalendarFeedToken(TimestampMixin, db.Model):
+    """The secret of a user's personal calendar feed (one per user): only its SHA-256 is
+    stored; making a new one replaces the row, so the old address stops working."""
+
+    __tablename__ = "calendar_feed_tokens"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -29,3 +29,7 @@ def init_app(app: Flask) -> None:
     # Once a course's modules are read, its quiz is the next step (then seminars, 30).
     add_next_step_provider(app, path.next_steps, order=20)
     add_demo_seeder(app, demo.seed_demo, order=20)
+    from lms.search import add_searcher
+    from quizzes import search
+
+    add_searcher(app, "questions", _l("Questions"), search.query, search.hits, order=40)

@@ -26,6 +26,13 @@ def init_app(app: Flask) -> None:
     app.add_template_global(translations.preload_in_template, "tr_preload")
     app.add_template_filter(paragraphs, "paragraphs")
     add_navigation(app, "seminars.index", _l("Seminars"), None)
+    add_navigation(app, "seminars.calendar_page", _l("Calendar"), None)
+    from lms.calendar_feed import set_feed_endpoint
+    from lms.search import add_searcher
+    from seminars import search
+
+    set_feed_endpoint(app, "seminars.feed")
+    add_searcher(app, "seminars", _l("Seminars"), search.query, search.hits, order=30)
     add_navigation(
         app, "manage_seminars.index", _l("My seminars"), ("trainer", "admin"), bar="teaching"
     )

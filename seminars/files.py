@@ -24,28 +24,45 @@ def calendar_ics(
     for those who hold a seat (and its staff), as on the seminar's page: anyone may download
     the calendar. Titles, topics and venue in ``locale`` (the reader's by default) where
     translated."""
+    preload_seminars([seminar], locale, courses=False, sessions=True)
+    return _ics(
+        [seminar], ct.text(seminar, "title", locale), host, with_online_link, locale
+    )
+
+
+def personal_ics(seminars: list[Seminar], *, name: str, host: str, locale: str) -> bytes:
+    """A user's feed: every session of ``seminars`` (theirs: the online link included), with
+    the same UIDs as each seminar's own calendar file, so a session is never doubled. It names
+    nobody: no participants, no trainers."""
+    preload_seminars(seminars, locale, courses=False, sessions=True)
+    return _ics(seminars, name, host, True, locale)
+
+
+def _ics(seminars, name: str, host: str, with_online_link: bool, locale: str | None) -> bytes:
     from icalendar import Calendar, Event  # at the first calendar file: 2 MB kept out of workers
 
-    preload_seminars([seminar], locale, courses=False, sessions=True)
-    title = ct.text(seminar, "title", locale)
-    venue = ct.text(seminar, "venue", locale)
     calendar = Calendar()
     calendar.add("prodid", f"-//{current_app.config['SITE_NAME']}//seminars//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", title)
-    for session in seminar.sessions:
-        event = Event()
-        event.add("uid", f"seminar-{seminar.id}-session-{session.id}@{host}")
-        event.add("dtstamp", session.created_at)
-        event.add("dtstart", session.starts_at)
-        event.add("dtend", session.ends_at)
-        event.add("summary", f"{title}: {ct.text(session, 'topic', locale)}")
-        if venue:
-            event.add("location", venue)
-        if seminar.online_link and with_online_link:
-            event.add("url", seminar.online_link)
-        event.add("description", _("%(h)s academic hours", h=format_hours(session.academic_hours)))
-        calendar.add_component(event)
+    calendar.add("x-wr-calname", name)
+    for seminar in seminars:
+        title = ct.text(seminar, "title", locale)
+        venue = ct.text(seminar, "venue", locale)
+        for session in seminar.sessions:
+            event = Event()
+            event.add("uid", f"seminar-{seminar.id}-session-{session.id}@{host}")
+            event.add("dtstamp", session.created_at)
+            event.add("dtstart", session.starts_at)
+            event.add("dtend", session.ends_at)
+            event.add("summary", f"{title}: {ct.text(session, 'topic', locale)}")
+            if venue:
+                event.add("location", venue)
+            if seminar.online_link and with_online_link:
+                event.add("url", seminar.online_link)
+            event.add(
+                "description", _("%(h)s academic hours", h=format_hours(session.academic_hours))
+            )
+            calendar.add_component(event)
     return calendar.to_ical()
 
 

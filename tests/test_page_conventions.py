@@ -32,6 +32,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from assessments.models import Assessment
 from courses import authoring, files
 from courses.models import Course
+from lms import calendar_feed
 from lms.database import utcnow
 from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
@@ -46,6 +47,8 @@ from seminars import registration
 # submit button's ``name=action``/``name=status`` that are.
 DESTRUCTIVE: dict[str, frozenset[str] | None] = {
     "account.delete": None,
+    "account.new_calendar_feed": None,  # the old calendar address stops working
+    "account.revoke_calendar_feed": None,
     "admin.delete_user": None,
     "admin.deactivate": None,
     "manage.delete_file": None,
@@ -332,6 +335,7 @@ def _show_every_destructive_form() -> list[str]:
         course, kind="image", data=_png(), original_name="diagram.png", uploaded_by=trainer
     )
     authoring.add_owner(course, "sergey.trainer@example.kz")
+    calendar_feed.regenerate(trainer)  # so that "Stop the address" is shown
     seminar = seminar_authoring.create_seminar(
         course, [trainer], title="Spring seminar", capacity=5
     )

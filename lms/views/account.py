@@ -14,6 +14,7 @@ from lms import (
     account_deletion,
     accounts,
     audit,
+    calendar_feed,
     email_confirmation,
     login_sessions,
     mail,
@@ -288,3 +289,37 @@ def delete():
             flash(_("Your account is deleted. Your personal data is erased."), "info")
             return redirect(url_for("main.home"))
     return render_template("account/data.html", delete_form=form), 400
+
+
+def _calendar_page(url: str | None = None):
+    if calendar_feed.feed_endpoint() is None:
+        abort(404)
+    page = render_template(
+        "account/calendar_feed.html", url=url, has_feed=calendar_feed.has_feed(current_user)
+    )
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = "no-store"  # the address is a secret
+    return response
+
+
+@bp.get("/calendar")
+@login_required
+def calendar():
+    return _calendar_page()
+
+
+@bp.post("/calendar/new")
+@login_required
+def new_calendar_feed():
+    """A new secret address for the calendar feed, shown once; the old one stops working."""
+    if calendar_feed.feed_endpoint() is None:
+        abort(404)
+    return _calendar_page(calendar_feed.feed_url(calendar_feed.regenerate(current_user)))
+
+
+@bp.post("/calendar/revoke")
+@login_required
+def revoke_calendar_feed():
+    calendar_feed.revoke(current_user)
+    flash(_("Your calendar address no longer works."), "success")
+    return redirect(url_for("account.calendar"))

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from seminars.views import (  # noqa: F401
         attendance,
         blueprint,
+        calendar,
         manage,
         participants,
         public,

@@ -292,6 +292,10 @@ def _ss(w: World) -> str:
 # for both.
 RULES: dict[str, tuple[dict, U]] = {
     # --- account -------------------------------------------------------------------------
+    # One's own calendar feed address only (lms.calendar_feed).
+    "account.calendar": (SIGNED_IN, lambda w: "/account/calendar"),
+    "account.new_calendar_feed": (SIGNED_IN, lambda w: "/account/calendar/new"),
+    "account.revoke_calendar_feed": (SIGNED_IN, lambda w: "/account/calendar/revoke"),
     "account.cancel_email_change": (SIGNED_IN, lambda w: "/account/email/cancel"),
     "account.change_email": (SIGNED_IN, lambda w: "/account/email"),
     "account.change_password": (SIGNED_IN, lambda w: "/account/password"),
@@ -358,6 +362,8 @@ RULES: dict[str, tuple[dict, U]] = {
     "courses.module_page": (PUBLIC, lambda w: f"/courses/{_c(w)}/{w.module.slug}"),
     # --- the glossary of legal terms ----------------------------------------------------------
     "glossary.index": (PUBLIC, lambda w: "/glossary"),
+    # --- search (each searcher shows only what the visitor may see) -------------------------
+    "search.results": (PUBLIC, lambda w: "/search?q=med"),
     # --- background jobs -------------------------------------------------------------------
     "jobs.admin_jobs": (ADMIN, lambda w: "/admin/jobs"),
     "jobs.job_json": (JOB_OWNER, lambda w: f"/jobs/{w.job.id}.json"),
@@ -589,6 +595,9 @@ RULES: dict[str, tuple[dict, U]] = {
     "regrade.withdraw": (STAFF, lambda w: f"/manage/quizzes/questions/{w.question.id}/withdraw"),
     # --- seminars -----------------------------------------------------------------------------
     "seminars.calendar": (PUBLIC, lambda w: f"/seminars/{w.seminar.id}/calendar.ics"),
+    "seminars.calendar_page": (PUBLIC, lambda w: "/seminars/calendar"),
+    # The secret token is the credential: a forged one is a 404 to anyone.
+    "seminars.feed": (PUBLIC, lambda w: "/seminars/feed/forged-token.ics"),
     "seminars.cancel": (SIGNED_IN, lambda w: f"/seminars/{w.seminar.id}/cancel"),
     "seminars.check_in": (SIGNED_IN, lambda w: f"/seminars/check-in/{w.check_in_token}"),
     "seminars.detail": (PUBLIC, lambda w: f"/seminars/{w.seminar.id}"),
@@ -692,6 +701,7 @@ ALLOWED_REFUSALS = {
     ("account.unsubscribe", 400),  # forged token: refused with a page, to anyone
     ("auth.reset_password", 404),  # forged token
     ("auth.confirm_email", 404),
+    ("seminars.feed", 404),  # forged token
     ("manage_certificates.seminar_zip", 404),  # no archive prepared yet
     ("manage_certificates.preview", 404),  # the trainee is not eligible on this seminar
 }
