@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from lms.views import account, admin, auth, glossary, jobs, main
+    from lms.views import account, admin, analytics, auth, glossary, jobs, main
 
-    for module in (main, auth, account, admin, jobs, glossary):
+    for module in (main, auth, account, admin, jobs, glossary, analytics):
         app.register_blueprint(module.bp)
