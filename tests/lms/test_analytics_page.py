@@ -190,3 +190,42 @@ def test_the_pages_query_count_does_not_grow_with_the_data(seeded, app, make_cou
             learning.enrol(person, course)
             learning.complete_module(person, course.modules[0])
     assert count() == first
+
+
+def test_pass_rates_and_question_quality_match_the_attempts(seeded, app):
+    import json
+
+    from quizzes.gradebook import item_statistics_of
+    from quizzes.models import Attempt, AttemptStatus, Quiz
+
+    html = _client(app, ADMIN).get("/analytics").get_data(as_text=True)
+    met: dict[str, list[int]] = {}
+    for (text,) in db.session.execute(
+        select(Attempt.result_json).where(
+            Attempt.status == AttemptStatus.GRADED.value,
+            Attempt.submitted_at >= _filters().start_at,
+        )
+    ):
+        for entry in json.loads(text).get("criteria", []):
+            tally = met.setdefault(entry["code"], [0, 0])
+            tally[0] += bool(entry["met"])
+            tally[1] += 1
+    assert met  # the demo has graded attempts
+    for code, (passed, measured) in met.items():
+        found = re.search(
+            r'<th scope="row">' + re.escape(code) + r"[^<]*(?:<span[^>]*>[^<]*</span>)?</th>\s*"
+            r'<td class="num">(\d+)</td><td class="num">(\d+)</td>',
+            html,
+        )
+        assert found, code
+        assert (int(found.group(1)), int(found.group(2))) == (passed, measured)
+    stats = item_statistics_of(list(db.session.scalars(select(Quiz.id))), _filters().start_at)
+    section = html.split('id="analytics-quality"', 1)[1].split("</section>", 1)[0]
+    table = section.split("</details>", 1)[1]  # after the chart's own data table
+    assert table.count("<tr>") - 1 == len(stats)  # a row per question, after the header
+    flagged = sum(
+        1
+        for _version, item in stats
+        if item.discrimination is not None and item.discrimination <= 0
+    )
+    assert table.count("does not separate stronger from weaker trainees") == flagged
