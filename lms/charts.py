@@ -28,6 +28,8 @@ WIDTH = 640
 LABEL_WIDTH = 170  # left column of horizontal charts
 ROW_HEIGHT = 28
 SERIES_CLASSES = 6  # .chart-series-0 .. -5 in site.css, reused in turn
+NO_DATA = _l("No data yet.")
+DATA_TABLE = _l("Data table")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def _figure(
         f'<figcaption class="chart-caption">{escape(title)}</figcaption>'
     )
     if empty:
-        empty_note = f'<p class="chart-empty">{escape(_l("No data yet."))}</p>'
+        empty_note = f'<p class="chart-empty">{escape(NO_DATA)}</p>'
         return Markup(head + empty_note + "</figure>")  # noqa: S704 (texts escaped above)
     svg = (
         f'<svg class="chart-svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
@@ -64,7 +66,7 @@ def _figure(
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>{body}</svg>'
     )
     details = (
-        f'<details class="chart-data"><summary>{escape(_l("Data table"))}</summary>'
+        f'<details class="chart-data"><summary>{escape(DATA_TABLE)}</summary>'
         f"{table}</details>"
     )
     return Markup(head + svg + details + "</figure>")  # noqa: S704 (texts escaped above)
