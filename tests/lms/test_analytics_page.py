@@ -229,3 +229,32 @@ def test_pass_rates_and_question_quality_match_the_attempts(seeded, app):
         if item.discrimination is not None and item.discrimination <= 0
     )
     assert table.count("does not separate stronger from weaker trainees") == flagged
+
+
+def test_practical_pass_rates_match_the_signed_off_assessments(seeded, app):
+    from assessments.analytics import practical_pass_rates
+    from assessments.models import Assessment, AssessmentStatus
+
+    signed_off = db.session.scalar(
+        select(func.count())
+        .select_from(Assessment)
+        .where(
+            Assessment.status == AssessmentStatus.SIGNED_OFF.value,
+            Assessment.signed_off_at >= _filters().start_at,
+        )
+    )
+    admin = db.session.scalar(select(User).where(User.email == ADMIN))
+    rates = practical_pass_rates(admin, _filters())
+    html = _client(app, ADMIN).get("/analytics").get_data(as_text=True)
+    section = html.split('id="analytics-practical"', 1)[1].split("</section>", 1)[0]
+    if not signed_off:
+        assert "No data yet." in section
+        return
+    assert rates
+    for code, months in rates.items():
+        met = sum(v[0] for v in months.values())
+        measured = sum(v[1] for v in months.values())
+        assert measured <= signed_off * 2  # at most two instruments per assessment
+        assert (
+            f'<th scope="row">{code}</th><td class="num">{met}</td><td class="num">{measured}</td>'
+        ) in section
