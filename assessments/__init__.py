@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     """Register the pages, the menu entry, the dashboard cards, the messages and the demo
     rubrics."""
     from assessments import (  # noqa: F401  (models: the schema's tables)
+        analytics,
         dashboard,
         demo,
         models,
@@ -17,8 +18,13 @@ def init_app(app: Flask) -> None:
         views,
     )
     from assessments.views import trainee
+    from lms.analytics import add_analytics_panel
     from lms.demo import add_demo_seeder
     from lms.layout import add_dashboard_panel, add_navigation
+
+    add_analytics_panel(
+        app, "assessments/analytics/practical.html", analytics.practical_panel, order=25
+    )
 
     views.init_app(app)
     notifications.init_app(app)

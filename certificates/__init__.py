@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     """Register the pages, the menu entry, the dashboard card, the commands and the demo."""
     from certificates import (  # noqa: F401  (models: tables)
+        analytics,
         archive,
         bulk_job,
         cli,
@@ -21,11 +22,16 @@ def init_app(app: Flask) -> None:
     from certificates.qualifications import judged_criterion_ids
     from certificates.views import holder
     from courses.next_steps import add_next_step_provider
+    from lms.analytics import add_analytics_panel
     from lms.backup import add_backup_folder
     from lms.demo import add_demo_seeder
     from lms.health import add_health_check
     from lms.jobs import register_kind
     from lms.layout import add_dashboard_panel, add_navigation
+
+    add_analytics_panel(
+        app, "certificates/analytics/issued.html", analytics.certificates_panel, order=40
+    )
     from quizzes.publishing import register_counted_criteria
 
     cli.init_app(app)

@@ -41,6 +41,11 @@ def init_app(app: Flask) -> None:
         order=6,
         column="main",
     )
+    from courses import analytics
+    from lms.analytics import add_analytics_panel, set_course_choices
+
+    set_course_choices(app, analytics.course_choices)
+    add_analytics_panel(app, "courses/analytics/cohort.html", analytics.cohort_panel, order=10)
     cli.init_app(app)
     # Large course archives are imported by a worker; its page shows the course or the problems.
     register_kind(import_job.IMPORT_JOB, import_job.run_import_job, describe=import_job.describe)

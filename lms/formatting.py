@@ -141,6 +141,14 @@ def format_short_datetime(value: datetime | None, *, locale: str | None = None) 
     return _join(day, format_time(value, locale=locale), locale)
 
 
+def format_month(value: date | datetime | str | None, *, locale: str | None = None) -> str:
+    """A month in charts and their tables ("Dec 2026", "дек. 2026 г.")."""
+    if value is None or value == "":
+        return ""
+    locale = current_locale(locale)
+    return babel_dates.format_skeleton("yMMM", _day(value), locale=locale)
+
+
 # --- numbers -------------------------------------------------------------------------------
 
 
@@ -218,6 +226,7 @@ FILTERS = {
     "datetime": format_datetime,
     "short_datetime": format_short_datetime,
     "time": format_time,
+    "month": format_month,
     "decimal": format_decimal,
     "percent": format_percent,
     "hours": format_hours,

@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
     add_navigation(app, "admin.users", _l("Users"), ("admin",), bar="teaching")
     add_navigation(app, "admin.settings", _l("Settings"), ("admin",), bar="teaching")
     add_navigation(app, "jobs.admin_jobs", _l("Jobs"), ("admin",), bar="teaching")
+    add_navigation(app, "analytics.index", _l("Analytics"), ("trainer", "admin"), bar="teaching")
 
     @app.context_processor
     def _layout() -> dict:

@@ -7,9 +7,10 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     """Register the pages, the menu entries, the commands, the messages and the demo content."""
     from courses.next_steps import add_next_step_provider
+    from lms.analytics import add_analytics_panel
     from lms.demo import add_demo_seeder
     from lms.layout import add_navigation
-    from quizzes import cli, demo, notifications, path, translations, views  # noqa: F401
+    from quizzes import analytics, cli, demo, notifications, path, translations, views  # noqa: F401
 
     cli.init_app(app)
     views.init_app(app)
@@ -20,6 +21,12 @@ def init_app(app: Flask) -> None:
     audit.init_app(app)
     personal_data.init_app(app)
     add_navigation(app, "quizzes.index", _l("Quizzes"), ())
+    add_analytics_panel(
+        app, "quizzes/analytics/pass_rates.html", analytics.pass_rates_panel, order=20
+    )
+    add_analytics_panel(
+        app, "quizzes/analytics/quality.html", analytics.question_quality_panel, order=30
+    )
     add_navigation(
         app, "manage_quizzes.index", _l("My quizzes"), ("trainer", "admin"), bar="teaching"
     )

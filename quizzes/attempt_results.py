@@ -105,7 +105,7 @@ def frozen_questions(attempt: Attempt) -> list[FrozenQuestion]:
     ]
 
 
-def result_of(attempt: Attempt) -> AttemptResult:
+def result_of(attempt: Attempt, info: CriteriaInfo | None = None) -> AttemptResult:
     """Grade the attempt from its frozen questions; the one place results are computed.
 
     Withdrawn questions count for nothing: not earned, not possible, not in any criterion
@@ -113,8 +113,10 @@ def result_of(attempt: Attempt) -> AttemptResult:
     and an unscored written answer that was withdrawn no longer keeps the result pending.
     They stay in ``result.questions`` as 0 of 0 points, so that list still lines up with
     ``attempt.questions``. An attempt with nothing left to count does not pass.
+
+    ``info`` (``criteria_info()``) may be given by a caller grading many attempts.
     """
-    info = criteria_info()
+    info = info or criteria_info()
     counted = [q for q in attempt.questions if counts(q)]
     answers = {str(q.position): q.answer for q in counted}
     manual = {}

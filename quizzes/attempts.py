@@ -42,17 +42,19 @@ def _grace() -> timedelta:
 def load_attempt(attempt_id: int) -> Attempt | None:
     """An attempt with its frozen questions, their versions, questions and criteria, in a
     fixed number of queries however long the quiz is."""
-    return db.session.get(
-        Attempt,
-        attempt_id,
-        options=[
-            selectinload(Attempt.questions)
-            .joinedload(AttemptQuestion.version)
-            .joinedload(QuestionVersion.question)
-            .options(joinedload(Question.criterion), joinedload(Question.course)),
-            joinedload(Attempt.quiz).joinedload(Quiz.course),
-        ],
-    )
+    return db.session.get(Attempt, attempt_id, options=attempt_loader_options())
+
+
+def attempt_loader_options() -> list:
+    """Loader options for attempts with their frozen questions (``load_attempt``, or a list
+    of attempts in one go)."""
+    return [
+        selectinload(Attempt.questions)
+        .joinedload(AttemptQuestion.version)
+        .joinedload(QuestionVersion.question)
+        .options(joinedload(Question.criterion), joinedload(Question.course)),
+        joinedload(Attempt.quiz).joinedload(Quiz.course),
+    ]
 
 
 def open_attempt(quiz: Quiz, user: User) -> Attempt | None:

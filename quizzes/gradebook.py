@@ -11,8 +11,8 @@ from sqlalchemy.orm import joinedload
 from lms import downloads
 from lms.extensions import db
 from lms.models import User
-from quizzes.attempt_results import counts, result_of
-from quizzes.attempts import load_attempt
+from quizzes.attempt_results import counts, criteria_info, result_of
+from quizzes.attempts import attempt_loader_options
 from quizzes.item_analysis import Response, analyse
 from quizzes.models import Attempt, AttemptStatus, Quiz
 
@@ -89,17 +89,27 @@ def csv_text(quiz: Quiz) -> str:
 
 def item_statistics(quiz: Quiz) -> list[tuple[object, object]]:
     """(question version, ItemStats) for every question seen in graded attempts."""
+    return item_statistics_of([quiz.id])
 
+
+def item_statistics_of(quiz_ids: list[int], since=None) -> list[tuple[object, object]]:
+    """:func:`item_statistics` over the graded attempts of several quizzes (submitted at or
+    after ``since`` if given), in a fixed number of queries however many attempts."""
     responses: dict[str, list[Response]] = {}
     versions: dict[str, object] = {}
-    graded = db.session.scalars(
-        select(Attempt.id).where(
-            Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.GRADED.value
-        )
+    if not quiz_ids:
+        return []
+    query = (
+        select(Attempt)
+        .where(Attempt.quiz_id.in_(quiz_ids), Attempt.status == AttemptStatus.GRADED.value)
+        .options(*attempt_loader_options())
+        .order_by(Attempt.id)
     )
-    for attempt_id in list(graded):
-        attempt = load_attempt(attempt_id)
-        result = result_of(attempt)
+    if since is not None:
+        query = query.where(Attempt.submitted_at >= since)
+    info = criteria_info()
+    for attempt in db.session.scalars(query).unique():
+        result = result_of(attempt, info)
         total = result.earned / result.possible if result.possible else Fraction(0)
         for question, score in zip(attempt.questions, result.questions, strict=True):
             if not counts(question):  # withdrawn: no longer a measure of anything

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from lms.views import account, admin, auth, glossary, jobs, main, search
+    from lms.views import account, admin, analytics, auth, glossary, jobs, main, search
 
-    for module in (main, auth, account, admin, jobs, glossary, search):
+    for module in (main, auth, account, admin, jobs, glossary, search, analytics):
         app.register_blueprint(module.bp)

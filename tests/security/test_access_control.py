@@ -331,6 +331,8 @@ RULES: dict[str, tuple[dict, U]] = {
     "admin.settings_image": (ADMIN, lambda w: "/admin/settings/images/logo"),
     "admin.user_detail": (ADMIN, lambda w: f"/admin/users/{w.trainee_a.id}"),
     "admin.users": (ADMIN, lambda w: "/admin/users"),
+    # --- analytics (a trainer's own courses and seminars; everything for an admin) -------
+    "analytics.index": (TRAINER, lambda w: "/analytics"),
     # --- authentication (tokens are the credential; a forged one is refused to anyone) ---
     "auth.confirm_email": (PUBLIC, lambda w: "/confirm-email/forged-token"),
     "auth.forgot": (PUBLIC, lambda w: "/forgot-password"),
