@@ -20,7 +20,7 @@ from courses.permissions import owns_course
 from lms import charts
 from lms.analytics import Filters, month_of
 from lms.extensions import db
-from lms.formatting import format_month, format_percent
+from lms.formatting import format_percent, format_short_month
 from lms.models import User
 from quizzes.models import Criterion, CriterionInstrument
 
@@ -94,7 +94,7 @@ def practical_panel(user: User, filters: Filters) -> dict | None:
     chart = charts.line_chart(
         "practical-pass-rates",
         _("Practical assessments: criterion pass rates by month"),
-        [format_month(m) for m in months],
+        [format_short_month(m) for m in months],
         series,
         desc=_(
             "For each criterion, the share of practical assessments signed off in the month "

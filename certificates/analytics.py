@@ -13,7 +13,7 @@ from courses.permissions import owns_course
 from lms import charts
 from lms.analytics import Filters, month_of
 from lms.extensions import db
-from lms.formatting import format_month
+from lms.formatting import format_short_month
 from lms.models import User
 from seminars.models import Seminar
 from seminars.permissions import manages
@@ -58,7 +58,7 @@ def certificates_panel(user: User, filters: Filters) -> dict:
     chart = charts.bar_chart(
         "certificates-per-month",
         _("Certificates issued per month"),
-        [(format_month(month), count) for month, count in counts.items()],
+        [(format_short_month(month), count) for month, count in counts.items()],
         desc=_("The number of certificates issued in each month of the period."),
         value_label=_("Certificates"),
     )

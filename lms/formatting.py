@@ -141,7 +141,7 @@ def format_short_datetime(value: datetime | None, *, locale: str | None = None) 
     return _join(day, format_time(value, locale=locale), locale)
 
 
-def format_month(value: date | datetime | str | None, *, locale: str | None = None) -> str:
+def format_short_month(value: date | datetime | str | None, *, locale: str | None = None) -> str:
     """A month in charts and their tables ("Dec 2026", "дек. 2026 г.")."""
     if value is None or value == "":
         return ""
@@ -226,7 +226,7 @@ FILTERS = {
     "datetime": format_datetime,
     "short_datetime": format_short_datetime,
     "time": format_time,
-    "month": format_month,
+    "short_month": format_short_month,
     "decimal": format_decimal,
     "percent": format_percent,
     "hours": format_hours,

@@ -14,7 +14,7 @@ from courses.permissions import owns_course
 from lms import charts, content_translations
 from lms.analytics import Filters, month_of
 from lms.extensions import db
-from lms.formatting import format_decimal, format_month, format_percent
+from lms.formatting import format_decimal, format_percent, format_short_month
 from lms.models import User
 from quizzes.gradebook import item_statistics_of
 from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz
@@ -127,7 +127,7 @@ def pass_rates_panel(user: User, filters: Filters) -> dict:
     chart = charts.line_chart(
         "criterion-pass-rates",
         _("Criterion pass rates by month"),
-        [format_month(m) for m in months],
+        [format_short_month(m) for m in months],
         series,
         desc=_(
             "For each criterion, the share of graded quiz attempts of the month that met its "
