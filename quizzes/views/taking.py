@@ -192,9 +192,7 @@ def save(attempt_id: int):
             url_for("quizzes.take", attempt_id=attempt.id, page=_page_number(attempt, go) or "all")
         )
     if action == "save":
-        flash(
-            _("Your answers are saved. You can continue now or later, on any device."), "success"
-        )
+        flash(_("Your answers are saved. You can continue now or later, on any device."), "success")
     return redirect(url_for("quizzes.take", attempt_id=attempt.id, page=page or "all"))
 
 

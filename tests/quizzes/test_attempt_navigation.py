@@ -168,9 +168,7 @@ def _result(client, attempt) -> str:
     return client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
 
 
-def test_review_policy_answers_shows_the_answer_given_and_the_right_one(
-    make_quiz, trainee, login
-):
+def test_review_policy_answers_shows_the_answer_given_and_the_right_one(make_quiz, trainee, login):
     client, quiz, attempt, wrong_text = _taken(make_quiz, trainee, login, "answers")
     page = _result(client, attempt)
     assert "Your answer" in page and "Right answer" in page
@@ -190,9 +188,7 @@ def test_policies_without_answers_show_neither_answer(make_quiz, trainee, login,
     assert ("By criterion" in page) is (policy == "criteria")
 
 
-def test_after_close_shows_nothing_until_the_quiz_closes_then_everything(
-    make_quiz, trainee, login
-):
+def test_after_close_shows_nothing_until_the_quiz_closes_then_everything(make_quiz, trainee, login):
     closes = utcnow() + timedelta(days=1)
     client, quiz, attempt, wrong_text = _taken(
         make_quiz, trainee, login, "after_close", closes_at=closes
