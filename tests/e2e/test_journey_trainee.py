@@ -197,7 +197,7 @@ def _fits_phone(page) -> None:
 
 def _answer(page, wrong: set[str], asked: list[str]) -> None:
     """One question per page: answer the one shown, Next; then the summary, and hand in
-    there (the summary is the confirm step: no dialog)."""
+    there (after the confirmation every hand-in asks)."""
     total = len(QUESTIONS)
     for number in range(1, total + 1):
         for _code, _stem, right, wrongs in QUESTIONS:
@@ -213,7 +213,7 @@ def _answer(page, wrong: set[str], asked: list[str]) -> None:
     page.get_by_text("Every question has an answer.").wait_for()
     page.get_by_role("button", name="Hand in now").click()
     page.wait_for_url(re.compile(r"/result$"))
-    assert asked[before:] == []
+    assert asked[before:] == ["Hand in your answers? You cannot change them afterwards."]
 
 
 @pytest.mark.real_pdf

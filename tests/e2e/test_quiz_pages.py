@@ -23,6 +23,8 @@ PHONE = {"width": 375, "height": 700}
 def test_quiz_pages_on_a_phone(live_server, browser, trainee, attempt):  # noqa: F811
     context = browser.new_context(viewport=PHONE, locale="en-GB")
     page = context.new_page()
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     shots = os.environ.get("LMS_SCREENSHOTS")
     try:
         _log_in(page, live_server.url, trainee.email)
@@ -62,6 +64,7 @@ def test_quiz_pages_on_a_phone(live_server, browser, trainee, attempt):  # noqa:
             page.screenshot(path=f"{shots}/quiz-summary-375.png", full_page=True)
         page.get_by_role("button", name="Hand in now").click()
         page.wait_for_url(re.compile(r"/result$"))
+        assert asked == ["Hand in your answers? You cannot change them afterwards."]
         db.session.expire_all()
         done = db.session.get(Attempt, attempt.id)
         assert done.status != "in_progress"
