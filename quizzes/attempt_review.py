@@ -67,7 +67,7 @@ def answer_lines(question: AttemptQuestion, view: QuestionView, language: str) -
         return AnswerLines(given, [f"{expected} {unit}".strip()])
     if kind == "short_text":
         accepted = translations.accepted_answers(question.version, language)
-        return AnswerLines([] if not answer else [answer], accepted)
+        return AnswerLines([] if not answer else [answer], list(dict.fromkeys(accepted)))
     # free_text: the trainer scores it; the model answer, if there is one, is the right one
     model = texts.get("model_answer") or ""
     return AnswerLines([] if not answer else [answer], [model] if model else [])

@@ -62,9 +62,17 @@ def test_quiz_pages_on_a_phone(live_server, browser, trainee, attempt):  # noqa:
         page.get_by_text("Every question has an answer.").wait_for()
         if shots:
             page.screenshot(path=f"{shots}/quiz-summary-375.png", full_page=True)
+        attempt.quiz.review_policy = "answers"  # the review shows each answer
+        db.session.commit()
         page.get_by_role("button", name="Hand in now").click()
         page.wait_for_url(re.compile(r"/result$"))
         assert asked == ["Hand in your answers? You cannot change them afterwards."]
+        review = page.locator(".review-question")
+        assert "Right answer" in review.nth(1).inner_text()
+        assert review.nth(0).locator(".review-right").inner_text().strip() == "mediator"
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        if shots:
+            page.screenshot(path=f"{shots}/quiz-result-375.png", full_page=True)
         db.session.expire_all()
         done = db.session.get(Attempt, attempt.id)
         assert done.status != "in_progress"
