@@ -257,18 +257,29 @@ def submit(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
     return attempt
 
 
-def save_form(attempt: Attempt, getlist, *, now: datetime | None = None) -> dict[int, AnswerError]:
+def save_form(
+    attempt: Attempt,
+    getlist,
+    *,
+    now: datetime | None = None,
+    positions: set[int] | None = None,
+) -> dict[int, AnswerError]:
     """Save every answer of a page form that fits its question; return the others by
     question position, with what to fix.
 
     An answer that does not fit (two items in one place, a word for a number) is not saved:
     its question keeps the answer saved before, and the page shows it as typed beside the
     message. Every other answer of the form is saved all the same, so one mistake never
-    loses the rest. Handing in waits until nothing is returned (``views.save``)."""
+    loses the rest. Handing in waits until nothing is returned (``views.save``).
+
+    ``positions`` limits the save to the questions a page showed (one question per page):
+    the others are not in the form, and must keep their answers."""
     now = now or utcnow()
     _refuse_unless_open(attempt, now)
     problems: dict[int, AnswerError] = {}
     for question in attempt.questions:
+        if positions is not None and question.position not in positions:
+            continue
         question_type = get_type(question.version.question.type)
         try:
             values = question_type.form_values(
@@ -283,6 +294,33 @@ def save_form(attempt: Attempt, getlist, *, now: datetime | None = None) -> dict
             question.answer_json, question.answered_at = encoded, now
     db.session.commit()
     return problems
+
+
+def toggle_flag(attempt: Attempt, position: int, *, now: datetime | None = None) -> bool:
+    """Flag a question to come back to it, or take the flag off; returns the new state.
+    Only while the attempt is open (like answers)."""
+    now = now or utcnow()
+    _refuse_unless_open(attempt, now)
+    question = next((q for q in attempt.questions if q.position == position), None)
+    if question is None:
+        raise ServiceError(_l("This question is not part of the attempt."))
+    question.flagged = not question.flagged
+    db.session.commit()
+    return question.flagged
+
+
+def overview(attempt: Attempt) -> list[dict]:
+    """Each question's state for the navigator and the summary: its number on the page,
+    position, whether it is answered and flagged."""
+    return [
+        {
+            "number": number,
+            "position": q.position,
+            "answered": q.answer_json is not None and q.answer not in ([], {}, ""),
+            "flagged": bool(q.flagged),
+        }
+        for number, q in enumerate(attempt.questions, start=1)
+    ]
 
 
 def problem_list(attempt: Attempt, problems: dict[int, AnswerError]) -> list[dict]:

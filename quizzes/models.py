@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -306,6 +307,8 @@ class AttemptQuestion(TimestampMixin, db.Model):
     presentation_json: Mapped[str] = mapped_column(Text)
     answer_json: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The trainee's "come back to this" mark (navigator and summary before hand-in).
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A trainer's marks of a written answer: points per rubric line, and their sum.
     rubric_points_json: Mapped[str | None] = mapped_column(Text)
     manual_points: Mapped[int | None]

@@ -419,7 +419,11 @@ def test_every_destructive_form_asks_first(app, seed_demo):
     results = {
         "aigerim.trainer@example.kz": crawl(app, trainer, "/dashboard", sign_off_page, *bank_pages),
         "ulan@example.kz": crawl(
-            app, _client_for(app, "ulan@example.kz"), "/dashboard", attempt_page
+            app,
+            _client_for(app, "ulan@example.kz"),
+            "/dashboard",
+            attempt_page,
+            f"{attempt_page}/summary",  # hand-in is on the summary
         ),
         "admin@example.kz": crawl(app, _client_for(app, "admin@example.kz"), "/dashboard"),
     }

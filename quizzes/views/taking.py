@@ -23,7 +23,7 @@ from lms.background_requests import leaves_session_alone
 from lms.database import utcnow
 from lms.routing import get_or_404
 from lms.service_error import ServiceError, refused
-from quizzes import attempt_results, attempts, path, translations
+from quizzes import attempt_results, attempt_review, attempts, path, translations
 from quizzes.models import Attempt, AttemptStatus, Quiz
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates")
@@ -92,10 +92,34 @@ def start(quiz_id: int):
     return redirect(url_for("quizzes.take", attempt_id=attempt.id))
 
 
-def _attempt_page(attempt: Attempt, problems: dict | None = None, *, handing_in=False):
-    """The attempt page: the saved answers, or after a refused save everything as typed
-    (``request.form``) with each problem beside its question."""
+def _page_number(attempt: Attempt, raw) -> int | None:
+    """The page asked for: a question's number (1..n), or None for every question on one
+    page ("all"). Anything else is the first question (a link typed wrong is no error)."""
+    if raw == "all":
+        return None
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), len(attempt.questions)) if attempt.questions else None
+
+
+def _time_left(attempt: Attempt) -> int | None:
+    """Whole minutes left before the deadline (rounded up), or None without one."""
+    if attempt.deadline_at is None:
+        return None
+    seconds = (attempt.deadline_at - utcnow()).total_seconds()
+    return max(0, int(-(-seconds // 60)))
+
+
+def _attempt_page(
+    attempt: Attempt, problems: dict | None = None, *, handing_in=False, page: int | None = 1
+):
+    """The attempt page: one question (``page``, its number) or all of them (None), from
+    the saved answers or, after a refused save, as typed (``request.form``) with each
+    problem beside its question; the navigator and the time left at the top."""
     listed = attempts.problem_list(attempt, problems or {})
+    shown = set(range(1, len(attempt.questions) + 1)) if page is None else {page}
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
@@ -106,6 +130,10 @@ def _attempt_page(attempt: Attempt, problems: dict | None = None, *, handing_in=
         problems={item["position"]: item for item in listed},
         problem_list=listed,
         handing_in=handing_in,
+        page=page,
+        shown=shown,
+        overview=attempts.overview(attempt),
+        minutes_left=_time_left(attempt),
     )
 
 
@@ -115,32 +143,79 @@ def take(attempt_id: int):
     attempt = _my_attempt(attempt_id)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    return _attempt_page(attempt)
+    return _attempt_page(attempt, page=_page_number(attempt, request.args.get("page")))
+
+
+def _positions_on(attempt: Attempt, raw) -> set[int] | None:
+    """The positions of the questions the posted page showed: one question's, none (the
+    summary), or every one (the one-page form, or a form without ``page``)."""
+    if raw is None or raw == "all":
+        return None
+    if raw == "summary":
+        return set()
+    number = _page_number(attempt, raw)
+    return None if number is None else {attempt.questions[number - 1].position}
 
 
 @bp.post("/attempts/<id:attempt_id>")
 @login_required
 def save(attempt_id: int):
-    """Save every answer on the page; with ``submit`` also hand the attempt in. Answers that
-    do not fit their question are not saved and hand-in waits: the page comes back (422) with
-    every answer as typed and the message beside each such question."""
+    """Save the answers on the page (one question, or all); then, by the button pressed: go
+    to another question (``go``), flag this one, open the summary, or hand in (``submit``).
+    Answers that do not fit their question are not saved and nothing else happens: the page
+    comes back (422) with every answer as typed and the message beside each such question."""
     attempt = _my_attempt(attempt_id)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         flash(_("This attempt was already submitted."), "info")
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    handing_in = request.form.get("action") == "submit"
+    action = request.form.get("action", "save")
+    handing_in = action == "submit"
+    raw_page = request.form.get("page")
+    page = _page_number(attempt, raw_page) if raw_page not in (None, "summary") else None
     try:
-        problems = attempts.save_form(attempt, request.form.getlist)
+        problems = attempts.save_form(
+            attempt, request.form.getlist, positions=_positions_on(attempt, raw_page)
+        )
+        if not problems and action == "flag" and page is not None:
+            attempts.toggle_flag(attempt, attempt.questions[page - 1].position)
     except ServiceError as error:
         flash(refused(error), "warning")
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     if problems:
-        return _attempt_page(attempt, problems, handing_in=handing_in), 422
+        return _attempt_page(attempt, problems, handing_in=handing_in, page=page), 422
     if handing_in:
         attempts.submit(attempt)
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    flash(_("Your answers are saved. You can continue now or later, on any device."), "success")
-    return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+    go = request.form.get("go")
+    if action == "summary" or go == "summary":
+        return redirect(url_for("quizzes.summary", attempt_id=attempt.id))
+    if go is not None:
+        return redirect(
+            url_for("quizzes.take", attempt_id=attempt.id, page=_page_number(attempt, go) or "all")
+        )
+    if action == "save":
+        flash(_("Your answers are saved. You can continue now or later, on any device."), "success")
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id, page=page or "all"))
+
+
+@bp.get("/attempts/<id:attempt_id>/summary")
+@login_required
+def summary(attempt_id: int):
+    """Before hand-in: every question's state, the unanswered and flagged ones linked, and
+    the button that hands in (the confirm step)."""
+    attempt = _my_attempt(attempt_id)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    overview = attempts.overview(attempt)
+    return render_template(
+        "quizzes/summary.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        overview=overview,
+        unanswered=[item for item in overview if not item["answered"]],
+        flagged=[item for item in overview if item["flagged"]],
+        minutes_left=_time_left(attempt),
+    )
 
 
 @bp.post("/attempts/<id:attempt_id>/autosave")
@@ -151,7 +226,11 @@ def autosave(attempt_id: int):
     answers that fit are saved; a 422 reply lists the others, in the reader's language."""
     attempt = _my_attempt(attempt_id)
     try:
-        problems = attempts.save_form(attempt, request.form.getlist)
+        problems = attempts.save_form(
+            attempt,
+            request.form.getlist,
+            positions=_positions_on(attempt, request.form.get("page")),
+        )
     except ServiceError as error:
         return jsonify(error={"code": 409, "message": str(refused(error))}), 409
     if problems:
@@ -193,16 +272,14 @@ def result(attempt_id: int):
     shown = attempt_results.shown_to_trainee(quiz, utcnow())
     titles = translations.criterion_titles()
     review = None
+    language = translations.attempt_language(attempt)
     if shown.answers and not attempt.result.get("pending"):
         graded = attempt_results.result_of(attempt)
-        review = list(
-            zip(
-                attempt.questions,
-                graded.questions,
-                translations.attempt_views(attempt),
-                strict=True,
-            )
-        )
+        views = translations.attempt_views(attempt)
+        review = [
+            (q, score, view, attempt_review.answer_lines(q, view, language))
+            for q, score, view in zip(attempt.questions, graded.questions, views, strict=True)
+        ]
     return render_template(
         "quizzes/result.html",
         attempt=attempt,
@@ -211,6 +288,7 @@ def result(attempt_id: int):
         show_score=shown.score,
         show_criteria=shown.criteria,
         review=review,
-        language=translations.attempt_language(attempt),
+        teaching=attempt_review.teaching_courses(attempt),
+        language=language,
         history=attempts.finished_attempts(quiz, current_user),
     )

@@ -196,11 +196,22 @@ def _fits_phone(page) -> None:
 
 
 def _answer(page, wrong: set[str], asked: list[str]) -> None:
-    for _code, _stem, right, wrongs in QUESTIONS:
-        choice = next((w for w in wrongs if w in wrong), right)
-        page.get_by_label(choice, exact=True).check()
+    """One question per page: answer the one shown, Next; then the summary, and hand in
+    there (after the confirmation every hand-in asks)."""
+    total = len(QUESTIONS)
+    for number in range(1, total + 1):
+        for _code, _stem, right, wrongs in QUESTIONS:
+            option = page.get_by_label(next((w for w in wrongs if w in wrong), right), exact=True)
+            if option.count():
+                option.check()
+        if number < total:
+            page.get_by_role("button", name="Next").click()
+            page.wait_for_url(re.compile(rf"page={number + 1}$"))
     before = len(asked)
-    page.get_by_role("button", name="Hand in").click()
+    page.get_by_role("button", name="Review and hand in").click()
+    page.wait_for_url(re.compile(r"/summary$"))
+    page.get_by_text("Every question has an answer.").wait_for()
+    page.get_by_role("button", name="Hand in now").click()
     page.wait_for_url(re.compile(r"/result$"))
     assert asked[before:] == ["Hand in your answers? You cannot change them afterwards."]
 

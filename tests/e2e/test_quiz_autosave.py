@@ -74,7 +74,7 @@ def test_a_failed_autosave_is_shown_and_retried_until_saved(live_server, page, t
 
     page.route(re.compile(r"/autosave$"), flaky)
     _log_in(page, live_server.url, trainee.email)
-    page.goto(f"{live_server.url}/quizzes/attempts/{attempt.id}")
+    page.goto(f"{live_server.url}/quizzes/attempts/{attempt.id}?page=all")
     page.locator("form.quiz-form").evaluate("form => form.setAttribute('data-retry-ms', '300')")
     status = page.locator(".autosave-status")
     # Every text the status line shows, in order (the retries are quick, so keep a record).
@@ -106,7 +106,7 @@ def test_an_answer_that_does_not_fit_is_named_and_the_rest_saved(
     live_server, page, trainee, attempt
 ):
     _log_in(page, live_server.url, trainee.email)
-    page.goto(f"{live_server.url}/quizzes/attempts/{attempt.id}")
+    page.goto(f"{live_server.url}/quizzes/attempts/{attempt.id}?page=all")
     status = page.locator(".autosave-status")
     beside = page.locator("#q2-error")
     expect(beside).to_be_hidden()

@@ -585,6 +585,7 @@ RULES: dict[str, tuple[dict, U]] = {
     "quizzes.result": (OWN_TRAINEE, lambda w: f"/quizzes/attempts/{w.attempt.id}/result"),
     "quizzes.save": (OWN_TRAINEE, lambda w: f"/quizzes/attempts/{w.attempt.id}"),
     "quizzes.start": (SIGNED_IN, lambda w: f"/quizzes/{w.quiz.id}/start"),
+    "quizzes.summary": (OWN_TRAINEE, lambda w: f"/quizzes/attempts/{w.attempt.id}/summary"),
     "quizzes.take": (OWN_TRAINEE, lambda w: f"/quizzes/attempts/{w.attempt.id}"),
     "quizzes.token": (OWN_TRAINEE, lambda w: f"/quizzes/attempts/{w.attempt.id}/token"),
     # --- regrading ----------------------------------------------------------------------------

@@ -165,6 +165,26 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 // ---- end of quiz autosave -------------------------------------------------------------------
+// ---- quiz time left --------------------------------------------------------------------------
+// The attempt page and the summary say the minutes left (from the server); this keeps the
+// figure current while the page stays open. Without the script the figure is the one the
+// page was served with, and the deadline beside it.
+document.addEventListener("DOMContentLoaded", function () {
+  var slots = document.querySelectorAll(".quiz-time-left[data-deadline]");
+  if (!slots.length) { return; }
+  function tick() {
+    Array.prototype.forEach.call(slots, function (slot) {
+      var deadline = Date.parse(slot.getAttribute("data-deadline"));
+      if (isNaN(deadline)) { return; }
+      var minutes = Math.max(0, Math.ceil((deadline - Date.now()) / 60000));
+      slot.textContent = (slot.getAttribute("data-left-text") || "").replace("{minutes}", String(minutes));
+      slot.classList.toggle("text-danger", minutes <= 5);
+    });
+  }
+  tick();
+  window.setInterval(tick, 15000);
+});
+// ---- end of quiz time left -------------------------------------------------------------------
 // ---- live Markdown preview (module editor, question bank, quiz builder) -------------------
 // A textarea with data-preview-target="<id>", in a form with data-preview-url, shows its
 // Markdown rendered by the server (the same function as saving, so what the trainer sees is
