@@ -38,6 +38,8 @@ def test_a_published_course_changes_for_trainees_only_when_the_edition_is_publis
     for browser in (completer_client, reader_client):
         assert browser.post_form(f"/courses/{course.slug}/enrol").status_code == 302
     _read_all(completer_client, course)
+    dashboard = completer_client.get("/dashboard").get_data(as_text=True)
+    assert "Every module read." in dashboard and "Completed edition 1 on" in dashboard
     for module in (first, second):  # the reader is mid-course
         reader_client.post_form(f"/courses/{course.slug}/{module.slug}/complete")
 
