@@ -16,7 +16,7 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from courses.models import Course, CourseOwner, CourseStatus, Module, ModuleRevision
+from courses.models import Course, CourseOwner, CourseStatus, Module, ModuleRevision, ModuleState
 from lms import accounts
 from lms.cleaning import clean_line
 from lms.database import commit_or_refuse, utcnow
@@ -135,6 +135,15 @@ def update_course(
 
 def set_status(course: Course, status: CourseStatus | str) -> Course:
     status = CourseStatus(status)
+    if status == course.status:
+        return course
+    if course.is_published and has_draft(course):
+        raise ServiceError(
+            _l(
+                "This course has unpublished changes: publish them as a new edition or "
+                "discard them first."
+            )
+        )
     if status == CourseStatus.PUBLISHED:
         count = db.session.scalar(
             select(func.count(Module.id)).where(Module.course_id == course.id)
@@ -142,6 +151,7 @@ def set_status(course: Course, status: CourseStatus | str) -> Course:
         if not count:
             raise ServiceError(_l("Add at least one module before publishing the course."))
         course.published_at = course.published_at or utcnow()
+        course.edition = course.edition or 1
     course.status = status.value
     db.session.commit()
     return course
@@ -191,7 +201,7 @@ def render_for_page(course: Course, source: str, language: str | None = None) ->
 # --- modules -----------------------------------------------------------------------------
 
 
-def _render_into(module: Module, language: str) -> None:
+def render_into(module: Module, language: str) -> None:
     """Render on save, in the course's language (the label of a hidden model answer)."""
     rendered = render_markdown(module.source, language=language)
     module.html = rendered.html
@@ -227,8 +237,11 @@ def create_module(
         source=source,
         minutes=_check_minutes(minutes, source),
         version=1,
+        # In a published course a new module waits for the next edition.
+        state=ModuleState.ADDED.value if course.is_published else ModuleState.LIVE.value,
+        edition=course.edition,
     )
-    _render_into(module, course.language)
+    render_into(module, course.language)
     module.revisions.append(
         ModuleRevision(version=1, title=title, source=module.source, author_id=_id(author))
     )
@@ -252,17 +265,26 @@ def update_module(
     note: str = "",
     commit: bool = True,
 ) -> bool:
-    """Save a module; a change of title or text makes a new version. Returns whether it did."""
+    """Save a module; a change of title or text makes a new version. Returns whether it did.
+
+    In a published course (a module trainees see) the new version is *pending*: one draft
+    revision, rewritten by further saves, that the next edition publishes (see
+    ``courses.editions``); trainees keep the current text until then. The slug and reading
+    time apply at once."""
     title = clean_line(title, field="title", limit=200, required=True)
     source = check_length(normalise_source(source), MODULE_SOURCE, "source")
     module.slug = check_slug(slug, reserved=RESERVED_MODULE_SLUGS)
     module.minutes = _check_minutes(minutes, source)
+    if module.course.is_published and module.state != ModuleState.ADDED:
+        changed = _save_pending(module, author, title, source, note)
+        commit_or_refuse(MODULE_SLUG_TAKEN, field="slug", commit=commit)
+        return changed
     changed = title != module.title or source != module.source
     if changed:
         module.title = title
         module.source = source
         module.version += 1
-        _render_into(module, module.course.language)
+        render_into(module, module.course.language)
         module.revisions.append(
             ModuleRevision(
                 version=module.version,
@@ -274,6 +296,77 @@ def update_module(
         )
     commit_or_refuse(MODULE_SLUG_TAKEN, field="slug", commit=commit)
     return changed
+
+
+def pending_revision(module: Module) -> ModuleRevision | None:
+    if module.pending_version is None:
+        return None
+    return revision(module, module.pending_version)
+
+
+def draft_text(module: Module) -> tuple[str, str]:
+    """The title and text a trainer edits: the pending revision's, else the current ones."""
+    pending = pending_revision(module)
+    if pending is not None:
+        return pending.title, pending.source
+    return module.title, module.source
+
+
+def draft_version(module: Module) -> int:
+    return module.pending_version or module.version
+
+
+def _save_pending(module: Module, author: User | None, title: str, source: str, note: str) -> bool:
+    pending = pending_revision(module)
+    if pending is not None and (pending.title, pending.source) == (title, source):
+        return False
+    if pending is None and (module.title, module.source) == (title, source):
+        return False
+    if (module.title, module.source) == (title, source):  # back to what trainees read
+        db.session.delete(pending)
+        module.pending_version = None
+        return True
+    if pending is None:
+        module.pending_version = module.version + 1
+        module.revisions.append(
+            ModuleRevision(
+                version=module.pending_version,
+                title=title,
+                source=source,
+                author_id=_id(author),
+                note=(note or "")[:200],
+            )
+        )
+    else:
+        pending.title, pending.source = title, source
+        pending.author_id, pending.note = _id(author), (note or "")[:200]
+    return True
+
+
+def has_draft(course: Course) -> bool:
+    """Whether a published course has changes waiting for its next edition (one query)."""
+    if course.draft_order is not None:
+        return True
+    return (
+        db.session.scalar(
+            select(Module.id)
+            .where(
+                Module.course_id == course.id,
+                (Module.state != ModuleState.LIVE.value) | Module.pending_version.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def draft_modules(course: Course) -> list[Module]:
+    """Every module of the course in the order the trainer edits (the pending order if any)."""
+    modules = list(course.all_modules)
+    if course.draft_order is None:
+        return modules
+    order = {module_id: index for index, module_id in enumerate(json.loads(course.draft_order))}
+    return sorted(modules, key=lambda m: (order.get(m.id, len(order)), m.position))
 
 
 def revision(module: Module, version: int) -> ModuleRevision | None:
@@ -289,7 +382,7 @@ def restore_revision(module: Module, version: int, author: User | None) -> Modul
     old = revision(module, version)
     if old is None:
         raise ServiceError(_l("There is no such version."))
-    if old.title == module.title and old.source == module.source:
+    if (old.title, old.source) == draft_text(module):
         raise ServiceError(_l("The module already has this text."))
     update_module(
         module,
@@ -329,23 +422,34 @@ def diff_revisions(older: ModuleRevision, newer: ModuleRevision) -> list[DiffLin
 
 
 def reorder_modules(course: Course, ordered_ids: list[int]) -> None:
-    """Give the course's modules the order of ``ordered_ids`` (every module exactly once)."""
-    current = {module.id for module in course.modules}
+    """Give the course's modules the order of ``ordered_ids`` (every module exactly once);
+    in a published course, as the pending order of the next edition."""
+    current = {module.id for module in course.all_modules}
     if sorted(ordered_ids) != sorted(current):
         raise ServiceError(_l("The new order must list every module of the course once."))
-    # Two steps so that the unique (course, position) constraint holds at every moment.
+    if course.is_published:
+        by_position = [module.id for module in course.all_modules]
+        course.draft_order = None if ordered_ids == by_position else json.dumps(ordered_ids)
+        db.session.commit()
+        return
+    apply_order(course, ordered_ids)
+    db.session.commit()
+    db.session.expire(course)
+
+
+def apply_order(
+    course: Course, ordered_ids: list[int]
+) -> None:  # Two steps so that the unique (course, position) constraint holds at every moment.
     db.session.execute(
         update(Module).where(Module.course_id == course.id).values(position=-Module.position)
     )
     for position, module_id in enumerate(ordered_ids, start=1):
         db.session.execute(update(Module).where(Module.id == module_id).values(position=position))
-    db.session.commit()
-    db.session.expire(course)
 
 
 def move_module(module: Module, offset: int) -> None:
     """Move a module ``offset`` places up (negative) or down (positive), within bounds."""
-    ids = [m.id for m in module.course.modules]
+    ids = [m.id for m in draft_modules(module.course)]
     index = ids.index(module.id)
     target = min(max(index + offset, 0), len(ids) - 1)
     if target == index:
@@ -355,14 +459,31 @@ def move_module(module: Module, offset: int) -> None:
 
 
 def delete_module(module: Module) -> None:
+    """Delete a module; in a published course, one trainees see is only marked for removal
+    by the next edition (``keep_module`` takes the mark back)."""
     course = module.course
+    if course.is_published and module.state != ModuleState.ADDED:
+        module.state = ModuleState.REMOVED.value
+        db.session.commit()
+        return
+    order = [m.id for m in draft_modules(course) if m.id != module.id]
     db.session.delete(module)
     db.session.flush()
-    remaining = [m.id for m in course.modules if m.id != module.id]
+    if course.is_published:
+        course.draft_order = json.dumps(order) if course.draft_order is not None else None
+        db.session.commit()
+        db.session.expire(course)
+        return
+    remaining = [m.id for m in course.all_modules if m.id != module.id]
     db.session.expire(course)
     if remaining:
         reorder_modules(course, remaining)
     else:
-        if course.status == CourseStatus.PUBLISHED:
-            course.status = CourseStatus.DRAFT.value
+        db.session.commit()
+
+
+def keep_module(module: Module) -> None:
+    """Take back a pending removal: the module stays in the next edition."""
+    if module.state == ModuleState.REMOVED:
+        module.state = ModuleState.LIVE.value
         db.session.commit()

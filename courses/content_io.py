@@ -66,6 +66,17 @@ def import_bundle(bundle: CourseBundle, *, owner: User, update: bool = False) ->
         raise ImportFailed(
             [Problem("course.yml", None, f"you may not edit the existing course “{bundle.slug}”")]
         )
+    if existing is not None and existing.is_published and authoring.has_draft(existing):
+        raise ImportFailed(
+            [
+                Problem(
+                    "course.yml",
+                    None,
+                    f"the course “{bundle.slug}” has unpublished changes: publish them as a "
+                    "new edition or discard them before importing",
+                )
+            ]
+        )
     stored: list[str] = []
     replaced: list[str] = []
     try:
@@ -102,10 +113,15 @@ def _write(
         "cover_source": bundle.cover,
         "commit": False,
     }
+    was_published = course is not None and course.is_published
     if course is None:
         course = authoring.create_course(owner, **details)
     else:
         authoring.update_course(course, **details)
+        # An import edits directly, as in a draft course; a published course then gets its
+        # changes as one new edition (below).
+        course.status = CourseStatus.DRAFT.value
+    added: list[Module] = []
     by_slug = {module.slug: module for module in course.modules}
     translated: list[tuple[object, dict]] = [(course, bundle.translations)]
     new_versions = 0
@@ -122,6 +138,7 @@ def _write(
                 minutes=item.minutes,
                 commit=False,
             )
+            added.append(module)
         elif authoring.update_module(
             module,
             owner,
@@ -143,6 +160,12 @@ def _write(
     _set_order(course, ordered_ids + [module.id for module in by_slug.values()])
     if bundle.status == CourseStatus.PUBLISHED:
         course.published_at = course.published_at or utcnow()
+        if not course.edition:
+            course.edition = 1
+        elif was_published and (added or new_versions):
+            course.edition += 1
+            for module in added:
+                module.edition = course.edition
     course.status = bundle.status
     return ImportResult(course, created, new_versions, kept)
 

@@ -22,6 +22,7 @@ from courses.models import (
     Enrolment,
     Module,
     ModuleCompletion,
+    ModuleState,
 )
 from courses.permissions import can_edit
 from lms.database import utcnow
@@ -54,7 +55,7 @@ def module_counts(course_ids: list[int]) -> dict[int, tuple[int, int]]:
         return {}
     rows = db.session.execute(
         select(Module.course_id, func.count(Module.id), func.coalesce(func.sum(Module.minutes), 0))
-        .where(Module.course_id.in_(course_ids))
+        .where(Module.course_id.in_(course_ids), Module.state != ModuleState.ADDED.value)
         .group_by(Module.course_id)
     )
     return {course_id: (count, minutes) for course_id, count, minutes in rows}
@@ -135,7 +136,8 @@ def complete_module(user: User, module: Module) -> ModuleCompletion:
 
 def record_course_completion(user: User, course_id: int) -> CourseCompletion | None:
     """Record that ``user`` completed the course if they have read every module it has now
-    (once: a completion stays, whatever is added to the course later); idempotent."""
+    (once: a completion stays, whatever is added to the course later) with the course's
+    current edition; idempotent. Modules only in a pending draft do not count."""
     existing = db.session.scalar(
         select(CourseCompletion).where(
             CourseCompletion.user_id == user.id, CourseCompletion.course_id == course_id
@@ -150,12 +152,16 @@ def record_course_completion(user: User, course_id: int) -> CourseCompletion | N
             ModuleCompletion,
             (ModuleCompletion.module_id == Module.id) & (ModuleCompletion.user_id == user.id),
         )
-        .where(Module.course_id == course_id)
+        .where(Module.course_id == course_id, Module.state != ModuleState.ADDED.value)
     ).one()
     if not total or read < total:
         return None
     record = CourseCompletion(
-        user_id=user.id, course_id=course_id, completed_at=utcnow(), modules_total=total
+        user_id=user.id,
+        course_id=course_id,
+        completed_at=utcnow(),
+        modules_total=total,
+        edition=max(db.session.get(Course, course_id).edition, 1),
     )
     db.session.add(record)
     try:
@@ -189,6 +195,7 @@ class Progress:
     completed: dict[int, int] = field(default_factory=dict)  # module id -> version read
     next_module: Module | None = None
     completed_at: datetime | None = None  # when they completed the course (recorded)
+    completed_edition: int | None = None  # which edition they completed
     new_since: list[Module] = field(default_factory=list)  # unread, added after that
 
     @property
@@ -210,37 +217,51 @@ class Progress:
         return self.completed_at is not None or self.finished
 
 
+@dataclass(frozen=True)
+class Completed:
+    at: datetime
+    edition: int
+
+
 def _progress(
-    modules: list[Module], completed: dict[int, int], completed_at: datetime | None = None
+    modules: list[Module], completed: dict[int, int], done: Completed | None = None
 ) -> Progress:
     mine = {module.id: completed[module.id] for module in modules if module.id in completed}
     upcoming = next((module for module in modules if module.id not in mine), None)
     new_since = (
-        [m for m in modules if m.id not in mine and m.created_at > completed_at]
-        if completed_at is not None
+        [
+            m
+            for m in modules
+            if m.id not in mine and (m.edition > done.edition or m.created_at > done.at)
+        ]
+        if done is not None
         else []
     )
     return Progress(
         total=len(modules),
         completed=mine,
         next_module=upcoming,
-        completed_at=completed_at,
+        completed_at=done.at if done else None,
+        completed_edition=done.edition if done else None,
         new_since=new_since,
     )
 
 
 def course_completions(
     user_ids: list[int], course_ids: list[int]
-) -> dict[tuple[int, int], datetime]:
-    """(user id, course id) -> when that user completed that course, in one query."""
+) -> dict[tuple[int, int], Completed]:
+    """(user id, course id) -> when that user completed which edition, in one query."""
     if not user_ids or not course_ids:
         return {}
     rows = db.session.execute(
         select(
-            CourseCompletion.user_id, CourseCompletion.course_id, CourseCompletion.completed_at
+            CourseCompletion.user_id,
+            CourseCompletion.course_id,
+            CourseCompletion.completed_at,
+            CourseCompletion.edition,
         ).where(CourseCompletion.user_id.in_(user_ids), CourseCompletion.course_id.in_(course_ids))
     )
-    return {(user_id, course_id): at for user_id, course_id, at in rows}
+    return {(user_id, course_id): Completed(at, ed) for user_id, course_id, at, ed in rows}
 
 
 def module_reads(user_ids: list[int], module_ids: list[int]) -> dict[int, dict[int, int]]:
@@ -298,7 +319,7 @@ def my_learning(user: User) -> list[LearningRow]:
     if course_ids:
         for module in db.session.scalars(
             select(Module)
-            .where(Module.course_id.in_(course_ids))
+            .where(Module.course_id.in_(course_ids), Module.state != ModuleState.ADDED.value)
             .order_by(Module.course_id, Module.position)
         ):
             modules_by_course[module.course_id].append(module)

@@ -46,8 +46,19 @@ class Course(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default=CourseStatus.DRAFT.value)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The edition trainees see: 0 until first published, then 1, 2, ... (see "Editions").
+    edition: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A published course's pending module order (JSON list of module ids), None if unchanged.
+    draft_order: Mapped[str | None] = mapped_column(Text)
 
+    # What trainees see: every module except those added in the pending draft.
     modules: Mapped[list[Module]] = relationship(
+        primaryjoin="and_(Course.id == Module.course_id, Module.state != 'added')",
+        order_by="Module.position",
+        viewonly=True,
+    )
+    # Every module row, draft ones included (trainer pages, deletion).
+    all_modules: Mapped[list[Module]] = relationship(
         back_populates="course",
         order_by="Module.position",
         cascade="all, delete-orphan",
@@ -83,8 +94,17 @@ class CourseOwner(TimestampMixin, db.Model):
     user: Mapped[User] = relationship()
 
 
+class ModuleState(StrEnum):
+    LIVE = "live"  # trainees see it
+    ADDED = "added"  # added to a published course's draft: trainees see it from the next edition
+    REMOVED = "removed"  # trainees still see it; the next edition deletes it
+
+
 class Module(TimestampMixin, db.Model):
-    """A chapter of a course. ``html`` and ``toc`` are rendered from ``source`` when saved."""
+    """A chapter of a course. ``html`` and ``toc`` are rendered from ``source`` when saved.
+
+    In a published course an edit of the title or text is a *pending* revision
+    (``pending_version``): trainees keep seeing ``title``/``html`` until the next edition."""
 
     __tablename__ = "modules"
     __table_args__ = (
@@ -101,9 +121,12 @@ class Module(TimestampMixin, db.Model):
     toc_json: Mapped[str] = mapped_column(Text, default="[]")
     minutes: Mapped[int] = mapped_column(default=1)
     version: Mapped[int] = mapped_column(default=1)
+    state: Mapped[str] = mapped_column(String(16), default="live", server_default="live")
+    pending_version: Mapped[int | None]
+    edition: Mapped[int] = mapped_column(default=0, server_default="0")  # first shown in
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    course: Mapped[Course] = relationship(back_populates="modules")
+    course: Mapped[Course] = relationship(back_populates="all_modules")
     revisions: Mapped[list[ModuleRevision]] = relationship(
         back_populates="module",
         order_by="ModuleRevision.version.desc()",
@@ -188,7 +211,7 @@ class CourseCompletion(TimestampMixin, db.Model):
     Recorded once, when the last module is marked read, and never undone by modules added
     later (or by un-marking one): eligibility reads this, so a course that grows does not
     take completion away from whoever already completed it. ``modules_total`` is how many
-    modules the course had then."""
+    modules the course had then, ``edition`` which edition of the course it was."""
 
     __tablename__ = "course_completions"
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
@@ -197,3 +220,4 @@ class CourseCompletion(TimestampMixin, db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modules_total: Mapped[int]
+    edition: Mapped[int] = mapped_column(default=1, server_default="1")  # the edition completed

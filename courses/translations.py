@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, String, delete, event, func, literal, select, union_all
 
-from courses.models import Course, Module
+from courses.models import Course, Module, ModuleState
 from lms import content_translations as ct
 from lms.extensions import db
 from lms.markdown_rendering import render_markdown
@@ -85,7 +85,7 @@ def _needed_fields(course_ids=None):
             literal(MODULE.name, String),
             Module.id,
             literal(f.name, String),
-        ).where(column != "")
+        ).where(column != "", Module.state != ModuleState.ADDED.value)
         if course_ids is not None:
             query = query.where(Module.course_id.in_(course_ids))
         parts.append(query)

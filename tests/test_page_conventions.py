@@ -53,6 +53,7 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
     "admin.deactivate": None,
     "manage.delete_file": None,
     "manage.delete_module": None,
+    "manage.discard_edition": None,
     "manage.remove_owner": None,
     "manage.restore": None,
     "manage.set_status": frozenset({"draft", "archived"}),
@@ -72,6 +73,9 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
 
 # Not destructive: reversible in one click, or only adds, saves or previews.
 NOT_DESTRUCTIVE = {
+    # The next edition's page (GET) lists what changes and whom it affects before this POST.
+    "manage.publish_edition",
+    "manage.keep_module",  # takes back a pending removal
     "account.export",  # a download of one's own data
     "account.cancel_email_change",  # the address stays as it was; asking again is one form
     "account.change_email",

@@ -83,6 +83,8 @@ def _course_page(
         form=form,
         owner_form=owner_form or OwnerForm(),
         statuses=CourseStatus,
+        modules=authoring.draft_modules(course),
+        has_draft=course.is_published and authoring.has_draft(course),
     ), status
 
 

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from courses import authoring, files
 from courses.forms import ModuleForm
-from courses.models import Course, Module
+from courses.models import Course, Module, ModuleState
 from courses.views.blueprint import bp, owned_course, owned_module
 from lms import text_limits
 from lms.background_requests import leaves_session_alone
@@ -34,7 +34,7 @@ def _module_editor(
     preview_html: str | None = None,
 ):
     if preview_html is None and module is not None:
-        preview_html = authoring.render_for_page(course, module.source).html
+        preview_html = authoring.render_for_page(course, authoring.draft_text(module)[1]).html
     return render_template(
         "courses/manage/module_edit.html",
         course=course,
@@ -81,7 +81,11 @@ def new_module(slug: str):
 def edit_module(slug: str, module_id: int):
     course = owned_course(slug)
     module = owned_module(course, module_id)
-    form = ModuleForm(obj=module) if request.method == "GET" else ModuleForm()
+    if request.method == "GET":
+        title, source = authoring.draft_text(module)
+        form = ModuleForm(obj=module, title=title, source=source)
+    else:
+        form = ModuleForm()
     if form.validate_on_submit():
         if form.preview.data:
             preview = authoring.render_for_page(course, form.source.data)
@@ -100,7 +104,19 @@ def edit_module(slug: str, module_id: int):
             show_error(form, error)
             module = owned_module(course, module_id)
         else:
-            if changed:
+            if changed and module.pending_version is not None:
+                flash(
+                    _(
+                        "Saved in the draft of the next edition: trainees see it once you "
+                        "publish it."
+                    ),
+                    "success",
+                )
+            elif changed and course.is_published and module.state != ModuleState.ADDED:
+                flash(
+                    _("Saved: the draft of this module matches the published text again."), "info"
+                )
+            elif changed:
                 flash(_("Saved as version %(version)d.", version=module.version), "success")
             else:
                 flash(_("Saved. The text did not change, so no new version was made."), "info")
@@ -147,8 +163,12 @@ def delete_module(slug: str, module_id: int):
     course = owned_course(slug)
     module = owned_module(course, module_id)
     title = module.title
+    only_marked = course.is_published and module.state != ModuleState.ADDED
     authoring.delete_module(module)
-    flash(_("Module “%(title)s” deleted.", title=title), "success")
+    if only_marked:
+        flash(_("Module “%(title)s” will be removed in the next edition.", title=title), "success")
+    else:
+        flash(_("Module “%(title)s” deleted.", title=title), "success")
     return redirect(url_for("manage.edit_course", slug=course.slug) + "#modules")
 
 
@@ -190,7 +210,11 @@ def restore(slug: str, module_id: int, version: int):
         flash(refused(error), "warning")
     else:
         flash(
-            _("Version %(old)d restored as version %(new)d.", old=version, new=module.version),
+            _(
+                "Version %(old)d restored as version %(new)d.",
+                old=version,
+                new=authoring.draft_version(module),
+            ),
             "success",
         )
     return redirect(url_for("manage.history", slug=course.slug, module_id=module.id))

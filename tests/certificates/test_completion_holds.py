@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from certificates import eligibility
-from courses import authoring, learning
+from courses import authoring, editions, learning
 from courses.models import CourseCompletion
 from lms.extensions import db
 
@@ -38,6 +38,8 @@ def test_a_course_completed_stays_completed_when_a_module_is_added(
     assert eligibility.check(trainee, qualification, None).eligible
 
     added = authoring.create_module(course, trainer, title="Amendments of 2026", source="New.")
+
+    editions.publish_edition(course)  # the module reaches trainees
     db.session.refresh(course)
     result = eligibility.check(trainee, qualification, None)
     assert result.eligible, result.missing
@@ -62,6 +64,7 @@ def test_a_course_not_completed_before_the_module_was_added_needs_it(
     learning.enrol(trainee, course)
     learning.complete_module(trainee, course.modules[0])
     authoring.create_module(course, trainer, title="Amendments of 2026", source="New.")
+    editions.publish_edition(course)  # the module reaches trainees
     db.session.refresh(course)
     assert eligibility.check(trainee, qualification, None).missing == [
         "Mediation law: 2 of 3 modules left"
@@ -92,6 +95,7 @@ def test_a_holder_sees_held_never_not_yet_for_what_they_hold(
     db.session.execute(CourseCompletion.__table__.delete())
     db.session.commit()
     authoring.create_module(course, trainer, title="Amendments of 2026", source="New.")
+    editions.publish_edition(course)  # the module reaches trainees
     assert not eligibility.check(trainee, qualification, None).eligible
 
     dashboard = page_text(trainee_client.get("/dashboard"))

@@ -53,7 +53,7 @@ def test_module_html_is_rendered_when_saved(app, make_course, trainer):
 def test_saving_changed_text_makes_a_new_version_with_its_author(
     app, make_course, trainer, make_user
 ):
-    course = make_course(modules=1)
+    course = make_course(modules=1, status=CourseStatus.DRAFT)  # edited directly
     module = course.modules[0]
     editor = make_user("trainer")
     changed = authoring.update_module(
@@ -75,7 +75,7 @@ def test_saving_the_same_text_makes_no_version(app, make_course, trainer):
 
 
 def test_restore_makes_a_new_version_and_keeps_history(app, make_course, trainer):
-    module = make_course(modules=1).modules[0]
+    module = make_course(modules=1, status=CourseStatus.DRAFT).modules[0]
     original = module.source
     authoring.update_module(module, trainer, title="Renamed", slug=module.slug, source="v2")
     authoring.restore_revision(module, 1, trainer)
@@ -104,7 +104,7 @@ def test_diff_shows_added_and_removed_lines(app, make_course, trainer):
 
 
 def test_reorder_and_move_keep_positions_unique(app, make_course):
-    course = make_course(modules=3)
+    course = make_course(modules=3, status=CourseStatus.DRAFT)
     first, second, third = (m.id for m in course.modules)
     authoring.reorder_modules(course, [third, first, second])
     db.session.expire_all()
@@ -127,15 +127,22 @@ def test_publishing_an_empty_course_is_refused(app, make_course):
     assert course.status == "draft"
 
 
-def test_deleting_the_last_module_unpublishes(app, make_course):
-    course = make_course(modules=2)
+def test_deleting_modules_of_a_draft_course_closes_the_gaps(app, make_course):
+    course = make_course(modules=2, status=CourseStatus.DRAFT)
     authoring.delete_module(course.modules[0])
     db.session.expire_all()
     assert [m.position for m in course.modules] == [1]
-    assert course.status == "published"
     authoring.delete_module(course.modules[0])
     db.session.expire_all()
-    assert course.status == "draft"
+    assert course.modules == [] and course.status == "draft"
+
+
+def test_deleting_a_module_of_a_published_course_waits_for_the_edition(app, make_course):
+    course = make_course(modules=2)
+    authoring.delete_module(course.modules[0])
+    db.session.expire_all()
+    assert [m.state for m in course.modules] == ["removed", "live"]
+    assert course.status == "published"
 
 
 def test_reserved_module_slugs_are_refused(app, make_course, trainer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from courses import authoring
+from courses import authoring, editions
 from courses.models import Enrolment, ModuleCompletion
 from lms.extensions import db
 
@@ -118,6 +118,9 @@ def test_an_updated_module_is_flagged_for_those_who_read_it(make_course, trainee
     trainee_client.post_form(f"/courses/{course.slug}/enrol")
     trainee_client.post_form(f"/courses/{course.slug}/{module.slug}/complete")
     authoring.update_module(module, trainer, title=module.title, slug=module.slug, source="New")
+    page = trainee_client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Updated since you read it" not in page  # a draft until the next edition
+    editions.publish_edition(course)
     page = trainee_client.get(f"/courses/{course.slug}").get_data(as_text=True)
     assert "Updated since you read it" in page
     assert "updated after you read it" in trainee_client.get(

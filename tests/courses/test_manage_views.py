@@ -7,6 +7,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from courses import editions
 from courses.models import Course, CourseFile, Module
 from lms.extensions import db
 from tests.courses.conftest import docx_bytes, odt_bytes, pdf_bytes, png_bytes
@@ -139,7 +140,8 @@ def test_live_preview_endpoint(trainer_client, trainee_client):
     assert too_long.status_code == 413
 
 
-def test_save_history_diff_and_restore(trainer_client, course):
+def test_save_history_diff_and_restore(trainer_client, make_course):
+    course = make_course("Draft course", modules=2, status="draft")  # edited directly
     module = course.modules[0]
     url = f"/manage/courses/{course.slug}/modules/{module.id}"
     response = trainer_client.post_form(
@@ -170,7 +172,8 @@ def test_duplicate_module_slug_is_explained(trainer_client, course):
     assert second.slug != first.slug
 
 
-def test_move_and_delete_modules(trainer_client, course):
+def test_move_and_delete_modules(trainer_client, make_course):
+    course = make_course("Draft course", modules=2, status="draft")  # edited directly
     first, second = course.modules
     trainer_client.post_form(
         f"/manage/courses/{course.slug}/modules/{first.id}/move", {"direction": "down"}
@@ -371,6 +374,8 @@ def test_the_editors_preview_shows_the_modules_images(
     edit = f"/manage/courses/{course.slug}/modules/{module.id}"
     form = {"title": module.title, "slug": module.slug, "source": source}
     assert trainer_client.post_form(edit, form).status_code == 302
+    if status == "published":  # the change waits for the next edition
+        editions.publish_edition(db.session.get(Course, course.id))
     expected = f"/courses/{course.slug}/images/x.png"
 
     page = trainer_client.get(edit)

@@ -75,7 +75,7 @@ def test_every_demo_module_hides_its_model_answer_and_links_the_law_in_its_langu
 
 
 def test_a_module_is_saved_with_the_label_in_its_own_language(app, make_course, trainer):
-    course = make_course("Answers", modules=1, language="kk")
+    course = make_course("Answers", modules=1, language="kk", status="draft")
     module = course.modules[0]
     source = "## Жаттығу\n\nСұрақ?\n\n::: model-answer\nЖауап.\n:::"
     with force_locale("ru"):  # a trainer whose pages are in Russian saves it
@@ -90,7 +90,7 @@ def test_a_module_is_saved_with_the_label_in_its_own_language(app, make_course, 
 
 
 def test_the_translation_editor_previews_each_side_with_its_own_label(trainer_client, make_course):
-    course = make_course("Answers", modules=1)
+    course = make_course("Answers", modules=1, status="draft")
     module = course.modules[0]
     authoring.update_module(
         module, None, title="1", slug=module.slug, source="Task?\n\n::: model-answer\nYes.\n:::"

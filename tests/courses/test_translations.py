@@ -10,7 +10,15 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from courses import authoring, content_archive, content_bundle, content_io, learning, translations
+from courses import (
+    authoring,
+    content_archive,
+    content_bundle,
+    content_io,
+    editions,
+    learning,
+    translations,
+)
 from courses.content_archive import ImportFailed
 from courses.models import Course
 from lms import content_translations as ct
@@ -199,6 +207,7 @@ def test_the_course_page_links_the_overview_which_shows_each_languages_state(
         slug=course.modules[0].slug,
         source="A new original text.",
     )
+    editions.publish_edition(course)  # translations follow the published original
     page = _page(trainer_client, f"/manage/courses/{course.slug}/translations")
     assert "1 field out of date" in page
     assert "Not translated" in page  # nothing in Kazakh
@@ -226,6 +235,7 @@ def test_the_editor_shows_the_original_saves_removes_and_marks_out_of_date(
     authoring.update_module(
         module, None, title="Module 1", slug=module.slug, source="Changed original."
     )
+    editions.publish_edition(course)  # translations follow the published original
     page = _page(trainer_client, url)
     assert "translation-outdated" in page and "Changed original." in page
     # Saving again says it matches the original now; blank removes the title's translation.

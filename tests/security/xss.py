@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from assessments.models import Assessment, Rubric
-from courses import authoring
+from courses import authoring, editions
 from courses.models import Course
 from lms import content_translations as ct
 from lms.extensions import db
@@ -113,6 +113,8 @@ def plant() -> dict[str, str]:
                 source=MARKDOWN + "\n\n" + module.source,
             )  # fmt: skip
             planted[f"Module.source#{module.id}"] = MARKDOWN
+        if course.is_published:  # trainees see the text once it is the next edition
+            editions.publish_edition(course)
     for number, seminar in enumerate(db.session.scalars(select(Seminar)).all()):
         put(seminar, "title", number)
         put(seminar, "venue", number + 1)
