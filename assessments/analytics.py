@@ -8,7 +8,6 @@ queries whatever the number of assessments."""
 from __future__ import annotations
 
 from datetime import date
-from fractions import Fraction
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -17,10 +16,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from assessments.models import Assessment, AssessmentStatus, Rubric, RubricLine
 from assessments.results import ScoredLine, tally_lines
 from courses.permissions import owns_course
-from lms import charts
-from lms.analytics import Filters, month_of
+from lms.analytics import Filters, month_of, monthly_pass_rates_chart
 from lms.extensions import db
-from lms.formatting import format_percent, format_short_month
 from lms.models import User
 from quizzes.models import Criterion, CriterionInstrument
 
@@ -81,27 +78,15 @@ def practical_pass_rates(user: User, filters: Filters) -> dict[str, dict[date, l
 def practical_panel(user: User, filters: Filters) -> dict | None:
     rates = practical_pass_rates(user, filters)
     months = filters.month_starts()
-    series = [
-        charts.Series(
-            code,
-            [
-                Fraction(rates[code][m][0] * 100, rates[code][m][1]) if m in rates[code] else None
-                for m in months
-            ],
-        )
-        for code in sorted(rates)
-    ]
-    chart = charts.line_chart(
+    chart = monthly_pass_rates_chart(
         "practical-pass-rates",
         _("Practical assessments: criterion pass rates by month"),
-        [format_short_month(m) for m in months],
-        series,
-        desc=_(
+        _(
             "For each criterion, the share of practical assessments signed off in the month "
             "that met its threshold."
         ),
-        value_format=format_percent,
-        maximum=100,
+        rates,
+        months,
     )
     totals = [
         (code, sum(v[0] for v in rates[code].values()), sum(v[1] for v in rates[code].values()))

@@ -13,9 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from fractions import Fraction
 
 from flask import Flask, current_app
+from markupsafe import Markup
 
+from lms import charts
+from lms.formatting import format_percent, format_short_month
 from lms.timezone import site_zone
 
 PANELS_KEY = "lms.analytics_panels"
@@ -94,3 +98,28 @@ def month_of(value: date | datetime) -> date:
             value = value.replace(tzinfo=UTC)
         value = value.astimezone(site_zone()).date()
     return value.replace(day=1)
+
+
+def monthly_pass_rates_chart(chart_id: str, title, desc, rates: dict, months: list) -> Markup:
+    """One line per criterion code: the share, in percent, of the month's results that met
+    it (``rates[code][month] = [met, total]``; a month without results leaves a gap). The
+    quiz and practical-assessment panels both draw theirs with it."""
+    series = [
+        charts.Series(
+            code,
+            [
+                Fraction(rates[code][m][0] * 100, rates[code][m][1]) if m in rates[code] else None
+                for m in months
+            ],
+        )
+        for code in sorted(rates)
+    ]
+    return charts.line_chart(
+        chart_id,
+        title,
+        [format_short_month(m) for m in months],
+        series,
+        desc=desc,
+        value_format=format_percent,
+        maximum=100,
+    )

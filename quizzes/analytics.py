@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from courses.permissions import owns_course
 from lms import charts, content_translations
-from lms.analytics import Filters, month_of
+from lms.analytics import Filters, month_of, monthly_pass_rates_chart
 from lms.extensions import db
-from lms.formatting import format_decimal, format_percent, format_short_month
+from lms.formatting import format_decimal, format_percent
 from lms.models import User
 from quizzes.gradebook import item_statistics_of
 from quizzes.models import Attempt, AttemptStatus, Criterion, Quiz
@@ -114,27 +114,15 @@ def pass_rates_panel(user: User, filters: Filters) -> dict:
     )
     content_translations.preload(criteria)
     names = {c.code: content_translations.text(c, "title") for c in criteria}
-    series = [
-        charts.Series(
-            code,
-            [
-                Fraction(rates[code][m][0] * 100, rates[code][m][1]) if m in rates[code] else None
-                for m in months
-            ],
-        )
-        for code in sorted(rates)
-    ]
-    chart = charts.line_chart(
+    chart = monthly_pass_rates_chart(
         "criterion-pass-rates",
         _("Criterion pass rates by month"),
-        [format_short_month(m) for m in months],
-        series,
-        desc=_(
+        _(
             "For each criterion, the share of graded quiz attempts of the month that met its "
             "threshold."
         ),
-        value_format=format_percent,
-        maximum=100,
+        rates,
+        months,
     )
     totals = [
         (
