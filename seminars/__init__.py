@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(translations.preload_in_template, "tr_preload")
     app.add_template_filter(paragraphs, "paragraphs")
     add_navigation(app, "seminars.index", _l("Seminars"), None)
-    add_navigation(app, "seminars.calendar_page", _l("Calendar"), None)
+    # The calendar is reached from the seminars page (the main bar is full at 1280 px).
     from lms.calendar_feed import set_feed_endpoint
     from lms.search import add_searcher
     from seminars import search

@@ -160,3 +160,32 @@ def test_on_a_desktop_the_enrol_card_stays_beside_the_cover(demo_site, browser):
     cover = page.locator(".course-layout .module-body").bounding_box()
     context.close()
     assert card["x"] > cover["x"] + cover["width"], "the card is in the right-hand column"
+
+
+@pytest.mark.parametrize("width", [1200, 1280])
+@pytest.mark.parametrize(
+    "email", ["asel@example.kz", "maria@example.kz", "aigerim.trainer@example.kz", None]
+)
+def test_the_header_fits_one_line_on_a_desktop_in_every_language(demo_site, browser, width, email):
+    """The main bar (menu, search, languages, account) never pushes the page sideways at the
+    widths where it is not collapsed, in the languages with the longest labels."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    if email:
+        page.goto(demo_site.url + "/login")
+        page.fill("#email", email)
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("#submit")
+        page.wait_for_url("**/dashboard")
+    problems = []
+    for language in ("kk", "ru", "en"):
+        page.goto(demo_site.url + ("/dashboard" if email else "/"))
+        page.click(f"button[name=language][value={language}]")
+        page.wait_for_load_state()
+        height = page.evaluate(
+            "document.querySelector('.site-navbar').getBoundingClientRect().height"
+        )
+        if _too_wide(page) or height > 70:
+            problems.append((language, "scrolls sideways" if _too_wide(page) else height))
+    context.close()
+    assert problems == []
