@@ -19,10 +19,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from certificates.signing import assemble
 from courses.models import Course
@@ -211,6 +212,12 @@ def _dictionary_data(digest: str) -> bytes:
 def _compress(raw: bytes, dictionary: bytes) -> bytes:
     packer = zlib.compressobj(9, zdict=dictionary)
     return packer.compress(raw) + packer.flush()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_current_dictionaries(session, previous_transaction) -> None:
+    """A dictionary made in a transaction that was rolled back is gone: forget it as current."""
+    session.info.pop("facts_dictionaries", None)
 
 
 def _current_dictionary(qualification_id: int, language: str) -> str | None:

@@ -253,7 +253,7 @@ def test_a_hostile_name_and_titles_print_as_text_in_a_pdf_with_nothing_active(
         for reading in (by_pypdf, by_pdfium):
             assert _compact(_as_printed(value)) in _compact(reading), (value, reading)
     assert facts["holder"] in reader.metadata.title
-    assert reader.metadata.subject == facts["qualification"]["title"]
+    assert facts["qualification"]["title"] in reader.metadata.subject  # after the kind
     assert certificate.number in by_pypdf and own_url in _compact(by_pypdf)
 
 
