@@ -54,7 +54,7 @@ def test_trainer_writes_with_preview_and_trainee_reads(live_server, browser, tra
     reader.goto(base + "/courses/")
     reader.get_by_role("link", name="Confidentiality in practice").click()
     reader.get_by_role("button", name="Enrol", exact=True).click()
-    reader.get_by_role("link", name="Continue: The caucus rule").click()
+    reader.get_by_role("link", name="Start with the first module: The caucus rule").click()
     reader.get_by_role("heading", name="Written permission").wait_for()
     assert reader.get_by_role("link", name="Written permission").is_visible()  # contents
     reader.get_by_role("button", name="Mark as read").click()
