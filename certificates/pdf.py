@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.output import OutputProducer
 
 from lms.formatting import format_date
 
@@ -118,6 +119,20 @@ def render_pdf(
 PT = 25.4 / 72  # millimetres per point
 PAGE_LEFT = 22  # the text column: inside the double border, 22 mm from each side
 QR_SIZE = 42
+
+
+class _Producer(OutputProducer):
+    """fpdf2's output producer, letting go of the document once the bytes are made: its list
+    of PDF objects and the trailer in it refer back to it, a cycle that would keep the whole
+    drawing (and the FPDF) alive until the garbage collector next runs. Broken here, a
+    rendering is freed as soon as it returns, however many are drawn at once."""
+
+    def bufferize(self):
+        try:
+            return super().bufferize()
+        finally:
+            self.pdf_objs = []
+            self.fpdf = None
 
 
 MISSING = "\ufffd"  # drawn for a character the font has no glyph for
@@ -289,7 +304,7 @@ def _render(facts: dict, verify_url: str, token: str, fonts: tuple[str, str]) ->
 
     fit_text(pdf, facts["disclaimer"], x=PAGE_LEFT, y=pdf.h - 35, w=column, h=22, size=7.5,
              min_size=4.5, wrap_below=7.5, color=MUTED, align="L")  # fmt: skip
-    return bytes(pdf.output())
+    return bytes(pdf.output(output_producer_class=_Producer))
 
 
 # --- the designed certificate (facts format 3) ---------------------------------------------
@@ -487,7 +502,7 @@ class _Page:
         self.pdf.embed_file(
             basename="certificate.jws", bytes=token.encode(), desc=description, compress=False
         )
-        return bytes(self.pdf.output())
+        return bytes(self.pdf.output(output_producer_class=_Producer))
 
 
 # The bottom block: number and dates (left), signatory, seal, QR code (right).
