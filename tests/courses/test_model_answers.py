@@ -24,8 +24,36 @@ LABELS = {
 ADILET = {"en": "eng", "ru": "rus", "kk": "kaz"}
 LAW = "https://adilet.zan.kz/{}/docs/Z1100000401_"
 # Documents whose address shared/domain gives (the Law, the Supreme Court's normative decision
-# No. 14 of 2016, Decree No. 770 of 2011): no other adilet document id may appear.
-KNOWN_DOCUMENTS = {"Z1100000401_", "P160000014S", "P1100000770"}
+# No. 14 of 2016, Decree No. 770 of 2011), and the four codes the modules cite, whose addresses
+# were read on the stored copies of adilet.zan.kz's own pages (title, date and number checked in
+# each language; docs/legal-sources.md): no other adilet document id may appear.
+CODES = {
+    # Civil Procedure Code, 31 October 2015 No. 377-V
+    "K1500000377": {
+        "en": r"\bCPC\b|Civil Procedure Code",
+        "ru": r"ГПК|Гражданск\w* процессуальн",
+        "kk": r"\bАПК\b|Азаматтық процестік",
+    },
+    # Administrative Procedural and Process Code, 29 June 2020 No. 350-VI
+    "K2000000350": {
+        "en": r"\bAPPC\b|Administrative Procedural",
+        "ru": r"АППК|Административн\w* процедурно",
+        "kk": r"ӘРПК|Әкімшілік рәсімдік",
+    },
+    # Criminal Code, 3 July 2014 No. 226-V
+    "K1400000226": {
+        "en": r"Criminal Code",
+        "ru": r"\bУК\b|Уголовн\w+ кодекс",
+        "kk": r"Қылмыстық кодекс",
+    },
+    # Criminal Procedure Code, 4 July 2014 No. 231-V
+    "K1400000231": {
+        "en": r"Criminal Procedure Code|\bCrPC\b",
+        "ru": r"УПК|Уголовно-процессуальн",
+        "kk": r"ҚПК|Қылмыстық-процестік",
+    },
+}
+KNOWN_DOCUMENTS = {"Z1100000401_", "P160000014S", "P1100000770", *CODES}
 OLD_HEADINGS = ("### Model answer", "### Образец ответа", "### Үлгі жауап")
 OPENING = '<details class="model-answer">\n<summary>{}</summary>'
 
@@ -72,6 +100,13 @@ def test_every_demo_module_hides_its_model_answer_and_links_the_law_in_its_langu
             lang_part, _, document = link.removeprefix("https://adilet.zan.kz/").split("/")[:3]
             assert lang_part == ADILET[language], (name, link)
             assert document in KNOWN_DOCUMENTS, (name, link)
+    # Every code the module cites links to its official text in the module's language.
+    for document, patterns in CODES.items():
+        if re.search(patterns[language], body):
+            assert f"https://adilet.zan.kz/{ADILET[language]}/docs/{document}" in links, (
+                name,
+                document,
+            )
 
 
 def test_a_module_is_saved_with_the_label_in_its_own_language(app, make_course, trainer):
