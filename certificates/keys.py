@@ -36,7 +36,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from joserfc.jwk import KeySet, OKPKey
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from lms.extensions import db
 from lms.service_error import ServiceError
@@ -231,6 +231,13 @@ def keys_present() -> bool:
     return not missing_keys()
 
 
+def _has_certificates_table() -> bool:
+    try:
+        return inspect(db.engine).has_table("certificates")
+    except Exception:  # the database cannot be reached at all: worth the warning
+        return True
+
+
 def report_missing_keys(app) -> None:
     """At start: one error line per lost key, so the operator hears of it before a lookup
     shows a certificate as not verifying or an issue is refused. Skipped, with a warning,
@@ -238,9 +245,16 @@ def report_missing_keys(app) -> None:
     with app.app_context():
         try:
             lost = missing_keys()
-        except Exception:  # a database not ready must not stop the start
-            app.logger.warning("could not check the signing keys at start", exc_info=True)
+        except Exception as error:  # a database not ready must not stop the start
             db.session.rollback()
+            if not _has_certificates_table():
+                return  # not migrated yet (`flask db upgrade` itself starts the app first)
+            reason = str(getattr(error, "orig", error)).strip().splitlines()[:1]
+            app.logger.warning(
+                "could not check the signing keys at start (%s: %s)",
+                type(error).__name__,
+                reason[0] if reason else "",
+            )
             return
         finally:
             db.session.remove()

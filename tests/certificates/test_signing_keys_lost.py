@@ -104,3 +104,35 @@ def test_outside_production_the_first_key_is_made_on_first_use(
     certificate = issue_to(make_qualification(), make_user())
     keys = key_ring().keys()
     assert [k.thumbprint() for k in keys] == [certificate.key_id]
+
+
+def test_a_database_not_migrated_yet_is_passed_over_quietly(tmp_path, caplog):
+    """`flask db upgrade` on a fresh machine starts the app before the tables exist: the key
+    check says nothing then (no traceback among the first lines a newcomer reads)."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        create_app(
+            TestingConfig(
+                database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+                instance_path=str(tmp_path / "instance"),
+                CHECK_KEYS_AT_START=True,
+            )
+        )
+    assert not [r for r in caplog.records if "signing keys" in r.getMessage()]
+
+
+def test_an_unreadable_database_is_one_warning_line(tmp_path, caplog):
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(b"this is not a database" * 100)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        create_app(
+            TestingConfig(
+                database_url=f"sqlite:///{broken}",
+                instance_path=str(tmp_path / "instance"),
+                CHECK_KEYS_AT_START=True,
+            )
+        )
+    lines = [r for r in caplog.records if "signing keys" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].exc_info is None
+    assert "could not check the signing keys at start" in lines[0].getMessage()
