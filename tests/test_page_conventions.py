@@ -63,6 +63,7 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
     "manage_seminars.sign_off": None,
     "manage_certificates.bulk_issue": None,
     "manage_certificates.change": None,
+    "my_certificates.withdraw_register_entry": None,  # the entry is gone at once
     "practical.sign_off": None,
     "regrade.withdraw": None,
     "regrade.reinstate": None,
@@ -134,6 +135,7 @@ NOT_DESTRUCTIVE = {
     "manage_seminars.roster_preview",
     "manage_seminars.translations",  # saves translations; a blank one shows the original again
     "my_certificates.claim",
+    "my_certificates.save_register_entry",  # lists or edits; withdrawing is one click away
     "my_certificates.sign",
     "practical.copy_rubric",
     "practical.edit_rubric",
