@@ -79,9 +79,7 @@ def digest(text: str) -> str:
 def refusal(certificate: Certificate, today: date | None = None) -> str | None:
     """Why ``certificate`` cannot be the ground of an entry, or None when it can."""
     if certificate.qualification.kind != QualificationKind.QUALIFICATION:
-        return _(
-            "Only certificates of a qualification can be listed, not certificates of attendance."
-        )
+        return _("Only certificates of completion can be listed, not certificates of attendance.")
     if certificate.live != 1 or not holds(certificate, today or site_today()):
         return _(
             "Only a current, valid certificate can be listed: this one is suspended, revoked, "

@@ -35,7 +35,7 @@ class EntryForm(FlaskForm):
     )
     languages = CheckboxesField(_l("Languages you mediate in"))
     email = StringField(
-        _l("Contact e-mail (optional)"),
+        _l("Contact email (optional)"),
         filters=[strip],
                 description=_l(
             "Shown publicly. Leave it empty to publish none; your account's address is never "
