@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from certificates import lifecycle, register_list
+from certificates import lifecycle, register_list, status
 from lms.formatting import format_date
 
 from .register_helpers import list_holder, names_on
@@ -49,9 +49,10 @@ def test_an_entry_goes_the_moment_its_certificate_stops_being_valid(
         lifecycle.suspend(listed, "under_review", trainer)
     elif change == "revoke":
         lifecycle.revoke(listed, "issued_in_error", trainer)
-    else:  # the site's calendar moves past the expiry date
+    else:  # the site's calendar moves past the expiry date (for the list and the status)
         after = listed.expires_on + timedelta(days=1)
         monkeypatch.setattr(register_list, "site_today", lambda: after)
+        monkeypatch.setattr(status, "site_today", lambda: after)
     assert names_on(client) == []
     assert "Әсел Төлеуова" not in client.get("/mediators").get_data(as_text=True)
     verification = client.get(f"/verify/{listed.number}").get_data(as_text=True)
