@@ -15,7 +15,7 @@ from certificates.register_models import RegisterConsent, RegisterEntry
 from lms.extensions import db
 from lms.models import AuditEvent
 
-from .register_helpers import entry_url, list_holder, names_on, post_entry, shown_digest
+from .register_helpers import entry_url, list_holder, names_on, post_entry
 
 
 @pytest.fixture
@@ -79,7 +79,9 @@ def test_a_consent_text_changed_since_the_page_was_shown_is_refused(trainee_clie
     assert _count(RegisterEntry) == 0
 
 
-def test_the_consent_is_given_in_the_readers_language(app, login, make_user, qualification, issue_to):
+def test_the_consent_is_given_in_the_readers_language(
+    app, login, make_user, qualification, issue_to
+):
     holder = make_user(language="ru")
     certificate = issue_to(qualification, holder)
     client = login(holder)
@@ -180,7 +182,9 @@ def test_bad_input_is_refused_beside_its_field(trainee_client, certificate, fiel
     assert _count(RegisterEntry) == 0 and _count(RegisterConsent) == 0
 
 
-def test_what_the_holder_typed_is_escaped_everywhere(app, make_user, qualification, issue_to, client):
+def test_what_the_holder_typed_is_escaped_everywhere(
+    app, make_user, qualification, issue_to, client
+):
     holder = make_user(full_name="Әсел <b>Төлеуова</b>")
     certificate = issue_to(qualification, holder)
     list_holder(holder, certificate, website="example.kz/?a=1&b=%3Ci%3E")
