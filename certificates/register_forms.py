@@ -30,27 +30,24 @@ class CheckboxesField(SelectMultipleField):
 
 
 class EntryForm(FlaskForm):
-    region = SelectField(
-        _l("Region"), validate_choice=False, description=_l("Where you mediate.")
-    )
+    region = SelectField(_l("Region"), validate_choice=False, description=_l("Where you mediate."))
     languages = CheckboxesField(_l("Languages you mediate in"))
     email = StringField(
         _l("Contact email (optional)"),
         filters=[strip],
-                description=_l(
-            "Shown publicly. Leave it empty to publish none; your account's address is never "
-            "shown."
+        description=_l(
+            "Shown publicly. Leave it empty to publish none; your account's address is never shown."
         ),
     )
     phone = StringField(
         _l("Contact phone (optional)"),
         filters=[strip],
-                description=_l("With its country code, e.g. +7 701 234 56 78."),
+        description=_l("With its country code, e.g. +7 701 234 56 78."),
     )
     website = StringField(
         _l("Website (optional)"),
         filters=[strip],
-            )
+    )
     consent = BooleanField(_l("I consent to this publication."))
     # The SHA-256 of the consent text the page showed.
     consent_digest = HiddenField()
@@ -58,7 +55,5 @@ class EntryForm(FlaskForm):
 
     def fill_choices(self, locale: str) -> EntryForm:
         self.region.choices = [("", _l("Choose…")), *regions.choices(locale)]
-        self.languages.choices = [
-            (code, LANGUAGE_NAMES[code]) for code in LANGUAGES
-        ]
+        self.languages.choices = [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
         return self
