@@ -50,7 +50,7 @@ def test_a_holder_lists_herself_finds_herself_and_withdraws_on_a_phone(
         page.get_by_role("link", name="List me in the public register").click()
         assert _fits(page)
         page.get_by_label("Region").select_option(label="Almaty")
-        page.get_by_label("Қазақша").check()
+        page.get_by_role("checkbox", name="Қазақша").check()
         page.get_by_label("Contact phone (optional)").fill("+7 701 234 56 78")
         page.get_by_label("I consent to this publication.").check()
         page.get_by_role("button", name="Save my entry").click()
