@@ -1,7 +1,8 @@
 """The public register of mediators on a 375-pixel phone: a holder opens "My certificates",
 lists herself (region, a language, a phone, the consent), finds herself by name on
 /mediators, and withdraws (after the confirmation), which removes her entry at once. No
-page is wider than the phone."""
+page is wider than the phone, and the form and the list pass axe (no serious or critical
+violation)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from certificates.models import QualificationKind
 from certificates.qualifications import QualificationData, save_qualification
 from lms.extensions import db
 from tests.conftest import DEFAULT_PASSWORD
+from tests.e2e.accessibility import serious_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +51,7 @@ def test_a_holder_lists_herself_finds_herself_and_withdraws_on_a_phone(
         page.goto(live_server.url + "/certificates/")
         page.get_by_role("link", name="List me in the public register").click()
         assert _fits(page)
+        assert serious_violations(page) == []
         page.get_by_label("Region").select_option(label="Almaty")
         page.get_by_role("checkbox", name="Қазақша").check()
         page.get_by_label("Contact phone (optional)").fill("+7 701 234 56 78")
@@ -65,6 +68,7 @@ def test_a_holder_lists_herself_finds_herself_and_withdraws_on_a_phone(
         assert entry.get_by_role("heading", name=HOLDER).is_visible()
         assert entry.get_by_role("link", name="+7 701 234 56 78").is_visible()
         assert _fits(page)
+        assert serious_violations(page) == []
 
         page.goto(live_server.url + "/certificates/")
         page.get_by_role("link", name="See or change my entry").click()
