@@ -72,6 +72,7 @@ _ALPHABET = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцч�
 
 
 def _alphabetical(text: str) -> tuple[int, ...]:
+    text = text.removeprefix("Область ")  # "Область Абай" is looked for under А
     return tuple(
         _ALPHABET.index(c) if c in _ALPHABET else len(_ALPHABET) + ord(c) for c in text.lower()
     )

@@ -114,7 +114,7 @@ def feed():
             "last": link(max(found.pages, 1)),
             "prev": link(found.prev_num if found.has_prev else None),
             "next": link(found.next_num if found.has_next else None),
-            "html": _absolute(url_for("mediators.index")),
+            "html": _absolute(url_for("mediators.index", **filters.as_args())),
         },
     }
     response = jsonify(body)

@@ -146,6 +146,7 @@ def test_pages_and_feed_links(client, qualification, issue_to, make_user):
     for name, page in (("self", "2"), ("first", "1"), ("prev", "1"), ("next", "3"), ("last", "3")):
         query = parse_qs(links[name].query)
         assert query == {"per_page": ["10"], "language": ["kk"], "page": [page]}, name
+    assert parse_qs(links["html"].query) == {"language": ["kk"]}  # the same list, as a page
     last = client.get(f"{links['next'].path}?{links['next'].query}").get_json()
     assert last["links"]["next"] is None and len(last["items"]) == 3
 
