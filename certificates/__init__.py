@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
         guidance,
         models,
         notifications,
+        register_models,
         translations,
         views,
     )
@@ -39,10 +40,13 @@ def init_app(app: Flask) -> None:
     # The holder's messages: issued, status changes, expiry reminders.
     notifications.init_app(app)
     # The audit log's entries for this feature, and its part of a user's data download.
-    from certificates import audit, personal_data
+    from certificates import audit, personal_data, register_privacy
 
     audit.init_app(app)
     personal_data.init_app(app)
+    # The public register of mediators: its part of the data download and of an account's
+    # deletion, and the entry's name following a reissue.
+    register_privacy.init_app(app)
 
     # Backups carry the signing keys (lms/backup.py).
     add_backup_folder(app, "signing-keys", lambda: key_ring().directory)
@@ -76,6 +80,8 @@ def init_app(app: Flask) -> None:
         ("trainer", "admin"),
         bar="teaching",
     )
+    # The public register of mediators, for everyone, in the footer (the main bar is full).
+    add_navigation(app, "mediators.index", _l("Public register of mediators"), None, bar="footer")
     add_dashboard_panel(
         app,
         "certificates/mine/panel.html",

@@ -23,6 +23,7 @@ from certificates.lookup_counts import count_lookup
 from certificates.models import Certificate
 from certificates.numbers import NumberError, parse
 from certificates.public_record import public_facts, signs_only_public
+from certificates.register_list import listing_exists
 from certificates.signing import SignatureInvalid, verify
 from lms.audit import address_hash
 from lms.extensions import db
@@ -44,6 +45,7 @@ class Lookup:
     signature_valid: bool | None = None
     key_id: str = ""
     replacement: Certificate | None = None  # the current certificate, when superseded
+    listed: bool = False  # valid, and shown in the public register of mediators
 
 
 def ip_hash(address: str) -> str:
@@ -80,7 +82,11 @@ def lookup(text: str, *, channel: str, address: str) -> Lookup:
         outcome = Outcome.TYPO if error.kind == "check" else Outcome.MALFORMED
         result = Lookup(outcome, (text or "").strip()[:64])
     else:
-        certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
+        # Whether its holder is listed in the public register comes in the same statement.
+        row = db.session.execute(
+            select(Certificate, listing_exists()).where(Certificate.number == number)
+        ).first()
+        certificate, listed = row if row is not None else (None, False)
         if certificate is None:
             result = Lookup(Outcome.UNKNOWN, number)
         else:
@@ -93,6 +99,9 @@ def lookup(text: str, *, channel: str, address: str) -> Lookup:
                 valid,
                 kid,
                 _current_of(certificate),
+            )
+            result.listed = (
+                bool(listed) and certificate.live == 1 and result.status == PublicStatus.VALID
             )
     count_lookup(
         result.certificate.id if result.certificate else None,

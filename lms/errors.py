@@ -59,7 +59,8 @@ CSRF_TEXT = _l("The form expired or was sent from another site. Reload the page 
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API and the other JSON addresses (``/mediators.json``, the JWKS) answer JSON."""
+    return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
 def error_response(code: int, message: str | None = None, headers=None):

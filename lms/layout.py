@@ -59,7 +59,8 @@ def add_navigation(
 ) -> None:
     """Add a menu entry; ``roles`` None means everyone, () means signed-in users.
 
-    ``bar`` "main" is the top menu; "teaching" is the staff's second bar under it.
+    ``bar`` "main" is the top menu; "teaching" is the staff's second bar under it; "footer"
+    the links at the foot of every page.
     """
     app.extensions.setdefault(NAVIGATION_KEY, []).append((endpoint, label, roles, bar))
 
@@ -102,6 +103,7 @@ def init_app(app: Flask) -> None:
             "minimal_layout": minimal,
             "navigation_items": [] if minimal else navigation_items(),
             "teaching_items": [] if minimal else navigation_items("teaching"),
+            "footer_items": [] if minimal else navigation_items("footer"),
             "site_name": current_app.config["SITE_NAME"],
             "organisation_name": current_app.config["ORGANISATION_NAME"],
             "current_path": path,

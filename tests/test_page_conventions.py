@@ -63,6 +63,7 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
     "manage_seminars.sign_off": None,
     "manage_certificates.bulk_issue": None,
     "manage_certificates.change": None,
+    "my_certificates.withdraw_register_entry": None,  # the entry is gone at once
     "practical.sign_off": None,
     "regrade.withdraw": None,
     "regrade.reinstate": None,
@@ -134,6 +135,7 @@ NOT_DESTRUCTIVE = {
     "manage_seminars.roster_preview",
     "manage_seminars.translations",  # saves translations; a blank one shows the original again
     "my_certificates.claim",
+    "my_certificates.save_register_entry",  # lists or edits; withdrawing is one click away
     "my_certificates.sign",
     "practical.copy_rubric",
     "practical.edit_rubric",
@@ -320,10 +322,38 @@ def test_demo_site_keeps_the_conventions(app, seed_demo, email):
     _assert_conventions(results)
 
 
+def _list_in_the_public_register(holder: User, trainer: User) -> None:
+    """A certificate of a qualification for ``holder``, listed in the public register of
+    mediators, so that "Withdraw and remove my entry" is shown."""
+    from certificates import issuance, public_register
+    from certificates.qualifications import QualificationData, save_qualification
+
+    qualification = save_qualification(
+        QualificationData(
+            slug="register-crawl",
+            kind="qualification",
+            titles={"en": "Mediation basics", "ru": "Основы медиации", "kk": "Медиация негіздері"},
+            disclaimers={"en": "Not a state qualification.", "ru": "Не гос.", "kk": "Емес."},
+            requires_identity=False,
+            validity_months=36,
+        )
+    )
+    certificate, _ = issuance.issue(qualification, holder, None, by=trainer)
+    text = public_register.consent_text()
+    public_register.save(
+        holder,
+        certificate,
+        public_register.EntryData(region="almaty", languages=["kk"]),
+        consent=True,
+        shown_digest=public_register.digest(text),
+    )
+
+
 def _show_every_destructive_form() -> list[str]:
     """Add to the demo what it lacks for every destructive form to appear somewhere: a file,
     a second owner, a module revision, an open seminar with a seated trainee and an
-    unsigned sheet, a withdrawn and a revised question, a quiz attempt in progress.
+    unsigned sheet, a withdrawn and a revised question, a quiz attempt in progress, an entry
+    in the public register of mediators.
     Returns the attempt page, the draft assessment's sheet and the two questions' pages."""
 
     def user(email):
@@ -362,6 +392,7 @@ def _show_every_destructive_form() -> list[str]:
     )
     seminar_authoring.set_status(seminar, "open")
     registration.register(seminar, ulan)
+    _list_in_the_public_register(ulan, trainer)
     questions = db.session.scalars(
         select(Question).where(Question.course_id == course.id).order_by(Question.id)
     ).all()

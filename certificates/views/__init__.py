@@ -1,6 +1,7 @@
 """The certificates' pages: the only module that names their route modules.
 
-``verify`` (public checks and the API), ``holder`` (a holder's own certificates) and the staff
+``verify`` (public checks and the API), ``holder`` (a holder's own certificates; its public
+register entry: ``public_register``, which also serves ``/mediators``) and the staff
 pages on one blueprint, ``manage_certificates`` (``views.blueprint``): ``issuing``,
 ``register`` and ``qualifications`` add their routes to it."""
 
@@ -14,6 +15,7 @@ def init_app(app: Flask) -> None:
         blueprint,
         holder,
         issuing,
+        public_register,
         qualifications,
         register,
         verify,
@@ -22,3 +24,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(verify.bp)
     app.register_blueprint(holder.bp)
     app.register_blueprint(blueprint.bp)
+    app.register_blueprint(public_register.bp)

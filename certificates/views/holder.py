@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from certificates import eligibility, guidance, issuance, lifecycle
+from certificates import eligibility, guidance, issuance, lifecycle, public_register
 from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm
 from certificates.models import Certificate, EthicsDeclaration, Qualification
 from certificates.qualifications import (
@@ -151,6 +151,7 @@ def _page(*, forms: dict | None = None, error: str | None = None, status: int = 
         verify_url=issuance.verify_url,
         copy_languages=issuance.copy_languages,
         has_seminars=bool(seminars_of(user)),
+        register_cards=public_register.cards_of(user),
     ), status
 
 

@@ -116,6 +116,7 @@ def _page_etag(result, public: dict) -> str | None:
         str(certificate.status_changed_at),
         result.replacement.number if result.replacement else "",
         str(result.signature_valid),
+        str(result.listed),
         result.key_id,
         json.dumps(public, sort_keys=True, ensure_ascii=False, default=str),
     ]

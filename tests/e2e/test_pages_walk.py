@@ -22,6 +22,7 @@ PAGES = {
         "/seminars/1",
         "/verify",
         "/verify/XYZ",
+        "/mediators",
         "/no-such-page",
     ],
     "asel@example.kz": [

@@ -284,6 +284,10 @@ def _s(w: World) -> str:
     return f"/manage/seminars/{w.seminar.id}"
 
 
+def _pr(w: World) -> str:
+    return f"/certificates/{w.certificate.id}/public-register"
+
+
 def _ss(w: World) -> str:
     return f"/manage/seminars/{w.seminar.id}/sessions/{w.session.id}"
 
@@ -352,6 +356,9 @@ RULES: dict[str, tuple[dict, U]] = {
     "certificates.openapi": (PUBLIC, lambda w: "/api/v1/openapi.json"),
     "certificates.verify": (PUBLIC, lambda w: "/verify"),
     "certificates.verify_number": (PUBLIC, lambda w: f"/verify/{w.certificate.number}"),
+    # --- the public register of mediators and its open feed -----------------------------
+    "mediators.index": (PUBLIC, lambda w: "/mediators"),
+    "mediators.feed": (PUBLIC, lambda w: "/mediators.json"),
     # --- courses (published ones are public; learning needs an account) -----------------
     "courses.catalogue": (PUBLIC, lambda w: "/courses/"),
     "courses.complete": (
@@ -521,6 +528,10 @@ RULES: dict[str, tuple[dict, U]] = {
     "my_certificates.claim": (SIGNED_IN, lambda w: "/certificates/claim"),
     "my_certificates.index": (SIGNED_IN, lambda w: "/certificates/"),
     "my_certificates.pdf": (OWN_TRAINEE, lambda w: f"/certificates/{w.certificate.id}/pdf"),
+    # The holder's entry in the public register of mediators (another's certificate: 404).
+    "my_certificates.register_entry": (OWN_TRAINEE, lambda w: _pr(w)),
+    "my_certificates.save_register_entry": (OWN_TRAINEE, lambda w: _pr(w)),
+    "my_certificates.withdraw_register_entry": (OWN_TRAINEE, lambda w: _pr(w) + "/withdraw"),
     "my_certificates.sign": (
         SIGNED_IN,
         lambda w: f"/certificates/qualifications/{w.qualification.id}/declaration",
