@@ -62,6 +62,8 @@ from certificates.models import (
     Qualification,
 )
 from certificates.numbers import new_number
+from certificates.ob3 import issuing as open_badges
+from certificates.ob3.status_list import allocate as allocate_status
 from certificates.qualifications import holder_name, name_on_certificate
 from certificates.signals import certificate_issued
 from certificates.signing import canonical_json, sign
@@ -248,12 +250,15 @@ def create_signed(
     kept_translations: dict | None = None,
     add: bool = True,
     key=None,
+    slot: dict | None = None,
 ) -> Certificate:
     """A signed certificate with its PDF written (the caller commits; no statement here).
     ``kept`` overrides facts, so a reissue or renewal states the same achievement as the
     certificate it replaces. ``add=False`` leaves it out of the session (bulk issue inserts
     many at once, and stores their PDFs: ``rendered_pdf``); ``key`` is the signing key when
-    the caller read it once for many."""
+    the caller read it once for many; ``slot`` its Open Badges status slot when the caller
+    allocated many at once (``ob3.status_list.allocate``). The certificate's Open Badges
+    credential is signed here too, with the same key, and inserted with it."""
     number = new_number(current_app.config["CERTIFICATE_PREFIX"])
     facts = build_facts(
         number=number,
@@ -291,6 +296,15 @@ def create_signed(
     )
     certificate.events.append(
         CertificateEvent(action=action, reason=reason, by_id=by.id if by else None)
+    )
+    open_badges.attach(
+        certificate,
+        facts,
+        holder=holder,
+        qualification=qualification,
+        replaces=replaces,
+        key=key,
+        slot=slot,
     )
     if add:
         store_pdf(certificate, data)
@@ -529,6 +543,7 @@ def write(plan: Draft, eligible: list, *, by: User, into: BulkResult) -> None:
     """The write pass: sign and render each of ``eligible`` (person, checklist, name), insert
     them all and commit once, then announce each."""
     key = key_ring().current()
+    slots = allocate_status(len(eligible))
     made = [
         create_signed(
             qualification=plan.qualification,
@@ -542,8 +557,9 @@ def write(plan: Draft, eligible: list, *, by: User, into: BulkResult) -> None:
             name=name,
             add=False,
             key=key,
+            slot=slot,
         )
-        for person, result, name in eligible
+        for (person, result, name), slot in zip(eligible, slots, strict=True)
     ]
     try:
         inserted = insert_all(made)
