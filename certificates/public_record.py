@@ -62,7 +62,15 @@ PUBLIC_STATUS = (
     "status_changed_at",
     "replaced_by",
 )
-API_FIELDS = ("number", *PUBLIC_STATUS, "facts", "jws", "signature", "verify_url")
+API_FIELDS = (
+    "number",
+    *PUBLIC_STATUS,
+    "facts",
+    "jws",
+    "signature",
+    "verify_url",
+    "credential",
+)
 
 
 def _pick(value: dict | None, fields: tuple[str, ...]) -> dict | None:

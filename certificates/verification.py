@@ -16,12 +16,15 @@ from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from certificates.keys import key_ring
 from certificates.lifecycle import PublicStatus, public_status, reason_label
 from certificates.lookup_counts import count_lookup
 from certificates.models import Certificate
 from certificates.numbers import NumberError, parse
+from certificates.ob3.credential import credential_url
+from certificates.ob3.models import StoredCredential
 from certificates.public_record import public_facts, signs_only_public
 from certificates.signing import SignatureInvalid, verify
 from lms.audit import address_hash
@@ -72,6 +75,14 @@ def _current_of(certificate: Certificate) -> Certificate | None:
     return current if current is not certificate else None
 
 
+def credential_address(certificate: Certificate) -> str | None:
+    """Where the certificate's Open Badges credential is served, if it has one (loaded with
+    the certificate by :func:`lookup`)."""
+    if certificate.ob3_credential is None:
+        return None
+    return credential_url(certificate.number)
+
+
 def lookup(text: str, *, channel: str, address: str) -> Lookup:
     prefix = current_app.config["CERTIFICATE_PREFIX"]
     try:
@@ -80,7 +91,14 @@ def lookup(text: str, *, channel: str, address: str) -> Lookup:
         outcome = Outcome.TYPO if error.kind == "check" else Outcome.MALFORMED
         result = Lookup(outcome, (text or "").strip()[:64])
     else:
-        certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
+        certificate = db.session.scalar(
+            select(Certificate)
+            .where(Certificate.number == number)
+            # Whether it has an Open Badges credential, in the same statement.
+            .options(
+                joinedload(Certificate.ob3_credential).load_only(StoredCredential.certificate_id)
+            )
+        )
         if certificate is None:
             result = Lookup(Outcome.UNKNOWN, number)
         else:
@@ -127,5 +145,6 @@ def as_json(result: Lookup, verify_url: str) -> dict:
         "jws": certificate.jws if signs_only_public(signed) else None,
         "signature": {"valid": result.signature_valid, "kid": result.key_id or None},
         "verify_url": verify_url,
+        "credential": credential_address(certificate),
     }
     return record

@@ -56,7 +56,7 @@ def _certificate(number: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.number == canonical))
 
 
-@bp.route("/credentials/<number>.json", methods=["GET", "OPTIONS"])
+@bp.route("/credentials/<path:number>.json", methods=["GET", "OPTIONS"])
 @verification_limit
 def credential(number: str):
     if request.method == "OPTIONS":
