@@ -27,6 +27,7 @@ import lms
 from certificates.issuance import verify_url
 from certificates.keys import key_ring
 from certificates.lifecycle import PublicStatus, reason_label
+from certificates.ob3 import did as ob3_did
 from certificates.public_record import criteria_rows, public_facts
 from certificates.verification import Outcome, as_json, lookup
 from lms.errors import error_response
@@ -206,6 +207,17 @@ def api_certificate(number: str):
 @bp.get("/.well-known/jwks.json")
 def jwks():
     published = key_ring().published()  # parsed once per process, re-read when a key is added
+    response = current_app.response_class(published.body, mimetype="application/json")
+    response.set_etag(published.etag)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return _open_for_reading(response.make_conditional(request))
+
+
+@bp.get("/.well-known/did.json")
+@bp.get("/did.json")  # where resolvers look when LMS_PUBLIC_URL has a path (did:web:host:path)
+def did_document():
+    """The site's did:web document: every signing key as a Multikey (certificates.ob3.did)."""
+    published = ob3_did.published()  # built once per process and state of the key ring
     response = current_app.response_class(published.body, mimetype="application/json")
     response.set_etag(published.etag)
     response.headers["Cache-Control"] = "public, max-age=300"

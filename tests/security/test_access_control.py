@@ -347,6 +347,7 @@ RULES: dict[str, tuple[dict, U]] = {
         PUBLIC,
         lambda w: f"/api/v1/certificates/{w.certificate.number}",
     ),
+    "certificates.did_document": (PUBLIC, lambda w: "/.well-known/did.json"),
     "certificates.jwks": (PUBLIC, lambda w: "/.well-known/jwks.json"),
     "certificates.openapi": (PUBLIC, lambda w: "/api/v1/openapi.json"),
     "certificates.verify": (PUBLIC, lambda w: "/verify"),
