@@ -30,8 +30,6 @@ Choices where the specifications leave room:
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import quote
@@ -41,6 +39,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from certificates.ob3 import signer
+from certificates.ob3.identity import email_identity
 from certificates.ob3.status_list import entry
 from certificates.public_record import rule_text
 from lms.formatting import format_hours
@@ -49,15 +48,6 @@ from lms.timezone import site_zone
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CONTEXTS = [VC_V2, OB_V3]
-
-
-def identity_hash(identity: str, salt: str) -> str:
-    """OB 3.0 ``IdentityHash``: ``sha256$`` and the hex SHA-256 of the identity then the salt."""
-    return "sha256$" + hashlib.sha256((identity + salt).encode()).hexdigest()
-
-
-def new_salt() -> str:
-    return secrets.token_hex(16)
 
 
 def credential_url(number: str) -> str:
@@ -181,15 +171,7 @@ def build(
         subject = {
             "type": ["AchievementSubject"],
             "name": facts["holder"],
-            "identifier": [
-                {
-                    "type": "IdentityObject",
-                    "identityHash": identity_hash(email, salt),
-                    "identityType": "emailAddress",
-                    "hashed": True,
-                    "salt": salt,
-                }
-            ],
+            "identifier": [email_identity(email, salt)],
             "achievement": achievement,
         }
         if results:

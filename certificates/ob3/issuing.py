@@ -17,6 +17,7 @@ from sqlalchemy import select
 from certificates.models import Certificate, CertificateStatus
 from certificates.ob3 import credential as builder
 from certificates.ob3 import signer, status_list
+from certificates.ob3.identity import new_salt
 from certificates.ob3.models import StoredCredential, pack_json
 from certificates.signals import (
     certificate_issued,
@@ -52,7 +53,7 @@ def make(
     document = builder.build(
         facts,
         email=email,
-        salt=builder.new_salt(),
+        salt=new_salt(),
         hours=hours,
         awarded_on=awarded_on(replaces, date.fromisoformat(facts["issued_on"])),
         slots=slot,
