@@ -8,8 +8,10 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # The suite runs on every core (pytest-xdist); each worker has its own databases.
 JOBS   ?= auto
+# The JS verifier of the Open Badges tests (tests/credentials_js): installed when node is here.
+JS_DIR := tests/credentials_js
 
-.PHONY: run test test-fast bench install translations extract-messages update-translations lint clean
+.PHONY: run test test-fast bench install translations js-verifier extract-messages update-translations lint clean
 
 run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install translations  ## Set up, migrate, load the demo, serve http://127.0.0.1:5000 and run a worker
@@ -27,10 +29,10 @@ run: install translations  ## Set up, migrate, load the demo, serve http://127.0
 	@echo
 	@PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)
 
-test: install translations  ## Run the whole suite (browser tests too, where chromium is)
+test: install translations js-verifier  ## Run the whole suite (browser tests too, where chromium is)
 	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
-test-fast: install translations  ## The suite without the browser tests (about a minute)
+test-fast: install translations js-verifier  ## The suite without the browser tests (about a minute)
 	$(BIN)/python -m pytest -n $(JOBS) -m "not e2e" $(PYTEST_ARGS)
 
 bench: install translations $(VENV)/.bench-installed  ## Benchmark against a minimal Flask page (BENCH_SCALE=0.01 for a quick run; docs/performance.md)
@@ -51,6 +53,20 @@ $(STAMP): pyproject.toml
 		|| { tail -n 40 $(VENV)/install.log; echo "Installing failed: see $(VENV)/install.log"; exit 1; }
 	@touch $(STAMP)
 
+# `npm ci` once per lock file; without node the JS tests skip, saying why.
+js-verifier:
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(JS_DIR)/node_modules/.installed; \
+	else \
+		echo "node not found: the JS verifier tests (tests/credentials_js) will be skipped"; \
+	fi
+
+$(JS_DIR)/node_modules/.installed: $(JS_DIR)/package-lock.json $(JS_DIR)/package.json
+	@cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error >npm-ci.log 2>&1 \
+		|| { cat npm-ci.log; echo "npm ci failed in $(JS_DIR)"; exit 1; }
+	@rm -f $(JS_DIR)/npm-ci.log
+	@touch $@
+
 translations: install  ## Compile the .po catalogues into .mo files
 	@$(BIN)/pybabel compile -d lms/translations >$(VENV)/translations.log 2>&1 \
 		|| { cat $(VENV)/translations.log; exit 1; }
@@ -63,4 +79,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(JS_DIR)/node_modules

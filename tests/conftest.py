@@ -33,6 +33,7 @@ from courses import authoring
 from courses.models import CourseStatus
 from lms import create_app
 from lms.extensions import db, limiter
+from tests import network_guard
 
 DEFAULT_PASSWORD = "correct horse battery"
 PG_SKIP_REASON = (
@@ -44,6 +45,17 @@ REDIS_SKIP_REASON = (
 )
 
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def outside_network_blocked() -> Iterator[None]:
+    """No test reaches outside this machine: a connect to an address that is not loopback
+    or a unix socket is refused with a clear error (tests/network_guard.py)."""
+    network_guard.install()
+    try:
+        yield
+    finally:
+        network_guard.uninstall()
 
 
 # --- database backends --------------------------------------------------------------------

@@ -15,8 +15,9 @@ English for the log):
 - a ``@context`` other than exactly [VC v2], [VC v2, OB 3.0.3] or [VC v2, OB 3.0.3, OB
   extensions], or a ``@context`` anywhere but at the top (it could redefine a term);
 - a term the contexts do not define (pyld drops it silently, so it would not be signed);
-- an IRI that is relative, resolved against pyld's placeholder base, or malformed for
-  jsonld.js (white space, ``<>"{}|\\^```);
+- an IRI that is relative (pyld resolves it against its placeholder base, so anything
+  under ``http://example.org/`` is refused), or malformed for jsonld.js (white space,
+  ``<>"{}|\\^```);
 - a placeholder IRI: the hosts reserved for examples (RFC 2606: example.com, .net, .org and
   their subdomains, the TLDs .example and .invalid).
 
@@ -47,6 +48,8 @@ ALLOWED_CONTEXTS = (
     (VC_V2, OB_V3P0, OB_EXTENSIONS),
 )
 PLACEHOLDER_BASE = jsonld.DEFAULT_BASE_IRI  # "http://example.org/base/"
+# Where pyld's placeholder base puts a relative IRI ("x", "/x" and "../x" all land here).
+PLACEHOLDER_ORIGIN = "http://example.org/"
 PLACEHOLDER_HOSTS = ("example.com", "example.net", "example.org")
 PLACEHOLDER_TLDS = ("example", "invalid")
 
@@ -72,8 +75,8 @@ def check(document: Any, *, loader: FrozenLoader | None = None) -> None:
         raise CredentialRefused(
             _l("The credential is not a JSON object."), "the document is not a JSON object"
         )
-    _check_size(document)
     _check_values(document, depth=0, where="$")
+    _check_size(document)
     _check_contexts(document)
     expanded = check_graph(document, loader=loader)
     _check_placeholders(expanded)
@@ -110,7 +113,7 @@ def check_graph(document: dict, *, loader: FrozenLoader | None = None) -> list:
             f"dropped terms: {terms}",
         )
     for iri in _iris(expanded):
-        if not ABSOLUTE_IRI.match(iri) or iri.startswith(PLACEHOLDER_BASE):
+        if not ABSOLUTE_IRI.match(iri) or iri.startswith(PLACEHOLDER_ORIGIN):
             shown = iri.removeprefix(PLACEHOLDER_BASE)
             raise CredentialRefused(
                 _l(
