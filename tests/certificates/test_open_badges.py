@@ -247,7 +247,7 @@ def test_bulk_issue_stores_a_credential_for_each(
     seminar = make_seminar(course, trainer, [("Day 1", 4)])
     people = [make_user() for _ in range(3)]
     seat(seminar, *people)
-    attend(seminar.sessions[0], trainer, {person: "4" for person in people})
+    attend(seminar.sessions[0], trainer, dict.fromkeys(people, "4"))
     outcome = issuance.bulk_issue(make_qualification(), seminar, by=trainer)
     assert len(outcome.issued) == 3
     for made in outcome.issued:
