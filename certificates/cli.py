@@ -87,8 +87,10 @@ def issue_credentials_command():
     status lists brought in line with every certificate's status."""
     from certificates.ob3.issuing import issue_missing
 
-    made = issue_missing()
+    made, refused = issue_missing()
     click.echo(f"{made} credential(s) issued; status lists up to date.")
+    for line in refused:
+        click.echo(f"Not issued (cannot be signed as it stands): {line}", err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -19,6 +19,7 @@ from certificates.ob3 import credential as builder
 from certificates.ob3 import signer, status_list
 from certificates.ob3.identity import new_salt
 from certificates.ob3.models import StoredCredential, pack_json
+from certificates.ob3.safe import CredentialRefused
 from certificates.signals import (
     certificate_issued,
     certificate_replaced,
@@ -118,20 +119,23 @@ def stored(certificate: Certificate) -> StoredCredential | None:
     return db.session.get(StoredCredential, certificate.id)
 
 
-def issue_missing(batch: int = 200) -> int:
-    """Credentials for certificates that have none (issued before this feature), valid or
-    suspended ones and superseded or revoked ones alike (their status bits say what they are);
-    idempotent. Each batch is one commit. Then the lists are brought in line. Returns how
-    many were made."""
-    made = 0
+def issue_missing(batch: int = 200) -> tuple[int, list[str]]:
+    """Credentials for certificates that have none (issued before this feature), whatever
+    their status (their bits say it); idempotent. Each batch is one commit; then every list
+    is brought in line. Returns how many were made, and the numbers of those whose facts
+    cannot be signed (the safe-mode check's reason, in English, for the log)."""
+    made, refused, skipped = 0, [], set()
     while True:
-        missing = db.session.scalars(
+        query = (
             select(Certificate)
             .outerjoin(StoredCredential, StoredCredential.certificate_id == Certificate.id)
             .where(StoredCredential.certificate_id.is_(None))
             .order_by(Certificate.id)
             .limit(batch)
-        ).all()
+        )
+        if skipped:
+            query = query.where(Certificate.id.not_in(skipped))
+        missing = db.session.scalars(query).all()
         if not missing:
             break
         slots = status_list.allocate(len(missing))
@@ -141,20 +145,25 @@ def issue_missing(batch: int = 200) -> int:
                 if certificate.replaces_id
                 else None
             )
-            stored_credential = make(
-                certificate,
-                certificate.facts,
-                email=certificate.holder.email,
-                hours=certificate.qualification.min_hours,
-                replaces=replaces,
-                slot=slot,
-            )
+            try:
+                stored_credential = make(
+                    certificate,
+                    certificate.facts,
+                    email=certificate.holder.email,
+                    hours=certificate.qualification.min_hours,
+                    replaces=replaces,
+                    slot=slot,
+                )
+            except CredentialRefused as error:  # its slot stays taken, unused: harmless
+                skipped.add(certificate.id)
+                refused.append(f"{certificate.number}: {error.problem}")
+                continue
             stored_credential.certificate_id = certificate.id
             db.session.add(stored_credential)
+            made += 1
         db.session.commit()
-        made += len(missing)
     status_list.refresh()
-    return made
+    return made, refused
 
 
 # --- keeping the status lists in line ------------------------------------------------------

@@ -240,7 +240,10 @@ def refresh(list_ids: set[int] | None = None) -> int:
     changed = 0
     for list_id in db.session.scalars(query).all():
         status_list = db.session.scalar(
-            select(StatusList).where(StatusList.id == list_id).with_for_update()
+            select(StatusList)
+            .where(StatusList.id == list_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
         bits = wanted_bits(status_list)
         if bits != status_list.bits or status_list.signed_zlib is None:
