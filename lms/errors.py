@@ -58,8 +58,13 @@ ERROR_NAMES = {
 CSRF_TEXT = _l("The form expired or was sent from another site. Reload the page and try again.")
 
 
+# Paths whose errors are JSON: the API, and the machine-read Open Badges credentials and status
+# lists (certificates/views/credentials.py).
+JSON_PATHS = ("/api/", "/credentials/")
+
+
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(JSON_PATHS)
 
 
 def error_response(code: int, message: str | None = None, headers=None):
