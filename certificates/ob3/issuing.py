@@ -14,17 +14,13 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import Certificate
 from certificates.ob3 import credential as builder
 from certificates.ob3 import signer, status_list
 from certificates.ob3.identity import new_salt
 from certificates.ob3.models import StoredCredential, pack_json
 from certificates.ob3.safe import CredentialRefused
-from certificates.signals import (
-    certificate_issued,
-    certificate_replaced,
-    certificate_status_changed,
-)
+from certificates.signals import certificate_replaced, certificate_status_changed
 from lms.extensions import db
 
 
@@ -194,13 +190,8 @@ def on_replaced(app, old, new, **_kwargs) -> None:
     _refresh_for(old, new)
 
 
-def on_issued(app, certificate, **_kwargs) -> None:
-    # A new certificate is valid: its bits are 0 already. Nothing unless issued not valid.
-    if certificate.status != CertificateStatus.VALID.value:
-        _refresh_for(certificate)
-
-
 def init_app(app) -> None:
+    # Not ``certificate_issued``: a certificate is valid when issued, its bits are already 0
+    # (and reading it after the commit would cost a statement per certificate of a bulk issue).
     certificate_status_changed.connect(on_status_changed)
     certificate_replaced.connect(on_replaced)
-    certificate_issued.connect(on_issued)

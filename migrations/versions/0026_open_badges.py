@@ -36,7 +36,7 @@ def upgrade():
             name=op.f("ck_ob3_status_lists_purpose_known"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ob3_status_lists")),
-        sa.UniqueConstraint("purpose", "number", name=op.f("uq_ob3_status_lists_purpose")),
+        sa.UniqueConstraint("purpose", "number", name=op.f("uq_ob3_status_lists_purpose_number")),
     )
     op.create_table(
         "ob3_status_indexes",
