@@ -63,7 +63,6 @@ from certificates.models import (
 )
 from certificates.numbers import new_number
 from certificates.ob3 import issuing as open_badges
-from certificates.ob3.status_list import allocate as allocate_status
 from certificates.qualifications import holder_name, name_on_certificate
 from certificates.signals import certificate_issued
 from certificates.signing import canonical_json, sign
@@ -250,15 +249,16 @@ def create_signed(
     kept_translations: dict | None = None,
     add: bool = True,
     key=None,
-    slot: dict | None = None,
+    credential: bool = True,
 ) -> Certificate:
     """A signed certificate with its PDF written (the caller commits; no statement here).
     ``kept`` overrides facts, so a reissue or renewal states the same achievement as the
     certificate it replaces. ``add=False`` leaves it out of the session (bulk issue inserts
     many at once, and stores their PDFs: ``rendered_pdf``); ``key`` is the signing key when
-    the caller read it once for many; ``slot`` its Open Badges status slot when the caller
-    allocated many at once (``ob3.status_list.allocate``). The certificate's Open Badges
-    credential is signed here too, with the same key, and inserted with it."""
+    the caller read it once for many. The certificate's Open Badges credential is signed here
+    too, with the same key, after the PDF (its status slot is the first write) and inserted
+    with it; ``credential=False`` leaves that to the caller (a bulk issue draws every slot at
+    once: ``ob3.issuing.attach_all``)."""
     number = new_number(current_app.config["CERTIFICATE_PREFIX"])
     facts = build_facts(
         number=number,
@@ -297,15 +297,16 @@ def create_signed(
     certificate.events.append(
         CertificateEvent(action=action, reason=reason, by_id=by.id if by else None)
     )
-    open_badges.attach(
-        certificate,
-        facts,
-        holder=holder,
-        qualification=qualification,
-        replaces=replaces,
-        key=key,
-        slot=slot,
-    )
+    certificate.signed_facts = facts  # not a column: for ob3.issuing.attach_all
+    if credential:
+        open_badges.attach(
+            certificate,
+            facts,
+            holder=holder,
+            qualification=qualification,
+            replaces=replaces,
+            key=key,
+        )
     if add:
         store_pdf(certificate, data)
         db.session.add(certificate)
@@ -543,7 +544,6 @@ def write(plan: Draft, eligible: list, *, by: User, into: BulkResult) -> None:
     """The write pass: sign and render each of ``eligible`` (person, checklist, name), insert
     them all and commit once, then announce each."""
     key = key_ring().current()
-    slots = allocate_status(len(eligible))
     made = [
         create_signed(
             qualification=plan.qualification,
@@ -557,11 +557,12 @@ def write(plan: Draft, eligible: list, *, by: User, into: BulkResult) -> None:
             name=name,
             add=False,
             key=key,
-            slot=slot,
+            credential=False,
         )
-        for (person, result, name), slot in zip(eligible, slots, strict=True)
+        for person, result, name in eligible
     ]
     try:
+        open_badges.attach_all(made, [person for person, _, _ in eligible], plan.qualification, key)
         inserted = insert_all(made)
         store_pdfs([(certificate, certificate.rendered_pdf) for certificate in made])
         db.session.commit()

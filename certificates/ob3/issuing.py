@@ -92,6 +92,23 @@ def attach(
     )
 
 
+def attach_all(made: list[Certificate], holders: list, qualification, key) -> None:
+    """:func:`attach` for certificates made without their credential (``create_signed(...,
+    credential=False)``), their status slots drawn at once, after every PDF: the draw is the
+    issue's first write (two bulk issues at once on SQLite would otherwise lock each other)."""
+    slots = status_list.allocate(len(made))
+    for certificate, holder, slot in zip(made, holders, slots, strict=True):
+        attach(
+            certificate,
+            certificate.signed_facts,
+            holder=holder,
+            qualification=qualification,
+            replaces=None,
+            key=key,
+            slot=slot,
+        )
+
+
 def insert_rows(pairs: list[tuple[int, StoredCredential]]) -> None:
     """Insert credentials of certificates inserted without the unit of work (bulk issue)."""
     from sqlalchemy import insert
