@@ -249,8 +249,33 @@ def _iris(expanded: Any):
             yield from _iris(value)
 
 
+def _addresses(expanded: Any):
+    """The IRIs and the ``xsd:anyURI`` literals (``url``, ``image`` and the like)."""
+    yield from _iris(expanded)
+    if isinstance(expanded, list):
+        for item in expanded:
+            yield from _addresses_in_values(item)
+    else:
+        yield from _addresses_in_values(expanded)
+
+
+def _addresses_in_values(node: Any):
+    if isinstance(node, list):
+        for item in node:
+            yield from _addresses_in_values(item)
+    elif isinstance(node, dict):
+        datatype = node.get("@type")
+        if isinstance(datatype, str) and datatype.endswith("#anyURI"):
+            value = node.get("@value")
+            if isinstance(value, str):
+                yield value
+        for key, value in node.items():
+            if key != "@value":
+                yield from _addresses_in_values(value)
+
+
 def _check_placeholders(expanded: list) -> None:
-    for iri in _iris(expanded):
+    for iri in _addresses(expanded):
         if not iri.lower().startswith(("http://", "https://")):
             continue
         host = (urlsplit(iri).hostname or "").rstrip(".")

@@ -8,6 +8,8 @@
 //     prints {"verified": bool, "statuses": {"revocation": 0|1, ...}, "error": str|null}
 //   node verify.mjs --canonize DOC.json
 //     prints {"nquads": "..."} (jsonld.canonize, RDFC-1.0, safe mode)
+//   node verify.mjs --context URL
+//     prints {"context": {...}}, the copy of that context this stack uses
 //
 // Exit code 0 whenever it could answer (verified or not), 2 on bad arguments.
 
@@ -31,6 +33,7 @@ const {values} = parseArgs({
     did: {type: 'string'},
     status: {type: 'string', multiple: true, default: []},
     canonize: {type: 'string'},
+    context: {type: 'string'},
   },
 });
 
@@ -126,7 +129,9 @@ async function canonize() {
 }
 
 try {
-  if(values.canonize) {
+  if(values.context) {
+    console.log(JSON.stringify({context: (await documentLoader(values.context)).document}));
+  } else if(values.canonize) {
     console.log(JSON.stringify(await canonize()));
   } else if(values.credential) {
     console.log(JSON.stringify(await verify()));

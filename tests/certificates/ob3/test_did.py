@@ -22,7 +22,7 @@ from tests.certificates.ob3.helpers import CREATED, mediator_credential
         ("http://127.0.0.1:5000", "did:web:127.0.0.1%3A5000"),
         ("https://example.kz:8443/lms", "did:web:example.kz%3A8443:lms"),
         ("https://example.kz/training/mediators/", "did:web:example.kz:training:mediators"),
-        ("https://медиация.kz", "did:web:xn--80ahbbdlc1b.kz"),
+        ("https://медиация.kz", "did:web:xn--80ahcnbt8etd.kz"),
     ],
 )
 def test_did_web_of_a_public_address(url, expected):

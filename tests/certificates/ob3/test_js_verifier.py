@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from certificates.ob3 import di
+from certificates.ob3.loader import OB_V3P0, bundled, loader_with
 from tests.certificates.ob3.helpers import mediator_credential, write_json
 
 pytestmark = pytest.mark.js
@@ -125,3 +126,16 @@ def test_the_control_character_trap_is_real(tmp_path):
     them differently, so a signature made in Python would not verify elsewhere."""
     credential = mediator_credential(name="Медиатор\fсертификаты\u0001")
     assert di.canonical_nquads(credential) != _canonical_in_js(tmp_path, credential)
+
+
+def test_the_older_ob_context_revision_canonicalises_our_credential_identically():
+    """1EdTech edits context-3.0.3.json in place (terms added). The npm package carries an
+    older revision: our credential, using long-standing terms only, gives the same N-Quads
+    under both, so a verifier holding either copy checks the same signature."""
+    older = _node("--context", OB_V3P0)["context"]
+    assert older != bundled()[OB_V3P0]  # really another revision
+    assert "endorsementJwt" not in json.dumps(older)
+    credential = mediator_credential()
+    assert di.canonical_nquads(credential, loader=loader_with({OB_V3P0: older})) == (
+        di.canonical_nquads(credential)
+    )

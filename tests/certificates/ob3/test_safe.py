@@ -118,7 +118,7 @@ REFUSED = {
         _set("credentialSubject.achievement.criteria.narrative", _nested(31)),
         "deeper than 32",
     ),
-    "NaN": (_set("credentialSubject.achievement.humanCode", float("nan")), "not serialisable"),
+    "NaN": (_set("credentialSubject.achievement.humanCode", float("nan")), "non-finite number"),
     "huge integer": (_set("credentialSubject.achievement.humanCode", 2**60), "beyond 2**53"),
 }
 
