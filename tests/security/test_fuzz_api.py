@@ -84,6 +84,8 @@ def test_the_public_api_answers_every_case_as_its_openapi_file_says(app, trainer
     assert set(operations) == {
         "GET /api/v1/certificates/{number}",
         "GET /.well-known/jwks.json",
+        "GET /credentials/{number}.json",
+        "GET /credentials/status/{purpose}/{list}",
     }
     seen: set[int] = set()
 
@@ -92,9 +94,10 @@ def test_the_public_api_answers_every_case_as_its_openapi_file_says(app, trainer
         seen.add(response.status_code)
 
     lookup = operations["GET /api/v1/certificates/{number}"]
+    credential = operations["GET /credentials/{number}.json"]
     for operation in operations.values():
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            if operation is not lookup and mode is GenerationMode.NEGATIVE:
+            if operation not in (lookup, credential) and mode is GenerationMode.NEGATIVE:
                 continue  # no parameters: nothing to make wrong
 
             @settings(
@@ -113,6 +116,7 @@ def test_the_public_api_answers_every_case_as_its_openapi_file_says(app, trainer
     @given(number=st.sampled_from(numbers).flatmap(_loosely))
     def real_numbers(number: str) -> None:
         check(lookup.Case(path_parameters={"number": number}))
+        check(credential.Case(path_parameters={"number": number}))
 
     real_numbers()
     assert {200, 400, 404} <= seen, seen
