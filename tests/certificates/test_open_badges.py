@@ -269,3 +269,52 @@ def test_issue_credentials_command_fills_in_older_certificates_once(certificate,
     assert status_bit(made, "suspension") == 1
     again = runner.invoke(args=["issue-credentials"])
     assert "0 credential" in again.output
+
+
+def test_two_issuers_drawing_the_same_index_at_once_get_different_ones(app, monkeypatch):
+    """Both draw index 7 first; the second's insert waits for the first (PostgreSQL) or finds
+    it taken, and draws again: no error, two different indexes, both recorded."""
+    import threading
+    import time
+
+    status_list.allocate(1)  # the lists exist
+    db.session.commit()
+    local = threading.local()
+    starts = {"first": [7, 8, 100, 101], "second": [7, 8, 200, 201, 202, 203]}
+
+    def randbelow(_size):
+        return next(local.draws)
+
+    monkeypatch.setattr(status_list.secrets, "randbelow", randbelow)
+    first_drew = threading.Event()
+    got, errors = {}, []
+
+    def run(name):
+        local.draws = iter(starts[name])
+        with app.app_context():
+            try:
+                if name == "second":
+                    first_drew.wait(timeout=20)
+                (slot,) = status_list.allocate(1)
+                got[name] = {purpose: index for purpose, (_, index) in slot.items()}
+                if name == "first":
+                    first_drew.set()
+                    time.sleep(0.5)  # the second is drawing meanwhile
+                db.session.commit()
+            except BaseException as error:
+                errors.append(error)
+                first_drew.set()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert got["first"] == {"revocation": 7, "suspension": 8}
+    assert got["second"]["revocation"] not in (7,) and got["second"]["suspension"] != 8
+    db.session.expire_all()
+    taken = set(db.session.scalars(select(StatusIndex.position)))
+    assert {7, 8} | set(got["second"].values()) <= taken
