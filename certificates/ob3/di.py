@@ -120,6 +120,10 @@ def check_proof(
     assertion proof by a key ``public_key_for(verificationMethod)`` returns."""
     if not isinstance(document, dict):
         raise ProofError("the document is not a JSON object")
+    try:
+        safe.check_shape(document)  # bounded work before any JSON-LD processing
+    except safe.CredentialRefused as error:
+        raise ProofError(error.problem) from None
     proof = document.get("proof")
     if isinstance(proof, list):
         raise ProofError("proof sets are not supported: expected one proof")

@@ -21,8 +21,9 @@ English for the log):
 - a placeholder IRI: the hosts reserved for examples (RFC 2606: example.com, .net, .org and
   their subdomains, the TLDs .example and .invalid).
 
-``check_graph`` is the part that applies to any JSON-LD (terms and IRIs): verification runs
-it too, since a dropped term is outside the signature.
+``check_shape`` (the JSON: size, depth, characters, numbers) and ``check_graph`` (terms and
+IRIs) apply to any JSON-LD: verification runs them too, since a dropped term is outside the
+signature and a control character is canonicalised differently elsewhere.
 """
 
 from __future__ import annotations
@@ -71,15 +72,21 @@ class CredentialRefused(ServiceError):
 
 def check(document: Any, *, loader: FrozenLoader | None = None) -> None:
     """Refuse (``CredentialRefused``) a credential that is not safe to sign."""
+    check_shape(document)
+    _check_contexts(document)
+    expanded = check_graph(document, loader=loader)
+    _check_placeholders(expanded)
+
+
+def check_shape(document: Any) -> None:
+    """The JSON alone: an object, within the size and depth caps, no control character, no
+    number JSON cannot carry exactly (verification runs it too, before any JSON-LD work)."""
     if not isinstance(document, dict):
         raise CredentialRefused(
             _l("The credential is not a JSON object."), "the document is not a JSON object"
         )
     _check_values(document, depth=0, where="$")
     _check_size(document)
-    _check_contexts(document)
-    expanded = check_graph(document, loader=loader)
-    _check_placeholders(expanded)
 
 
 def check_graph(document: dict, *, loader: FrozenLoader | None = None) -> list:

@@ -26,8 +26,9 @@ LIST_LENGTH = 131_072
 INDEXES = {"revocation": 94567, "suspension": 1201}
 
 
-def mediator_credential(**changes) -> dict:
-    """An unsigned OpenBadgeCredential as the site would issue it (Kazakh and Russian)."""
+def mediator_credential(site: str = SITE, issuer: str = DID, **changes) -> dict:
+    """An unsigned OpenBadgeCredential as the site at ``site`` (did ``issuer``) would issue
+    it, in Kazakh and Russian."""
     credential = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
@@ -39,7 +40,7 @@ def mediator_credential(**changes) -> dict:
         "description": "Медиаторларды даярлау бағдарламасы: «Медиация негіздері».\n"
         'Программа подготовки медиаторов: "Основы медиации" \\ 40 ч.',
         "issuer": {
-            "id": DID,
+            "id": issuer,
             "type": ["Profile"],
             "name": "«Медиация академиясы» оқу орталығы",
             "url": SITE,
@@ -78,14 +79,16 @@ def mediator_credential(**changes) -> dict:
                 "narrative": "40 из 40 академических часов.",
             }
         ],
-        "credentialStatus": [status_entry(purpose) for purpose in ("revocation", "suspension")],
+        "credentialStatus": [
+            status_entry(purpose, site) for purpose in ("revocation", "suspension")
+        ],
     }
     credential.update(changes)
     return credential
 
 
-def status_entry(purpose: str) -> dict:
-    url = f"{SITE}/status/{purpose}/1"
+def status_entry(purpose: str, site: str = SITE) -> dict:
+    url = f"{site}/status/{purpose}/1"
     return {
         "id": f"{url}#{INDEXES[purpose]}",
         "type": "BitstringStatusListEntry",
@@ -105,13 +108,12 @@ def encoded_list(set_bits: set[int], length: int = LIST_LENGTH) -> str:
     return "u" + base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
 
 
-def status_list_credential(purpose: str, set_bits: set[int]) -> dict:
-    url = f"{SITE}/status/{purpose}/1"
+def status_list_credential(url: str, purpose: str, set_bits: set[int], issuer: str = DID) -> dict:
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": DID,
+        "issuer": issuer,
         "validFrom": "2025-06-20T00:00:00Z",
         "credentialSubject": {
             "id": f"{url}#list",
@@ -131,7 +133,7 @@ class SignedCase:
 
     credential: dict
     did_document: dict
-    key: Ed25519PrivateKey | None = None
+    key: object = None  # what signed it: an Ed25519PrivateKey, or a key of the site's ring
     verification_method: str = ""
     made_lists: dict = field(default_factory=dict)
 
@@ -142,10 +144,9 @@ class SignedCase:
         for entry in _entries(self.credential):
             purpose = entry["statusPurpose"]
             bits = {int(entry["statusListIndex"])} if purpose in set_purposes else set()
-            unsigned = status_list_credential(purpose, bits)
-            lists[entry["statusListCredential"]] = di.sign(
-                unsigned, self.key, self.verification_method, CREATED
-            )
+            url = entry["statusListCredential"]
+            unsigned = status_list_credential(url, purpose, bits, self.did_document["id"])
+            lists[url] = di.sign(unsigned, self.key, self.verification_method, CREATED)
         return lists
 
     def public_key_for(self):
@@ -170,3 +171,17 @@ def signed_case(credential: dict | None = None) -> SignedCase:
 def write_json(path: Path, document: dict) -> Path:
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def site_signed_case(client) -> SignedCase:
+    """The mediator credential signed as the site signs: the key ring's current key, the
+    site's did:web (from the configured public address) and its served did.json."""
+    from certificates.keys import key_ring
+
+    key = key_ring().current()
+    site = client.application.config["PUBLIC_URL"]
+    credential = mediator_credential(site=site, issuer=did.site_did())
+    method = did.site_verification_method(key)
+    signed = di.sign(credential, key, method, CREATED)
+    document = client.get("/.well-known/did.json").get_json()
+    return SignedCase(signed, document, key, method)

@@ -115,6 +115,14 @@ def test_a_changed_credential_fails_with_the_reason(path, value, reason):
     assert di.verify(case.credential, case.public_key_for())
 
 
+def test_a_control_character_added_after_signing_is_refused_at_verification():
+    case = signed_case()
+    tampered = copy.deepcopy(case.credential)
+    tampered["name"] += "\f"
+    with pytest.raises(di.ProofError, match=r"control character U\+000C in \$\.name"):
+        di.check_proof(tampered, case.public_key_for())
+
+
 @pytest.mark.parametrize(
     "document",
     [[], {"name": "no proof"}, {"proof": [{}, {}]}, {"proof": "z"}],

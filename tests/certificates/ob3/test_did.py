@@ -103,9 +103,7 @@ class TestDidDocument:
         self, app, client
     ):
         old = key_ring().current()
-        credential = mediator_credential(
-            issuer={"id": did.site_did(), "type": ["Profile"], "name": "Оқу орталығы"}
-        )
+        credential = mediator_credential(site=app.config["PUBLIC_URL"], issuer=did.site_did())
         signed_by_old = di.sign(credential, old, did.site_verification_method(old), CREATED)
         new = key_ring().rotate()
         signed_by_new = di.sign(credential, new, did.site_verification_method(new), CREATED)
