@@ -174,6 +174,10 @@ class Config:
         self.CERTIFICATE_PDF_CACHE = _bool(get("CERTIFICATE_PDF_CACHE"), True)
         # At start, log an error for each key that signed a stored certificate but is missing.
         self.CHECK_KEYS_AT_START = _bool(get("CHECK_KEYS_AT_START"), True)
+        # Open Badges 3.0 credentials: the issuer's contact address (left out when empty) and
+        # the organisation's LinkedIn page id for "Add to profile" (else its name is sent).
+        self.CREDENTIAL_ISSUER_EMAIL = get("CREDENTIAL_ISSUER_EMAIL", "")
+        self.LINKEDIN_ORGANIZATION_ID = get("LINKEDIN_ORGANIZATION_ID", "")
 
         # E-mail (lms/mail.py): one URL such as smtp://user:pass@host:587?tls=starttls or
         # smtps://user:pass@host:465; empty keeps every message in the outbox only.

@@ -37,6 +37,11 @@ def init_app(app: Flask) -> None:
 
     cli.init_app(app)
     views.init_app(app)
+    # Open Badges 3.0: each certificate's credential, and status lists kept in line with it.
+    from certificates.ob3 import issuing as open_badges
+    from certificates.ob3 import models as open_badges_models  # noqa: F401  (tables)
+
+    open_badges.init_app(app)
     # The holder's messages: issued, status changes, expiry reminders.
     notifications.init_app(app)
     # The audit log's entries for this feature, and its part of a user's data download.

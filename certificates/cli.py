@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from certificates.keys import key_ring
 from certificates.signing import SignatureInvalid, verify
@@ -80,5 +80,19 @@ def verify_offline_command(file: Path, jwks_file: Path):
     )
 
 
+@click.command("issue-credentials")
+@with_appcontext
+def issue_credentials_command():
+    """Open Badges 3.0 credentials for certificates issued before them (idempotent), and the
+    status lists brought in line with every certificate's status."""
+    from certificates.ob3.issuing import issue_missing
+
+    made, refused = issue_missing()
+    click.echo(f"{made} credential(s) issued; status lists up to date.")
+    for line in refused:
+        click.echo(f"Not issued (cannot be signed as it stands): {line}", err=True)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(issue_credentials_command)

@@ -62,6 +62,7 @@ from certificates.models import (
     Qualification,
 )
 from certificates.numbers import new_number
+from certificates.ob3 import issuing as open_badges
 from certificates.qualifications import holder_name, name_on_certificate
 from certificates.signals import certificate_issued
 from certificates.signing import canonical_json, sign
@@ -248,12 +249,16 @@ def create_signed(
     kept_translations: dict | None = None,
     add: bool = True,
     key=None,
+    credential: bool = True,
 ) -> Certificate:
     """A signed certificate with its PDF written (the caller commits; no statement here).
     ``kept`` overrides facts, so a reissue or renewal states the same achievement as the
     certificate it replaces. ``add=False`` leaves it out of the session (bulk issue inserts
     many at once, and stores their PDFs: ``rendered_pdf``); ``key`` is the signing key when
-    the caller read it once for many."""
+    the caller read it once for many. The certificate's Open Badges credential is signed here
+    too, with the same key, after the PDF (its status slot is the first write) and inserted
+    with it; ``credential=False`` leaves that to the caller (a bulk issue draws every slot at
+    once: ``ob3.issuing.attach_all``)."""
     number = new_number(current_app.config["CERTIFICATE_PREFIX"])
     facts = build_facts(
         number=number,
@@ -292,6 +297,16 @@ def create_signed(
     certificate.events.append(
         CertificateEvent(action=action, reason=reason, by_id=by.id if by else None)
     )
+    certificate.signed_facts = facts  # not a column: for ob3.issuing.attach_all
+    if credential:
+        open_badges.attach(
+            certificate,
+            facts,
+            holder=holder,
+            qualification=qualification,
+            replaces=replaces,
+            key=key,
+        )
     if add:
         store_pdf(certificate, data)
         db.session.add(certificate)
@@ -542,10 +557,12 @@ def write(plan: Draft, eligible: list, *, by: User, into: BulkResult) -> None:
             name=name,
             add=False,
             key=key,
+            credential=False,
         )
         for person, result, name in eligible
     ]
     try:
+        open_badges.attach_all(made, [person for person, _, _ in eligible], plan.qualification, key)
         inserted = insert_all(made)
         store_pdfs([(certificate, certificate.rendered_pdf) for certificate in made])
         db.session.commit()

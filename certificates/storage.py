@@ -84,6 +84,16 @@ def insert_all(certificates: list[Certificate]) -> list[Certificate]:
             for event in certificate.events
         ],
     )
+    # Their Open Badges credentials (``ob3.issuing.attach``), keyed by the new ids.
+    from certificates.ob3.issuing import insert_rows
+
+    insert_rows(
+        [
+            (row.id, certificate.__dict__["ob3_credential"])
+            for row, certificate in zip(inserted, certificates, strict=True)
+            if certificate.__dict__.get("ob3_credential") is not None
+        ]
+    )
     return inserted
 
 

@@ -16,12 +16,15 @@ from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from certificates.keys import key_ring
 from certificates.lifecycle import PublicStatus, public_status, reason_label
 from certificates.lookup_counts import count_lookup
 from certificates.models import Certificate
 from certificates.numbers import NumberError, parse
+from certificates.ob3.credential import credential_url
+from certificates.ob3.models import StoredCredential
 from certificates.public_record import public_facts, signs_only_public
 from certificates.register_list import listing_exists
 from certificates.signing import SignatureInvalid, verify
@@ -74,6 +77,14 @@ def _current_of(certificate: Certificate) -> Certificate | None:
     return current if current is not certificate else None
 
 
+def credential_address(certificate: Certificate) -> str | None:
+    """Where the certificate's Open Badges credential is served, if it has one (loaded with
+    the certificate by :func:`lookup`)."""
+    if certificate.ob3_credential is None:
+        return None
+    return credential_url(certificate.number)
+
+
 def lookup(text: str, *, channel: str, address: str) -> Lookup:
     prefix = current_app.config["CERTIFICATE_PREFIX"]
     try:
@@ -82,9 +93,14 @@ def lookup(text: str, *, channel: str, address: str) -> Lookup:
         outcome = Outcome.TYPO if error.kind == "check" else Outcome.MALFORMED
         result = Lookup(outcome, (text or "").strip()[:64])
     else:
-        # Whether its holder is listed in the public register comes in the same statement.
+        # Whether its holder is listed in the public register, and whether it has an Open
+        # Badges credential, come in the same statement.
         row = db.session.execute(
-            select(Certificate, listing_exists()).where(Certificate.number == number)
+            select(Certificate, listing_exists())
+            .where(Certificate.number == number)
+            .options(
+                joinedload(Certificate.ob3_credential).load_only(StoredCredential.certificate_id)
+            )
         ).first()
         certificate, listed = row if row is not None else (None, False)
         if certificate is None:
@@ -136,5 +152,6 @@ def as_json(result: Lookup, verify_url: str) -> dict:
         "jws": certificate.jws if signs_only_public(signed) else None,
         "signature": {"valid": result.signature_valid, "kid": result.key_id or None},
         "verify_url": verify_url,
+        "credential": credential_address(certificate),
     }
     return record

@@ -58,9 +58,15 @@ ERROR_NAMES = {
 CSRF_TEXT = _l("The form expired or was sent from another site. Reload the page and try again.")
 
 
+# Paths whose errors are JSON: the API, and the machine-read Open Badges credentials and status
+# lists (certificates/views/credentials.py).
+JSON_PATHS = ("/api/", "/credentials/")
+
+
 def wants_json() -> bool:
-    """The API and the other JSON addresses (``/mediators.json``, the JWKS) answer JSON."""
-    return request.path.startswith("/api/") or request.path.endswith(".json")
+    """The API, the credentials and the other JSON addresses (``/mediators.json``, the JWKS)
+    answer JSON."""
+    return request.path.startswith(JSON_PATHS) or request.path.endswith(".json")
 
 
 def error_response(code: int, message: str | None = None, headers=None):

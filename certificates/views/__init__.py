@@ -13,6 +13,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from certificates.views import (  # noqa: F401  (issuing, register, qualifications add routes)
         blueprint,
+        credentials,
         holder,
         issuing,
         public_register,
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     )
 
     app.register_blueprint(verify.bp)
+    app.register_blueprint(credentials.bp)
     app.register_blueprint(holder.bp)
     app.register_blueprint(blueprint.bp)
     app.register_blueprint(public_register.bp)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from certificates import eligibility, guidance, issuance, lifecycle, public_register
 from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm
 from certificates.models import Certificate, EthicsDeclaration, Qualification
+from certificates.ob3 import sharing
 from certificates.qualifications import (
     all_qualifications,
     latest_declaration,
@@ -135,7 +136,11 @@ def _page(*, forms: dict | None = None, error: str | None = None, status: int = 
         db.session.scalars(
             select(Certificate)
             .where(Certificate.holder_id == user.id)
-            .options(selectinload(Certificate.qualification), selectinload(Certificate.seminar))
+            .options(
+                selectinload(Certificate.qualification),
+                selectinload(Certificate.seminar),
+                selectinload(Certificate.ob3_credential),
+            )
             .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
         )
     )
@@ -150,6 +155,8 @@ def _page(*, forms: dict | None = None, error: str | None = None, status: int = 
         reason_label=lifecycle.reason_label,
         verify_url=issuance.verify_url,
         copy_languages=issuance.copy_languages,
+        linkedin_url=sharing.linkedin_url,
+        wallet_qr=sharing.wallet_qr,
         has_seminars=bool(seminars_of(user)),
         register_cards=public_register.cards_of(user),
     ), status

@@ -1,7 +1,7 @@
 """The public register of mediators: consents and entries
 
 Revision ID: 0027_public_register
-Revises: 0025_course_editions
+Revises: 0026_open_badges
 Create Date: 2026-12-07 01:00:00
 
 ``register_consents`` keeps each consent to be listed (text, language, version, given and
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027_public_register"
-down_revision = "0025_course_editions"
+down_revision = "0026_open_badges"
 branch_labels = None
 depends_on = None
 

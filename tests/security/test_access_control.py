@@ -352,6 +352,8 @@ RULES: dict[str, tuple[dict, U]] = {
         lambda w: f"/api/v1/certificates/{w.certificate.number}",
     ),
     "certificates.did_document": (PUBLIC, lambda w: "/.well-known/did.json"),
+    "credentials.credential": (PUBLIC, lambda w: f"/credentials/{w.certificate.number}.json"),
+    "credentials.status": (PUBLIC, lambda w: "/credentials/status/revocation/1"),
     "certificates.jwks": (PUBLIC, lambda w: "/.well-known/jwks.json"),
     "certificates.openapi": (PUBLIC, lambda w: "/api/v1/openapi.json"),
     "certificates.verify": (PUBLIC, lambda w: "/verify"),

@@ -85,6 +85,8 @@ def test_the_public_api_answers_every_case_as_its_openapi_file_says(app, trainer
         "GET /api/v1/certificates/{number}",
         "GET /.well-known/jwks.json",
         "GET /mediators.json",
+        "GET /credentials/{number}.json",
+        "GET /credentials/status/{purpose}/{list}",
     }
     seen: set[int] = set()
 
@@ -93,7 +95,8 @@ def test_the_public_api_answers_every_case_as_its_openapi_file_says(app, trainer
         seen.add(response.status_code)
 
     lookup = operations["GET /api/v1/certificates/{number}"]
-    with_parameters = (lookup, operations["GET /mediators.json"])
+    credential = operations["GET /credentials/{number}.json"]
+    with_parameters = (lookup, credential, operations["GET /mediators.json"])
     for operation in operations.values():
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             if operation not in with_parameters and mode is GenerationMode.NEGATIVE:
@@ -115,6 +118,7 @@ def test_the_public_api_answers_every_case_as_its_openapi_file_says(app, trainer
     @given(number=st.sampled_from(numbers).flatmap(_loosely))
     def real_numbers(number: str) -> None:
         check(lookup.Case(path_parameters={"number": number}))
+        check(credential.Case(path_parameters={"number": number}))
 
     real_numbers()
     assert {200, 400, 404} <= seen, seen

@@ -1,0 +1,90 @@
+"""The Open Badges 3.0 credentials and their status lists, public and open to any origin.
+
+- ``/credentials/<number>.json``: a certificate's signed ``OpenBadgeCredential``, frozen at
+  issue (``application/vc+ld+json``, an ETag of its bytes, revalidated every time since the
+  certificate could be withdrawn); ``?download=1`` as a file named after the number.
+- ``/credentials/status/<purpose>/<n>``: the signed ``BitstringStatusListCredential``, signed
+  again only when a bit changes; ETag and Last-Modified of that change, one minute of caching
+  (a verifier sees a revocation within a minute).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, current_app, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from certificates.models import Certificate
+from certificates.numbers import NumberError, parse
+from certificates.ob3 import issuing, status_list
+from certificates.views.verify import verification_limit
+from lms.errors import error_response
+from lms.extensions import db
+
+bp = Blueprint("credentials", __name__)
+
+MEDIA_TYPE = "application/vc+ld+json"
+STATUS_MAX_AGE = 60  # seconds
+
+
+def _open_for_reading(response):
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _not_found(message: str):
+    body, code, headers = error_response(404, message)
+    return _open_for_reading(current_app.make_response((body, code, headers)))
+
+
+def _body(document: dict) -> bytes:
+    return json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n"
+
+
+def _certificate(number: str) -> Certificate | None:
+    try:
+        canonical = str(parse(number[:200], current_app.config["CERTIFICATE_PREFIX"]))
+    except NumberError:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.number == canonical))
+
+
+@bp.route("/credentials/<path:number>.json", methods=["GET", "OPTIONS"])
+@verification_limit
+def credential(number: str):
+    if request.method == "OPTIONS":
+        return _open_for_reading(current_app.response_class(status=204))
+    certificate = _certificate(number)
+    stored = issuing.stored(certificate) if certificate is not None else None
+    if stored is None:
+        return _not_found(_("No Open Badges credential with this number was issued here."))
+    data = _body(stored.credential)
+    response = current_app.response_class(data, mimetype=MEDIA_TYPE)
+    response.set_etag(hashlib.sha256(data).hexdigest()[:32])
+    response.headers["Cache-Control"] = "no-cache"
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{certificate.number}.credential.json"'
+        )
+    return _open_for_reading(response.make_conditional(request))
+
+
+@bp.route("/credentials/status/<purpose>/<int:number>", methods=["GET", "OPTIONS"])
+def status(purpose: str, number: int):
+    if request.method == "OPTIONS":
+        return _open_for_reading(current_app.response_class(status=204))
+    found = status_list.published(purpose, number)
+    if found is None or found.signed_zlib is None:
+        return _not_found(_("There is no such status list."))
+    response = current_app.response_class(_body(found.signed), mimetype=MEDIA_TYPE)
+    response.set_etag(f"{found.id}-{found.version}")
+    response.last_modified = found.updated_at
+    response.headers["Cache-Control"] = f"public, max-age={STATUS_MAX_AGE}"
+    return _open_for_reading(response.make_conditional(request))
