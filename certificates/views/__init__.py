@@ -2,7 +2,8 @@
 
 ``verify`` (public checks and the API), ``holder`` (a holder's own certificates) and the staff
 pages on one blueprint, ``manage_certificates`` (``views.blueprint``): ``issuing``,
-``register`` and ``qualifications`` add their routes to it."""
+``register`` and ``qualifications`` add their routes to it; ``continuing_education`` adds
+routes to both the holder's blueprint and the staff one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from certificates.views import (  # noqa: F401  (issuing, register, qualifications add routes)
         blueprint,
+        continuing_education,
         holder,
         issuing,
         qualifications,
