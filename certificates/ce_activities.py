@@ -21,12 +21,14 @@ from sqlalchemy import update
 
 from certificates.ce_models import ActivityStatus, CeActivity
 from certificates.ce_notifications import send_decision
+from certificates.continuing_education import period_start
 from certificates.models import Certificate
 from courses.files import check_pdf, safe_filename, strip_image_metadata
 from lms import file_storage
 from lms.cleaning import clean_line, clean_reason, clean_text
 from lms.database import utcnow
 from lms.extensions import db
+from lms.formatting import format_date
 from lms.models import Role, User
 from lms.service_error import ServiceError
 from lms.timezone import site_today
@@ -116,9 +118,12 @@ def submit(
         raise ServiceError(_l("Give the date of the activity."), field="held_on")
     if data.held_on > today:
         raise ServiceError(_l("The date cannot be in the future."), field="held_on")
-    if data.held_on < certificate.issued_on:
+    if data.held_on < period_start(certificate):
         raise ServiceError(
-            _l("Only activities from the certificate's issue date on count for its renewal."),
+            _l(
+                "Only activities from %(date)s on count for this certificate's renewal.",
+                date=format_date(period_start(certificate)),
+            ),
             field="held_on",
         )
     hours = parse_hours(data.hours)

@@ -4,7 +4,7 @@ holder's renewal.
 A qualification with ``ce_hours`` asks for that many hours of continuing education in each
 period of validity (``ce_ethics_hours`` of them on ethics). The ledger of a certificate is
 computed when it is read, never stored, from what the platform already knows and what staff
-approved, dated within the certificate's period (``issued_on`` .. ``expires_on``):
+approved, dated within the certificate's period (``period_start`` .. ``expires_on``):
 
 - seminars attended: the signed-off hours (``seminars.attendance.attended_hours``) of every
   seminar whose sessions all fall in the period, except the seminar the certificate was
@@ -14,7 +14,8 @@ approved, dated within the certificate's period (``issued_on`` .. ``expires_on``
 - external activities (``ce_models.CeActivity``) the holder submitted and staff approved;
   pending and rejected ones are listed, not counted.
 
-A renewed certificate starts a new period on its issue date: its ledger starts fresh.
+A renewed certificate starts a new period the day after its issue: its ledger starts fresh
+(a reissue, which keeps the expiry date, continues its predecessor's period).
 Renewal (:func:`renew`) needs the hours met, a new signed declaration (when the qualification
 has one) and a certificate that is valid or expired less than ``lifecycle.RENEWAL_GRACE_DAYS``
 ago; it is ``lifecycle.renew`` (extending from the old expiry date).
@@ -81,6 +82,7 @@ class Ledger:
     certificate: Certificate
     today: date
     entries: list[Entry] = field(default_factory=list)
+    start: date | None = None  # the first day of the period (``period_start``)
 
     @property
     def qualification(self) -> Qualification:
@@ -221,11 +223,26 @@ def activities_of(holder: User | int, qualification: Qualification) -> list[CeAc
     )
 
 
+def period_start(certificate: Certificate) -> date:
+    """The first day of the certificate's period. A reissue (same expiry date) continues its
+    predecessor's period; a renewal starts a new one the day after it was issued (what was
+    done on the renewal day counted for the renewed certificate); else the issue date."""
+    current = certificate
+    for _step in range(50):  # a bounded walk back along "replaces"
+        if current.replaces_id is None:
+            return current.issued_on
+        previous = db.session.get(Certificate, current.replaces_id)
+        if previous is None or previous.expires_on != current.expires_on:
+            return current.issued_on + timedelta(days=1)
+        current = previous
+    return current.issued_on
+
+
 def ledger(certificate: Certificate, today: date | None = None) -> Ledger:
     """The certificate's continuing education so far: every entry dated in its period."""
     today = today or site_today()
     result = Ledger(certificate, today)
-    start = certificate.issued_on
+    start = result.start = period_start(certificate)
     end = certificate.expires_on or date.max
     result.entries += _seminar_entries(certificate, start, end)
     result.entries += _course_entries(certificate, start, end)
@@ -285,7 +302,7 @@ def declaration_renewed(certificate: Certificate, today: date) -> bool:
     days = qualification.declaration_valid_days
     if days is not None and signed_on + timedelta(days=days) < today:
         return False
-    return signed_on >= certificate.issued_on
+    return signed_on >= period_start(certificate)
 
 
 def renewal_problem(record: Ledger) -> str | None:
@@ -328,60 +345,3 @@ def renew(certificate: Certificate, holder: User, today: date | None = None) -> 
         "renewed by the holder"
     )
     return lifecycle.renew(certificate, reason=note, by=holder, today=record.today)
-
-
-# --- what counts ----------------------------------------------------------------------------
-
-MAX_COURSE_HOURS = Decimal("200")
-
-
-def credits() -> tuple[dict[int, CeCredit], dict[int, CeCredit]]:
-    """The rows by course id and by seminar id."""
-    courses, seminars = {}, {}
-    for credit in db.session.scalars(select(CeCredit)):
-        if credit.course_id is not None:
-            courses[credit.course_id] = credit
-        else:
-            seminars[credit.seminar_id] = credit
-    return courses, seminars
-
-
-def _course_hours(value, course_id: int) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        hours = Decimal(str(value).replace(",", ".").strip())
-    except (ArithmeticError, ValueError):
-        hours = Decimal(-1)
-    if not (hours.is_finite() and 0 <= hours <= MAX_COURSE_HOURS):
-        raise ServiceError(
-            _l("Give a course's hours as a number from 0 to 200, such as 8 or 1.5."),
-            field=f"course-{course_id}-hours",
-        )
-    if hours != hours.quantize(Decimal("0.1")):
-        raise ServiceError(
-            _l("Give the hours to one decimal place at most."), field=f"course-{course_id}-hours"
-        )
-    return hours
-
-
-def save_credits(courses: dict[int, tuple[str, bool]], seminars: dict[int, bool]) -> None:
-    """Set how each course ({id: (hours typed, ethics)}) and seminar ({id: ethics}) counts;
-    all rows or none. A course without hours (or 0) does not count; unknown ids are ignored."""
-    by_course, by_seminar = credits()
-    known_courses = set(db.session.scalars(select(Course.id).where(Course.id.in_(courses))))
-    known_seminars = set(db.session.scalars(select(Seminar.id).where(Seminar.id.in_(seminars))))
-    checked = {cid: (_course_hours(hours, cid), ethics) for cid, (hours, ethics) in courses.items()}
-    for course_id, (hours, ethics) in checked.items():
-        if course_id not in known_courses:
-            continue
-        credit = by_course.get(course_id) or CeCredit(course_id=course_id)
-        credit.hours, credit.ethics = hours, bool(ethics)
-        db.session.add(credit)
-    for seminar_id, ethics in seminars.items():
-        if seminar_id not in known_seminars:
-            continue
-        credit = by_seminar.get(seminar_id) or CeCredit(seminar_id=seminar_id)
-        credit.ethics = bool(ethics)
-        db.session.add(credit)
-    db.session.commit()

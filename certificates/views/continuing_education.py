@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from certificates import ce_activities, issuance
+from certificates import ce_credits as counting
 from certificates import continuing_education as ce
 from certificates.ce_forms import ActivityForm, CreditsForm, RenewForm, ReviewForm
 from certificates.ce_models import ActivityStatus, CeActivity
@@ -187,7 +188,7 @@ def ce_credits():
     if form.validate_on_submit():
         posted = request.form
         try:
-            ce.save_credits(
+            counting.save_credits(
                 {
                     c.id: (
                         posted.get(f"course-{c.id}-hours", ""),
@@ -205,7 +206,7 @@ def ce_credits():
             return redirect(url_for(".ce_credits"))
     elif request.method == "POST":
         status = 400
-    by_course, by_seminar = ce.credits()
+    by_course, by_seminar = counting.credits()
     return render_template(
         "certificates/manage/ce_credits.html",
         form=form,
