@@ -4,7 +4,7 @@ and 30 days, never when the hours are met."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -154,7 +154,10 @@ def test_renewal_needs_a_new_declaration_and_the_grace_period(
         kind="qualification", validity_months=12, ce_hours="6",
         declaration_text="I will stay impartial.",
     )  # fmt: skip
+    first = sign_declaration(holder, qualification, holder.full_name)
     certificate = issue_to(qualification, holder, today=ISSUED_ON)
+    first.signed_at = datetime(2026, 1, 10, 9, tzinfo=UTC)  # signed for the first issue
+    db.session.commit()
     external(certificate, holder, trainer, "6", on=date(2026, 3, 1))
     with pytest.raises(ServiceError, match="declaration"):
         ce.renew(certificate, holder, today=date(2026, 12, 1))
