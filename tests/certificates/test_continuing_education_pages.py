@@ -142,7 +142,9 @@ def test_only_staff_review_and_a_rejection_needs_a_reason(
         assert response.status_code == 403
     queue = trainer_client.get("/manage/certificates/continuing-education")
     assert queue.status_code == 200 and "Conference" in page_text(queue)
-    no_reason = trainer_client.post_form(url, {f"{prefix}-reject": "Reject", f"{prefix}-reason": ""})
+    no_reason = trainer_client.post_form(
+        url, {f"{prefix}-reject": "Reject", f"{prefix}-reason": ""}
+    )
     assert no_reason.status_code == 400
     assert "Give the reason" in page_text(no_reason)
     db.session.expire_all()
@@ -224,10 +226,10 @@ def test_the_dashboard_card_and_my_certificates_show_the_hours_left(
 
 def test_the_qualification_settings_are_checked(app, make_qualification):
     qualification = make_qualification(kind="qualification", validity_months=36)
-    base = dict(
-        slug="renewable", kind="qualification", titles={"en": "Renewable"},
-        disclaimers={"en": "Not a state qualification."},
-    )  # fmt: skip
+    base = {
+        "slug": "renewable", "kind": "qualification", "titles": {"en": "Renewable"},
+        "disclaimers": {"en": "Not a state qualification."},
+    }  # fmt: skip
     with pytest.raises(ServiceError) as more_ethics:
         save_qualification(
             QualificationData(**base, validity_months=36, ce_hours="6", ce_ethics_hours="8")
