@@ -249,3 +249,35 @@ def test_the_qualification_form_shows_and_refuses_the_hours(admin_client, qualif
     url = f"/manage/certificates/qualifications/{qualification.id}"
     page = admin_client.get(url).get_data(as_text=True)
     assert 'name="ce_hours"' in page and 'value="24"' in page and 'value="6"' in page
+
+
+def test_the_data_download_holds_the_activities_and_deletion_removes_them(
+    login, holder, certificate
+):
+    from lms import file_storage
+
+    from ..conftest import DEFAULT_PASSWORD
+
+    activity = ce_activities.submit(
+        certificate, holder,
+        ce_activities.ActivityData(
+            "Summer school", "Bar", site_today(), "3", description="Role plays"
+        ),
+        pdf_bytes(), "s.pdf",
+    )  # fmt: skip
+    stored = activity.evidence_name
+    browser = login(holder)
+    document = browser.post_form("/account/export").get_json()
+    [row] = document["certificates"]["continuing_education"]
+    assert (row["title"], row["hours"], row["description"]) == (
+        "Summer school",
+        "3.0",
+        "Role plays",
+    )
+    deleted = browser.post_form(
+        "/account/delete", {"current_password": DEFAULT_PASSWORD, "understood": "y"}
+    )
+    assert deleted.status_code == 302
+    db.session.expire_all()
+    assert count_activities() == 0
+    assert not file_storage.exists(f"uploads/{stored}")
