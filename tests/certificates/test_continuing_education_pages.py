@@ -246,9 +246,21 @@ def test_the_qualification_settings_are_checked(app, make_qualification):
 
 
 def test_the_qualification_form_shows_and_refuses_the_hours(admin_client, qualification):
+    from .test_manage_pages import qualification_form
+
     url = f"/manage/certificates/qualifications/{qualification.id}"
     page = admin_client.get(url).get_data(as_text=True)
     assert 'name="ce_hours"' in page and 'value="24"' in page and 'value="6"' in page
+    new = "/manage/certificates/qualifications/new"
+    refused = admin_client.post_form(new, qualification_form(ce_hours="6", ce_ethics_hours="8"))
+    assert refused.status_code == 400
+    assert "The ethics hours are part of the hours needed" in page_text(refused)
+    saved = admin_client.post_form(new, qualification_form(ce_hours="24", ce_ethics_hours="6"))
+    assert saved.status_code == 302
+    from certificates.qualifications import qualification_by_slug
+
+    created = qualification_by_slug("cpm-basic")
+    assert (created.ce_hours, created.ce_ethics_hours) == (24, 6)
 
 
 def test_the_data_download_holds_the_activities_and_deletion_removes_them(
