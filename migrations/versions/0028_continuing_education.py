@@ -99,6 +99,7 @@ def upgrade():
 def downgrade():
     op.drop_table("ce_activities")
     op.drop_table("ce_credits")
-    with op.batch_alter_table("qualifications") as batch:
-        batch.drop_column("ce_ethics_hours")
-        batch.drop_column("ce_hours")
+    # In place, as 0022 does: a batch copy would drop ``qualifications`` on SQLite, which
+    # certificates refer to.
+    op.drop_column("qualifications", "ce_ethics_hours")
+    op.drop_column("qualifications", "ce_hours")
