@@ -221,3 +221,15 @@ def test_review_decisions_are_mailed_and_cannot_be_taken_twice(
     [message] = outbox(ce_notifications.DECISION)
     assert message.to_address == holder.email
     assert "No signature on the scan" in message.text
+
+
+def test_the_expiry_reminder_of_a_renewable_qualification_links_the_ledger(
+    ce_qualification, issue_to, holder
+):
+    from certificates.notifications import EXPIRY, send_expiry_reminders
+
+    certificate = issue_to(ce_qualification, holder, today=ISSUED_ON)
+    assert send_expiry_reminders(today=EXPIRES - timedelta(days=30)) == 1
+    [message] = outbox(EXPIRY)
+    assert f"/certificates/{certificate.id}/continuing-education" in message.text
+    assert "Продлите его сами на сайте" in message.text
