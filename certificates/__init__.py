@@ -10,6 +10,8 @@ def init_app(app: Flask) -> None:
         analytics,
         archive,
         bulk_job,
+        ce_models,
+        ce_notifications,
         cli,
         demo,
         guidance,
@@ -93,6 +95,15 @@ def init_app(app: Flask) -> None:
         holder.dashboard_panel,
         roles=("trainee", "trainer", "admin"),
         order=35,
+    )
+
+    # Continuing education (issue 21): hours missing before a certificate's renewal.
+    add_dashboard_panel(
+        app,
+        "certificates/mine/ce_panel.html",
+        ce_notifications.dashboard_panel,
+        roles=("trainee", "trainer", "admin"),
+        order=36,
     )
 
     # Demo qualifications and certificates, after the courses, quizzes and assessments.

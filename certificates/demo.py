@@ -143,6 +143,8 @@ def seed_qualifications(app: Flask, courses: list[Course]) -> tuple[Qualificatio
             declaration_valid_days=30,
             requires_identity=True,
             validity_months=36,
+            ce_hours=Decimal("24"),
+            ce_ethics_hours=Decimal("6"),
         )
     )
     _reword(cpm_b, CPM_B_TITLES, _disclaimers(CPM_B_DISCLAIMERS, site))

@@ -27,6 +27,7 @@ from lms.routing import parse_id
 from lms.text_limits import REASON
 
 LANGUAGE_FIELDS = ("en", "ru", "kk")  # the site's languages (config LANGUAGES)
+HOURS_MESSAGE = _l("Give the hours as a number such as 36 or 36.5.")
 
 
 class CheckboxesField(SelectMultipleField):
@@ -103,6 +104,18 @@ class QualificationForm(FlaskForm):
         _l("Valid for (months)"),
         validators=[Optional()],
         description=_l("Leave empty when certificates do not expire."),
+    )
+    ce_hours = StringField(
+        _l("Continuing-education hours needed to renew, per period of validity"),
+        filters=[strip],
+        validators=[Length(max=12), Regexp(r"^(\d+([.,]\d+)?)?$", message=HOURS_MESSAGE)],
+        description=_l("Leave empty when renewal needs no hours; e.g. 24."),
+    )
+    ce_ethics_hours = StringField(
+        _l("Of which hours on ethics"),
+        filters=[strip],
+        validators=[Length(max=12), Regexp(r"^(\d+([.,]\d+)?)?$", message=HOURS_MESSAGE)],
+        description=_l("Optional; e.g. 6."),
     )
     self_claim = BooleanField(
         _l("Eligible trainees may claim the certificate themselves"),

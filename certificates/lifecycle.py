@@ -77,6 +77,9 @@ REASON_CHOICES = {
     ),
 }
 PUBLIC_NOTE_MAX = 300
+# A certificate may be renewed up to this many days after it expired (the demo
+# qualification's rule, shared/domain); later, the holder qualifies again in full.
+RENEWAL_GRACE_DAYS = 90
 
 
 def reason_label(code: str) -> str:
@@ -301,11 +304,21 @@ def reissue(
 def renew(
     certificate: Certificate, *, reason: str, by: User, today: date | None = None
 ) -> Certificate:
-    """Extend validity by the qualification's period from the old expiry date."""
+    """Extend validity by the qualification's period from the old expiry date; up to
+    ``RENEWAL_GRACE_DAYS`` after the certificate expired."""
     reason = _reason(reason)
     months = certificate.qualification.validity_months
     if not months or certificate.expires_on is None:
         raise ServiceError(_l("This certificate does not expire; there is nothing to renew."))
+    today = today or site_today()
+    if (today - certificate.expires_on).days > RENEWAL_GRACE_DAYS:
+        raise ServiceError(
+            _l(
+                "This certificate expired more than %(days)d days ago; it cannot be renewed. "
+                "The holder qualifies again in full.",
+                days=RENEWAL_GRACE_DAYS,
+            )
+        )
     return _replace(
         certificate,
         by=by,
@@ -313,5 +326,5 @@ def renew(
         action="renew",
         name=certificate.facts["holder"],
         expires_on=add_months(certificate.expires_on, months),
-        today=today or site_today(),
+        today=today,
     )

@@ -68,6 +68,10 @@ class Qualification(TimestampMixin, db.Model):
     min_age: Mapped[int | None]
     requires_higher_education: Mapped[bool] = mapped_column(default=False)
     validity_months: Mapped[int | None]  # None: does not expire
+    # Renewal by continuing education (migration 0028): hours needed in each period of
+    # validity, of which ethics hours; None: renewal needs no hours (certificates.ce_models).
+    ce_hours: Mapped[Decimal | None] = mapped_column(HOURS)
+    ce_ethics_hours: Mapped[Decimal | None] = mapped_column(HOURS)
     self_claim: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     # The certificate's design (certificates.facts.TEMPLATES): "classic" or "bilingual".

@@ -36,6 +36,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from certificates.continuing_education import requires_hours
 from certificates.facts import verify_url
 from certificates.issuance import pdf_bytes
 from certificates.lifecycle import STATUS_REASONS, StatusReason
@@ -261,6 +262,10 @@ def send_expiry_reminder(certificate: Certificate, stage: int, today: date):
         stage=stage,
         days_left=(certificate.expires_on - today).days,
         renewal_months=certificate.qualification.validity_months,
+        # Renewed by the holder once the continuing-education hours are met (issue 21).
+        ce_url=absolute_url("my_certificates.continuing_education", certificate_id=certificate.id)
+        if requires_hours(certificate.qualification)
+        else None,
         **_about(certificate),
     )
 

@@ -1,16 +1,21 @@
 """The certificates part of a user's data download: each certificate's number, status and
 public facts (as verification shows them), the ethics declarations they signed (text and
-language as signed), and the identity confirmation they
-rest on. Deleting an account keeps certificates verifiable as issued (their facts are signed
-and frozen, with the name as issued) and erases the date of birth of the identity confirmation."""
+language as signed), the identity confirmation they rest on, and the continuing-education
+activities they submitted (issue 21). Deleting an account keeps certificates verifiable as
+issued (their facts are signed and frozen, with the name as issued), erases the date of birth
+of the identity confirmation, and deletes the submitted activities with their evidence files."""
 
 from __future__ import annotations
+
+from contextlib import suppress
 
 from flask import Flask
 from sqlalchemy import select, update
 
+from certificates.ce_models import CeActivity
 from certificates.models import Certificate, EthicsDeclaration, IdentityConfirmation, Qualification
 from certificates.public_record import public_facts
+from lms import file_storage
 from lms.account_deletion import register_erasure
 from lms.extensions import db
 from lms.models import User
@@ -51,6 +56,23 @@ def certificates_of(user: User) -> dict:
             }
             for row, slug in signatures
         ],
+        "continuing_education": [
+            {
+                "qualification": activity.qualification.slug,
+                "title": activity.title,
+                "provider": activity.provider,
+                "held_on": activity.held_on,
+                "hours": str(activity.hours),
+                "ethics": activity.ethics,
+                "description": activity.description,
+                "evidence_file": activity.evidence_filename,
+                "status": activity.status,
+                "review_reason": activity.review_reason,
+            }
+            for activity in db.session.scalars(
+                select(CeActivity).where(CeActivity.holder_id == user.id).order_by(CeActivity.id)
+            )
+        ],
         "identity": None
         if identity is None
         else {
@@ -68,6 +90,10 @@ def erase(user: User) -> None:
         .where(IdentityConfirmation.user_id == user.id)
         .values(date_of_birth=None)
     )
+    for activity in db.session.scalars(select(CeActivity).where(CeActivity.holder_id == user.id)):
+        with suppress(FileNotFoundError):
+            file_storage.delete(activity.evidence_name)
+        db.session.delete(activity)
 
 
 def init_app(app: Flask) -> None:

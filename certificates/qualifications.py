@@ -55,6 +55,8 @@ class QualificationData:
     min_age: int | None = None
     requires_higher_education: bool = False
     validity_months: int | None = None
+    ce_hours: str | Decimal | None = None  # continuing education per period, to renew
+    ce_ethics_hours: str | Decimal | None = None
     self_claim: bool = False
     active: bool = True
 
@@ -95,6 +97,20 @@ def _whole(value, name: str, low: int, high: int) -> int | None:
     return value
 
 
+def _hours(value, name: str) -> Decimal | None:
+    """Hours as typed: empty is None; "36,5" as Russian and Kazakh write it, like seminar
+    hours; more than 0, at most 10,000, in tenths."""
+    if value in (None, ""):
+        return None
+    try:
+        hours = Decimal(str(value).replace(",", ".").strip())
+    except InvalidOperation:
+        hours = Decimal(-1)
+    if not (hours.is_finite() and 0 < hours <= 10000 and hours == hours.quantize(Decimal("0.1"))):
+        raise ServiceError(_l("Give the hours as a number such as 36 or 36.5."), name)
+    return hours
+
+
 def save_qualification(data: QualificationData, qualification: Qualification | None = None):
     """Create or update a qualification after checking every field; commits."""
     languages = current_app.config["LANGUAGES"]
@@ -123,16 +139,20 @@ def save_qualification(data: QualificationData, qualification: Qualification | N
     )
     if len(criteria) != len(set(data.criterion_codes or [])):
         raise ServiceError(_l("One of the chosen criteria does not exist."), field="criteria")
-    try:
-        typed = None if data.min_hours in (None, "") else str(data.min_hours)
-        # "36,5" as Russian and Kazakh write it, like seminar hours.
-        hours = None if typed is None else Decimal(typed.replace(",", ".").strip())
-    except InvalidOperation:
-        hours = Decimal(-1)
-    if hours is not None and not (
-        hours.is_finite() and 0 < hours <= 10000 and hours == hours.quantize(Decimal("0.1"))
-    ):
-        raise ServiceError(_l("Give the hours as a number such as 36 or 36.5."), "min_hours")
+    hours = _hours(data.min_hours, "min_hours")
+    validity_months = _whole(data.validity_months, "validity_months", 1, 600)
+    ce_hours = _hours(data.ce_hours, "ce_hours")
+    ce_ethics_hours = _hours(data.ce_ethics_hours, "ce_ethics_hours")
+    if ce_hours is not None and validity_months is None:
+        raise ServiceError(
+            _l("Continuing education applies to certificates that expire: give the validity."),
+            "ce_hours",
+        )
+    if ce_ethics_hours is not None and (ce_hours is None or ce_ethics_hours > ce_hours):
+        raise ServiceError(
+            _l("The ethics hours are part of the hours needed: at most as many."),
+            "ce_ethics_hours",
+        )
     # Line ends as stored everywhere (browsers send CRLF): re-saving the same text from a
     # form must not look like a changed declaration that every trainee has to sign again.
     declaration = (data.declaration_text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -156,7 +176,9 @@ def save_qualification(data: QualificationData, qualification: Qualification | N
         "requires_identity": bool(data.requires_identity),
         "min_age": _whole(data.min_age, "min_age", 14, 100),
         "requires_higher_education": bool(data.requires_higher_education),
-        "validity_months": _whole(data.validity_months, "validity_months", 1, 600),
+        "validity_months": validity_months,
+        "ce_hours": ce_hours,
+        "ce_ethics_hours": ce_ethics_hours,
         "self_claim": bool(data.self_claim),
         "active": bool(data.active),
     }

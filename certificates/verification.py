@@ -2,7 +2,8 @@
 
 A number whose check symbol fails is a probable typo and is answered without touching the
 database at all. A found certificate costs one SELECT (the qualification is read only for a
-format 1 record, the replacing certificate only for a replaced one) and no write: every lookup
+format 1 record, the replacing certificate only for a replaced one, the replaced one only
+for a renewal or reissue) and no write: every lookup
 is counted by ``lookup_counts`` (in memory, written to ``verification_lookups`` in batches)
 with no personal data: the IP address only as an HMAC keyed with the site's secret, so the
 same address gives the same value (to spot abuse) but cannot be turned back into an address.
@@ -49,6 +50,8 @@ class Lookup:
     key_id: str = ""
     replacement: Certificate | None = None  # the current certificate, when superseded
     listed: bool = False  # valid, and shown in the public register of mediators
+    replaced_by: Certificate | None = None  # the certificate that replaced this one directly
+    replaces: Certificate | None = None  # the certificate this one replaced (renewal, reissue)
 
 
 def ip_hash(address: str) -> str:
@@ -67,14 +70,17 @@ def signature_check(certificate: Certificate) -> tuple[bool, str]:
     return facts == certificate.facts and facts.get("number") == certificate.number, kid
 
 
-def _current_of(certificate: Certificate) -> Certificate | None:
-    """Follow "replaced by" links to the certificate that holds now (a bounded walk)."""
+def _chain_of(certificate: Certificate) -> tuple[Certificate | None, Certificate | None]:
+    """Follow "replaced by" links (a bounded walk): the direct successor and the
+    certificate that holds now (None, None when not replaced)."""
     seen = {certificate.id}
     current = certificate
+    direct = None
     while current.replaced_by_id is not None and current.replaced_by_id not in seen:
         seen.add(current.replaced_by_id)
         current = db.session.get(Certificate, current.replaced_by_id)
-    return current if current is not certificate else None
+        direct = direct or current
+    return direct, (current if current is not certificate else None)
 
 
 def credential_address(certificate: Certificate) -> str | None:
@@ -107,6 +113,7 @@ def lookup(text: str, *, channel: str, address: str) -> Lookup:
             result = Lookup(Outcome.UNKNOWN, number)
         else:
             valid, kid = signature_check(certificate)
+            direct, current = _chain_of(certificate)
             result = Lookup(
                 Outcome.FOUND,
                 number,
@@ -114,7 +121,11 @@ def lookup(text: str, *, channel: str, address: str) -> Lookup:
                 public_status(certificate),
                 valid,
                 kid,
-                _current_of(certificate),
+                current,
+                direct,
+                db.session.get(Certificate, certificate.replaces_id)
+                if certificate.replaces_id
+                else None,
             )
             result.listed = (
                 bool(listed) and certificate.live == 1 and result.status == PublicStatus.VALID

@@ -30,6 +30,8 @@ from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from assessments.models import Assessment
+from certificates import ce_activities
+from certificates.models import Certificate
 from courses import authoring, files
 from courses.models import Course
 from lms import calendar_feed
@@ -64,6 +66,7 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
     "manage_certificates.bulk_issue": None,
     "manage_certificates.change": None,
     "my_certificates.withdraw_register_entry": None,  # the entry is gone at once
+    "manage_certificates.ce_decide": None,  # approving or rejecting an activity is final
     "practical.sign_off": None,
     "regrade.withdraw": None,
     "regrade.reinstate": None,
@@ -136,6 +139,10 @@ NOT_DESTRUCTIVE = {
     "manage_seminars.translations",  # saves translations; a blank one shows the original again
     "my_certificates.claim",
     "my_certificates.save_register_entry",  # lists or edits; withdrawing is one click away
+    # The holder's renewal adds the new certificate; the old number stays and points to it.
+    "my_certificates.renew",
+    "my_certificates.submit_activity",
+    "manage_certificates.ce_credits",  # what counts: an edit
     "my_certificates.sign",
     "practical.copy_rubric",
     "practical.edit_rubric",
@@ -415,6 +422,13 @@ def _show_every_destructive_form() -> list[str]:
     attempt = attempts.start(quiz, ulan)
     draft = db.session.scalar(select(Assessment).where(Assessment.status == "draft"))
     bank_pages = [f"/manage/quizzes/bank/{question.id}" for question in questions[:2]]
+    # A continuing-education activity waiting for review (issue 21), on Asel's certificate.
+    asel = user("asel@example.kz")
+    held = db.session.scalar(select(Certificate).where(Certificate.holder_id == asel.id))
+    ce_activities.submit(
+        held, asel, ce_activities.ActivityData("Conference", "Chamber", held.issued_on, "4"),
+        _png(), "scan.png", today=held.issued_on,
+    )  # fmt: skip
     return f"/quizzes/attempts/{attempt.id}", f"/manage/assessments/{draft.id}", bank_pages
 
 

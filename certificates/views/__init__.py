@@ -3,7 +3,8 @@
 ``verify`` (public checks and the API), ``holder`` (a holder's own certificates; its public
 register entry: ``public_register``, which also serves ``/mediators``) and the staff
 pages on one blueprint, ``manage_certificates`` (``views.blueprint``): ``issuing``,
-``register`` and ``qualifications`` add their routes to it."""
+``register`` and ``qualifications`` add their routes to it; ``continuing_education`` adds
+routes to both the holder's blueprint and the staff one."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from certificates.views import (  # noqa: F401  (issuing, register, qualifications add routes)
         blueprint,
+        continuing_education,
         credentials,
         holder,
         issuing,

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from certificates import continuing_education as ce
 from certificates import eligibility, guidance, issuance, lifecycle, public_register
 from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm
 from certificates.models import Certificate, EthicsDeclaration, Qualification
@@ -159,6 +160,8 @@ def _page(*, forms: dict | None = None, error: str | None = None, status: int = 
         wallet_qr=sharing.wallet_qr,
         has_seminars=bool(seminars_of(user)),
         register_cards=public_register.cards_of(user),
+        # Continuing education per current certificate that needs it (issue 21).
+        ce_records={c.id: ce.ledger(c) for c in ce.current_certificates(user)},
     ), status
 
 

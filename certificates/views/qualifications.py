@@ -76,8 +76,9 @@ def _qualification_form(qualification: Qualification | None) -> QualificationFor
         form[f"disclaimer_{language}"].data = qualification.disclaimers.get(language, "")
     form.courses.data = [course.id for course in qualification.courses]
     form.criteria.data = [criterion.code for criterion in qualification.criteria]
-    hours = qualification.min_hours
-    form.min_hours.data = "" if hours is None else plain_decimal(hours)
+    for name in ("min_hours", "ce_hours", "ce_ethics_hours"):
+        hours = getattr(qualification, name)
+        form[name].data = "" if hours is None else plain_decimal(hours)
     return form
 
 
@@ -102,6 +103,8 @@ def _edit_qualification(qualification: Qualification | None):
             min_age=form.min_age.data,
             requires_higher_education=form.requires_higher_education.data,
             validity_months=form.validity_months.data,
+            ce_hours=form.ce_hours.data or None,
+            ce_ethics_hours=form.ce_ethics_hours.data or None,
             self_claim=form.self_claim.data,
             active=form.active.data,
         )

@@ -115,6 +115,8 @@ def _page_etag(result, public: dict) -> str | None:
         str(certificate.expires_on),
         str(certificate.status_changed_at),
         result.replacement.number if result.replacement else "",
+        result.replaced_by.number if result.replaced_by else "",
+        result.replaces.number if result.replaces else "",
         str(result.signature_valid),
         str(result.listed),
         result.key_id,

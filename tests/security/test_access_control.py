@@ -31,6 +31,8 @@ import pytest
 from sqlalchemy import func, select
 
 from assessments.models import Assessment, Rubric
+from certificates import ce_activities
+from certificates.ce_models import CeActivity
 from certificates.models import Certificate, Qualification
 from courses import authoring, files
 from courses.models import Course, Module, ModuleRevision
@@ -85,6 +87,8 @@ ADMIN = _rule(LOGIN, DENY, DENY, DENY, DENY, OK)
 ENROLLED = _rule(LOGIN, OK, OK, OK, DENY, OK)
 # The job's starter (here trainer_own) and administrators.
 JOB_OWNER = _rule(LOGIN, DENY, DENY, OK, DENY, OK)
+# Evidence of a continuing-education activity: its holder and the staff who review it.
+HOLDER_OR_STAFF = _rule(LOGIN, OK, DENY, OK, OK, OK)
 
 
 @dataclass
@@ -116,6 +120,7 @@ class World:
     message: OutboxMessage
     trainee_a: User
     check_in_token: str
+    activity: CeActivity  # trainee_a's, waiting for review, on her certificate
     # trainer_other's objects, for a URL that pairs trainer_own's parent with another's child
     other_module: Module
     other_session: SeminarSession
@@ -234,6 +239,11 @@ def build_world() -> World:
         select(Assessment).where(Assessment.user_id == asel.id).order_by(Assessment.id)
     )
     site_settings.save({"image.logo": site_settings.store_image(_png())})
+    activity = ce_activities.submit(
+        certificate, asel,
+        ce_activities.ActivityData("Conference", "Chamber", certificate.issued_on, "4"),
+        _png(), "scan.png", today=certificate.issued_on,
+    )  # fmt: skip
     db.session.commit()
     return World(
         course=course,
@@ -263,6 +273,7 @@ def build_world() -> World:
         message=db.session.scalar(select(OutboxMessage).order_by(OutboxMessage.id)),
         trainee_a=asel,
         check_in_token=checkin.make_token(session),
+        activity=activity,
         other_module=her_module,
         other_session=her_session,
         other_registration=her_registration,
@@ -439,6 +450,19 @@ RULES: dict[str, tuple[dict, U]] = {
         STAFF,
         lambda w: f"/manage/certificates/{w.managed_certificate.id}",
     ),
+    # Continuing education: any trainer reviews; administrators say what counts.
+    "manage_certificates.ce_review": (
+        TRAINER,
+        lambda w: "/manage/certificates/continuing-education",
+    ),
+    "manage_certificates.ce_decide": (
+        TRAINER,
+        lambda w: f"/manage/certificates/continuing-education/{w.activity.id}",
+    ),
+    "manage_certificates.ce_credits": (
+        ADMIN,
+        lambda w: "/manage/certificates/continuing-education/credits",
+    ),
     "manage_certificates.declaration_translations": (
         ADMIN,
         lambda w: f"/manage/certificates/qualifications/{w.qualification.id}/translations",
@@ -534,6 +558,19 @@ RULES: dict[str, tuple[dict, U]] = {
     "my_certificates.register_entry": (OWN_TRAINEE, lambda w: _pr(w)),
     "my_certificates.save_register_entry": (OWN_TRAINEE, lambda w: _pr(w)),
     "my_certificates.withdraw_register_entry": (OWN_TRAINEE, lambda w: _pr(w) + "/withdraw"),
+    "my_certificates.continuing_education": (
+        OWN_TRAINEE,
+        lambda w: f"/certificates/{w.certificate.id}/continuing-education",
+    ),
+    "my_certificates.submit_activity": (
+        OWN_TRAINEE,
+        lambda w: f"/certificates/{w.certificate.id}/continuing-education",
+    ),
+    "my_certificates.renew": (OWN_TRAINEE, lambda w: f"/certificates/{w.certificate.id}/renew"),
+    "my_certificates.evidence": (
+        HOLDER_OR_STAFF,
+        lambda w: f"/certificates/activities/{w.activity.id}/evidence",
+    ),
     "my_certificates.sign": (
         SIGNED_IN,
         lambda w: f"/certificates/qualifications/{w.qualification.id}/declaration",

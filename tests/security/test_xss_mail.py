@@ -23,8 +23,14 @@ import quizzes.notifications
 import seminars.notifications
 from assessments.dashboard import drafts_by_rubric
 from assessments.models import Assessment, AssessmentStatus
-from certificates import issuance, lifecycle
-from certificates.models import IdentityConfirmation, Qualification
+from certificates import (
+    ce_activities,
+    ce_notifications,
+    continuing_education,
+    issuance,
+    lifecycle,
+)
+from certificates.models import Certificate, IdentityConfirmation, Qualification
 from lms import email_confirmation, forgot_password, mail, user_admin
 from lms.database import utcnow
 from lms.demo import DEMO_PASSWORD
@@ -90,6 +96,16 @@ def _certificate():
     )
     db.session.commit()
     return certificate
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _certificate_values(certificate) -> list[str]:
@@ -220,7 +236,40 @@ def build_certificate_expiry():
     return _certificate_values(certificate)
 
 
+def _cpm_b_certificate():
+    """Asel's certificate of the demo qualification renewed by continuing education."""
+    return db.session.scalar(
+        select(Certificate)
+        .join(Qualification, Qualification.id == Certificate.qualification_id)
+        .where(Certificate.holder_id == _asel().id, Qualification.slug == "cpm-b")
+    )
+
+
+def build_ce_decision():
+    certificate = _cpm_b_certificate()
+    activity = ce_activities.submit(
+        certificate,
+        _asel(),
+        ce_activities.ActivityData(PAYLOADS[0], PAYLOADS[2], certificate.issued_on, "4"),
+        _png(),
+        "scan.png",
+        today=certificate.issued_on,
+    )
+    ce_activities.review(activity, _trainer(), approve=False, reason=PAYLOADS[1])
+    return [activity.title, activity.review_reason]
+
+
+def build_ce_reminder():
+    certificate = _cpm_b_certificate()
+    today = certificate.expires_on - timedelta(days=30)
+    ce_notifications.send_reminder(continuing_education.ledger(certificate, today), 30)
+    db.session.commit()
+    return [certificate.holder.display_name]
+
+
 BUILDERS = {
+    "ce_decision": build_ce_decision,
+    "ce_reminder": build_ce_reminder,
     "password_reset": build_password_reset,
     "email_confirmation": build_email_confirmation,
     "email_change_notice": build_email_change_notice,
