@@ -45,9 +45,10 @@ from pathlib import Path
 import click
 import yaml
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select
 
-from certificates import eligibility, issuance, lifecycle
+from certificates import eligibility, issuance, lifecycle, public_register
 from certificates.demo_evidence import (  # noqa: F401  (PILOT_SEMINAR_TITLE: re-exported)
     PILOT_SEMINAR_TITLE,
     complete_courses,
@@ -286,7 +287,9 @@ def seed_demo(app: Flask, users: dict[str, User], **_) -> None:
     sign(ulan, cpm_b)
 
     problems: list[str] = []
-    _issue(cpm_b, asel, seminar, by=trainer, problems=problems)
+    listed = _issue(cpm_b, asel, seminar, by=trainer, problems=problems)
+    if listed is not None:
+        _list_in_public_register(asel, listed)
 
     # Мария's certificate of attendance, then the correction that takes it away.
     revoked = _issue(seminar_attendance, maria, seminar, by=trainer, problems=problems)
@@ -307,6 +310,21 @@ def seed_demo(app: Flask, users: dict[str, User], **_) -> None:
     ]
     left = eligibility.check(ulan, cpm_b, seminar).missing
     _print(held, problems, (ulan, cpm_b, left), claimants)
+
+
+def _list_in_public_register(user: User, certificate: Certificate) -> None:
+    """Әсел consents, in her own language, to the public register of mediators (issue 21),
+    so /mediators and its feed show an entry on the demo site."""
+    with force_locale(user.language or "kk"):
+        public_register.save(
+            user,
+            certificate,
+            public_register.EntryData(
+                region="almaty", languages=["kk", "ru"], email="asel.mediator@example.kz"
+            ),
+            consent=True,
+            shown_digest=public_register.digest(public_register.consent_text()),
+        )
 
 
 def _print(

@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from certificates import lifecycle, register_list, status
+from certificates.register_models import RegisterConsent
+from lms.extensions import db
 from lms.formatting import format_date
 
 from .register_helpers import list_holder, names_on
@@ -223,3 +225,13 @@ def test_the_list_costs_the_same_queries_for_3_or_12_entries(
         page = client.get("/mediators")
     assert page.get_data(as_text=True).count('class="card h-100 mediator-entry"') == 12
     assert many.n == few.n <= 4
+
+
+def test_the_demo_lists_one_mediator_who_consented_in_her_own_language(client, seed_demo):
+    seed_demo()
+    feed = client.get("/mediators.json").get_json()
+    assert [e["name"] for e in feed["items"]] == ["Әсел Қанатқызы Төлеуова"]
+    page = client.get("/mediators?q=әсел").get_data(as_text=True)
+    assert "Әсел Қанатқызы Төлеуова" in page and "asel.mediator@example.kz" in page
+    consent = db.session.query(RegisterConsent).one()
+    assert consent.language == "kk" and "медиатор" in consent.text
