@@ -25,7 +25,7 @@ Value = int | float | None
 Formatter = Callable[[object], str]
 
 WIDTH = 640
-LABEL_WIDTH = 170  # left column of horizontal charts
+LABEL_WIDTH = 200  # left column of horizontal charts: 26 characters at 13 px, Kazakh included
 ROW_HEIGHT = 28
 SERIES_CLASSES = 6  # .chart-series-0 .. -5 in site.css, reused in turn
 NO_DATA = _l("No data yet.")
@@ -179,7 +179,7 @@ def _legend(names: Sequence[str]) -> str:
             f'width="12" height="12"/>'
             f'<text class="chart-legend" x="{x + 16}" y="16">{escape(_short(name, 20))}</text>'
         )
-        x += 26 + 8 * min(len(name), 20)
+        x += 28 + 9 * min(len(name), 20)  # capitals (C4-COMM) are about 9 px wide at 13 px
     return "".join(parts)
 
 
