@@ -8,7 +8,15 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the feature's blueprints, menu entries, dashboard panels and commands."""
-    from courses import cli, dashboard, demo, import_job, translations, views  # noqa: F401
+    from courses import (  # noqa: F401
+        cli,
+        dashboard,
+        demo,
+        import_job,
+        module_criteria,
+        translations,
+        views,
+    )
     from lms.demo import add_demo_seeder
     from lms.jobs import register_kind
     from lms.layout import add_dashboard_panel, add_navigation

@@ -19,7 +19,7 @@ import frontmatter
 import yaml
 from flask import current_app
 
-from courses import authoring, files
+from courses import authoring, files, module_criteria
 from courses.content_archive import ImportFailed, Problem
 from courses.models import CourseStatus
 from lms.service_error import ServiceError
@@ -29,7 +29,7 @@ from lms.yaml_files import load_yaml, yaml_error
 MODULE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.md$")
 ASSET_FILE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,118}\.[a-z0-9]{2,5}$")
 COURSE_KEYS = {"slug", "title", "language", "summary", "cover", "status", "modules", "materials"}
-FRONT_MATTER_KEYS = {"title", "slug", "minutes"}
+FRONT_MATTER_KEYS = {"title", "slug", "minutes", "criteria"}
 # A translation's keys in the files -> the translated field (courses.translations).
 COURSE_TRANSLATION_KEYS = {"title": "title", "summary": "summary", "cover": "cover_source"}
 MODULE_TRANSLATION_KEYS = {"title": "title"}
@@ -48,6 +48,7 @@ class ModuleFile:
     slug_line: int | None = None
     body_offset: int = 0  # lines before the body, to report body problems at their line
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    criteria: list[str] | None = None  # codes taught; None: the file does not say
 
 
 @dataclass
@@ -236,6 +237,7 @@ def _parse_module(name: str, data: bytes, problems: list[Problem]) -> ModuleFile
         not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600
     ):
         problems.append(Problem(name, _key_line(text, "minutes"), "“minutes” must be 1 to 600"))
+    criteria = _criteria(name, text, meta, problems)
     if len(problems) > before:
         return None
     offset = text[: text.find(body)].count("\n") if body else 0
@@ -251,7 +253,30 @@ def _parse_module(name: str, data: bytes, problems: list[Problem]) -> ModuleFile
         body,
         slug_line=_key_line(text, "slug"),
         body_offset=offset,
+        criteria=criteria,
     )
+
+
+def _criteria(name: str, text: str, meta: dict, problems: list[Problem]) -> list[str] | None:
+    """The front matter's ``criteria``: a list of criterion codes (courses.module_criteria)."""
+    if "criteria" not in meta:
+        return None
+    codes = meta["criteria"] if meta["criteria"] is not None else []
+    line = _key_line(text, "criteria")
+    if not isinstance(codes, list) or len(codes) > module_criteria.MAX_CODES:
+        limit = module_criteria.MAX_CODES
+        message = f"“criteria” must be a list of at most {limit} criterion codes"
+        problems.append(Problem(name, line, message))
+        return None
+    wrong = [
+        code for code in codes if not isinstance(code, str) or not module_criteria.CODE.match(code)
+    ]
+    if wrong:
+        shown = wrong[0] if isinstance(wrong[0], str) else type(wrong[0]).__name__
+        message = f"“{shown[:40]}” in “criteria” is not a criterion code (such as C1-LAW)"
+        problems.append(Problem(name, line, message))
+        return None
+    return sorted(set(codes))
 
 
 def _parse_translations(entries: dict[str, bytes], bundle: CourseBundle, problems) -> None:

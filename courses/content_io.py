@@ -23,7 +23,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from courses import authoring, files, permissions
+from courses import authoring, files, module_criteria, permissions
 from courses.content_archive import ImportFailed, Problem
 from courses.content_bundle import COURSE_TRANSLATION_KEYS, CourseBundle
 from courses.models import Course, CourseFile, CourseStatus, Module
@@ -150,6 +150,8 @@ def _write(
             commit=False,
         ):
             new_versions += 1
+        if item.criteria is not None:  # a file without the key leaves the links alone
+            module_criteria.set_codes(module, item.criteria, commit=False)
         ordered_ids.append(module.id)
         translated.append((module, item.translations))
     kept = [module.title for module in by_slug.values()]
@@ -225,9 +227,10 @@ def export_files(course: Course) -> dict[str, bytes]:
     for module in course.modules:
         name = f"{module.position:02d}-{module.slug}.md"
         module_names.append(name)
-        head = dump_readable(
-            {"title": module.title, "slug": module.slug, "minutes": module.minutes}
-        )
+        front = {"title": module.title, "slug": module.slug, "minutes": module.minutes}
+        if codes := module_criteria.codes_of(module):
+            front["criteria"] = codes
+        head = dump_readable(front)
         output[name] = f"---\n{head}---\n\n{module.source}\n".encode()
         for locale, values in content_translations.export(module).items():
             head = dump_readable({"title": values["title"]} if "title" in values else {})

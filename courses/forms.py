@@ -10,11 +10,13 @@ from wtforms import (
     IntegerField,
     SearchField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms import text_limits
 from lms.forms import language_choices, strip
@@ -62,6 +64,16 @@ class CourseForm(FlaskForm):
         self.language.choices = language_choices()
 
 
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes; the service checks them (courses.module_criteria)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form) -> None:
+        pass
+
+
 class ModuleForm(FlaskForm):
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     slug = StringField(
@@ -79,6 +91,13 @@ class ModuleForm(FlaskForm):
         _l("Text (Markdown)"), validators=[Length(max=text_limits.MODULE_SOURCE)]
     )
     note = StringField(_l("Note about this change"), filters=[strip], validators=[Length(max=200)])
+    criteria = CheckboxesField(
+        _l("Criteria this module teaches"),
+        choices=[],
+        description=_l(
+            "A quiz's review links each criterion a trainee missed to the modules that teach it."
+        ),
+    )
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Save module"))
 

@@ -25,7 +25,7 @@ Value = int | float | None
 Formatter = Callable[[object], str]
 
 WIDTH = 640
-LABEL_WIDTH = 170  # left column of horizontal charts
+LABEL_WIDTH = 200  # left column of horizontal charts: 23 characters at 13 px, Kazakh included
 ROW_HEIGHT = 28
 SERIES_CLASSES = 6  # .chart-series-0 .. -5 in site.css, reused in turn
 NO_DATA = _l("No data yet.")
@@ -42,7 +42,7 @@ def _number(value: Value) -> float:
     return float(value) if value is not None else 0.0
 
 
-def _short(text: str, limit: int = 26) -> str:
+def _short(text: str, limit: int = 23) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -179,7 +179,7 @@ def _legend(names: Sequence[str]) -> str:
             f'width="12" height="12"/>'
             f'<text class="chart-legend" x="{x + 16}" y="16">{escape(_short(name, 20))}</text>'
         )
-        x += 26 + 8 * min(len(name), 20)
+        x += 28 + 9 * min(len(name), 20)  # capitals (C4-COMM) are about 9 px wide at 13 px
     return "".join(parts)
 
 
@@ -218,8 +218,15 @@ def line_chart(
             f"{escape(value_format(_round(top * fraction)))}</text>"
         )
     every = max(1, (len(x_labels) + 5) // 6)  # at most about six labels under the axis
+    labelled = set(range(0, len(x_labels), every))
+    if x_labels and len(x_labels) - 1 not in labelled:
+        # The latest month is always named; the one named just before it gives way when
+        # they would overlap ("Nov 2026Dec 2026").
+        if len(x_labels) - 1 - max(labelled) < every:
+            labelled.discard(max(labelled))
+        labelled.add(len(x_labels) - 1)
     for index, label in enumerate(x_labels):
-        if index % every == 0 or index == len(x_labels) - 1:
+        if index in labelled:
             x, _ = xy(index, 0)
             parts.append(
                 f'<text class="chart-axis" x="{x:.1f}" y="{plot_top + plot_height + 20}" '

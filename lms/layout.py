@@ -9,6 +9,9 @@ from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from lms import site_settings
 
 # (endpoint, label, roles that see it); features append their own entries in init_app.
 NAVIGATION_KEY = "lms.navigation"
@@ -99,13 +102,25 @@ def init_app(app: Flask) -> None:
                 locale.append(str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]))
             return locale[0]
 
+        def organisation_name() -> str:
+            # The footer's name: the administrators' setting in the page's language
+            # (lms.site_settings reads the settings once per request), the configured name
+            # while the database is down or when none is set.
+            if minimal:
+                return current_app.config["ORGANISATION_NAME"]
+            try:
+                return site_settings.organisation_name(current_locale())
+            except SQLAlchemyError:
+                current_app.logger.warning("footer: site settings unreadable", exc_info=True)
+                return current_app.config["ORGANISATION_NAME"]
+
         return {
             "minimal_layout": minimal,
             "navigation_items": [] if minimal else navigation_items(),
             "teaching_items": [] if minimal else navigation_items("teaching"),
             "footer_items": [] if minimal else navigation_items("footer"),
             "site_name": current_app.config["SITE_NAME"],
-            "organisation_name": current_app.config["ORGANISATION_NAME"],
+            "organisation_name": organisation_name,
             "current_path": path,
             "current_locale": current_locale,
         }

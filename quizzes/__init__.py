@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     from lms.analytics import add_analytics_panel
     from lms.demo import add_demo_seeder
     from lms.layout import add_navigation
-    from quizzes import analytics, cli, demo, notifications, path, translations, views  # noqa: F401
+    from quizzes import analytics, cli, demo, notifications, path, translations, views
 
     cli.init_app(app)
     views.init_app(app)
@@ -36,6 +36,10 @@ def init_app(app: Flask) -> None:
     # Once a course's modules are read, its quiz is the next step (then seminars, 30).
     add_next_step_provider(app, path.next_steps, order=20)
     add_demo_seeder(app, demo.seed_demo, order=20)
+    # The module editor offers the criteria a module may teach (the review links them).
+    from courses.module_criteria import set_criteria_source
+
+    set_criteria_source(app, translations.active_criterion_titles)
     from lms.search import add_searcher
     from quizzes import search
 

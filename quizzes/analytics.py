@@ -8,6 +8,7 @@ import json
 from fractions import Fraction
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from courses.permissions import owns_course
@@ -42,13 +43,19 @@ def flags(item) -> list[str]:
     return found
 
 
+def _words(html: str) -> str:
+    return " ".join(Markup(html).striptags().split())  # noqa: S704 (sanitised HTML, text kept)
+
+
 def question_quality_panel(user: User, filters: Filters) -> dict:
     stats = item_statistics_of(quiz_ids(user, filters), filters.start_at)
     content_translations.preload([version for version, _item in stats])
     rows = [
         {
             "version": version,
-            "label": content_translations.text(version, "stem_source"),
+            # The stem as words, without its Markdown marks (a label, not a rendering): the
+            # stored HTML is sanitised, and only its text is kept (escaped where shown).
+            "label": _words(content_translations.html(version, "stem_source")),
             "item": item,
             "flags": flags(item),
         }

@@ -1,7 +1,8 @@
 """What the review of a finished attempt shows of each question, in the attempt's language:
-the answer given and the right answer as lines of text (``answer_lines``), and the courses
-that teach each criterion of the attempt (``teaching_courses``). Which of these a trainee
-sees is the review policy's to say (``attempt_results.shown_to_trainee``)."""
+the answer given and the right answer as lines of text (``answer_lines``), and where each
+criterion of the attempt is taught (``teaching``: the modules trainers marked as teaching it,
+else the courses whose bank gave its questions). Which of these a trainee sees is the review
+policy's to say (``attempt_results.shown_to_trainee``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from courses import module_criteria
+from lms import content_translations
 from quizzes import translations
 from quizzes.models import Attempt, AttemptQuestion
 from quizzes.translations import QuestionView
@@ -75,8 +78,7 @@ def answer_lines(question: AttemptQuestion, view: QuestionView, language: str) -
 
 def teaching_courses(attempt: Attempt) -> dict[str, list]:
     """Per criterion code, the courses whose bank gave the attempt's questions of it: the
-    course teaches what its questions ask (criteria are not linked to modules in the data,
-    so the review links the course's modules list)."""
+    course teaches what its questions ask."""
     courses: dict[str, list] = {}
     for q in attempt.questions:
         question = q.version.question
@@ -84,3 +86,27 @@ def teaching_courses(attempt: Attempt) -> dict[str, list]:
         if question.course is not None and question.course not in listed:
             listed.append(question.course)
     return courses
+
+
+@dataclass(frozen=True)
+class Teaching:
+    modules: list  # the modules to study again (empty: none is marked as teaching it)
+    courses: list  # the courses whose questions asked it (the fallback: their modules list)
+
+
+def teaching(attempt: Attempt) -> dict[str, Teaching]:
+    """Per criterion code of the attempt, where it is taught: the published modules marked
+    as teaching it (courses.module_criteria), those of the courses that gave its questions
+    when any is, else those of any course; the courses themselves as the fallback. Titles
+    are preloaded in the reader's language."""
+    courses = teaching_courses(attempt)
+    found = module_criteria.teaching_modules(courses)
+    result: dict[str, Teaching] = {}
+    for code, listed in courses.items():
+        modules = found.get(code, [])
+        own = [module for module in modules if module.course in listed]
+        result[code] = Teaching(own or modules, listed)
+    modules = {m for t in result.values() for m in t.modules}
+    content_translations.preload(list(modules))
+    content_translations.preload(list({m.course for m in modules}))
+    return result

@@ -358,3 +358,13 @@ def criterion_titles(locale: str | None = None) -> dict[str, str]:
     criteria = list(db.session.scalars(select(Criterion)))
     ct.preload(criteria, locale)
     return {c.code: ct.text(c, "title", locale) for c in criteria}
+
+
+def active_criterion_titles() -> dict[str, str]:
+    """The active criteria's titles by code, in code order, in the reader's language (what
+    the module editor offers: courses.module_criteria.set_criteria_source)."""
+    criteria = list(
+        db.session.scalars(select(Criterion).where(Criterion.active).order_by(Criterion.code))
+    )
+    ct.preload(criteria)
+    return {c.code: ct.text(c, "title") for c in criteria}

@@ -14,7 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from courses import authoring, files
+from courses import authoring, files, module_criteria
 from courses.forms import ModuleForm
 from courses.models import Course, Module, ModuleState
 from courses.views.blueprint import bp, owned_course, owned_module
@@ -49,16 +49,34 @@ def _minutes(form: ModuleForm) -> int | None:
     return form.minutes.data if form.minutes.data else None
 
 
+def _offer_criteria(form: ModuleForm, module: Module | None) -> set[str]:
+    """The criteria the editor offers: the site's, and any code the module already has
+    (from an imported file) that no criterion has here, so saving does not drop it."""
+    known = module_criteria.known_criteria()
+    choices = [(code, f"{code} · {title}") for code, title in known.items()]
+    for code in module_criteria.codes_of(module) if module is not None else []:
+        if code not in known:
+            choices.append((code, _("%(code)s (no such criterion on this site)", code=code)))
+    form.criteria.choices = choices
+    return {code for code, _label in choices}
+
+
+def _posted_codes(form: ModuleForm, offered: set[str]) -> list[str]:
+    return module_criteria.clean_codes(form.criteria.data or [], allowed=offered)
+
+
 @bp.route("/courses/<slug>/modules/new", methods=["GET", "POST"])
 @trainer_required
 def new_module(slug: str):
     course = owned_course(slug)
     form = ModuleForm()
+    offered = _offer_criteria(form, None)
     if form.validate_on_submit():
         if form.preview.data:
             preview = authoring.render_for_page(course, form.source.data)
             return _module_editor(course, form, None, preview_html=preview.html)
         try:
+            codes = _posted_codes(form, offered)
             module = authoring.create_module(
                 course,
                 current_user,
@@ -66,7 +84,9 @@ def new_module(slug: str):
                 slug=form.slug.data or "",
                 source=form.source.data or "",
                 minutes=_minutes(form),
+                commit=False,
             )
+            module_criteria.set_codes(module, codes)
         except ServiceError as error:
             show_error(form, error)
         else:
@@ -83,14 +103,17 @@ def edit_module(slug: str, module_id: int):
     module = owned_module(course, module_id)
     if request.method == "GET":
         title, source = authoring.draft_text(module)
-        form = ModuleForm(obj=module, title=title, source=source)
+        codes = module_criteria.codes_of(module)
+        form = ModuleForm(obj=module, title=title, source=source, criteria=codes)
     else:
         form = ModuleForm()
+    offered = _offer_criteria(form, module)
     if form.validate_on_submit():
         if form.preview.data:
             preview = authoring.render_for_page(course, form.source.data)
             return _module_editor(course, form, module, preview_html=preview.html)
         try:
+            codes = _posted_codes(form, offered)
             changed = authoring.update_module(
                 module,
                 current_user,
@@ -99,7 +122,9 @@ def edit_module(slug: str, module_id: int):
                 source=form.source.data or "",
                 minutes=_minutes(form),
                 note=form.note.data or "",
+                commit=False,
             )
+            linked = module_criteria.set_codes(module, codes)
         except ServiceError as error:
             show_error(form, error)
             module = owned_module(course, module_id)
@@ -118,6 +143,11 @@ def edit_module(slug: str, module_id: int):
                 )
             elif changed:
                 flash(_("Saved as version %(version)d.", version=module.version), "success")
+            elif linked:
+                flash(
+                    _("Saved: the criteria this module teaches changed; the text did not."),
+                    "success",
+                )
             else:
                 flash(_("Saved. The text did not change, so no new version was made."), "info")
             return redirect(url_for("manage.edit_module", slug=course.slug, module_id=module.id))

@@ -288,7 +288,7 @@ def result(attempt_id: int):
         show_score=shown.score,
         show_criteria=shown.criteria,
         review=review,
-        teaching=attempt_review.teaching_courses(attempt),
+        teaching=attempt_review.teaching(attempt),
         language=language,
         history=attempts.finished_attempts(quiz, current_user),
     )

@@ -258,3 +258,18 @@ def test_practical_pass_rates_match_the_signed_off_assessments(seeded, app):
         assert (
             f'<th scope="row">{code}</th><td class="num">{met}</td><td class="num">{measured}</td>'
         ) in section
+
+
+def test_question_quality_names_questions_in_words_without_markdown(seeded, app):
+    """Demo stems start with "**Case.**": the labels read "Case. ...", never the asterisks."""
+    from quizzes.gradebook import item_statistics_of
+    from quizzes.models import Quiz
+
+    stats = item_statistics_of(list(db.session.scalars(select(Quiz.id))), _filters().start_at)
+    marked = [v for v, _item in stats if v.stem_source.startswith("**")]
+    assert marked  # the demo has such a question among those answered
+    html = _client(app, ADMIN).get("/analytics").get_data(as_text=True)
+    section = html.split('id="analytics-quality"', 1)[1].split("</section>", 1)[0]
+    assert "**" not in section
+    words = " ".join(marked[0].stem_source.replace("**", "").split())
+    assert words[:40] in section

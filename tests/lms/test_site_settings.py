@@ -151,3 +151,28 @@ def test_a_post_without_its_token_is_refused(admin_client):
     response = admin_client.post("/admin/settings", data=_texts(organisation_name_en="X"))
     assert response.status_code == 400
     assert site_settings.stored_text("organisation_name", "en") == ""
+
+
+def _footer(page: str) -> str:
+    return page[page.index('<footer class="site-footer') :]
+
+
+def test_the_footer_shows_the_organisation_name_from_the_settings_in_the_readers_language(
+    admin_client, client, app
+):
+    configured = app.config["ORGANISATION_NAME"]
+    assert f"<strong>{configured}</strong>" in _footer(client.get("/").get_data(as_text=True))
+    admin_client.post_form(
+        "/admin/settings",
+        _texts(
+            organisation_name_en="Almaty Mediation Centre",
+            organisation_name_ru="Алматинский центр медиации",
+        ),
+    )
+    footer = _footer(client.get("/").get_data(as_text=True))
+    assert "<strong>Almaty Mediation Centre</strong>" in footer and configured not in footer
+    russian = _footer(client.get("/", headers={"Accept-Language": "ru"}).get_data(as_text=True))
+    assert "<strong>Алматинский центр медиации</strong>" in russian
+    # A blank English name gives the configured one again.
+    admin_client.post_form("/admin/settings", _texts(organisation_name_en=""))
+    assert configured in _footer(client.get("/glossary").get_data(as_text=True))
