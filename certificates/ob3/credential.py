@@ -118,17 +118,9 @@ def _criteria(facts: dict, achievement_id: str) -> tuple[list, list, list[str]]:
     return descriptions, results, lines
 
 
-def build(
-    facts: dict,
-    *,
-    email: str,
-    salt: str,
-    hours: Decimal | None,
-    awarded_on: date,
-    slots: dict,
-) -> dict:
-    """The unsigned credential of a certificate's ``facts``. ``slots`` is {purpose: (status
-    list, index)} (``status_list.allocate``); ``hours`` the qualification's required hours."""
+def achievement(facts: dict, hours: Decimal | None) -> tuple[dict, list]:
+    """(the ``Achievement`` a certificate's ``facts`` state, the subject's ``Result`` list),
+    in the facts' language. Its ``id`` is served as JSON too (``achievement_document``)."""
     language = facts["language"]
     number = facts["number"]
     qualification = facts["qualification"] or {}
@@ -143,6 +135,47 @@ def build(
         if seminar:
             narrative.append(_("Seminar: %(title)s.", title=seminar["title"]))
         narrative += [f"{n}. {line}" for n, line in enumerate(criteria_lines, 1)]
+        found = {
+            "id": achievement_id,
+            "type": ["Achievement"],
+            "achievementType": "Certificate",
+            "name": qualification["title"],
+            "description": " ".join(p for p in (qualification["title"] + ".", hours_text) if p),
+            "criteria": {"id": f"{achievement_id}/criteria", "narrative": "\n".join(narrative)},
+        }
+        if number:
+            found["humanCode"] = number
+        found["inLanguage"] = language
+        if descriptions:
+            found["resultDescription"] = descriptions
+    return found, results
+
+
+def achievement_document(facts: dict, hours: Decimal | None) -> dict:
+    """What an achievement's address answers: the ``Achievement`` alone, under the same
+    contexts as the credentials (every criterion of the qualification, no holder)."""
+    found, _results = achievement(facts, hours)
+    return {"@context": list(CONTEXTS), **found}
+
+
+def build(
+    facts: dict,
+    *,
+    email: str,
+    salt: str,
+    hours: Decimal | None,
+    awarded_on: date,
+    slots: dict,
+) -> dict:
+    """The unsigned credential of a certificate's ``facts``. ``slots`` is {purpose: (status
+    list, index)} (``status_list.allocate``); ``hours`` the qualification's required hours."""
+    language = facts["language"]
+    number = facts["number"]
+    qualification = facts["qualification"] or {}
+    found, results = achievement(facts, hours)
+    with force_locale(language):
+        hours_text = _hours_text(hours)
+        seminar = facts.get("seminar") or None
         description = " ".join(
             part
             for part in (
@@ -156,23 +189,11 @@ def build(
             )
             if part
         )
-        achievement = {
-            "id": achievement_id,
-            "type": ["Achievement"],
-            "achievementType": "Certificate",
-            "name": qualification["title"],
-            "description": " ".join(p for p in (qualification["title"] + ".", hours_text) if p),
-            "criteria": {"id": f"{achievement_id}/criteria", "narrative": "\n".join(narrative)},
-            "humanCode": number,
-            "inLanguage": language,
-        }
-        if descriptions:
-            achievement["resultDescription"] = descriptions
         subject = {
             "type": ["AchievementSubject"],
             "name": facts["holder"],
             "identifier": [email_identity(email, salt)],
-            "achievement": achievement,
+            "achievement": found,
         }
         if results:
             subject["result"] = results

@@ -3,6 +3,10 @@
 - ``/credentials/<number>.json``: a certificate's signed ``OpenBadgeCredential``, frozen at
   issue (``application/vc+ld+json``, an ETag of its bytes, revalidated every time since the
   certificate could be withdrawn); ``?download=1`` as a file named after the number.
+- ``/credentials/achievements/<slug>`` (and ``…/criteria``): what a credential's
+  ``achievement.id`` names: the qualification as an ``Achievement`` with every criterion, in
+  the reader's language where the qualification has it (``?lang=kk|ru|en``), unsigned (the
+  signed copy is inside each credential).
 - ``/credentials/status/<purpose>/<n>``: the signed ``BitstringStatusListCredential``, signed
   again only when a bit changes; ETag and Last-Modified of that change, one minute of caching
   (a verifier sees a revocation within a minute).
@@ -17,9 +21,12 @@ from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from certificates.facts import sample_facts
 from certificates.models import Certificate
 from certificates.numbers import NumberError, parse
+from certificates.ob3 import credential as credential_builder
 from certificates.ob3 import issuing, status_list
+from certificates.qualifications import qualification_by_slug
 from certificates.views.verify import verification_limit
 from lms.errors import error_response
 from lms.extensions import db
@@ -73,6 +80,38 @@ def credential(number: str):
         response.headers["Content-Disposition"] = (
             f'attachment; filename="{certificate.number}.credential.json"'
         )
+    return _open_for_reading(response.make_conditional(request))
+
+
+@bp.route("/credentials/achievements/<slug>", methods=["GET", "OPTIONS"])
+@bp.route("/credentials/achievements/<slug>/criteria", methods=["GET", "OPTIONS"])
+def achievement(slug: str):
+    if request.method == "OPTIONS":
+        return _open_for_reading(current_app.response_class(status=204))
+    qualification = qualification_by_slug(slug[:200])
+    if qualification is None or not qualification.active:
+        return _not_found(_("No qualification with this address is offered here."))
+    languages = [
+        code
+        for code in current_app.config["LANGUAGES"]
+        if (qualification.titles.get(code) or "").strip()
+    ] or [current_app.config["BABEL_DEFAULT_LOCALE"]]
+    asked = request.args.get("lang") or request.accept_languages.best_match(languages)
+    language = asked if asked in languages else languages[0]
+    facts = sample_facts(
+        qualification,
+        template=qualification.certificate_template,
+        language=language,
+        holder="",
+        number="",
+    )
+    document = credential_builder.achievement_document(facts, qualification.min_hours)
+    data = _body(document)
+    response = current_app.response_class(data, mimetype="application/ld+json")
+    response.set_etag(hashlib.sha256(data).hexdigest()[:32])
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
     return _open_for_reading(response.make_conditional(request))
 
 

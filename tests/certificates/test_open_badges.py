@@ -4,7 +4,7 @@ storage, reissue and renewal, and the status lists that follow the certificate's
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -231,7 +231,13 @@ def test_reissue_makes_a_new_credential_and_revokes_the_old(certificate, trainer
 
 def test_renewal_makes_a_new_credential_valid_longer(certificate, trainer):
     old_credential = credential_of(certificate)
-    new = lifecycle.renew(certificate, reason="Continuing education done", by=trainer)
+    # Renewed before it expires (more than 90 days after expiry it cannot be renewed).
+    new = lifecycle.renew(
+        certificate,
+        reason="Continuing education done",
+        by=trainer,
+        today=ISSUED + timedelta(days=300),
+    )
     new_credential = credential_of(new)
     assert new_credential["validUntil"] > old_credential["validUntil"]
     assert new_credential["awardedDate"] == old_credential["awardedDate"]

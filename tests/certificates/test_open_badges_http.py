@@ -152,3 +152,45 @@ def test_verification_page_and_api_link_the_credential(client, certificate):
     db.session.commit()
     record = client.get(f"/api/v1/certificates/{certificate.number}").get_json()
     assert record["credential"] is None
+
+
+def test_the_achievement_address_in_a_credential_answers_with_the_achievement(client, certificate):
+    """A credential's ``achievement.id`` and its criteria's ``id`` are addresses that answer:
+    the qualification as an Achievement, every criterion named, in the reader's language."""
+    achievement = issuing.stored(certificate).credential["credentialSubject"]["achievement"]
+    path = urlsplit(achievement["id"]).path
+    response = client.get(path)
+    assert response.status_code == 200 and open_to_all(response)
+    assert response.mimetype == "application/ld+json"
+    served = json.loads(response.data)
+    assert served["id"] == achievement["id"] and served["type"] == ["Achievement"]
+    assert served["name"] == achievement["name"]
+    assert served["criteria"]["id"] == achievement["criteria"]["id"]
+    assert [d["name"] for d in served.get("resultDescription", [])] == [
+        d["name"] for d in achievement.get("resultDescription", [])
+    ]
+    assert "humanCode" not in served  # no certificate's number: the qualification itself
+    criteria = client.get(urlsplit(achievement["criteria"]["id"]).path)
+    assert criteria.status_code == 200 and json.loads(criteria.data) == served
+    again = client.get(path, headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_the_achievement_speaks_the_readers_language_where_the_qualification_does(
+    client, make_qualification
+):
+    qualification = make_qualification(
+        titles={"en": "Mediator", "ru": "Медиатор", "kk": "Медиатор (кк)"}
+    )
+    path = f"/credentials/achievements/{qualification.slug}"
+    russian = client.get(path, headers={"Accept-Language": "ru"})
+    assert json.loads(russian.data)["name"] == "Медиатор"
+    assert russian.headers["Content-Language"] == "ru"
+    kazakh = client.get(f"{path}?lang=kk")
+    assert json.loads(kazakh.data)["name"] == "Медиатор (кк)"
+
+
+@pytest.mark.parametrize("slug", ["no-such-qualification", "x" * 300])
+def test_an_unknown_achievement_is_a_json_404(client, slug):
+    response = client.get(f"/credentials/achievements/{slug}")
+    assert response.status_code == 404 and response.is_json and open_to_all(response)

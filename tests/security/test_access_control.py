@@ -365,6 +365,10 @@ RULES: dict[str, tuple[dict, U]] = {
     "certificates.did_document": (PUBLIC, lambda w: "/.well-known/did.json"),
     "credentials.credential": (PUBLIC, lambda w: f"/credentials/{w.certificate.number}.json"),
     "credentials.status": (PUBLIC, lambda w: "/credentials/status/revocation/1"),
+    "credentials.achievement": (
+        PUBLIC,
+        lambda w: f"/credentials/achievements/{w.certificate.qualification.slug}",
+    ),
     "certificates.jwks": (PUBLIC, lambda w: "/.well-known/jwks.json"),
     "certificates.openapi": (PUBLIC, lambda w: "/api/v1/openapi.json"),
     "certificates.verify": (PUBLIC, lambda w: "/verify"),
