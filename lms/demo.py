@@ -75,7 +75,30 @@ def add_demo_seeder(
     app.extensions.setdefault(SEEDERS_KEY, []).append((order, seeder))
 
 
+# The demo centre's name and address in each language (site settings an administrator
+# changes at /admin/settings); certificates issued by the demo print them.
+DEMO_SETTINGS = {
+    "organisation_name.en": "Demo Mediation Training Centre",
+    "organisation_name.ru": "Демонстрационный учебный центр медиации",
+    "organisation_name.kk": "Медиацияға оқытатын демо оқу орталығы",
+    "organisation_address.en": "12 Abai Avenue, Almaty (demo address)",
+    "organisation_address.ru": "г. Алматы, пр. Абая, 12 (демонстрационный адрес)",
+    "organisation_address.kk": "Алматы қ., Абай даңғылы, 12 (демо мекенжай)",
+}
+
+
+def seed_demo_settings() -> None:
+    """Fill the demo centre's texts where the administrator has not set them (idempotent)."""
+    from lms import site_settings
+
+    current = site_settings.current_values()
+    missing = {key: value for key, value in DEMO_SETTINGS.items() if not current.get(key)}
+    if missing:
+        site_settings.save({**current, **missing})
+
+
 def run_demo_seeders(users: dict[str, User]) -> None:
+    seed_demo_settings()
     app = current_app._get_current_object()
     for _, seeder in sorted(app.extensions.get(SEEDERS_KEY, []), key=lambda item: item[0]):
         seeder(app, users)

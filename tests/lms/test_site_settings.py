@@ -176,3 +176,17 @@ def test_the_footer_shows_the_organisation_name_from_the_settings_in_the_readers
     # A blank English name gives the configured one again.
     admin_client.post_form("/admin/settings", _texts(organisation_name_en=""))
     assert configured in _footer(client.get("/glossary").get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    "language, name",
+    [
+        ("en", "Demo Mediation Training Centre"),
+        ("ru", "Демонстрационный учебный центр медиации"),
+        ("kk", "Медиацияға оқытатын демо оқу орталығы"),
+    ],
+)
+def test_the_demo_names_its_centre_in_each_language(client, seed_demo, language, name):
+    seed_demo()
+    page = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert name in page
