@@ -9,6 +9,7 @@ a certificate that the other has just revoked; each one committed sends
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 
@@ -110,6 +111,16 @@ def _public_reason(action: str, code: str, public_note: str) -> tuple[str, str]:
     return str(code), public_note
 
 
+def checked_reason(text: str) -> str:
+    """A required note (reissue, a spreadsheet's rows), checked as a change checks it."""
+    return _reason(text)
+
+
+def checked_public_reason(action: str, code: str, public_note: str) -> tuple[str, str]:
+    """The code and public note of a suspension or revocation, checked as it checks them."""
+    return _public_reason(action, code, public_note)
+
+
 def _change_status(
     certificate: Certificate,
     *,
@@ -120,7 +131,12 @@ def _change_status(
     note: str,
     code: str = "",
     public_note: str = "",
-) -> None:
+    commit: bool = True,
+) -> Callable[[], None]:
+    """The guarded UPDATE and its event. With ``commit`` (a page's one change) it commits and
+    announces; without (a spreadsheet's many, see ``certificates.spreadsheet_ops``) nothing is
+    committed or rolled back here, and the caller calls the returned ``announce`` after its
+    own commit."""
     changed = db.session.execute(
         update(Certificate)
         .where(Certificate.id == certificate.id, Certificate.status.in_(from_))
@@ -133,7 +149,8 @@ def _change_status(
         )
     ).rowcount
     if not changed:
-        db.session.rollback()
+        if commit:
+            db.session.rollback()
         raise ServiceError(
             _l(
                 "This certificate is %(status)s; that change does not apply.",
@@ -150,15 +167,22 @@ def _change_status(
             by_id=by.id,
         )
     )
-    db.session.commit()
-    db.session.refresh(certificate)
-    certificate_status_changed.send(
-        current_app._get_current_object(),
-        certificate=certificate,
-        action=action,
-        reason=code,
-        by=getattr(by, "_get_current_object", lambda: by)(),  # a page passes current_user
-    )
+    by = getattr(by, "_get_current_object", lambda: by)()  # a page passes current_user
+
+    def announce() -> None:
+        db.session.refresh(certificate)
+        certificate_status_changed.send(
+            current_app._get_current_object(),
+            certificate=certificate,
+            action=action,
+            reason=code,
+            by=by,
+        )
+
+    if commit:
+        db.session.commit()
+        announce()
+    return announce
 
 
 def suspend(
@@ -192,11 +216,18 @@ def reinstate(certificate: Certificate, reason: str, by: User) -> None:
 
 
 def revoke(
-    certificate: Certificate, reason: str, by: User, *, public_note: str = "", note: str = ""
-) -> None:
-    """Like :func:`suspend`, with a code of ``REASON_CHOICES["revoke"]``."""
+    certificate: Certificate,
+    reason: str,
+    by: User,
+    *,
+    public_note: str = "",
+    note: str = "",
+    commit: bool = True,
+) -> Callable[[], None]:
+    """Like :func:`suspend`, with a code of ``REASON_CHOICES["revoke"]``. ``commit=False``
+    stages it in the caller's transaction (see :func:`_change_status`)."""
     code, public_note = _public_reason("revoke", reason, public_note)
-    _change_status(
+    return _change_status(
         certificate,
         from_=("valid", "suspended"),
         to="revoked",
@@ -205,6 +236,7 @@ def revoke(
         note=_note(note),
         code=code,
         public_note=public_note,
+        commit=commit,
     )
 
 
@@ -218,9 +250,40 @@ def _replace(
     expires_on: date | None,
     today: date,
 ) -> Certificate:
-    """Supersede ``old`` with a new certificate stating the same achievement. Only a valid
-    certificate (expired or not) is replaced: the new one is valid, so replacing a suspended
-    one would lift the suspension with no "reinstate" in its history."""
+    """:func:`stage_replacement`, committed and announced; nothing stays if it fails."""
+    try:
+        new, announce = stage_replacement(
+            old, by=by, reason=reason, action=action, name=name, expires_on=expires_on,
+            today=today,
+        )  # fmt: skip
+    except ServiceError:
+        db.session.rollback()
+        raise
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        discard_pdf(new)
+        raise
+    announce()
+    return new
+
+
+def stage_replacement(
+    old: Certificate,
+    *,
+    by: User,
+    reason: str,
+    action: str,
+    name: str,
+    expires_on: date | None,
+    today: date,
+) -> tuple[Certificate, Callable[[], None]]:
+    """Supersede ``old`` with a new certificate stating the same achievement, in the caller's
+    transaction (its PDF is written: the caller discards it if it rolls back); returns it and
+    the ``announce`` to call after the commit. Only a valid certificate (expired or not) is
+    replaced: the new one is valid, so replacing a suspended one would lift the suspension
+    with no "reinstate" in its history."""
     changed = db.session.execute(
         update(Certificate)
         .where(Certificate.id == old.id, Certificate.status == CertificateStatus.VALID.value)
@@ -234,7 +297,6 @@ def _replace(
         )
     ).rowcount
     if not changed:
-        db.session.rollback()
         raise ServiceError(
             _l(
                 "This certificate is %(status)s; it cannot be replaced.",
@@ -264,14 +326,20 @@ def _replace(
     db.session.add(
         CertificateEvent(certificate_id=old.id, action=action, reason=reason, by_id=by.id)
     )
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        discard_pdf(new)
-        raise
-    certificate_replaced.send(current_app._get_current_object(), old=old, new=new, action=action)
-    return new
+
+    def announce() -> None:
+        certificate_replaced.send(
+            current_app._get_current_object(), old=old, new=new, action=action
+        )
+
+    return new, announce
+
+
+def reissue_name(certificate: Certificate, name: str | None) -> str:
+    """The name a reissue states: ``name`` checked, else the holder's current one."""
+    return normalise_person_name(
+        name or holder_name(certificate.holder), field="name", max_length=200, min_length=2
+    )
 
 
 def reissue(
@@ -284,9 +352,7 @@ def reissue(
 ) -> Certificate:
     """Correct an error (e.g. the holder's name): a new number; the old one points to it."""
     reason = _reason(reason)
-    name = normalise_person_name(
-        name or holder_name(certificate.holder), field="name", max_length=200, min_length=2
-    )
+    name = reissue_name(certificate, name)
     return _replace(
         certificate,
         by=by,

@@ -63,6 +63,7 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
     "manage_seminars.sign_off": None,
     "manage_certificates.bulk_issue": None,
     "manage_certificates.change": None,
+    "manage_certificates.spreadsheet_apply": None,  # issues and revokes for good
     "practical.sign_off": None,
     "regrade.withdraw": None,
     "regrade.reinstate": None,
@@ -96,6 +97,7 @@ NOT_DESTRUCTIVE = {
     "admin.settings",
     "auth.forgot",
     "manage_certificates.prepare_zip",
+    "manage_certificates.spreadsheet_dry_run",  # a dry run: nothing changes
     "auth.login",
     "auth.logout",
     "auth.resend_confirmation",

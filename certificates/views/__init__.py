@@ -2,7 +2,7 @@
 
 ``verify`` (public checks and the API), ``holder`` (a holder's own certificates) and the staff
 pages on one blueprint, ``manage_certificates`` (``views.blueprint``): ``issuing``,
-``register`` and ``qualifications`` add their routes to it."""
+``register``, ``qualifications`` and ``batch`` (from a spreadsheet) add their routes to it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from certificates.views import (  # noqa: F401  (issuing, register, qualifications add routes)
+    from certificates.views import (  # noqa: F401  (issuing, register, ... add routes)
+        batch,
         blueprint,
         holder,
         issuing,

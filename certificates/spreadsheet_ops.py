@@ -1,0 +1,142 @@
+"""Certificates from a spreadsheet: issue, reissue (a corrected name) and revoke, one row each.
+
+Top-down: ``spreadsheet_io.read_sheet`` reads the file; :func:`plan` decides every row's
+outcome and writes nothing (the dry run); :func:`apply` writes every change of a plan without
+errors in one transaction, or none. Running the same file again changes nothing: a row whose
+change is already there is "already done" (a holder with a current certificate of that
+qualification and seminar that counts as held; a certificate already superseded by one
+stating that name, or already stating it; a certificate already revoked).
+
+A plan has a fingerprint (:meth:`Plan.fingerprint`): the file's SHA-256 and every row's
+outcome with the ids and statuses it was decided on. The page keeps it with the file from the
+dry run, and :func:`apply_file` plans again and refuses (:class:`PlanChanged`, with the new
+plan) when anything differs: "Apply" applies exactly what was shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from certificates import lifecycle
+from certificates.facts import draft
+from certificates.issuance import create_signed
+from certificates.keys import key_ring
+from certificates.models import Certificate
+from certificates.signals import certificate_issued
+from certificates.spreadsheet_io import Sheet
+from certificates.spreadsheet_plan import Plan, RowPlan, plan
+from certificates.storage import discard_pdf
+from lms import site_settings
+from lms.extensions import db
+from lms.models import User
+from lms.service_error import ServiceError
+from lms.timezone import site_today
+
+__all__ = ["Plan", "PlanChanged", "apply", "apply_file", "plan"]
+
+DONE = {"issue": "issued", "reissue": "reissued", "revoke": "revoked"}
+
+
+class PlanChanged(ServiceError):
+    """Something changed since the dry run: ``plan`` is the file planned again."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(
+            _l("Something changed since the dry run. Nothing was applied: check the new dry run.")
+        )
+        self.plan = plan
+
+
+# --- apply -----------------------------------------------------------------------------------
+
+
+def apply_file(sheet: Sheet, sha256: str, by: User, expected: str, **kwargs) -> Plan:
+    """Plan ``sheet`` again and apply it if it is what the dry run showed (``expected``: its
+    fingerprint); :class:`PlanChanged` otherwise."""
+    planned = plan(sheet, sha256, by, **kwargs)
+    if planned.fingerprint() != expected:
+        raise PlanChanged(planned)
+    return apply(planned, by, **kwargs)
+
+
+def apply(planned: Plan, by: User, *, today: date | None = None) -> Plan:
+    """Every change of ``planned``, in one transaction: all or nothing. Refused (nothing
+    written) if any row has an error. Each change's event and message follow its commit."""
+    if planned.errors:
+        raise ServiceError(
+            _l("Nothing was changed: %(n)d rows have errors. Correct them and try again.",
+               n=len(planned.errors))
+        )  # fmt: skip
+    today = today or site_today()
+    made: list[Certificate] = []
+    after: list[Callable[[], None]] = []
+    app = current_app._get_current_object()
+    row = None
+    try:
+        with site_settings.held():
+            key = key_ring().current() if planned.changes else None
+            for row in planned.changes:
+                if row.action == "issue":
+                    made.append(_issue(row, by, key, today))
+                    after.append(lambda c=made[-1]: certificate_issued.send(app, certificate=c))
+                elif row.action == "reissue":
+                    new, announce = lifecycle.stage_replacement(
+                        row.certificate, by=by, reason=row.reason, action="reissue",
+                        name=row.name, expires_on=row.certificate.expires_on, today=today,
+                    )  # fmt: skip
+                    made.append(new)
+                    after.append(announce)
+                    row.new_number = new.number
+                else:
+                    after.append(
+                        lifecycle.revoke(row.certificate, row.code, by, note=row.reason,
+                                         public_note=row.public_note, commit=False)
+                    )  # fmt: skip
+            db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        for certificate in made:
+            discard_pdf(certificate)
+        if isinstance(error, ServiceError):
+            raise ServiceError(
+                _l(
+                    "Row %(n)d: %(message)s Nothing was changed.",
+                    n=row.line if row else 0,
+                    message=error.message,
+                )
+            ) from None
+        if isinstance(error, IntegrityError):
+            raise ServiceError(
+                _l("Someone changed these certificates meanwhile. Nothing was changed: run the "
+                   "dry run again.")
+            ) from None  # fmt: skip
+        raise
+    for row in planned.changes:
+        row.outcome = DONE[row.action]
+    for announce in after:
+        announce()
+    return planned
+
+
+def _issue(row: RowPlan, by: User, key, today: date) -> Certificate:
+    plan_ = draft(row.qualification, row.seminar, today=today)
+    certificate = create_signed(
+        qualification=row.qualification,
+        holder=row.holder,
+        seminar=row.seminar,
+        result=row.result,
+        by=by,
+        language=plan_.language,
+        issued_on=plan_.issued_on,
+        expires_on=plan_.expires_on,
+        name=row.name,
+        reason=row.reason,
+        key=key,
+    )
+    row.new_number = certificate.number
+    return certificate
