@@ -77,9 +77,7 @@ def zip_filename(seminar: Seminar) -> str:
     return f"seminar-{seminar.id}-certificates.zip"
 
 
-def start_zip_job(
-    seminar: Seminar, qualification: Qualification | None, by: User
-) -> JobRecord:
+def start_zip_job(seminar: Seminar, qualification: Qualification | None, by: User) -> JobRecord:
     """Record the job and commit; the worker builds the ZIP after the commit."""
     record = jobs.enqueue(
         ZIP_JOB,

@@ -74,9 +74,7 @@ def _pick(value: dict | None, fields: tuple[str, ...]) -> dict | None:
 def public_facts(facts: dict) -> dict:
     """The public part of a certificate's signed facts (all of them since format 2)."""
     public = {
-        key: facts.get(key)
-        for key in PUBLIC_FACTS
-        if key in facts or key not in OPTIONAL_FACTS
+        key: facts.get(key) for key in PUBLIC_FACTS if key in facts or key not in OPTIONAL_FACTS
     }
     public["qualification"] = _pick(facts.get("qualification"), QUALIFICATION_FIELDS)
     public["seminar"] = _pick(facts.get("seminar"), SEMINAR_FIELDS)

@@ -184,11 +184,12 @@ def _xlsx_table(data: bytes):
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
         try:
             sheet = book.worksheets[0]
-            table = []
+            table, filled = [], 0
             for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
                 cells = [_cell_text(value) for value in values]
                 table.append(cells)
-                if sum(1 for row in table if any(row)) > MAX_ROWS + 1:
+                filled += any(cells)
+                if filled > MAX_ROWS + 1:
                     break
         finally:
             book.close()
@@ -240,10 +241,11 @@ def _csv_table(data: bytes):
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if ";" in first else ("\t" if "\t" in first else ",")
     try:
-        table = []
+        table, filled = [], 0
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             table.append([cell.strip() for cell in row[:MAX_COLUMNS]])
-            if len(table) > MAX_ROWS + 1 and sum(1 for r in table if any(r)) > MAX_ROWS + 1:
+            filled += any(table[-1])
+            if filled > MAX_ROWS + 1:
                 break
     except csv.Error:
         raise _refuse(
