@@ -171,12 +171,14 @@ def _xlsx_table(data: bytes):
     names = {member.filename for member in members}
     if "xl/workbook.xml" not in names:
         raise _refuse(_not_a_spreadsheet())
-    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in (
-        archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    ):
-        raise _refuse(_macros())
     if sum(member.file_size for member in members) > MAX_UNZIPPED:
         raise _refuse(_l("The workbook is too large once unpacked. Keep only the rows to apply."))
+    try:
+        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+        raise _refuse(_not_a_spreadsheet()) from None
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in types:
+        raise _refuse(_macros())
     # Imported at the first workbook read: kept out of workers that never read one.
     from openpyxl import load_workbook
 
