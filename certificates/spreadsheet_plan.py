@@ -227,9 +227,8 @@ def _evaluate_issues(rows: list[RowPlan], today: date) -> None:
     """Per qualification and seminar: the current certificates and the evidence of all its
     rows' holders at once, then each checklist (pure)."""
     groups: dict[tuple, list[RowPlan]] = defaultdict(list)
-    for row in rows:
-        if row.outcome != "error":
-            groups[(row.qualification.id, row.seminar.id if row.seminar else None)].append(row)
+    for row in rows:  # each passed its own checks (``_check_issue``)
+        groups[(row.qualification.id, row.seminar.id if row.seminar else None)].append(row)
     for group in groups.values():
         qualification, seminar = group[0].qualification, group[0].seminar
         holders = [row.holder for row in group]
