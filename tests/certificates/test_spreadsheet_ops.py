@@ -76,7 +76,9 @@ def test_csv_with_bom_semicolons_and_russian_headers(app, world, trainer):
         bom=True,
     )
     plan = planned(data, trainer)
-    assert [(line.action, line.outcome, line.message) for line in plan.rows] == [("issue", "issue", "")]
+    assert [(line.action, line.outcome, line.message) for line in plan.rows] == [
+        ("issue", "issue", "")
+    ]
     assert plan.rows[0].holder.id == world.fresh.id and plan.rows[0].reason == "группа 3"
 
 

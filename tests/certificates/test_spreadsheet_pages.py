@@ -54,7 +54,12 @@ def counts() -> tuple[int, int]:
 
 
 def upload(client, data: bytes, name: str = "certificates.csv"):
-    return client.post_form(PAGE, {"file": (io.BytesIO(data), name)})
+    """Upload, then follow the 303 to the dry run (a GET page)."""
+    response = client.post_form(PAGE, {"file": (io.BytesIO(data), name)})
+    if response.status_code != 303:
+        return response
+    assert "/spreadsheet/check?ref=" in response.headers["Location"]
+    return client.get(response.headers["Location"])
 
 
 def token_of(page: str) -> str:
@@ -77,6 +82,9 @@ def test_dry_run_then_apply_then_the_result_file(app, trainer_client, setup):
     assert dry.status_code == 200, page
     assert "Would issue" in page and "Would revoke" in page
     assert counts() == before  # the dry run wrote nothing
+    dry_file = read_xlsx(trainer_client.get(result_link(page, "xlsx")).data)
+    assert_no_formula_in_xlsx(dry_file)
+    assert [line[-3].value for line in dry_file[1:]] == ["Would issue", "Would revoke"]
 
     applied = trainer_client.post_form(f"{PAGE}/apply", {"token": token_of(page)})
     done = applied.get_data(as_text=True)
