@@ -208,8 +208,6 @@ def test_an_import_of_the_same_text_keeps_the_out_of_date_mark(app, course):
     ct.save(course, "ru", {"title": "Профессиональная этика"})  # a translator saving: refreshed
     db.session.commit()
     assert not ct.states(course, "ru")[0].outdated
-
-
 def test_current_only_reads_ignore_a_translation_whose_original_changed(app, course):
     ct.save(course, "ru", {"title": "Этика"})
     db.session.commit()
