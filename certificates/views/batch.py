@@ -97,7 +97,8 @@ def _stored_sheet(reference: dict):
         abort(400)
     try:
         return spreadsheet_io.read_sheet(data, reference.get("n", ""))
-    except ServiceError:  # readable when it was uploaded: the limits changed since
+    except ServiceError as error:  # readable when it was uploaded: the limits changed since
+        refused(error)
         return None
 
 
