@@ -126,6 +126,15 @@ def may_change(user: User, certificate: Certificate) -> bool:
     return may_issue(user, certificate.qualification, certificate.seminar)
 
 
+def _allowed(found: dict, by: User, qualification: Qualification, seminar: Seminar | None):
+    """``may_issue``, asked once per (qualification, seminar) of a file (a query each)."""
+    key = (qualification.id, seminar.id if seminar else None)
+    answers = found.setdefault("allowed", {})
+    if key not in answers:
+        answers[key] = may_issue(by, qualification, seminar)
+    return answers[key]
+
+
 # --- plan ------------------------------------------------------------------------------------
 
 
@@ -215,7 +224,7 @@ def _check_issue(row: RowPlan, found: dict, by: User, seen: dict) -> None:
             raise RowError(_l("No seminar has this number."))
     elif qualification.per_seminar:
         raise RowError(_l("This qualification is given for a seminar: write the seminar's number."))
-    if not may_issue(by, qualification, seminar):
+    if not _allowed(found, by, qualification, seminar):
         raise RowError(_l("You do not manage this seminar or qualification."))
     row.holder, row.qualification, row.seminar = holder, qualification, seminar
     row.reason = clean_line(cells["reason"], field="reason", limit=REASON)
@@ -282,7 +291,7 @@ def _check_change(row: RowPlan, found: dict, by: User, seen: dict, today: date) 
     certificate = found["certificates"].get(number)
     if certificate is None:
         raise RowError(_l("No certificate has this number."))
-    if not may_change(by, certificate):
+    if not _allowed(found, by, certificate.qualification, certificate.seminar):
         raise RowError(_l("You do not manage this certificate's seminar or qualification."))
     row.certificate = certificate
     _once(seen, ("certificate", certificate.id), row.line)

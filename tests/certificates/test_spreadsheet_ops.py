@@ -19,6 +19,7 @@ from certificates.models import Certificate, CertificateEvent
 from lms import file_storage
 from lms.downloads import csv_text, xlsx_bytes
 from lms.extensions import db
+from lms.models import AuditEvent
 from lms.service_error import ServiceError
 
 from .factories import complete
@@ -235,6 +236,10 @@ def test_apply_makes_every_change_then_the_same_file_changes_nothing(app, world,
         spreadsheet_io.read_sheet(data, "f.csv"), plan.sha256, trainer, plan.fingerprint()
     )
     assert [line.outcome for line in done.rows] == ["issued", "reissued"]
+    logged = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.actor_id == trainer.id).order_by(AuditEvent.id)
+    ).all()
+    assert logged[-2:] == ["certificate.issued", "certificate.reissued"]
     db.session.expire_all()
     assert db.session.get(Certificate, world.held.id).status == "superseded"
     new = db.session.scalar(
@@ -358,3 +363,27 @@ def test_the_result_file_keeps_every_row_and_no_formula(app, world, trainer):
     assert len(rows) == 3 and rows[1][0] == 2
     assert_no_formula_in_csv(read_csv(csv_text(rows).encode()))
     assert_no_formula_in_xlsx(read_xlsx(xlsx_bytes(rows)))
+
+
+def test_the_dry_run_reads_as_much_for_many_rows_as_for_few(
+    app, world, trainer, make_user, issue_to, count_queries
+):
+    people = [make_user() for _ in range(6)]
+    course = world.qualification.courses[0]
+    for person in people:
+        complete(person, course)
+    revocable = [issue_to(world.qualification, person) for person in people[3:]]
+
+    def statements(issued, revoked) -> int:
+        lines = [
+            row("issue", email=p.email, qualification=world.qualification.slug) for p in issued
+        ]
+        lines += [row("revoke", number=c.number, reason="r", code="other") for c in revoked]
+        data = csv_bytes(lines)
+        db.session.expire_all()
+        with count_queries() as counted:
+            plan = planned(data, trainer)
+        assert {line.outcome for line in plan.rows} == {"issue", "revoke"}
+        return counted.n
+
+    assert statements(people[:1], revocable[:1]) == statements(people[:3], revocable)
