@@ -29,6 +29,7 @@ from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms.formatting import format_decimal
 from lms.service_error import ServiceError
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -279,9 +280,7 @@ def _rows(table) -> Sheet:
     if not body:
         raise _refuse(_l("The file has no rows below its header."))
     if len(body) > MAX_ROWS:
-        raise _refuse(
-            _l("A file may have at most %(n)s rows.", n=f"{MAX_ROWS:,}".replace(",", " "))
-        )
+        raise _refuse(_l("A file may have at most %(n)s rows.", n=format_decimal(MAX_ROWS)))
     rows = []
     for number, row in body:
         cells = dict.fromkeys(COLUMNS, "")

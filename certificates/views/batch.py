@@ -59,7 +59,6 @@ def _page(
         outcomes=spreadsheet_io.OUTCOMES,
         columns=spreadsheet_io.COLUMNS,
         reasons=[(str(code), STATUS_REASONS[code]) for code in REASON_CHOICES["revoke"]],
-        max_rows=spreadsheet_io.MAX_ROWS,
         actions=spreadsheet_io.action_labels(),
     ), status
 
