@@ -151,6 +151,8 @@ def _change_status(
     if not changed:
         if commit:
             db.session.rollback()
+        else:  # the caller rolls back; the message says the status as it is now
+            db.session.refresh(certificate)
         raise ServiceError(
             _l(
                 "This certificate is %(status)s; that change does not apply.",
@@ -297,6 +299,7 @@ def stage_replacement(
         )
     ).rowcount
     if not changed:
+        db.session.refresh(old)  # the caller rolls back; the message says the status now
         raise ServiceError(
             _l(
                 "This certificate is %(status)s; it cannot be replaced.",

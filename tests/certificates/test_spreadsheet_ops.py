@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from certificates import lifecycle, spreadsheet_io, spreadsheet_ops
 from certificates.models import Certificate, CertificateEvent
@@ -280,13 +280,17 @@ def test_a_row_failing_while_applying_leaves_nothing_not_even_pdfs(app, world, t
     plan = planned(data, trainer)
     before, pdfs = counts(), set(file_storage.backend().names())
     # Another trainer revokes the certificate between the dry run and "Apply".
-    lifecycle.revoke(world.held, "issued_in_error", trainer, note="meanwhile")
+    # (on a connection of its own: this session still holds the certificate as valid)
+    with db.engine.begin() as other:
+        other.execute(
+            update(Certificate).where(Certificate.id == world.held.id).values(status="revoked")
+        )
     before = counts()
     with pytest.raises(ServiceError) as refused:
         spreadsheet_ops.apply(plan, trainer)
-    assert "Row 3" in str(refused.value.message) and "Nothing was changed" in str(
-        refused.value.message
-    )
+    message = str(refused.value.message)
+    assert message.startswith("Row 3:") and "revoked" in message
+    assert message.endswith("Nothing was changed.")
     assert counts() == before
     assert set(file_storage.backend().names()) == pdfs  # the issued row's PDF was discarded
     db.session.expire_all()
