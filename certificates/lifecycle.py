@@ -30,7 +30,7 @@ from certificates.status import (  # noqa: F401  (PublicStatus, holds: re-export
     holds,
     public_status,
 )
-from certificates.storage import discard_pdf
+from certificates.storage import discard_pdf, store_pdf
 from lms.cleaning import clean_line, clean_reason
 from lms.database import utcnow
 from lms.extensions import db
@@ -280,12 +280,14 @@ def stage_replacement(
     name: str,
     expires_on: date | None,
     today: date,
+    new: Certificate | None = None,
 ) -> tuple[Certificate, Callable[[], None]]:
     """Supersede ``old`` with a new certificate stating the same achievement, in the caller's
     transaction (its PDF is written: the caller discards it if it rolls back); returns it and
-    the ``announce`` to call after the commit. Only a valid certificate (expired or not) is
-    replaced: the new one is valid, so replacing a suspended one would lift the suspension
-    with no "reinstate" in its history."""
+    the ``announce`` to call after the commit. ``new`` is one :func:`prepare_replacement`
+    made beforehand (signed and drawn outside the transaction). Only a valid certificate
+    (expired or not) is replaced: the new one is valid, so replacing a suspended one would
+    lift the suspension with no "reinstate" in its history."""
     changed = db.session.execute(
         update(Certificate)
         .where(Certificate.id == old.id, Certificate.status == CertificateStatus.VALID.value)
@@ -306,7 +308,41 @@ def stage_replacement(
                 status=STATUS_WORDS[public_status(old)],
             )
         )
-    new = create_signed(
+    if new is None:
+        new = prepare_replacement(
+            old, by=by, reason=reason, action=action, name=name, expires_on=expires_on,
+            today=today,
+        )  # fmt: skip
+    store_pdf(new, new.rendered_pdf)
+    db.session.add(new)
+    db.session.flush()
+    old.replaced_by_id = new.id
+    db.session.add(
+        CertificateEvent(certificate_id=old.id, action=action, reason=reason, by_id=by.id)
+    )
+
+    def announce() -> None:
+        certificate_replaced.send(
+            current_app._get_current_object(), old=old, new=new, action=action
+        )
+
+    return new, announce
+
+
+def prepare_replacement(
+    old: Certificate,
+    *,
+    by: User,
+    reason: str,
+    action: str,
+    name: str,
+    expires_on: date | None,
+    today: date,
+    key=None,
+) -> Certificate:
+    """The certificate that would replace ``old``: numbered, signed and drawn, its PDF in
+    ``rendered_pdf``, nothing written (:func:`stage_replacement` writes it)."""
+    return create_signed(
         qualification=old.qualification,
         holder=old.holder,
         seminar=old.seminar,
@@ -323,19 +359,9 @@ def stage_replacement(
         # their public part: an old record's hours and percents are not signed again).
         kept={key: public_facts(old.facts)[key] for key in ("seminar", "criteria")},
         kept_translations=old.facts.get("translations"),
+        add=False,
+        key=key,
     )
-    db.session.flush()
-    old.replaced_by_id = new.id
-    db.session.add(
-        CertificateEvent(certificate_id=old.id, action=action, reason=reason, by_id=by.id)
-    )
-
-    def announce() -> None:
-        certificate_replaced.send(
-            current_app._get_current_object(), old=old, new=new, action=action
-        )
-
-    return new, announce
 
 
 def reissue_name(certificate: Certificate, name: str | None) -> str:
