@@ -30,7 +30,7 @@ from certificates.models import Certificate
 from certificates.signals import certificate_issued
 from certificates.spreadsheet_io import Sheet
 from certificates.spreadsheet_plan import Plan, RowPlan, plan
-from certificates.storage import discard_pdf
+from certificates.storage import discard_pdf, insert_all, store_pdfs
 from lms import site_settings
 from lms.extensions import db
 from lms.models import User
@@ -64,79 +64,117 @@ def apply_file(sheet: Sheet, sha256: str, by: User, expected: str, **kwargs) -> 
     return apply(planned, by, **kwargs)
 
 
-def apply(planned: Plan, by: User, *, today: date | None = None) -> Plan:
+def apply(
+    planned: Plan,
+    by: User,
+    *,
+    today: date | None = None,
+    progress: Callable[..., None] | None = None,
+) -> Plan:
     """Every change of ``planned``, in one transaction: all or nothing. Refused (nothing
-    written) if any row has an error. Each change's event and message follow its commit."""
+    written) if any row has an error.
+
+    Two passes: first each new certificate (issue, reissue) is numbered, signed and drawn
+    without writing anything, and ``progress(done, total)`` (a background job's, which commits
+    its record) is called after each; then every change is written and committed at once. Any
+    failure rolls everything back and discards the PDFs already stored. Each change's event
+    and message follow the commit."""
     if planned.errors:
         raise ServiceError(
             _l("Nothing was changed: %(n)d rows have errors. Correct them and try again.",
                n=len(planned.errors))
         )  # fmt: skip
     today = today or site_today()
-    made: list[Certificate] = []
-    after: list[Callable[[], None]] = []
-    app = current_app._get_current_object()
-    row = None
+    changes = planned.changes
+    prepared: dict[int, Certificate] = {}
     try:
         with site_settings.held():
-            key = key_ring().current() if planned.changes else None
-            for row in planned.changes:
-                if row.action == "issue":
-                    made.append(_issue(row, by, key, today))
-                    after.append(lambda c=made[-1]: certificate_issued.send(app, certificate=c))
-                elif row.action == "reissue":
-                    new, announce = lifecycle.stage_replacement(
-                        row.certificate, by=by, reason=row.reason, action="reissue",
-                        name=row.name, expires_on=row.certificate.expires_on, today=today,
-                    )  # fmt: skip
-                    made.append(new)
-                    after.append(announce)
-                    row.new_number = new.number
-                else:
-                    after.append(
-                        lifecycle.revoke(row.certificate, row.code, by, note=row.reason,
-                                         public_note=row.public_note, commit=False)
-                    )  # fmt: skip
+            _prepare(changes, prepared, by, today, progress)
+            after = _write(changes, prepared, by, today)
             db.session.commit()
     except Exception as error:
         db.session.rollback()
-        for certificate in made:
+        for certificate in prepared.values():
             discard_pdf(certificate)
-        if isinstance(error, ServiceError):
-            raise ServiceError(
-                _l(
-                    "Row %(n)d: %(message)s Nothing was changed.",
-                    n=row.line if row else 0,
-                    message=error.message,
-                )
-            ) from None
         if isinstance(error, IntegrityError):
             raise ServiceError(
                 _l("Someone changed these certificates meanwhile. Nothing was changed: run the "
                    "dry run again.")
             ) from None  # fmt: skip
         raise
-    for row in planned.changes:
+    for row in changes:
         row.outcome = DONE[row.action]
     for announce in after:
         announce()
     return planned
 
 
-def _issue(row: RowPlan, by: User, key, today: date) -> Certificate:
-    plan_ = draft(row.qualification, row.seminar, today=today)
-    certificate = create_signed(
-        qualification=row.qualification,
-        holder=row.holder,
-        seminar=row.seminar,
-        result=row.result,
-        by=by,
-        language=plan_.language,
-        issued_on=plan_.issued_on,
-        expires_on=plan_.expires_on,
-        name=row.name,
-        reason=row.reason,
-        key=key,
-    )
-    row.new_number = certificate.number
-    return certificate
+def _prepare(changes: list[RowPlan], prepared: dict, by: User, today: date, progress) -> None:
+    """Number, sign and draw each new certificate; nothing is written."""
+    drawn = [row for row in changes if row.action in ("issue", "reissue")]
+    if progress is not None:
+        progress(0, len(drawn))
+    key = key_ring().current() if drawn else None
+    for done, row in enumerate(drawn, start=1):
+        if row.action == "issue":
+            plan_ = draft(row.qualification, row.seminar, today=today)
+            certificate = create_signed(
+                qualification=row.qualification,
+                holder=row.holder,
+                seminar=row.seminar,
+                result=row.result,
+                by=by,
+                language=plan_.language,
+                issued_on=plan_.issued_on,
+                expires_on=plan_.expires_on,
+                name=row.name,
+                reason=row.reason,
+                add=False,
+                key=key,
+            )
+        else:
+            certificate = lifecycle.prepare_replacement(
+                row.certificate, by=by, reason=row.reason, action="reissue", name=row.name,
+                expires_on=row.certificate.expires_on, today=today, key=key,
+            )  # fmt: skip
+        prepared[row.line] = certificate
+        row.new_number = certificate.number
+        if progress is not None:
+            progress(done, len(drawn))
+
+
+def _write(changes: list[RowPlan], prepared: dict, by: User, today: date) -> list[Callable]:
+    """Every change in the session (the caller commits): reissues and revocations by their
+    guarded UPDATEs, the new certificates of issues in two statements. A row that fails says
+    which it was."""
+    after: list[Callable[[], None]] = []
+    issues = []
+    app = current_app._get_current_object()
+    for row in changes:
+        try:
+            if row.action == "issue":
+                issues.append(prepared[row.line])
+            elif row.action == "reissue":
+                _, announce = lifecycle.stage_replacement(
+                    row.certificate, by=by, reason=row.reason, action="reissue", name=row.name,
+                    expires_on=row.certificate.expires_on, today=today, new=prepared[row.line],
+                )  # fmt: skip
+                after.append(announce)
+            else:
+                after.append(
+                    lifecycle.revoke(row.certificate, row.code, by, note=row.reason,
+                                     public_note=row.public_note, commit=False)
+                )  # fmt: skip
+        except ServiceError as error:
+            raise ServiceError(
+                _l("Row %(n)d: %(message)s Nothing was changed.", n=row.line,
+                   message=error.message)
+            ) from None  # fmt: skip
+    if issues:
+        inserted = insert_all(issues)
+        store_pdfs([(certificate, certificate.rendered_pdf) for certificate in issues])
+        after += [
+            lambda c=certificate: certificate_issued.send(app, certificate=c)
+            for certificate in inserted
+        ]
+    return after
