@@ -55,13 +55,18 @@ class PlanChanged(ServiceError):
 # --- apply -----------------------------------------------------------------------------------
 
 
-def apply_file(sheet: Sheet, sha256: str, by: User, expected: str, **kwargs) -> Plan:
-    """Plan ``sheet`` again and apply it if it is what the dry run showed (``expected``: its
+def checked_plan(sheet: Sheet, sha256: str, by: User, expected: str, **kwargs) -> Plan:
+    """``sheet`` planned again, if it is what the dry run showed (``expected``: its
     fingerprint); :class:`PlanChanged` otherwise."""
     planned = plan(sheet, sha256, by, **kwargs)
     if planned.fingerprint() != expected:
         raise PlanChanged(planned)
-    return apply(planned, by, **kwargs)
+    return planned
+
+
+def apply_file(sheet: Sheet, sha256: str, by: User, expected: str, **kwargs) -> Plan:
+    """:func:`checked_plan`, then :func:`apply`."""
+    return apply(checked_plan(sheet, sha256, by, expected, **kwargs), by, **kwargs)
 
 
 def apply(

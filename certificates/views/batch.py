@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from certificates import spreadsheet_io, spreadsheet_ops
+from certificates import sheet_job, spreadsheet_io, spreadsheet_ops
 from certificates.forms import SpreadsheetForm
 from certificates.lifecycle import REASON_CHOICES, STATUS_REASONS
 from certificates.views.blueprint import bp
@@ -175,7 +175,11 @@ def spreadsheet_apply():
     if found is None:
         return _gone(409)
     try:
-        planned = spreadsheet_ops.apply_file(found, reference["s"], current_user, reference["p"])
+        planned = spreadsheet_ops.checked_plan(found, reference["s"], current_user, reference["p"])
+        if sheet_job.needs_job(planned):  # many PDFs to draw: a worker, with progress
+            record = sheet_job.start_sheet_job(reference, current_user)
+            return redirect(url_for("jobs.job_page", job_id=record.id), 303)
+        spreadsheet_ops.apply(planned, current_user)
     except spreadsheet_ops.PlanChanged as changed:
         notice = refused(changed)
         upload = {key: reference[key] for key in ("u", "f", "n", "s")}

@@ -12,9 +12,11 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from certificates import lifecycle, spreadsheet_io
+from certificates import lifecycle, sheet_job, spreadsheet_io
 from certificates.models import Certificate, CertificateEvent
+from lms import jobs
 from lms.extensions import db
+from lms.job_models import JobRecord
 
 from .factories import complete
 from .sheets import (
@@ -180,3 +182,44 @@ def test_the_page_and_template_in_russian_and_kazakh(
     assert dry.status_code == 200
     with force_locale(language):
         assert str(spreadsheet_io.OUTCOMES["issue"]) in dry.get_data(as_text=True)
+
+
+# --- many certificates to draw: a worker -------------------------------------------------------
+
+
+def _apply_in_a_job(client, data, monkeypatch):
+    monkeypatch.setattr(sheet_job, "INLINE_DRAWINGS", 0)
+    page = upload(client, data).get_data(as_text=True)
+    response = client.post_form(f"{PAGE}/apply", {"token": token_of(page)})
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    return response.headers["Location"]
+
+
+def test_many_certificates_to_draw_are_applied_by_a_worker(app, trainer_client, setup, monkeypatch):
+    _qualification, fresh, held, data = setup
+    job_url = _apply_in_a_job(trainer_client, data, monkeypatch)  # Huey's immediate mode
+    record = db.session.scalar(select(JobRecord).order_by(JobRecord.id.desc()))
+    assert (record.state, record.error) == ("done", None)
+    assert (record.done, record.total) == (1, 1)  # one certificate drawn
+    page = trainer_client.get(job_url).get_data(as_text=True)
+    assert "Issued: 1" in page and "Revoked: 1" in page
+    cells = read_xlsx(trainer_client.get(f"/jobs/{record.id}/result").data)
+    assert_no_formula_in_xlsx(cells)
+    db.session.expire_all()
+    assert db.session.get(Certificate, held.id).status == "revoked"
+    new = db.session.scalar(select(Certificate).where(Certificate.holder_id == fresh.id))
+    assert cells[1][-1].value == new.number
+
+
+def test_the_worker_applies_nothing_if_anything_changed_meanwhile(
+    app, trainer_client, trainer, setup, monkeypatch, held_jobs
+):
+    _qualification, _fresh, held, data = setup
+    _apply_in_a_job(trainer_client, data, monkeypatch)
+    lifecycle.suspend(held, "under_review", trainer)
+    before = counts()
+    jobs.run(held_jobs[0])
+    record = db.session.get(JobRecord, held_jobs[0])
+    db.session.refresh(record)
+    assert record.state == "failed" and "changed since the dry run" in record.error
+    assert counts() == before
