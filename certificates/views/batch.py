@@ -175,7 +175,8 @@ def spreadsheet_apply():
     if found is None:
         return _gone(409)
     try:
-        planned = spreadsheet_ops.checked_plan(found, reference["s"], current_user, reference["p"])
+        expected = reference.get("p", "")
+        planned = spreadsheet_ops.checked_plan(found, reference["s"], current_user, expected)
         if sheet_job.needs_job(planned):  # many PDFs to draw: a worker, with progress
             record = sheet_job.start_sheet_job(reference, current_user)
             return redirect(url_for("jobs.job_page", job_id=record.id), 303)
