@@ -72,6 +72,10 @@ def init_app(app: Flask) -> None:
     register_kind(archive.ZIP_JOB, archive.run_zip_job)
     # Bulk issue with PDFs, one certificate per commit; its page shows the outcome.
     register_kind(bulk_job.ISSUE_JOB, bulk_job.run_issue_job, describe=bulk_job.describe)
+    # A spreadsheet with many certificates to draw, applied whole by a worker.
+    from certificates import sheet_job
+
+    register_kind(sheet_job.SHEET_JOB, sheet_job.run_sheet_job, describe=sheet_job.describe)
 
     # Quizzes measuring a criterion a qualification judges must follow the quiz rule.
     register_counted_criteria(app, judged_criterion_ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -297,3 +298,14 @@ class CertificateDesignForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.template.choices = list(TEMPLATE_LABELS.items())
         self.language.choices = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+
+
+class SpreadsheetForm(FlaskForm):
+    """The file of "Certificates from a spreadsheet" (``views.batch``)."""
+
+    file = FileField(
+        _l("Spreadsheet (.xlsx or .csv)"),
+        validators=[FileRequired(_l("Choose a .xlsx or .csv file."))],
+        description=_l("At most 5,000 rows and 2 MB. Nothing changes until you apply the dry run."),
+    )
+    submit = SubmitField(_l("Dry run: check every row"))

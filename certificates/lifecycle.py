@@ -9,6 +9,7 @@ a certificate that the other has just revoked; each one committed sends
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 
@@ -29,7 +30,7 @@ from certificates.status import (  # noqa: F401  (PublicStatus, holds: re-export
     holds,
     public_status,
 )
-from certificates.storage import discard_pdf
+from certificates.storage import discard_pdf, store_pdf
 from lms.cleaning import clean_line, clean_reason
 from lms.database import utcnow
 from lms.extensions import db
@@ -113,6 +114,16 @@ def _public_reason(action: str, code: str, public_note: str) -> tuple[str, str]:
     return str(code), public_note
 
 
+def checked_reason(text: str) -> str:
+    """A required note (reissue, a spreadsheet's rows), checked as a change checks it."""
+    return _reason(text)
+
+
+def checked_public_reason(action: str, code: str, public_note: str) -> tuple[str, str]:
+    """The code and public note of a suspension or revocation, checked as it checks them."""
+    return _public_reason(action, code, public_note)
+
+
 def _change_status(
     certificate: Certificate,
     *,
@@ -123,7 +134,12 @@ def _change_status(
     note: str,
     code: str = "",
     public_note: str = "",
-) -> None:
+    commit: bool = True,
+) -> Callable[[], None]:
+    """The guarded UPDATE and its event. With ``commit`` (a page's one change) it commits and
+    announces; without (a spreadsheet's many, see ``certificates.spreadsheet_ops``) nothing is
+    committed or rolled back here, and the caller calls the returned ``announce`` after its
+    own commit."""
     changed = db.session.execute(
         update(Certificate)
         .where(Certificate.id == certificate.id, Certificate.status.in_(from_))
@@ -136,7 +152,10 @@ def _change_status(
         )
     ).rowcount
     if not changed:
-        db.session.rollback()
+        if commit:
+            db.session.rollback()
+        else:  # the caller rolls back; the message says the status as it is now
+            db.session.refresh(certificate)
         raise ServiceError(
             _l(
                 "This certificate is %(status)s; that change does not apply.",
@@ -153,15 +172,22 @@ def _change_status(
             by_id=by.id,
         )
     )
-    db.session.commit()
-    db.session.refresh(certificate)
-    certificate_status_changed.send(
-        current_app._get_current_object(),
-        certificate=certificate,
-        action=action,
-        reason=code,
-        by=getattr(by, "_get_current_object", lambda: by)(),  # a page passes current_user
-    )
+    by = getattr(by, "_get_current_object", lambda: by)()  # a page passes current_user
+
+    def announce() -> None:
+        db.session.refresh(certificate)
+        certificate_status_changed.send(
+            current_app._get_current_object(),
+            certificate=certificate,
+            action=action,
+            reason=code,
+            by=by,
+        )
+
+    if commit:
+        db.session.commit()
+        announce()
+    return announce
 
 
 def suspend(
@@ -195,11 +221,18 @@ def reinstate(certificate: Certificate, reason: str, by: User) -> None:
 
 
 def revoke(
-    certificate: Certificate, reason: str, by: User, *, public_note: str = "", note: str = ""
-) -> None:
-    """Like :func:`suspend`, with a code of ``REASON_CHOICES["revoke"]``."""
+    certificate: Certificate,
+    reason: str,
+    by: User,
+    *,
+    public_note: str = "",
+    note: str = "",
+    commit: bool = True,
+) -> Callable[[], None]:
+    """Like :func:`suspend`, with a code of ``REASON_CHOICES["revoke"]``. ``commit=False``
+    stages it in the caller's transaction (see :func:`_change_status`)."""
     code, public_note = _public_reason("revoke", reason, public_note)
-    _change_status(
+    return _change_status(
         certificate,
         from_=("valid", "suspended"),
         to="revoked",
@@ -208,6 +241,7 @@ def revoke(
         note=_note(note),
         code=code,
         public_note=public_note,
+        commit=commit,
     )
 
 
@@ -221,9 +255,42 @@ def _replace(
     expires_on: date | None,
     today: date,
 ) -> Certificate:
-    """Supersede ``old`` with a new certificate stating the same achievement. Only a valid
-    certificate (expired or not) is replaced: the new one is valid, so replacing a suspended
-    one would lift the suspension with no "reinstate" in its history."""
+    """:func:`stage_replacement`, committed and announced; nothing stays if it fails."""
+    try:
+        new, announce = stage_replacement(
+            old, by=by, reason=reason, action=action, name=name, expires_on=expires_on,
+            today=today,
+        )  # fmt: skip
+    except ServiceError:
+        db.session.rollback()
+        raise
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        discard_pdf(new)
+        raise
+    announce()
+    return new
+
+
+def stage_replacement(
+    old: Certificate,
+    *,
+    by: User,
+    reason: str,
+    action: str,
+    name: str,
+    expires_on: date | None,
+    today: date,
+    new: Certificate | None = None,
+) -> tuple[Certificate, Callable[[], None]]:
+    """Supersede ``old`` with a new certificate stating the same achievement, in the caller's
+    transaction (its PDF is written: the caller discards it if it rolls back); returns it and
+    the ``announce`` to call after the commit. ``new`` is one :func:`prepare_replacement`
+    made beforehand (signed and drawn outside the transaction). Only a valid certificate
+    (expired or not) is replaced: the new one is valid, so replacing a suspended one would
+    lift the suspension with no "reinstate" in its history."""
     changed = db.session.execute(
         update(Certificate)
         .where(Certificate.id == old.id, Certificate.status == CertificateStatus.VALID.value)
@@ -237,14 +304,48 @@ def _replace(
         )
     ).rowcount
     if not changed:
-        db.session.rollback()
+        db.session.refresh(old)  # the caller rolls back; the message says the status now
         raise ServiceError(
             _l(
                 "This certificate is %(status)s; it cannot be replaced.",
                 status=STATUS_WORDS[public_status(old)],
             )
         )
-    new = create_signed(
+    if new is None:
+        new = prepare_replacement(
+            old, by=by, reason=reason, action=action, name=name, expires_on=expires_on,
+            today=today,
+        )  # fmt: skip
+    store_pdf(new, new.rendered_pdf)
+    db.session.add(new)
+    db.session.flush()
+    old.replaced_by_id = new.id
+    db.session.add(
+        CertificateEvent(certificate_id=old.id, action=action, reason=reason, by_id=by.id)
+    )
+
+    def announce() -> None:
+        certificate_replaced.send(
+            current_app._get_current_object(), old=old, new=new, action=action
+        )
+
+    return new, announce
+
+
+def prepare_replacement(
+    old: Certificate,
+    *,
+    by: User,
+    reason: str,
+    action: str,
+    name: str,
+    expires_on: date | None,
+    today: date,
+    key=None,
+) -> Certificate:
+    """The certificate that would replace ``old``: numbered, signed and drawn, its PDF in
+    ``rendered_pdf``, nothing written (:func:`stage_replacement` writes it)."""
+    return create_signed(
         qualification=old.qualification,
         holder=old.holder,
         seminar=old.seminar,
@@ -261,20 +362,16 @@ def _replace(
         # their public part: an old record's hours and percents are not signed again).
         kept={key: public_facts(old.facts)[key] for key in ("seminar", "criteria")},
         kept_translations=old.facts.get("translations"),
+        add=False,
+        key=key,
     )
-    db.session.flush()
-    old.replaced_by_id = new.id
-    db.session.add(
-        CertificateEvent(certificate_id=old.id, action=action, reason=reason, by_id=by.id)
+
+
+def reissue_name(certificate: Certificate, name: str | None) -> str:
+    """The name a reissue states: ``name`` checked, else the holder's current one."""
+    return normalise_person_name(
+        name or holder_name(certificate.holder), field="name", max_length=200, min_length=2
     )
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        discard_pdf(new)
-        raise
-    certificate_replaced.send(current_app._get_current_object(), old=old, new=new, action=action)
-    return new
 
 
 def reissue(
@@ -287,9 +384,7 @@ def reissue(
 ) -> Certificate:
     """Correct an error (e.g. the holder's name): a new number; the old one points to it."""
     reason = _reason(reason)
-    name = normalise_person_name(
-        name or holder_name(certificate.holder), field="name", max_length=200, min_length=2
-    )
+    name = reissue_name(certificate, name)
     return _replace(
         certificate,
         by=by,

@@ -67,6 +67,7 @@ DESTRUCTIVE: dict[str, frozenset[str] | None] = {
     "manage_certificates.change": None,
     "my_certificates.withdraw_register_entry": None,  # the entry is gone at once
     "manage_certificates.ce_decide": None,  # approving or rejecting an activity is final
+    "manage_certificates.spreadsheet_apply": None,  # issues and revokes for good
     "practical.sign_off": None,
     "regrade.withdraw": None,
     "regrade.reinstate": None,
@@ -100,6 +101,7 @@ NOT_DESTRUCTIVE = {
     "admin.settings",
     "auth.forgot",
     "manage_certificates.prepare_zip",
+    "manage_certificates.spreadsheet_dry_run",  # a dry run: nothing changes
     "auth.login",
     "auth.logout",
     "auth.resend_confirmation",
@@ -460,13 +462,41 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
+def _dry_run_with_a_change(client) -> str:
+    """The dry run of a file revoking one of the trainer's demo certificates (nothing changes
+    before "Apply", whose form is then met)."""
+    from io import BytesIO
+
+    from certificates.models import Certificate
+    from certificates.spreadsheet_plan import may_change
+
+    trainer = db.session.scalar(select(User).where(User.email == "aigerim.trainer@example.kz"))
+    certificate = next(
+        certificate
+        for certificate in db.session.scalars(
+            select(Certificate).where(Certificate.status == "valid").order_by(Certificate.id)
+        )
+        if may_change(trainer, certificate)
+    )
+    data = f"Action,Certificate number,Reason,Reason code\nrevoke,{certificate.number},test,other\n"
+    response = client.post_form(
+        "/manage/certificates/spreadsheet", {"file": (BytesIO(data.encode()), "changes.csv")}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    parts = urlsplit(response.headers["Location"])
+    return f"{parts.path}?{parts.query}"
+
+
 def test_every_destructive_form_asks_first(app, seed_demo):
     seed_demo()
     attempt_page, sheet, bank_pages = _show_every_destructive_form()
     trainer = _client_for(app, "aigerim.trainer@example.kz")
     sign_off_page = _score_every_line(trainer, sheet)
+    dry_run = _dry_run_with_a_change(trainer)
     results = {
-        "aigerim.trainer@example.kz": crawl(app, trainer, "/dashboard", sign_off_page, *bank_pages),
+        "aigerim.trainer@example.kz": crawl(
+            app, trainer, "/dashboard", sign_off_page, dry_run, *bank_pages
+        ),
         "ulan@example.kz": crawl(
             app,
             _client_for(app, "ulan@example.kz"),

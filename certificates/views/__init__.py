@@ -3,8 +3,8 @@
 ``verify`` (public checks and the API), ``holder`` (a holder's own certificates; its public
 register entry: ``public_register``, which also serves ``/mediators``) and the staff
 pages on one blueprint, ``manage_certificates`` (``views.blueprint``): ``issuing``,
-``register`` and ``qualifications`` add their routes to it; ``continuing_education`` adds
-routes to both the holder's blueprint and the staff one."""
+``register``, ``qualifications`` and ``batch`` (from a spreadsheet) add their routes to it;
+``continuing_education`` adds routes to both the holder's blueprint and the staff one."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from certificates.views import (  # noqa: F401  (issuing, register, qualifications add routes)
+    from certificates.views import (  # noqa: F401  (issuing, register, ... add routes)
+        batch,
         blueprint,
         continuing_education,
         credentials,

@@ -515,6 +515,29 @@ RULES: dict[str, tuple[dict, U]] = {
         lambda w: f"/manage/certificates/seminars/{w.seminar.id}/certificates.zip",
     ),
     "manage_certificates.seminars": (TRAINER, lambda w: "/manage/certificates/seminars/"),
+    # Certificates from a spreadsheet: any trainer's page; each row is checked against what
+    # the trainer manages, and a reference is bound to the user it was made for (400 else).
+    "manage_certificates.spreadsheet": (TRAINER, lambda w: "/manage/certificates/spreadsheet"),
+    "manage_certificates.spreadsheet_template": (
+        TRAINER,
+        lambda w: "/manage/certificates/spreadsheet/template.xlsx",
+    ),
+    "manage_certificates.spreadsheet_dry_run": (
+        TRAINER,
+        lambda w: "/manage/certificates/spreadsheet",
+    ),
+    "manage_certificates.spreadsheet_check": (
+        TRAINER,
+        lambda w: "/manage/certificates/spreadsheet/check?ref=forged",
+    ),
+    "manage_certificates.spreadsheet_apply": (
+        TRAINER,
+        lambda w: "/manage/certificates/spreadsheet/apply",
+    ),
+    "manage_certificates.spreadsheet_result": (
+        TRAINER,
+        lambda w: "/manage/certificates/spreadsheet/result.csv?ref=forged",
+    ),
     # --- quizzes, managed ---------------------------------------------------------------------
     "manage_quizzes.criteria": (TRAINER, lambda w: "/manage/quizzes/criteria"),
     "manage_quizzes.edit_criterion": (

@@ -1,6 +1,6 @@
 """Criteria a module teaches
 
-Revision ID: 0030_module_criteria
+Revision ID: 0029_module_criteria
 Revises: 0028_continuing_education
 Create Date: 2026-12-07 01:00:00
 
@@ -13,7 +13,7 @@ the module deletes its rows.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0030_module_criteria"
+revision = "0029_module_criteria"
 down_revision = "0028_continuing_education"
 branch_labels = None
 depends_on = None
