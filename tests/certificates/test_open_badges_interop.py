@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -20,12 +17,11 @@ from certificates import lifecycle
 from certificates.ob3 import did, issuing
 from certificates.ob3.models import StatusList
 from lms.extensions import db
+from tests.certificates.ob3.helpers import js_verify
 
 ldp = pytest.importorskip("openbadgeslib.ob3.ldp")
 from openbadgeslib.ob3.verifier import OB3VerificationError  # noqa: E402
 
-HARNESS = Path(__file__).resolve().parents[1] / "credentials_js"
-NODE = shutil.which("node")
 ISSUED = date(2025, 6, 20)
 
 
@@ -90,35 +86,7 @@ def test_openbadgeslib_refuses_a_tampered_site_credential(issued):
 
 
 def _node(tmp_path: Path, credential: dict) -> dict:
-    missing = None
-    if NODE is None:
-        missing = "node is not installed"
-    elif not (HARNESS / "node_modules").is_dir():
-        missing = f"run `npm ci` in {HARNESS} first"
-    if missing is not None:
-        if os.environ.get("LMS_REQUIRE_JS") == "1":
-            pytest.fail(f"LMS_REQUIRE_JS=1 but the JS verifier cannot run: {missing}")
-        pytest.skip(f"JS verifier skipped: {missing}")
-
-    def write(name: str, document: dict) -> str:
-        path = tmp_path / name
-        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-        return str(path)
-
-    args = ["--credential", write("credential.json", credential)]
-    args += ["--did", write("did.json", did.did_document())]
-    for number, document in enumerate(published_lists().values()):
-        args += ["--status", write(f"status-{number}.json", document)]
-    done = subprocess.run(
-        [NODE, str(HARNESS / "verify.mjs"), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=HARNESS,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return js_verify(tmp_path, credential, did.did_document(), published_lists())
 
 
 @pytest.mark.js

@@ -185,3 +185,55 @@ def site_signed_case(client) -> SignedCase:
     signed = di.sign(credential, key, method, CREATED)
     document = client.get("/.well-known/did.json").get_json()
     return SignedCase(signed, document, key, method)
+
+
+# --- the Digital Bazaar verifier under node (tests/credentials_js/verify.mjs) -----------------
+
+JS_HARNESS = Path(__file__).resolve().parents[2] / "credentials_js"
+
+
+def require_node() -> str:
+    """node's path; skips (or, with ``LMS_REQUIRE_JS=1`` as in CI, fails) with the reason
+    when node or the harness's ``node_modules`` (``npm ci``; ``make test`` does it) is missing."""
+    import os
+    import shutil
+
+    import pytest
+
+    node = shutil.which("node")
+    missing = None
+    if node is None:
+        missing = "node is not installed"
+    elif not (JS_HARNESS / "node_modules").is_dir():
+        missing = f"run `npm ci` in {JS_HARNESS} first (make test does it when node is there)"
+    if missing is None:
+        return node
+    if os.environ.get("LMS_REQUIRE_JS") == "1":
+        pytest.fail(f"LMS_REQUIRE_JS=1 but the JS verifier cannot run: {missing}")
+    pytest.skip(f"JS verifier skipped: {missing}")
+
+
+def run_js_verifier(*args: str) -> dict:
+    """What verify.mjs prints for ``args`` (its JSON: verified, statuses, error)."""
+    import subprocess
+
+    done = subprocess.run(
+        [require_node(), str(JS_HARNESS / "verify.mjs"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=JS_HARNESS,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def js_verify(tmp_path: Path, credential: dict, did_document: dict, lists: dict) -> dict:
+    """The JS verifier's verdict on ``credential`` with ``did_document`` and status ``lists``
+    (documents by URL), all given as files: it fetches nothing."""
+    args = ["--credential", str(write_json(tmp_path / "credential.json", credential))]
+    args += ["--did", str(write_json(tmp_path / "did.json", did_document))]
+    for number, document in enumerate(lists.values()):
+        args += ["--status", str(write_json(tmp_path / f"status-{number}.json", document))]
+    return run_js_verifier(*args)

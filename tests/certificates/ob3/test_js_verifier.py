@@ -10,60 +10,28 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from certificates.ob3 import di
 from certificates.ob3.loader import OB_V3P0, bundled, loader_with
-from tests.certificates.ob3.helpers import mediator_credential, write_json
+from tests.certificates.ob3.helpers import (
+    js_verify,
+    mediator_credential,
+    run_js_verifier,
+    write_json,
+)
 
 pytestmark = pytest.mark.js
 
-HARNESS = Path(__file__).resolve().parents[2] / "credentials_js"
-NODE = shutil.which("node")
-
-
-def _require_node() -> None:
-    missing = None
-    if NODE is None:
-        missing = "node is not installed"
-    elif not (HARNESS / "node_modules").is_dir():
-        missing = f"run `npm ci` in {HARNESS} first (make test does it when node is there)"
-    if missing is None:
-        return
-    if os.environ.get("LMS_REQUIRE_JS") == "1":
-        pytest.fail(f"LMS_REQUIRE_JS=1 but the JS verifier cannot run: {missing}")
-    pytest.skip(f"JS verifier skipped: {missing}")
-
 
 def _node(*args: str) -> dict:
-    _require_node()
-    done = subprocess.run(
-        [NODE, str(HARNESS / "verify.mjs"), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=HARNESS,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_js_verifier(*args)
 
 
 def _verify(tmp_path: Path, case, credential: dict, lists: dict) -> dict:
-    args = [
-        "--credential",
-        str(write_json(tmp_path / "credential.json", credential)),
-        "--did",
-        str(write_json(tmp_path / "did.json", case.did_document)),
-    ]
-    for number, document in enumerate(lists.values()):
-        args += ["--status", str(write_json(tmp_path / f"status-{number}.json", document))]
-    return _node(*args)
+    return js_verify(tmp_path, credential, case.did_document, lists)
 
 
 def test_our_signed_credential_is_verified_with_clear_status(tmp_path, portable_credential):
