@@ -49,9 +49,9 @@ class Lookup:
     signature_valid: bool | None = None
     key_id: str = ""
     replacement: Certificate | None = None  # the current certificate, when superseded
-    listed: bool = False  # valid, and shown in the public register of mediators
     replaced_by: Certificate | None = None  # the certificate that replaced this one directly
     replaces: Certificate | None = None  # the certificate this one replaced (renewal, reissue)
+    listed: bool = False  # valid, and shown in the public register of mediators
 
 
 def ip_hash(address: str) -> str:
@@ -114,21 +114,20 @@ def lookup(text: str, *, channel: str, address: str) -> Lookup:
         else:
             valid, kid = signature_check(certificate)
             direct, current = _chain_of(certificate)
+            status = public_status(certificate)
             result = Lookup(
                 Outcome.FOUND,
                 number,
                 certificate,
-                public_status(certificate),
-                valid,
-                kid,
-                current,
-                direct,
-                db.session.get(Certificate, certificate.replaces_id)
+                status,
+                signature_valid=valid,
+                key_id=kid,
+                replacement=current,
+                replaced_by=direct,
+                replaces=db.session.get(Certificate, certificate.replaces_id)
                 if certificate.replaces_id
                 else None,
-            )
-            result.listed = (
-                bool(listed) and certificate.live == 1 and result.status == PublicStatus.VALID
+                listed=bool(listed) and certificate.live == 1 and status == PublicStatus.VALID,
             )
     count_lookup(
         result.certificate.id if result.certificate else None,

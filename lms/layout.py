@@ -103,13 +103,13 @@ def init_app(app: Flask) -> None:
             return locale[0]
 
         def organisation_name() -> str:
-            # The footer's name: the administrators' setting in the page's language
-            # (lms.site_settings reads the settings once per request), the configured name
-            # while the database is down or when none is set.
+            # The footer's name: the administrators' setting in the page's language (read
+            # at most every 30 seconds per process: no query per page), the configured
+            # name while the database is down or when none is set.
             if minimal:
                 return current_app.config["ORGANISATION_NAME"]
             try:
-                return site_settings.organisation_name(current_locale())
+                return site_settings.shown_organisation_name(current_locale())
             except SQLAlchemyError:
                 current_app.logger.warning("footer: site settings unreadable", exc_info=True)
                 return current_app.config["ORGANISATION_NAME"]

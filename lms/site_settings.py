@@ -22,6 +22,7 @@ certificate and in its QR code, so it is shown, never changed, here.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -88,10 +89,28 @@ def _all() -> dict[str, str]:
     return cached
 
 
+# What every page shows from the settings (the footer's organisation name) is kept per process
+# for this long, so a page costs no query for it; a change made in this process shows at once
+# (``_forget``), one made on another instance within this time.
+SHOWN_SECONDS = 30.0
+_SHOWN_KEY = "lms.site_settings.shown"
+
+
 def _forget() -> None:
     if has_app_context():
         g.pop("_site_settings", None)
         g.pop("_site_settings_held", None)
+        current_app.extensions.pop(_SHOWN_KEY, None)
+
+
+def _shown() -> dict[str, str]:
+    """The settings as pages show them: read at most every ``SHOWN_SECONDS`` per process."""
+    kept = current_app.extensions.get(_SHOWN_KEY)
+    now = time.monotonic()
+    if kept is None or now - kept[0] >= SHOWN_SECONDS:
+        kept = (now, _all())
+        current_app.extensions[_SHOWN_KEY] = kept
+    return kept[1]
 
 
 def _get(key: str) -> str | None:
@@ -164,11 +183,13 @@ def stored_text(name: str, language: str) -> str:
     return _get(text_key(name, language)) or ""
 
 
-def text(name: str, language: str) -> str:
+def text(name: str, language: str, *, settings: dict[str, str] | None = None) -> str:
     """``name`` in ``language``, else in English, else in any language saved; the
-    organisation's name finally falls back to ``LMS_ORGANISATION_NAME``."""
+    organisation's name finally falls back to ``LMS_ORGANISATION_NAME``. ``settings``: the
+    values to read (default: as stored, once per request)."""
+    values = _all() if settings is None else settings
     for candidate in (language, "en", *current_app.config["LANGUAGES"]):
-        value = stored_text(name, candidate)
+        value = values.get(text_key(name, candidate))
         if value:
             return value
     if name == "organisation_name":
@@ -178,6 +199,11 @@ def text(name: str, language: str) -> str:
 
 def organisation_name(language: str) -> str:
     return text("organisation_name", language)
+
+
+def shown_organisation_name(language: str) -> str:
+    """The name every page's footer shows (no query per page: see ``SHOWN_SECONDS``)."""
+    return text("organisation_name", language, settings=_shown())
 
 
 # --- images ------------------------------------------------------------------------------

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from lms import file_storage, site_settings
 from lms.extensions import db
-from lms.models import AuditEvent
+from lms.models import AuditEvent, SiteSetting
 from lms.service_error import ServiceError
 
 
@@ -190,3 +191,33 @@ def test_the_demo_names_its_centre_in_each_language(client, seed_demo, language,
     seed_demo()
     page = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
     assert name in page
+
+
+def test_pages_read_the_shown_settings_once_per_interval(app, client, monkeypatch):
+    """The footer's name costs no query per page: read once, kept SHOWN_SECONDS per process,
+    forgotten at once when this process saves a change."""
+    statements: list[str] = []
+
+    def counted(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    client.get("/")
+    event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        client.get("/")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+    assert not [s for s in statements if "site_settings" in s]
+    site_settings.save({**site_settings.current_values(), "organisation_name.en": "Centre A"})
+    assert "Centre A" in client.get("/").get_data(as_text=True)
+    # Another instance's change (written behind this process's back) shows after the interval.
+    db.session.execute(
+        update(SiteSetting)
+        .where(SiteSetting.key == "organisation_name.en")
+        .values(value="Centre B")
+    )
+    db.session.commit()
+    assert "Centre A" in client.get("/").get_data(as_text=True)
+    later = time.monotonic() + site_settings.SHOWN_SECONDS + 1
+    monkeypatch.setattr(site_settings.time, "monotonic", lambda: later)
+    assert "Centre B" in client.get("/").get_data(as_text=True)
