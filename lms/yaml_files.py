@@ -39,13 +39,39 @@ class NestedTooDeeply(yaml.YAMLError):
     problem = "nested too deeply"
 
 
+class NulCharacter(yaml.YAMLError):
+    """A text with a NUL character (YAML's "\\0" escape): never meant, and PostgreSQL
+    cannot store it (a hypothesis run found it in a quiz's instructions)."""
+
+    problem = "a text contains a NUL character (\\0), which is not allowed"
+
+
+def _has_nul(data) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
 def load_yaml(text: str):
     """``yaml.safe_load`` for a file people wrote; nesting too deep for the pure-Python parser
-    is a YAML error like any other (it raised RecursionError), not a crash."""
+    is a YAML error like any other (it raised RecursionError), not a crash, and so is a NUL
+    character in any text."""
     try:
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
     except RecursionError:
         raise NestedTooDeeply("nested too deeply") from None
+    if _has_nul(data):
+        raise NulCharacter(NulCharacter.problem)
+    return data
 
 
 def yaml_error(exc: yaml.YAMLError, offset: int = 0) -> tuple[int | None, str]:

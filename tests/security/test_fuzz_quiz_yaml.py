@@ -179,3 +179,28 @@ def test_the_import_command_refuses_a_hostile_file_in_words(runner, course, tmp_
     assert "Traceback" not in result.output
     assert "import aborted; nothing was changed" in result.output
     assert db.session.scalar(select(func.count(Quiz.id))) == 0
+
+
+PLAIN = "quiz:\n  slug: plain\n  title: A plain quiz\n  instructions: Read first.\n"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        PLAIN.replace("Read first.", '"Read \\0 first."'),
+        PLAIN.replace("A plain quiz", '"A \\0 quiz"'),
+    ],
+    ids=["instructions", "title"],
+)
+def test_a_nul_character_in_any_text_is_refused_not_stored(course, hostile):
+    """Found by this file's fuzzing on PostgreSQL (which cannot store NUL): an update whose
+    quiz instructions were "\\0" ended in a database error. Every YAML file people write is
+    now refused when a text holds NUL, with the reason, and nothing changes."""
+    quiz = content_io.import_yaml(course, PLAIN, update=False)
+    before = (quiz.title, quiz.instructions)
+    with pytest.raises(content_io.QuizImportFailed) as refused:
+        content_io.import_yaml(course, hostile, update=True)
+    assert any("NUL" in problem for problem in refused.value.problems)
+    db.session.rollback()
+    db.session.refresh(quiz)
+    assert (quiz.title, quiz.instructions) == before
