@@ -1,9 +1,10 @@
-"""The certificates part of a user's data download: each certificate's number, status and
-public facts (as verification shows them), the ethics declarations they signed (text and
-language as signed), the identity confirmation they rest on, and the continuing-education
-activities they submitted (issue 21). Deleting an account keeps certificates verifiable as
-issued (their facts are signed and frozen, with the name as issued), erases the date of birth
-of the identity confirmation, and deletes the submitted activities with their evidence files."""
+"""The certificates part of a user's data download: each certificate's number, status, public
+facts (as verification shows them) and signed Open Badges credential, the ethics declarations
+they signed (text and language as signed), the identity confirmation they rest on, and the
+continuing-education activities they submitted (issue 21). Deleting an account keeps
+certificates verifiable as issued (their facts are signed and frozen, with the name as issued),
+erases the date of birth of the identity confirmation, and deletes the submitted activities
+with their evidence files."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from contextlib import suppress
 
 from flask import Flask
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from certificates.ce_models import CeActivity
 from certificates.models import Certificate, EthicsDeclaration, IdentityConfirmation, Qualification
@@ -24,7 +26,10 @@ from lms.personal_data import register_personal_data
 
 def certificates_of(user: User) -> dict:
     certificates = db.session.scalars(
-        select(Certificate).where(Certificate.holder_id == user.id).order_by(Certificate.id)
+        select(Certificate)
+        .where(Certificate.holder_id == user.id)
+        .order_by(Certificate.id)
+        .options(selectinload(Certificate.ob3_credential))
     ).all()
     identity = db.session.scalar(
         select(IdentityConfirmation).where(IdentityConfirmation.user_id == user.id)
@@ -43,6 +48,10 @@ def certificates_of(user: User) -> dict:
                 "issued_on": row.issued_on,
                 "expires_on": row.expires_on,
                 "facts": public_facts(row.facts),
+                # The signed Open Badges 3.0 credential, as a wallet receives it.
+                "open_badges_credential": row.ob3_credential.credential
+                if row.ob3_credential is not None
+                else None,
             }
             for row in certificates
         ],

@@ -80,6 +80,9 @@ def test_the_holders_download_has_their_certificate_attendance_and_attempts(achi
     (certificate,) = document["certificates"]["certificates"]
     assert certificate["number"] == achieved.number
     assert certificate["facts"]["holder"] == HOLDER_NAME
+    credential = certificate["open_badges_credential"]
+    assert credential["credentialSubject"]["name"] == HOLDER_NAME
+    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert document["seminars"]["attendance"][0]["hours"] == "6.50"
     assert document["quiz_attempts"][0]["passed"] is True
     assert document["profile"]["full_name"] == HOLDER_NAME
