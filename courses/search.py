@@ -52,9 +52,11 @@ def module_query(user, words: str) -> Select:
         contains(Module.title, words),
         Module.id.in_(translated_ids(MODULE.name, ("title",), words)),
     )
-    readable = Module.course_id.in_(
-        select(Enrolment.course_id).where(Enrolment.user_id == user.id)
-    ) if user.is_authenticated else None
+    readable = (
+        Module.course_id.in_(select(Enrolment.course_id).where(Enrolment.user_id == user.id))
+        if user.is_authenticated
+        else None
+    )
     if readable is not None:
         readable = or_(readable, owns_course(user, Module.course_id))
         texts = readable & or_(

@@ -25,9 +25,10 @@ def feed_endpoint() -> str | None:
 
 
 def has_feed(user: User) -> bool:
-    return db.session.scalar(
-        select(CalendarFeedToken.id).where(CalendarFeedToken.user_id == user.id)
-    ) is not None
+    return (
+        db.session.scalar(select(CalendarFeedToken.id).where(CalendarFeedToken.user_id == user.id))
+        is not None
+    )
 
 
 def regenerate(user: User) -> str:

@@ -66,8 +66,7 @@ def _figure(
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>{body}</svg>'
     )
     details = (
-        f'<details class="chart-data"><summary>{escape(DATA_TABLE)}</summary>'
-        f"{table}</details>"
+        f'<details class="chart-data"><summary>{escape(DATA_TABLE)}</summary>{table}</details>'
     )
     return Markup(head + svg + details + "</figure>")  # noqa: S704 (texts escaped above)
 

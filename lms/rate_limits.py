@@ -67,6 +67,8 @@ if tonumber(current) == tonumber(ARGV[2]) then
 end
 return {current, redis.call("ttl", KEYS[1])}
 """
+
+
 def answer_read_back_from_the_count(storage) -> None:
     """After counting a hit (one Redis round trip per limit), Flask-Limiter reads the same
     key's value and time to live back (two more round trips: GET and TTL) only to write the

@@ -25,9 +25,7 @@ def calendar_ics(
     the calendar. Titles, topics and venue in ``locale`` (the reader's by default) where
     translated."""
     preload_seminars([seminar], locale, courses=False, sessions=True)
-    return _ics(
-        [seminar], ct.text(seminar, "title", locale), host, with_online_link, locale
-    )
+    return _ics([seminar], ct.text(seminar, "title", locale), host, with_online_link, locale)
 
 
 def personal_ics(seminars: list[Seminar], *, name: str, host: str, locale: str) -> bytes:

@@ -19,9 +19,7 @@ def results():
     if only not in names:
         only = ""
     too_short = bool(words) and len(words) < site_search.MIN_LENGTH
-    groups = (
-        site_search.search(current_user, words, only=only) if words and not too_short else []
-    )
+    groups = site_search.search(current_user, words, only=only) if words and not too_short else []
     return render_template(
         "main/search.html",
         words=words,
