@@ -4,7 +4,7 @@
   credential (JSON with a proof our verifier accepts); the wallet's QR code, once its
   section is opened, is visible and decodes to the credential's address, which serves the
   same credential; LinkedIn's "Add to profile" link carries the certificate number and never
-  the holder's name.
+  the holder's name; on a 375-pixel phone the open section does not widen the page.
 - A holder whose hours are met renews on the ledger page (after the confirmation); then a
   verifier with no account opens the old certificate's page, follows "Replaced by" to the new
   one and "Replaces" back.
@@ -38,6 +38,7 @@ from tests.e2e.accessibility import serious_violations
 pytestmark = pytest.mark.e2e
 
 DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 800}
 HOLDER = "Әлия Қасымқызы Нұрланова"
 TITLE = "Mediation basics for wallets"
 
@@ -129,6 +130,11 @@ def test_my_certificates_offers_the_wallet_credential_its_qr_code_and_linkedin(s
     for word in [*HOLDER.split(), holder.email]:
         assert word.casefold() not in unquote(href).casefold()
     assert "noopener" in linkedin.get_attribute("rel")
+
+    # On a phone the long address wraps: the page does not scroll sideways.
+    page.set_viewport_size(PHONE)
+    assert qr.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.errors == []
 
 
