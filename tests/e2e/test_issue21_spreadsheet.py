@@ -17,6 +17,7 @@ from sqlalchemy import select
 from certificates import issuance
 from certificates.models import Certificate, QualificationKind
 from certificates.qualifications import QualificationData, save_qualification
+from certificates.spreadsheet_io import COLUMNS
 from lms.extensions import db
 from tests.certificates.factories import complete
 from tests.conftest import DEFAULT_PASSWORD
@@ -81,26 +82,22 @@ def _downloaded(page, link) -> bytes:
 
 
 def _filled_template(template: bytes, site: Sheet) -> bytes:
-    """The template's own header with two rows under it, as a trainer would write them."""
+    """The template's own header (in the trainer's language) with two rows under it, as a
+    trainer would write them."""
     (header,) = list(csv.reader(io.StringIO(template.decode("utf-8-sig"))))
-    position = {name: index for index, name in enumerate(header)}
+    assert len(header) == len(COLUMNS)  # the template's columns, in their order
 
     def line(**cells) -> list[str]:
-        out = [""] * len(header)
-        for name, value in cells.items():
-            out[position[name]] = value
-        return out
+        return [cells.get(key, "") for key in COLUMNS]
 
     rows = [
         header,
-        line(**{"Action": "issue", "Holder e-mail": site.fresh.email, "Qualification": site.slug}),
+        line(action="issue", email=site.fresh.email, qualification=site.slug),
         line(
-            **{
-                "Action": "revoke",
-                "Certificate number": site.held.number,
-                "Reason": "Issued to the wrong person",
-                "Reason code": "issued_in_error",
-            }
+            action="revoke",
+            number=site.held.number,
+            reason="Issued to the wrong person",
+            reason_code="issued_in_error",
         ),
     ]
     buffer = io.StringIO()
@@ -109,11 +106,11 @@ def _filled_template(template: bytes, site: Sheet) -> bytes:
 
 
 def _upload(page, data: bytes) -> None:
-    page.get_by_label("Spreadsheet (.xlsx or .csv)").set_input_files(
+    page.locator("#file").set_input_files(
         files=[{"name": "certificates.csv", "mimeType": "text/csv", "buffer": data}]
     )
     with page.expect_navigation():
-        page.get_by_role("button", name="Dry run: check every row").click()
+        page.locator("#submit").click()
 
 
 def _outcomes(page) -> list[str]:
@@ -139,6 +136,7 @@ def test_a_trainer_issues_and_revokes_from_a_csv_file(sheet_site, browser):
 
         # The dry run: every row's outcome, nothing changed yet.
         _upload(page, data)
+        assert page.get_by_label("Spreadsheet (.xlsx or .csv)").count() == 1
         assert "/spreadsheet/check?ref=" in page.url
         plan = page.locator("#plan-heading")
         assert plan.inner_text() == "Dry run: nothing has changed yet"
@@ -196,5 +194,35 @@ def test_a_trainer_issues_and_revokes_from_a_csv_file(sheet_site, browser):
         assert page.get_by_role("button", name="Apply").count() == 0
         assert serious_violations(page) == []
         assert page.errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "outcomes", "apply"),
+    [
+        ("ru", ["Будет выдан", "Будет отозван"], "Применить 2 изменения"),
+        ("kk", ["Беріледі", "Күші жойылады"], "2 өзгерісті қолдану"),
+    ],
+)
+def test_the_page_and_its_dry_run_fit_a_phone_in_russian_and_kazakh(
+    sheet_site, browser, language, outcomes, apply
+):
+    """Longer labels (the upload button, the outcomes) still fit 375 pixels."""
+    sheet_site.trainer.language = language
+    db.session.commit()
+    context = browser.new_context(viewport=PHONE, locale="en-GB", accept_downloads=True)
+    context.set_default_timeout(15_000)
+    try:
+        page = _log_in(context, sheet_site.url, sheet_site.trainer.email)
+        page.goto(sheet_site.url + PAGE)
+        assert _fits(page, PHONE["width"])
+        assert serious_violations(page) == []
+        template = _downloaded(page, page.locator("a[href$='/spreadsheet/template.csv']"))
+        _upload(page, _filled_template(template, sheet_site))
+        assert _outcomes(page) == outcomes
+        assert page.get_by_role("button", name=apply).is_visible()
+        assert _fits(page, PHONE["width"])
+        assert serious_violations(page) == []
     finally:
         context.close()
