@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from certificates import issuance
 from certificates.ce_models import CeActivity
@@ -112,7 +113,7 @@ def test_an_outside_activity_is_submitted_approved_and_counted(ledger_site, brow
         assert _hours_counted(mine) == "24 ішінен 0"  # pending hours do not count yet
         assert _fits(mine)
         assert serious_violations(mine) == []
-        activity = db.session.query(CeActivity).one()
+        activity = db.session.scalars(select(CeActivity)).one()
         assert activity.status == "pending" and activity.evidence_type == "application/pdf"
 
         # The trainer, in Russian: the review queue, the evidence, the decision.
