@@ -4,12 +4,16 @@ staff approve it or reject it with a reason, and the holder is told (``ce_notifi
 The evidence is a PDF (no scripts, not encrypted: ``courses.files.check_pdf``), a JPEG or a
 PNG (judged by decoding the bytes, never by the name; camera metadata removed), at most
 ``EVIDENCE_MAX_MB``, stored through ``lms.file_storage`` under a random name; its download
-name is made safe (``courses.files.safe_filename``). Only the holder and staff read it.
+name keeps the holder's own words, in any script (``readable_filename``: a Kazakh or Russian
+name stays readable, sent as RFC 6266 ``filename*``), with the extension the bytes proved.
+Only the holder and staff read it.
 """
 
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -23,7 +27,7 @@ from certificates.ce_models import ActivityStatus, CeActivity
 from certificates.ce_notifications import send_decision
 from certificates.continuing_education import period_start
 from certificates.models import Certificate
-from courses.files import check_pdf, safe_filename, strip_image_metadata
+from courses.files import check_pdf, strip_image_metadata
 from lms import file_storage
 from lms.cleaning import clean_line, clean_reason, clean_text
 from lms.database import utcnow
@@ -96,7 +100,19 @@ def check_evidence(data: bytes, filename: str) -> tuple[bytes, str, str, str]:
                 _l("Only PDF, JPEG and PNG files are accepted as evidence."), field="evidence"
             )
     extension, content_type = EVIDENCE_TYPES[kind]
-    return data, extension, content_type, safe_filename(filename or "evidence", extension)
+    return data, extension, content_type, readable_filename(filename, extension)
+
+
+def readable_filename(name: str | None, extension: str) -> str:
+    """The uploaded file's own name as a download name: the last path part, NFKC, letters and
+    digits of any script kept, anything else (quotes, separators, controls, dots) a single
+    dash, at most 80 characters; "evidence" when nothing is left; ``extension`` from the
+    bytes, never from the name."""
+    stem = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    stem = unicodedata.normalize("NFKC", stem)
+    stem = re.sub(r"[^\w]+|_+", "-", stem).strip("-")[:80].strip("-")
+    return f"{stem or 'evidence'}.{extension}"
 
 
 def submit(

@@ -126,6 +126,7 @@ def test_an_outside_activity_is_submitted_approved_and_counted(ledger_site, brow
         with review.expect_download() as download:
             card.get_by_role("link", name=activity.evidence_filename).click()
         assert Path(download.value.path()).read_bytes() == pdf_bytes()
+        assert download.value.suggested_filename == "сертификат.pdf"  # the holder's own name
         questions = []
         review.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
         with review.expect_navigation():
