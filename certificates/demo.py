@@ -49,6 +49,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from certificates import eligibility, issuance, lifecycle, public_register
+from certificates.current import current_certificate, current_of
 from certificates.demo_evidence import (  # noqa: F401  (PILOT_SEMINAR_TITLE: re-exported)
     PILOT_SEMINAR_TITLE,
     complete_courses,
@@ -301,11 +302,11 @@ def seed_demo(app: Flask, users: dict[str, User], **_) -> None:
     today = pilot_issue_date(pilot)
     _issue(seminar_attendance, maria, pilot, by=co_trainer, problems=problems, today=today)
 
-    held = issuance.current_of([u.id for u in (asel, ulan, maria)])
+    held = current_of([u.id for u in (asel, ulan, maria)])
     claimants = [
         user
         for user in (asel, ulan)
-        if issuance.current_certificate(user, seminar_attendance, seminar) is None
+        if current_certificate(user, seminar_attendance, seminar) is None
         and eligibility.check(user, seminar_attendance, seminar).eligible
     ]
     left = eligibility.check(ulan, cpm_b, seminar).missing

@@ -38,9 +38,9 @@ from sqlalchemy.orm import selectinload
 
 from certificates.continuing_education import requires_hours
 from certificates.facts import verify_url
-from certificates.issuance import pdf_bytes
 from certificates.lifecycle import STATUS_REASONS, StatusReason
 from certificates.models import Certificate, CertificateStatus
+from certificates.rendering import pdf_bytes
 from certificates.signals import (
     certificate_issued,
     certificate_replaced,

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from certificates import eligibility, lifecycle, numbers
-from certificates.issuance import current_certificates, seminar_key
+from certificates.current import current_certificates, seminar_key
 from certificates.models import Certificate, Qualification
 from certificates.qualifications import name_on_certificate
 from certificates.spreadsheet_io import Sheet, action_words, fold

@@ -11,7 +11,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select, text
 
-from certificates import issuance, lifecycle, notifications
+from certificates import issuance, lifecycle, notifications, rendering
 from certificates.models import Certificate
 from certificates.notifications import EXPIRY, ISSUED, STATUS, send_expiry_reminders
 from certificates.signals import certificate_status_changed
@@ -113,7 +113,7 @@ def test_issuing_mails_the_holder_in_their_language_with_links_and_the_pdf(
     assert attachment.filename == f"{certificate.number}.pdf"
     assert attachment.mimetype == "application/pdf"
     assert attachment.data.startswith(b"%PDF")
-    assert attachment.data == issuance.pdf_bytes(certificate)
+    assert attachment.data == rendering.pdf_bytes(certificate)
 
     # Storage lost the file: the PDF is rendered again from the signed facts, byte for byte.
     (pdf_folder() / certificate.pdf_path).unlink()
