@@ -48,7 +48,7 @@ from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from certificates import eligibility, issuance, lifecycle, public_register
+from certificates import eligibility, issuance, lifecycle, public_register, status_reasons
 from certificates.current import current_certificate, current_of
 from certificates.demo_evidence import (  # noqa: F401  (PILOT_SEMINAR_TITLE: re-exported)
     PILOT_SEMINAR_TITLE,
@@ -223,7 +223,7 @@ def _issue(
 
 
 # The public is told only the reason code; the story stays in the trainer's internal note.
-REVOKE_REASON = lifecycle.StatusReason.ISSUED_IN_ERROR
+REVOKE_REASON = status_reasons.StatusReason.ISSUED_IN_ERROR
 REVOKE_NOTE = (
     "After a complaint, the attendance on days 3 and 4 was corrected to absent, and the "
     "holder no longer has the hours required (demo example)."

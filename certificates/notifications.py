@@ -38,7 +38,6 @@ from sqlalchemy.orm import selectinload
 
 from certificates.continuing_education import requires_hours
 from certificates.facts import verify_url
-from certificates.lifecycle import STATUS_REASONS, StatusReason
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import pdf_bytes
 from certificates.signals import (
@@ -46,6 +45,7 @@ from certificates.signals import (
     certificate_replaced,
     certificate_status_changed,
 )
+from certificates.status_reasons import STATUS_REASONS, StatusReason
 from lms.extensions import db
 from lms.formatting import format_date
 from lms.job_models import OnceMark

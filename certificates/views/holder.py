@@ -20,7 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from certificates import continuing_education as ce
-from certificates import eligibility, guidance, issuance, lifecycle, public_register, rendering
+from certificates import (
+    eligibility,
+    guidance,
+    issuance,
+    lifecycle,
+    public_register,
+    rendering,
+    status_reasons,
+)
 from certificates.current import current_of, seminar_key
 from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm
 from certificates.models import Certificate, EthicsDeclaration, Qualification
@@ -154,7 +162,7 @@ def _page(*, forms: dict | None = None, error: str | None = None, status: int = 
         status_of=lifecycle.public_status,
         status_labels=STATUS_LABELS,
         step_status=guidance.STATUS_WORDS,
-        reason_label=lifecycle.reason_label,
+        reason_label=status_reasons.reason_label,
         verify_url=issuance.verify_url,
         copy_languages=rendering.copy_languages,
         linkedin_url=sharing.linkedin_url,

@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
-from certificates import issuance, lifecycle, rendering
+from certificates import issuance, lifecycle, rendering, status_reasons
 from certificates.forms import (
     STATUS_LABELS,
     ReasonForm,
@@ -228,7 +228,7 @@ def _detail(certificate: Certificate, *, forms: dict | None = None, status: int 
         forms=forms,
         replaces=replaces,
         verify_url=issuance.verify_url(certificate.number),
-        reason_label=lifecycle.reason_label,
+        reason_label=status_reasons.reason_label,
     ), status
 
 

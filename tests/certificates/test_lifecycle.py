@@ -10,7 +10,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from certificates import issuance, lifecycle, numbers, rendering
+from certificates import issuance, lifecycle, numbers, rendering, status_reasons
 from certificates.current import current_certificate
 from certificates.lifecycle import public_status
 from certificates.models import Certificate, CertificateEvent
@@ -148,7 +148,7 @@ def test_a_reason_is_required_trimmed_and_bounded(certificate, trainer):
     with pytest.raises(ServiceError, match="at most 2000") as refused:
         lifecycle.revoke(certificate, "other", trainer, note="x" * (REASON_LIMIT + 1))
     assert refused.value.field == "reason"
-    assert lifecycle.REASON_CHOICES["suspend"] != lifecycle.REASON_CHOICES["revoke"]
+    assert status_reasons.REASON_CHOICES["suspend"] != status_reasons.REASON_CHOICES["revoke"]
     with pytest.raises(ServiceError):
         lifecycle.suspend(certificate, "issued_in_error", trainer)  # a revocation's reason
     assert certificate.status == "valid" and events(certificate) == [("issue", trainer.id, "")]
