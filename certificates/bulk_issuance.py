@@ -197,6 +197,7 @@ def write(plan: Draft, eligible: list, *, by: User, into: BulkResult) -> None:
     them all and commit once, then announce each."""
     key = key_ring().current()
     made = [
+        # Through the module, as ``issuance.issue_eligible`` calls it: one stand-in serves both.
         issuance.create_signed(
             qualification=plan.qualification,
             holder=person,
