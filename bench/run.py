@@ -674,7 +674,7 @@ def _median_ms(call, runs: int) -> float:
 
 def in_process(config: dict) -> dict:
     """Grading 100 questions, one certificate PDF, issuing 500 certificates with their PDFs
-    (``certificates.issuance.bulk_issue``), importing a 100-module course: in this process, on
+    (``certificates.bulk_issuance.bulk_issue``), importing a 100-module course: in this process, on
     a small SQLite data set of its own (a temporary folder)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import grade_attempt
@@ -710,7 +710,7 @@ def _pdf_issue_import(app, recorded: dict) -> dict:
     from datetime import timedelta
     from decimal import Decimal
 
-    from certificates import issuance
+    from certificates import bulk_issuance
     from certificates.facts import verify_url
     from certificates.models import Certificate, Qualification
     from certificates.pdf import render_pdf
@@ -777,7 +777,7 @@ def _pdf_issue_import(app, recorded: dict) -> dict:
     )
     db.session.commit()
     started = time.perf_counter()
-    result = issuance.bulk_issue(qualification, seminar, by=trainer)
+    result = bulk_issuance.bulk_issue(qualification, seminar, by=trainer)
     figures["issue_500_seconds"] = round(time.perf_counter() - started, 2)
     figures["issue_500_issued"] = len(result.issued)
 

@@ -12,8 +12,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from certificates.issuance import STANDING_STATUSES, current_certificates, pdf_bytes
+from certificates.current import STANDING_STATUSES, current_certificates
 from certificates.models import Certificate, Qualification
+from certificates.rendering import pdf_bytes
 from lms import jobs
 from lms.extensions import db
 from lms.job_models import JobRecord

@@ -4,7 +4,7 @@ commit per certificate, and keeps the outcome (issued, held, blocked, not eligib
 job's summary, which the job page puts into words with a link back to the issuing page.
 
 Running the job again (a retry after a worker died, or a second job) issues nobody twice:
-``issuance.bulk_issue`` skips whoever already holds one, and counts those this job's earlier
+``bulk_issuance.bulk_issue`` skips whoever already holds one, and counts those this job's earlier
 attempt issued as issued now."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask import url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
-from certificates import issuance
+from certificates import bulk_issuance
 from certificates.models import Qualification
 from certificates.status import STATUS_WORDS, PublicStatus
 from lms import jobs
@@ -65,7 +65,7 @@ def run_issue_job(record: JobRecord, progress: jobs.Progress) -> None:
     created_at, seminar_id, qualification_id = record.created_at, seminar.id, qualification.id
     # What eligibility says is missing is kept in words: in the trainer's language.
     with force_locale(by.language):
-        outcome = issuance.bulk_issue(
+        outcome = bulk_issuance.bulk_issue(
             qualification, seminar, by=by, progress=progress, since=created_at
         )
         summary = summary_of(outcome)
@@ -76,7 +76,7 @@ def run_issue_job(record: JobRecord, progress: jobs.Progress) -> None:
 # --- the outcome, as data and in words ---------------------------------------------------------
 
 
-def summary_of(outcome: issuance.BulkResult) -> dict:
+def summary_of(outcome: bulk_issuance.BulkResult) -> dict:
     """The outcome as plain data (names and what is missing are already words)."""
     return {
         "issued": len(outcome.issued),

@@ -48,7 +48,8 @@ from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from certificates import eligibility, issuance, lifecycle, public_register
+from certificates import eligibility, issuance, lifecycle, public_register, status_reasons
+from certificates.current import current_certificate, current_of
 from certificates.demo_evidence import (  # noqa: F401  (PILOT_SEMINAR_TITLE: re-exported)
     PILOT_SEMINAR_TITLE,
     complete_courses,
@@ -222,7 +223,7 @@ def _issue(
 
 
 # The public is told only the reason code; the story stays in the trainer's internal note.
-REVOKE_REASON = lifecycle.StatusReason.ISSUED_IN_ERROR
+REVOKE_REASON = status_reasons.StatusReason.ISSUED_IN_ERROR
 REVOKE_NOTE = (
     "After a complaint, the attendance on days 3 and 4 was corrected to absent, and the "
     "holder no longer has the hours required (demo example)."
@@ -301,11 +302,11 @@ def seed_demo(app: Flask, users: dict[str, User], **_) -> None:
     today = pilot_issue_date(pilot)
     _issue(seminar_attendance, maria, pilot, by=co_trainer, problems=problems, today=today)
 
-    held = issuance.current_of([u.id for u in (asel, ulan, maria)])
+    held = current_of([u.id for u in (asel, ulan, maria)])
     claimants = [
         user
         for user in (asel, ulan)
-        if issuance.current_certificate(user, seminar_attendance, seminar) is None
+        if current_certificate(user, seminar_attendance, seminar) is None
         and eligibility.check(user, seminar_attendance, seminar).eligible
     ]
     left = eligibility.check(ulan, cpm_b, seminar).missing

@@ -20,8 +20,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from certificates.lifecycle import REASON_CHOICES, STATUS_REASONS
 from certificates.models import QualificationKind
+from certificates.status_reasons import REASON_CHOICES, STATUS_REASONS
 from lms import content_translations as ct
 from lms.forms import strip
 from lms.routing import parse_id

@@ -18,8 +18,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from assessments.combination import Reason, Standing, describe_reason
+from certificates.current import current_of
 from certificates.eligibility import CourseEvidence, Eligibility, Evidence, Requirement
-from certificates.issuance import current_of
 from certificates.models import Qualification, QualificationCourse
 from certificates.status import holds
 from courses.models import Course, Enrolment

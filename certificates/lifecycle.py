@@ -1,5 +1,6 @@
 """A certificate's life after issue: suspend, reinstate, revoke, reissue, renew (its public
-status is ``certificates.status``, re-exported here).
+status is ``certificates.status``, re-exported here; the reasons the public is told are
+``certificates.status_reasons``).
 
 Every change writes a :class:`CertificateEvent` (who, when, why). Status changes are guarded
 UPDATEs on the expected current status, so two trainers acting at once cannot, say, reinstate
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from enum import StrEnum
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -30,98 +30,18 @@ from certificates.status import (  # noqa: F401  (PublicStatus, holds: re-export
     holds,
     public_status,
 )
+from certificates.status_reasons import checked_note, checked_public_reason, checked_reason
 from certificates.storage import discard_pdf, store_pdf
-from lms.cleaning import clean_line, clean_reason
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
 from lms.text import normalise_person_name
-from lms.text_limits import REASON
 from lms.timezone import site_today
 
-
-class StatusReason(StrEnum):
-    """Why a certificate was suspended or revoked, as the public is told it."""
-
-    ISSUED_IN_ERROR = "issued_in_error"
-    REQUIREMENTS_NOT_MET = "requirements_not_met"
-    SUPERSEDED = "superseded"
-    HOLDER_REQUEST = "holder_request"
-    UNDER_REVIEW = "under_review"
-    ETHICS_BREACH = "ethics_breach"
-    OTHER = "other"
-    # Reasons typed as free text before codes existed (migration 0009): never published.
-    UNSPECIFIED = "unspecified"
-
-
-STATUS_REASONS = {
-    StatusReason.ISSUED_IN_ERROR: _l("Issued in error"),
-    StatusReason.REQUIREMENTS_NOT_MET: _l("The requirements were found not to be met"),
-    StatusReason.SUPERSEDED: _l("Superseded by another certificate"),
-    StatusReason.HOLDER_REQUEST: _l("At the holder's request"),
-    StatusReason.UNDER_REVIEW: _l("A matter concerning the certificate is under review"),
-    StatusReason.ETHICS_BREACH: _l("A breach of professional ethics was upheld"),
-    StatusReason.OTHER: _l("Other reason"),
-    StatusReason.UNSPECIFIED: _l("No reason published"),
-}
-# The reasons a trainer may choose, per change.
-REASON_CHOICES = {
-    "suspend": (StatusReason.UNDER_REVIEW, StatusReason.HOLDER_REQUEST, StatusReason.OTHER),
-    "revoke": (
-        StatusReason.ISSUED_IN_ERROR,
-        StatusReason.REQUIREMENTS_NOT_MET,
-        StatusReason.SUPERSEDED,
-        StatusReason.HOLDER_REQUEST,
-        StatusReason.ETHICS_BREACH,
-        StatusReason.OTHER,
-    ),
-}
-PUBLIC_NOTE_MAX = 300
 # A certificate may be renewed up to this many days after it expired (the demo
 # qualification's rule, shared/domain); later, the holder qualifies again in full.
 RENEWAL_GRACE_DAYS = 90
-
-
-def reason_label(code: str) -> str:
-    """The public wording of a reason code in the reader's language ("" for none)."""
-    try:
-        return str(STATUS_REASONS[StatusReason(code)])
-    except ValueError:
-        return ""
-
-
-def _note(text: str) -> str:
-    """The trainer's own note: kept in the history, shown to staff only (an audit reason's
-    limit, ``lms.text_limits.REASON``)."""
-    return clean_line(text, field="reason", limit=REASON)
-
-
-def _reason(text: str) -> str:
-    """A reason the history must keep: a note that is required."""
-    return clean_reason(_note(text))
-
-
-def _public_reason(action: str, code: str, public_note: str) -> tuple[str, str]:
-    if code not in REASON_CHOICES[action]:
-        raise ServiceError(_l("Choose the reason to publish from the list."), "reason_code")
-    public_note = " ".join((public_note or "").split())
-    if len(public_note) > PUBLIC_NOTE_MAX:
-        raise ServiceError(
-            _l("Keep the public note under %(max)d characters.", max=PUBLIC_NOTE_MAX),
-            "public_note",
-        )
-    return str(code), public_note
-
-
-def checked_reason(text: str) -> str:
-    """A required note (reissue, a spreadsheet's rows), checked as a change checks it."""
-    return _reason(text)
-
-
-def checked_public_reason(action: str, code: str, public_note: str) -> tuple[str, str]:
-    """The code and public note of a suspension or revocation, checked as it checks them."""
-    return _public_reason(action, code, public_note)
 
 
 def _change_status(
@@ -195,14 +115,14 @@ def suspend(
 ) -> None:
     """``reason`` is a code of ``REASON_CHOICES["suspend"]`` and, with ``public_note``, is
     shown on the verification page; ``note`` is the trainer's own, for staff."""
-    code, public_note = _public_reason("suspend", reason, public_note)
+    code, public_note = checked_public_reason("suspend", reason, public_note)
     _change_status(
         certificate,
         from_=("valid",),
         to="suspended",
         action="suspend",
         by=by,
-        note=_note(note),
+        note=checked_note(note),
         code=code,
         public_note=public_note,
     )
@@ -216,7 +136,7 @@ def reinstate(certificate: Certificate, reason: str, by: User) -> None:
         to="valid",
         action="reinstate",
         by=by,
-        note=_reason(reason),
+        note=checked_reason(reason),
     )
 
 
@@ -231,14 +151,14 @@ def revoke(
 ) -> Callable[[], None]:
     """Like :func:`suspend`, with a code of ``REASON_CHOICES["revoke"]``. ``commit=False``
     stages it in the caller's transaction (see :func:`_change_status`)."""
-    code, public_note = _public_reason("revoke", reason, public_note)
+    code, public_note = checked_public_reason("revoke", reason, public_note)
     return _change_status(
         certificate,
         from_=("valid", "suspended"),
         to="revoked",
         action="revoke",
         by=by,
-        note=_note(note),
+        note=checked_note(note),
         code=code,
         public_note=public_note,
         commit=commit,
@@ -383,7 +303,7 @@ def reissue(
     today: date | None = None,
 ) -> Certificate:
     """Correct an error (e.g. the holder's name): a new number; the old one points to it."""
-    reason = _reason(reason)
+    reason = checked_reason(reason)
     name = reissue_name(certificate, name)
     return _replace(
         certificate,
@@ -401,7 +321,7 @@ def renew(
 ) -> Certificate:
     """Extend validity by the qualification's period from the old expiry date; up to
     ``RENEWAL_GRACE_DAYS`` after the certificate expired."""
-    reason = _reason(reason)
+    reason = checked_reason(reason)
     months = certificate.qualification.validity_months
     if not months or certificate.expires_on is None:
         raise ServiceError(_l("This certificate does not expire; there is nothing to renew."))

@@ -309,7 +309,7 @@ class Certificate(TimestampMixin, db.Model):
     seminar_key: Mapped[int] = mapped_column(default=0)
     live: Mapped[int | None] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(String(16), default=CertificateStatus.VALID.value)
-    # Why it was suspended or revoked: a code from ``lifecycle.STATUS_REASONS`` and an optional
+    # Why it was suspended or revoked: a code from ``status_reasons.STATUS_REASONS`` and an optional
     # note, both public; ``status_note`` is the trainer's own note, shown only to staff.
     status_reason_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
     status_public_note: Mapped[str] = mapped_column(String(300), default="", server_default="")

@@ -38,14 +38,14 @@ from sqlalchemy.orm import selectinload
 
 from certificates.continuing_education import requires_hours
 from certificates.facts import verify_url
-from certificates.issuance import pdf_bytes
-from certificates.lifecycle import STATUS_REASONS, StatusReason
 from certificates.models import Certificate, CertificateStatus
+from certificates.rendering import pdf_bytes
 from certificates.signals import (
     certificate_issued,
     certificate_replaced,
     certificate_status_changed,
 )
+from certificates.status_reasons import STATUS_REASONS, StatusReason
 from lms.extensions import db
 from lms.formatting import format_date
 from lms.job_models import OnceMark

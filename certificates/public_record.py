@@ -8,7 +8,7 @@ percentages), the issuer, the issue and expiry dates, the language and the discl
 since format 3 the certificate's design and its texts in other languages (the template, the
 organisation's address, the signatory's name and title, the content addresses of the images
 printed: see ``certificates.facts``); and its status today: valid, expired, suspended,
-revoked or replaced, with the published reason (a code from ``lifecycle.STATUS_REASONS``
+revoked or replaced, with the published reason (a code from ``status_reasons.STATUS_REASONS``
 and an optional public note) and the replacing number. Nothing else: not the hours
 attended, not a percentage, not the trainer's own notes, not the holder's account.
 

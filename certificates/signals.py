@@ -9,7 +9,7 @@ one, with the app as sender.
   revocation (``lifecycle.suspend`` / ``reinstate`` / ``revoke``, whoever calls them: the
   register's action page, the demo), keywords ``certificate``, ``action`` (``"suspend"``,
   ``"reinstate"`` or ``"revoke"``), ``reason`` (the public reason code of a suspension or
-  revocation, ``lifecycle.STATUS_REASONS``; ``""`` for a reinstatement, whose reason is the
+  revocation, ``status_reasons.STATUS_REASONS``; ``""`` for a reinstatement, whose reason is the
   trainer's note for staff only) and ``by`` (the staff member). Not for a refused change
   (another trainer changed the status first, or the change does not apply).
 - ``certificate_replaced``: one send per committed reissue or renewal, keywords ``old`` (the

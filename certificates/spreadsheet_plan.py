@@ -21,8 +21,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from certificates import eligibility, lifecycle, numbers
-from certificates.issuance import current_certificates, seminar_key
+from certificates import eligibility, lifecycle, numbers, status_reasons
+from certificates.current import current_certificates, seminar_key
 from certificates.models import Certificate, Qualification
 from certificates.qualifications import name_on_certificate
 from certificates.spreadsheet_io import Sheet, action_words, fold
@@ -295,7 +295,7 @@ def _check_change(row: RowPlan, found: dict, by: User, seen: dict, today: date) 
         raise RowError(_l("You do not manage this certificate's seminar or qualification."))
     row.certificate = certificate
     _once(seen, ("certificate", certificate.id), row.line)
-    row.reason = lifecycle.checked_reason(cells["reason"])
+    row.reason = status_reasons.checked_reason(cells["reason"])
     if row.action == "reissue":
         _plan_reissue(row, certificate)
     else:
@@ -327,8 +327,8 @@ def _plan_reissue(row: RowPlan, certificate: Certificate) -> None:
 
 def _plan_revoke(row: RowPlan, certificate: Certificate) -> None:
     code = row.cells["reason_code"].strip()
-    labels = {fold(str(label)): str(key) for key, label in lifecycle.STATUS_REASONS.items()}
-    row.code, row.public_note = lifecycle.checked_public_reason(
+    labels = {fold(str(label)): str(key) for key, label in status_reasons.STATUS_REASONS.items()}
+    row.code, row.public_note = status_reasons.checked_public_reason(
         "revoke", labels.get(fold(code), code), row.cells["public_note"]
     )
     if certificate.status == "revoked":

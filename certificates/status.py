@@ -43,7 +43,7 @@ def public_status(certificate: Certificate, today: date | None = None) -> Public
 def holds(certificate: Certificate | None, today: date | None = None) -> bool:
     """Whether a current certificate counts as held: valid today. Revoked, suspended and
     expired ones are not held, though while current they still stop issuing a new one
-    (``issuance.current_certificates``): a revoked one is final, a suspended one is
+    (``certificates.current.current_certificates``): a revoked one is final, a suspended one is
     reinstated, an expired one renewed. The one rule behind "already holding one" on the
     issuing page and its summary and "held" on the holder's pages."""
     return certificate is not None and public_status(certificate, today) == PublicStatus.VALID

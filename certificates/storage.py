@@ -1,7 +1,7 @@
 """Where certificate PDFs are kept (``lms.file_storage``, as ``certificates/<number>.pdf``),
 and how many certificates are inserted at once.
 
-A stored PDF is a copy: ``issuance.pdf_bytes`` renders it again from the signed facts when
+A stored PDF is a copy: ``rendering.pdf_bytes`` renders it again from the signed facts when
 the copy is missing and checks it against the recorded SHA-256."""
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from certificates.keys import key_ring
-from certificates.lifecycle import PublicStatus, public_status, reason_label
+from certificates.lifecycle import PublicStatus, public_status
 from certificates.lookup_counts import count_lookup
 from certificates.models import Certificate
 from certificates.numbers import NumberError, parse
@@ -29,6 +29,7 @@ from certificates.ob3.models import StoredCredential
 from certificates.public_record import public_facts, signs_only_public
 from certificates.register_list import listing_exists
 from certificates.signing import SignatureInvalid, verify
+from certificates.status_reasons import reason_label
 from lms.audit import address_hash
 from lms.extensions import db
 

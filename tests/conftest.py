@@ -299,9 +299,9 @@ def _certificate_pdfs(request, monkeypatch) -> None:
     marked ``real_pdf``, the others store a small stand-in with the same hash checks."""
     if request.node.get_closest_marker("real_pdf"):
         return
-    from certificates import issuance
+    from certificates import rendering
 
-    monkeypatch.setattr(issuance, "render_pdf", _stand_in_pdf)
+    monkeypatch.setattr(rendering, "render_pdf", _stand_in_pdf)
 
 
 # --- the demo, seeded once per worker ----------------------------------------------------
@@ -327,13 +327,13 @@ def _database_is_empty() -> bool:
 
 @contextmanager
 def _real_pdfs() -> Iterator[None]:
-    from certificates import issuance, pdf
+    from certificates import pdf, rendering
 
-    stand_in, issuance.render_pdf = issuance.render_pdf, pdf.render_pdf
+    stand_in, rendering.render_pdf = rendering.render_pdf, pdf.render_pdf
     try:
         yield
     finally:
-        issuance.render_pdf = stand_in
+        rendering.render_pdf = stand_in
 
 
 def _take_demo_snapshot(app: Flask, output: str, folder: Path) -> _DemoSnapshot:

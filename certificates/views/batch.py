@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from certificates import sheet_job, spreadsheet_io, spreadsheet_ops
 from certificates.forms import SpreadsheetForm
-from certificates.lifecycle import REASON_CHOICES, STATUS_REASONS
+from certificates.status_reasons import REASON_CHOICES, STATUS_REASONS
 from certificates.views.blueprint import bp
 from lms import file_storage
 from lms.downloads import XLSX_MIMETYPE, csv_text, download, xlsx_bytes

@@ -20,7 +20,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from certificates import continuing_education as ce
-from certificates import eligibility, guidance, issuance, lifecycle, public_register
+from certificates import (
+    eligibility,
+    guidance,
+    issuance,
+    lifecycle,
+    public_register,
+    rendering,
+    status_reasons,
+)
+from certificates.current import current_of, seminar_key
 from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm
 from certificates.models import Certificate, EthicsDeclaration, Qualification
 from certificates.ob3 import sharing
@@ -77,7 +86,7 @@ def _declaration_prefix(qualification: Qualification) -> str:
 def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
     seminars = seminars_of(user)
     current, any_current = {}, {}
-    for certificate in issuance.current_of([user.id]):
+    for certificate in current_of([user.id]):
         current[(certificate.qualification_id, certificate.seminar_key)] = certificate
         any_current.setdefault(certificate.qualification_id, certificate)
     today = site_today()
@@ -99,7 +108,7 @@ def _sections(user: User, forms: dict[int, DeclarationForm]) -> list[Section]:
                 Checklist(
                     seminar,
                     result,
-                    current.get((qualification.id, issuance.seminar_key(qualification, seminar)))
+                    current.get((qualification.id, seminar_key(qualification, seminar)))
                     if seminar
                     # Without a seminar, one certificate of the qualification is enough,
                     # whether claimed here or issued by a trainer for a seminar.
@@ -153,9 +162,9 @@ def _page(*, forms: dict | None = None, error: str | None = None, status: int = 
         status_of=lifecycle.public_status,
         status_labels=STATUS_LABELS,
         step_status=guidance.STATUS_WORDS,
-        reason_label=lifecycle.reason_label,
+        reason_label=status_reasons.reason_label,
         verify_url=issuance.verify_url,
-        copy_languages=issuance.copy_languages,
+        copy_languages=rendering.copy_languages,
         linkedin_url=sharing.linkedin_url,
         wallet_qr=sharing.wallet_qr,
         has_seminars=bool(seminars_of(user)),
@@ -217,7 +226,7 @@ def claim():
             abort(404)
     elif form.seminar.data:
         abort(400)
-    held = [] if seminar else issuance.current_of([current_user.id], qualification)
+    held = [] if seminar else current_of([current_user.id], qualification)
     if held:
         flash(_("You already hold certificate %(number)s.", number=held[0].number), "info")
         return redirect(url_for(".index", _anchor="my-certificates"))
@@ -240,13 +249,13 @@ def claim():
 def pdf(certificate_id: int):
     """The holder's own PDF, exactly as issued; anybody else's is "not found". With
     ``?language=``, the holder's copy in another language its facts hold texts in (the same
-    signed facts, see ``issuance.copy_pdf``); another language is "not found"."""
+    signed facts, see ``rendering.copy_pdf``); another language is "not found"."""
     certificate = get_or_404(Certificate, certificate_id, holder_id=current_user.id)
     language = request.args.get("language") or certificate.language
-    if language not in issuance.copy_languages(certificate):
+    if language not in rendering.copy_languages(certificate):
         abort(404)
     try:
-        data = issuance.copy_pdf(certificate, language)
+        data = rendering.copy_pdf(certificate, language)
     except FileNotFoundError:
         current_app.logger.error("PDF of certificate %s missing from storage", certificate.number)
         abort(
@@ -265,7 +274,7 @@ def dashboard_panel(user: User) -> dict | None:
     ("held", valid until ...) or, for a trainee, the progress towards it; hidden when there
     is nothing to hold or earn (and, for staff, unless they hold one themselves)."""
     today = site_today()
-    current = issuance.current_of([user.id])
+    current = current_of([user.id])
     valid = [c for c in current if lifecycle.holds(c, today)]
     offered = all_qualifications(active_only=True)
     if not valid and (not offered or user.role != Role.TRAINEE):
@@ -299,7 +308,7 @@ def _progress(user: User, offered, current: list[Certificate], today) -> list[di
         if not trainee:
             continue
         seminar = latest if qualification.per_seminar else None
-        standing = by_key.get((qualification.id, issuance.seminar_key(qualification, seminar)))
+        standing = by_key.get((qualification.id, seminar_key(qualification, seminar)))
         if standing is not None:
             rows.append(
                 {

@@ -19,7 +19,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from certificates import archive, bulk_job, eligibility, issuance, lifecycle
+from certificates import archive, bulk_issuance, bulk_job, eligibility, lifecycle, rendering
+from certificates.current import STANDING_STATUSES
 from certificates.forms import (
     STATUS_LABELS,
     BulkIssueForm,
@@ -104,7 +105,7 @@ def _active_qualification(
 def _rows(seminar: Seminar, qualification: Qualification) -> list[ParticipantRow]:
     """Every participant with their checklist and current certificate: one gather (a fixed
     number of statements however many participants), then pure checklists."""
-    gathered = issuance.gather(qualification, seminar)
+    gathered = bulk_issuance.gather(qualification, seminar)
     today = site_today()
     return [
         ParticipantRow(
@@ -138,7 +139,7 @@ def _issuance_page(seminar, offered, qualification, *, error=None, status=200):
         in_zip=sum(
             1
             for row in rows
-            if row.certificate is not None and row.certificate.status in issuance.STANDING_STATUSES
+            if row.certificate is not None and row.certificate.status in STANDING_STATUSES
         ),
         error=error,
         status_of=lifecycle.public_status,
@@ -147,7 +148,7 @@ def _issuance_page(seminar, offered, qualification, *, error=None, status=200):
     ), status
 
 
-def _flash_summary(result: issuance.BulkResult) -> None:
+def _flash_summary(result: bulk_issuance.BulkResult) -> None:
     """The outcome of a bulk issue that wrote nothing as flash messages (the page shows the
     details per row); a job's outcome shows on its page, in the same words."""
     for message, category in bulk_job.summary_lines(bulk_job.summary_of(result)):
@@ -183,7 +184,7 @@ def bulk_issue(seminar_id: int):
         abort(400)
     offered, qualification = _active_qualification(form.qualification.data, missing=400)
     try:
-        _, result, eligible = issuance.plan_bulk(qualification, seminar)
+        _, result, eligible = bulk_issuance.plan_bulk(qualification, seminar)
     except ServiceError as error:
         return _issuance_page(seminar, offered, qualification, error=refused(error), status=400)
     if eligible:
@@ -205,7 +206,7 @@ def preview(seminar_id: int, user_id: int):
     holder = next((r.user for r in participants(seminar) if r.user_id == user_id), None)
     if holder is None or qualification is None:
         abort(404)
-    data = issuance.preview_pdf(qualification, seminar, holder)
+    data = rendering.preview_pdf(qualification, seminar, holder)
     return pdf_response(data, f"preview-{holder.id}.pdf", inline=True)
 
 

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from certificates import issuance
+from certificates import rendering
 from certificates.facts import TEMPLATES
 from certificates.forms import CertificateDesignForm, QualificationForm
 from certificates.models import Certificate, Qualification
@@ -201,7 +201,7 @@ def qualification_design_preview(qualification_id: int, kind: str):
     qualification = get_or_404(Qualification, qualification_id)
     _may_design(qualification)
     template, language = _design_choice(CertificateDesignForm(formdata=None), qualification)
-    data = issuance.design_preview_pdf(qualification, template, language)
+    data = rendering.design_preview_pdf(qualification, template, language)
     if kind == "pdf":
         return pdf_response(data, f"sample-{template}-{language}.pdf", inline=True)
     response = current_app.response_class(page_png(data), mimetype="image/png")

@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
-from certificates import issuance, lifecycle
+from certificates import issuance, lifecycle, rendering, status_reasons
 from certificates.forms import (
     STATUS_LABELS,
     ReasonForm,
@@ -228,7 +228,7 @@ def _detail(certificate: Certificate, *, forms: dict | None = None, status: int 
         forms=forms,
         replaces=replaces,
         verify_url=issuance.verify_url(certificate.number),
-        reason_label=lifecycle.reason_label,
+        reason_label=status_reasons.reason_label,
     ), status
 
 
@@ -243,7 +243,7 @@ def detail(certificate_id: int):
 def certificate_pdf(certificate_id: int):
     certificate = _certificate(certificate_id)
     try:
-        data = issuance.pdf_bytes(certificate)
+        data = rendering.pdf_bytes(certificate)
     except FileNotFoundError:
         current_app.logger.error("PDF of certificate %s missing from storage", certificate.number)
         abort(404, description=_("The PDF of this certificate is missing from storage."))

@@ -26,9 +26,10 @@ from flask_login import current_user
 import lms
 from certificates.issuance import verify_url
 from certificates.keys import key_ring
-from certificates.lifecycle import PublicStatus, reason_label
+from certificates.lifecycle import PublicStatus
 from certificates.ob3 import did as ob3_did
 from certificates.public_record import criteria_rows, public_facts
+from certificates.status_reasons import reason_label
 from certificates.verification import Outcome, as_json, lookup
 from lms.errors import error_response
 from lms.extensions import limiter

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from certificates import eligibility, issuance
+from certificates import bulk_issuance, eligibility
 from certificates.models import Certificate
 from certificates.qualifications import confirm_identity, sign_declaration
 from courses import learning
@@ -80,7 +80,7 @@ def test_bulk_issue_runs_as_many_statements_for_2_as_for_6_participants(
         db.session.commit()
         db.session.expire_all()  # what a new request starts from
         with count_queries() as counted:
-            result = issuance.bulk_issue(rich, seminar, by=trainer)
+            result = bulk_issuance.bulk_issue(rich, seminar, by=trainer)
         counts.append(counted.n)
         assert len(result.issued) == size
         assert len(result.already) == 1 and len(result.not_eligible) == 1
@@ -131,5 +131,5 @@ def test_each_participant_is_evaluated_once_and_without_a_query(
         return result
 
     monkeypatch.setattr(eligibility, "evaluate", counting)
-    issuance.bulk_issue(rich, seminar, by=trainer)
+    bulk_issuance.bulk_issue(rich, seminar, by=trainer)
     assert calls == [0] * 4  # 3 eligible and the absent one: once each, pure; not the holder

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from certificates import issuance
+from certificates import rendering
 from certificates.models import Qualification
 from certificates.qualifications import confirm_identity
 from certificates.storage import discard_pdf
@@ -86,7 +86,7 @@ def achieved(owned, trainee, trainer, issue_to, designed_settings):
 
 
 def test_an_issued_certificate_prints_the_settings_and_criterion_names_and_no_sample(achieved):
-    data = issuance.pdf_bytes(achieved)
+    data = rendering.pdf_bytes(achieved)
     text = _text(data)
     for printed in ("Алматы медиация орталығы", "Айгүл Серікова", "Оқу орталығының директоры",
                     "Алматы қ., Абай даңғылы, 10", "Әсел Төлеуова"):  # fmt: skip
@@ -100,7 +100,7 @@ def test_an_issued_certificate_prints_the_settings_and_criterion_names_and_no_sa
 
 
 def test_the_pdf_renders_again_byte_for_byte_after_the_settings_change(achieved, designed_settings):
-    issued = issuance.pdf_bytes(achieved)
+    issued = rendering.pdf_bytes(achieved)
     site_settings.save(
         {
             "image.logo": site_settings.store_image(_png("red")),
@@ -111,13 +111,13 @@ def test_the_pdf_renders_again_byte_for_byte_after_the_settings_change(achieved,
     )
     discard_pdf(achieved)  # the stored copy is gone: the PDF is drawn from the facts
     db.session.commit()
-    again = issuance.pdf_bytes(achieved)
+    again = rendering.pdf_bytes(achieved)
     assert again == issued
     assert hashlib.sha256(again).hexdigest() == achieved.pdf_sha256
     # The images are found by the SHA-256 the facts name; without them nothing matches.
     file_storage.remove(site_settings.image_path(designed_settings["image.seal"]))
     with pytest.raises(FileNotFoundError):
-        issuance.pdf_bytes(achieved)
+        rendering.pdf_bytes(achieved)
 
 
 def test_the_trainers_preview_of_a_participant_is_marked_sample(
@@ -171,13 +171,13 @@ def test_a_bilingual_certificate_prints_kazakh_and_russian(
     complete(trainee, course)
     graded_attempt(course, trainee, [("C1-LAW", 17, True), ("C1-LAW", 3, False)])
     certificate = issue_to(qualification, trainee, language="ru")
-    text = "".join(_text(issuance.pdf_bytes(certificate)).split())  # lines wrap anywhere
+    text = "".join(_text(rendering.pdf_bytes(certificate)).split())  # lines wrap anywhere
     for printed in ("Медиация негіздері", "Основы медиации", "Айгүл Серікова", "Айгуль Серикова",
                     "Алматы медиация орталығы", "Алматинский центр медиации"):  # fmt: skip
         assert "".join(printed.split()) in text
     assert "SAMPLE" not in text and "ОБРАЗЕЦ" not in text
     # Kazakh and Russian are on the page: the only other copy is English.
-    assert issuance.copy_languages(certificate) == ["ru", "en"]
+    assert rendering.copy_languages(certificate) == ["ru", "en"]
 
 
 def test_a_trainer_who_owns_none_of_its_courses_may_not_design_it(owned, make_user, login):
@@ -216,6 +216,6 @@ def test_no_copy_in_a_language_the_qualification_has_no_title_in(owned, trainee,
     complete(trainee, course)
     graded_attempt(course, trainee, [("C1-LAW", 17, True), ("C1-LAW", 3, False)])
     certificate = issue_to(qualification, trainee, language="kk")
-    assert issuance.copy_languages(certificate) == ["kk", "en"]
+    assert rendering.copy_languages(certificate) == ["kk", "en"]
     holder = login(trainee)
     assert holder.get(f"/certificates/{certificate.id}/pdf?language=ru").status_code == 404

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from certificates import issuance
+from certificates import bulk_issuance
 from certificates.models import Certificate
 from courses.models import CourseFile
 from lms import file_storage
@@ -114,10 +114,10 @@ def test_a_failed_issue_leaves_no_blob_behind(app, trainer, setting, monkeypatch
     def refuse(*args, **kwargs):
         raise RuntimeError("the database said no")
 
-    monkeypatch.setattr(issuance, "insert_all", refuse)
+    monkeypatch.setattr(bulk_issuance, "insert_all", refuse)
     # The synchronous service (one commit for all): the PDFs it stored go with the rollback.
     with pytest.raises(RuntimeError):
-        issuance.bulk_issue(qualification, seminar, by=trainer)
+        bulk_issuance.bulk_issue(qualification, seminar, by=trainer)
     db.session.rollback()
     assert db.session.scalars(select(Certificate)).all() == []
     assert blob_names() == set()

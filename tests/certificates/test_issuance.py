@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from certificates import issuance, lifecycle, numbers
+from certificates import bulk_issuance, issuance, lifecycle, numbers, rendering
 from certificates.eligibility import Eligibility
 from certificates.keys import key_ring
 from certificates.models import Certificate, Qualification
@@ -82,7 +82,7 @@ def test_an_inactive_qualification_is_not_issued(qualification, seminar, trainee
     with pytest.raises(ServiceError, match="not offered any more"):
         issuance.issue(qualification, trainee, seminar, by=trainer)
     with pytest.raises(ServiceError, match="not offered any more"):
-        issuance.bulk_issue(qualification, seminar, by=trainer)
+        bulk_issuance.bulk_issue(qualification, seminar, by=trainer)
     assert count_certificates() == 0 and pdf_files() == set()
 
 
@@ -108,7 +108,7 @@ def test_bulk_issue_issues_to_the_eligible_and_a_second_run_creates_nothing(
     seat(seminar, gone)
     registration.cancel(registration.find_registration(seminar, gone))  # no seat: not considered
     attended(seminar, trainer, {alma: "present", bolat: "present", late: "6"})
-    first = issuance.bulk_issue(qualification, seminar, by=trainer)
+    first = bulk_issuance.bulk_issue(qualification, seminar, by=trainer)
     assert [c.holder_id for c in first.issued] == [alma.id, bolat.id]
     assert first.already == []
     assert [(user.id, missing) for user, missing in first.not_eligible] == [
@@ -120,7 +120,7 @@ def test_bulk_issue_issues_to_the_eligible_and_a_second_run_creates_nothing(
     assert len(set(issued_numbers)) == 2
     assert all(str(numbers.parse(n.lower(), prefix)) == n for n in issued_numbers)
 
-    second = issuance.bulk_issue(qualification, seminar, by=trainer)
+    second = bulk_issuance.bulk_issue(qualification, seminar, by=trainer)
     assert second.issued == []
     assert sorted(c.id for c in second.already) == sorted(c.id for c in first.issued)
     assert [user.id for user, _ in second.not_eligible] == [late.id]
@@ -138,7 +138,7 @@ def test_two_bulk_runs_at_once_make_one_certificate_each_and_no_stray_pdf(
     ids = qualification.id, seminar.id, trainer.id
     barrier = threading.Barrier(2)
     mine = threading.local()
-    render = issuance.render_pdf
+    render = rendering.render_pdf
 
     def render_after_both_checked(*args, **kwargs):
         # Each run's first PDF waits for the other's: both have then found no certificate
@@ -148,13 +148,13 @@ def test_two_bulk_runs_at_once_make_one_certificate_each_and_no_stray_pdf(
             barrier.wait(timeout=20)
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(issuance, "render_pdf", render_after_both_checked)
+    monkeypatch.setattr(rendering, "render_pdf", render_after_both_checked)
     runs, errors = [], []
 
     def run():
         with app.app_context():
             try:
-                result = issuance.bulk_issue(
+                result = bulk_issuance.bulk_issue(
                     db.session.get(Qualification, ids[0]),
                     db.session.get(Seminar, ids[1]),
                     by=db.session.get(User, ids[2]),
@@ -188,7 +188,7 @@ def test_two_bulk_runs_at_once_make_one_certificate_each_and_no_stray_pdf(
         assert not_eligible == [late.id]
     assert pdf_files() == {c.pdf_path for c in certificates}
     for certificate in certificates:
-        data = issuance.pdf_bytes(certificate)
+        data = rendering.pdf_bytes(certificate)
         assert hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
         assert [e.action for e in certificate.events] == ["issue"]
 
@@ -297,7 +297,7 @@ def test_a_certificate_freezes_what_it_states(
     for text in (certificate.facts_json, json.dumps(signed, ensure_ascii=False)):
         assert trainee.email not in text and "@" not in text
     frozen = (certificate.facts_json, certificate.jws, certificate.pdf_sha256)
-    pdf = issuance.pdf_bytes(certificate)
+    pdf = rendering.pdf_bytes(certificate)
 
     # Everything the certificate names changes afterwards...
     accounts.update_profile(trainee, display_name="Asel", full_name="Асель Тулеуова", language="ru")
@@ -330,7 +330,7 @@ def test_a_certificate_freezes_what_it_states(
     # ... and the certificate still states, signs and prints exactly what it did.
     certificate = db.session.get(Certificate, certificate.id)
     assert (certificate.facts_json, certificate.jws, certificate.pdf_sha256) == frozen
-    assert issuance.pdf_bytes(certificate) == pdf
+    assert rendering.pdf_bytes(certificate) == pdf
     facts, _ = verify(certificate.jws, key_ring().jwks())
     assert facts == certificate.facts and facts["holder"] == "Әсел Төлеуова"
 

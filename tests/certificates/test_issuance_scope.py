@@ -8,7 +8,7 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from certificates import issuance
+from certificates import issuance, rendering
 from certificates.models import Certificate, QualificationKind
 from certificates.qualifications import QualificationData, save_qualification
 from lms.extensions import db
@@ -96,7 +96,7 @@ def test_a_lost_pdf_that_renders_differently_now_is_a_clear_404_not_a_crash(
     holder = make_user(email="holder@example.kz")
     certificate = issue_to(make_qualification(), holder)
     client = login(holder)
-    monkeypatch.setattr(issuance, "render_pdf", lambda facts, url, token: b"%PDF-1.7 newer")
+    monkeypatch.setattr(rendering, "render_pdf", lambda facts, url, token: b"%PDF-1.7 newer")
     # The stored copy still matches the recorded hash: served as issued.
     kept = client.get(f"/certificates/{certificate.id}/pdf")
     assert hashlib.sha256(kept.data).hexdigest() == certificate.pdf_sha256

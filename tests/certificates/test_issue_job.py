@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import delete, func, select
 
-from certificates import bulk_job, issuance
+from certificates import bulk_issuance, bulk_job, issuance
 from certificates.models import Certificate
 from lms import jobs
 from lms.extensions import db
@@ -194,7 +194,7 @@ def test_refusals_known_at_once_start_no_job(trainer_client, setting, stranger, 
 
 def test_the_synchronous_service_still_issues_in_one_go(app, trainer, crowd):
     qualification, seminar = crowd
-    outcome = issuance.bulk_issue(qualification, seminar, by=trainer)
+    outcome = bulk_issuance.bulk_issue(qualification, seminar, by=trainer)
     assert len(outcome.issued) == 4 and len(outcome.not_eligible) == 1
     assert db.session.scalars(select(JobRecord)).all() == []
     assert_whole(certificates())

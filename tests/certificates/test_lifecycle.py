@@ -10,7 +10,8 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from certificates import issuance, lifecycle, numbers
+from certificates import issuance, lifecycle, numbers, rendering, status_reasons
+from certificates.current import current_certificate
 from certificates.lifecycle import public_status
 from certificates.models import Certificate, CertificateEvent
 from certificates.qualifications import confirm_identity
@@ -147,7 +148,7 @@ def test_a_reason_is_required_trimmed_and_bounded(certificate, trainer):
     with pytest.raises(ServiceError, match="at most 2000") as refused:
         lifecycle.revoke(certificate, "other", trainer, note="x" * (REASON_LIMIT + 1))
     assert refused.value.field == "reason"
-    assert lifecycle.REASON_CHOICES["suspend"] != lifecycle.REASON_CHOICES["revoke"]
+    assert status_reasons.REASON_CHOICES["suspend"] != status_reasons.REASON_CHOICES["revoke"]
     with pytest.raises(ServiceError):
         lifecycle.suspend(certificate, "issued_in_error", trainer)  # a revocation's reason
     assert certificate.status == "valid" and events(certificate) == [("issue", trainer.id, "")]
@@ -232,11 +233,11 @@ def test_reissue_supersedes_the_old_certificate_and_keeps_the_achievement(
     assert new.facts["number"] == new.number and new.facts["issued_on"] == "2025-06-01"
     assert events(old) == [("issue", trainer.id, ""), ("reissue", admin.id, "Name misspelt")]
     assert events(new) == [("reissue", admin.id, "Name misspelt")]
-    current = issuance.current_certificate(trainee, old.qualification, old.seminar)
+    current = current_certificate(trainee, old.qualification, old.seminar)
     assert current.id == new.id
     # Both PDFs stay: the old one is history; each matches its own record.
     for certificate in (old, new):
-        assert issuance.pdf_bytes(certificate)
+        assert rendering.pdf_bytes(certificate)
     assert old.pdf_path != new.pdf_path
 
     with pytest.raises(ServiceError, match="cannot be replaced"):

@@ -11,7 +11,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select, text
 
-from certificates import issuance, lifecycle, notifications
+from certificates import issuance, lifecycle, notifications, rendering, status_reasons
 from certificates.models import Certificate
 from certificates.notifications import EXPIRY, ISSUED, STATUS, send_expiry_reminders
 from certificates.signals import certificate_status_changed
@@ -113,7 +113,7 @@ def test_issuing_mails_the_holder_in_their_language_with_links_and_the_pdf(
     assert attachment.filename == f"{certificate.number}.pdf"
     assert attachment.mimetype == "application/pdf"
     assert attachment.data.startswith(b"%PDF")
-    assert attachment.data == issuance.pdf_bytes(certificate)
+    assert attachment.data == rendering.pdf_bytes(certificate)
 
     # Storage lost the file: the PDF is rendered again from the signed facts, byte for byte.
     (pdf_folder() / certificate.pdf_path).unlink()
@@ -241,7 +241,7 @@ def test_suspend_reinstate_revoke_through_the_pages_mail_the_holder_with_the_rea
     suspend, reinstate, revoke = messages
     assert "приостановлено" in suspend.subject and certificate.number in suspend.subject
     with app_locale("ru"):
-        label = str(lifecycle.STATUS_REASONS[lifecycle.StatusReason.UNDER_REVIEW])
+        label = str(status_reasons.STATUS_REASONS[status_reasons.StatusReason.UNDER_REVIEW])
     assert label in suspend.text and label in suspend.html
     assert "Жалоба стороны медиации" in suspend.text
     assert "не предъявляйте его как действительный" in suspend.text
@@ -260,7 +260,7 @@ def test_status_messages_give_the_reason_in_the_holders_language(admin_client, c
     [message] = outbox(STATUS)
     assert message.language == "kk"
     with app_locale("kk"):
-        label = str(lifecycle.STATUS_REASONS[lifecycle.StatusReason.ISSUED_IN_ERROR])
+        label = str(status_reasons.STATUS_REASONS[status_reasons.StatusReason.ISSUED_IN_ERROR])
     assert label in message.text and "күші жойылды" in message.subject
 
 

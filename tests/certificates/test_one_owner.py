@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from certificates import issuance, pdf
+from certificates import bulk_issuance, issuance, pdf, rendering
 from certificates.models import Certificate
 from certificates.qualifications import latest_declaration, sign_declaration
 from certificates.signals import certificate_issued
@@ -53,7 +53,7 @@ def captured_facts(monkeypatch):
 
         return render
 
-    monkeypatch.setattr(issuance, "render_pdf", capturing(issuance.render_pdf))  # issued
+    monkeypatch.setattr(rendering, "render_pdf", capturing(rendering.render_pdf))  # issued
     monkeypatch.setattr(pdf, "render_pdf", capturing(pdf.render_pdf))  # previews
     return facts
 
@@ -68,7 +68,7 @@ def test_the_preview_states_what_the_issue_writes(trainer_client, setting, peopl
     response = trainer_client.get(url, query_string={"qualification": qualification.id})
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     preview = captured_facts.pop()
-    assert preview["number"] == issuance.PREVIEW_NUMBER
+    assert preview["number"] == rendering.PREVIEW_NUMBER
 
     assert bulk(trainer_client, seminar, qualification).status_code == 303
     issued = db.session.scalar(select(Certificate).where(Certificate.holder_id == aida.id))
@@ -122,9 +122,9 @@ def test_one_signal_per_certificate_issued_after_the_commit(app, setting, people
     certificate_issued.connect(receiver)
     try:
         with received() as calls:
-            result = issuance.bulk_issue(qualification, seminar, by=trainer)
+            result = bulk_issuance.bulk_issue(qualification, seminar, by=trainer)
             assert len(result.issued) == 2
-            again = issuance.bulk_issue(qualification, seminar, by=trainer)
+            again = bulk_issuance.bulk_issue(qualification, seminar, by=trainer)
             assert again.issued == []
             _, created = issuance.issue(qualification, people["aida"], seminar, by=trainer)
             assert not created
@@ -154,9 +154,9 @@ def test_a_rolled_back_bulk_issue_sends_none(app, setting, trainer, monkeypatch)
     def failing(certificates):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(issuance, "insert_all", failing)
+    monkeypatch.setattr(bulk_issuance, "insert_all", failing)
     with received() as calls, pytest.raises(RuntimeError):
-        issuance.bulk_issue(qualification, seminar, by=trainer)
+        bulk_issuance.bulk_issue(qualification, seminar, by=trainer)
     assert calls == []
     assert db.session.scalar(select(func.count(Certificate.id))) == 0
 

@@ -247,14 +247,14 @@ def test_renewal_makes_a_new_credential_valid_longer(certificate, trainer):
 def test_bulk_issue_stores_a_credential_for_each(
     make_qualification, make_course, trainer, make_user
 ):
-    from certificates import issuance
+    from certificates import bulk_issuance
 
     course = make_course("Attendance course", modules=1)
     seminar = make_seminar(course, trainer, [("Day 1", 4)])
     people = [make_user() for _ in range(3)]
     seat(seminar, *people)
     attend(seminar.sessions[0], trainer, dict.fromkeys(people, "present"))
-    outcome = issuance.bulk_issue(make_qualification(), seminar, by=trainer)
+    outcome = bulk_issuance.bulk_issue(make_qualification(), seminar, by=trainer)
     assert len(outcome.issued) == 3
     for made in outcome.issued:
         assert signer.verify(credential_of(made))

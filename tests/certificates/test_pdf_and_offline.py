@@ -14,7 +14,7 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from certificates import issuance
+from certificates import rendering
 from certificates.signing import canonical_json
 
 KAZAKH_NAME = "Әлия Қасымқызы Нұрланова"
@@ -27,7 +27,7 @@ def certificate(make_qualification, issue_to, make_user):
 
 
 def test_pdf_holds_real_text_metadata_and_is_stored_with_its_hash(certificate):
-    data = issuance.pdf_bytes(certificate)
+    data = rendering.pdf_bytes(certificate)
     assert hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) == 1
@@ -43,7 +43,7 @@ def test_pdf_holds_real_text_metadata_and_is_stored_with_its_hash(certificate):
 
 
 def test_the_qr_code_opens_this_certificates_page(client, certificate, app):
-    document = pypdfium2.PdfDocument(issuance.pdf_bytes(certificate))
+    document = pypdfium2.PdfDocument(rendering.pdf_bytes(certificate))
     try:
         image = document[0].render(scale=100 / 72).to_pil()
     finally:
@@ -57,7 +57,7 @@ def test_the_qr_code_opens_this_certificates_page(client, certificate, app):
 
 def _write(tmp_path, client, certificate):
     pdf = tmp_path / "certificate.pdf"
-    pdf.write_bytes(issuance.pdf_bytes(certificate))
+    pdf.write_bytes(rendering.pdf_bytes(certificate))
     jwks = tmp_path / "jwks.json"
     jwks.write_text(client.get("/.well-known/jwks.json").get_data(as_text=True))
     return pdf, jwks

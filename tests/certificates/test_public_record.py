@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from certificates import issuance, lifecycle
+from certificates import issuance, lifecycle, rendering
 from certificates.keys import key_ring
 from certificates.public_record import API_FIELDS, PUBLIC_FACTS
 from certificates.qualifications import confirm_identity
@@ -76,7 +76,7 @@ def test_the_public_sees_the_reason_from_the_list_never_the_trainers_note(
     assert record["status_reason"] == code and record["status_reason_text"] == label
     assert record["public_note"] == "See the notice of 1 December"
     spec = _text(client.get("/api/v1/openapi.json"))
-    pdf = PdfReader(io.BytesIO(issuance.pdf_bytes(certificate))).pages[0].extract_text()
+    pdf = PdfReader(io.BytesIO(rendering.pdf_bytes(certificate))).pages[0].extract_text()
     for public in (page, json.dumps(record, ensure_ascii=False), spec, pdf):
         assert "Серік" not in public and "forged check-in" not in public
     # A genuine signature is not mistaken for validity.
@@ -131,7 +131,7 @@ def test_criteria_say_met_with_the_rule_and_never_a_percent(client, achieved):
     (criterion,) = record["facts"]["criteria"]
     assert criterion["met"] is True and "percent" not in criterion
     assert criterion["rule"]["thresholds"] == {"quiz": 80}
-    pdf = PdfReader(io.BytesIO(issuance.pdf_bytes(achieved))).pages[0].extract_text()
+    pdf = PdfReader(io.BytesIO(rendering.pdf_bytes(achieved))).pages[0].extract_text()
     # The criterion by its name: no internal code is printed.
     assert "C1-LAW" not in pdf and not re.search(r"85(?:[.,]\d+)?\s?%", pdf)
     assert "Knowledge of the legal" in pdf
@@ -193,7 +193,7 @@ def test_no_hours_are_published(client, make_qualification, make_user, make_cour
     assert "Almaty seminar" in page and "Academic hours" not in page and "8.0" not in page
     record = client.get(f"/api/v1/certificates/{certificate.number}").get_json()
     assert "hours" not in record["facts"]
-    pdf = PdfReader(io.BytesIO(issuance.pdf_bytes(certificate))).pages[0].extract_text()
+    pdf = PdfReader(io.BytesIO(rendering.pdf_bytes(certificate))).pages[0].extract_text()
     assert "Almaty seminar" in pdf and "8.0" not in pdf and "hours" not in pdf.lower()
 
 

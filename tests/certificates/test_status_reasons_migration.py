@@ -114,8 +114,8 @@ def test_old_reasons_become_internal_notes(empty_app):
     ]
 
     # What a verifier is told now: the status and "no reason published", not the old text.
-    from certificates.lifecycle import reason_label
     from certificates.models import Certificate
+    from certificates.status_reasons import reason_label
 
     revoked = db.session.get(Certificate, ids["revoked"])
     assert reason_label(revoked.status_reason_code) == "No reason published"

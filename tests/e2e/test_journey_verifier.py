@@ -30,7 +30,7 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from certificates import issuance, lifecycle
+from certificates import issuance, lifecycle, rendering
 from certificates.models import QualificationKind
 from certificates.numbers import ALPHABET
 from certificates.qualifications import QualificationData, save_qualification
@@ -148,7 +148,7 @@ def test_a_stranger_checks_a_typed_number_the_qr_code_and_a_revoked_one(verifier
     assert serious_violations(page) == []
 
     # The page states what the PDF prints.
-    pdf = issuance.pdf_bytes(valid)
+    pdf = rendering.pdf_bytes(valid)
     printed = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     for fact in (valid.number, HOLDER, TITLE):
         assert fact in printed

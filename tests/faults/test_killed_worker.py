@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from certificates import bulk_job, issuance, storage
+from certificates import bulk_job, rendering, storage
 from certificates.models import Certificate
 from courses import import_job
 from courses.models import Course, Module
@@ -105,7 +105,7 @@ def retry_after_the_stale_window(record_id: int) -> JobRecord:
 
 def assert_every_certificate_whole() -> None:
     for certificate in db.session.scalars(select(Certificate)):
-        data = issuance.pdf_bytes(certificate)
+        data = rendering.pdf_bytes(certificate)
         assert hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
 
 

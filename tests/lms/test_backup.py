@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from certificates.issuance import pdf_bytes
 from certificates.keys import key_ring
 from certificates.models import Certificate
+from certificates.rendering import pdf_bytes
 from config import TestingConfig
 from lms import create_app
 from lms.extensions import db

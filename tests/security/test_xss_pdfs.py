@@ -27,7 +27,7 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 from sqlalchemy import select
 
-from certificates import issuance, pdf
+from certificates import issuance, pdf, rendering
 from certificates.facts import verify_url
 from certificates.qualifications import QualificationData, save_qualification
 from lms.extensions import db
@@ -236,7 +236,7 @@ def test_a_hostile_name_and_titles_print_as_text_in_a_pdf_with_nothing_active(
     assert created
     facts = certificate.facts
     own_url = verify_url(certificate.number)
-    data = issuance.pdf_bytes(certificate)
+    data = rendering.pdf_bytes(certificate)
     for client, url in (
         (login(holder), f"/certificates/{certificate.id}/pdf"),
         (login(trainer), f"/manage/certificates/{certificate.id}/pdf"),
