@@ -47,7 +47,8 @@ from lms.extensions import db
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 # Which certificate statuses set a list's bit.
 SET_BY = {"revocation": ("revoked", "superseded"), "suspension": ("suspended",)}
-DRAWS = 20  # attempts before giving up (each collision is about 1 in 2 at worst)
+DRAWS = 20  # attempts before giving up (an insert loses only to a concurrent issuer)
+ROUNDS = 64  # redraws of the taken positions per attempt (each finds at least half free)
 
 
 class StatusListFull(RuntimeError):
@@ -156,29 +157,41 @@ def allocate(count: int) -> list[dict[str, tuple[StatusList, int]]]:
 
 
 def _draw(status_list: StatusList, count: int) -> list[int]:
+    """``count`` random free positions of ``status_list``, recorded. Taken positions are
+    drawn again one by one (a list may be up to half full, and a bulk issue asks for hundreds:
+    redrawing the whole batch on any collision would almost never succeed); a position another
+    issuer records meanwhile makes the insert fail and the draw start again."""
     for _ in range(DRAWS):
-        wanted: set[int] = set()
-        while len(wanted) < count:
-            wanted.add(secrets.randbelow(status_list.size))
-        taken = set(
-            db.session.scalars(
-                select(StatusIndex.position).where(
-                    StatusIndex.list_id == status_list.id, StatusIndex.position.in_(wanted)
+        picked: set[int] = set()
+        for _round in range(ROUNDS):
+            candidates: set[int] = set()
+            while len(candidates) < count - len(picked):
+                position = secrets.randbelow(status_list.size)
+                if position not in picked:
+                    candidates.add(position)
+            taken = set(
+                db.session.scalars(
+                    select(StatusIndex.position).where(
+                        StatusIndex.list_id == status_list.id,
+                        StatusIndex.position.in_(candidates),
+                    )
                 )
             )
-        )
-        if taken:
+            picked |= candidates - taken
+            if len(picked) == count:
+                break
+        else:
             continue
-        picked = sorted(wanted, key=lambda _: secrets.randbits(32))
+        order = sorted(picked, key=lambda _: secrets.randbits(32))
         try:
             with db.session.begin_nested():
                 db.session.execute(
                     insert(StatusIndex),
-                    [{"list_id": status_list.id, "position": p} for p in picked],
+                    [{"list_id": status_list.id, "position": p} for p in order],
                 )
         except IntegrityError:  # another issuer drew one of them meanwhile
             continue
-        return picked
+        return order
     raise StatusListFull(f"no free index in {status_list.purpose} list {status_list.number}")
 
 

@@ -7,7 +7,7 @@ import copy
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from certificates import lifecycle
 from certificates.models import Certificate
@@ -193,6 +193,26 @@ def test_indexes_are_random_unique_and_never_given_twice(app):
         assert indexes != sorted(indexes)  # drawn at random, not in order
         assert all(0 <= i < LIST_SIZE for i in indexes)
     assert db.session.scalar(select(func.count()).select_from(StatusIndex)) == 1200
+
+
+def test_a_bulk_issue_finds_its_indexes_in_a_list_already_well_used(app):
+    """500 slots at once from a list with 40% of its positions taken: every taken one is drawn
+    again (redrawing the whole batch on any collision would practically never succeed)."""
+    import random
+
+    (slot,) = status_list.allocate(1)
+    db.session.commit()
+    revocation = slot["revocation"][0]
+    taken = set(random.sample(range(LIST_SIZE), int(LIST_SIZE * 0.4))) - {slot["revocation"][1]}
+    db.session.execute(
+        insert(StatusIndex), [{"list_id": revocation.id, "position": p} for p in taken]
+    )
+    db.session.commit()
+    slots = status_list.allocate(500)
+    db.session.commit()
+    drawn = [s["revocation"][1] for s in slots]
+    assert len(set(drawn)) == 500 and not set(drawn) & taken
+    assert all(s["revocation"][0].id == revocation.id for s in slots)
 
 
 def test_an_index_stays_taken_after_its_certificate_is_gone(certificate):
