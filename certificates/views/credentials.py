@@ -30,6 +30,7 @@ from certificates.qualifications import qualification_by_slug
 from certificates.views.verify import verification_limit
 from lms.errors import error_response
 from lms.extensions import db
+from lms.routing import parse_id
 
 bp = Blueprint("credentials", __name__)
 
@@ -119,7 +120,8 @@ def achievement(slug: str):
 def status(purpose: str, number: int):
     if request.method == "OPTIONS":
         return _open_for_reading(current_app.response_class(status=204))
-    found = status_list.published(purpose, number)
+    # A number past any database integer is simply not a list (not an overflow error).
+    found = status_list.published(purpose, number) if parse_id(number) else None
     if found is None or found.signed_zlib is None:
         return _not_found(_("There is no such status list."))
     response = current_app.response_class(_body(found.signed), mimetype=MEDIA_TYPE)

@@ -92,7 +92,14 @@ def test_the_status_list_is_served_signed_cached_briefly_and_revalidated(
 
 
 @pytest.mark.parametrize(
-    "path", ["/credentials/status/revocation/99", "/credentials/status/other/1"]
+    "path",
+    [
+        "/credentials/status/revocation/99",
+        "/credentials/status/other/1",
+        "/credentials/status/revocation/0",
+        # Past any database integer (it ended in a 500 on SQLite's overflow).
+        "/credentials/status/revocation/99999999999999999999",
+    ],
 )
 def test_an_unknown_status_list_is_404(client, certificate, path):
     response = client.get(path)
