@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -69,9 +70,21 @@ def xlsx_bytes(rows: Iterable[Iterable], *, title: str = "Sheet1") -> bytes:
     return buffer.getvalue()
 
 
+# Characters no common file system accepts in a name (Windows forbids them; browsers replace
+# them on their own, differently): a certificate number's check character may be "*".
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+
+def portable_filename(filename: str) -> str:
+    """``filename`` with what no file system accepts (``<>:"/\\|?*`` and controls) as "_"."""
+    return _NOT_IN_FILE_NAMES.sub("_", filename)
+
+
 def content_disposition(filename: str, *, inline: bool = False) -> str:
-    """The header naming a download: an ASCII fallback and the exact (UTF-8) name."""
+    """The header naming a download: a portable name (:func:`portable_filename`), as ASCII
+    and, when it is not, also exactly (UTF-8)."""
     kind = "inline" if inline else "attachment"
+    filename = portable_filename(filename)
     fallback = "".join(
         c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
     )

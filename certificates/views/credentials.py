@@ -28,6 +28,7 @@ from certificates.ob3 import credential as credential_builder
 from certificates.ob3 import issuing, status_list
 from certificates.qualifications import qualification_by_slug
 from certificates.views.verify import verification_limit
+from lms.downloads import content_disposition
 from lms.errors import error_response
 from lms.extensions import db
 from lms.routing import parse_id
@@ -78,8 +79,8 @@ def credential(number: str):
     response.set_etag(hashlib.sha256(data).hexdigest()[:32])
     response.headers["Cache-Control"] = "no-cache"
     if request.args.get("download"):
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="{certificate.number}.credential.json"'
+        response.headers["Content-Disposition"] = content_disposition(
+            f"{certificate.number}.credential.json"
         )
     return _open_for_reading(response.make_conditional(request))
 

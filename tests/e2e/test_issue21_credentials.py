@@ -29,6 +29,7 @@ from certificates import ce_activities, issuance
 from certificates.models import Certificate, QualificationKind
 from certificates.ob3 import signer
 from certificates.qualifications import QualificationData, save_qualification
+from lms.downloads import portable_filename
 from lms.extensions import db
 from lms.timezone import site_today
 from tests.conftest import DEFAULT_PASSWORD
@@ -97,7 +98,7 @@ def test_my_certificates_offers_the_wallet_credential_its_qr_code_and_linkedin(s
     # The download: the signed credential, named after the number.
     with page.expect_download() as download:
         card.get_by_role("link", name="Download for a wallet (Open Badges 3.0)").click()
-    assert download.value.suggested_filename == f"{number}.credential.json"
+    assert download.value.suggested_filename == portable_filename(f"{number}.credential.json")
     credential = json.loads(Path(download.value.path()).read_bytes())
     assert "OpenBadgeCredential" in credential["type"] and credential["id"] == address
     proof = credential["proof"]
