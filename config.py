@@ -161,6 +161,9 @@ class Config:
         # Layout.
         self.BOOTSTRAP_SERVE_LOCAL = True
         self.ORGANISATION_NAME = get("ORGANISATION_NAME", "Demo Mediation Training Centre")
+        # Public pages as visitors see them are kept this many seconds per process
+        # (lms.public_pages); 0 renders every request.
+        self.PUBLIC_PAGE_SECONDS = _int(get("PUBLIC_PAGE_SECONDS"), 10)
         self.SITE_NAME = get("SITE_NAME", "Mediator Academy")
 
         # Certificates.
@@ -253,6 +256,12 @@ class DevelopmentConfig(Config):
 
     NAME = "development"
 
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(environ)
+        env = os.environ if environ is None else environ
+        # Whoever edits a template sees it at once, signed in or not.
+        self.PUBLIC_PAGE_SECONDS = _int(env.get("LMS_PUBLIC_PAGE_SECONDS"), 0)
+
 
 class TestingConfig(Config):
     """The test suite: a database URL chosen by the fixture, cheap password hashing."""
@@ -283,6 +292,8 @@ class TestingConfig(Config):
         self.JOBS_IMMEDIATE = True
         # Apps are built before their tables exist; tests of the check turn it on.
         self.CHECK_KEYS_AT_START = False
+        # Pages change within tests; tests of lms.public_pages turn the keeping on.
+        self.PUBLIC_PAGE_SECONDS = 0
         for key, value in overrides.items():
             setattr(self, key, value)
 

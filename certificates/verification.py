@@ -12,11 +12,12 @@ The signature is checked against the keys ``KeyRing.published()`` keeps parsed p
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from certificates.keys import key_ring
@@ -92,6 +93,17 @@ def credential_address(certificate: Certificate) -> str | None:
     return credential_url(certificate.number)
 
 
+@functools.cache
+def _lookup_statement():
+    """The one statement of a lookup, built once per process (SQLAlchemy then finds its
+    compiled form by the statement's cache key instead of building the options again)."""
+    return (
+        select(Certificate, listing_exists())
+        .where(Certificate.number == bindparam("number"))
+        .options(joinedload(Certificate.ob3_credential).load_only(StoredCredential.certificate_id))
+    )
+
+
 def lookup(text: str, *, channel: str, address: str) -> Lookup:
     prefix = current_app.config["CERTIFICATE_PREFIX"]
     try:
@@ -102,13 +114,7 @@ def lookup(text: str, *, channel: str, address: str) -> Lookup:
     else:
         # Whether its holder is listed in the public register, and whether it has an Open
         # Badges credential, come in the same statement.
-        row = db.session.execute(
-            select(Certificate, listing_exists())
-            .where(Certificate.number == number)
-            .options(
-                joinedload(Certificate.ob3_credential).load_only(StoredCredential.certificate_id)
-            )
-        ).first()
+        row = db.session.execute(_lookup_statement(), {"number": number}).first()
         certificate, listed = row if row is not None else (None, False)
         if certificate is None:
             result = Lookup(Outcome.UNKNOWN, number)

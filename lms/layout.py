@@ -69,15 +69,14 @@ def add_navigation(
 
 
 def navigation_items(bar: str = "main") -> list[tuple[str, object]]:
-    items = []
-    for endpoint, label, roles, item_bar in current_app.extensions.get(NAVIGATION_KEY, []):
-        if item_bar != bar:
-            continue
-        if roles is None or (
-            current_user.is_authenticated and (not roles or current_user.role in roles)
-        ):
-            items.append((endpoint, label))
-    return items
+    user = current_user._get_current_object()  # once, not through the proxy per entry
+    signed_in = user.is_authenticated
+    role = user.role if signed_in else None
+    return [
+        (endpoint, label)
+        for endpoint, label, roles, item_bar in current_app.extensions.get(NAVIGATION_KEY, [])
+        if item_bar == bar and (roles is None or (signed_in and (not roles or role in roles)))
+    ]
 
 
 def init_app(app: Flask) -> None:

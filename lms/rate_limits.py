@@ -104,10 +104,46 @@ def answer_read_back_from_the_count(storage) -> None:
     storage.incr, storage.get, storage.get_expiry = incr, get, get_expiry
 
 
+def limits_beyond_views(extension) -> bool:
+    """Whether any limit applies beyond the views' own decorators: application, default,
+    blueprint or in-memory fallback limits (read from Flask-Limiter's manager; a test fails
+    if a new version renames them)."""
+    manager = extension.limit_manager
+    return bool(
+        manager._application_limits
+        or manager._default_limits
+        or manager._blueprint_limits
+        or extension._in_memory_fallback
+    )
+
+
+def check_before_views_only_when_needed(app: Flask, extension) -> None:
+    """Flask-Limiter checks every request before its view for application, default and
+    blueprint limits, then each limited view's decorator checks that view's own. This site
+    sets only the views' own, so the first check finds nothing on every page, JWKS and
+    health check alike, yet costs about a tenth of a millisecond (resolving the endpoint's
+    limits and exemptions). It now runs only while such limits exist; the views' decorators
+    (and with them the fall-back to memory while Redis is down) work as before."""
+    funcs = app.before_request_funcs.setdefault(None, [])
+    for index, func in enumerate(funcs):
+        if getattr(func, "__func__", None) is type(extension)._check_request_limit:
+            funcs[index] = _only_when_needed(func, extension)
+            return
+
+
+def _only_when_needed(check, extension):
+    def check_request_limit() -> None:
+        if limits_beyond_views(extension):
+            check()
+
+    return check_request_limit
+
+
 def init_app(app: Flask) -> None:
     options = storage_options(app)
     if options and "RATELIMIT_STORAGE_OPTIONS" not in app.config:
         app.config["RATELIMIT_STORAGE_OPTIONS"] = options
     app.after_request(_keep_own_retry_after)
     limiter.init_app(app)
+    check_before_views_only_when_needed(app, limiter)
     answer_read_back_from_the_count(limiter.storage)

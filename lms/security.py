@@ -63,7 +63,8 @@ def _reject_nul_bytes() -> None:
     """NUL characters are never legitimate input, and PostgreSQL refuses to store them."""
     values = [request.path]
     values += [value for _, items in request.args.lists() for value in items]
-    values += [value for _, items in request.form.lists() for value in items]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):  # no form to read on a page view
+        values += [value for _, items in request.form.lists() for value in items]
     if any("\x00" in value for value in values):
         abort(400, description=_l("The request contains characters that are not allowed."))
 

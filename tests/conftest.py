@@ -45,6 +45,7 @@ REDIS_SKIP_REASON = (
 )
 
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+_CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -165,7 +166,8 @@ class Client(FlaskClient):
 
     def csrf_token(self) -> str:
         """The token a page would carry. Once a page has put the raw token in the session,
-        sign it as Flask-WTF does (no page to render); before that, read the home page's."""
+        sign it as Flask-WTF does (no page to render); before that, read the sign-in form's
+        (public pages carry none for visitors)."""
         app = self.application
         cookie = self.get_cookie(app.config["SESSION_COOKIE_NAME"])
         if cookie is not None:
@@ -176,9 +178,10 @@ class Client(FlaskClient):
             if raw := session.get("csrf_token"):
                 secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
                 return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
-        page = self.get("/").get_data(as_text=True)
-        match = _CSRF_META.search(page)
-        assert match, "no csrf-token meta tag on the home page"
+        match = _CSRF_META.search(self.get("/").get_data(as_text=True)) or _CSRF_FIELD.search(
+            self.get("/login").get_data(as_text=True)
+        )
+        assert match, "no CSRF token on the home page (signed in) or the sign-in form"
         return match.group(1)
 
     def post_form(self, url: str, data: dict | None = None, **kwargs):

@@ -33,6 +33,7 @@ from certificates.status_reasons import reason_label
 from certificates.verification import Outcome, as_json, lookup
 from lms.errors import error_response
 from lms.extensions import limiter
+from lms.public_pages import for_visitors
 
 bp = Blueprint("certificates", __name__, template_folder="../templates")
 
@@ -135,6 +136,7 @@ def _revalidate_every_time(response, *, private: bool = False):
 
 
 @bp.get("/verify")
+@for_visitors
 def verify():
     typed = (request.args.get("number") or "").strip()[:MAX_NUMBER_LENGTH]
     if typed:

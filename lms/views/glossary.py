@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.glossary import LANGUAGES, glossary
 from lms.i18n import LANGUAGE_NAMES
+from lms.public_pages import for_visitors
 
 bp = Blueprint("glossary", __name__)
 
@@ -33,6 +34,7 @@ STATUS_MEANINGS = {
 
 
 @bp.get("/glossary")
+@for_visitors
 def index():
     locale = str(get_locale() or "en")
     lang = locale if locale in LANGUAGES else "en"

@@ -64,3 +64,37 @@ def test_messages_after_login_use_the_users_language(client, make_user):
     page = client.get("/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Welcome, " not in page  # the flash, in Russian
     assert "Добро пожаловать" in page
+
+
+def test_a_visitor_chooses_a_language_by_a_plain_link(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'action="/language"' in page and 'method="get"' in page
+    response = client.get("/language?language=kk&next=/courses/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/courses/"
+    assert '<html lang="kk">' in client.get("/").get_data(as_text=True)
+
+
+def test_the_visitors_link_refuses_unknown_languages_and_foreign_next(client):
+    response = client.get("/language?language=xx&next=//evil.example.com/")
+    assert response.headers["Location"] == "/"
+    assert "Set-Cookie" not in response.headers
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+def test_public_pages_carry_no_token_and_set_no_cookie_for_visitors(client):
+    for path in ("/", "/verify", "/courses/", "/glossary", "/mediators"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
+        assert 'name="csrf-token"' not in response.get_data(as_text=True), path
+
+
+def test_a_signed_in_user_switches_by_a_form_that_saves_the_choice(trainee_client, trainee):
+    page = trainee_client.get("/dashboard").get_data(as_text=True)
+    assert 'method="post"' in page and '<meta name="csrf-token"' in page
+    # The visitors' link changes nothing for an account (its language is saved, by POST).
+    trainee_client.get("/language?language=kk&next=/dashboard")
+    db.session.refresh(trainee)
+    assert trainee.language != "kk"
+    assert '<html lang="kk">' not in trainee_client.get("/dashboard").get_data(as_text=True)

@@ -88,3 +88,28 @@ def test_a_lookup_costs_one_round_trip_per_limit_and_the_headers_stay_right(
     assert "cmdstat_get" not in stats
     assert stats["cmdstat_ttl"]["calls"] == stats["cmdstat_incrby"]["calls"] == 4
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+
+
+def test_the_check_before_views_runs_only_when_limits_beyond_views_exist(app, monkeypatch):
+    """Only views carry limits here, so Flask-Limiter's check before every view is skipped
+    (lms.rate_limits); a default limit, were one configured, is still enforced."""
+    from flask_limiter import Limit
+    from flask_limiter.util import get_remote_address
+
+    from lms.rate_limits import limits_beyond_views
+
+    assert not limits_beyond_views(limiter)  # and the attributes it reads still exist
+    client = app.test_client()
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 200]
+
+    default = Limit(limit_provider="2 per minute", key_function=get_remote_address).bind(limiter)
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits", [default])
+    try:
+        assert limits_beyond_views(limiter)
+        statuses = [
+            client.get("/healthz", environ_base={"REMOTE_ADDR": "192.0.2.77"}).status_code
+            for _ in range(3)
+        ]
+        assert statuses == [200, 200, 429]
+    finally:
+        limiter.reset()

@@ -401,6 +401,7 @@ RULES: dict[str, tuple[dict, U]] = {
     "main.healthz": (PUBLIC, lambda w: "/healthz"),
     "main.home": (PUBLIC, lambda w: "/"),
     "main.set_language": (PUBLIC, lambda w: "/language"),
+    "main.choose_language": (PUBLIC, lambda w: "/language?language=ru&next=/"),
     # --- course authoring ------------------------------------------------------------------
     "manage.add_owner": (STAFF, lambda w: f"/manage/courses/{_c(w)}/owners"),
     "manage.course_files": (STAFF, lambda w: f"/manage/courses/{_c(w)}/files"),
