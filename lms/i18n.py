@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Domain
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from lms.extensions import babel
 
@@ -57,6 +59,35 @@ def _translations():
     return babel.domain_instance.get_translations()
 
 
+SHOWN_LIMIT = 5000  # texts kept per catalogue (templates may translate computed strings)
+
+
+@pass_context
+def template_gettext(__context, __string: str, **variables):
+    """Templates' ``_()`` and ``{% trans %}``, as Jinja's own newstyle gettext (escaped
+    Markup when autoescaping; the text always %-formatted, so "%%" shows "%"), with the
+    shown form of a text without variables kept per catalogue: a page's layout alone shows
+    about thirty such texts, each otherwise translated, wrapped and formatted again."""
+    # Catalogue texts are the site's own markup, as Jinja's gettext treats them; values
+    # put in by %-formatting are escaped by Markup.
+    translations = _translations()
+    autoescape = __context.eval_ctx.autoescape
+    if variables:
+        text = translations.ugettext(__string)
+        return (Markup(text) if autoescape else text) % variables  # noqa: S704
+    shown = translations.__dict__.get("_lms_shown")
+    if shown is None:
+        shown = translations.__dict__.setdefault("_lms_shown", {})
+    key = (__string, autoescape)
+    value = shown.get(key)
+    if value is None:
+        text = translations.ugettext(__string)
+        value = (Markup(text) if autoescape else text) % {}  # noqa: S704
+        if len(shown) < SHOWN_LIMIT:
+            shown[key] = value
+    return value
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # One domain object for every application (Flask-Babel makes it once per Babel too).
@@ -72,6 +103,7 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals["gettext"] = template_gettext
 
     @app.context_processor
     def _languages() -> dict:

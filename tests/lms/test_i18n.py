@@ -98,3 +98,22 @@ def test_a_signed_in_user_switches_by_a_form_that_saves_the_choice(trainee_clien
     db.session.refresh(trainee)
     assert trainee.language != "kk"
     assert '<html lang="kk">' not in trainee_client.get("/dashboard").get_data(as_text=True)
+
+
+def test_templates_translate_as_jinjas_gettext_does(app):
+    """lms.i18n.template_gettext keeps Jinja's newstyle semantics: variables escaped, the
+    text always %-formatted, and each language its own texts."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = (
+        "{{ _('Log in') }}|{{ _('50%% done') }}|{{ _('Certificate %(number)s', number=n) }}"
+    )
+    with app.test_request_context("/"):
+        english = render_template_string(source, n="<b>")
+        with force_locale("ru"):
+            russian = render_template_string(source, n="<b>")
+        again = render_template_string(source, n="<b>")
+    assert english == again == "Log in|50% done|Certificate &lt;b&gt;"
+    assert russian.startswith("Войти|50% done|")
+    assert "&lt;b&gt;" in russian and "<b>" not in russian
