@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -79,7 +79,39 @@ def navigation_items(bar: str = "main") -> list[tuple[str, object]]:
     ]
 
 
+ADDRESSES_KEPT = 2000
+
+
+def addresses_kept_once(app: Flask) -> Callable[..., str]:
+    """``url_for`` for templates, keeping each address that takes no values (a menu entry)
+    or only a static file's name, per script root: the layout alone asks for about twenty
+    such addresses on every page, each otherwise built by the URL map again. Everything else
+    (values, a blueprint-relative ".name", ``_external`` and the like, or no request) is
+    built by Flask's ``url_for`` as before."""
+    build = app.url_for
+    kept: dict[tuple[str, str, str | None], str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        if endpoint.startswith(".") or not has_request_context():
+            return build(endpoint, **values)
+        filename = None
+        if values:
+            if len(values) != 1 or "filename" not in values or not endpoint.endswith("static"):
+                return build(endpoint, **values)
+            filename = values["filename"]
+        key = (request.script_root, endpoint, filename)
+        address = kept.get(key)
+        if address is None:
+            address = build(endpoint, **values)
+            if len(kept) < ADDRESSES_KEPT:
+                kept[key] = address
+        return address
+
+    return url_for
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["url_for"] = addresses_kept_once(app)
     add_navigation(app, "main.dashboard", _l("Dashboard"), ())
     add_navigation(app, "admin.users", _l("Users"), ("admin",), bar="teaching")
     add_navigation(app, "admin.settings", _l("Settings"), ("admin",), bar="teaching")
