@@ -1,7 +1,7 @@
 """Public pages as visitors see them, rendered once per address and language for a few seconds.
 
-The home page, the catalogue, the glossary, the public register and the empty verification
-form are the same for every visitor who reads them in one language: rendering each of them
+The home page, the catalogue, the glossary and the empty verification form are the same
+for every visitor who reads them in one language: rendering each of them
 again for every request is most of what they cost (issue 17). A view marked
 ``@for_visitors`` keeps the page it rendered for a visitor, per process, for
 ``PUBLIC_PAGE_SECONDS`` (10 by default; 0 turns it off, as the test suite does), and answers
@@ -9,10 +9,10 @@ the next visitor asking for the same address in the same language with it.
 
 What is never kept or never served from here: anything for a signed-in user (their pages
 carry their name, menus and form tokens), a request whose session holds a message to show
-(a flash after signing out, say), a page whose rendering changed the session (it would carry
-a token or set a cookie), a page rendered while the database was down (the minimal layout),
-and every answer but 200. A visitor may therefore see a public page up to that many seconds
-old (a course just published, a register entry just added); a signed-in user never does.
+(a flash after signing out, say), a page whose rendering changed the session or set a
+cookie (it would carry a token or somebody's cookie), a page rendered while the database was
+down (the minimal layout), and every answer but 200. A visitor may therefore see a public
+page up to that many seconds old (a course just published); a signed-in user never does.
 The hooks that run after every view (security headers, ``Vary``) run on a kept page too.
 
 At most ``MAX_PAGES`` pages are kept per process (query strings make addresses unbounded);
@@ -69,6 +69,7 @@ def for_visitors(view):
             and not response.direct_passthrough
             and not response.is_streamed
             and not session.modified
+            and "Set-Cookie" not in response.headers
             and not g.get("database_unavailable")
         ):
             _pages[key] = (now + seconds, response.get_data(), 200, list(response.headers))

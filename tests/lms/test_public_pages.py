@@ -90,3 +90,16 @@ def test_at_most_a_bounded_number_of_pages_is_kept(client, monkeypatch):
     for n in range(6):
         client.get(f"/glossary?n={n}")
     assert [key[2] for key in public_pages._pages] == [f"/glossary?n={n}" for n in (3, 4, 5)]
+
+
+def test_a_page_that_sets_a_cookie_is_not_kept(app, client, monkeypatch):
+    def home_with_cookie():
+        response = app.make_response("<p>for one visitor</p>")
+        response.set_cookie("visitor", "a")
+        return response
+
+    monkeypatch.setitem(
+        app.view_functions, "main.home", public_pages.for_visitors(home_with_cookie)
+    )
+    assert "visitor=a" in client.get("/").headers["Set-Cookie"]
+    assert public_pages._pages == {}
