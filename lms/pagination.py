@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.sql import Select
 
@@ -47,7 +47,20 @@ def page_url(endpoint: str, page: int) -> str:
     """The address of ``page`` of the list at ``endpoint``: the path values that endpoint takes
     from the current page (its course, its quiz) and the current filters, nothing else. Query
     keys that would steer ``url_for`` itself (``_external``, ``endpoint``...) or overwrite a
-    path value are dropped."""
+    path value are dropped.
+
+    A pager links a dozen pages of one list: the address without ``page`` is built once per
+    request and endpoint, and each link adds its ``page`` last, as ``url_for`` would."""
+    cache = g.setdefault("_page_url_bases", {})
+    base = cache.get(endpoint)
+    if base is None:
+        base = cache[endpoint] = _page_url_base(endpoint)
+    if base is False:  # ``page`` is a path value of that endpoint: url_for places it
+        return _page_url_with(endpoint, page=page)
+    return f"{base}{'&' if '?' in base else '?'}page={int(page)}"
+
+
+def _page_url_arguments(endpoint: str) -> tuple[dict, dict]:
     arguments = set().union(*(rule.arguments for rule in current_app.url_map.iter_rules(endpoint)))
     path = {k: v for k, v in (request.view_args or {}).items() if k in arguments}
     query = {
@@ -55,7 +68,18 @@ def page_url(endpoint: str, page: int) -> str:
         for key, value in request.args.items()
         if key != "page" and key != "endpoint" and not key.startswith("_") and key not in path
     }
-    return url_for(endpoint, **query, **path, page=page)
+    return path, query
+
+
+def _page_url_with(endpoint: str, **page) -> str:
+    path, query = _page_url_arguments(endpoint)
+    return url_for(endpoint, **query, **path, **page)
+
+
+def _page_url_base(endpoint: str) -> str | bool:
+    if any("page" in rule.arguments for rule in current_app.url_map.iter_rules(endpoint)):
+        return False
+    return _page_url_with(endpoint)
 
 
 def init_app(app: Flask) -> None:

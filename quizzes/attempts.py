@@ -45,6 +45,23 @@ def load_attempt(attempt_id: int) -> Attempt | None:
     return db.session.get(Attempt, attempt_id, options=attempt_loader_options())
 
 
+def load_attempt_for_answers(attempt_id: int) -> Attempt | None:
+    """An attempt with what saving its answers reads, in two queries: its frozen questions
+    (presentation, saved answer) and each one's question type; none of the question texts,
+    criteria, quiz or course the page shows. The autosave runs this after every change a
+    trainee makes; anything else (the quiz, grading when the time is up) loads when used."""
+    return db.session.get(Attempt, attempt_id, options=_ANSWER_LOADER)
+
+
+_ANSWER_LOADER = [
+    selectinload(Attempt.questions)
+    .joinedload(AttemptQuestion.version)
+    .load_only(QuestionVersion.question_id)
+    .joinedload(QuestionVersion.question)
+    .load_only(Question.type)
+]
+
+
 def attempt_loader_options() -> list:
     """Loader options for attempts with their frozen questions (``load_attempt``, or a list
     of attempts in one go)."""

@@ -191,3 +191,37 @@ def test_dashboard_lists_my_seminars_with_the_next_session(make_seminar, trainee
     registration.register(seminar, trainee)
     page = trainee_client.get("/dashboard").get_data(as_text=True)
     assert "Ethics in practice" in page and "Registered" in page and "Next session" in page
+
+
+# --- how many statements, exactly (issue 17: these pages are the busiest) --------------------
+
+
+def test_the_catalogue_runs_four_statements_for_a_visitor(app, make_course, count_queries):
+    """The page of courses and its count, their module counts, the languages their
+    translations are complete in: nothing per course, nothing per page link."""
+    for number in range(30):
+        make_course(f"Course {number:02d}", modules=2)
+    visitor = app.test_client()
+    visitor.get("/courses/")
+    with count_queries() as counted:
+        page = visitor.get("/courses/?page=2").get_data(as_text=True)
+    assert "Course 12" in page and "2 modules" in page
+    assert counted.n == 4
+
+
+def test_the_module_page_runs_six_statements_for_an_enrolled_trainee(
+    app, make_course, trainee, login, count_queries
+):
+    """The course with its modules (two), the signed-in user, what they read, whether they
+    completed the course, their enrolment (once, though both the page and the reading
+    permission need it); the course's owners only for trainers."""
+    from courses import learning
+
+    course = make_course("Ethics", modules=3)
+    learning.enrol(trainee, course)
+    browser = login(trainee)
+    url = f"/courses/{course.slug}/{course.modules[1].slug}"
+    browser.get(url)
+    with count_queries() as counted:
+        assert browser.get(url).status_code == 200
+    assert counted.n == 6
