@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from courses.models import Enrolment
 from lms import content_translations as ct
@@ -60,6 +61,37 @@ _ANSWER_LOADER = [
     .joinedload(QuestionVersion.question)
     .load_only(Question.type)
 ]
+
+
+def load_attempt_for_page(attempt_id: int) -> Attempt | None:
+    """An attempt with its quiz and course and its frozen questions (presentation, answer,
+    flag: what the navigator shows of every question), without their versions: the page
+    reads those of the questions it shows with ``load_versions``."""
+    return db.session.get(Attempt, attempt_id, options=_PAGE_LOADER)
+
+
+_PAGE_LOADER = [
+    selectinload(Attempt.questions),
+    joinedload(Attempt.quiz).joinedload(Quiz.course),
+]
+
+
+def load_versions(questions) -> None:
+    """The versions of ``questions`` with their questions and courses, in one query (none
+    when all are loaded already); reading ``question.version`` then costs nothing."""
+    missing = [q for q in questions if "version" in inspect(q).unloaded]
+    if not missing:
+        return
+    versions = {
+        version.id: version
+        for version in db.session.scalars(
+            select(QuestionVersion)
+            .where(QuestionVersion.id.in_(sorted({q.question_version_id for q in missing})))
+            .options(joinedload(QuestionVersion.question).joinedload(Question.course))
+        )
+    }
+    for question in missing:  # as a loader would: no change to flush
+        set_committed_value(question, "version", versions[question.question_version_id])
 
 
 def attempt_loader_options() -> list:

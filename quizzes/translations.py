@@ -323,12 +323,18 @@ def shown_presentation(presentation: dict, texts: dict) -> dict:
     return shown
 
 
-def preload_attempt(attempt: Attempt, locale: str | None = None, also=()) -> None:
-    """The translations of an attempt's questions (and of the objects ``also``, e.g. its quiz
-    when the page is in the attempt's language) in one query, pages of any length."""
-    ct.preload(
-        [*also, *(q.version for q in attempt.questions)], locale or attempt_language(attempt)
-    )
+def preload_attempt(
+    attempt: Attempt, locale: str | None = None, also=(), only: set[int] | None = None
+) -> None:
+    """The translations of an attempt's questions (those numbered ``only``, from 1, when
+    given) and of the objects ``also`` (e.g. its quiz when the page is in the attempt's
+    language) in one query, pages of any length."""
+    versions = [
+        q.version
+        for number, q in enumerate(attempt.questions, start=1)
+        if only is None or number in only
+    ]
+    ct.preload([*also, *versions], locale or attempt_language(attempt))
 
 
 def attempt_views(
@@ -338,7 +344,7 @@ def attempt_views(
     with ``only`` (question numbers from 1) the others are None (a page showing one question
     builds one view, not twenty)."""
     locale = locale or attempt_language(attempt)
-    preload_attempt(attempt, locale, also)
+    preload_attempt(attempt, locale, also, only)
     return [
         version_view(q.version, locale, q.presentation) if only is None or number in only else None
         for number, q in enumerate(attempt.questions, start=1)

@@ -121,6 +121,7 @@ def _attempt_page(
     problem beside its question; the navigator and the time left at the top."""
     listed = attempts.problem_list(attempt, problems or {})
     shown = set(range(1, len(attempt.questions) + 1)) if page is None else {page}
+    attempts.load_versions([attempt.questions[number - 1] for number in sorted(shown)])
     language = translations.attempt_language(attempt)
     # The quiz's title is in the reader's language: read with the questions when the same.
     also = [attempt.quiz] if language == ct.current_locale() else []
@@ -146,7 +147,7 @@ def _attempt_page(
 @bp.get("/attempts/<id:attempt_id>")
 @login_required
 def take(attempt_id: int):
-    attempt = _my_attempt(attempt_id)
+    attempt = _my_attempt(attempt_id, attempts.load_attempt_for_page)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     return _attempt_page(attempt, page=_page_number(attempt, request.args.get("page")))

@@ -24,7 +24,7 @@ def _count(client, url) -> int:
     return len(statements)
 
 
-@pytest.mark.parametrize("page", ["take", "result"])
+@pytest.mark.parametrize("page", ["take", "take all", "result"])
 def test_quiz_pages_run_a_constant_number_of_queries(
     make_quiz, make_user, login, page, make_course
 ):
@@ -42,6 +42,8 @@ def test_quiz_pages_run_a_constant_number_of_queries(
         browser.post_form(f"/quizzes/{quiz.id}/start")
         attempt = db.session.scalar(select(Attempt).where(Attempt.user_id == person.id))
         url = f"/quizzes/attempts/{attempt.id}"
+        if page == "take all":  # every question on one page: their versions in one query
+            url += "?page=all"
         if page == "result":
             browser.post_form(url, {"action": "submit"})
             url += "/result"
