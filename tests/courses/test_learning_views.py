@@ -209,10 +209,10 @@ def test_the_catalogue_runs_four_statements_for_a_visitor(app, make_course, coun
     assert counted.n == 4
 
 
-def test_the_module_page_runs_six_statements_for_an_enrolled_trainee(
+def test_the_module_page_runs_five_statements_for_an_enrolled_trainee(
     app, make_course, trainee, login, count_queries
 ):
-    """The course with its modules (two), the signed-in user, what they read, whether they
+    """The course with its modules (one), the signed-in user, what they read, whether they
     completed the course, their enrolment (once, though both the page and the reading
     permission need it); the course's owners only for trainers."""
     from courses import learning
@@ -224,4 +224,4 @@ def test_the_module_page_runs_six_statements_for_an_enrolled_trainee(
     browser.get(url)
     with count_queries() as counted:
         assert browser.get(url).status_code == 200
-    assert counted.n == 6
+    assert counted.n == 5
