@@ -47,7 +47,7 @@ def load_attempt(attempt_id: int) -> Attempt | None:
 
 
 def load_attempt_for_answers(attempt_id: int) -> Attempt | None:
-    """An attempt with what saving its answers reads, in two queries: its frozen questions
+    """An attempt with what saving its answers reads, in one query: its frozen questions
     (presentation, saved answer) and each one's question type; none of the question texts,
     criteria, quiz or course the page shows. The autosave runs this after every change a
     trainee makes; anything else (the quiz, grading when the time is up) loads when used."""
@@ -55,7 +55,7 @@ def load_attempt_for_answers(attempt_id: int) -> Attempt | None:
 
 
 _ANSWER_LOADER = [
-    selectinload(Attempt.questions)
+    joinedload(Attempt.questions)
     .joinedload(AttemptQuestion.version)
     .load_only(QuestionVersion.question_id)
     .joinedload(QuestionVersion.question)
@@ -71,7 +71,7 @@ def load_attempt_for_page(attempt_id: int) -> Attempt | None:
 
 
 _PAGE_LOADER = [
-    selectinload(Attempt.questions),
+    joinedload(Attempt.questions),
     joinedload(Attempt.quiz).joinedload(Quiz.course),
 ]
 
