@@ -16,7 +16,7 @@ from courses.models import Course, CourseStatus, Module
 from courses.permissions import can_edit
 from lms import content_translations, file_storage
 from lms.i18n import LANGUAGE_NAMES
-from lms.pagination import paginate
+from lms.pagination import paginate_counted
 
 bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="../templates")
 
@@ -48,7 +48,7 @@ def catalogue():
     search, language = "", ""
     if form.validate():
         search, language = form.q.data or "", form.language.data or ""
-    pagination = paginate(learning.catalogue_query(search, language), per_page=12)
+    pagination = paginate_counted(learning.catalogue_query(search, language), per_page=12)
     courses = pagination.items
     content_translations.preload(courses)
     return render_template(
