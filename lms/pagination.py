@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
@@ -85,7 +85,7 @@ def page_url(endpoint: str, page: int) -> str:
 
     A pager links a dozen pages of one list: the address without ``page`` is built once per
     request and endpoint, and each link adds its ``page`` last, as ``url_for`` would."""
-    cache = g.setdefault("_page_url_bases", {})
+    cache = request.environ.setdefault("lms.page_url_bases", {})  # this request's, not g's
     base = cache.get(endpoint)
     if base is None:
         base = cache[endpoint] = _page_url_base(endpoint)

@@ -58,3 +58,13 @@ def test_each_page_link_is_the_address_url_for_gives(app, address):
         query = {k: v for k, v in request.args.items() if k != "page"}
         for page in (1, 2, 3, 10):
             assert page_url(endpoint, page) == url_for(endpoint, **query, page=page)
+
+
+def test_page_links_of_two_requests_in_one_application_context_differ(app):
+    """The address without ``page`` is kept per request: a second request in the same
+    application context (tests, jobs) gets its own filters."""
+    with app.app_context():
+        with app.test_request_context("/courses/?q=first"):
+            assert page_url("courses.catalogue", 2) == "/courses/?q=first&page=2"
+        with app.test_request_context("/courses/?q=second"):
+            assert page_url("courses.catalogue", 2) == "/courses/?q=second&page=2"
