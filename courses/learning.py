@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import Select
 
 from courses import translations
@@ -49,25 +49,36 @@ def catalogue_query(search: str = "", language: str = "") -> Select:
     return query
 
 
+_MODULE_COUNTS = (
+    select(Module.course_id, func.count(Module.id), func.coalesce(func.sum(Module.minutes), 0))
+    .where(
+        Module.course_id.in_(bindparam("course_ids", expanding=True)),
+        Module.state != ModuleState.ADDED.value,
+    )
+    .group_by(Module.course_id)
+)
+
+
 def module_counts(course_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """For each course id: (number of modules, total reading minutes), in one query."""
+    """For each course id: (number of modules, total reading minutes), in one query (a
+    statement built once: the catalogue runs it on every page)."""
     if not course_ids:
         return {}
-    rows = db.session.execute(
-        select(Module.course_id, func.count(Module.id), func.coalesce(func.sum(Module.minutes), 0))
-        .where(Module.course_id.in_(course_ids), Module.state != ModuleState.ADDED.value)
-        .group_by(Module.course_id)
-    )
+    rows = db.session.execute(_MODULE_COUNTS, {"course_ids": list(course_ids)})
     return {course_id: (count, minutes) for course_id, count, minutes in rows}
 
 
+# One statement for the course and its modules (joined: a second round trip cost more than
+# the course's columns repeated per module).
+_COURSE_BY_SLUG = (
+    select(Course).where(Course.slug == bindparam("slug")).options(joinedload(Course.modules))
+)
+
+
 def viewable_course(slug: str, user: User) -> Course | None:
-    """The course if ``user`` may see it: published, or one they may edit (preview)."""
-    course = db.session.scalar(
-        select(Course)
-        .where(Course.slug == slug)
-        .options(selectinload(Course.modules), selectinload(Course.ownerships))
-    )
+    """The course if ``user`` may see it: published, or one they may edit (preview). Its
+    owners are loaded only when asked (``can_edit`` asks for trainers' only)."""
+    course = db.session.execute(_COURSE_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
     if course is None:
         return None
     if course.status == CourseStatus.PUBLISHED or can_edit(user, course):

@@ -6,7 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, String, delete, event, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    bindparam,
+    delete,
+    event,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from courses.models import Course, Module, ModuleState
 from lms import content_translations as ct
@@ -120,6 +130,19 @@ def _complete_translations(course_ids=None):
     )
 
 
+_COMPLETE_BY_COURSE = None
+
+
+def _complete_by_course():
+    """``_complete_translations`` for the courses of the ``course_ids`` parameter, built once
+    per process: building this union anew cost more than running it (SQLAlchemy then finds
+    its compiled form in the engine's cache)."""
+    global _COMPLETE_BY_COURSE
+    if _COMPLETE_BY_COURSE is None:
+        _COMPLETE_BY_COURSE = _complete_translations(bindparam("course_ids", expanding=True))
+    return _COMPLETE_BY_COURSE
+
+
 def available_languages(courses) -> dict[int, list[str]]:
     """For each course: its original's language, then each language its translation is
     complete in (in the site's order). One query, however many courses."""
@@ -127,7 +150,7 @@ def available_languages(courses) -> dict[int, list[str]]:
     found = {course.id: {course.language} for course in courses}
     if courses:
         for course_id, locale in db.session.execute(
-            _complete_translations([course.id for course in courses])
+            _complete_by_course(), {"course_ids": list(found)}
         ):
             found[course_id].add(locale)
     order = ct.languages()

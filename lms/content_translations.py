@@ -33,7 +33,17 @@ from datetime import datetime
 from flask import current_app, g
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, delete, event, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    event,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.cleaning import clean_line, clean_text
@@ -171,40 +181,53 @@ def _cache() -> dict:
     return cache
 
 
-def _load(kind: Kind, ids: Iterable[int], locale: str) -> None:
+# Built once: every page that shows content reads translations this way.
+_TRANSLATIONS_OF = select(ContentTranslation).where(
+    ContentTranslation.kind.in_(bindparam("kinds", expanding=True)),
+    ContentTranslation.locale == bindparam("locale"),
+    ContentTranslation.object_id.in_(bindparam("ids", expanding=True)),
+)
+
+
+def _load(ids_by_kind: dict[str, Iterable[int]], locale: str) -> None:
+    """Cache the translations in ``locale`` of the objects not cached yet, of every kind at
+    once: one query (per 500 ids). Rows of an id wanted under another kind only are skipped."""
     cache = _cache()
-    wanted = [i for i in {*ids} if i is not None and (kind.name, i, locale) not in cache]
+    wanted = {
+        (name, object_id)
+        for name, ids in ids_by_kind.items()
+        for object_id in ids
+        if object_id is not None and (name, object_id, locale) not in cache
+    }
     if not wanted:
         return
-    for object_id in wanted:
-        cache[(kind.name, object_id, locale)] = {}
-    for chunk_start in range(0, len(wanted), 500):
-        chunk = wanted[chunk_start : chunk_start + 500]
+    for name, object_id in wanted:
+        cache[(name, object_id, locale)] = {}
+    kinds = sorted({name for name, _ in wanted})
+    ids = sorted({object_id for _, object_id in wanted})
+    for chunk_start in range(0, len(ids), 500):
         rows = db.session.execute(
-            select(ContentTranslation).where(
-                ContentTranslation.kind == kind.name,
-                ContentTranslation.locale == locale,
-                ContentTranslation.object_id.in_(chunk),
-            )
+            _TRANSLATIONS_OF,
+            {"kinds": kinds, "locale": locale, "ids": ids[chunk_start : chunk_start + 500]},
         ).scalars()
         for row in rows:
-            cache[(kind.name, row.object_id, locale)][row.field] = row
+            if (row.kind, row.object_id) in wanted:
+                cache[(row.kind, row.object_id, locale)][row.field] = row
 
 
 def preload(objects: Iterable[object], locale: str | None = None) -> None:
-    """Load the translations of many objects (of one or several kinds) with one query per kind,
-    so that reading them afterwards costs nothing. Objects in ``locale`` need none."""
+    """Load the translations of many objects (of one or several kinds) with one query, so
+    that reading them afterwards costs nothing. Objects in ``locale`` need none."""
     locale = locale or current_locale()
-    by_kind: dict[str, tuple[Kind, list[int]]] = {}
+    ids_by_kind: dict[str, list[int]] = {}
     for obj in objects:
         if obj is None:
             continue
         kind = kind_of(obj)
         if kind.original_language(obj) == locale:
             continue
-        by_kind.setdefault(kind.name, (kind, []))[1].append(obj.id)
-    for kind, ids in by_kind.values():
-        _load(kind, ids, locale)
+        ids_by_kind.setdefault(kind.name, []).append(obj.id)
+    _load(ids_by_kind, locale)
 
 
 def _row(obj, field: str, locale: str, current_only: bool = False) -> ContentTranslation | None:
@@ -214,7 +237,7 @@ def _row(obj, field: str, locale: str, current_only: bool = False) -> ContentTra
     key = (kind.name, obj.id, locale)
     cache = _cache()
     if key not in cache:
-        _load(kind, [obj.id], locale)
+        _load({kind.name: [obj.id]}, locale)
     row = cache[key].get(field)
     if row is not None and current_only and row.source_digest != digest(getattr(obj, field)):
         return None  # out of date: the caller wants the original rather than a stale text

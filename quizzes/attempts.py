@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from courses.models import Enrolment
 from lms import content_translations as ct
@@ -43,6 +44,54 @@ def load_attempt(attempt_id: int) -> Attempt | None:
     """An attempt with its frozen questions, their versions, questions and criteria, in a
     fixed number of queries however long the quiz is."""
     return db.session.get(Attempt, attempt_id, options=attempt_loader_options())
+
+
+def load_attempt_for_answers(attempt_id: int) -> Attempt | None:
+    """An attempt with what saving its answers reads, in one query: its frozen questions
+    (presentation, saved answer) and each one's question type; none of the question texts,
+    criteria, quiz or course the page shows. The autosave runs this after every change a
+    trainee makes; anything else (the quiz, grading when the time is up) loads when used."""
+    return db.session.get(Attempt, attempt_id, options=_ANSWER_LOADER)
+
+
+_ANSWER_LOADER = [
+    joinedload(Attempt.questions)
+    .joinedload(AttemptQuestion.version)
+    .load_only(QuestionVersion.question_id)
+    .joinedload(QuestionVersion.question)
+    .load_only(Question.type)
+]
+
+
+def load_attempt_for_page(attempt_id: int) -> Attempt | None:
+    """An attempt with its quiz and course and its frozen questions (presentation, answer,
+    flag: what the navigator shows of every question), without their versions: the page
+    reads those of the questions it shows with ``load_versions``."""
+    return db.session.get(Attempt, attempt_id, options=_PAGE_LOADER)
+
+
+_PAGE_LOADER = [
+    joinedload(Attempt.questions),
+    joinedload(Attempt.quiz).joinedload(Quiz.course),
+]
+
+
+def load_versions(questions) -> None:
+    """The versions of ``questions`` with their questions and courses, in one query (none
+    when all are loaded already); reading ``question.version`` then costs nothing."""
+    missing = [q for q in questions if "version" in inspect(q).unloaded]
+    if not missing:
+        return
+    versions = {
+        version.id: version
+        for version in db.session.scalars(
+            select(QuestionVersion)
+            .where(QuestionVersion.id.in_(sorted({q.question_version_id for q in missing})))
+            .options(joinedload(QuestionVersion.question).joinedload(Question.course))
+        )
+    }
+    for question in missing:  # as a loader would: no change to flush
+        set_committed_value(question, "version", versions[question.question_version_id])
 
 
 def attempt_loader_options() -> list:

@@ -323,16 +323,32 @@ def shown_presentation(presentation: dict, texts: dict) -> dict:
     return shown
 
 
-def preload_attempt(attempt: Attempt, locale: str | None = None) -> None:
-    """The translations of an attempt's questions in one query (pages of any length)."""
-    ct.preload([q.version for q in attempt.questions], locale or attempt_language(attempt))
+def preload_attempt(
+    attempt: Attempt, locale: str | None = None, also=(), only: set[int] | None = None
+) -> None:
+    """The translations of an attempt's questions (those numbered ``only``, from 1, when
+    given) and of the objects ``also`` (e.g. its quiz when the page is in the attempt's
+    language) in one query, pages of any length."""
+    versions = [
+        q.version
+        for number, q in enumerate(attempt.questions, start=1)
+        if only is None or number in only
+    ]
+    ct.preload([*also, *versions], locale or attempt_language(attempt))
 
 
-def attempt_views(attempt: Attempt, locale: str | None = None) -> list[QuestionView]:
-    """Each question of the attempt as shown in its language (or ``locale``), in order."""
+def attempt_views(
+    attempt: Attempt, locale: str | None = None, *, only: set[int] | None = None, also=()
+) -> list[QuestionView | None]:
+    """Each question of the attempt as shown in its language (or ``locale``), in order;
+    with ``only`` (question numbers from 1) the others are None (a page showing one question
+    builds one view, not twenty)."""
     locale = locale or attempt_language(attempt)
-    preload_attempt(attempt, locale)
-    return [version_view(q.version, locale, q.presentation) for q in attempt.questions]
+    preload_attempt(attempt, locale, also, only)
+    return [
+        version_view(q.version, locale, q.presentation) if only is None or number in only else None
+        for number, q in enumerate(attempt.questions, start=1)
+    ]
 
 
 def item_view(item: AttemptQuestion, attempt: Attempt) -> QuestionView:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from courses import files, learning, next_steps, translations
+from courses.authoring import SLUG_PATTERN
 from courses.forms import CatalogueSearchForm
 from courses.models import Course, CourseStatus, Module
 from courses.permissions import can_edit
 from lms import content_translations, file_storage
-from lms.pagination import paginate
+from lms.i18n import LANGUAGE_NAMES
+from lms.pagination import paginate_counted
 
 bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="../templates")
 
@@ -30,8 +35,11 @@ def _module_or_404(course: Course, module_slug: str) -> Module:
     abort(404)
 
 
-def _may_read(course: Course) -> bool:
-    return can_edit(current_user, course) or learning.is_enrolled(current_user, course)
+def _may_read(course: Course, enrolled: bool | None = None) -> bool:
+    """Whether the current user may read the course's modules (``enrolled``: when known)."""
+    if enrolled is None:
+        enrolled = learning.is_enrolled(current_user, course)
+    return enrolled or can_edit(current_user, course)
 
 
 @bp.get("/")
@@ -40,17 +48,80 @@ def catalogue():
     search, language = "", ""
     if form.validate():
         search, language = form.q.data or "", form.language.data or ""
-    pagination = paginate(learning.catalogue_query(search, language), per_page=12)
-    counts = learning.module_counts([course.id for course in pagination.items])
-    content_translations.preload(pagination.items)
+    pagination = paginate_counted(learning.catalogue_query(search, language), per_page=12)
+    courses = pagination.items
+    content_translations.preload(courses)
     return render_template(
         "courses/catalogue.html",
         form=form,
         pagination=pagination,
-        counts=counts,
-        available=translations.available_languages(pagination.items),
+        cards=_cards(
+            courses,
+            learning.module_counts([course.id for course in courses]),
+            translations.available_languages(courses),
+        ),
         searching=bool(search or language),
     )
+
+
+@dataclass(frozen=True)
+class _Card:
+    """What the catalogue shows of one course, worked out before rendering: the template
+    only places it (per-card translation lookups, plural forms and addresses made there cost
+    more than the rest of the page)."""
+
+    url: str
+    title: str
+    title_lang: str | None  # the language of the title when it is not the page's
+    summary: str
+    summary_lang: str | None
+    languages: list[tuple[str, str]]  # (code, name), the original's first
+    modules: str  # "10 modules"
+    minutes: str  # "95 min"
+
+
+def _cards(courses: list[Course], counts: dict, available: dict) -> list[_Card]:
+    locale = content_translations.current_locale()
+    names = LANGUAGE_NAMES
+    module_labels: dict[int, str] = {}  # a plural form per number met, not per card
+    minute_labels: dict[int, str] = {}
+    # Slugs are [a-z0-9-] (courses.authoring): one address is built, the others follow it.
+    before, after = url_for("courses.course_page", slug="0slug0").rsplit("0slug0", 1)
+    cards = []
+    for course in courses:
+        shown = {}
+        for field in ("title", "summary"):
+            if course.language == locale:
+                shown[field] = (getattr(course, field), None)
+            else:
+                language = content_translations.shown_language(course, field, locale)
+                shown[field] = (
+                    content_translations.text(course, field, locale),
+                    None if language == locale else language,
+                )
+        count, total = counts.get(course.id, (0, 0))
+        if count not in module_labels:
+            module_labels[count] = ngettext("%(num)d module", "%(num)d modules", count)
+        if total not in minute_labels:
+            minute_labels[total] = ngettext("%(num)d min", "%(num)d min", total)
+        cards.append(
+            _Card(
+                url=f"{before}{course.slug}{after}"
+                if SLUG_PATTERN.match(course.slug)
+                else url_for("courses.course_page", slug=course.slug),
+                title=shown["title"][0],
+                title_lang=shown["title"][1],
+                summary=shown["summary"][0],
+                summary_lang=shown["summary"][1],
+                languages=[
+                    (code, names.get(code, code))
+                    for code in available.get(course.id, [course.language])
+                ],
+                modules=module_labels[count],
+                minutes=minute_labels[total],
+            )
+        )
+    return cards
 
 
 @bp.get("/<slug>")
@@ -59,7 +130,7 @@ def course_page(slug: str):
     translations.preload_course(course)
     enrolled = learning.is_enrolled(current_user, course)
     progress = learning.course_progress(current_user, course)
-    materials = files.files_of(course, "material") if _may_read(course) else []
+    materials = files.files_of(course, "material") if _may_read(course, enrolled) else []
     return render_template(
         "courses/course.html",
         course=course,
@@ -95,13 +166,14 @@ def module_page(slug: str, module_slug: str):
     index = modules.index(module)
     progress = learning.course_progress(current_user, course)
     enrolled = learning.is_enrolled(current_user, course)
+    readable = _may_read(course, enrolled)
     # Once every module is read, the module pages show what comes after them (the quiz...).
     step = next_steps.next_step(current_user, course, progress) if enrolled else None
     return render_template(
         "courses/module.html",
         course=course,
         module=module,
-        readable=_may_read(course),
+        readable=readable,
         previous=modules[index - 1] if index > 0 else None,
         next=modules[index + 1] if index + 1 < len(modules) else None,
         progress=progress,

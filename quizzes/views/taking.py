@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -42,8 +43,8 @@ def _quiz(quiz_id: int) -> Quiz:
     return quiz
 
 
-def _my_attempt(attempt_id: int) -> Attempt:
-    attempt = attempts.load_attempt(attempt_id)
+def _my_attempt(attempt_id: int, load=attempts.load_attempt) -> Attempt:
+    attempt = load(attempt_id)
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     attempts.finish_if_expired(attempt)
@@ -120,12 +121,18 @@ def _attempt_page(
     problem beside its question; the navigator and the time left at the top."""
     listed = attempts.problem_list(attempt, problems or {})
     shown = set(range(1, len(attempt.questions) + 1)) if page is None else {page}
+    attempts.load_versions([attempt.questions[number - 1] for number in sorted(shown)])
+    language = translations.attempt_language(attempt)
+    # The quiz's title is in the reader's language: read with the questions when the same.
+    also = [attempt.quiz] if language == ct.current_locale() else []
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
         quiz=attempt.quiz,
-        views=translations.attempt_views(attempt),
-        language=translations.attempt_language(attempt),
+        views=translations.attempt_views(attempt, language, only=shown, also=also),
+        language=language,
+        # The navigator's label of every question, translated once for the page.
+        question_label=get_translations().gettext("Question %(n)d"),
         typed=request.form if problems else None,
         problems={item["position"]: item for item in listed},
         problem_list=listed,
@@ -140,7 +147,7 @@ def _attempt_page(
 @bp.get("/attempts/<id:attempt_id>")
 @login_required
 def take(attempt_id: int):
-    attempt = _my_attempt(attempt_id)
+    attempt = _my_attempt(attempt_id, attempts.load_attempt_for_page)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     return _attempt_page(attempt, page=_page_number(attempt, request.args.get("page")))
@@ -224,7 +231,7 @@ def summary(attempt_id: int):
 def autosave(attempt_id: int):
     """The page script saves the whole form after each change (same rules as saving): the
     answers that fit are saved; a 422 reply lists the others, in the reader's language."""
-    attempt = _my_attempt(attempt_id)
+    attempt = _my_attempt(attempt_id, attempts.load_attempt_for_answers)
     try:
         problems = attempts.save_form(
             attempt,

@@ -191,3 +191,41 @@ def test_dashboard_lists_my_seminars_with_the_next_session(make_seminar, trainee
     registration.register(seminar, trainee)
     page = trainee_client.get("/dashboard").get_data(as_text=True)
     assert "Ethics in practice" in page and "Registered" in page and "Next session" in page
+
+
+# --- how many statements, exactly (issue 17: these pages are the busiest) --------------------
+
+
+def test_the_catalogue_runs_three_statements_for_a_visitor(app, make_course, count_queries):
+    """The page of courses with their total (one statement), their module counts, the
+    languages their translations are complete in: nothing per course or page link."""
+    for number in range(30):
+        make_course(f"Course {number:02d}", modules=2)
+    visitor = app.test_client()
+    visitor.get("/courses/")
+    with count_queries() as counted:
+        page = visitor.get("/courses/?page=2").get_data(as_text=True)
+    assert "Course 12" in page and "2 modules" in page and "Course 11" not in page
+    assert 'aria-current="page">2<' in page and 'href="/courses/?page=3"' in page
+    assert counted.n == 3
+    # A page past the end shows the last one (its total counted apart).
+    last = visitor.get("/courses/?page=99").get_data(as_text=True)
+    assert "Course 29" in last and "Course 23" not in last
+
+
+def test_the_module_page_runs_five_statements_for_an_enrolled_trainee(
+    app, make_course, trainee, login, count_queries
+):
+    """The course with its modules (one), the signed-in user, what they read, whether they
+    completed the course, their enrolment (once, though both the page and the reading
+    permission need it); the course's owners only for trainers."""
+    from courses import learning
+
+    course = make_course("Ethics", modules=3)
+    learning.enrol(trainee, course)
+    browser = login(trainee)
+    url = f"/courses/{course.slug}/{course.modules[1].slug}"
+    browser.get(url)
+    with count_queries() as counted:
+        assert browser.get(url).status_code == 200
+    assert counted.n == 5

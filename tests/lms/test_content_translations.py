@@ -208,6 +208,8 @@ def test_an_import_of_the_same_text_keeps_the_out_of_date_mark(app, course):
     ct.save(course, "ru", {"title": "Профессиональная этика"})  # a translator saving: refreshed
     db.session.commit()
     assert not ct.states(course, "ru")[0].outdated
+
+
 def test_current_only_reads_ignore_a_translation_whose_original_changed(app, course):
     ct.save(course, "ru", {"title": "Этика"})
     db.session.commit()
@@ -251,3 +253,20 @@ def test_a_fields_check_validates_and_normalises_before_storing(app, course):
         assert ct.text(course, "title", "kk") == "этика"
     finally:
         register(kind.fields)
+
+
+def test_objects_of_several_kinds_are_read_with_one_query(app, course):
+    """A course and its modules (two kinds): one query, and a module's translation is not
+    taken for the course of the same id."""
+    ct.save(course, "ru", {"title": "Этика"})
+    for module in course.modules:
+        ct.save(module, "ru", {"title": f"Модуль {module.position}"})
+    db.session.commit()
+    modules = list(course.modules)
+    with app.test_request_context(), force_locale("ru"):
+        seen = _statements(app)
+        ct.preload([course, *modules])
+        assert ct.text(course, "title") == "Этика"
+        assert [ct.text(m, "title") for m in modules] == ["Модуль 1", "Модуль 2", "Модуль 3"]
+        assert ct.text(course, "summary") == "Duties"
+    assert len(seen) == 1
