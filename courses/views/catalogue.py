@@ -17,6 +17,7 @@ from courses.permissions import can_edit
 from lms import content_translations, file_storage
 from lms.i18n import LANGUAGE_NAMES
 from lms.pagination import paginate_counted
+from lms.public_pages import for_visitors
 
 bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="../templates")
 
@@ -43,6 +44,7 @@ def _may_read(course: Course, enrolled: bool | None = None) -> bool:
 
 
 @bp.get("/")
+@for_visitors
 def catalogue():
     form = CatalogueSearchForm(request.args)
     search, language = "", ""

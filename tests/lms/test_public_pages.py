@@ -103,3 +103,11 @@ def test_a_page_that_sets_a_cookie_is_not_kept(app, client, monkeypatch):
     )
     assert "visitor=a" in client.get("/").headers["Set-Cookie"]
     assert public_pages._pages == {}
+
+
+def test_the_catalogue_is_kept_per_search(client, rendered):
+    client.get("/courses/")
+    client.get("/courses/?q=mediation")
+    client.get("/courses/")
+    client.get("/courses/?q=mediation")
+    assert rendered.count("courses/catalogue.html") == 2
