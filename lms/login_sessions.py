@@ -8,10 +8,11 @@ A session ends after ``SESSION_IDLE_DAYS`` unused and, however often it is used,
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from lms.database import utcnow
 from lms.extensions import db
@@ -43,15 +44,21 @@ def start_session(user: User, *, user_agent: str = "", ip_address: str = "") -> 
     return token
 
 
+@functools.cache
+def _session_and_user():
+    """The statement of every signed-in request, built once per process."""
+    return (
+        select(LoginSession, User)
+        .join(User, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == bindparam("token_hash"))
+    )
+
+
 def load_user(token: str) -> User | None:
     """The active user whose live session has this token, or None (Flask-Login's loader)."""
     if not token or len(token) > 100:
         return None
-    row = db.session.execute(
-        select(LoginSession, User)
-        .join(User, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == token_hash(token))
-    ).first()
+    row = db.session.execute(_session_and_user(), {"token_hash": token_hash(token)}).first()
     if row is None:
         return None
     login_session, user = row
