@@ -274,7 +274,7 @@ def dashboard_panel(user: User) -> dict | None:
     ("held", valid until ...) or, for a trainee, the progress towards it; hidden when there
     is nothing to hold or earn (and, for staff, unless they hold one themselves)."""
     today = site_today()
-    current = current_of([user.id])
+    current = current_of([user.id], brief=True)
     valid = [c for c in current if lifecycle.holds(c, today)]
     if not valid and user.role != Role.TRAINEE:
         return None  # staff holding nothing: no card, and no qualification to read
