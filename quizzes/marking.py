@@ -72,10 +72,16 @@ def queue(user: User) -> list[AttemptQuestion]:
     return list(db.session.scalars(queue_query(user)))
 
 
+def waiting_count(user: User) -> Select:
+    """The COUNT of the written answers waiting for ``user``, as a statement (the staff
+    dashboard runs it together with its other figure)."""
+    query = queue_query(user).options(lazyload("*")).order_by(None)
+    return select(func.count()).select_from(query.subquery())
+
+
 def waiting(user: User) -> int:
     """How many written answers wait for ``user`` (one COUNT, nothing loaded)."""
-    query = queue_query(user).options(lazyload("*")).order_by(None)
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return db.session.scalar(waiting_count(user)) or 0
 
 
 def score(item: AttemptQuestion, points: list[int], by: User) -> Attempt:
