@@ -97,3 +97,27 @@ def test_staff_dashboards_run_a_constant_number_of_queries(
     small = measure()
     add(2, TEACHING_PANEL_SIZE + 2)
     assert measure() == small
+
+
+def test_the_full_list_of_my_courses_is_paged_in_a_constant_number_of_queries(
+    make_course, trainer, login, count_queries
+):
+    browser = login(trainer)
+
+    def measure(url: str = "/manage/courses") -> tuple[int, str]:
+        with count_queries() as counted:
+            response = browser.get(url)
+        assert response.status_code == 200
+        return counted.n, response.get_data(as_text=True)
+
+    make_course("Course 00", modules=2, status="draft")
+    small, page = measure()
+    assert "Course 00" in page and ">Draft</span>" in page and ">2</td>" in page
+    for n in range(1, 27):
+        make_course(f"Course {n:02d}", modules=1)
+    large, page = measure()
+    assert large == small
+    assert "Course 24" in page and "Course 25" not in page  # 25 a page, by title
+    assert 'href="/manage/courses?page=2"' in page
+    _, second = measure("/manage/courses?page=2")
+    assert "Course 25" in second and "Course 26" in second and "Course 00" not in second
