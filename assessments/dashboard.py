@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 
 from assessments.models import Assessment, AssessmentStatus, Rubric
-from courses.permissions import owned_course_ids
+from courses.permissions import owns_course
 from lms.extensions import db
 from lms.models import User
 from quizzes import marking
@@ -48,9 +48,12 @@ def drafts_by_rubric() -> list[WaitingRubric]:
 
 def waiting_panel(user: User) -> dict:
     """How many written answers wait for a score and how many assessments are still drafts,
-    in the courses ``user`` edits."""
-    course_ids = owned_course_ids(user)
-    drafts = 0
-    if course_ids:
-        drafts = db.session.scalar(_drafts().where(Rubric.course_id.in_(course_ids)))
-    return {"to_mark": marking.waiting(user), "drafts": drafts or 0}
+    in the courses ``user`` edits: two COUNTs in one statement, the rule of who edits what
+    inside each."""
+    to_mark, drafts = db.session.execute(
+        select(
+            marking.waiting_count(user).scalar_subquery(),
+            _drafts().where(owns_course(user, Rubric.course_id)).scalar_subquery(),
+        )
+    ).one()
+    return {"to_mark": to_mark or 0, "drafts": drafts or 0}

@@ -8,6 +8,7 @@ here. Whether it is *held* (valid today) is ``certificates.status.holds``.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from certificates.models import Certificate, CertificateStatus, Qualification
 from lms.extensions import db
@@ -48,11 +49,27 @@ def current_certificates(
 
 
 def current_of(
-    holder_ids: list[int], qualification: Qualification | None = None
+    holder_ids: list[int], qualification: Qualification | None = None, *, brief: bool = False
 ) -> list[Certificate]:
     """Every current certificate of the holders (of ``qualification`` if given), whatever
-    the seminar and status, oldest first: "does X hold one of Q at all"."""
-    return list(db.session.scalars(_current(holder_ids, qualification).order_by(Certificate.id)))
+    the seminar and status, oldest first: "does X hold one of Q at all". ``brief`` reads
+    only what says which certificate it is and whether it is held (a holder may have
+    dozens; the dashboard card needs no more)."""
+    query = _current(holder_ids, qualification).order_by(Certificate.id)
+    if brief:
+        query = query.options(load_only(*BRIEF_COLUMNS))
+    return list(db.session.scalars(query))
+
+
+BRIEF_COLUMNS = (
+    Certificate.number,
+    Certificate.qualification_id,
+    Certificate.holder_id,
+    Certificate.seminar_key,
+    Certificate.live,
+    Certificate.status,
+    Certificate.expires_on,
+)
 
 
 def current_certificate(

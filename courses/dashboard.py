@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from courses import learning, next_steps, permissions
-from courses.models import CourseStatus
+from courses.models import Course, CourseStatus
 from lms import content_translations
+from lms.extensions import db
 from lms.models import Role, User
 
 
@@ -25,10 +28,24 @@ def learning_panel(user: User) -> dict | None:
     return {"rows": rows, "steps": steps}
 
 
+# "My courses" on the dashboard: the most recently changed ones, the rest on the full list
+# (manage.courses); an administrator edits every course of the site.
+TEACHING_PANEL_SIZE = 8
+
+
 def teaching_panel(user: User) -> dict:
-    courses = permissions.courses_owned_by(user)
+    found = db.session.scalars(
+        select(Course)
+        .where(permissions.owns_course(user, Course.id))
+        .order_by(Course.updated_at.desc(), Course.id.desc())
+        .limit(TEACHING_PANEL_SIZE + 1)
+    ).all()
+    courses = found[:TEACHING_PANEL_SIZE]
     return {
         "courses": courses,
+        "more": len(found) > TEACHING_PANEL_SIZE,
         "module_counts": learning.module_counts([course.id for course in courses]),
+        # Each status word translated once, not once per row.
+        "status_labels": {course.status: course.status_label for course in courses},
         "published": CourseStatus.PUBLISHED.value,
     }

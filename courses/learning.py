@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.sql import Select
 
 from courses import translations
@@ -331,6 +331,8 @@ def my_learning(user: User) -> list[LearningRow]:
         for module in db.session.scalars(
             select(Module)
             .where(Module.course_id.in_(course_ids), Module.state != ModuleState.ADDED.value)
+            # Titles, slugs and minutes make a row; the texts (kilobytes each) stay unread.
+            .options(defer(Module.source), defer(Module.html), defer(Module.toc_json))
             .order_by(Module.course_id, Module.position)
         ):
             modules_by_course[module.course_id].append(module)

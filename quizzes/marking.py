@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from courses.permissions import owned_course_ids
+from courses.permissions import owns_course
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -40,10 +40,9 @@ def _waiting() -> Select:
 def queue_query(user: User) -> Select:
     """Written answers waiting for a score, in quizzes of courses ``user`` may edit, the
     longest-waiting first."""
-    course_ids = owned_course_ids(user)
     return (
         _waiting()
-        .where(Quiz.course_id.in_(course_ids or [0]))
+        .where(owns_course(user, Quiz.course_id))
         .options(joinedload(AttemptQuestion.version))
         .order_by(Attempt.submitted_at, AttemptQuestion.id)
     )
@@ -73,10 +72,16 @@ def queue(user: User) -> list[AttemptQuestion]:
     return list(db.session.scalars(queue_query(user)))
 
 
+def waiting_count(user: User) -> Select:
+    """The COUNT of the written answers waiting for ``user``, as a statement (the staff
+    dashboard runs it together with its other figure)."""
+    query = queue_query(user).options(lazyload("*")).order_by(None)
+    return select(func.count()).select_from(query.subquery())
+
+
 def waiting(user: User) -> int:
     """How many written answers wait for ``user`` (one COUNT, nothing loaded)."""
-    query = queue_query(user).options(lazyload("*")).order_by(None)
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return db.session.scalar(waiting_count(user)) or 0
 
 
 def score(item: AttemptQuestion, points: list[int], by: User) -> Attempt:

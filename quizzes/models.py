@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
@@ -264,6 +265,9 @@ class Attempt(TimestampMixin, db.Model):
         UniqueConstraint("quiz_id", "open_slot"),
         UniqueConstraint("quiz_id", "user_id", "number"),
         CheckConstraint("status IN ('in_progress', 'submitted', 'graded')", name="status_known"),
+        # The attempts waiting for marking (status 'submitted': few, whatever the history),
+        # found without reading every attempt of a quiz (quizzes.marking, the dashboard).
+        Index("ix_attempts_status_quiz_id", "status", "quiz_id"),
     )
 
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, event, select
+from sqlalchemy.orm.util import identity_key
 
 from courses.models import Course
 from lms import content_translations as ct
@@ -72,7 +73,13 @@ def load_courses(objects) -> list[Course]:
     """The courses of ``objects`` (anything with ``course_id``), in one query for those not
     yet in the session: reading an original's language then costs nothing per row."""
     objects = [o for o in objects if o is not None]
-    missing = {o.course_id for o in objects if "course" not in o.__dict__}
+    # A course already in the session (another panel's) is found there without a query.
+    loaded = db.session.identity_map
+    missing = {
+        o.course_id
+        for o in objects
+        if "course" not in o.__dict__ and identity_key(Course, o.course_id) not in loaded
+    }
     if missing:
         list(db.session.scalars(select(Course).where(Course.id.in_(missing))))
     return list({o.course_id: o.course for o in objects}.values())

@@ -274,10 +274,12 @@ def dashboard_panel(user: User) -> dict | None:
     ("held", valid until ...) or, for a trainee, the progress towards it; hidden when there
     is nothing to hold or earn (and, for staff, unless they hold one themselves)."""
     today = site_today()
-    current = current_of([user.id])
+    current = current_of([user.id], brief=True)
     valid = [c for c in current if lifecycle.holds(c, today)]
+    if not valid and user.role != Role.TRAINEE:
+        return None  # staff holding nothing: no card, and no qualification to read
     offered = all_qualifications(active_only=True)
-    if not valid and (not offered or user.role != Role.TRAINEE):
+    if not valid and not offered:
         return None
     return {
         "held": len(valid),
@@ -298,7 +300,7 @@ def _progress(user: User, offered, current: list[Certificate], today) -> list[di
             held.setdefault(certificate.qualification_id, certificate)
     by_key = {(c.qualification_id, c.seminar_key): c for c in current}
     trainee = user.role == Role.TRAINEE
-    latest = next(iter(seminars_of(user)), None) if trainee else None
+    latest: list = []  # their latest seminar, read once when a qualification asks for it
     places = None  # read once, for the first qualification that needs its steps
     rows = []
     for qualification in offered:
@@ -307,7 +309,10 @@ def _progress(user: User, offered, current: list[Certificate], today) -> list[di
             continue
         if not trainee:
             continue
-        seminar = latest if qualification.per_seminar else None
+        seminar = None
+        if qualification.per_seminar:
+            latest = latest or [next(iter(seminars_of(user)), None)]
+            seminar = latest[0]
         standing = by_key.get((qualification.id, seminar_key(qualification, seminar)))
         if standing is not None:
             rows.append(

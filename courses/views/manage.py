@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from courses import (
     authoring,
@@ -22,6 +23,7 @@ from courses import (
     content_io,
     files,
     import_job,
+    learning,
     permissions,
 )
 from courses.forms import CourseForm, ImportForm, OwnerForm, UploadForm
@@ -30,6 +32,7 @@ from courses.views.blueprint import bp, owned_course
 from lms.downloads import download
 from lms.extensions import db
 from lms.forms import show_error
+from lms.pagination import paginate
 from lms.permissions import trainer_required
 from lms.routing import get_or_404
 from lms.security import safe_next_url
@@ -39,8 +42,18 @@ from lms.service_error import ServiceError, refused
 @bp.get("/courses")
 @trainer_required
 def courses():
+    """The courses the user may edit, by title, a page at a time (an administrator's is every
+    course of the site); modules counted and status words translated once per page."""
+    pagination = paginate(
+        select(Course)
+        .where(permissions.owns_course(current_user, Course.id))
+        .order_by(Course.title, Course.id)
+    )
     return render_template(
-        "courses/manage/courses.html", courses=permissions.courses_owned_by(current_user)
+        "courses/manage/courses.html",
+        pagination=pagination,
+        module_counts=learning.module_counts([course.id for course in pagination.items]),
+        status_labels={course.status: course.status_label for course in pagination.items},
     )
 
 
