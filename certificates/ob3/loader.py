@@ -19,9 +19,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pyld.context_resolver import ContextResolver
-from pyld.jsonld import JsonLdError
-
 CONTEXTS_DIR = Path(__file__).parent / "contexts"
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -64,6 +61,8 @@ class FrozenLoader:
     def __call__(self, url: str, options: dict | None = None) -> dict:
         document = self.documents.get(url)
         if document is None:
+            from pyld.jsonld import JsonLdError  # pyld is imported where it is used
+
             raise JsonLdError(
                 "Refusing to load a JSON-LD document that is not bundled with the site.",
                 "jsonld.LoadDocumentError",
@@ -81,6 +80,8 @@ class FrozenLoader:
 
     def options(self, **extra: Any) -> dict:
         """pyld options that use this loader and its own context cache."""
+        from pyld.context_resolver import ContextResolver
+
         return {
             "documentLoader": self,
             "contextResolver": ContextResolver(self._cache, self),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from certificates.keys import key_ring
-from certificates.ob3 import di, did
+from certificates.ob3 import did
 
 
 def timestamp(moment: datetime) -> str:
@@ -34,6 +34,8 @@ def verification_method(key) -> str:
 def sign(document: dict, key=None, created: datetime | None = None) -> dict:
     """``document`` with a ``DataIntegrityProof`` (eddsa-rdfc-2022) by ``key`` (the key
     ring's current one by default), after the safe-mode check."""
+    from certificates.ob3 import di  # with pyld: imported when first used (10 MB per worker)
+
     key = key or key_ring().current()
     return di.sign(
         document,
@@ -45,6 +47,8 @@ def sign(document: dict, key=None, created: datetime | None = None) -> dict:
 
 def verify(document: dict) -> bool:
     """Does ``document``'s proof verify against this site's keys?"""
+    from certificates.ob3 import di
+
     try:
         return bool(di.verify(document, did.site_public_key_for))
     except Exception:  # a malformed proof or document is simply not verified
