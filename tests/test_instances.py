@@ -106,8 +106,14 @@ class Browser:
         return self.request(url)
 
     def csrf(self, base: str) -> str:
-        match = re.search(r'<meta name="csrf-token" content="([^"]+)"', self.get(base + "/").text)
-        assert match, "no csrf-token on the home page"
+        """The token a page would carry: a signed-in user's pages carry it in the layout; a
+        visitor's public pages carry none, so the sign-in form's is read then."""
+        match = re.search(
+            r'<meta name="csrf-token" content="([^"]+)"', self.get(base + "/").text
+        ) or re.search(
+            r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', self.get(base + "/login").text
+        )
+        assert match, "no CSRF token on the home page (signed in) or the sign-in form"
         return match.group(1)
 
     def post(
