@@ -473,3 +473,23 @@ def users_query(search: str = "", role: str = "", status: str = "", sort: str = 
     else:
         order = [User.created_at.desc(), User.id.desc()]
     return query.order_by(*order)
+
+
+def role_counts() -> dict[str, int]:
+    """How many accounts have each role, in one statement: the staff roles (few) counted
+    from the index on ``users.role``, the trainees as the rest of all accounts (SQLite
+    counts a whole table without reading its rows), never a GROUP BY over every account."""
+    staff = [role for role in Role if role != Role.TRAINEE]
+    counts = db.session.execute(
+        select(
+            select(func.count()).select_from(User).scalar_subquery(),
+            *(
+                select(func.count()).select_from(User).where(User.role == role).scalar_subquery()
+                for role in staff
+            ),
+        )
+    ).one()
+    total, *staff_counts = counts
+    result = dict(zip((role.value for role in staff), staff_counts, strict=True))
+    result[Role.TRAINEE.value] = total - sum(staff_counts)
+    return result

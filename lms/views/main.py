@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from lms import accounts, health
-from lms.extensions import db
 from lms.forms import LanguageForm
 from lms.i18n import SESSION_KEY
 from lms.layout import dashboard_panels
-from lms.models import Role, User
+from lms.models import Role
 from lms.public_pages import for_visitors
 from lms.security import safe_next_url
 
@@ -29,30 +27,10 @@ def home():
 def dashboard():
     return render_template(
         "main/dashboard.html",
-        role_counts=role_counts() if current_user.is_admin else {},
+        role_counts=accounts.role_counts() if current_user.is_admin else {},
         Role=Role,
         panels=dashboard_panels(current_user),
     )
-
-
-def role_counts() -> dict[str, int]:
-    """How many accounts have each role, in one statement: the staff roles (few) counted
-    from the index on ``users.role``, the trainees as the rest of all accounts (SQLite
-    counts a whole table without reading its rows), never a GROUP BY over every account."""
-    staff = [role for role in Role if role != Role.TRAINEE]
-    counts = db.session.execute(
-        select(
-            select(func.count()).select_from(User).scalar_subquery(),
-            *(
-                select(func.count()).select_from(User).where(User.role == role).scalar_subquery()
-                for role in staff
-            ),
-        )
-    ).one()
-    total, *staff_counts = counts
-    result = dict(zip((role.value for role in staff), staff_counts, strict=True))
-    result[Role.TRAINEE.value] = total - sum(staff_counts)
-    return result
 
 
 @bp.post("/language")

@@ -19,9 +19,9 @@ from certificates.models import QualificationKind
 from certificates.qualifications import QualificationData, save_qualification
 from lms.extensions import db
 from lms.timezone import site_today
-from tests.conftest import DEFAULT_PASSWORD
 from tests.courses.conftest import pdf_bytes
 from tests.e2e.accessibility import serious_violations
+from tests.e2e.sessions import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -56,18 +56,6 @@ def ledger_site(app, live_server, make_user):
     return live_server.url, holder, trainer, certificate
 
 
-def _log_in(context, base: str, email: str):
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", DEFAULT_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url("**/dashboard")
-    return page
-
-
 def _fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
@@ -84,7 +72,7 @@ def test_an_outside_activity_is_submitted_approved_and_counted(ledger_site, brow
         context.set_default_timeout(15_000)
     try:
         # The holder, in Kazakh on a phone: from "My certificates" to the ledger.
-        mine = _log_in(phone, base, holder.email)
+        mine = log_in(phone, base, holder.email)
         mine.goto(base + "/certificates/")
         card = mine.locator(f"#certificate-{certificate.id}")
         assert "24 сағаттың 0 сағаты" in card.locator(".ce-line").inner_text()
@@ -117,7 +105,7 @@ def test_an_outside_activity_is_submitted_approved_and_counted(ledger_site, brow
         assert activity.status == "pending" and activity.evidence_type == "application/pdf"
 
         # The trainer, in Russian: the review queue, the evidence, the decision.
-        review = _log_in(desk, base, trainer.email)
+        review = log_in(desk, base, trainer.email)
         review.goto(base + "/manage/certificates/continuing-education")
         card = review.locator(f"#activity-{activity.id}")
         assert card.get_by_role("heading", name=ACTIVITY).is_visible()

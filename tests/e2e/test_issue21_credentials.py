@@ -32,9 +32,9 @@ from certificates.qualifications import QualificationData, save_qualification
 from lms.downloads import portable_filename
 from lms.extensions import db
 from lms.timezone import site_today
-from tests.conftest import DEFAULT_PASSWORD
 from tests.courses.conftest import pdf_bytes
 from tests.e2e.accessibility import serious_violations
+from tests.e2e.sessions import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -72,18 +72,6 @@ def context(browser):
     context.close()
 
 
-def _log_in(context, base: str, email: str):
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", DEFAULT_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url("**/dashboard")
-    return page
-
-
 def test_my_certificates_offers_the_wallet_credential_its_qr_code_and_linkedin(site, context):
     base, holder, trainer = site
     certificate, created = issuance.issue(_qualification(), holder, None, by=trainer)
@@ -91,7 +79,7 @@ def test_my_certificates_offers_the_wallet_credential_its_qr_code_and_linkedin(s
     db.session.commit()
     number = certificate.number
     address = f"{base}/credentials/{number}.json"
-    page = _log_in(context, base, holder.email)
+    page = log_in(context, base, holder.email)
     page.goto(base + "/certificates/")
     card = page.locator(f"#certificate-{certificate.id}")
 
@@ -161,7 +149,7 @@ def test_a_renewed_certificate_links_to_the_one_it_replaces_and_back(site, conte
     ce_activities.review(activity, trainer, approve=True)
 
     # The holder renews on the ledger page, after the question.
-    page = _log_in(context, base, holder.email)
+    page = log_in(context, base, holder.email)
     page.goto(f"{base}/certificates/{old.id}/continuing-education")
     assert serious_violations(page) == []
     page.once("dialog", lambda dialog: dialog.accept())

@@ -20,8 +20,8 @@ from certificates.qualifications import QualificationData, save_qualification
 from certificates.spreadsheet_io import COLUMNS
 from lms.extensions import db
 from tests.certificates.factories import complete
-from tests.conftest import DEFAULT_PASSWORD
 from tests.e2e.accessibility import serious_violations
+from tests.e2e.sessions import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -61,18 +61,6 @@ def sheet_site(app, live_server, make_user, make_course, trainer) -> Sheet:
     assert created
     db.session.commit()
     return Sheet(live_server.url, trainer, fresh, held, qualification.slug)
-
-
-def _log_in(context, base: str, email: str):
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", DEFAULT_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url("**/dashboard")
-    return page
 
 
 def _downloaded(page, link) -> bytes:
@@ -126,7 +114,7 @@ def test_a_trainer_issues_and_revokes_from_a_csv_file(sheet_site, browser):
     context = browser.new_context(viewport=DESKTOP, locale="en-GB", accept_downloads=True)
     context.set_default_timeout(15_000)
     try:
-        page = _log_in(context, sheet_site.url, sheet_site.trainer.email)
+        page = log_in(context, sheet_site.url, sheet_site.trainer.email)
         page.goto(sheet_site.url + PAGE)
         assert page.get_by_role("heading", name="Certificates from a spreadsheet").is_visible()
         assert serious_violations(page) == []
@@ -214,7 +202,7 @@ def test_the_page_and_its_dry_run_fit_a_phone_in_russian_and_kazakh(
     context = browser.new_context(viewport=PHONE, locale="en-GB", accept_downloads=True)
     context.set_default_timeout(15_000)
     try:
-        page = _log_in(context, sheet_site.url, sheet_site.trainer.email)
+        page = log_in(context, sheet_site.url, sheet_site.trainer.email)
         page.goto(sheet_site.url + PAGE)
         assert _fits(page, PHONE["width"])
         assert serious_violations(page) == []
