@@ -30,7 +30,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
@@ -55,6 +55,9 @@ class Published:
     body: bytes  # the JWKS as served
     etag: str
     key_set: KeySet | None  # None when there is no key at all
+    # kid -> the public key itself (cryptography's Ed25519PublicKey), for the verification's
+    # direct check of a stored certificate's signature (signing.signature_matches).
+    public_keys: dict = field(default_factory=dict)
 
 
 # Per process: directory -> its keys as last read. Replaced whole, so readers need no lock.
@@ -77,6 +80,7 @@ def _publish(listing: tuple, keys: list[OKPKey]) -> Published:
         body=body,
         etag=hashlib.sha256(body).hexdigest()[:32],
         key_set=KeySet.import_key_set(copy.deepcopy(jwks)) if keys else None,
+        public_keys={key.thumbprint(): key.public_key for key in keys},
     )
 
 

@@ -283,7 +283,47 @@ def unpack_facts(digest: str | None, data: bytes) -> bytes:
     return unpacker.decompress(data) + unpacker.flush()
 
 
-class Certificate(TimestampMixin, db.Model):
+class SignedFacts:
+    """Reading what a stored certificate signed: its facts (canonical JSON, compressed in
+    ``facts_zlib`` with the preset dictionary ``facts_dictionary``) and its compact JWS
+    (rebuilt from ``key_id`` and ``jws_signature``, or ``jws_exact``). Shared by the ORM
+    ``Certificate`` and the verification's read-only row (``verification.PublicCertificate``).
+
+    The decompressed payload is kept on the object while ``facts_zlib`` is the same bytes
+    object: a verification page reads it three or four times (signature, facts, token)."""
+
+    facts_zlib: bytes | None
+    facts_dictionary: str | None
+    key_id: str
+    jws_signature: str
+    jws_exact: str | None
+
+    def _payload(self) -> bytes:
+        stored, digest = self.facts_zlib, self.facts_dictionary
+        memo = self.__dict__.get("_payload_memo")
+        if memo is not None and memo[0] is stored and memo[1] == digest:
+            return memo[2]
+        payload = unpack_facts(digest, stored)
+        self.__dict__["_payload_memo"] = (stored, digest, payload)
+        return payload
+
+    def facts_payload(self) -> bytes | None:
+        """The signed facts as canonical JSON bytes (the payload of the JWS)."""
+        return None if self.facts_zlib is None else self._payload()
+
+    @property
+    def facts(self) -> dict:
+        """The signed facts, a new dict on every call (callers may change their copy)."""
+        return json.loads(self._payload())
+
+    def signed_token(self) -> str:
+        """The compact JWS of the certificate, exactly as signed at issue."""
+        if self.jws_exact:
+            return self.jws_exact
+        return assemble(self.key_id, self._payload(), self.jws_signature)
+
+
+class Certificate(SignedFacts, TimestampMixin, db.Model):
     """An issued certificate. ``facts_json`` is what it states, frozen and signed at issue.
 
     ``live`` is 1 while the certificate is the current one of its holder, qualification and
@@ -366,19 +406,10 @@ class Certificate(TimestampMixin, db.Model):
             self.qualification_id, self.language or "", text.encode()
         )
 
-    def _payload(self) -> bytes:
-        return unpack_facts(self.facts_dictionary, self.facts_zlib)
-
-    @property
-    def facts(self) -> dict:
-        return json.loads(self.facts_json)
-
     @property
     def jws(self) -> str:
         """The compact JWS of the certificate, exactly as signed at issue."""
-        if self.jws_exact:
-            return self.jws_exact
-        return assemble(self.key_id, self._payload(), self.jws_signature)
+        return self.signed_token()
 
     @jws.setter
     def jws(self, token: str) -> None:

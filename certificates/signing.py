@@ -19,10 +19,12 @@ A token is therefore determined by the key id, the canonical facts and the signa
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import warnings
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
@@ -61,6 +63,7 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+@functools.lru_cache(maxsize=64)
 def protected_header(kid: str) -> str:
     """The first part of every token signed by key ``kid``, as ``sign`` writes it."""
     header = {"alg": ALGORITHM, "kid": kid, "typ": "JWT"}
@@ -71,6 +74,32 @@ def assemble(kid: str, payload: bytes, signature: str) -> str:
     """The compact token of key ``kid`` over ``payload`` (canonical JSON) with ``signature``
     (its third part): exactly what ``sign`` returned."""
     return f"{protected_header(kid)}.{_b64(payload)}.{signature}"
+
+
+def signature_matches(kid: str, payload: bytes, signature: str, public_keys: dict) -> bool:
+    """Whether ``signature`` (the third part of a token, base64url) is key ``kid``'s Ed25519
+    signature of the token ``assemble(kid, payload, signature)``: the check ``verify`` makes
+    of that token, without building and parsing it again (the header is the standard one, so
+    its algorithm is EdDSA; the payload is ``payload`` itself). ``public_keys`` maps key ids
+    to the published public keys (``KeyRing.published().public_keys``); an unknown ``kid``
+    does not match."""
+    key = public_keys.get(kid)
+    if key is None or not signature or len(signature) % 4 == 1:
+        return False
+    try:
+        raw = base64.b64decode(
+            signature + "=" * (-len(signature) % 4), altchars=b"-_", validate=True
+        )
+    except ValueError:
+        return False
+    if len(raw) != 64 or _b64(raw) != signature:  # one spelling of each signature only
+        return False
+    signing_input = f"{protected_header(kid)}.{_b64(payload)}".encode("ascii")
+    try:
+        key.verify(raw, signing_input)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def sign(facts: dict[str, Any], key: OKPKey) -> str:

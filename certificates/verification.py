@@ -8,28 +8,33 @@ is counted by ``lookup_counts`` (in memory, written to ``verification_lookups`` 
 with no personal data: the IP address only as an HMAC keyed with the site's secret, so the
 same address gives the same value (to spot abuse) but cannot be turned back into an address.
 The signature is checked against the keys ``KeyRing.published()`` keeps parsed per process.
+
+The lookup reads one row with SQLAlchemy Core into a :class:`PublicCertificate` (the columns a
+verifier is shown, the facts and the signature; read-only, not in the session), not an ORM
+``Certificate``: a page of a million numbers is a new row each time, and building a mapped
+object for it (identity map, loaders, events) cost three times the query itself.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from certificates.keys import key_ring
 from certificates.lifecycle import PublicStatus, public_status
 from certificates.lookup_counts import count_lookup
-from certificates.models import Certificate
+from certificates.models import Certificate, Qualification, SignedFacts
 from certificates.numbers import NumberError, parse
 from certificates.ob3.credential import credential_url
 from certificates.ob3.models import StoredCredential
 from certificates.public_record import public_facts, signs_only_public
 from certificates.register_list import listing_exists
-from certificates.signing import SignatureInvalid, verify
+from certificates.signing import SignatureInvalid, signature_matches, verify
 from certificates.status_reasons import reason_label
 from lms.audit import address_hash
 from lms.extensions import db
@@ -42,11 +47,53 @@ class Outcome(StrEnum):
     MALFORMED = "malformed"  # not a certificate number at all
 
 
+@dataclass(eq=False)
+class PublicCertificate(SignedFacts):
+    """A certificate as a lookup reads it: what the page and the API show, the facts and the
+    signature (``SignedFacts`` reads them as ``Certificate`` does), and whether it has an Open
+    Badges credential. Read-only; related records are read only when asked for."""
+
+    id: int
+    number: str
+    qualification_id: int
+    holder_id: int
+    live: int | None
+    status: str
+    status_reason_code: str
+    status_public_note: str
+    status_changed_at: datetime | None
+    issued_on: date
+    expires_on: date | None
+    language: str
+    facts_zlib: bytes
+    facts_dictionary: str | None
+    key_id: str
+    jws_signature: str
+    jws_exact: str | None
+    replaces_id: int | None
+    replaced_by_id: int | None
+    has_credential: bool = False
+
+    @property
+    def jws(self) -> str:
+        return self.signed_token()
+
+    @property
+    def qualification(self) -> Qualification | None:
+        """Read when asked for (only a format 1 record's criteria need it)."""
+        return db.session.get(Qualification, self.qualification_id)
+
+
+# The columns of a PublicCertificate, in its fields' order (all but has_credential).
+_COLUMNS = tuple(f.name for f in fields(PublicCertificate) if f.name != "has_credential")
+
+
 @dataclass
 class Lookup:
     outcome: Outcome
     number: str  # canonical when it parsed, else what was typed (trimmed)
-    certificate: Certificate | None = None
+    certificate: PublicCertificate | None = None
+    facts: dict | None = None  # the certificate's signed facts, parsed once
     status: PublicStatus | None = None
     signature_valid: bool | None = None
     key_id: str = ""
@@ -60,19 +107,32 @@ def ip_hash(address: str) -> str:
     return address_hash(address)  # one keyed hash of addresses for the whole site
 
 
-def signature_check(certificate: Certificate) -> tuple[bool, str]:
-    """Does the stored JWS verify against the published keys, and sign the stored facts?"""
-    key_set = key_ring().published().key_set
-    if key_set is None:  # no key at all (lost; see keys.missing_keys)
+def signature_check(certificate: SignedFacts, facts: dict | None = None) -> tuple[bool, str]:
+    """Does the stored JWS verify against the published keys, and sign the stored facts
+    (``facts``, when the caller has parsed them already) of this number?
+
+    A token stored as its signature alone (``jws_exact`` empty: every certificate signed
+    here) is checked directly over the stored facts (``signing.signature_matches``: its
+    payload is those facts by construction); a whole stored token is verified and its
+    payload compared with the stored facts."""
+    published = key_ring().published()
+    if published.key_set is None:  # no key at all (lost; see keys.missing_keys)
         return False, ""
+    facts = certificate.facts if facts is None else facts
+    if not certificate.jws_exact:
+        payload = certificate.facts_payload()
+        kid = certificate.key_id
+        if not signature_matches(kid, payload, certificate.jws_signature, published.public_keys):
+            return False, ""
+        return facts.get("number") == certificate.number, kid
     try:
-        facts, kid = verify(certificate.jws, key_set)
+        signed, kid = verify(certificate.jws_exact, published.key_set)
     except SignatureInvalid:
         return False, ""
-    return facts == certificate.facts and facts.get("number") == certificate.number, kid
+    return signed == facts and signed.get("number") == certificate.number, kid
 
 
-def _chain_of(certificate: Certificate) -> tuple[Certificate | None, Certificate | None]:
+def _chain_of(certificate: PublicCertificate) -> tuple[Certificate | None, Certificate | None]:
     """Follow "replaced by" links (a bounded walk): the direct successor and the
     certificate that holds now (None, None when not replaced)."""
     seen = {certificate.id}
@@ -85,10 +145,10 @@ def _chain_of(certificate: Certificate) -> tuple[Certificate | None, Certificate
     return direct, (current if current is not certificate else None)
 
 
-def credential_address(certificate: Certificate) -> str | None:
-    """Where the certificate's Open Badges credential is served, if it has one (loaded with
+def credential_address(certificate: PublicCertificate) -> str | None:
+    """Where the certificate's Open Badges credential is served, if it has one (read with
     the certificate by :func:`lookup`)."""
-    if certificate.ob3_credential is None:
+    if not certificate.has_credential:
         return None
     return credential_url(certificate.number)
 
@@ -96,12 +156,28 @@ def credential_address(certificate: Certificate) -> str | None:
 @functools.cache
 def _lookup_statement():
     """The one statement of a lookup, built once per process (SQLAlchemy then finds its
-    compiled form by the statement's cache key instead of building the options again)."""
-    return (
-        select(Certificate, listing_exists())
-        .where(Certificate.number == bindparam("number"))
-        .options(joinedload(Certificate.ob3_credential).load_only(StoredCredential.certificate_id))
-    )
+    compiled form by the statement's cache key): the certificate's columns, whether its
+    holder is listed in the public register, whether it has an Open Badges credential."""
+    table = Certificate.__table__
+    credentials = StoredCredential.__table__
+    return select(
+        *(table.c[name] for name in _COLUMNS),
+        select(credentials.c.certificate_id)
+        .where(credentials.c.certificate_id == table.c.id)
+        .exists()
+        .label("has_credential"),
+        listing_exists().label("listed"),
+    ).where(table.c.number == bindparam("number"))
+
+
+def _read(number: str) -> tuple[PublicCertificate | None, bool]:
+    """The certificate of ``number`` and whether its holder is listed (None, False when
+    there is none): one statement on the session's connection, no ORM object built."""
+    row = db.session.connection().execute(_lookup_statement(), {"number": number}).first()
+    if row is None:
+        return None, False
+    *values, listed = row
+    return PublicCertificate(*values), bool(listed)
 
 
 def lookup(text: str, *, channel: str, address: str) -> Lookup:
@@ -114,18 +190,19 @@ def lookup(text: str, *, channel: str, address: str) -> Lookup:
     else:
         # Whether its holder is listed in the public register, and whether it has an Open
         # Badges credential, come in the same statement.
-        row = db.session.execute(_lookup_statement(), {"number": number}).first()
-        certificate, listed = row if row is not None else (None, False)
+        certificate, listed = _read(number)
         if certificate is None:
             result = Lookup(Outcome.UNKNOWN, number)
         else:
-            valid, kid = signature_check(certificate)
+            facts = certificate.facts
+            valid, kid = signature_check(certificate, facts)
             direct, current = _chain_of(certificate)
             status = public_status(certificate)
             result = Lookup(
                 Outcome.FOUND,
                 number,
                 certificate,
+                facts,
                 status,
                 signature_valid=valid,
                 key_id=kid,
@@ -149,8 +226,8 @@ def as_json(result: Lookup, verify_url: str) -> dict:
     """The API's record of a found certificate: exactly ``public_record.API_FIELDS`` (a test
     holds the two, and the OpenAPI schema, together)."""
     certificate = result.certificate
-    assert certificate is not None
-    signed = certificate.facts
+    assert certificate is not None and result.facts is not None
+    signed = result.facts
     explained = result.status in (PublicStatus.REVOKED, PublicStatus.SUSPENDED)
     code = certificate.status_reason_code if explained else ""
     record = {

@@ -24,6 +24,7 @@ the calendar's times, signed facts) keep ISO 8601 dates and plain dot decimals: 
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from fractions import Fraction
@@ -86,7 +87,7 @@ def format_date(value: date | datetime | str | None, *, locale: str | None = Non
         return ""
     locale = current_locale(locale)
     pattern = DATE_PATTERNS.get(_language(locale), DATE_STYLE)
-    return babel_dates.format_date(_day(value), pattern, locale=locale)
+    return _formatted_day(_day(value), pattern, str(locale))
 
 
 def format_short_date(value: date | datetime | str | None, *, locale: str | None = None) -> str:
@@ -95,7 +96,14 @@ def format_short_date(value: date | datetime | str | None, *, locale: str | None
         return ""
     locale = current_locale(locale)
     pattern = SHORT_DATE_PATTERNS.get(_language(locale), SHORT_DATE_STYLE)
-    return babel_dates.format_date(_day(value), pattern, locale=locale)
+    return _formatted_day(_day(value), pattern, str(locale))
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_day(day: date, pattern: str, locale: str) -> str:
+    """A day in a pattern and locale, formatted once per process: pages repeat the same few
+    days (issue and expiry dates, deadlines), and Babel parses the pattern on every call."""
+    return babel_dates.format_date(day, pattern, locale=locale)
 
 
 def format_month(value: date, *, locale: str | None = None) -> str:

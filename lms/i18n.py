@@ -104,6 +104,8 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.globals["gettext"] = template_gettext
+    # ``_()`` straight to it (Jinja's alias would look ``gettext`` up and call it again).
+    app.jinja_env.globals["_"] = template_gettext
 
     @app.context_processor
     def _languages() -> dict:

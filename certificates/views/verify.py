@@ -122,7 +122,7 @@ def _page_etag(result, public: dict) -> str | None:
         str(result.signature_valid),
         str(result.listed),
         result.key_id,
-        str(certificate.ob3_credential is not None),  # the link to its Open Badges credential
+        str(certificate.has_credential),  # the link to its Open Badges credential
         json.dumps(public, sort_keys=True, ensure_ascii=False, default=str),
     ]
     return hashlib.sha256("\x1f".join(shown).encode()).hexdigest()[:32]
@@ -159,7 +159,7 @@ def verify_number(number: str):
     public = {}
     if result.certificate is not None:
         certificate = result.certificate
-        facts = certificate.facts
+        facts = result.facts
         explained = result.status in (PublicStatus.REVOKED, PublicStatus.SUSPENDED)
         public = {
             "facts": public_facts(facts),

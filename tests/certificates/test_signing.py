@@ -17,6 +17,7 @@ from certificates.signing import (
     canonical_json,
     protected_header,
     sign,
+    signature_matches,
     verify,
 )
 
@@ -97,6 +98,41 @@ def test_tampering_and_foreign_keys_are_refused(tmp_path):
     none_header = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
     with pytest.raises(SignatureInvalid):
         verify(f"{none_header}.{payload}.", ring.jwks())
+
+
+def test_the_direct_check_agrees_with_verifying_the_whole_token(tmp_path):
+    """The verification page checks a stored signature over the stored facts directly
+    (signature_matches); it must accept exactly the tokens ``verify`` accepts."""
+    ring, other = KeyRing(tmp_path / "a"), KeyRing(tmp_path / "b")
+    kid = ring.current().thumbprint()
+    payload = canonical_json(FACTS)
+    signature = sign(FACTS, ring.current()).split(".")[2]
+    keys = ring.published().public_keys
+    assert signature_matches(kid, payload, signature, keys)
+    verify(assemble(kid, payload, signature), ring.jwks())  # and verify agrees
+
+    flipped = ("B" if signature[10] == "A" else "A").join((signature[:10], signature[11:]))
+    forged = canonical_json(dict(FACTS, holder="Someone Else"))
+    # The last of 86 characters carries 4 spare bits (zero): setting one spells the same
+    # 64 bytes another way, which is not the token that was signed.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    respelled = signature[:-1] + alphabet[alphabet.index(signature[-1]) + 1]
+    cases = [
+        (kid, forged, signature),  # the facts changed
+        (kid, payload, flipped),  # the signature changed
+        (kid, payload, signature + "A"),  # too long
+        (kid, payload, signature[:-2]),  # too short
+        (kid, payload, signature[:-1] + "!"),  # not base64url
+        (kid, payload, ""),
+        (other.current().thumbprint(), payload, signature),  # a key not published here
+        ("", payload, signature),
+        (kid, payload, respelled),
+    ]
+    for case_kid, case_payload, case_signature in cases:
+        assert not signature_matches(case_kid, case_payload, case_signature, keys)
+        with pytest.raises(SignatureInvalid):
+            verify(assemble(case_kid, case_payload, case_signature), ring.jwks())
+    assert not signature_matches(kid, payload, signature, other.published().public_keys)
 
 
 def test_rotation_keeps_old_certificates_valid(tmp_path):
