@@ -23,6 +23,7 @@ directory) is published by every worker at its next request.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -217,11 +218,14 @@ def _refuse_a_new_ring_over_certificates() -> None:
 
 
 def key_ring() -> KeyRing:
+    """The application's key ring (the object is kept per folder: every lookup asks for it)."""
     configured = current_app.config.get("CERTIFICATE_KEYS_DIR")
-    return KeyRing(
-        Path(configured or Path(current_app.instance_path) / "signing-keys"),
-        guard=_refuse_a_new_ring_over_certificates,
-    )
+    return _ring_of(str(configured or Path(current_app.instance_path) / "signing-keys"))
+
+
+@functools.lru_cache(maxsize=32)
+def _ring_of(directory: str) -> KeyRing:
+    return KeyRing(Path(directory), guard=_refuse_a_new_ring_over_certificates)
 
 
 def missing_keys() -> set[str]:
