@@ -6,6 +6,7 @@ modules or enrolments there are (tests count them).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,7 +26,7 @@ from courses.models import (
     ModuleState,
 )
 from courses.permissions import can_edit
-from lms.database import utcnow
+from lms.database import column_rows, utcnow
 from lms.extensions import db
 from lms.models import User
 
@@ -264,15 +265,32 @@ def course_completions(
     """(user id, course id) -> when that user completed which edition, in one query."""
     if not user_ids or not course_ids:
         return {}
-    rows = db.session.execute(
-        select(
-            CourseCompletion.user_id,
-            CourseCompletion.course_id,
-            CourseCompletion.completed_at,
-            CourseCompletion.edition,
-        ).where(CourseCompletion.user_id.in_(user_ids), CourseCompletion.course_id.in_(course_ids))
-    )
+    rows = column_rows(_completions_statement(), {"users": user_ids, "courses": course_ids})
     return {(user_id, course_id): Completed(at, ed) for user_id, course_id, at, ed in rows}
+
+
+# The statements of the progress every course page shows, built once per process.
+@functools.cache
+def _completions_statement():
+    return select(
+        CourseCompletion.user_id,
+        CourseCompletion.course_id,
+        CourseCompletion.completed_at,
+        CourseCompletion.edition,
+    ).where(
+        CourseCompletion.user_id.in_(bindparam("users", expanding=True)),
+        CourseCompletion.course_id.in_(bindparam("courses", expanding=True)),
+    )
+
+
+@functools.cache
+def _reads_statement():
+    return select(
+        ModuleCompletion.user_id, ModuleCompletion.module_id, ModuleCompletion.module_version
+    ).where(
+        ModuleCompletion.user_id.in_(bindparam("users", expanding=True)),
+        ModuleCompletion.module_id.in_(bindparam("modules", expanding=True)),
+    )
 
 
 def module_reads(user_ids: list[int], module_ids: list[int]) -> dict[int, dict[int, int]]:
@@ -280,10 +298,8 @@ def module_reads(user_ids: list[int], module_ids: list[int]) -> dict[int, dict[i
     found: dict[int, dict[int, int]] = {user_id: {} for user_id in user_ids}
     if not user_ids or not module_ids:
         return found
-    for user_id, module_id, version in db.session.execute(
-        select(
-            ModuleCompletion.user_id, ModuleCompletion.module_id, ModuleCompletion.module_version
-        ).where(ModuleCompletion.user_id.in_(user_ids), ModuleCompletion.module_id.in_(module_ids))
+    for user_id, module_id, version in column_rows(
+        _reads_statement(), {"users": user_ids, "modules": module_ids}
     ):
         found[user_id][module_id] = version
     return found

@@ -120,3 +120,16 @@ def committed():
     except BaseException:
         db.session.rollback()
         raise
+
+
+def column_rows(statement, params: dict | None = None):
+    """The rows of a SELECT of columns (no mapped entities) on the session's own connection
+    and transaction. The session's ``execute`` runs every statement through the ORM's
+    execution path, about 0.2 ms that a select of plain columns does not need (measured on a
+    hot page). Pending changes are flushed first, as the session's autoflush would."""
+    from lms.extensions import db
+
+    session = db.session()
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection().execute(statement, params)
