@@ -91,13 +91,13 @@ def is_enrolled(user: User, course: Course) -> bool:
     if not user.is_authenticated:
         return False
     return (
-        db.session.scalar(
-            select(Enrolment.id).where(
-                Enrolment.user_id == user.id, Enrolment.course_id == course.id
-            )
-        )
-        is not None
+        column_rows(_ENROLMENT_OF, {"user": user.id, "course": course.id}).first() is not None
     )
+
+
+_ENROLMENT_OF = select(Enrolment.id).where(
+    Enrolment.user_id == bindparam("user"), Enrolment.course_id == bindparam("course")
+)
 
 
 def enrol(user: User, course: Course) -> Enrolment:

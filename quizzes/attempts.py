@@ -8,18 +8,19 @@ from __future__ import annotations
 import json
 import random
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from courses.models import Enrolment
 from lms import content_translations as ct
-from lms.database import utcnow
+from lms.database import column_rows, utcnow
 from lms.extensions import db
 from lms.models import User
 from lms.service_error import ServiceError
@@ -46,21 +47,53 @@ def load_attempt(attempt_id: int) -> Attempt | None:
     return db.session.get(Attempt, attempt_id, options=attempt_loader_options())
 
 
-def load_attempt_for_answers(attempt_id: int) -> Attempt | None:
-    """An attempt with what saving its answers reads, in one query: its frozen questions
-    (presentation, saved answer) and each one's question type; none of the question texts,
-    criteria, quiz or course the page shows. The autosave runs this after every change a
-    trainee makes; anything else (the quiz, grading when the time is up) loads when used."""
-    return db.session.get(Attempt, attempt_id, options=_ANSWER_LOADER)
+def load_attempt_alone(attempt_id: int) -> Attempt | None:
+    """The attempt row alone (status, deadline, owner): what the autosave checks before
+    saving. Its questions load when used (grading, if its time is up)."""
+    return db.session.get(Attempt, attempt_id)
 
 
-_ANSWER_LOADER = [
-    joinedload(Attempt.questions)
-    .joinedload(AttemptQuestion.version)
-    .load_only(QuestionVersion.question_id)
-    .joinedload(QuestionVersion.question)
-    .load_only(Question.type)
-]
+@dataclass
+class AnswerSlot:
+    """One frozen question of an attempt as saving its answers reads it: a row, not an ORM
+    object (the autosave runs after every change a trainee makes, and building twenty
+    mapped questions with their versions cost more than the rest of the request)."""
+
+    id: int
+    position: int
+    presentation_json: str
+    answer_json: str | None
+    type: str
+
+    @property
+    def presentation(self) -> dict:
+        return json.loads(self.presentation_json)
+
+
+_SLOTS = (
+    select(
+        AttemptQuestion.id,
+        AttemptQuestion.position,
+        AttemptQuestion.presentation_json,
+        AttemptQuestion.answer_json,
+        Question.type,
+    )
+    .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+    .join(Question, Question.id == QuestionVersion.question_id)
+    .where(AttemptQuestion.attempt_id == bindparam("attempt"))
+    .order_by(AttemptQuestion.position)
+)
+
+_SAVE_ANSWER = (
+    update(AttemptQuestion.__table__)
+    .where(AttemptQuestion.__table__.c.id == bindparam("slot"))
+    .values(answer_json=bindparam("answer"), answered_at=bindparam("at"))
+)
+
+
+def answer_slots(attempt: Attempt) -> list[AnswerSlot]:
+    """The attempt's questions in order, as saving answers reads them (one statement)."""
+    return [AnswerSlot(*row) for row in column_rows(_SLOTS, {"attempt": attempt.id})]
 
 
 def load_attempt_for_page(attempt_id: int) -> Attempt | None:
@@ -325,11 +358,49 @@ def save_form(
     the others are not in the form, and must keep their answers."""
     now = now or utcnow()
     _refuse_unless_open(attempt, now)
+    changed, problems = _form_answers(
+        attempt.questions, lambda q: q.version.question.type, getlist, positions
+    )
+    for question, encoded in changed:
+        question.answer_json, question.answered_at = encoded, now
+    db.session.commit()
+    return problems
+
+
+def save_form_slots(
+    attempt: Attempt,
+    slots: list[AnswerSlot],
+    getlist,
+    *,
+    now: datetime | None = None,
+    positions: set[int] | None = None,
+) -> dict[int, AnswerError]:
+    """``save_form`` for the autosave, over the rows of ``answer_slots``: the same rules
+    (``_form_answers``), the changed answers written in one UPDATE statement."""
+    now = now or utcnow()
+    _refuse_unless_open(attempt, now)
+    changed, problems = _form_answers(slots, lambda slot: slot.type, getlist, positions)
+    if changed:
+        db.session.connection().execute(
+            _SAVE_ANSWER,
+            [{"slot": slot.id, "answer": encoded, "at": now} for slot, encoded in changed],
+        )
+        for slot, encoded in changed:
+            slot.answer_json = encoded
+    db.session.commit()
+    return problems
+
+
+def _form_answers(questions, type_of, getlist, positions: set[int] | None):
+    """The answers of a page form that fit their questions and differ from the saved ones,
+    as (question, encoded answer) pairs, and the problems of those that do not fit, by
+    question position. ``type_of`` names a question's type."""
+    changed = []
     problems: dict[int, AnswerError] = {}
-    for question in attempt.questions:
+    for question in questions:
         if positions is not None and question.position not in positions:
             continue
-        question_type = get_type(question.version.question.type)
+        question_type = get_type(type_of(question))
         try:
             values = question_type.form_values(
                 question.presentation, getlist, f"q{question.position}"
@@ -340,9 +411,8 @@ def save_form(
             continue
         encoded = None if answer is None else json.dumps(answer, ensure_ascii=False)
         if encoded != question.answer_json:
-            question.answer_json, question.answered_at = encoded, now
-    db.session.commit()
-    return problems
+            changed.append((question, encoded))
+    return changed, problems
 
 
 def toggle_flag(attempt: Attempt, position: int, *, now: datetime | None = None) -> bool:
@@ -372,12 +442,12 @@ def overview(attempt: Attempt) -> list[dict]:
     ]
 
 
-def problem_list(attempt: Attempt, problems: dict[int, AnswerError]) -> list[dict]:
+def problem_list(questions, problems: dict[int, AnswerError]) -> list[dict]:
     """The problems of ``save_form`` as the page and its script show them: the question's
     number on the page, its position (form field ``q<position>``), the message in the
-    reader's language and the fields concerned."""
+    reader's language and the fields concerned. ``questions``: the attempt's, in order."""
     listed = []
-    for number, question in enumerate(attempt.questions, start=1):
+    for number, question in enumerate(questions, start=1):
         error = problems.get(question.position)
         if error is not None:
             listed.append(

@@ -96,13 +96,17 @@ def start(quiz_id: int):
 def _page_number(attempt: Attempt, raw) -> int | None:
     """The page asked for: a question's number (1..n), or None for every question on one
     page ("all"). Anything else is the first question (a link typed wrong is no error)."""
+    return _number_among(attempt.questions, raw)
+
+
+def _number_among(questions, raw) -> int | None:
     if raw == "all":
         return None
     try:
         number = int(raw)
     except (TypeError, ValueError):
         return 1
-    return min(max(number, 1), len(attempt.questions)) if attempt.questions else None
+    return min(max(number, 1), len(questions)) if questions else None
 
 
 def _time_left(attempt: Attempt) -> int | None:
@@ -119,7 +123,7 @@ def _attempt_page(
     """The attempt page: one question (``page``, its number) or all of them (None), from
     the saved answers or, after a refused save, as typed (``request.form``) with each
     problem beside its question; the navigator and the time left at the top."""
-    listed = attempts.problem_list(attempt, problems or {})
+    listed = attempts.problem_list(attempt.questions, problems or {})
     shown = set(range(1, len(attempt.questions) + 1)) if page is None else {page}
     attempts.load_versions([attempt.questions[number - 1] for number in sorted(shown)])
     language = translations.attempt_language(attempt)
@@ -153,15 +157,15 @@ def take(attempt_id: int):
     return _attempt_page(attempt, page=_page_number(attempt, request.args.get("page")))
 
 
-def _positions_on(attempt: Attempt, raw) -> set[int] | None:
-    """The positions of the questions the posted page showed: one question's, none (the
-    summary), or every one (the one-page form, or a form without ``page``)."""
+def _positions_on(questions, raw) -> set[int] | None:
+    """The positions of the questions (the attempt's, in order) the posted page showed: one
+    question's, none (the summary), or every one (the one-page form, or no ``page``)."""
     if raw is None or raw == "all":
         return None
     if raw == "summary":
         return set()
-    number = _page_number(attempt, raw)
-    return None if number is None else {attempt.questions[number - 1].position}
+    number = _number_among(questions, raw)
+    return None if number is None else {questions[number - 1].position}
 
 
 @bp.post("/attempts/<id:attempt_id>")
@@ -181,7 +185,7 @@ def save(attempt_id: int):
     page = _page_number(attempt, raw_page) if raw_page not in (None, "summary") else None
     try:
         problems = attempts.save_form(
-            attempt, request.form.getlist, positions=_positions_on(attempt, raw_page)
+            attempt, request.form.getlist, positions=_positions_on(attempt.questions, raw_page)
         )
         if not problems and action == "flag" and page is not None:
             attempts.toggle_flag(attempt, attempt.questions[page - 1].position)
@@ -231,17 +235,19 @@ def summary(attempt_id: int):
 def autosave(attempt_id: int):
     """The page script saves the whole form after each change (same rules as saving): the
     answers that fit are saved; a 422 reply lists the others, in the reader's language."""
-    attempt = _my_attempt(attempt_id, attempts.load_attempt_for_answers)
+    attempt = _my_attempt(attempt_id, attempts.load_attempt_alone)
+    slots = attempts.answer_slots(attempt)
     try:
-        problems = attempts.save_form(
+        problems = attempts.save_form_slots(
             attempt,
+            slots,
             request.form.getlist,
-            positions=_positions_on(attempt, request.form.get("page")),
+            positions=_positions_on(slots, request.form.get("page")),
         )
     except ServiceError as error:
         return jsonify(error={"code": 409, "message": str(refused(error))}), 409
     if problems:
-        listed = attempts.problem_list(attempt, problems)
+        listed = attempts.problem_list(slots, problems)
         numbers = ", ".join(str(item["number"]) for item in listed)
         if len(listed) == 1:
             message = _(
