@@ -12,22 +12,34 @@ from __future__ import annotations
 
 import copy
 import io
+import logging
 import math
+import zlib
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import segno
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
-from fpdf.output import OutputProducer
+from fpdf.output import (
+    CIDSystemInfo,
+    OutputProducer,
+    PDFFont,
+    PDFFontStream,
+    _build_cmap_blocks,
+    _tt_font_widths,
+)
+from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFObject
 
 from lms.formatting import format_date
 
 FONTS = Path(__file__).parent / "fonts"
+FPDF_LOG = logging.getLogger("fpdf.output")
 INK = (33, 37, 41)
 ACCENT = (18, 76, 110)
 MUTED = (90, 98, 104)
@@ -121,11 +133,65 @@ PAGE_LEFT = 22  # the text column: inside the double border, 22 mm from each sid
 QR_SIZE = 42
 
 
+# What fontTools makes of a font for a set of glyphs: the subset's bytes as fpdf2 embeds them
+# (``TTFont.save`` after ``fontTools.subset``, with fpdf2's options) and each glyph's id in it.
+# They depend on nothing else, so a process makes them once per font and set of glyphs: the
+# labels, dates and disclaimer use the same glyphs on every certificate of a run, and a
+# certificate drawn again (a download, a holder's copy) uses the same ones as before.
+SUBSET_OPTIONS = {"notdef_outline": True, "recommended_glyphs": True}
+SUBSET_DROPPED = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC",
+                  "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR"]  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def _subset(ttffile: str, glyph_names: frozenset[str]) -> tuple[bytes, bytes, dict[str, int]]:
+    """The subset of ``ttffile`` with ``glyph_names`` as fpdf2 2.8 makes it
+    (``OutputProducer._add_fonts``): its bytes, the bytes compressed as the PDF stream holds
+    them, and the glyph ids."""
+    ttfont = ttLib.TTFont(io.BytesIO(_font_bytes(ttffile)), recalcTimestamp=False, lazy=True)
+    options = ftsubset.Options(**SUBSET_OPTIONS)
+    options.drop_tables += SUBSET_DROPPED
+    subsetter = ftsubset.Subsetter(options)
+    subsetter.populate(glyphs=list(glyph_names))
+    subsetter.subset(ttfont)
+    output = io.BytesIO()
+    ttfont.save(output)
+    ttfont.close()
+    data = output.getvalue()
+    compressed = zlib.compress(data, level=PDFContentStream._COMPRESSION_LEVEL)
+    return data, compressed, {name: ttfont.getGlyphID(name) for name in glyph_names}
+
+
+def _font_bytes(ttffile: str) -> bytes:
+    for files in (CORE_FONTS, FULL_FONTS):
+        for data, prototype in _font_prototypes(files):
+            if str(prototype.ttffile) == ttffile:
+                return data
+    raise KeyError(ttffile)
+
+
+def _font_stream(data: bytes, compressed: bytes) -> PDFFontStream:
+    """``PDFFontStream(data)`` with its compression done already (the same attributes in the
+    same order, so the same bytes)."""
+    stream = PDFFontStream.__new__(PDFFontStream)
+    PDFObject.__init__(stream)
+    stream._contents = compressed
+    stream.filter = Name("FlateDecode")
+    stream.length = len(compressed)
+    stream.length1 = len(data)
+    return stream
+
+
 class _Producer(OutputProducer):
     """fpdf2's output producer, letting go of the document once the bytes are made: its list
     of PDF objects and the trailer in it refer back to it, a cycle that would keep the whole
     drawing (and the FPDF) alive until the garbage collector next runs. Broken here, a
-    rendering is freed as soon as it returns, however many are drawn at once."""
+    rendering is freed as soon as it returns, however many are drawn at once.
+
+    Its fonts are embedded as fpdf2 2.8 embeds a TrueType font (``OutputProducer._add_fonts``,
+    the same objects in the same order: ``tests/certificates/test_pdf_golden.py`` holds the
+    bytes), with the subset made once per process for a set of glyphs (:func:`_subset`) and
+    the document's own copy of the font descriptor (fpdf2 numbers the shared one)."""
 
     def bufferize(self):
         try:
@@ -133,6 +199,84 @@ class _Producer(OutputProducer):
         finally:
             self.pdf_objs = []
             self.fpdf = None
+
+    def _add_fonts(self, image_objects_per_index, gfxstate_objs_per_name, pattern_objs_per_name):
+        fonts = sorted(self.fpdf.fonts.values(), key=lambda font: font.i)
+        if self.fpdf._compliance or not all(
+            isinstance(font, TTFFont) and not font.color_font and not font.is_cff for font in fonts
+        ):
+            return super()._add_fonts(
+                image_objects_per_index, gfxstate_objs_per_name, pattern_objs_per_name
+            )
+        objects = {}
+        for font in fonts:
+            fontname = f"MPDFAA+{font.name}"
+            glyph_names = font.subset.get_all_glyph_names()
+            if font.missing_glyphs:  # as fpdf2 says it
+                FPDF_LOG.warning("Font %s is missing %d glyphs", fontname, len(font.missing_glyphs))
+            data, compressed, glyph_ids = _subset(str(font.ttffile), frozenset(glyph_names))
+            code_to_glyph = {
+                char_id: glyph_ids[glyph.glyph_name]
+                for glyph, char_id in font.subset.items()
+                if glyph is not None
+            }
+            composite = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
+            self._add_pdf_obj(composite, "fonts")
+            objects[font.i] = composite
+            cid_font = PDFFont(
+                subtype="CIDFontType2",
+                base_font=fontname,
+                d_w=font.desc.missing_width,
+                w=_tt_font_widths(font),
+            )
+            self._add_pdf_obj(cid_font, "fonts")
+            composite.descendant_fonts = PDFArray([cid_font])
+            to_unicode = []
+            for glyph, code in font.subset.items():
+                if glyph is None or not isinstance(glyph.unicode, tuple) or not glyph.unicode:
+                    continue
+                to_unicode.append(
+                    f"<{code:04X}> <{''.join(_utf16_code(u) for u in glyph.unicode)}>\n"
+                )
+            to_unicode_obj = PDFContentStream(
+                (
+                    "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+                    "/CIDSystemInfo\n<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n"
+                    ">> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+                    "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+                    f"{_build_cmap_blocks(to_unicode, 'bfchar')}"
+                    "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
+                ).encode("latin-1")
+            )
+            self._add_pdf_obj(to_unicode_obj, "fonts")
+            composite.to_unicode = to_unicode_obj
+            system_info = CIDSystemInfo()
+            self._add_pdf_obj(system_info, "fonts")
+            cid_font.c_i_d_system_info = system_info
+            descriptor = copy.copy(font.desc)
+            descriptor.font_name = Name(fontname)
+            self._add_pdf_obj(descriptor, "fonts")
+            cid_font.font_descriptor = descriptor
+            cid_to_gid = bytearray(256 * 256 * 2)
+            for code, glyph_id in code_to_glyph.items():
+                cid_to_gid[code * 2] = glyph_id >> 8
+                cid_to_gid[code * 2 + 1] = glyph_id & 0xFF
+            cid_to_gid_obj = PDFContentStream(contents=cid_to_gid, compress=True)
+            self._add_pdf_obj(cid_to_gid_obj, "fonts")
+            cid_font.c_i_d_to_g_i_d_map = cid_to_gid_obj
+            font_file = _font_stream(data, compressed)
+            self._add_pdf_obj(font_file, "fonts")
+            descriptor.font_file2 = font_file
+            font.subset.pick.cache_clear()
+            font.subset.get_glyph.cache_clear()
+            font.close()
+        return objects
+
+
+def _utf16_code(unicode: int) -> str:
+    if unicode > 0xFFFF:  # a surrogate pair
+        return f"{0xD800 | (unicode - 0x10000) >> 10:04X}{0xDC00 | (unicode & 0x3FF):04X}"
+    return f"{unicode:04X}"
 
 
 MISSING = "\ufffd"  # drawn for a character the font has no glyph for
