@@ -69,6 +69,33 @@ def _font_prototypes(files: tuple[str, str]) -> tuple[tuple[bytes, TTFFont], ...
     return tuple(prototypes)
 
 
+class _MeasuredFont(TTFFont):
+    """A document's font that remembers the width of each text it measured, for every
+    document of the process: fpdf2 measures a text character by character while it breaks
+    lines, summing the widths of the same stretches again and again. The width is the sum
+    fpdf2 makes (``TTFFont.get_text_width``: whole font units, then scaled), so the same."""
+
+    __slots__ = ()
+
+    def get_text_width(self, text, font_size_pt, text_shaping_params):
+        if text_shaping_params or self.is_symbol:
+            return super().get_text_width(text, font_size_pt, text_shaping_params)
+        if font_size_pt > self.biggest_size_pt:
+            self.biggest_size_pt = font_size_pt
+        key = (self.ttffile, text)
+        units = _UNITS.get(key)
+        if units is None:
+            if len(_UNITS) >= UNITS_MAX:
+                _UNITS.clear()
+            cw = self.cw
+            units = _UNITS[key] = sum(cw[ord(c)] for c in text)
+        return len(text), units * font_size_pt * 0.001
+
+
+_UNITS: dict[tuple, int] = {}
+UNITS_MAX = 200_000
+
+
 def _add_fonts(pdf: FPDF, files: tuple[str, str]) -> None:
     """Add both styles to ``pdf`` as ``FPDF.add_font`` would, from the process's parsed
     prototypes: the read-only parts (character map, widths, descriptor) are shared, the
@@ -77,6 +104,7 @@ def _add_fonts(pdf: FPDF, files: tuple[str, str]) -> None:
     ``tests/certificates/test_pdf_fonts.py`` checks the bytes equal those of ``add_font``."""
     for style, (data, prototype) in zip(STYLES, _font_prototypes(files), strict=True):
         font = copy.copy(prototype)
+        font.__class__ = _MeasuredFont
         font.i = len(pdf.fonts) + 1
         font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
         font.ttffile = prototype.ttffile
@@ -300,8 +328,53 @@ def printable(pdf: FPDF, text: str) -> str:
     return "".join(ch if ord(ch) in cmap or ch.isspace() else MISSING for ch in text)
 
 
+class _Picks(SubsetMap):
+    """A stand-in for a document font's subset during a trial layout: it records which
+    characters fpdf2 picks, in order, and leaves the document's subset as it was."""
+
+    def __init__(self, font: TTFFont):
+        super().__init__(font)
+        self.picked: list[int] = []
+
+    def pick(self, unicode: int) -> int | None:
+        self.picked.append(unicode)
+        return super().pick(unicode)
+
+
+# The lines of a text in a font, size and box, for every document of the process: fit_text
+# tries sizes until a text fits, and most texts (labels, issuer, title, disclaimer) are the same
+# on every certificate of a run. With them, the characters fpdf2's trial layout puts in the
+# document's font subset, in order: the subset (its glyph numbering) is part of the bytes.
+_LAID_OUT: dict[tuple, tuple[list[str], tuple[int, ...]]] = {}
+LAID_OUT_MAX = 4096
+
+
 def _lines(pdf: FPDF, text: str, width: float, height: float, align: str) -> list[str]:
-    return pdf.multi_cell(width, height, text, align=align, dry_run=True, output="LINES")
+    """``multi_cell(..., dry_run=True, output="LINES")``, laid out once per process for a
+    font, size, text and box. A trial layout is not quite dry: fpdf2 draws it to nowhere,
+    and drawing picks the characters' glyphs into the font's subset (in the order they come,
+    which numbers them); a layout known already picks the same characters in the same order
+    (picking one twice does nothing), so the document's subset, and its bytes, are those of
+    the trial layout itself."""
+    font = pdf.current_font
+    if pdf.text_shaping or not isinstance(font, TTFFont):
+        return pdf.multi_cell(width, height, text, align=align, dry_run=True, output="LINES")
+    key = (str(font.ttffile), pdf.font_size_pt, pdf.c_margin, text, width, height, align)
+    known = _LAID_OUT.get(key)
+    if known is None:
+        subset, font.subset = font.subset, _Picks(font)
+        try:
+            lines = pdf.multi_cell(width, height, text, align=align, dry_run=True, output="LINES")
+            picked = tuple(dict.fromkeys(font.subset.picked))
+        finally:
+            font.subset = subset
+        if len(_LAID_OUT) >= LAID_OUT_MAX:
+            _LAID_OUT.clear()
+        known = _LAID_OUT[key] = (lines, picked)
+    lines, picked = known
+    for unicode in picked:
+        font.subset.pick(unicode)
+    return list(lines)
 
 
 def fit_text(
