@@ -35,6 +35,7 @@ from fpdf.output import (
     _tt_font_widths,
 )
 from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFObject
+from PIL import Image
 
 from lms.formatting import format_date
 
@@ -431,6 +432,19 @@ def fit_text(
     pdf.multi_cell(w, leading, text, align=align)
 
 
+def _qr_image(url: str) -> Image.Image:
+    """The QR code of ``url`` as the black and white picture (8 pixels a module, a border of
+    2) that segno's PNG of it (``save(kind="png", scale=8, border=2)``) holds: the same pixels
+    for fpdf2, without writing a PNG and reading it back."""
+    rows = list(segno.make(url, error="q").matrix_iter(scale=1, border=2))
+    modules = len(rows)
+    small = Image.frombytes(
+        "L", (modules, modules), bytes(0 if dark else 255 for row in rows for dark in row)
+    )
+    large = small.resize((modules * 8, modules * 8), Image.Resampling.NEAREST)
+    return large.convert("1", dither=Image.Dither.NONE)
+
+
 def _render(facts: dict, verify_url: str, token: str, fonts: tuple[str, str]) -> bytes:
     pdf = FPDF(orientation="landscape", format="A4", unit="mm")
     pdf.set_auto_page_break(False)
@@ -505,11 +519,7 @@ def _render(facts: dict, verify_url: str, token: str, fonts: tuple[str, str]) ->
                  min_size=6, wrap_below=8, style="B", align="L")  # fmt: skip
         top += 10
 
-    qr = segno.make(verify_url, error="q")
-    image = io.BytesIO()
-    qr.save(image, kind="png", scale=8, border=2)
-    image.seek(0)
-    pdf.image(image, x=qr_left, y=124, w=QR_SIZE, h=QR_SIZE, alt_text=verify_url)
+    pdf.image(_qr_image(verify_url), x=qr_left, y=124, w=QR_SIZE, h=QR_SIZE, alt_text=verify_url)
     fit_text(pdf, _("Scan to verify"), x=qr_left - 4, y=124 + QR_SIZE + 0.5, w=QR_SIZE + 8,
              h=4, size=7, min_size=5, color=MUTED)  # fmt: skip
     pdf.embed_file(
@@ -670,11 +680,7 @@ class _Page:
 
     def qr(self, url: str, scan: str, label_height: float = 4) -> None:
         left = self.pdf.w - PAGE_LEFT - QR_SIZE
-        code = segno.make(url, error="q")
-        image = io.BytesIO()
-        code.save(image, kind="png", scale=8, border=2)
-        image.seek(0)
-        self.pdf.image(image, x=left, y=BOTTOM, w=QR_SIZE, h=QR_SIZE, alt_text=url)
+        self.pdf.image(_qr_image(url), x=left, y=BOTTOM, w=QR_SIZE, h=QR_SIZE, alt_text=url)
         self.text(scan, left - 4, BOTTOM + QR_SIZE + 0.5, QR_SIZE + 8, label_height, 7, 5,
                   color=MUTED)  # fmt: skip
 
