@@ -178,6 +178,9 @@ def _subset(ttffile: str, glyph_names: frozenset[str]) -> tuple[bytes, bytes, di
     (``OutputProducer._add_fonts``): its bytes, the bytes compressed as the PDF stream holds
     them, and the glyph ids."""
     ttfont = ttLib.TTFont(io.BytesIO(_font_bytes(ttffile)), recalcTimestamp=False, lazy=True)
+    order = _glyph_order(ttffile)
+    if order is not None:
+        ttfont.setGlyphOrder(list(order))
     options = ftsubset.Options(**SUBSET_OPTIONS)
     options.drop_tables += SUBSET_DROPPED
     subsetter = ftsubset.Subsetter(options)
@@ -189,6 +192,16 @@ def _subset(ttffile: str, glyph_names: frozenset[str]) -> tuple[bytes, bytes, di
     data = output.getvalue()
     compressed = zlib.compress(data, level=PDFContentStream._COMPRESSION_LEVEL)
     return data, compressed, {name: ttfont.getGlyphID(name) for name in glyph_names}
+
+
+@cache
+def _glyph_order(ttffile: str) -> tuple[str, ...] | None:
+    """The font's glyph names, when its ``post`` table has none (the core files): fontTools
+    would derive them from the character map for every subset, reading that map twice."""
+    ttfont = ttLib.TTFont(io.BytesIO(_font_bytes(ttffile)), lazy=True)
+    if ttfont["post"].formatType != 3:
+        return None
+    return tuple(ttfont.getGlyphOrder())
 
 
 def _font_bytes(ttffile: str) -> bytes:
