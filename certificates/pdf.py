@@ -6,6 +6,12 @@ letters; licence beside it). The QR code opens the verification page for the num
 only that short URL, so a phone reads it easily from paper; the compact JWS travels inside the
 PDF instead, as the attached file ``certificate.jws`` that ``flask --app wsgi certificates
 verify-offline`` (or any JOSE library) checks without a network.
+
+The bytes of an issued certificate's PDF never change: a download renders it again from the
+facts and checks the SHA-256 recorded at issue. What this module keeps per process to draw
+faster (parsed fonts, font subsets per set of glyphs, text layouts and widths) gives exactly
+the bytes fpdf2 gives without it; ``tests/certificates/test_pdf_golden.py`` holds the digests
+of every layout, recorded before any of it was kept.
 """
 
 from __future__ import annotations
@@ -94,14 +100,15 @@ class _MeasuredFont(TTFFont):
 
 
 _UNITS: dict[tuple, int] = {}
-UNITS_MAX = 200_000
+UNITS_MAX = 20_000  # at most a few MB
 
 
 def _add_fonts(pdf: FPDF, files: tuple[str, str]) -> None:
     """Add both styles to ``pdf`` as ``FPDF.add_font`` would, from the process's parsed
     prototypes: the read-only parts (character map, widths, descriptor) are shared, the
     per-document parts (used glyphs, missing glyphs, sizes) are new, and the fontTools object
-    is opened afresh from the bytes in memory, since embedding subsets it in place.
+    is opened afresh from the bytes in memory (fpdf2's own embedding subsets it in place; this
+    module's takes the subset from :func:`_subset`). Each is a :class:`_MeasuredFont`.
     ``tests/certificates/test_pdf_fonts.py`` checks the bytes equal those of ``add_font``."""
     for style, (data, prototype) in zip(STYLES, _font_prototypes(files), strict=True):
         font = copy.copy(prototype)
@@ -172,7 +179,7 @@ SUBSET_DROPPED = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix"
                   "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR"]  # fmt: skip
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)  # a subset and its compressed copy: 20–100 KB
 def _subset(ttffile: str, glyph_names: frozenset[str]) -> tuple[bytes, bytes, dict[str, int]]:
     """The subset of ``ttffile`` with ``glyph_names`` as fpdf2 2.8 makes it
     (``OutputProducer._add_fonts``): its bytes, the bytes compressed as the PDF stream holds
