@@ -184,6 +184,9 @@ LONG_NAME = (
     "Старокрымская-Новогиреевская Әлия-Гүлнұр Қасымқызы Нұрланова-Жұмабаева-Төлеубекова"
 )
 LONG_DISCLAIMER = "Бұл сертификат мемлекет таныған біліктілік емес. " * 150  # cut with "…"
+# Cut as well, and the letters of its end are on no other line of the page: the trial layouts
+# put them in the font subset all the same, and the bytes keep them there.
+CUT_TAIL = LONG_DISCLAIMER + "QXZ qxz Ёё №§ 1907"
 
 
 def _cases() -> dict[str, tuple[dict, dict]]:
@@ -225,6 +228,8 @@ def _cases() -> dict[str, tuple[dict, dict]]:
             {},
         ),
         "designed_sample_ru": (_designed("ru", "classic"), {"sample": True}),
+        "classic_cut_tail": (_classic("kk", disclaimer=CUT_TAIL, expires_on=None), {}),
+        "designed_cut_tail": (_designed("kk", "classic", disclaimer=CUT_TAIL), {}),
         "bilingual_kk": (_designed("kk", "bilingual"), {}),
         "bilingual_ru": (_designed("ru", "bilingual"), {}),
         "bilingual_copy_in_en": (_designed("ru", "bilingual"), {"language": "en"}),
@@ -241,11 +246,13 @@ DIGESTS = {
     "bilingual_kk": "a8fba92354f412d37542f7a0dce21e9a68ae3b610c74bff0b56bedf7c18b61ce",
     "bilingual_ru": "d72f3d6f29f99c714f152674043c9798269a9650ae433acb6761e132a8dbfaab",
     "bilingual_sample": "85ed8efef57afddd59bf8aaaccacf276845f4e0b67be86d7de869ca596aaaa24",
+    "classic_cut_tail": "d4b3415673b357ffc435bf6c8b755fe9a21777a5df8a1817abe2c59e7574eb57",
     "classic_en_attendance": "b6834077a5cde326f105adad2be57efa5f572c0a21de83dc718b6088b1c15b89",
     "classic_full_fonts": "c66d616f8d2bf61f26b8c08ddd42d85dfa39089e8b984289a59fb059013d4515",
     "classic_kk": "48adcd2c9e0cb127b3928f39e6644ad426477d328b967a76a4b7c365c43586d9",
     "classic_long_texts": "19c13052b29fd7ed4277d8dd4de1b306b600899f6558a3a4795607d68e383118",
     "classic_ru": "731881bf4a801b1148335ea74d9e2b4aacbe1c84a347e3ff67024ac7b7b6c754",
+    "designed_cut_tail": "83cb22b42a9cfaff438c05de8c2d54550c8cc45e695c29acd5c4c87c2234fb54",
     "designed_en": "c47bab27f248c70905047ad76d1bc7b5d5b8b24c59f653aa379af50212f7c22d",
     "designed_full_fonts": "40f2bf4004ce5fd28c50798d0a1d26af0ffb40f9e9f9329c32483f4494741564",
     "designed_kk": "055e5643793d0a4c13afec0d7d5d4bdd585e661d5492cd8b1b14d14520f9b616",
@@ -278,3 +285,44 @@ def test_the_pdf_bytes_are_the_recorded_ones(stored_images, case):
     assert hashlib.sha256(data).hexdigest() == DIGESTS[case]
     # Again, with whatever the process remembers from the first (fonts, layouts, widths).
     assert render_pdf(facts, URL, TOKEN, **options) == data
+
+
+def _plain_fpdf2(monkeypatch):
+    """``certificates.pdf`` drawing as fpdf2 alone would: its own font embedding, trial
+    layouts run every time, text widths summed every time."""
+    from fpdf.fonts import TTFFont
+    from fpdf.output import OutputProducer
+
+    from certificates import pdf
+
+    def lines(document, text, width, height, align):
+        return document.multi_cell(width, height, text, align=align, dry_run=True, output="LINES")
+
+    monkeypatch.setattr(pdf._Producer, "_add_fonts", OutputProducer._add_fonts)
+    monkeypatch.setattr(pdf, "_lines", lines)
+    monkeypatch.setattr(pdf._MeasuredFont, "get_text_width", TTFFont.get_text_width)
+
+
+def test_what_the_process_keeps_changes_no_byte(stored_images, monkeypatch):
+    """Beyond the recorded cases: names and numbers drawn with what the process keeps (after
+    other certificates filled it) give the bytes fpdf2 alone gives for them."""
+    import random
+
+    rng = random.Random(20261207)
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    names = ["Әсел Төлеуова", "Сергей Петров-Водкин", "Zoë Łukasik", "Νίκος Π.", LONG_NAME]
+    cases = []
+    for k, name in enumerate(names):
+        number = "KZM-" + "-".join("".join(rng.sample(letters, 4)) for _ in range(4)) + "-K"
+        holder = f"{name} {''.join(rng.sample('абвгдежзийклмнопрстуфхцчшщыэюя', 5))}"
+        language = ("kk", "ru", "en")[k % 3]
+        cut = {"disclaimer": CUT_TAIL} if k in (1, 2) else {}
+        if k % 2:
+            facts = _classic(language, holder=holder, number=number, **cut)
+        else:
+            template = "bilingual" if k == 4 else "classic"
+            facts = _designed(language, template, holder=holder, number=number, **cut)
+        cases.append((facts, URL.replace(NUMBER, number)))
+    kept = [render_pdf(facts, url, TOKEN) for facts, url in cases]
+    _plain_fpdf2(monkeypatch)
+    assert [render_pdf(facts, url, TOKEN) for facts, url in cases] == kept
