@@ -6,28 +6,47 @@ letters; licence beside it). The QR code opens the verification page for the num
 only that short URL, so a phone reads it easily from paper; the compact JWS travels inside the
 PDF instead, as the attached file ``certificate.jws`` that ``flask --app wsgi certificates
 verify-offline`` (or any JOSE library) checks without a network.
+
+The bytes of an issued certificate's PDF never change: a download renders it again from the
+facts and checks the SHA-256 recorded at issue. What this module keeps per process to draw
+faster (parsed fonts, font subsets per set of glyphs, text layouts and widths) gives exactly
+the bytes fpdf2 gives without it; ``tests/certificates/test_pdf_golden.py`` holds the digests
+of every layout, recorded before any of it was kept.
 """
 
 from __future__ import annotations
 
 import copy
 import io
+import logging
 import math
+import zlib
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import segno
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
-from fpdf.output import OutputProducer
+from fpdf.output import (
+    CIDSystemInfo,
+    OutputProducer,
+    PDFFont,
+    PDFFontStream,
+    _build_cmap_blocks,
+    _tt_font_widths,
+)
+from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFObject
+from PIL import Image
 
 from lms.formatting import format_date
 
 FONTS = Path(__file__).parent / "fonts"
+FPDF_LOG = logging.getLogger("fpdf.output")
 INK = (33, 37, 41)
 ACCENT = (18, 76, 110)
 MUTED = (90, 98, 104)
@@ -57,14 +76,43 @@ def _font_prototypes(files: tuple[str, str]) -> tuple[tuple[bytes, TTFFont], ...
     return tuple(prototypes)
 
 
+class _MeasuredFont(TTFFont):
+    """A document's font that remembers the width of each text it measured, for every
+    document of the process: fpdf2 measures a text character by character while it breaks
+    lines, summing the widths of the same stretches again and again. The width is the sum
+    fpdf2 makes (``TTFFont.get_text_width``: whole font units, then scaled), so the same."""
+
+    __slots__ = ()
+
+    def get_text_width(self, text, font_size_pt, text_shaping_params):
+        if text_shaping_params or self.is_symbol:
+            return super().get_text_width(text, font_size_pt, text_shaping_params)
+        if font_size_pt > self.biggest_size_pt:
+            self.biggest_size_pt = font_size_pt
+        key = (self.ttffile, text)
+        units = _UNITS.get(key)
+        if units is None:
+            if len(_UNITS) >= UNITS_MAX:
+                _UNITS.clear()
+            cw = self.cw
+            units = _UNITS[key] = sum(cw[ord(c)] for c in text)
+        return len(text), units * font_size_pt * 0.001
+
+
+_UNITS: dict[tuple, int] = {}
+UNITS_MAX = 20_000  # at most a few MB
+
+
 def _add_fonts(pdf: FPDF, files: tuple[str, str]) -> None:
     """Add both styles to ``pdf`` as ``FPDF.add_font`` would, from the process's parsed
     prototypes: the read-only parts (character map, widths, descriptor) are shared, the
     per-document parts (used glyphs, missing glyphs, sizes) are new, and the fontTools object
-    is opened afresh from the bytes in memory, since embedding subsets it in place.
+    is opened afresh from the bytes in memory (fpdf2's own embedding subsets it in place; this
+    module's takes the subset from :func:`_subset`). Each is a :class:`_MeasuredFont`.
     ``tests/certificates/test_pdf_fonts.py`` checks the bytes equal those of ``add_font``."""
     for style, (data, prototype) in zip(STYLES, _font_prototypes(files), strict=True):
         font = copy.copy(prototype)
+        font.__class__ = _MeasuredFont
         font.i = len(pdf.fonts) + 1
         font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
         font.ttffile = prototype.ttffile
@@ -121,11 +169,78 @@ PAGE_LEFT = 22  # the text column: inside the double border, 22 mm from each sid
 QR_SIZE = 42
 
 
+# What fontTools makes of a font for a set of glyphs: the subset's bytes as fpdf2 embeds them
+# (``TTFont.save`` after ``fontTools.subset``, with fpdf2's options) and each glyph's id in it.
+# They depend on nothing else, so a process makes them once per font and set of glyphs: the
+# labels, dates and disclaimer use the same glyphs on every certificate of a run, and a
+# certificate drawn again (a download, a holder's copy) uses the same ones as before.
+SUBSET_OPTIONS = {"notdef_outline": True, "recommended_glyphs": True}
+SUBSET_DROPPED = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC",
+                  "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR"]  # fmt: skip
+
+
+@lru_cache(maxsize=64)  # a subset and its compressed copy: 20–100 KB
+def _subset(ttffile: str, glyph_names: frozenset[str]) -> tuple[bytes, bytes, dict[str, int]]:
+    """The subset of ``ttffile`` with ``glyph_names`` as fpdf2 2.8 makes it
+    (``OutputProducer._add_fonts``): its bytes, the bytes compressed as the PDF stream holds
+    them, and the glyph ids."""
+    ttfont = ttLib.TTFont(io.BytesIO(_font_bytes(ttffile)), recalcTimestamp=False, lazy=True)
+    order = _glyph_order(ttffile)
+    if order is not None:
+        ttfont.setGlyphOrder(list(order))
+    options = ftsubset.Options(**SUBSET_OPTIONS)
+    options.drop_tables += SUBSET_DROPPED
+    subsetter = ftsubset.Subsetter(options)
+    subsetter.populate(glyphs=list(glyph_names))
+    subsetter.subset(ttfont)
+    output = io.BytesIO()
+    ttfont.save(output)
+    ttfont.close()
+    data = output.getvalue()
+    compressed = zlib.compress(data, level=PDFContentStream._COMPRESSION_LEVEL)
+    return data, compressed, {name: ttfont.getGlyphID(name) for name in glyph_names}
+
+
+@cache
+def _glyph_order(ttffile: str) -> tuple[str, ...] | None:
+    """The font's glyph names, when its ``post`` table has none (the core files): fontTools
+    would derive them from the character map for every subset, reading that map twice."""
+    ttfont = ttLib.TTFont(io.BytesIO(_font_bytes(ttffile)), lazy=True)
+    if ttfont["post"].formatType != 3:
+        return None
+    return tuple(ttfont.getGlyphOrder())
+
+
+def _font_bytes(ttffile: str) -> bytes:
+    for files in (CORE_FONTS, FULL_FONTS):
+        for data, prototype in _font_prototypes(files):
+            if str(prototype.ttffile) == ttffile:
+                return data
+    raise KeyError(ttffile)
+
+
+def _font_stream(data: bytes, compressed: bytes) -> PDFFontStream:
+    """``PDFFontStream(data)`` with its compression done already (the same attributes in the
+    same order, so the same bytes)."""
+    stream = PDFFontStream.__new__(PDFFontStream)
+    PDFObject.__init__(stream)
+    stream._contents = compressed
+    stream.filter = Name("FlateDecode")
+    stream.length = len(compressed)
+    stream.length1 = len(data)
+    return stream
+
+
 class _Producer(OutputProducer):
     """fpdf2's output producer, letting go of the document once the bytes are made: its list
     of PDF objects and the trailer in it refer back to it, a cycle that would keep the whole
     drawing (and the FPDF) alive until the garbage collector next runs. Broken here, a
-    rendering is freed as soon as it returns, however many are drawn at once."""
+    rendering is freed as soon as it returns, however many are drawn at once.
+
+    Its fonts are embedded as fpdf2 2.8 embeds a TrueType font (``OutputProducer._add_fonts``,
+    the same objects in the same order: ``tests/certificates/test_pdf_golden.py`` holds the
+    bytes), with the subset made once per process for a set of glyphs (:func:`_subset`) and
+    the document's own copy of the font descriptor (fpdf2 numbers the shared one)."""
 
     def bufferize(self):
         try:
@@ -133,6 +248,84 @@ class _Producer(OutputProducer):
         finally:
             self.pdf_objs = []
             self.fpdf = None
+
+    def _add_fonts(self, image_objects_per_index, gfxstate_objs_per_name, pattern_objs_per_name):
+        fonts = sorted(self.fpdf.fonts.values(), key=lambda font: font.i)
+        if self.fpdf._compliance or not all(
+            isinstance(font, TTFFont) and not font.color_font and not font.is_cff for font in fonts
+        ):
+            return super()._add_fonts(
+                image_objects_per_index, gfxstate_objs_per_name, pattern_objs_per_name
+            )
+        objects = {}
+        for font in fonts:
+            fontname = f"MPDFAA+{font.name}"
+            glyph_names = font.subset.get_all_glyph_names()
+            if font.missing_glyphs:  # as fpdf2 says it
+                FPDF_LOG.warning("Font %s is missing %d glyphs", fontname, len(font.missing_glyphs))
+            data, compressed, glyph_ids = _subset(str(font.ttffile), frozenset(glyph_names))
+            code_to_glyph = {
+                char_id: glyph_ids[glyph.glyph_name]
+                for glyph, char_id in font.subset.items()
+                if glyph is not None
+            }
+            composite = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
+            self._add_pdf_obj(composite, "fonts")
+            objects[font.i] = composite
+            cid_font = PDFFont(
+                subtype="CIDFontType2",
+                base_font=fontname,
+                d_w=font.desc.missing_width,
+                w=_tt_font_widths(font),
+            )
+            self._add_pdf_obj(cid_font, "fonts")
+            composite.descendant_fonts = PDFArray([cid_font])
+            to_unicode = []
+            for glyph, code in font.subset.items():
+                if glyph is None or not isinstance(glyph.unicode, tuple) or not glyph.unicode:
+                    continue
+                to_unicode.append(
+                    f"<{code:04X}> <{''.join(_utf16_code(u) for u in glyph.unicode)}>\n"
+                )
+            to_unicode_obj = PDFContentStream(
+                (
+                    "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+                    "/CIDSystemInfo\n<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n"
+                    ">> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+                    "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+                    f"{_build_cmap_blocks(to_unicode, 'bfchar')}"
+                    "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
+                ).encode("latin-1")
+            )
+            self._add_pdf_obj(to_unicode_obj, "fonts")
+            composite.to_unicode = to_unicode_obj
+            system_info = CIDSystemInfo()
+            self._add_pdf_obj(system_info, "fonts")
+            cid_font.c_i_d_system_info = system_info
+            descriptor = copy.copy(font.desc)
+            descriptor.font_name = Name(fontname)
+            self._add_pdf_obj(descriptor, "fonts")
+            cid_font.font_descriptor = descriptor
+            cid_to_gid = bytearray(256 * 256 * 2)
+            for code, glyph_id in code_to_glyph.items():
+                cid_to_gid[code * 2] = glyph_id >> 8
+                cid_to_gid[code * 2 + 1] = glyph_id & 0xFF
+            cid_to_gid_obj = PDFContentStream(contents=cid_to_gid, compress=True)
+            self._add_pdf_obj(cid_to_gid_obj, "fonts")
+            cid_font.c_i_d_to_g_i_d_map = cid_to_gid_obj
+            font_file = _font_stream(data, compressed)
+            self._add_pdf_obj(font_file, "fonts")
+            descriptor.font_file2 = font_file
+            font.subset.pick.cache_clear()
+            font.subset.get_glyph.cache_clear()
+            font.close()
+        return objects
+
+
+def _utf16_code(unicode: int) -> str:
+    if unicode > 0xFFFF:  # a surrogate pair
+        return f"{0xD800 | (unicode - 0x10000) >> 10:04X}{0xDC00 | (unicode & 0x3FF):04X}"
+    return f"{unicode:04X}"
 
 
 MISSING = "\ufffd"  # drawn for a character the font has no glyph for
@@ -156,8 +349,53 @@ def printable(pdf: FPDF, text: str) -> str:
     return "".join(ch if ord(ch) in cmap or ch.isspace() else MISSING for ch in text)
 
 
+class _Picks(SubsetMap):
+    """A stand-in for a document font's subset during a trial layout: it records which
+    characters fpdf2 picks, in order, and leaves the document's subset as it was."""
+
+    def __init__(self, font: TTFFont):
+        super().__init__(font)
+        self.picked: list[int] = []
+
+    def pick(self, unicode: int) -> int | None:
+        self.picked.append(unicode)
+        return super().pick(unicode)
+
+
+# The lines of a text in a font, size and box, for every document of the process: fit_text
+# tries sizes until a text fits, and most texts (labels, issuer, title, disclaimer) are the same
+# on every certificate of a run. With them, the characters fpdf2's trial layout puts in the
+# document's font subset, in order: the subset (its glyph numbering) is part of the bytes.
+_LAID_OUT: dict[tuple, tuple[list[str], tuple[int, ...]]] = {}
+LAID_OUT_MAX = 4096
+
+
 def _lines(pdf: FPDF, text: str, width: float, height: float, align: str) -> list[str]:
-    return pdf.multi_cell(width, height, text, align=align, dry_run=True, output="LINES")
+    """``multi_cell(..., dry_run=True, output="LINES")``, laid out once per process for a
+    font, size, text and box. A trial layout is not quite dry: fpdf2 draws it to nowhere,
+    and drawing picks the characters' glyphs into the font's subset (in the order they come,
+    which numbers them); a layout known already picks the same characters in the same order
+    (picking one twice does nothing), so the document's subset, and its bytes, are those of
+    the trial layout itself."""
+    font = pdf.current_font
+    if pdf.text_shaping or not isinstance(font, TTFFont):
+        return pdf.multi_cell(width, height, text, align=align, dry_run=True, output="LINES")
+    key = (str(font.ttffile), pdf.font_size_pt, pdf.c_margin, text, width, height, align)
+    known = _LAID_OUT.get(key)
+    if known is None:
+        subset, font.subset = font.subset, _Picks(font)
+        try:
+            lines = pdf.multi_cell(width, height, text, align=align, dry_run=True, output="LINES")
+            picked = tuple(dict.fromkeys(font.subset.picked))
+        finally:
+            font.subset = subset
+        if len(_LAID_OUT) >= LAID_OUT_MAX:
+            _LAID_OUT.clear()
+        known = _LAID_OUT[key] = (lines, picked)
+    lines, picked = known
+    for unicode in picked:
+        font.subset.pick(unicode)
+    return list(lines)
 
 
 def fit_text(
@@ -212,6 +450,19 @@ def fit_text(
     pdf.set_text_color(*color)
     pdf.set_xy(x, y + (h - len(lines) * leading) / 2)
     pdf.multi_cell(w, leading, text, align=align)
+
+
+def _qr_image(url: str) -> Image.Image:
+    """The QR code of ``url`` as the black and white picture (8 pixels a module, a border of
+    2) that segno's PNG of it (``save(kind="png", scale=8, border=2)``) holds: the same pixels
+    for fpdf2, without writing a PNG and reading it back."""
+    rows = list(segno.make(url, error="q").matrix_iter(scale=1, border=2))
+    modules = len(rows)
+    small = Image.frombytes(
+        "L", (modules, modules), bytes(0 if dark else 255 for row in rows for dark in row)
+    )
+    large = small.resize((modules * 8, modules * 8), Image.Resampling.NEAREST)
+    return large.convert("1", dither=Image.Dither.NONE)
 
 
 def _render(facts: dict, verify_url: str, token: str, fonts: tuple[str, str]) -> bytes:
@@ -288,11 +539,7 @@ def _render(facts: dict, verify_url: str, token: str, fonts: tuple[str, str]) ->
                  min_size=6, wrap_below=8, style="B", align="L")  # fmt: skip
         top += 10
 
-    qr = segno.make(verify_url, error="q")
-    image = io.BytesIO()
-    qr.save(image, kind="png", scale=8, border=2)
-    image.seek(0)
-    pdf.image(image, x=qr_left, y=124, w=QR_SIZE, h=QR_SIZE, alt_text=verify_url)
+    pdf.image(_qr_image(verify_url), x=qr_left, y=124, w=QR_SIZE, h=QR_SIZE, alt_text=verify_url)
     fit_text(pdf, _("Scan to verify"), x=qr_left - 4, y=124 + QR_SIZE + 0.5, w=QR_SIZE + 8,
              h=4, size=7, min_size=5, color=MUTED)  # fmt: skip
     pdf.embed_file(
@@ -453,11 +700,7 @@ class _Page:
 
     def qr(self, url: str, scan: str, label_height: float = 4) -> None:
         left = self.pdf.w - PAGE_LEFT - QR_SIZE
-        code = segno.make(url, error="q")
-        image = io.BytesIO()
-        code.save(image, kind="png", scale=8, border=2)
-        image.seek(0)
-        self.pdf.image(image, x=left, y=BOTTOM, w=QR_SIZE, h=QR_SIZE, alt_text=url)
+        self.pdf.image(_qr_image(url), x=left, y=BOTTOM, w=QR_SIZE, h=QR_SIZE, alt_text=url)
         self.text(scan, left - 4, BOTTOM + QR_SIZE + 0.5, QR_SIZE + 8, label_height, 7, 5,
                   color=MUTED)  # fmt: skip
 

@@ -62,3 +62,31 @@ def test_a_letter_outside_the_core_fonts_is_drawn_with_the_full_ones(app, monkey
     data = pdf.render_pdf(_facts(holder, "en"), URL, "a.b.c")
     assert used == [pdf.CORE_FONTS, pdf.FULL_FONTS]
     assert holder in _text(data)
+
+
+@pytest.mark.parametrize("files", [pdf.CORE_FONTS, pdf.FULL_FONTS], ids=["core", "full"])
+def test_a_subset_is_the_one_fonttools_makes_alone(files):
+    """``pdf._subset`` names the core files' glyphs up front (their ``post`` table has no
+    names) and keeps what it made: the bytes are those of fontTools' own subsetting."""
+    import io
+    import random
+
+    from fontTools import subset as ftsubset
+    from fontTools import ttLib
+
+    rng = random.Random(11)
+    for data, prototype in pdf._font_prototypes(files):
+        names = sorted(set(prototype.cmap.values()))
+        for _ in range(3):
+            glyphs = frozenset(rng.sample(names, 60)) | {".notdef"}
+            font = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+            options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True)
+            options.drop_tables += pdf.SUBSET_DROPPED
+            subsetter = ftsubset.Subsetter(options)
+            subsetter.populate(glyphs=sorted(glyphs))
+            subsetter.subset(font)
+            output = io.BytesIO()
+            font.save(output)
+            made, _, glyph_ids = pdf._subset(str(prototype.ttffile), glyphs)
+            assert made == output.getvalue()
+            assert glyph_ids == {name: font.getGlyphID(name) for name in glyphs}
