@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, g, request, session
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -69,7 +70,68 @@ def _reject_nul_bytes() -> None:
         abort(400, description=_l("The request contains characters that are not allowed."))
 
 
+# The signed form of each session's CSRF token, per process (see ``_reuse_signed_csrf_token``).
+_SIGNED: dict[tuple[str, str], str] = {}
+SIGNED_MAX = 10_000
+CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's
+
+
+def _csrf_names() -> tuple[str, str] | None:
+    """The session key of the CSRF token and the signing secret, or None while tokens
+    expire (a timestamp inside then matters)."""
+    config = current_app.config
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return None
+    return (
+        config.get("WTF_CSRF_FIELD_NAME", "csrf_token"),
+        config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key,
+    )
+
+
+def _reuse_signed_csrf_token() -> None:
+    """Flask-WTF signs the session's CSRF token again on every request that shows one (a
+    timestamped HMAC, its serializer built anew): every signed-in page does, in its layout.
+    While tokens never expire (``WTF_CSRF_TIME_LIMIT`` None, config.py) the timestamp is
+    never read, so the signature this process made earlier for the same token is as valid:
+    it is put where Flask-WTF keeps the request's token (``g``), and the layout and the
+    forms use it."""
+    names = _csrf_names()
+    if names is None or current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return  # no session to read (reading it would add "Vary: Cookie" to the reply)
+    field, secret = names
+    raw = session.get(field)
+    if isinstance(raw, str):
+        token = _SIGNED.get((secret, raw))
+        if token is not None:
+            setattr(g, field, token)
+
+
+def _keep_signed_csrf_token(response: Response) -> Response:
+    """After a request that signed its session's token, keep the signature for the next
+    ones (checked to be this token's: a sign-in may have replaced the session's token)."""
+    names = _csrf_names()
+    if names is None:
+        return response
+    field, secret = names
+    token = g.get(field)
+    if not isinstance(token, str):
+        return response  # no token shown: the session is left unread
+    raw = session.get(field)
+    if isinstance(raw, str) and (secret, raw) not in _SIGNED:
+        try:
+            signed_raw = URLSafeTimedSerializer(secret, salt=CSRF_SALT).loads(token)
+        except BadData:
+            return response
+        if signed_raw == raw:
+            if len(_SIGNED) >= SIGNED_MAX:
+                _SIGNED.clear()
+            _SIGNED[(secret, raw)] = token
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_reuse_signed_csrf_token)
+    app.after_request(_keep_signed_csrf_token)
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

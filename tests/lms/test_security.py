@@ -80,6 +80,50 @@ def test_form_with_a_forged_csrf_token_is_rejected(client, trainee):
     assert response.status_code == 400
 
 
+def test_a_session_token_is_signed_once_per_process_and_still_accepted(
+    trainee_client, login, trainer, monkeypatch
+):
+    """The layout's csrf_token() keeps the signed form of a session's token (tokens never
+    expire here): the same on every page of the session however the clock moves, another
+    session's its own, and accepted by a form as before."""
+    import itertools
+    import re
+
+    import flask_wtf.csrf
+    from itsdangerous import URLSafeTimedSerializer
+    from itsdangerous.timed import TimestampSigner
+
+    clock = itertools.count(1_800_000_000, 7)
+
+    class MovingClock(TimestampSigner):  # every signature another second
+        def get_timestamp(self):
+            return next(clock)
+
+    class Serializer(URLSafeTimedSerializer):
+        default_signer = MovingClock
+
+    monkeypatch.setattr(flask_wtf.csrf, "URLSafeTimedSerializer", Serializer)
+    meta = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+    def token_of(browser) -> str:
+        return meta.search(browser.get("/dashboard").get_data(as_text=True)).group(1)
+
+    first, again = token_of(trainee_client), token_of(trainee_client)
+    assert first == again  # Flask-WTF alone signs anew: another timestamp, another token
+    other = login(trainer)
+    assert token_of(other) != first
+    # The kept token works: the language form of a signed-in user takes it.
+    response = trainee_client.post(
+        "/language", data={"language": "kk", "next": "/dashboard", "csrf_token": first}
+    )
+    assert response.status_code == 302
+    forged = first[:-2] + ("AA" if not first.endswith("AA") else "BB")
+    response = trainee_client.post(
+        "/language", data={"language": "ru", "next": "/dashboard", "csrf_token": forged}
+    )
+    assert response.status_code == 400
+
+
 def test_session_cookie_is_httponly_and_samesite_lax(client, trainee):
     response = client.login(trainee.email)
     cookie = response.headers["Set-Cookie"]
