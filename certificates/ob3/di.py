@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -81,6 +83,14 @@ def _unsigned(document: dict) -> dict:
     return {key: value for key, value in document.items() if key != "proof"}
 
 
+@lru_cache(maxsize=64)
+def _canonical_configuration(text: str, loader: FrozenLoader) -> str:
+    """The canonical N-Quads of a proof configuration (its JSON, keys sorted): a bulk issue
+    signs many credentials within a second with one key and one ``@context``, whose proof
+    configurations are then the same document."""
+    return canonical_nquads(json.loads(text), loader=loader)
+
+
 def add_proof(
     document: dict,
     key: Any,
@@ -88,14 +98,21 @@ def add_proof(
     created: str,
     *,
     loader: FrozenLoader | None = None,
+    expanded: list | None = None,
 ) -> dict:
-    """A new dict: ``document`` with a ``DataIntegrityProof`` (no safe-mode check)."""
+    """A new dict: ``document`` with a ``DataIntegrityProof`` (no safe-mode check).
+
+    ``expanded``: ``document``'s JSON-LD expansion with the same loader, if the caller has it
+    (``sign``: the safe-mode check's); it canonicalises to the same N-Quads as the document,
+    without processing the contexts again."""
     if "proof" in document:
         raise ValueError("the document already has a proof")
     signer = private_key(key)
+    loader = loader or document_loader()
     config = proof_configuration(document, verification_method, created)
     data = hash_data(
-        canonical_nquads(config, loader=loader), canonical_nquads(document, loader=loader)
+        _canonical_configuration(json.dumps(config, sort_keys=True), loader),
+        canonical_nquads(document if expanded is None else expanded, loader=loader),
     )
     proof = {k: v for k, v in config.items() if k != "@context"}
     proof["proofValue"] = encode_base58btc(signer.sign(data))
@@ -109,8 +126,8 @@ def sign(document: dict, key: Any, verification_method: str, created: str) -> di
 
     ``key``: an ``Ed25519PrivateKey``, its 32-byte seed, or a key of the site's key ring.
     """
-    safe.check(document)
-    return add_proof(document, key, verification_method, created)
+    expanded = safe.check(document)
+    return add_proof(document, key, verification_method, created, expanded=expanded)
 
 
 def check_proof(

@@ -70,12 +70,14 @@ class CredentialRefused(ServiceError):
         self.problem = problem
 
 
-def check(document: Any, *, loader: FrozenLoader | None = None) -> None:
-    """Refuse (``CredentialRefused``) a credential that is not safe to sign."""
+def check(document: Any, *, loader: FrozenLoader | None = None) -> list:
+    """Refuse (``CredentialRefused``) a credential that is not safe to sign; returns its
+    expanded form (``check_graph``)."""
     check_shape(document)
     _check_contexts(document)
     expanded = check_graph(document, loader=loader)
     _check_placeholders(expanded)
+    return expanded
 
 
 def check_shape(document: Any) -> None:

@@ -476,3 +476,36 @@ def test_a_renewal_and_a_reissue_mail_the_new_number_with_its_pdf(
     )
     assert refused.status_code in (400, 409)
     assert len(outbox(ISSUED)) == before + 2
+
+
+def test_a_bulk_issue_keeps_every_other_message_when_one_fails(
+    setting, people, make_user, monkeypatch
+):
+    """The service's one-commit bulk issue: each certificate's message and audit event are
+    committed on their own, so the one that fails loses nothing of the others'; afterwards
+    the session expires its objects on commit again."""
+    from certificates import bulk_issuance
+    from certificates.audit import ISSUED as AUDIT_ISSUED
+    from lms.models import AuditEvent
+
+    qualification, seminar = setting
+    real = notifications.send_mail
+
+    def fails_for_aida(user, *args, **kwargs):
+        if user.id == people["aida"].id:
+            raise RuntimeError("template missing")
+        return real(user, *args, **kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", fails_for_aida)
+    result = bulk_issuance.bulk_issue(qualification, seminar, by=make_user("trainer"))
+    assert len(result.issued) == 2
+    assert [m.to_address for m in outbox(ISSUED)] == [people["bolat"].email]
+    audited = db.session.scalars(
+        select(AuditEvent.subject_id).where(AuditEvent.action == AUDIT_ISSUED)
+    ).all()
+    assert sorted(audited) == sorted(c.id for c in result.issued)
+    assert db.session().expire_on_commit
+    db.session.execute(text("UPDATE certificates SET number = 'CHANGED' WHERE id = :id"),
+                       {"id": result.issued[0].id})  # fmt: skip
+    db.session.commit()
+    assert result.issued[0].number == "CHANGED"  # expired by the commit, read again

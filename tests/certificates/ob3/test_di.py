@@ -54,6 +54,21 @@ def test_every_form_of_the_key_signs_the_same():
     assert len(proofs) == 1  # Ed25519 is deterministic
 
 
+def test_signing_reuses_work_without_changing_a_byte():
+    """``sign`` hands the safe-mode check's expansion to the canonicalisation and keeps the
+    canonical proof configuration of a second: the same proof as canonicalising it all anew,
+    for credentials signed in the same second or another one."""
+    key = Ed25519PrivateKey.generate()
+    for created in (CREATED, CREATED, "2026-01-02T03:04:05Z"):
+        for name in ("Айгуль Ахметова", "Jane Doe"):
+            credential = mediator_credential()
+            credential["credentialSubject"]["name"] = name
+            config = di.proof_configuration(credential, METHOD, created)
+            data = di.hash_data(di.canonical_nquads(config), di.canonical_nquads(credential))
+            expected = di.encode_base58btc(key.sign(data))
+            assert di.sign(credential, key, METHOD, created)["proof"]["proofValue"] == expected
+
+
 @pytest.mark.parametrize("bad", [b"short", "a string", 42, None])
 def test_a_key_that_is_not_ed25519_is_refused(bad):
     with pytest.raises(ValueError):
