@@ -90,9 +90,7 @@ def viewable_course(slug: str, user: User) -> Course | None:
 def is_enrolled(user: User, course: Course) -> bool:
     if not user.is_authenticated:
         return False
-    return (
-        column_rows(_ENROLMENT_OF, {"user": user.id, "course": course.id}).first() is not None
-    )
+    return column_rows(_ENROLMENT_OF, {"user": user.id, "course": course.id}).first() is not None
 
 
 _ENROLMENT_OF = select(Enrolment.id).where(

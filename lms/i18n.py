@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask.globals import _cv_app
 from flask_babel import Domain
 from flask_login import current_user
 from jinja2 import pass_context
@@ -43,9 +42,8 @@ class ContextDomain(Domain):
     """
 
     def get_translations(self):
-        context = _cv_app.get(None)  # the application context, without a proxy's lookups
-        if context is not None:
-            namespace = context.g.__dict__.get("_flask_babel")
+        if has_app_context():
+            namespace = g.get("_flask_babel")
             translations = getattr(namespace, "babel_translations", None)
             if translations is not None:
                 return translations
