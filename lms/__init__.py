@@ -21,6 +21,25 @@ def _database_options(config: Config) -> None:
         config.SQLALCHEMY_ENGINE_OPTIONS = options
 
 
+class Application(Flask):
+    """Flask, remembering which of its views and hooks are plain functions: Flask asks
+    (``inspect.iscoroutinefunction``) for each of them on every request, a dozen times a
+    page. The answer for a function never changes."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._callable_as_sync: dict = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._callable_as_sync[func]
+        except KeyError:
+            made = self._callable_as_sync[func] = super().ensure_sync(func)
+            return made
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
+
+
 def create_app(config: Config | str | None = None) -> Flask:
     """Build the application: the only place that knows every feature package."""
     if config is None or isinstance(config, str):
@@ -28,7 +47,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     config.validate()
     _database_options(config)
 
-    app = Flask(__name__, instance_path=config.INSTANCE_PATH)
+    app = Application(__name__, instance_path=config.INSTANCE_PATH)
     app.config.from_object(config)
     for folder in ("", "uploads", "pdf", "keys"):
         Path(app.instance_path, folder).mkdir(parents=True, exist_ok=True)

@@ -227,7 +227,5 @@ class CalendarFeedToken(TimestampMixin, db.Model):
 
     __tablename__ = "calendar_feed_tokens"
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), unique=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 
 from flask import Flask, Response, g, has_app_context
+from flask.globals import request_ctx
 from limits.storage import RedisStorage
 
 from lms.extensions import limiter
@@ -139,6 +140,53 @@ def _only_when_needed(check, extension):
     return check_request_limit
 
 
+# Where Flask-Limiter keeps a request's state (``Limiter.context``); a test fails if a new
+# version keeps it elsewhere.
+LIMITER_REQUEST_STATE = "_limiter_request_context"
+
+
+def after_views_only_when_counted(app: Flask, extension) -> int:
+    """After every request Flask-Limiter adds the ``X-RateLimit-*`` headers of the limits it
+    checked and then resets its state for the request; on the many requests it never saw
+    (pages, the keys, static files) both steps first create that state, to find nothing.
+    They now run only on requests whose limits were checked, where the state exists. Returns
+    how many of its hooks were found (two; a test fails if a new version renames them)."""
+    cls = type(extension)
+    inject = getattr(cls, "_Limiter__inject_headers", None)
+    release = getattr(cls, "_Limiter__release_context", None)
+    found = 0
+    after = app.after_request_funcs.setdefault(None, [])
+    for index, func in enumerate(after):
+        if inject is not None and getattr(func, "func", None) is inject:
+            after[index] = _headers_when_counted(func)
+            found += 1
+    teardown = app.teardown_request_funcs.setdefault(None, [])
+    for index, func in enumerate(teardown):
+        if release is not None and getattr(func, "__func__", None) is release:
+            teardown[index] = _release_when_counted(func)
+            found += 1
+    return found
+
+
+def _counted() -> bool:
+    return getattr(request_ctx, LIMITER_REQUEST_STATE, None) is not None
+
+
+def _headers_when_counted(inject):
+    def inject_headers(response: Response) -> Response:
+        return inject(response) if _counted() else response
+
+    return inject_headers
+
+
+def _release_when_counted(release):
+    def release_context(exc: BaseException | None = None) -> None:
+        if _counted():
+            release(exc)
+
+    return release_context
+
+
 def init_app(app: Flask) -> None:
     options = storage_options(app)
     if options and "RATELIMIT_STORAGE_OPTIONS" not in app.config:
@@ -146,4 +194,5 @@ def init_app(app: Flask) -> None:
     app.after_request(_keep_own_retry_after)
     limiter.init_app(app)
     check_before_views_only_when_needed(app, limiter)
+    after_views_only_when_counted(app, limiter)
     answer_read_back_from_the_count(limiter.storage)

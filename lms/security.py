@@ -49,14 +49,22 @@ def safe_next_url(target: str | None) -> str | None:
     return target
 
 
+_SECURITY_HEADERS_LOWER = [(name.lower(), name, value) for name, value in SECURITY_HEADERS.items()]
+
+
 def _add_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if response.mimetype == "text/html":
+    """Adds each security header the response does not set itself. The names present are
+    read in one pass: ``Headers.setdefault`` would scan the list twice per header."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
+    for lower, name, value in _SECURITY_HEADERS_LOWER:
+        if lower not in present:
+            headers.add(name, value)
+    if "cache-control" not in present and response.mimetype == "text/html":
         # Pages carry personal data and one-time links: never keep them in shared caches.
-        response.headers.setdefault("Cache-Control", "no-store")
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        headers.add("Cache-Control", "no-store")
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", "max-age=31536000")
     return response
 
 

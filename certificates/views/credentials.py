@@ -31,6 +31,7 @@ from certificates.views.verify import verification_limit
 from lms.downloads import content_disposition
 from lms.errors import error_response
 from lms.extensions import db
+from lms.public_reading import conditional, open_for_reading
 from lms.routing import parse_id
 
 bp = Blueprint("credentials", __name__)
@@ -40,12 +41,8 @@ STATUS_MAX_AGE = 60  # seconds
 
 
 def _open_for_reading(response):
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-    response.headers["Access-Control-Max-Age"] = "86400"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+    response.headers["X-Robots-Tag"] = "noindex"  # a credential names its holder
+    return open_for_reading(response)
 
 
 def _not_found(message: str):
@@ -82,7 +79,7 @@ def credential(number: str):
         response.headers["Content-Disposition"] = content_disposition(
             f"{certificate.number}.credential.json"
         )
-    return _open_for_reading(response.make_conditional(request))
+    return _open_for_reading(conditional(response))
 
 
 @bp.route("/credentials/achievements/<slug>", methods=["GET", "OPTIONS"])
@@ -114,7 +111,7 @@ def achievement(slug: str):
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Content-Language"] = language
     response.vary.add("Accept-Language")
-    return _open_for_reading(response.make_conditional(request))
+    return _open_for_reading(conditional(response))
 
 
 @bp.route("/credentials/status/<purpose>/<int:number>", methods=["GET", "OPTIONS"])
@@ -129,4 +126,4 @@ def status(purpose: str, number: int):
     response.set_etag(f"{found.id}-{found.version}")
     response.last_modified = found.updated_at
     response.headers["Cache-Control"] = f"public, max-age={STATUS_MAX_AGE}"
-    return _open_for_reading(response.make_conditional(request))
+    return _open_for_reading(conditional(response))

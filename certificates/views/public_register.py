@@ -25,6 +25,7 @@ from certificates.views.holder import bp as holder_bp
 from lms.forms import show_error
 from lms.i18n import LANGUAGE_NAMES
 from lms.pagination import page_url, paginate
+from lms.public_reading import conditional, open_for_reading
 from lms.routing import get_or_404
 from lms.service_error import ServiceError
 
@@ -69,14 +70,6 @@ def index():
     )
 
 
-def _open_for_reading(response):
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
-    response.headers["Access-Control-Max-Age"] = "86400"
-    return response
-
-
 def _absolute(path: str) -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
@@ -88,13 +81,13 @@ def feed():
     are revalidated every time (an entry goes the moment its certificate stops being valid),
     with an ETag of the body."""
     if request.method == "OPTIONS":
-        return _open_for_reading(current_app.response_class(status=204))
+        return open_for_reading(current_app.response_class(status=204))
     filters, unknown = register_list.Filters.of(request.args)
     if unknown:
         message = _("Unknown value of: %(names)s.", names=", ".join(unknown))
         response = jsonify(error={"code": 400, "name": "bad_request", "message": message})
         response.status_code = 400
-        return _open_for_reading(response)
+        return open_for_reading(response)
     per_page = request.args.get("per_page", FEED_PAGE_SIZE, type=int) or FEED_PAGE_SIZE
     per_page = min(max(per_page, 1), FEED_MAX_PAGE_SIZE)
     found = paginate(register_list.listed(filters), per_page=per_page)
@@ -120,7 +113,7 @@ def feed():
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
-    return _open_for_reading(response.make_conditional(request))
+    return open_for_reading(conditional(response))
 
 
 # --- the holder's entry -----------------------------------------------------------------------

@@ -34,6 +34,7 @@ from certificates.verification import Outcome, as_json, lookup
 from lms.errors import error_response
 from lms.extensions import limiter
 from lms.public_pages import for_visitors
+from lms.public_reading import conditional, open_for_reading
 
 bp = Blueprint("certificates", __name__, template_folder="../templates")
 
@@ -50,14 +51,6 @@ def _not_for_search_engines(response):
     """Verification pages and records are for whoever holds a number, not for search
     engines: a holder's name should not become searchable through them."""
     response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
-def _open_for_reading(response):
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-    response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 
@@ -188,14 +181,14 @@ def verify_number(number: str):
 @verification_limit
 def api_certificate(number: str):
     if request.method == "OPTIONS":
-        return _open_for_reading(current_app.response_class(status=204))
+        return open_for_reading(current_app.response_class(status=204))
     result = lookup(number[:200], channel="api", address=request.remote_addr or "")
     if result.outcome == Outcome.FOUND:
         # The configured public address, never the Host header of this request.
         url = verify_url(result.number)
         response = _revalidate_every_time(jsonify(as_json(result, url)))
         response.add_etag()
-        return _open_for_reading(response.make_conditional(request))
+        return open_for_reading(conditional(response))
     if result.outcome == Outcome.UNKNOWN:
         body, code, headers = error_response(
             404, _("No certificate with this number was issued by this platform.")
@@ -207,7 +200,7 @@ def api_certificate(number: str):
     else:
         body, code, headers = error_response(400, _("This is not a certificate number."))
     response = current_app.make_response((body, code, headers))
-    return _open_for_reading(response)
+    return open_for_reading(response)
 
 
 @bp.get("/.well-known/jwks.json")
@@ -216,7 +209,7 @@ def jwks():
     response = current_app.response_class(published.body, mimetype="application/json")
     response.set_etag(published.etag)
     response.headers["Cache-Control"] = "public, max-age=300"
-    return _open_for_reading(response.make_conditional(request))
+    return open_for_reading(conditional(response))
 
 
 @bp.get("/.well-known/did.json")
@@ -227,11 +220,11 @@ def did_document():
     response = current_app.response_class(published.body, mimetype="application/json")
     response.set_etag(published.etag)
     response.headers["Cache-Control"] = "public, max-age=300"
-    return _open_for_reading(response.make_conditional(request))
+    return open_for_reading(conditional(response))
 
 
 @bp.get("/api/v1/openapi.json")
 def openapi():
     spec = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
     spec["servers"] = [{"url": current_app.config["PUBLIC_URL"]}]
-    return _open_for_reading(jsonify(spec))
+    return open_for_reading(jsonify(spec))

@@ -272,6 +272,22 @@ class TestRateLimit:
         other = client.get(url, environ_base={"REMOTE_ADDR": "198.51.100.7"})
         assert other.status_code == 200
 
+    def test_the_limit_headers_come_with_lookups_only(self, client, certificate):
+        """Flask-Limiter's hooks after a request run only where it counted (lms.rate_limits):
+        the lookups still carry their X-RateLimit headers, counting down, and other pages,
+        before and after a lookup, none."""
+        api = f"/api/v1/certificates/{certificate.number}"
+        assert "X-RateLimit-Limit" not in client.get("/healthz").headers
+        remaining = []
+        for _ in range(2):
+            headers = client.get(api).headers
+            assert headers["X-RateLimit-Limit"] == "3"
+            remaining.append(headers["X-RateLimit-Remaining"])
+            assert not any(
+                name.startswith("X-RateLimit") for name, _ in client.get("/").headers.items()
+            )
+        assert remaining == ["2", "1"]
+
 
 def test_the_home_page_checks_a_number_straight_away(client, certificate):
     home = client.get("/").get_data(as_text=True)

@@ -145,3 +145,30 @@ def test_file_storage_is_folder_by_default_and_a_mistyped_backend_refuses_to_sta
     assert DevelopmentConfig({"LMS_FILE_STORAGE": " Database "}).FILE_STORAGE == "database"
     with pytest.raises(ConfigurationError, match="LMS_FILE_STORAGE must be folder or database"):
         DevelopmentConfig({"LMS_FILE_STORAGE": "s3"}).validate()
+
+
+def test_the_application_asks_once_whether_a_function_is_async(app, monkeypatch):
+    """Flask asks for every view and hook on every request whether it is a coroutine
+    function; lms.Application remembers the answer (the function itself, for a plain one)."""
+    import flask.app
+
+    asked = []
+
+    def counting(func):
+        asked.append(func)
+        return False
+
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", counting)
+    monkeypatch.setattr(app, "_callable_as_sync", {})  # the app is shared between tests
+
+    def view():
+        return "ok"
+
+    assert app.ensure_sync(view) is view and app.ensure_sync(view) is view
+    assert asked == [view]
+    client = app.test_client()
+    client.get("/healthz")
+    hooks_and_views = len(asked)
+    assert hooks_and_views > 3  # the views and hooks of the first request
+    client.get("/healthz")
+    assert len(asked) == hooks_and_views  # none asked again

@@ -26,4 +26,3 @@ def test_a_download_is_named_as_every_file_system_accepts(name, portable):
     exact = header.split("filename*=UTF-8''")[1] if "filename*=" in header else None
     shown = unquote(exact) if exact else header.split('filename="')[1].rstrip('"')
     assert shown == portable
-

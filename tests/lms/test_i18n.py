@@ -106,9 +106,7 @@ def test_templates_translate_as_jinjas_gettext_does(app):
     from flask import render_template_string
     from flask_babel import force_locale
 
-    source = (
-        "{{ _('Log in') }}|{{ _('50%% done') }}|{{ _('Certificate %(number)s', number=n) }}"
-    )
+    source = "{{ _('Log in') }}|{{ _('50%% done') }}|{{ _('Certificate %(number)s', number=n) }}"
     with app.test_request_context("/"):
         english = render_template_string(source, n="<b>")
         with force_locale("ru"):

@@ -113,3 +113,33 @@ def test_the_check_before_views_runs_only_when_limits_beyond_views_exist(app, mo
         assert statuses == [200, 200, 429]
     finally:
         limiter.reset()
+
+
+def test_the_limiter_hooks_after_requests_are_found_and_wrapped():
+    """The two hooks Flask-Limiter registers after every request are found by name: a new
+    version that renames them fails here (they would run unwrapped, costing time only)."""
+    from flask import Flask
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    from lms.rate_limits import after_views_only_when_counted
+
+    app = Flask(__name__)
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    extension = Limiter(get_remote_address, app=app, storage_uri="memory://")
+
+    @app.get("/limited")
+    @extension.limit("2 per minute")
+    def limited():
+        return "ok"
+
+    @app.get("/open")
+    def open_page():
+        return "ok"
+
+    assert after_views_only_when_counted(app, extension) == 2
+    assert after_views_only_when_counted(app, extension) == 0  # already wrapped
+    client = app.test_client()
+    assert [client.get("/limited").headers["X-RateLimit-Remaining"] for _ in "ab"] == ["1", "0"]
+    assert "X-RateLimit-Remaining" not in client.get("/open").headers
+    assert client.get("/limited").status_code == 429

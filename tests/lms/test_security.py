@@ -190,3 +190,51 @@ def test_proxy_fix_trusts_one_proxy_when_configured(tmp_path):
     )
     assert response.get_data(as_text=True) == "203.0.113.7 https"
     assert "Strict-Transport-Security" in response.headers
+
+
+def test_a_reply_keeps_its_own_headers_and_gets_each_security_header_once(app, client):
+    """The security headers are added only where the reply has none of its own (a PDF shown
+    inline sets its own policy; the keys say how long to keep them), each exactly once."""
+    from flask import make_response
+
+    with app.test_request_context("/somewhere"):
+        response = make_response("<p>own</p>")
+        response.headers["content-security-policy"] = "frame-ancestors 'none'"  # any case
+        response.headers["Cache-Control"] = "private, max-age=60"
+        own = app.process_response(response).headers  # every hook after the view
+    assert own.getlist("Content-Security-Policy") == ["frame-ancestors 'none'"]
+    assert own.getlist("Cache-Control") == ["private, max-age=60"]
+    assert own.getlist("X-Frame-Options") == ["DENY"]
+    page = client.get("/").headers
+    assert page.getlist("Cache-Control") == ["no-store"]  # a page of the site's own
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "Permissions-Policy"):
+        assert len(page.getlist(name)) == 1
+    keys = client.get("/.well-known/jwks.json").headers
+    assert "no-store" not in keys["Cache-Control"] and "max-age" in keys["Cache-Control"]
+    secure = client.get("/", base_url="https://localhost").headers
+    assert secure.getlist("Strict-Transport-Security") == ["max-age=31536000"]
+    assert "Strict-Transport-Security" not in page
+
+
+def test_the_session_serializer_is_built_once_per_set_of_keys(app, client, trainee, login):
+    """Sessions are read without building a serializer per request; a new secret key (with
+    the old one as a fallback) gets a serializer of its own, and a session signed with the
+    old key still opens."""
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first
+    browser = login(trainee)
+    assert browser.get("/dashboard").status_code == 200
+    old_key = app.secret_key
+    try:
+        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+        app.secret_key = app.config["SECRET_KEY"] = "another-secret-key-for-this-test-0123456789"
+        rotated = interface.get_signing_serializer(app)
+        assert rotated is not first and interface.get_signing_serializer(app) is rotated
+        assert browser.get("/dashboard").status_code == 200  # signed with the old key
+        app.config["SECRET_KEY_FALLBACKS"] = []
+        app.secret_key = app.config["SECRET_KEY"] = "a-third-secret-key-for-this-test-0123456789"
+        assert browser.get("/dashboard").status_code == 302  # its key is no longer known
+    finally:
+        app.secret_key = app.config["SECRET_KEY"] = old_key
+        app.config["SECRET_KEY_FALLBACKS"] = []

@@ -15,9 +15,7 @@ def _search(client, words: str, **args) -> str:
     return response.get_data(as_text=True)
 
 
-def test_kazakh_and_russian_words_are_found_whatever_their_case(
-    make_course, make_seminar, client
-):
+def test_kazakh_and_russian_words_are_found_whatever_their_case(make_course, make_seminar, client):
     course = make_course("Медиация негіздері", language="kk")
     course.summary = "Дауларды бітімгершілікпен шешу"
     ct.save(course, "ru", {"title": "Основы медиации", "summary": "Примирение сторон"})
@@ -39,8 +37,9 @@ def test_kazakh_and_russian_words_are_found_whatever_their_case(
     assert "Nothing found" in _search(client, "%_")  # % and _ is a character, not a wildcard
 
 
-def test_drafts_are_hidden_but_from_their_editors(make_course, client, trainee_client, login,
-                                                  trainer, make_user):
+def test_drafts_are_hidden_but_from_their_editors(
+    make_course, client, trainee_client, login, trainer, make_user
+):
     draft = make_course("Hidden draft course", status="draft")
     for browser in (client, trainee_client, login(make_user("trainer"))):
         assert f'href="/courses/{draft.slug}"' not in _search(browser, "hidden draft")
@@ -61,7 +60,14 @@ def test_module_text_is_searched_only_for_those_who_may_read_it(
 
 
 def test_trainees_never_get_questions(
-    make_course, make_question, trainer, login, client, trainee_client, admin_client, make_user  # noqa: F811
+    make_course,
+    make_question,  # noqa: F811
+    trainer,
+    login,
+    client,
+    trainee_client,
+    admin_client,
+    make_user,
 ):
     course = make_course("Quiz course")
     question = make_question(course)
@@ -83,7 +89,9 @@ def test_trainees_never_get_questions(
 
 
 def test_results_are_paginated_in_a_fixed_number_of_queries(
-    make_course, client, count_queries  # noqa: F811
+    make_course,
+    client,
+    count_queries,  # noqa: F811
 ):
     for number in range(12):
         make_course(f"Paged course {number:02d}", modules=1)
