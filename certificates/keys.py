@@ -30,6 +30,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,14 +90,36 @@ class SigningKeysLost(ServiceError):
     """The key files are gone while certificates signed with them exist."""
 
 
+RELIST_SECONDS = 1.0  # how long a listing of the key folder stands while the folder is unchanged
+
+
 class KeyRing:
     def __init__(self, directory: Path, guard: Callable[[], None] | None = None) -> None:
         self.directory = Path(directory)
         self.guard = guard  # called before the first key is made; raises to refuse
+        # (the folder's inode and mtime, when it was listed, the listing): see _listing.
+        self._listed: tuple[tuple[int, int], float, tuple] | None = None
 
     def _listing(self) -> tuple[tuple[int, str, int, int], ...]:
         """(serial, file name, inode, mtime) of each key file, oldest first: no file is
-        opened."""
+        opened. Every lookup asks, so the folder itself is looked at first: a key added,
+        removed or restored changes its modification time, and while that stays the same
+        the listing made less than ``RELIST_SECONDS`` ago still holds (a file rewritten in
+        place, which leaves the folder's time alone, is seen within that time)."""
+        try:
+            folder = os.stat(self.directory)
+        except (FileNotFoundError, NotADirectoryError):
+            return ()
+        state = (folder.st_ino, folder.st_mtime_ns)
+        now = time.monotonic()
+        listed = self._listed
+        if listed is not None and listed[0] == state and now - listed[1] < RELIST_SECONDS:
+            return listed[2]
+        listing = self._list_files()
+        self._listed = (state, now, listing)
+        return listing
+
+    def _list_files(self) -> tuple[tuple[int, str, int, int], ...]:
         try:
             with os.scandir(self.directory) as entries:
                 # The inode alone is not enough: a deleted key's inode is often reused by

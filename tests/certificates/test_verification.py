@@ -254,6 +254,40 @@ def test_jwks_is_read_from_disk_once_and_again_after_a_key_is_added(
     assert body["signature"] == {"valid": True, "kid": certificate.key_id}
 
 
+def test_the_key_folder_is_listed_again_only_when_it_changed_or_a_second_passed(
+    client, certificate, monkeypatch
+):
+    """Every lookup asks for the published keys; the folder is listed anew when a key is
+    added (its modification time changes) and at least once a second (a file rewritten in
+    place), not on every request."""
+    import os
+    import time as clock
+
+    import certificates.keys as keys
+
+    listings = []
+    scandir = os.scandir
+
+    def counting(path):
+        listings.append(path)
+        return scandir(path)
+
+    now = [clock.monotonic()]
+    monkeypatch.setattr(keys.os, "scandir", counting)
+    monkeypatch.setattr(keys.time, "monotonic", lambda: now[0])
+    client.get("/.well-known/jwks.json")
+    before = len(listings)
+    for _ in range(3):
+        client.get("/.well-known/jwks.json")
+        client.get(f"/api/v1/certificates/{certificate.number}")
+    assert len(listings) == before  # the folder unchanged, within the second
+    now[0] += keys.RELIST_SECONDS
+    client.get("/.well-known/jwks.json")
+    assert len(listings) == before + 1
+    key_ring().rotate()  # a new file: the folder's time changes, no wait
+    assert len(client.get("/.well-known/jwks.json").get_json()["keys"]) == 2
+
+
 class TestRateLimit:
     @pytest.fixture
     def config_overrides(self):
