@@ -138,14 +138,35 @@ def answer_sheet(attempt_id: int) -> AnswerSheet | None:
 def load_attempt_for_page(attempt_id: int) -> Attempt | None:
     """An attempt with its quiz and course and its frozen questions (presentation, answer,
     flag: what the navigator shows of every question), without their versions: the page
-    reads those of the questions it shows with ``load_versions``."""
-    return db.session.get(Attempt, attempt_id, options=_PAGE_LOADER)
+    reads those of the questions it shows with ``load_versions``.
+
+    Two prebuilt statements, the attempt with its quiz and course, then its questions: a
+    joined load of the questions repeated the quiz's and course's columns on each of their
+    rows, and cost the page more than both statements (0.8 against 0.45 ms, 20 questions)."""
+    attempt = db.session.execute(_PAGE_ATTEMPT, {"attempt": attempt_id}).scalar_one_or_none()
+    if attempt is not None:  # as a loader would: no change to flush
+        questions = list(db.session.scalars(_PAGE_QUESTIONS, {"attempt": attempt_id}))
+        set_committed_value(attempt, "questions", questions)
+    return attempt
 
 
-_PAGE_LOADER = [
-    joinedload(Attempt.questions),
-    joinedload(Attempt.quiz).joinedload(Quiz.course),
-]
+_PAGE_ATTEMPT = (
+    select(Attempt)
+    .where(Attempt.id == bindparam("attempt"))
+    .options(joinedload(Attempt.quiz).joinedload(Quiz.course))
+)
+
+_PAGE_QUESTIONS = (
+    select(AttemptQuestion)
+    .where(AttemptQuestion.attempt_id == bindparam("attempt"))
+    .order_by(AttemptQuestion.position)
+)
+
+_VERSIONS = (
+    select(QuestionVersion)
+    .where(QuestionVersion.id.in_(bindparam("versions", expanding=True)))
+    .options(joinedload(QuestionVersion.question).joinedload(Question.course))
+)
 
 
 def load_versions(questions) -> None:
@@ -154,13 +175,9 @@ def load_versions(questions) -> None:
     missing = [q for q in questions if "version" in inspect(q).unloaded]
     if not missing:
         return
+    wanted = sorted({q.question_version_id for q in missing})
     versions = {
-        version.id: version
-        for version in db.session.scalars(
-            select(QuestionVersion)
-            .where(QuestionVersion.id.in_(sorted({q.question_version_id for q in missing})))
-            .options(joinedload(QuestionVersion.question).joinedload(Question.course))
-        )
+        version.id: version for version in db.session.scalars(_VERSIONS, {"versions": wanted})
     }
     for question in missing:  # as a loader would: no change to flush
         set_committed_value(question, "version", versions[question.question_version_id])
