@@ -70,7 +70,7 @@ class AnswerSlot:
         return _frozen_presentation(self.presentation_json)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # some fifty attempts of twenty questions in use at once
 def _frozen_presentation(text: str) -> dict:
     """A frozen presentation, parsed once per process while in use: a trainee's autosave
     posts the same attempt's form after every change, and its presentations never change
