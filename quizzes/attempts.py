@@ -10,6 +10,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -48,8 +49,7 @@ def load_attempt(attempt_id: int) -> Attempt | None:
 
 
 def load_attempt_alone(attempt_id: int) -> Attempt | None:
-    """The attempt row alone (status, deadline, owner): what the autosave checks before
-    saving. Its questions load when used (grading, if its time is up)."""
+    """The attempt row alone (status, deadline, owner), without its questions."""
     return db.session.get(Attempt, attempt_id)
 
 
@@ -67,20 +67,49 @@ class AnswerSlot:
 
     @property
     def presentation(self) -> dict:
-        return json.loads(self.presentation_json)
+        return _frozen_presentation(self.presentation_json)
 
 
-_SLOTS = (
+@lru_cache(maxsize=1024)  # some fifty attempts of twenty questions in use at once
+def _frozen_presentation(text: str) -> dict:
+    """A frozen presentation, parsed once per process while in use: a trainee's autosave
+    posts the same attempt's form after every change, and its presentations never change
+    (the text is the key). Shared between requests, so read only: the question types'
+    ``form_values`` and ``parse`` only read it."""
+    return json.loads(text)
+
+
+@dataclass
+class AnswerSheet:
+    """An attempt as the autosave reads it: what it checks (owner, status, deadline) and its
+    questions as ``AnswerSlot`` rows, in order, from one statement (``answer_sheet``)."""
+
+    id: int
+    user_id: int
+    status: str
+    deadline_at: datetime | None
+    slots: list[AnswerSlot]
+
+
+# Built once per process: the attempt's row with each of its questions and their types (the
+# attempt alone, its question columns NULL, when it has none).
+_SHEET = (
     select(
+        Attempt.id,
+        Attempt.user_id,
+        Attempt.status,
+        Attempt.deadline_at,
         AttemptQuestion.id,
         AttemptQuestion.position,
         AttemptQuestion.presentation_json,
         AttemptQuestion.answer_json,
         Question.type,
     )
-    .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
-    .join(Question, Question.id == QuestionVersion.question_id)
-    .where(AttemptQuestion.attempt_id == bindparam("attempt"))
+    .select_from(Attempt)
+    .outerjoin(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
+    .outerjoin(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
+    .outerjoin(Question, Question.id == QuestionVersion.question_id)
+    .where(Attempt.id == bindparam("attempt"))
     .order_by(AttemptQuestion.position)
 )
 
@@ -91,22 +120,53 @@ _SAVE_ANSWER = (
 )
 
 
-def answer_slots(attempt: Attempt) -> list[AnswerSlot]:
-    """The attempt's questions in order, as saving answers reads them (one statement)."""
-    return [AnswerSlot(*row) for row in column_rows(_SLOTS, {"attempt": attempt.id})]
+def answer_sheet(attempt_id: int) -> AnswerSheet | None:
+    """The attempt as the autosave reads it (one statement, no ORM objects), or None."""
+    rows = column_rows(_SHEET, {"attempt": attempt_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return AnswerSheet(
+        id=first[0],
+        user_id=first[1],
+        status=first[2],
+        deadline_at=first[3],
+        slots=[AnswerSlot(*row[4:]) for row in rows if row[4] is not None],
+    )
 
 
 def load_attempt_for_page(attempt_id: int) -> Attempt | None:
     """An attempt with its quiz and course and its frozen questions (presentation, answer,
     flag: what the navigator shows of every question), without their versions: the page
-    reads those of the questions it shows with ``load_versions``."""
-    return db.session.get(Attempt, attempt_id, options=_PAGE_LOADER)
+    reads those of the questions it shows with ``load_versions``.
+
+    Two prebuilt statements, the attempt with its quiz and course, then its questions: a
+    joined load of the questions repeated the quiz's and course's columns on each of their
+    rows, and cost the page more than both statements (0.8 against 0.45 ms, 20 questions)."""
+    attempt = db.session.execute(_PAGE_ATTEMPT, {"attempt": attempt_id}).scalar_one_or_none()
+    if attempt is not None:  # as a loader would: no change to flush
+        questions = list(db.session.scalars(_PAGE_QUESTIONS, {"attempt": attempt_id}))
+        set_committed_value(attempt, "questions", questions)
+    return attempt
 
 
-_PAGE_LOADER = [
-    joinedload(Attempt.questions),
-    joinedload(Attempt.quiz).joinedload(Quiz.course),
-]
+_PAGE_ATTEMPT = (
+    select(Attempt)
+    .where(Attempt.id == bindparam("attempt"))
+    .options(joinedload(Attempt.quiz).joinedload(Quiz.course))
+)
+
+_PAGE_QUESTIONS = (
+    select(AttemptQuestion)
+    .where(AttemptQuestion.attempt_id == bindparam("attempt"))
+    .order_by(AttemptQuestion.position)
+)
+
+_VERSIONS = (
+    select(QuestionVersion)
+    .where(QuestionVersion.id.in_(bindparam("versions", expanding=True)))
+    .options(joinedload(QuestionVersion.question).joinedload(Question.course))
+)
 
 
 def load_versions(questions) -> None:
@@ -115,13 +175,9 @@ def load_versions(questions) -> None:
     missing = [q for q in questions if "version" in inspect(q).unloaded]
     if not missing:
         return
+    wanted = sorted({q.question_version_id for q in missing})
     versions = {
-        version.id: version
-        for version in db.session.scalars(
-            select(QuestionVersion)
-            .where(QuestionVersion.id.in_(sorted({q.question_version_id for q in missing})))
-            .options(joinedload(QuestionVersion.question).joinedload(Question.course))
-        )
+        version.id: version for version in db.session.scalars(_VERSIONS, {"versions": wanted})
     }
     for question in missing:  # as a loader would: no change to flush
         set_committed_value(question, "version", versions[question.question_version_id])
@@ -367,28 +423,40 @@ def save_form(
     return problems
 
 
-def save_form_slots(
-    attempt: Attempt,
-    slots: list[AnswerSlot],
+def save_sheet(
+    sheet: AnswerSheet,
     getlist,
     *,
     now: datetime | None = None,
     positions: set[int] | None = None,
 ) -> dict[int, AnswerError]:
-    """``save_form`` for the autosave, over the rows of ``answer_slots``: the same rules
-    (``_form_answers``), the changed answers written in one UPDATE statement."""
+    """``save_form`` for the autosave, over ``answer_sheet``'s rows: the same rules
+    (``_form_answers``), the changed answers written in one UPDATE statement and committed;
+    nothing written (and no commit) when no answer changed.
+
+    An attempt past its deadline (plus grace) is handed in first with what was saved
+    (``finish_if_expired``, on the ORM attempt), then refused like any submitted one."""
     now = now or utcnow()
-    _refuse_unless_open(attempt, now)
-    changed, problems = _form_answers(slots, lambda slot: slot.type, getlist, positions)
+    if sheet.status != AttemptStatus.IN_PROGRESS:
+        raise ServiceError(_l("This attempt is already submitted."))
+    if _expired(sheet, now):
+        finish_if_expired(load_attempt_alone(sheet.id), now=now)
+        raise ServiceError(_l("This attempt is already submitted."))
+    changed, problems = _form_answers(sheet.slots, lambda slot: slot.type, getlist, positions)
     if changed:
         db.session.connection().execute(
             _SAVE_ANSWER,
             [{"slot": slot.id, "answer": encoded, "at": now} for slot, encoded in changed],
         )
+        db.session.commit()
         for slot, encoded in changed:
             slot.answer_json = encoded
-    db.session.commit()
     return problems
+
+
+# ``json.dumps(answer, ensure_ascii=False)``, the same text, without building an encoder per
+# call (dumps builds one whenever an option differs from its defaults).
+_encode_answer = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _form_answers(questions, type_of, getlist, positions: set[int] | None):
@@ -401,15 +469,14 @@ def _form_answers(questions, type_of, getlist, positions: set[int] | None):
         if positions is not None and question.position not in positions:
             continue
         question_type = get_type(type_of(question))
+        presentation = question.presentation  # parsed once: the form's values, then the answer
         try:
-            values = question_type.form_values(
-                question.presentation, getlist, f"q{question.position}"
-            )
-            answer = question_type.parse(question.presentation, values)
+            values = question_type.form_values(presentation, getlist, f"q{question.position}")
+            answer = question_type.parse(presentation, values)
         except AnswerError as error:
             problems[question.position] = error
             continue
-        encoded = None if answer is None else json.dumps(answer, ensure_ascii=False)
+        encoded = None if answer is None else _encode_answer(answer)
         if encoded != question.answer_json:
             changed.append((question, encoded))
     return changed, problems

@@ -235,14 +235,13 @@ def summary(attempt_id: int):
 def autosave(attempt_id: int):
     """The page script saves the whole form after each change (same rules as saving): the
     answers that fit are saved; a 422 reply lists the others, in the reader's language."""
-    attempt = _my_attempt(attempt_id, attempts.load_attempt_alone)
-    slots = attempts.answer_slots(attempt)
+    sheet = attempts.answer_sheet(attempt_id)
+    if sheet is None or sheet.user_id != current_user.id:
+        abort(404)
+    slots = sheet.slots
     try:
-        problems = attempts.save_form_slots(
-            attempt,
-            slots,
-            request.form.getlist,
-            positions=_positions_on(slots, request.form.get("page")),
+        problems = attempts.save_sheet(
+            sheet, request.form.getlist, positions=_positions_on(slots, request.form.get("page"))
         )
     except ServiceError as error:
         return jsonify(error={"code": 409, "message": str(refused(error))}), 409

@@ -238,3 +238,45 @@ def test_free_text_waits_for_a_trainer_and_its_points_come_from_the_rubric():
     presentation = present("free_text", definition)
     assert free_text.grade(definition, presentation, "Bolat pays 900,000 tenge ...") is None
     assert free_text.validate({"rubric": [{"criterion": "x", "points": 0}]}) != []
+
+
+@pytest.mark.parametrize(
+    ("name", "definition"),
+    [
+        ("single_choice", SINGLE),
+        ("multiple_choice", MULTI),
+        ("true_false", {"answer": True}),
+        ("short_text", {"accepted": ["договор"]}),
+        ("numeric", {"answer": 60, "tolerance": "0.5"}),
+        ("matching", MATCH),
+        ("ordering", ORDER),
+        ("free_text", {"rubric": [{"criterion": "Parties named", "points": 1}]}),
+    ],
+)
+def test_reading_an_answer_leaves_the_presentation_as_it_was(name, definition):
+    """The autosave keeps each parsed presentation for the next save of the same attempt
+    (quizzes.attempts): reading a form's answer must never change it, right or wrong."""
+    import copy
+
+    from werkzeug.datastructures import MultiDict
+
+    question_type = get_type(name)
+    presentation = present(name, definition)
+    before = copy.deepcopy(presentation)
+    ids = [entry["id"] for entry in presentation.get("options") or presentation.get("items") or []]
+    lefts = [entry["id"] for entry in presentation.get("lefts") or []]
+    rights = [entry["id"] for entry in presentation.get("rights") or []]
+    forms = [
+        {"q1": ids[:1] or ["60"]},
+        {"q1": ["forged", "two"]},
+        {f"q1-{item}": [str(place)] for place, item in enumerate(ids, start=1)},
+        {f"q1-{left}": [right] for left, right in zip(lefts, rights, strict=False)},
+        {f"q1-{left}": ["forged"] for left in lefts},
+    ]
+    for form in forms:
+        try:
+            values = question_type.form_values(presentation, MultiDict(form).getlist, "q1")
+            question_type.parse(presentation, values)
+        except AnswerError:
+            pass
+        assert presentation == before

@@ -103,6 +103,28 @@ def test_autosave_returns_json(trainee_client, quiz):
     assert bad.get_json()["error"]["questions"][0]["position"] == 2
 
 
+def test_autosave_refuses_others_attempts_unknown_ones_and_handed_in_ones(
+    trainee_client, quiz, make_user, login
+):
+    """The autosave's lean load (rows, not the attempt object) keeps its checks: another
+    trainee's attempt and an unknown one are 404, a handed-in one 409, nothing stored."""
+    trainee_client.post_form(f"/quizzes/{quiz.id}/start")
+    mine = db.session.scalar(select(Attempt))
+    right = _right_ids(mine)
+    other = make_user()
+    learning.enrol(other, quiz.course)
+    other_client = login(other)
+    url = f"/quizzes/attempts/{mine.id}/autosave"
+    assert other_client.post_form(url, {"q1": right[1]}).status_code == 404
+    assert trainee_client.post_form("/quizzes/attempts/999999/autosave", {}).status_code == 404
+    trainee_client.post_form(f"/quizzes/attempts/{mine.id}", {"action": "submit"})
+    late = trainee_client.post_form(url, {"q1": right[1], "q2": right[2]})
+    assert late.status_code == 409
+    assert late.get_json()["error"]["message"] == "This attempt is already submitted."
+    db.session.expire_all()
+    assert all(q.answer_json is None for q in db.session.get(Attempt, mine.id).questions)
+
+
 def test_quizzes_of_courses_i_am_not_enrolled_in_are_404(client, make_quiz, make_user, login):
     quiz = make_quiz()
     stranger = login(make_user())
