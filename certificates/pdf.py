@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
-import segno
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from fontTools import subset as ftsubset
@@ -43,6 +42,7 @@ from fpdf.output import (
 from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFObject
 from PIL import Image
 
+from certificates import qr
 from lms.formatting import format_date
 
 FONTS = Path(__file__).parent / "fonts"
@@ -455,8 +455,9 @@ def fit_text(
 def _qr_image(url: str) -> Image.Image:
     """The QR code of ``url`` as the black and white picture (8 pixels a module, a border of
     2) that segno's PNG of it (``save(kind="png", scale=8, border=2)``) holds: the same pixels
-    for fpdf2, without writing a PNG and reading it back."""
-    rows = list(segno.make(url, error="q").matrix_iter(scale=1, border=2))
+    for fpdf2, without writing a PNG and reading it back. segno's code, its mask chosen faster
+    (:func:`certificates.qr.make`)."""
+    rows = list(qr.make(url, "q").matrix_iter(scale=1, border=2))
     modules = len(rows)
     small = Image.frombytes(
         "L", (modules, modules), bytes(0 if dark else 255 for row in rows for dark in row)

@@ -1,0 +1,54 @@
+"""The QR code with its mask chosen by ``certificates.qr`` is segno's own, module for module.
+
+The mask is part of every certificate PDF's bytes (the QR code is drawn from its modules), so
+the choice must be the one ``segno.make`` makes, for any verification URL."""
+
+from __future__ import annotations
+
+import random
+
+import segno
+
+from certificates import qr
+
+
+def _urls(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    host = "abcdefghijklmnopqrstuvwxyz.-"
+    urls = []
+    for _ in range(count):
+        number = "-".join("".join(rng.sample(letters, 4)) for _ in range(4))
+        name = "".join(rng.choice(host) for _ in range(rng.choice((3, 12, 25, 60, 140))))
+        urls.append(f"https://{name}.kz/certificates/verify/KZM-{number}-K")
+    return urls
+
+
+def test_the_code_and_its_mask_are_segnos():
+    for url in _urls(150, 20261207):
+        ours, theirs = qr.make(url, "q"), segno.make(url, error="q")
+        assert (ours.mask, ours.version, ours.matrix) == (
+            theirs.mask,
+            theirs.version,
+            theirs.matrix,
+        )
+
+
+def test_every_mask_is_chosen_somewhere_and_short_texts_stay_segnos():
+    chosen = {qr.make(url, "q").mask for url in _urls(120, 7)}
+    assert chosen == set(range(8))
+    for text in ("", "A", "12345", "https://a.kz"):
+        assert qr.make(text, "q").matrix == segno.make(text, error="q").matrix
+
+
+def test_the_score_is_segnos_on_any_matrix():
+    from segno import encoder
+
+    rng = random.Random(3)
+    for size in (21, 25, 37, 45, 57):
+        for _ in range(15):
+            matrix = tuple(
+                bytearray(rng.choice((0, 0, 1)) for _ in range(size)) for _ in range(size)
+            )
+            rows = [int.from_bytes(row, "big") for row in matrix]
+            assert qr.score(rows, size) == encoder.evaluate_mask(matrix, size, size)
