@@ -29,6 +29,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from fontTools import subset as ftsubset
 from fontTools import ttLib
+from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.output import (
@@ -193,12 +194,53 @@ def _subset(ttffile: str, glyph_names: frozenset[str]) -> tuple[bytes, bytes, di
     subsetter = ftsubset.Subsetter(options)
     subsetter.populate(glyphs=list(glyph_names))
     subsetter.subset(ttfont)
+    _use_compiled_glyphs(ttffile, ttfont["glyf"])
     output = io.BytesIO()
     ttfont.save(output)
     ttfont.close()
     data = output.getvalue()
     compressed = zlib.compress(data, level=PDFContentStream._COMPRESSION_LEVEL)
     return data, compressed, {name: ttfont.getGlyphID(name) for name in glyph_names}
+
+
+class _CompiledGlyph(Glyph):
+    """A simple (not composite) glyph of a font file, expanded, with the bytes ``glyf`` gives
+    it when a font is saved (``Glyph.compile`` with its bounds recalculated, as ``TTFont``
+    does by default): they depend on the glyph alone, not on the subset it is in. Saving a new
+    subset compiled every glyph again from its points, most of the time of a new subset."""
+
+    def compile(self, glyfTable, recalcBBoxes=True, *, boundsDone=None, optimizeSize=True):
+        if not recalcBBoxes or not optimizeSize or glyfTable.extended:
+            return super().compile(
+                glyfTable, recalcBBoxes, boundsDone=boundsDone, optimizeSize=optimizeSize
+            )
+        return self.compiled
+
+
+_COMPILED: dict[tuple[str, str], _CompiledGlyph] = {}
+COMPILED_MAX = 8192  # glyphs of every font file together: a few MB at most
+
+
+def _use_compiled_glyphs(ttffile: str, glyf) -> None:
+    """Put each simple glyph of the subset's ``glyf`` table in its compiled form, kept per
+    process for the font file and glyph; a composite glyph's bytes name its components' new
+    ids, so those are compiled as before. The same objects are read (never changed) by every
+    subset they are in: the bounds a composite's recalculation may set again are theirs."""
+    for name, glyph in glyf.glyphs.items():
+        key = (ttffile, name)
+        kept = _COMPILED.get(key)
+        if kept is None:
+            glyph.expand(glyf)
+            if glyph.isComposite():
+                continue
+            data = glyph.compile(glyf, True)
+            kept = _CompiledGlyph.__new__(_CompiledGlyph)
+            kept.__dict__.update(glyph.__dict__)
+            kept.compiled = data
+            if len(_COMPILED) >= COMPILED_MAX:
+                _COMPILED.clear()
+            _COMPILED[key] = kept
+        glyf.glyphs[name] = kept
 
 
 @cache

@@ -90,3 +90,36 @@ def test_a_subset_is_the_one_fonttools_makes_alone(files):
             made, _, glyph_ids = pdf._subset(str(prototype.ttffile), glyphs)
             assert made == output.getvalue()
             assert glyph_ids == {name: font.getGlyphID(name) for name in glyphs}
+
+
+@pytest.mark.parametrize("files", [pdf.CORE_FONTS, pdf.FULL_FONTS], ids=["core", "full"])
+def test_glyphs_compiled_once_give_the_subsets_fonttools_makes_alone(files):
+    """A subset saved with glyphs compiled for earlier subsets (``pdf._use_compiled_glyphs``)
+    is the one fontTools saves compiling every glyph anew: subsets one after the other,
+    sharing glyphs, composite ones among them (accented and Cyrillic letters)."""
+    import io
+    import random
+
+    from fontTools import subset as ftsubset
+    from fontTools import ttLib
+
+    rng = random.Random(20261207)
+    pdf._COMPILED.clear()
+    for data, prototype in pdf._font_prototypes(files):
+        ttffile = str(prototype.ttffile)
+        names = sorted(set(prototype.cmap.values()))
+        for size in (1, 12, 40, 75, 75, 120, 300):
+            glyphs = frozenset(rng.sample(names, size)) | {".notdef"}
+            font = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+            if pdf._glyph_order(ttffile) is not None:
+                font.setGlyphOrder(list(pdf._glyph_order(ttffile)))
+            options = ftsubset.Options(**pdf.SUBSET_OPTIONS)
+            options.drop_tables += pdf.SUBSET_DROPPED
+            subsetter = ftsubset.Subsetter(options)
+            subsetter.populate(glyphs=sorted(glyphs))
+            subsetter.subset(font)
+            output = io.BytesIO()
+            font.save(output)
+            made, _, _ = pdf._subset.__wrapped__(ttffile, glyphs)
+            assert made == output.getvalue()
+    assert any(key[0].endswith(files[0]) for key in pdf._COMPILED)
