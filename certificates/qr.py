@@ -2,9 +2,9 @@
 
 segno chooses a QR code's data mask (ISO/IEC 18004 7.8.3) by applying each of the eight to the
 matrix and scoring it module by module in Python: 85% of the time of ``segno.make`` for a
-verification URL, 15% of a certificate PDF's. :func:`make` scores the same eight matrices with
+verification URL, 15% of a certificate PDF's. :func:`matrix` scores the same eight matrices with
 the same rules (segno 1.6's ``encoder.mask_scores``, its quirks included) a row or column at a
-time, and hands the winner to ``segno.make(..., mask=...)``: the same code, module for module
+time, and applies the winner: the same code as segno's, module for module
 (``tests/certificates/test_qr.py`` compares both on many URLs and random matrices).
 
 The eight matrices come from the code segno makes with mask 0: its function patterns and
@@ -19,33 +19,42 @@ from functools import cache
 from itertools import pairwise
 
 import segno
-from segno import encoder
+from segno import consts, encoder
 
 RUN = re.compile(rb"\x00{5,}|\x01{5,}")  # N1: five or more modules of one colour in a line
 N3_PATTERN = b"\x01\x00\x01\x01\x01\x00\x01"  # dark light dark dark dark light dark
 
 
-def make(content: str, error: str) -> segno.QRCode:
-    """``segno.make(content, error=error)``, the mask chosen here (for a Micro QR code, which
-    only a very short text gives, by segno)."""
+def matrix(content: str, error: str) -> tuple[bytearray, ...]:
+    """The modules (1 dark, 0 light, no border) of ``segno.make(content, error=error)``, its
+    mask chosen here (for a Micro QR code, which only a very short text gives, by segno). The
+    code with mask 0 is made once; another mask is put in its place with the format
+    information that names it, as segno writes it."""
     first = segno.make(content, error=error, mask=0)
     if first.is_micro:
-        return segno.make(content, error=error)
-    best = best_mask(first.matrix)
-    if best == 0:
-        return first
-    return segno.make(content, error=error, mask=best)
-
-
-def best_mask(masked_with_0: tuple[bytearray, ...]) -> int:
-    """The mask segno chooses for the code whose matrix with mask 0 is ``masked_with_0``: the
-    lowest score, the first of equal ones."""
-    size = len(masked_with_0)
+        return segno.make(content, error=error).matrix
+    size = len(first.matrix)
     base, masks = _layout(size)
+    rows = [int.from_bytes(row, "big") for row in first.matrix]
     unmasked = [
-        (int.from_bytes(row, "big") & region ^ mask0) | fixed
-        for row, (fixed, region), mask0 in zip(masked_with_0, base, masks[0], strict=True)
+        (row & region ^ mask0) | fixed
+        for row, (fixed, region), mask0 in zip(rows, base, masks[0], strict=True)
     ]
+    best = best_mask(unmasked, masks, size)
+    if best == 0:
+        return first.matrix
+    final = tuple(
+        bytearray(((row & ~region) | (row & region ^ mask0 ^ bits)).to_bytes(size, "big"))
+        for row, (_, region), mask0, bits in zip(rows, base, masks[0], masks[best], strict=True)
+    )
+    encoder.add_format_info(final, first.version, consts.ERROR_MAPPING[first.error], best)
+    return final
+
+
+def best_mask(unmasked: list[int], masks: list[list[int]], size: int) -> int:
+    """The mask segno chooses for the matrix ``unmasked`` (rows as integers of one byte a
+    module, as segno evaluates it: function patterns set, format and version areas 0): the
+    lowest score, the first of equal ones."""
     scores = [
         score([row ^ bits for row, bits in zip(unmasked, mask, strict=True)], size)
         for mask in masks

@@ -24,21 +24,19 @@ def _urls(count: int, seed: int) -> list[str]:
     return urls
 
 
-def test_the_code_and_its_mask_are_segnos():
-    for url in _urls(150, 20261207):
-        ours, theirs = qr.make(url, "q"), segno.make(url, error="q")
-        assert (ours.mask, ours.version, ours.matrix) == (
-            theirs.mask,
-            theirs.version,
-            theirs.matrix,
-        )
+def test_the_code_with_its_mask_is_segnos():
+    masks = set()
+    for url in _urls(200, 20261207):
+        theirs = segno.make(url, error="q")
+        assert qr.matrix(url, "q") == theirs.matrix
+        masks.add(theirs.mask)
+    assert masks == set(range(8))  # each mask chosen, and put in place, somewhere
+    assert any(segno.make(url, error="q").version >= 7 for url in _urls(200, 20261207))
 
 
-def test_every_mask_is_chosen_somewhere_and_short_texts_stay_segnos():
-    chosen = {qr.make(url, "q").mask for url in _urls(120, 7)}
-    assert chosen == set(range(8))
+def test_short_texts_stay_segnos():
     for text in ("", "A", "12345", "https://a.kz"):
-        assert qr.make(text, "q").matrix == segno.make(text, error="q").matrix
+        assert qr.matrix(text, "q") == segno.make(text, error="q").matrix
 
 
 def test_the_score_is_segnos_on_any_matrix():
