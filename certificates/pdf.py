@@ -269,7 +269,7 @@ class _CompiledGlyph(Glyph):
 
 
 _COMPILED: dict[tuple[str, str], _CompiledGlyph] = {}
-COMPILED_MAX = 8192  # glyphs of every font file together: a few MB at most
+COMPILED_MAX = 2048  # of every font file together, about 4 KB each: both core files fit
 
 
 def _use_compiled_glyphs(ttffile: str, glyf) -> None:
