@@ -25,11 +25,11 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
-import segno
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from fontTools import subset as ftsubset
 from fontTools import ttLib
+from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.output import (
@@ -43,6 +43,7 @@ from fpdf.output import (
 from fpdf.syntax import Name, PDFArray, PDFContentStream, PDFObject
 from PIL import Image
 
+from certificates import qr
 from lms.formatting import format_date
 
 FONTS = Path(__file__).parent / "fonts"
@@ -183,9 +184,26 @@ SUBSET_DROPPED = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix"
 def _subset(ttffile: str, glyph_names: frozenset[str]) -> tuple[bytes, bytes, dict[str, int]]:
     """The subset of ``ttffile`` with ``glyph_names`` as fpdf2 2.8 makes it
     (``OutputProducer._add_fonts``): its bytes, the bytes compressed as the PDF stream holds
-    them, and the glyph ids."""
-    ttfont = ttLib.TTFont(io.BytesIO(_font_bytes(ttffile)), recalcTimestamp=False, lazy=True)
-    order = _glyph_order(ttffile)
+    them, and the glyph ids. Made from the font's common letters (:func:`_common_subset`) when
+    they hold every glyph asked for, and one of them draws a character at least (without any,
+    fontTools leaves the first and last character of the font it cuts in ``OS/2``)."""
+    common, order = _common_subset(ttffile)
+    if glyph_names <= frozenset(order) and not glyph_names.isdisjoint(_mapped(ttffile)):
+        data, kept = _make_subset(ttffile, common, order, glyph_names)
+    else:
+        data, kept = _make_subset(ttffile, _font_bytes(ttffile), _glyph_order(ttffile), glyph_names)
+    compressed = zlib.compress(data, level=PDFContentStream._COMPRESSION_LEVEL)
+    glyph_ids = {name: glyph_id for glyph_id, name in enumerate(kept)}
+    return data, compressed, {name: glyph_ids[name] for name in glyph_names}
+
+
+def _make_subset(
+    ttffile: str, source: bytes, order: tuple[str, ...] | None, glyph_names: frozenset[str]
+) -> tuple[bytes, tuple[str, ...]]:
+    """fontTools' subset of the font ``source`` (``ttffile`` or a subset of it, glyphs named
+    ``order`` when its ``post`` table names none) with ``glyph_names``, saved as fpdf2 saves
+    it: its bytes and its glyph names."""
+    ttfont = ttLib.TTFont(io.BytesIO(source), recalcTimestamp=False, lazy=True)
     if order is not None:
         ttfont.setGlyphOrder(list(order))
     options = ftsubset.Options(**SUBSET_OPTIONS)
@@ -193,12 +211,87 @@ def _subset(ttffile: str, glyph_names: frozenset[str]) -> tuple[bytes, bytes, di
     subsetter = ftsubset.Subsetter(options)
     subsetter.populate(glyphs=list(glyph_names))
     subsetter.subset(ttfont)
+    _use_compiled_glyphs(ttffile, ttfont["glyf"])
     output = io.BytesIO()
     ttfont.save(output)
+    kept = tuple(ttfont.getGlyphOrder())
     ttfont.close()
-    data = output.getvalue()
-    compressed = zlib.compress(data, level=PDFContentStream._COMPRESSION_LEVEL)
-    return data, compressed, {name: ttfont.getGlyphID(name) for name in glyph_names}
+    return output.getvalue(), kept
+
+
+# The letters of most certificates: Latin (with its extensions A and B) and Cyrillic (with
+# Kazakh), punctuation, the euro, numero and trade mark signs, U+FFFD. fontTools reads and cuts
+# every table of the font for each new subset, so most of a new subset's time went on
+# glyphs it then dropped; a subset of a subset holding all its glyphs is the same bytes
+# (``tests/certificates/test_pdf_fonts.py`` compares both).
+COMMON_LETTERS = (
+    *range(0x20, 0x250),
+    *range(0x400, 0x530),
+    *range(0x2010, 0x2045),
+    0x20AC,
+    0x2116,
+    0x2122,
+    0xFFFD,
+)
+
+
+@cache
+def _mapped(ttffile: str) -> frozenset[str]:
+    """The glyphs that draw a character of the font's character map."""
+    return frozenset(_prototype(ttffile).cmap.values())
+
+
+@cache
+def _common_subset(ttffile: str) -> tuple[bytes, tuple[str, ...]]:
+    """The font cut down to :data:`COMMON_LETTERS` (and the glyphs they are made of), once
+    per process: its bytes and its glyph names."""
+    cmap = _prototype(ttffile).cmap
+    names = frozenset({".notdef"} | {cmap[code] for code in COMMON_LETTERS if code in cmap})
+    _, closed = _make_subset(ttffile, _font_bytes(ttffile), _glyph_order(ttffile), names)
+    # Asked for again with the glyphs they are made of (a combining accent): the character
+    # map keeps the characters of the glyphs asked for only, and a subset asking for an
+    # accent maps its character.
+    return _make_subset(ttffile, _font_bytes(ttffile), _glyph_order(ttffile), frozenset(closed))
+
+
+class _CompiledGlyph(Glyph):
+    """A simple (not composite) glyph of a font file, expanded, with the bytes ``glyf`` gives
+    it when a font is saved (``Glyph.compile`` with its bounds recalculated, as ``TTFont``
+    does by default): they depend on the glyph alone, not on the subset it is in. Saving a new
+    subset compiled every glyph again from its points, most of the time of a new subset."""
+
+    def compile(self, glyfTable, recalcBBoxes=True, *, boundsDone=None, optimizeSize=True):
+        if not recalcBBoxes or not optimizeSize or glyfTable.extended:
+            return super().compile(
+                glyfTable, recalcBBoxes, boundsDone=boundsDone, optimizeSize=optimizeSize
+            )
+        return self.compiled
+
+
+_COMPILED: dict[tuple[str, str], _CompiledGlyph] = {}
+COMPILED_MAX = 2048  # of every font file together, about 4 KB each: both core files fit
+
+
+def _use_compiled_glyphs(ttffile: str, glyf) -> None:
+    """Put each simple glyph of the subset's ``glyf`` table in its compiled form, kept per
+    process for the font file and glyph; a composite glyph's bytes name its components' new
+    ids, so those are compiled as before. The same objects are read (never changed) by every
+    subset they are in: the bounds a composite's recalculation may set again are theirs."""
+    for name, glyph in glyf.glyphs.items():
+        key = (ttffile, name)
+        kept = _COMPILED.get(key)
+        if kept is None:
+            glyph.expand(glyf)
+            if glyph.isComposite():
+                continue
+            data = glyph.compile(glyf, True)
+            kept = _CompiledGlyph.__new__(_CompiledGlyph)
+            kept.__dict__.update(glyph.__dict__)
+            kept.compiled = data
+            if len(_COMPILED) >= COMPILED_MAX:
+                _COMPILED.clear()
+            _COMPILED[key] = kept
+        glyf.glyphs[name] = kept
 
 
 @cache
@@ -212,10 +305,18 @@ def _glyph_order(ttffile: str) -> tuple[str, ...] | None:
 
 
 def _font_bytes(ttffile: str) -> bytes:
+    return _font_file(ttffile)[0]
+
+
+def _prototype(ttffile: str) -> TTFFont:
+    return _font_file(ttffile)[1]
+
+
+def _font_file(ttffile: str) -> tuple[bytes, TTFFont]:
     for files in (CORE_FONTS, FULL_FONTS):
         for data, prototype in _font_prototypes(files):
             if str(prototype.ttffile) == ttffile:
-                return data
+                return data, prototype
     raise KeyError(ttffile)
 
 
@@ -380,6 +481,10 @@ def _lines(pdf: FPDF, text: str, width: float, height: float, align: str) -> lis
     font = pdf.current_font
     if pdf.text_shaping or not isinstance(font, TTFFont):
         return pdf.multi_cell(width, height, text, align=align, dry_run=True, output="LINES")
+    if _surely_one_line(pdf, text, width):
+        for unicode in dict.fromkeys(map(ord, text)):
+            font.subset.pick(unicode)
+        return [text]
     key = (str(font.ttffile), pdf.font_size_pt, pdf.c_margin, text, width, height, align)
     known = _LAID_OUT.get(key)
     if known is None:
@@ -396,6 +501,26 @@ def _lines(pdf: FPDF, text: str, width: float, height: float, align: str) -> lis
     for unicode in picked:
         font.subset.pick(unicode)
     return list(lines)
+
+
+# A text narrower than its box by more than this (mm) is on one line: fpdf2 sums the widths
+# of its characters one by one (rounding differs from the whole text's by far less).
+ONE_LINE_SLACK = 1e-6
+SOFT_HYPHEN = "\u00ad"  # a break fpdf2 may take (and draw as "-") even on one line
+
+
+def _surely_one_line(pdf: FPDF, text: str, width: float) -> bool:
+    """Whether fpdf2's trial layout of ``text`` (spaces already collapsed, see
+    :func:`fit_text`) in a box ``width`` wide is the text itself on one line, without laying
+    it out: its width leaves room inside the cell margins. Its drawing to nowhere would then
+    pick the text's characters into the font subset in the order they first come, which
+    :func:`_lines` does instead. Most texts of a certificate (the holder's name, the number,
+    the labels) are one line; laying out each new one character by character was a tenth
+    of a PDF's time."""
+    if not text or SOFT_HYPHEN in text or pdf.char_spacing or pdf.font_stretching != 100:
+        return False
+    _, text_width = pdf.current_font.get_text_width(text, pdf.font_size_pt, None)
+    return text_width / pdf.k <= width - 2 * pdf.c_margin - ONE_LINE_SLACK
 
 
 def fit_text(
@@ -452,16 +577,21 @@ def fit_text(
     pdf.multi_cell(w, leading, text, align=align)
 
 
+QR_PIXELS = bytes([255, 0]) + bytes(254)  # a light module white, a dark one black
+
+
 def _qr_image(url: str) -> Image.Image:
     """The QR code of ``url`` as the black and white picture (8 pixels a module, a border of
     2) that segno's PNG of it (``save(kind="png", scale=8, border=2)``) holds: the same pixels
-    for fpdf2, without writing a PNG and reading it back."""
-    rows = list(segno.make(url, error="q").matrix_iter(scale=1, border=2))
-    modules = len(rows)
-    small = Image.frombytes(
-        "L", (modules, modules), bytes(0 if dark else 255 for row in rows for dark in row)
-    )
-    large = small.resize((modules * 8, modules * 8), Image.Resampling.NEAREST)
+    for fpdf2, without writing a PNG and reading it back. segno's code, its mask chosen faster
+    (:func:`certificates.qr.matrix`)."""
+    modules = qr.matrix(url, "q")
+    border = b"\xff" * (len(modules) + 4)
+    pixels = [border, border]
+    pixels += [b"\xff\xff" + bytes(row).translate(QR_PIXELS) + b"\xff\xff" for row in modules]
+    size = len(modules) + 4
+    small = Image.frombytes("L", (size, size), b"".join([*pixels, border, border]))
+    large = small.resize((size * 8, size * 8), Image.Resampling.NEAREST)
     return large.convert("1", dither=Image.Dither.NONE)
 
 
