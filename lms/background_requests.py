@@ -56,6 +56,15 @@ class _SessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def save_session(self, app, session, response) -> None:
+        if session or session.modified:
+            super().save_session(app, session, response)
+        elif session.accessed:
+            # An empty session nobody changed (a visitor's page): nothing to write or delete,
+            # only that the reply depends on the cookie, as Flask would say. Werkzeug's
+            # ``response.vary.add`` parses and rebuilds the header: this writes it directly.
+            _vary_on_cookie(response)
+
     def should_set_cookie(self, app, session) -> bool:
         if g.get("leave_session_alone"):
             return False
@@ -64,3 +73,13 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     app.session_interface = _SessionInterface()
+
+
+def _vary_on_cookie(response) -> None:
+    """Adds ``Cookie`` to the reply's ``Vary`` header unless it is named there already."""
+    headers = response.headers
+    vary = headers.get("Vary")
+    if not vary:
+        headers["Vary"] = "Cookie"
+    elif vary.strip() != "*" and "cookie" not in (name.strip().lower() for name in vary.split(",")):
+        headers["Vary"] = f"{vary}, Cookie"

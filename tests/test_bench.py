@@ -93,3 +93,23 @@ def test_the_record_is_reused_only_for_the_same_scale_and_schema(built):
     assert dataset.read_marker(marker, 0, "0001_core_accounts") is None
     with app.app_context():
         assert recorded["revision"] == dataset.schema_revision(app)
+
+
+def test_every_autosave_of_the_benchmark_changes_an_answer(built):
+    """The autosave bodies carry a counter that wrk (and the script's own requests) replace
+    on every request, so every save writes; a stored answer with any number counts as kept,
+    the word left in or another answer as lost."""
+    from bench import run
+
+    app, _marker, recorded = built
+    entries, expected = run.autosave_entries(app, recorded)
+    assert entries and all(run.SAVE_COUNTER in entry["body"] for entry in entries)
+    script = run.lua_script([("POST", "/x", {}, entries[0]["body"])])
+    assert f'body:gsub("{run.SAVE_COUNTER}"' in script
+    answers = expected[entries[0]["attempt_id"]]
+    counted = next(value for value in answers.values() if run.SAVE_COUNTER in value)
+    assert run.stored_as(counted.replace(run.SAVE_COUNTER, "100000007"), counted)
+    assert not run.stored_as(counted, counted)  # never replaced: not what a save sent
+    assert not run.stored_as(None, counted)
+    other = next(value for value in answers.values() if run.SAVE_COUNTER not in value)
+    assert run.stored_as(other, other) and not run.stored_as(counted, other)

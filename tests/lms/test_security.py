@@ -238,3 +238,27 @@ def test_the_session_serializer_is_built_once_per_set_of_keys(app, client, train
     finally:
         app.secret_key = app.config["SECRET_KEY"] = old_key
         app.config["SECRET_KEY_FALLBACKS"] = []
+
+
+def test_a_visitors_reply_says_once_that_it_varies_with_the_cookie(app, client):
+    """An empty session nobody changed writes no cookie; the reply still names ``Cookie``
+    in ``Vary`` (the page differs for a signed-in user), once, beside what it names."""
+    from flask import session
+
+    home = client.get("/")
+    assert home.headers.getlist("Vary") == ["Cookie"] and "Set-Cookie" not in home.headers
+    cases = [
+        (None, "Cookie"),
+        ("Accept-Language", "Accept-Language, Cookie"),
+        ("Accept-Language, cookie", "Accept-Language, cookie"),
+        ("*", "*"),
+    ]
+    for before, after in cases:
+        with app.test_request_context("/"):
+            response = app.response_class("page")
+            if before:
+                response.headers["Vary"] = before
+            session.get("_flashes")  # read, as every page does
+            app.session_interface.save_session(app, session, response)
+            assert response.headers.getlist("Vary") == [after]
+            assert "Set-Cookie" not in response.headers
