@@ -17,6 +17,14 @@ def _load_user(token: str) -> User | None:
     return login_sessions.load_user(token)
 
 
+def may_be_signed_in() -> bool:
+    """Whether this request may come from a signed-in user. A sign-in lives in the session
+    cookie only (no token header, no request loader), so a request without any cookie is a
+    visitor's, and whoever only needs to know that can skip Flask-Login's loading of the
+    user (it hashes the address and browser of every request it looks at)."""
+    return bool(request.cookies)
+
+
 def sign_in(user: User) -> None:
     """Start a fresh login session for ``user`` in this browser."""
     language = session.get("lang")

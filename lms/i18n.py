@@ -8,6 +8,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from lms.authentication import may_be_signed_in
 from lms.extensions import babel
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
@@ -19,7 +20,7 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.language in languages:
+    if may_be_signed_in() and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get(SESSION_KEY)
     if chosen in languages:

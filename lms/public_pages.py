@@ -29,6 +29,8 @@ from flask import current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from lms.authentication import may_be_signed_in
+
 MAX_PAGES = 256
 
 _pages: OrderedDict[tuple, tuple[float, bytes, int, list]] = OrderedDict()
@@ -42,8 +44,8 @@ def clear() -> None:
 def _servable() -> bool:
     return (
         request.method == "GET"
-        and not current_user.is_authenticated
         and not session.get("_flashes")
+        and not (may_be_signed_in() and current_user.is_authenticated)
     )
 
 

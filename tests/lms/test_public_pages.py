@@ -111,3 +111,25 @@ def test_the_catalogue_is_kept_per_search(client, rendered):
     client.get("/courses/")
     client.get("/courses/?q=mediation")
     assert rendered.count("courses/catalogue.html") == 2
+
+
+def test_a_visitor_without_cookies_is_answered_without_loading_a_user(
+    app, client, trainee, login, monkeypatch
+):
+    """A sign-in lives in the session cookie only, so a request with no cookie at all is a
+    visitor's: the kept page and the language are found without Flask-Login loading a user
+    (it hashes address and browser each time); a signed-in browser still gets its own page."""
+    from lms.extensions import login_manager
+
+    loads = []
+    original = login_manager._load_user
+    monkeypatch.setattr(login_manager, "_load_user", lambda: loads.append(1) or original())
+    first = client.get("/", headers={"Accept-Language": "ru"})
+    assert first.status_code == 200 and '<html lang="ru">' in first.get_data(as_text=True)
+    loads.clear()
+    again = client.get("/", headers={"Accept-Language": "ru"})
+    assert again.get_data() == first.get_data() and loads == []
+    assert again.headers.getlist("Vary") == ["Cookie"]  # it differs for a signed-in user
+    browser = login(trainee)
+    page = browser.get("/").get_data(as_text=True)
+    assert trainee.display_name in page and loads  # the user was loaded for them
