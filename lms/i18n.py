@@ -20,8 +20,9 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if may_be_signed_in() and current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
+    user = current_user if may_be_signed_in() else None  # no cookie: a visitor (no user read)
+    if user and user.is_authenticated and user.language in languages:
+        return user.language
     chosen = session.get(SESSION_KEY)
     if chosen in languages:
         return chosen
