@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from config import Config, ConfigurationError, load_config
+from lms import schema_migrations
 
 __all__ = ["ConfigurationError", "create_app"]
 
@@ -24,11 +25,13 @@ def _database_options(config: Config) -> None:
 class Application(Flask):
     """Flask, remembering which of its views and hooks are plain functions: Flask asks
     (``inspect.iscoroutinefunction``) for each of them on every request, a dozen times a
-    page. The answer for a function never changes."""
+    page. The answer for a function never changes. Its command group loads Flask-Migrate only
+    for ``flask db`` (``lms.schema_migrations``)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._callable_as_sync: dict = {}
+        self.cli = schema_migrations.Commands(self.name)
 
     def ensure_sync(self, func):
         try:

@@ -19,17 +19,18 @@ from lms import (
     pagination,
     rate_limits,
     routing,
+    schema_migrations,
     security,
     views,
 )
-from lms.extensions import bootstrap, csrf, db, migrate
+from lms.extensions import bootstrap, csrf, db
 
 
 def init_app(app: Flask) -> None:
     routing.init_app(app)
     background_requests.init_app(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True)
+    schema_migrations.init_app(app)
     csrf.init_app(app)
     rate_limits.init_app(app)
     bootstrap.init_app(app)

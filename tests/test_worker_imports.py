@@ -1,6 +1,7 @@
 """What a web worker loads at start (issue 17: < 150 MB per worker). The heavy libraries of
 issuing, PDFs, passwords and credentials are imported where they are first used, so a worker
-that serves pages and verifications never holds them."""
+that serves pages and verifications never holds them; Flask-Migrate (with Alembic) is bound the
+first time it is used (``lms.schema_migrations``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAZY = ("pyld", "requests", "fpdf", "fontTools", "zxcvbn", "pypdf", "icalendar")
+LAZY = (
+    "pyld",
+    "requests",
+    "fpdf",
+    "fontTools",
+    "zxcvbn",
+    "pypdf",
+    "icalendar",
+    "flask_migrate",
+    "alembic",
+    "mako",
+)
 
 
 def test_a_new_worker_loads_none_of_the_heavy_libraries():
@@ -32,3 +44,30 @@ def test_the_placeholder_base_is_pylds():
     from certificates.ob3 import safe
 
     assert safe.PLACEHOLDER_BASE == jsonld.DEFAULT_BASE_IRI
+
+
+def test_flask_db_binds_flask_migrate_when_asked_for(empty_app):
+    from alembic.script import ScriptDirectory
+
+    from lms.extensions import db
+    from lms.schema_migrations import OnFirstUse
+
+    assert isinstance(empty_app.extensions["migrate"], OnFirstUse)
+    result = empty_app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert not isinstance(empty_app.extensions["migrate"], OnFirstUse)
+    assert empty_app.extensions["migrate"].directory == empty_app.config["MIGRATIONS_DIR"]
+    with db.engine.connect() as connection:
+        version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    head = ScriptDirectory(empty_app.config["MIGRATIONS_DIR"]).get_current_head()
+    assert version == head
+
+
+def test_code_that_reads_the_migrate_extension_binds_it(empty_app):
+    """``flask_migrate.upgrade()`` in code (tests, the benchmark) finds its configuration."""
+    from lms.extensions import db
+
+    migrate = empty_app.extensions["migrate"]
+    assert migrate.db is db
+    assert migrate.directory == empty_app.config["MIGRATIONS_DIR"]
+    assert migrate.configure_args["render_as_batch"] is True
