@@ -60,6 +60,9 @@ class Published:
     # kid -> the public key itself (cryptography's Ed25519PublicKey), for the verification's
     # direct check of a stored certificate's signature (signing.signature_matches).
     public_keys: dict = field(default_factory=dict)
+    # The stored signatures found to match these keys (signing.signature_matches): a new
+    # listing (a key added or withdrawn) starts with none.
+    matched: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 # Per process: directory -> its keys as last read. Replaced whole, so readers need no lock.

@@ -122,7 +122,9 @@ def signature_check(certificate: SignedFacts, facts: dict | None = None) -> tupl
     if not certificate.jws_exact:
         payload = certificate.facts_payload()
         kid = certificate.key_id
-        if not signature_matches(kid, payload, certificate.jws_signature, published.public_keys):
+        if not signature_matches(
+            kid, payload, certificate.jws_signature, published.public_keys, published.matched
+        ):
             return False, ""
         return facts.get("number") == certificate.number, kid
     try:

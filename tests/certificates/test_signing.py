@@ -180,3 +180,51 @@ def test_a_token_is_rebuilt_from_its_key_id_payload_and_signature(tmp_path):
     token = sign(FACTS, key)
     assert assemble(key.thumbprint(), canonical_json(FACTS), token.split(".")[2]) == token
     assert token.split(".")[0] == protected_header(key.thumbprint())
+
+
+class _CountingKey:
+    """A public key that counts its Ed25519 checks."""
+
+    def __init__(self, key) -> None:
+        self.key, self.checks = key, 0
+
+    def verify(self, signature: bytes, data: bytes) -> None:
+        self.checks += 1
+        self.key.verify(signature, data)
+
+
+def test_a_remembered_match_skips_the_check_for_the_same_bytes_only(tmp_path, monkeypatch):
+    ring = KeyRing(tmp_path)
+    kid = ring.current().thumbprint()
+    payload = canonical_json(FACTS)
+    signature = sign(FACTS, ring.current()).split(".")[2]
+    counting = _CountingKey(ring.published().public_keys[kid])
+    keys = {kid: counting}
+    remembered: dict = {}
+
+    assert signature_matches(kid, payload, signature, keys, remembered)
+    assert signature_matches(kid, payload, signature, keys, remembered)
+    assert counting.checks == 1 and len(remembered) == 1
+
+    # Changed facts under the remembered signature are checked, and fail.
+    forged = canonical_json(dict(FACTS, holder="Someone Else"))
+    assert not signature_matches(kid, forged, signature, keys, remembered)
+    assert counting.checks == 2 and len(remembered) == 1
+    # A key no longer published matches nothing, remembered or not.
+    assert not signature_matches(kid, payload, signature, {}, remembered)
+
+    monkeypatch.setattr("certificates.signing.REMEMBERED_MATCHES", 1)
+    other = dict(FACTS, number="MED-2026-000002-X")
+    other_signature = sign(other, ring.current()).split(".")[2]
+    assert signature_matches(kid, canonical_json(other), other_signature, keys, remembered)
+    assert len(remembered) == 1  # emptied when full, then this one remembered
+    assert signature_matches(kid, payload, signature, keys, remembered)
+    assert counting.checks == 4
+
+
+def test_a_new_key_listing_starts_with_no_remembered_matches(tmp_path):
+    ring = KeyRing(tmp_path)
+    published = ring.published()
+    published.matched[b"x"] = True
+    ring.rotate()
+    assert ring.published().matched == {}
