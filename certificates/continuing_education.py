@@ -23,12 +23,13 @@ ago; it is ``lifecycle.renew`` (extending from the old expiry date).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from certificates import lifecycle
 from certificates.ce_models import ActivityStatus, CeActivity, CeCredit
@@ -263,21 +264,28 @@ def ledger(certificate: Certificate, today: date | None = None) -> Ledger:
     return result
 
 
+@functools.cache
+def _current_statement():
+    """:func:`current_certificates`' statement, built once per process (it runs on every
+    dashboard, for every role)."""
+    return (
+        select(Certificate)
+        .join(Qualification, Qualification.id == Certificate.qualification_id)
+        .where(
+            Certificate.holder_id == bindparam("holder_id"),
+            Certificate.live == 1,
+            Certificate.expires_on.is_not(None),
+            Qualification.ce_hours > 0,
+        )
+        .order_by(Certificate.expires_on, Certificate.id)
+    )
+
+
 def current_certificates(holder: User) -> list[Certificate]:
     """The holder's current certificates whose qualification counts continuing education."""
     return [
         certificate
-        for certificate in db.session.scalars(
-            select(Certificate)
-            .join(Qualification, Qualification.id == Certificate.qualification_id)
-            .where(
-                Certificate.holder_id == holder.id,
-                Certificate.live == 1,
-                Certificate.expires_on.is_not(None),
-                Qualification.ce_hours > 0,
-            )
-            .order_by(Certificate.expires_on, Certificate.id)
-        )
+        for certificate in db.session.scalars(_current_statement(), {"holder_id": holder.id})
         if requires_hours(certificate.qualification)
     ]
 

@@ -7,10 +7,12 @@ here. Whether it is *held* (valid today) is ``certificates.status.holds``.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import load_only
+import functools
+
+from sqlalchemy import Row, bindparam, select
 
 from certificates.models import Certificate, CertificateStatus, Qualification
+from lms.database import column_rows
 from lms.extensions import db
 from lms.models import User
 from seminars.models import Seminar
@@ -49,27 +51,35 @@ def current_certificates(
 
 
 def current_of(
-    holder_ids: list[int], qualification: Qualification | None = None, *, brief: bool = False
+    holder_ids: list[int], qualification: Qualification | None = None
 ) -> list[Certificate]:
     """Every current certificate of the holders (of ``qualification`` if given), whatever
-    the seminar and status, oldest first: "does X hold one of Q at all". ``brief`` reads
-    only what says which certificate it is and whether it is held (a holder may have
-    dozens; the dashboard card needs no more)."""
-    query = _current(holder_ids, qualification).order_by(Certificate.id)
-    if brief:
-        query = query.options(load_only(*BRIEF_COLUMNS))
-    return list(db.session.scalars(query))
+    the seminar and status, oldest first: "does X hold one of Q at all"."""
+    return list(db.session.scalars(_current(holder_ids, qualification).order_by(Certificate.id)))
 
 
-BRIEF_COLUMNS = (
-    Certificate.number,
-    Certificate.qualification_id,
-    Certificate.holder_id,
-    Certificate.seminar_key,
-    Certificate.live,
-    Certificate.status,
-    Certificate.expires_on,
-)
+# What says which current certificate it is and whether it is held (``status.holds`` and
+# ``status.public_status`` read the status and the expiry), with its number.
+BRIEF_COLUMNS = ("number", "qualification_id", "seminar_key", "status", "expires_on")
+
+
+@functools.cache
+def _brief_statement():
+    """:func:`brief_current_of`'s statement, built once per process (SQLAlchemy then finds
+    its compiled form by the statement's cache key)."""
+    table = Certificate.__table__
+    return (
+        select(*(table.c[name] for name in BRIEF_COLUMNS))
+        .where(table.c.holder_id == bindparam("holder_id"), table.c.live == 1)
+        .order_by(table.c.id)
+    )
+
+
+def brief_current_of(holder_id: int) -> list[Row]:
+    """The holder's current certificates as :func:`current_of` gives them, as plain rows of
+    ``BRIEF_COLUMNS`` (attributes by those names): a holder may have dozens, and the
+    dashboard card needs no more, so no ORM object is built for them."""
+    return column_rows(_brief_statement(), {"holder_id": holder_id}).all()
 
 
 def current_certificate(

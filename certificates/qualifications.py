@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Select
 
 from certificates.models import (
@@ -61,13 +62,40 @@ class QualificationData:
     active: bool = True
 
 
-def all_qualifications(*, active_only: bool = False) -> list[Qualification]:
-    query = select(Qualification).options(
-        selectinload(Qualification.courses), selectinload(Qualification.criteria)
-    )
+def all_qualifications(
+    *, active_only: bool = False, requirements: bool = True
+) -> list[Qualification]:
+    """Every qualification (the active ones with ``active_only``) by id, with the courses
+    and criteria each requires (three queries, whatever their number). Without
+    ``requirements``, one query and neither: for a reader that may need none, such as the
+    dashboard card when its user holds every qualification; it then reads them all at once
+    with :func:`load_requirements` (read one by one, they would cost two queries each)."""
+    query = select(Qualification)
+    if requirements:
+        query = query.options(
+            selectinload(Qualification.courses), selectinload(Qualification.criteria)
+        )
     if active_only:
         query = query.where(Qualification.active.is_(True))
     return list(db.session.scalars(query.order_by(Qualification.id)))
+
+
+def load_requirements(qualifications: list[Qualification]) -> None:
+    """Read the courses and criteria of ``qualifications`` read without them
+    (``all_qualifications(requirements=False)``) in two queries, as its eager loads would,
+    and set them as loaded."""
+    by_id = {qualification.id: qualification for qualification in qualifications}
+    if not by_id:
+        return
+    for relation, target in ((Qualification.courses, Course), (Qualification.criteria, Criterion)):
+        found: dict[int, list] = {qualification_id: [] for qualification_id in by_id}
+        rows = db.session.execute(
+            select(Qualification.id, target).join(relation).where(Qualification.id.in_(by_id))
+        )
+        for qualification_id, item in rows:
+            found[qualification_id].append(item)
+        for qualification_id, items in found.items():
+            set_committed_value(by_id[qualification_id], relation.key, items)
 
 
 def judged_criterion_ids() -> set[int]:

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import selectinload
 
 from certificates import continuing_education as ce
@@ -29,13 +29,14 @@ from certificates import (
     rendering,
     status_reasons,
 )
-from certificates.current import current_of, seminar_key
+from certificates.current import brief_current_of, current_of, seminar_key
 from certificates.forms import STATUS_LABELS, ClaimForm, DeclarationForm
 from certificates.models import Certificate, EthicsDeclaration, Qualification
 from certificates.ob3 import sharing
 from certificates.qualifications import (
     all_qualifications,
     latest_declaration,
+    load_requirements,
     sign_declaration,
 )
 from certificates.translations import declaration_for
@@ -274,11 +275,12 @@ def dashboard_panel(user: User) -> dict | None:
     ("held", valid until ...) or, for a trainee, the progress towards it; hidden when there
     is nothing to hold or earn (and, for staff, unless they hold one themselves)."""
     today = site_today()
-    current = current_of([user.id], brief=True)
+    current = brief_current_of(user.id)
     valid = [c for c in current if lifecycle.holds(c, today)]
     if not valid and user.role != Role.TRAINEE:
         return None  # staff holding nothing: no card, and no qualification to read
-    offered = all_qualifications(active_only=True)
+    # Their courses and criteria only if a qualification is still to earn (see _progress).
+    offered = all_qualifications(active_only=True, requirements=False)
     if not valid and not offered:
         return None
     return {
@@ -288,20 +290,23 @@ def dashboard_panel(user: User) -> dict | None:
     }
 
 
-def _progress(user: User, offered, current: list[Certificate], today) -> list[dict]:
+def _progress(user: User, offered, current: list[Row], today) -> list[dict]:
     """One row per qualification offered: the valid certificate held (never a "not yet"
     for what the user holds), else the current one that is not valid (revoked, suspended,
     expired: issuing makes no other), else, for a trainee, how many requirements are met
     and what is still to do, on their latest seminar where it counts seminar hours (one
-    eligibility check per qualification, however many seminars)."""
-    held: dict[int, Certificate] = {}
+    eligibility check per qualification, however many seminars). ``current`` is the
+    certificates' brief rows (``current.brief_current_of``); ``offered`` the qualifications
+    without their courses and criteria, read here for all at once when the first
+    eligibility check needs them."""
+    held: dict[int, Row] = {}
     for certificate in current:
         if lifecycle.holds(certificate, today):
             held.setdefault(certificate.qualification_id, certificate)
     by_key = {(c.qualification_id, c.seminar_key): c for c in current}
     trainee = user.role == Role.TRAINEE
     latest: list = []  # their latest seminar, read once when a qualification asks for it
-    places = None  # read once, for the first qualification that needs its steps
+    places = None  # read once, with the requirements, for the first qualification to check
     rows = []
     for qualification in offered:
         if qualification.id in held:
@@ -323,11 +328,13 @@ def _progress(user: User, offered, current: list[Certificate], today) -> list[di
                 }
             )
             continue
+        if places is None:  # the first check: what every check reads, for all at once
+            load_requirements(offered)
+            places = guidance.Places.of(user, offered)
         evidence = eligibility.gather(user, qualification, seminar)
         result = eligibility.evaluate(qualification, evidence, today)
         requirements = result.requirements
         # What is left in plain words, each linked to where it is done (certificates.guidance).
-        places = places or guidance.Places.of(user, offered)
         steps = guidance.steps(qualification, seminar, evidence, result, places)
         left = [line for step in steps for line in step.missing]
         rows.append(

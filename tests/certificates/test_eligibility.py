@@ -15,7 +15,9 @@ from certificates.eligibility import Evidence, check, evaluate
 from certificates.models import IdentityConfirmation, Qualification
 from certificates.qualifications import (
     QualificationData,
+    all_qualifications,
     confirm_identity,
+    load_requirements,
     save_qualification,
     sign_declaration,
 )
@@ -340,6 +342,33 @@ def test_higher_education_must_be_confirmed(pure):
 
 
 # --- check against the database --------------------------------------------------------------
+
+
+def test_requirements_read_afterwards_are_those_read_with_the_qualifications(
+    make_qualification, make_course, count_queries
+):
+    """``load_requirements`` (the dashboard card's, when a qualification is still to earn)
+    gives each qualification the courses and criteria ``all_qualifications`` reads with it,
+    in two queries however many qualifications."""
+    demo_criteria()
+    first, second = make_course("Mediation law"), make_course("Ethics")
+    make_qualification(course_ids=[second.id, first.id], criterion_codes=["C3-ETH", "C1-LAW"])
+    make_qualification(kind="qualification", criterion_codes=["C1-LAW"])
+    make_qualification(active=False, course_ids=[first.id])
+
+    def requirements(qualifications):
+        return [
+            (q.id, [c.id for c in q.courses], [c.code for c in q.criteria]) for q in qualifications
+        ]
+
+    db.session.expunge_all()
+    eager = requirements(all_qualifications(active_only=True))
+    db.session.expunge_all()
+    offered = all_qualifications(active_only=True, requirements=False)
+    with count_queries() as counted:
+        load_requirements(offered)
+        assert requirements(offered) == eager and len(eager) == 2
+    assert counted.n == 2
 
 
 def test_check_counts_completed_modules(make_qualification, make_course, trainee):

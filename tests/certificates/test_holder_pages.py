@@ -320,6 +320,42 @@ def test_the_dashboard_shows_progress_and_the_next_step_until_the_certificate_is
     assert "Still to do:" in page and left in page
 
 
+def test_the_dashboard_card_reads_courses_and_criteria_only_for_a_qualification_to_earn(
+    app, trainee, trainer, make_qualification, make_course, issue_to, count_queries
+):
+    """Two statements while the user holds every qualification offered (issue 17): their
+    current certificates as plain rows (a holder may have dozens) and the qualifications,
+    without the courses and criteria that only an eligibility check reads. A trainee with a
+    qualification to earn has those read once for every qualification (none one by one)."""
+    from certificates.views.holder import dashboard_panel
+
+    from .factories import demo_criteria
+
+    def card(user):
+        db.session.expire_all()
+        assert user.role  # the signed-in user, read before the card as on the page
+        with app.test_request_context(), count_queries() as counted:
+            panel = dashboard_panel(user)
+        return panel, counted.n
+
+    demo_criteria()
+    held = make_qualification(kind="qualification")
+    for user in (trainee, trainer):
+        number = issue_to(held, user).number
+        panel, statements = card(user)
+        assert panel["held"] == 1 and [row["held"].number for row in panel["progress"]] == [number]
+        assert statements == 2
+    course = make_course("Ethics in practice")
+    make_qualification(kind="qualification", criterion_codes=["C3-ETH"], course_ids=[course.id])
+    make_qualification(kind="qualification", criterion_codes=["C1-LAW"])
+    panel, statements = card(trainee)
+    assert [(row.get("met"), row.get("total")) for row in panel["progress"][1:]] == [
+        (0, 2),
+        (0, 1),
+    ]
+    assert statements == 21
+
+
 def test_a_certificate_issued_for_a_seminar_is_not_claimed_again_without_one(
     trainee, trainee_client, make_qualification, seminar_with, issue_to
 ):
