@@ -229,3 +229,44 @@ def test_the_module_page_runs_five_statements_for_an_enrolled_trainee(
     with count_queries() as counted:
         assert browser.get(url).status_code == 200
     assert counted.n == 5
+
+
+def test_my_learning_is_one_statement_with_each_course_its_reads_and_completion(
+    app, make_course, trainee, trainer, count_queries
+):
+    """The courses a trainee takes, when they enrolled and completed each, the modules and the
+    versions they read: one joined statement (was four: enrolments, modules, reads,
+    completions), whatever the number of courses; a course without modules, a draft module
+    and another trainee's reads take no part."""
+    from courses import learning
+
+    done = make_course("Done", modules=2)
+    started = make_course("Started", modules=3)
+    empty = make_course("Empty", modules=0)
+    empty.status = "published"
+    db.session.commit()
+    for course in (done, started, empty):
+        learning.enrol(trainee, course)
+    for module in done.modules:
+        learning.complete_module(trainee, module)
+    learning.complete_module(trainee, started.modules[1])
+    authoring.create_module(started, trainer, title="Draft only")
+    learning.enrol(trainer, started)
+    learning.complete_module(trainer, started.modules[0])
+    db.session.expire_all()
+    trainee.id  # noqa: B018 (the signed-in user is loaded before the page asks)
+
+    with count_queries() as counted:
+        rows = learning.my_learning(trainee)
+    assert counted.n == 1
+    by_title = {row.course.title: row for row in rows}
+    assert [row.course.title for row in rows] == ["Empty", "Started", "Done"]
+    assert by_title["Empty"].progress.total == 0 and by_title["Empty"].minutes_left == 0
+    progress = by_title["Started"].progress
+    assert (progress.total, progress.done, progress.completed_at) == (3, 1, None)
+    assert progress.next_module.title == "Module 1" and progress.completed == {
+        started.modules[1].id: 1
+    }
+    finished = by_title["Done"].progress
+    assert finished.finished and finished.completed_at is not None
+    assert finished.completed_edition == 1 and finished.new_since == []
