@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 
 from assessments.models import Assessment, AssessmentStatus, Rubric
 from courses.permissions import owns_course
+from lms.database import column_rows
 from lms.extensions import db
 from lms.models import User
 from quizzes import marking
 
 
+@functools.cache
 def _drafts() -> Select:
     """Assessments still drafts (waiting to be scored and signed off), in any course: the one
-    definition the card and the trainers' digest share."""
+    definition the card and the trainers' digest share (built once per process; callers
+    derive their own statements from it)."""
     return (
         select(func.count(Assessment.id))
         .join(Rubric, Assessment.rubric_id == Rubric.id)
@@ -49,8 +53,8 @@ def drafts_by_rubric() -> list[WaitingRubric]:
 def waiting_panel(user: User) -> dict:
     """How many written answers wait for a score and how many assessments are still drafts,
     in the courses ``user`` edits: two COUNTs in one statement, the rule of who edits what
-    inside each."""
-    to_mark, drafts = db.session.execute(
+    inside each. Plain columns: no ORM execution path."""
+    to_mark, drafts = column_rows(
         select(
             marking.waiting_count(user).scalar_subquery(),
             _drafts().where(owns_course(user, Rubric.course_id)).scalar_subquery(),

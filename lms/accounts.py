@@ -6,6 +6,7 @@ the CLI call them. Failures raise ``AccountError`` with a translatable message.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
 from lms import audit, login_sessions, site_settings, text
-from lms.database import utcnow
+from lms.database import column_rows, utcnow
 from lms.extensions import db
 from lms.models import LoginSession, PasswordResetToken, Role, User
 from lms.passwords import burn_verification_time, hash_password, needs_rehash, verify_password
@@ -475,21 +476,26 @@ def users_query(search: str = "", role: str = "", status: str = "", sort: str = 
     return query.order_by(*order)
 
 
+_STAFF_ROLES = tuple(role for role in Role if role != Role.TRAINEE)
+
+
+@functools.cache
+def _role_counts() -> Select:
+    """All accounts, then each staff role's: built once per process (the admin's dashboard)."""
+    return select(
+        select(func.count()).select_from(User).scalar_subquery(),
+        *(
+            select(func.count()).select_from(User).where(User.role == role).scalar_subquery()
+            for role in _STAFF_ROLES
+        ),
+    )
+
+
 def role_counts() -> dict[str, int]:
     """How many accounts have each role, in one statement: the staff roles (few) counted
     from the index on ``users.role``, the trainees as the rest of all accounts (SQLite
     counts a whole table without reading its rows), never a GROUP BY over every account."""
-    staff = [role for role in Role if role != Role.TRAINEE]
-    counts = db.session.execute(
-        select(
-            select(func.count()).select_from(User).scalar_subquery(),
-            *(
-                select(func.count()).select_from(User).where(User.role == role).scalar_subquery()
-                for role in staff
-            ),
-        )
-    ).one()
-    total, *staff_counts = counts
-    result = dict(zip((role.value for role in staff), staff_counts, strict=True))
+    total, *staff_counts = column_rows(_role_counts()).one()
+    result = dict(zip((role.value for role in _STAFF_ROLES), staff_counts, strict=True))
     result[Role.TRAINEE.value] = total - sum(staff_counts)
     return result

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from courses.permissions import owns_course
 from lms.database import utcnow
@@ -20,9 +21,11 @@ from quizzes.models import Attempt, AttemptQuestion, AttemptStatus, Question, Qu
 from quizzes.signals import attempt_marked
 
 
+@functools.cache
 def _waiting() -> Select:
     """Written answers waiting for a score (in any course): the one definition the queue,
-    its count and the trainers' digest share."""
+    its count and the trainers' digest share (built once per process; callers derive their
+    own statements from it)."""
     return (
         select(AttemptQuestion)
         .join(Attempt, AttemptQuestion.attempt_id == Attempt.id)
@@ -72,11 +75,16 @@ def queue(user: User) -> list[AttemptQuestion]:
     return list(db.session.scalars(queue_query(user)))
 
 
+@functools.cache
+def _waiting_count() -> Select:
+    return _waiting().with_only_columns(func.count(AttemptQuestion.id))
+
+
 def waiting_count(user: User) -> Select:
     """The COUNT of the written answers waiting for ``user``, as a statement (the staff
-    dashboard runs it together with its other figure)."""
-    query = queue_query(user).options(lazyload("*")).order_by(None)
-    return select(func.count()).select_from(query.subquery())
+    dashboard runs it together with its other figure): the rows of ``queue_query``, counted
+    over the same joins without loading or ordering them."""
+    return _waiting_count().where(owns_course(user, Quiz.course_id))
 
 
 def waiting(user: User) -> int:

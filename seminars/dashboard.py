@@ -2,40 +2,105 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+import functools
+from dataclasses import dataclass
+from itertools import groupby
+
+from sqlalchemy import Row, Select, and_, bindparam, exists, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Role, User
 from seminars.authoring import FINAL_STATUSES
-from seminars.models import Registration, Seminar, SeminarSession, SeminarStatus
-from seminars.permissions import managed_query
+from seminars.models import (
+    Registration,
+    RegistrationStatus,
+    Seminar,
+    SeminarSession,
+    SeminarStatus,
+)
+from seminars.permissions import manages
 from seminars.registration import ACTIVE, counts
 from seminars.translations import preload_seminars
 
 
-def seminars_panel(user: User) -> dict | None:
-    """The trainee's seminars (registered, waiting or attended) with the next session."""
+@dataclass(frozen=True)
+class MySeminar:
+    """A row of "My seminars": the seminar, the registration's status and the next session
+    (its ``starts_at`` and ``ends_at``; None when none is left)."""
 
-    entries = list(
-        db.session.scalars(
-            select(Registration)
-            .where(Registration.user_id == user.id, Registration.status.in_(ACTIVE))
-            # The seminar in the same row (one statement fewer), its sessions after.
-            .options(joinedload(Registration.seminar).selectinload(Seminar.sessions))
-            .order_by(Registration.registered_at.desc())
+    seminar: Seminar
+    status: str
+    next: Row | None
+
+    @property
+    def status_label(self) -> str:
+        return RegistrationStatus(self.status).label
+
+
+@functools.cache
+def _my_seminars() -> Select:
+    """The user's active registrations, the newest first, each with its seminar and, on as
+    many rows, the times of its sessions not over yet in order (one row when none is left):
+    one statement, built once per process. The card shows the next session's times only, so
+    no session is loaded as an object."""
+    not_over = and_(
+        SeminarSession.seminar_id == Seminar.id, SeminarSession.ends_at > bindparam("now")
+    )
+    return (
+        select(Seminar, Registration.status, SeminarSession.starts_at, SeminarSession.ends_at)
+        .select_from(Registration)
+        .join(Seminar, Registration.seminar_id == Seminar.id)
+        .outerjoin(SeminarSession, not_over)
+        .where(Registration.user_id == bindparam("user"), Registration.status.in_(ACTIVE))
+        .order_by(
+            Registration.registered_at.desc(),
+            Registration.id,
+            SeminarSession.starts_at,
+            SeminarSession.id,
         )
     )
+
+
+def seminars_panel(user: User) -> dict | None:
+    """The trainee's seminars (registered, waiting or attended) with the next session."""
+    rows = db.session.execute(_my_seminars(), {"user": user.id, "now": utcnow()})
+    # A registration's rows follow each other (one seminar per registration of a user); the
+    # first holds the next session.
+    entries = [next(group) for _, group in groupby(rows, key=lambda row: row.Seminar.id)]
     if not entries and user.role != Role.TRAINEE:
         return None
-    preload_seminars([entry.seminar for entry in entries], courses=False)
-    now = utcnow()
-    rows = [
-        (entry, next((s for s in entry.seminar.sessions if s.ends_at > now), None))
-        for entry in entries
-    ]
-    return {"rows": rows}
+    preload_seminars([entry.Seminar for entry in entries], courses=False)
+    return {
+        "rows": [
+            MySeminar(entry.Seminar, entry.status, entry if entry.starts_at is not None else None)
+            for entry in entries
+        ]
+    }
+
+
+@functools.cache
+def _running() -> Select:
+    """Seminars not over yet, or completed with sheets still to sign off, the newest first,
+    with their sessions: built once per process (``now`` bound per call), each caller adding
+    whom they are managed by."""
+    unsigned_past = exists().where(
+        SeminarSession.seminar_id == Seminar.id,
+        SeminarSession.ends_at <= bindparam("now"),
+        SeminarSession.signed_off_at.is_(None),
+    )
+    return (
+        select(Seminar)
+        .where(
+            or_(
+                Seminar.status.notin_([status.value for status in FINAL_STATUSES]),
+                and_(Seminar.status == SeminarStatus.COMPLETED.value, unsigned_past),
+            )
+        )
+        .options(selectinload(Seminar.sessions))
+        .order_by(Seminar.id.desc())
+    )
 
 
 def running_panel(user: User) -> dict:
@@ -43,23 +108,7 @@ def running_panel(user: User) -> dict:
     sign off (only signed-off sessions count towards certificates), each with its seats, its
     next session and those sheets."""
     now = utcnow()
-    unsigned_past = exists().where(
-        SeminarSession.seminar_id == Seminar.id,
-        SeminarSession.ends_at <= now,
-        SeminarSession.signed_off_at.is_(None),
-    )
-    running = list(
-        db.session.scalars(
-            managed_query(user)
-            .options(selectinload(Seminar.sessions))
-            .where(
-                or_(
-                    Seminar.status.notin_([status.value for status in FINAL_STATUSES]),
-                    and_(Seminar.status == SeminarStatus.COMPLETED.value, unsigned_past),
-                )
-            )
-        )
-    )
+    running = list(db.session.scalars(_running().where(manages(user)), {"now": now}))
     seats = counts([seminar.id for seminar in running])
     preload_seminars(running, courses=False)
     rows = [

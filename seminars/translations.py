@@ -80,9 +80,14 @@ def load_courses(objects) -> list[Course]:
         for o in objects
         if "course" not in o.__dict__ and identity_key(Course, o.course_id) not in loaded
     }
+    # Held until each object's course is read below: the identity map keeps no object alive
+    # by itself, and a course collected in between would be read again, one query each.
+    held = []
     if missing:
-        list(db.session.scalars(select(Course).where(Course.id.in_(missing))))
-    return list({o.course_id: o.course for o in objects}.values())
+        held = list(db.session.scalars(select(Course).where(Course.id.in_(missing))))
+    courses = list({o.course_id: o.course for o in objects}.values())
+    del held  # each object holds its course now
+    return courses
 
 
 def preload_seminars(

@@ -84,3 +84,40 @@ def test_the_certificate_seminar_list_is_paged_too(app, make_seminar, make_cours
     newest_first = [s.title for s in reversed(made)]
     assert [t for t in newest_first if f">{t}</a>" in first] == newest_first[:25]
     assert [t for t in newest_first if f">{t}</a>" in second] == newest_first[25:]
+
+
+def test_my_seminars_come_newest_first_with_their_next_session_in_one_statement(
+    app, make_seminar, make_user, count_queries
+):
+    """The trainee's card: each active registration's seminar, status and next session (the
+    first not over; none when all are), read together, however many sessions there are."""
+    from seminars.dashboard import seminars_panel
+
+    trainee = make_user()
+    over = make_seminar("Over", starts_in=timedelta(days=-10))
+    registration.register(over, trainee)
+    running = make_seminar("Running", sessions=3, starts_in=timedelta(days=-1))
+    registration.register(running, trainee)
+    full = make_seminar("Full", capacity=1)
+    registration.register(full, make_user())
+    registration.register(full, trainee)
+    left = make_seminar("Left")
+    registration.cancel(registration.register(left, trainee))
+
+    # On the dashboard the user and the courses are read already (the signed-in user, the
+    # learning card), and these courses need no translation: the card's own statement alone.
+    assert trainee.role and all(s.course.language for s in (over, running, full))
+    with app.test_request_context(), count_queries() as counted:
+        rows = seminars_panel(trainee)["rows"]
+    assert counted.n == 1
+    assert [(row.seminar, row.status) for row in rows] == [
+        (full, "waitlisted"),
+        (running, "registered"),
+        (over, "registered"),
+    ]
+    assert rows[0].status_label == "On the waitlist"
+    first = full.sessions[0]
+    assert (rows[0].next.starts_at, rows[0].next.ends_at) == (first.starts_at, first.ends_at)
+    second = running.sessions[1]  # the first ended yesterday; the second has not ended yet
+    assert (rows[1].next.starts_at, rows[1].next.ends_at) == (second.starts_at, second.ends_at)
+    assert rows[2].next is None

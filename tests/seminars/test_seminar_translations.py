@@ -207,3 +207,20 @@ def test_list_pages_read_translations_in_a_fixed_number_of_queries(
             client.get("/seminars/", headers={"Accept-Language": "ru"})
         counts.append(counted.n)
     assert counts[0] == counts[1]
+
+
+def test_courses_read_for_the_original_language_are_read_once(app, make_seminar, count_queries):
+    """``load_courses`` reads the courses missing from the session in one query, and keeps
+    them until each seminar holds its own: none is read again on its own."""
+    from seminars.models import Seminar
+    from seminars.translations import load_courses
+
+    for number in range(3):
+        make_seminar(f"Seminar {number}")
+    db.session.commit()
+    db.session.expunge_all()
+    seminars = list(db.session.scalars(select(Seminar)))
+    with count_queries() as counted:
+        courses = load_courses(seminars)
+    assert counted.n == 1
+    assert [course.id for course in courses] == [seminar.course_id for seminar in seminars]
