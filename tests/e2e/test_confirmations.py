@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from courses import authoring
 from lms.database import utcnow
@@ -61,7 +62,7 @@ def test_cancelling_a_seminar_asks_and_dismissing_keeps_it(
     page.get_by_text("The seminar is now: Cancelled.").wait_for()
     assert _status(draft_seminar) == "cancelled"
     # A final status offers no way back.
-    assert page.get_by_role("button", name=re.compile("Open registration")).count() == 0
+    expect(page.get_by_role("button", name=re.compile("Open registration"))).to_have_count(0)
 
 
 def test_a_harmless_button_of_the_same_form_does_not_ask(live_server, page, trainer, draft_seminar):

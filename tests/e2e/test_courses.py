@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import DEFAULT_PASSWORD
 
@@ -41,7 +42,7 @@ def test_trainer_writes_with_preview_and_trainee_reads(live_server, browser, tra
     # Raw HTML stays text in the live preview as well.
     editor.fill("## Written permission\n\n<img src=x onerror=alert(1)> is shown as text.")
     preview.get_by_text("<img src=x onerror=alert(1)> is shown as text.").wait_for()
-    assert preview.locator("img").count() == 0
+    expect(preview.locator("img")).to_have_count(0)
     editor.fill("## Written permission\n\nNothing said in caucus is passed on **without** consent.")
     author.get_by_role("button", name="Save module").click()
     author.get_by_text("Module “The caucus rule” saved.").wait_for()
@@ -56,9 +57,9 @@ def test_trainer_writes_with_preview_and_trainee_reads(live_server, browser, tra
     reader.get_by_role("button", name="Enrol", exact=True).click()
     reader.get_by_role("link", name="Start with the first module: The caucus rule").click()
     reader.get_by_role("heading", name="Written permission").wait_for()
-    assert reader.get_by_role("link", name="Written permission").is_visible()  # contents
+    expect(reader.get_by_role("link", name="Written permission")).to_be_visible()  # contents
     reader.get_by_role("button", name="Mark as read").click()
     reader.get_by_text("1 of 1 modules read (100%)").wait_for()
     assert reader.evaluate("document.documentElement.scrollWidth") <= 375
     reader.goto(base + "/dashboard")
-    assert reader.get_by_text("Every module read.").is_visible()
+    expect(reader.get_by_text("Every module read.")).to_be_visible()

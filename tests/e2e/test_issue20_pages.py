@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import icalendar
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -93,7 +94,7 @@ def test_a_published_course_changes_in_a_draft_and_a_new_edition(demo_site, open
     trainer.locator("#edition.alert-warning").wait_for()
     reader = open_as("dmitry@example.kz")
     reader.goto(f"{base}/courses/{course.slug}")
-    assert reader.get_by_text("Settlements in online mediation").count() == 0
+    expect(reader.get_by_text("Settlements in online mediation")).to_have_count(0)
     trainer.locator(f'#edition a[href="/manage/courses/{course.slug}/edition"]').click()
     assert "Settlements in online mediation" in trainer.locator("#changes").inner_text()
     completed = trainer.locator("#affected-completed").inner_text()
@@ -174,7 +175,7 @@ def test_the_calendar_page_and_its_ics_files(demo_site, open_as):
     page = open_as("asel@example.kz")  # Kazakh; holds seats in the demo seminars
     page.goto(f"{demo_site.url}/seminars/calendar")
     page.locator("table.calendar-month").wait_for()
-    assert page.locator("table.calendar-month caption").count() == 1
+    expect(page.locator("table.calendar-month caption")).to_have_count(1)
     upcoming = page.locator(".calendar-upcoming a").first
     upcoming.click()
     with page.expect_download() as download:

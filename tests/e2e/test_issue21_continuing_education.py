@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from certificates import issuance
@@ -78,7 +79,7 @@ def test_an_outside_activity_is_submitted_approved_and_counted(ledger_site, brow
         assert "24 сағаттың 0 сағаты" in card.locator(".ce-line").inner_text()
         card.get_by_role("link", name="Сағаттар мен іс-шаралар").click()
         mine.wait_for_url(f"**/certificates/{certificate.id}/continuing-education")
-        assert mine.get_by_role("heading", name="Үздіксіз білім беру", exact=True).is_visible()
+        expect(mine.get_by_role("heading", name="Үздіксіз білім беру", exact=True)).to_be_visible()
         assert _hours_counted(mine) == "24 ішінен 0"
         assert _fits(mine)
         assert serious_violations(mine) == []
@@ -94,9 +95,9 @@ def test_an_outside_activity_is_submitted_approved_and_counted(ledger_site, brow
         )
         with mine.expect_navigation():
             mine.get_by_role("button", name="Тексеруге жіберу").click()
-        assert mine.get_by_text("Іс-шара жіберілді. Тренер оны тексереді.").is_visible()
+        expect(mine.get_by_text("Іс-шара жіберілді. Тренер оны тексереді.")).to_be_visible()
         entry = mine.locator("tr.ce-entry").filter(has_text=ACTIVITY)
-        assert entry.count() == 1
+        expect(entry).to_have_count(1)
         assert "Тексеруді күтуде" in entry.inner_text()
         assert _hours_counted(mine) == "24 ішінен 0"  # pending hours do not count yet
         assert _fits(mine)
@@ -108,7 +109,7 @@ def test_an_outside_activity_is_submitted_approved_and_counted(ledger_site, brow
         review = log_in(desk, base, trainer.email)
         review.goto(base + "/manage/certificates/continuing-education")
         card = review.locator(f"#activity-{activity.id}")
-        assert card.get_by_role("heading", name=ACTIVITY).is_visible()
+        expect(card.get_by_role("heading", name=ACTIVITY)).to_be_visible()
         assert HOLDER in card.inner_text() and "(этика)" in card.inner_text()
         assert serious_violations(review) == []
         with review.expect_download() as download:
@@ -121,8 +122,8 @@ def test_an_outside_activity_is_submitted_approved_and_counted(ledger_site, brow
             card.get_by_role("button", name="Одобрить").click()
         assert questions and questions[0].startswith("Сохранить это решение?")
         approved = "Мероприятие одобрено; владелец получит уведомление."
-        assert review.get_by_text(approved).is_visible()
-        assert review.locator(f"#activity-{activity.id}").count() == 0
+        expect(review.get_by_text(approved)).to_be_visible()
+        expect(review.locator(f"#activity-{activity.id}")).to_have_count(0)
         decided = review.locator("table tbody tr").filter(has_text=ACTIVITY)
         assert "Одобрено" in decided.inner_text()
         assert serious_violations(review) == []

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import zxingcpp
 from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from certificates import ce_activities, issuance
@@ -96,13 +97,13 @@ def test_my_certificates_offers_the_wallet_credential_its_qr_code_and_linkedin(s
 
     # The QR code is hidden until "Open in a digital wallet" is opened; then it reads.
     qr = card.get_by_role("img", name="QR code of the credential address for a wallet")
-    assert not qr.is_visible()
+    expect(qr).to_be_hidden()
     card.get_by_text("Open in a digital wallet").click()
-    assert qr.is_visible()
+    expect(qr).to_be_visible()
     assert qr.evaluate("image => image.complete && image.naturalWidth > 0")
     (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
     assert code.text == address
-    assert card.get_by_role("link", name=address).is_visible()
+    expect(card.get_by_role("link", name=address)).to_be_visible()
     served = page.request.get(code.text)
     assert served.ok and json.loads(served.body()) == credential
     assert serious_violations(page) == []
@@ -122,7 +123,7 @@ def test_my_certificates_offers_the_wallet_credential_its_qr_code_and_linkedin(s
 
     # On a phone the long address wraps: the page does not scroll sideways.
     page.set_viewport_size(PHONE)
-    assert qr.is_visible()
+    expect(qr).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.errors == []
 
@@ -158,7 +159,7 @@ def test_a_renewed_certificate_links_to_the_one_it_replaces_and_back(site, conte
     db.session.expire_all()
     new = db.session.scalar(select(Certificate).where(Certificate.replaces_id == old.id))
     assert new is not None and new.holder_id == holder.id
-    assert page.get_by_text(f"Renewed: your new certificate is {new.number}.").is_visible()
+    expect(page.get_by_text(f"Renewed: your new certificate is {new.number}.")).to_be_visible()
 
     # A verifier, with no account, walks the chain both ways.
     verifier = browser.new_page(viewport=DESKTOP, locale="en-GB")
@@ -167,20 +168,20 @@ def test_a_renewed_certificate_links_to_the_one_it_replaces_and_back(site, conte
         heading = verifier.locator("#status-heading")
         assert heading.inner_text().strip() == "Replaced by a newer certificate"
         forward = verifier.locator(".verify-replaced-by").get_by_role("link", name=new.number)
-        assert forward.is_visible()
+        expect(forward).to_be_visible()
         assert serious_violations(verifier) == []
         with verifier.expect_navigation():
             forward.click()
         assert verifier.url == f"{base}/verify/{new.number}"
         assert heading.inner_text().strip() == "Valid certificate"
-        assert verifier.locator(".verify-replaced-by").count() == 0
+        expect(verifier.locator(".verify-replaced-by")).to_have_count(0)
         back = verifier.locator(".verify-replaces").get_by_role("link", name=old.number)
         assert serious_violations(verifier) == []
         with verifier.expect_navigation():
             back.click()
         assert verifier.url == f"{base}/verify/{old.number}"
         assert heading.inner_text().strip() == "Replaced by a newer certificate"
-        assert verifier.locator(".verify-replaces").count() == 0
+        expect(verifier.locator(".verify-replaces")).to_have_count(0)
     finally:
         verifier.close()
     assert page.errors == []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from certificates import issuance
@@ -116,7 +117,7 @@ def test_a_trainer_issues_and_revokes_from_a_csv_file(sheet_site, browser):
     try:
         page = log_in(context, sheet_site.url, sheet_site.trainer.email)
         page.goto(sheet_site.url + PAGE)
-        assert page.get_by_role("heading", name="Certificates from a spreadsheet").is_visible()
+        expect(page.get_by_role("heading", name="Certificates from a spreadsheet")).to_be_visible()
         assert serious_violations(page) == []
         template = _downloaded(page, page.get_by_role("link", name="template (.csv)"))
         assert template.startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads it as UTF-8
@@ -124,12 +125,12 @@ def test_a_trainer_issues_and_revokes_from_a_csv_file(sheet_site, browser):
 
         # The dry run: every row's outcome, nothing changed yet.
         _upload(page, data)
-        assert page.get_by_label("Spreadsheet (.xlsx or .csv)").count() == 1
+        expect(page.get_by_label("Spreadsheet (.xlsx or .csv)")).to_have_count(1)
         assert "/spreadsheet/check?ref=" in page.url
         plan = page.locator("#plan-heading")
         assert plan.inner_text() == "Dry run: nothing has changed yet"
         assert _outcomes(page) == ["Would issue", "Would revoke"]
-        assert page.get_by_text(sheet_site.held.number).first.is_visible()
+        expect(page.get_by_text(sheet_site.held.number).first).to_be_visible()
         assert serious_violations(page) == []
         db.session.expire_all()
         assert db.session.get(Certificate, sheet_site.held.id).status == "valid"
@@ -139,9 +140,9 @@ def test_a_trainer_issues_and_revokes_from_a_csv_file(sheet_site, browser):
         phone = context.new_page()
         phone.set_viewport_size(PHONE)
         phone.goto(dry_run)
-        assert phone.locator("#plan-heading").is_visible()
+        expect(phone.locator("#plan-heading")).to_be_visible()
         assert _fits(phone, PHONE["width"])
-        assert phone.get_by_role("button", name="Apply 2 changes").is_visible()
+        expect(phone.get_by_role("button", name="Apply 2 changes")).to_be_visible()
         assert serious_violations(phone) == []
         phone.close()
 
@@ -159,7 +160,7 @@ def test_a_trainer_issues_and_revokes_from_a_csv_file(sheet_site, browser):
             select(Certificate).where(Certificate.holder_id == sheet_site.fresh.id)
         )
         assert new is not None and new.status == "valid"
-        assert page.get_by_text(new.number).is_visible()
+        expect(page.get_by_text(new.number)).to_be_visible()
         assert serious_violations(page) == []
 
         # The result file: every row of the file, its outcome and the new number.
@@ -178,8 +179,8 @@ def test_a_trainer_issues_and_revokes_from_a_csv_file(sheet_site, browser):
         page.goto(sheet_site.url + PAGE)
         _upload(page, data)
         assert _outcomes(page) == ["Already done: skipped", "Already done: skipped"]
-        assert page.get_by_text("Every row is already done").is_visible()
-        assert page.get_by_role("button", name="Apply").count() == 0
+        expect(page.get_by_text("Every row is already done")).to_be_visible()
+        expect(page.get_by_role("button", name="Apply")).to_have_count(0)
         assert serious_violations(page) == []
         assert page.errors == []
     finally:
@@ -209,7 +210,7 @@ def test_the_page_and_its_dry_run_fit_a_phone_in_russian_and_kazakh(
         template = _downloaded(page, page.locator("a[href$='/spreadsheet/template.csv']"))
         _upload(page, _filled_template(template, sheet_site))
         assert _outcomes(page) == outcomes
-        assert page.get_by_role("button", name=apply).is_visible()
+        expect(page.get_by_role("button", name=apply)).to_be_visible()
         assert _fits(page, PHONE["width"])
         assert serious_violations(page) == []
     finally:

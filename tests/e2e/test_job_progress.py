@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from certificates.models import Certificate
@@ -39,7 +40,7 @@ def test_the_job_page_shows_the_download_when_the_worker_is_done(
     page.click("form[action$='/certificates.zip/prepare'] button")  # in the trainer's language
     page.wait_for_url("**/jobs/*")
     assert page.locator("[data-job-progress]").get_attribute("value") == "0"
-    assert page.locator("a[href$='/result']").count() == 0
+    expect(page.locator("a[href$='/result']")).to_have_count(0)
     violations = [
         (v["id"], v["impact"])
         for v in Axe().run(page).response["violations"]
@@ -77,7 +78,7 @@ def test_a_large_course_import_shows_the_course_when_the_worker_is_done(
     page.set_input_files("input[type=file]", str(archive))
     page.click("form[enctype] button[type=submit], form[enctype] input[type=submit]")
     page.wait_for_url("**/jobs/*")
-    assert page.locator("[data-job-details]").count() == 0  # nothing to show yet
+    expect(page.locator("[data-job-details]")).to_have_count(0)  # nothing to show yet
 
     db.session.commit()
     (record,) = db.session.scalars(select(JobRecord)).all()

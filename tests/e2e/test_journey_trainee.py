@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -247,13 +248,13 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
         # --- the checklist before anything is done -------------------------------------------
         page.goto(base + "/certificates/")
         page.get_by_role("heading", name="Mediator, basic level").wait_for()
-        assert page.get_by_text("Not eligible yet: 0 of 3 requirements met.").is_visible()
+        expect(page.get_by_text("Not eligible yet: 0 of 3 requirements met.")).to_be_visible()
         assert _verdicts(page) == {
             "Complete the courses": "to do",
             "Pass the quizzes and the practical assessments": "to do",
             "Attend 3 academic hours of one seminar": "to do",
         }
-        assert page.get_by_role("button", name="Claim my certificate").count() == 0
+        expect(page.get_by_role("button", name="Claim my certificate")).to_have_count(0)
         _fits_phone(page)
 
         # --- enrol and read the modules ------------------------------------------------------
@@ -274,17 +275,17 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
         page.goto(base + "/quizzes/")
         page.get_by_role("link", name="Final test").first.click()
         page.wait_for_url(re.compile(rf"/quizzes/{quiz.id}$"))
-        assert page.get_by_text("Wait between attempts: 10 min.").is_visible()
+        expect(page.get_by_text("Wait between attempts: 10 min.")).to_be_visible()
         page.get_by_role("button", name="Start the quiz").click()
         page.get_by_text("Question 1 of 5").wait_for()
         _fits_phone(page)
         _answer(page, {WRONG_ON_FIRST_TRY}, asked)
-        assert page.get_by_text("Not passed").first.is_visible()
-        assert page.get_by_text("Overall: 80%").is_visible()  # the overall mark is met...
+        expect(page.get_by_text("Not passed").first).to_be_visible()
+        expect(page.get_by_text("Overall: 80%")).to_be_visible()  # the overall mark is met...
         # ...but the must-pass criterion is not, and the page says by how much.
         reason = page.get_by_text("Knowledge of the legal framework 75% < 80% required (must-pass)")
-        assert reason.is_visible()
-        assert page.get_by_text("Cultural competence", exact=True).is_visible()
+        expect(reason).to_be_visible()
+        expect(page.get_by_text("Cultural competence", exact=True)).to_be_visible()
         bars = page.locator(".criterion-bar")
         assert (
             "75% / 80% required ✗ not met"
@@ -297,7 +298,7 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
 
         page.get_by_role("link", name="Back to the quiz").click()
         page.get_by_text("You can try again in 10 minutes.").wait_for()
-        assert page.get_by_role("button", name="Start a new attempt").count() == 0
+        expect(page.get_by_role("button", name="Start a new attempt")).to_have_count(0)
 
         # Eleven minutes pass (see the module docstring).
         first = db.session.scalar(select(Attempt).where(Attempt.user_id == me.id))
@@ -309,9 +310,9 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
         page.get_by_text("Question 1 of 5").wait_for()
         _answer(page, set(), asked)
         page.get_by_text("Result of attempt 2").wait_for()
-        assert page.get_by_text("✓ Passed").is_visible()
-        assert page.get_by_text("Overall: 100%").is_visible()
-        assert page.get_by_text("(must-pass)").count() == 0
+        expect(page.get_by_text("✓ Passed")).to_be_visible()
+        expect(page.get_by_text("Overall: 100%")).to_be_visible()
+        expect(page.get_by_text("(must-pass)")).to_have_count(0)
         assert (
             "100% / 80% required ✓ met"
             in bars.filter(has_text="Knowledge of the legal framework").inner_text()
@@ -324,14 +325,14 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
             "Pass the quizzes and the practical assessments": "done",
             "Attend 3 academic hours of one seminar": "to do",
         }
-        assert page.get_by_text("Not eligible yet: 2 of 3 requirements met.").is_visible()
+        expect(page.get_by_text("Not eligible yet: 2 of 3 requirements met.")).to_be_visible()
 
         # --- register for the seminar --------------------------------------------------------
         page.goto(base + "/seminars/")
         page.get_by_role("link", name="Mediation seminar, Astana").click()
         page.get_by_role("button", name="Register").click()
         page.get_by_text("You are registered for “Mediation seminar, Astana”.").wait_for()
-        assert page.get_by_text("Attended: 0 of 4 academic hours").is_visible()
+        expect(page.get_by_text("Attended: 0 of 4 academic hours")).to_be_visible()
         _fits_phone(page)
 
         page.goto(base + "/certificates/")
@@ -346,7 +347,7 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
         attendance.sign_off(session, trainer)
 
         page.goto(base + f"/seminars/{seminar.id}")
-        assert page.get_by_text("Attended: 4 of 4 academic hours").is_visible()
+        expect(page.get_by_text("Attended: 4 of 4 academic hours")).to_be_visible()
 
         # --- every requirement met: claim the certificate ------------------------------------
         page.goto(base + "/certificates/")
@@ -355,7 +356,7 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
             "Pass the quizzes and the practical assessments": "done",
             "Attend 3 academic hours of one seminar": "done",
         }
-        assert page.get_by_text("Eligible: every requirement is met.").is_visible()
+        expect(page.get_by_text("Eligible: every requirement is met.")).to_be_visible()
         _fits_phone(page)
         page.get_by_role("button", name="Claim my certificate").click()
 
@@ -365,7 +366,7 @@ def test_trainee_from_signup_to_certificate_on_a_phone(live_server, browser, tra
         card = page.locator(".cert-card")
         assert card.locator("dd.font-monospace").inner_text() == certificate.number
         assert FULL_NAME in card.inner_text()
-        assert page.get_by_role("button", name="Claim my certificate").count() == 0
+        expect(page.get_by_role("button", name="Claim my certificate")).to_have_count(0)
         _fits_phone(page)
 
         # --- download the PDF ----------------------------------------------------------------

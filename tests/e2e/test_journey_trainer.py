@@ -14,6 +14,7 @@ import zipfile
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from assessments import rubrics
 from assessments.rubrics import LineSpec
@@ -134,7 +135,7 @@ def test_trainer_writes_an_illustrated_module_and_builds_a_drawn_quiz(
     page.get_by_text("Rule added.").wait_for()
     rules = page.locator("#draw-rules")
     rule_rows = rules.locator("table").first.locator("tbody tr")
-    assert rule_rows.count() == 1
+    expect(rule_rows).to_have_count(1)
     assert re.search(r"C1-LAW.*\bany\b\s+2\b", rule_rows.first.inner_text(), re.S)
 
     # A rule the bank cannot satisfy is refused with its reason, and nothing is added.
@@ -143,7 +144,7 @@ def test_trainer_writes_an_illustrated_module_and_builds_a_drawn_quiz(
     rules.get_by_label("Number of questions").fill("1")
     rules.get_by_role("button", name="Add rule").click()
     page.get_by_text("C3-ETH: 1 questions wanted, the bank has 0.").first.wait_for()
-    assert page.locator("#draw-rules table").first.locator("tbody tr").count() == 1
+    expect(page.locator("#draw-rules table").first.locator("tbody tr")).to_have_count(1)
 
     # A rule asking for more than the criterion's bank holds is refused too.
     page.locator("#draw-rules").get_by_role("button", name="Remove").click()
@@ -206,7 +207,7 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
         page.get_by_label("Academic hours").fill("3")
         page.get_by_role("button", name="Save session").click()
         page.get_by_text("Session added.").wait_for()
-    assert page.get_by_role("link", name="Attendance", exact=True).count() == 2
+    expect(page.get_by_role("link", name="Attendance", exact=True)).to_have_count(2)
 
     # The roster: checked first, imported on confirmation.
     page.goto(f"{base}/manage/seminars/{seminar_id}/participants")
@@ -219,7 +220,7 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
     )
     page.get_by_role("button", name="Check the roster").click()
     page.get_by_role("heading", name=re.compile("Roster preview")).wait_for()
-    assert page.get_by_role("cell", name=TRAINEE_A[1]).count() == 1
+    expect(page.get_by_role("cell", name=TRAINEE_A[1])).to_have_count(1)
     page.get_by_role("button", name="Import 2 people").click()
     page.get_by_text(
         "Roster imported: 2 registered, 0 on the waitlist, 0 already there."
@@ -243,7 +244,7 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
     page.get_by_text(
         "Attendance signed off. Later changes need a reason and are logged."
     ).wait_for()
-    assert page.get_by_role("button", name="Save attendance").count() == 0
+    expect(page.get_by_role("button", name="Save attendance")).to_have_count(0)
 
     # The role-play: scored with the rubric, reviewed, signed off.
     page.goto(f"{base}/manage/assessments/new")
@@ -265,14 +266,14 @@ def test_trainer_runs_a_seminar_from_roster_to_certificates(
     _accept_next_dialog(page)
     page.get_by_role("button", name="Sign off", exact=True).click()
     page.get_by_text("Assessment signed off. It can no longer change.").wait_for()
-    assert page.get_by_role("button", name="Save", exact=True).count() == 0
+    expect(page.get_by_role("button", name="Save", exact=True)).to_have_count(0)
 
     # Certificates: confirm one identity, issue to everyone eligible, download the PDFs.
     page.goto(f"{base}/manage/certificates/seminars/")
     assert_accessible(page)
     page.get_by_role("link", name="Caucus in practice, Almaty").click()
     page.get_by_label("Qualification").select_option(label="Caucus seminar: attendance")
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     page.get_by_role("link", name=f"Confirm identity ({TRAINEE_A[0]})").click()
     assert page.get_by_label("Full name as on the identity document").input_value() == TRAINEE_A[0]
     page.get_by_role("button", name="Confirm identity").click()

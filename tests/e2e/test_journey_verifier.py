@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import pypdfium2
 import pytest
 import zxingcpp
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from certificates import issuance, lifecycle, rendering
@@ -114,28 +115,28 @@ def assert_valid_page(page, certificate) -> None:
     status = page.locator("#status-heading")
     # Colour is not the only signal: the heading says it in words (the ✓ is aria-hidden).
     assert status.inner_text().strip() == "Valid certificate"
-    assert status.is_visible()
-    assert page.get_by_role("status").get_by_text("Genuine and valid today").is_visible()
+    expect(status).to_be_visible()
+    expect(page.get_by_role("status").get_by_text("Genuine and valid today")).to_be_visible()
     facts = page.locator("dl.verify-facts")
-    assert facts.get_by_text(certificate.number, exact=True).is_visible()
-    assert facts.get_by_text(HOLDER, exact=True).is_visible()
-    assert facts.get_by_text(TITLE, exact=True).is_visible()
+    expect(facts.get_by_text(certificate.number, exact=True)).to_be_visible()
+    expect(facts.get_by_text(HOLDER, exact=True)).to_be_visible()
+    expect(facts.get_by_text(TITLE, exact=True)).to_be_visible()
 
 
 @pytest.mark.real_pdf
 def test_a_stranger_checks_a_typed_number_the_qr_code_and_a_revoked_one(verifier_site, page):
     valid = verifier_site.valid
     page.goto(verifier_site.url + "/verify")
-    assert page.get_by_role("heading", name="Verify a certificate").is_visible()
+    expect(page.get_by_role("heading", name="Verify a certificate")).to_be_visible()
 
     # 1. Lower case with one wrong character: a typing mistake, told without a lookup.
     typo = with_typo(valid.number)
     assert typo != valid.number.lower()
     check_number(page, typo)
     alert = page.get_by_role("alert")
-    assert alert.get_by_text("Probably a typing mistake").is_visible()
+    expect(alert.get_by_text("Probably a typing mistake")).to_be_visible()
     assert "check character" in alert.inner_text()
-    assert page.locator("#status-heading").count() == 0  # no certificate shown
+    expect(page.locator("#status-heading")).to_have_count(0)  # no certificate shown
     field = page.get_by_label("Certificate number")
     assert field.get_attribute("aria-invalid") == "true"
     assert serious_violations(page) == []
@@ -144,7 +145,7 @@ def test_a_stranger_checks_a_typed_number_the_qr_code_and_a_revoked_one(verifier
     check_number(page, valid.number.lower())
     assert page.url == f"{verifier_site.url}/verify/{valid.number}"
     assert_valid_page(page, valid)
-    assert page.get_by_role("alert").count() == 0
+    expect(page.get_by_role("alert")).to_have_count(0)
     assert serious_violations(page) == []
 
     # The page states what the PDF prints.
@@ -168,10 +169,10 @@ def test_a_stranger_checks_a_typed_number_the_qr_code_and_a_revoked_one(verifier
     assert page.locator("#status-heading").inner_text().strip() == "Revoked"
     status = page.get_by_role("status")
     assert re.search(r"Revoked on .+\. It is not valid\.", status.inner_text())
-    assert status.get_by_text(f"{REASON} — {PUBLIC_NOTE}").is_visible()
+    expect(status.get_by_text(f"{REASON} — {PUBLIC_NOTE}")).to_be_visible()
     assert INTERNAL_NOTE not in page.content()
     assert "Valid certificate" not in page.content()
-    assert page.locator("dl.verify-facts").get_by_text(REVOKED_HOLDER, exact=True).is_visible()
+    expect(page.locator("dl.verify-facts").get_by_text(REVOKED_HOLDER, exact=True)).to_be_visible()
     assert serious_violations(page) == []
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from assessments.models import Rubric
@@ -128,8 +129,8 @@ def test_attendance_is_marked_saved_and_signed_off_by_keyboard(app, demo_site, p
     _enter(page)
     assert questions and questions[0].startswith("Sign off this sheet?")
     page.get_by_text("Attendance signed off. Later changes need a reason").wait_for()
-    assert page.get_by_role("button", name="Save attendance").count() == 0
-    assert page.get_by_role("button", name="Sign off attendance").count() == 0
+    expect(page.get_by_role("button", name="Save attendance")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign off attendance")).to_have_count(0)
     assert page.locator(f"#status-{ulan}-absent").is_checked()
     assert page.locator(f"#status-{ulan}-absent").is_disabled()
     # The correction form follows the locked sheet, first its participant choice.
@@ -176,7 +177,7 @@ def test_rubric_sheet_is_scored_by_keyboard(demo_site, page):
     assert page.locator(f"#{details}-0").is_checked()
     assert page.locator(f"#{specific}-3").is_checked()
     lines = page.locator("fieldset.score-line").count()
-    assert page.get_by_text(f"{lines - 3} lines are not scored yet.").count() == 1
+    expect(page.get_by_text(f"{lines - 3} lines are not scored yet.")).to_have_count(1)
     trail = page.locator("section[aria-labelledby=trail-heading]").inner_text()
     assert "Obligations are specific and measurable" in trail
 
@@ -253,6 +254,6 @@ def test_quiz_builder_is_used_by_keyboard(demo_site, page):
     _enter(page)
     page.get_by_text("Rule added.").wait_for()
     rows = page.locator("#draw-rules table").first.locator("tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     assert re.search(r"C3-ETH.*\bany\b\s+2\b", rows.first.inner_text(), re.S)
     tab_to(page, page.get_by_role("button", name="Remove the rule for C3-ETH"), limit=5)

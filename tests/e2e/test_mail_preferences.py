@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from lms import mail
 from lms.demo import DEMO_PASSWORD
@@ -42,7 +43,7 @@ def test_a_trainee_turns_a_kind_off_and_an_unsubscribe_link_asks_first(
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     expiry.press("Space")  # by keyboard
     page.locator("main form button[type=submit], main form input[type=submit]").first.click()
-    assert page.locator(".alert-success").count() == 1
+    expect(page.locator(".alert-success")).to_have_count(1)
     assert not page.locator("#kind-certificate_expiry").is_checked()
     db.session.expire_all()
     asel = db.session.query(User).filter_by(email="asel@example.kz").one()
@@ -54,7 +55,7 @@ def test_a_trainee_turns_a_kind_off_and_an_unsubscribe_link_asks_first(
     assert not mail.opted_out(asel, "seminar_reminder")
     assert _serious(page) == []
     page.locator("main form button[type=submit]").click()
-    assert page.locator(".alert-success").count() == 1
+    expect(page.locator(".alert-success")).to_have_count(1)
     db.session.expire_all()
     assert mail.opted_out(asel, "seminar_reminder")
     context.close()

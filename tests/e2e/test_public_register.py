@@ -7,6 +7,7 @@ violation)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from certificates import issuance
 from certificates.models import QualificationKind
@@ -57,16 +58,18 @@ def test_a_holder_lists_herself_finds_herself_and_withdraws_on_a_phone(
         page.get_by_label("Contact phone (optional)").fill("+7 701 234 56 78")
         page.get_by_label("I consent to this publication.").check()
         page.get_by_role("button", name="Save my entry").click()
-        assert page.get_by_text("You are listed in the public register of mediators.").is_visible()
-        assert page.get_by_role("heading", name="How the public sees your entry").is_visible()
+        expect(
+            page.get_by_text("You are listed in the public register of mediators.")
+        ).to_be_visible()
+        expect(page.get_by_role("heading", name="How the public sees your entry")).to_be_visible()
 
         page.goto(live_server.url + "/mediators")
         page.get_by_label("Name").fill("нұрланова")
         page.get_by_role("button", name="Search").last.click()
         entry = page.locator("article.mediator-entry")
-        assert entry.count() == 1
-        assert entry.get_by_role("heading", name=HOLDER).is_visible()
-        assert entry.get_by_role("link", name="+7 701 234 56 78").is_visible()
+        expect(entry).to_have_count(1)
+        expect(entry.get_by_role("heading", name=HOLDER)).to_be_visible()
+        expect(entry.get_by_role("link", name="+7 701 234 56 78")).to_be_visible()
         assert _fits(page)
         assert serious_violations(page) == []
 
@@ -74,8 +77,8 @@ def test_a_holder_lists_herself_finds_herself_and_withdraws_on_a_phone(
         page.get_by_role("link", name="See or change my entry").click()
         page.once("dialog", lambda dialog: dialog.accept())
         page.get_by_role("button", name="Withdraw and remove my entry").click()
-        assert page.get_by_text("Your entry was removed from the public register.").is_visible()
+        expect(page.get_by_text("Your entry was removed from the public register.")).to_be_visible()
         page.goto(live_server.url + "/mediators")
-        assert page.locator("article.mediator-entry").count() == 0
+        expect(page.locator("article.mediator-entry")).to_have_count(0)
     finally:
         context.close()

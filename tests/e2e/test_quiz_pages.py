@@ -9,6 +9,7 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.extensions import db
 from quizzes.models import Attempt
@@ -30,7 +31,7 @@ def test_quiz_pages_on_a_phone(live_server, browser, trainee, attempt):  # noqa:
         _log_in(page, live_server.url, trainee.email)
         page.goto(f"{live_server.url}/quizzes/attempts/{attempt.id}")
         page.get_by_text("Question 1 of 2").wait_for()
-        assert page.get_by_text("Question 2 of 2").count() == 0
+        expect(page.get_by_text("Question 2 of 2")).to_have_count(0)
         page.get_by_label("Your answer").fill("mediator")
         page.get_by_role("button", name="Next").click()
         page.wait_for_url(re.compile(r"page=2$"))

@@ -63,7 +63,7 @@ def test_phone_width_menu_opens(live_server, page):
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(live_server.url + "/")
     menu = page.get_by_role("button", name="Show menu")
-    assert menu.is_visible()
+    expect(menu).to_be_visible()
     menu.click()
     page.get_by_role("link", name="Log in").first.wait_for(state="visible")
     width = page.evaluate("document.documentElement.scrollWidth")
