@@ -73,7 +73,8 @@ def test_a_large_course_import_shows_the_course_when_the_worker_is_done(
     page.goto(live_server.url + "/login")
     page.fill("#email", "aigerim.trainer@example.kz")
     page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
+    with page.expect_navigation():  # signed in before going on
+        page.click("#submit")
     page.goto(live_server.url + "/manage/courses/import")
     page.set_input_files("input[type=file]", str(archive))
     page.click("form[enctype] button[type=submit], form[enctype] input[type=submit]")

@@ -32,7 +32,8 @@ def test_a_trainee_turns_a_kind_off_and_an_unsubscribe_link_asks_first(
     page.goto(live_server.url + "/login")
     page.fill("#email", "asel@example.kz")
     page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
+    with page.expect_navigation():  # signed in before going on
+        page.click("#submit")
     page.goto(live_server.url + "/account")
     page.click("a[href='/account/notifications']")
     expiry = page.locator("#kind-certificate_expiry")

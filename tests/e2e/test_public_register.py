@@ -48,9 +48,11 @@ def test_a_holder_lists_herself_finds_herself_and_withdraws_on_a_phone(
         page.goto(live_server.url + "/login")
         page.fill("#email", holder.email)
         page.fill("#password", DEFAULT_PASSWORD)
-        page.click("#submit")
+        with page.expect_navigation():  # signed in before going on
+            page.click("#submit")
         page.goto(live_server.url + "/certificates/")
         page.get_by_role("link", name="List me in the public register").click()
+        page.get_by_label("Region").wait_for()  # the form's page, not the one before
         assert _fits(page)
         assert serious_violations(page) == []
         page.get_by_label("Region").select_option(label="Almaty")
