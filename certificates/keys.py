@@ -246,7 +246,12 @@ def _refuse_a_new_ring_over_certificates() -> None:
 def key_ring() -> KeyRing:
     """The application's key ring (the object is kept per folder: every lookup asks for it)."""
     configured = current_app.config.get("CERTIFICATE_KEYS_DIR")
-    return _ring_of(str(configured or Path(current_app.instance_path) / "signing-keys"))
+    return _ring_of(str(configured) if configured else _default_folder(current_app.instance_path))
+
+
+@functools.lru_cache(maxsize=32)
+def _default_folder(instance_path: str) -> str:
+    return str(Path(instance_path) / "signing-keys")
 
 
 @functools.lru_cache(maxsize=32)

@@ -15,6 +15,7 @@ from lms import (
     i18n,
     jobs,
     layout,
+    leased_limits,
     mail,
     pagination,
     rate_limits,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     schema_migrations.init_app(app)
     csrf.init_app(app)
     rate_limits.init_app(app)
+    leased_limits.init_app(app)
     bootstrap.init_app(app)
     i18n.init_app(app)
     formatting.init_app(app)

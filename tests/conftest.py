@@ -31,7 +31,7 @@ from sqlalchemy import Integer, create_engine, literal, select, text
 from config import TestingConfig, normalise_database_url
 from courses import authoring
 from courses.models import CourseStatus
-from lms import create_app
+from lms import create_app, leased_limits
 from lms.extensions import db, limiter
 from tests import network_guard
 
@@ -239,6 +239,7 @@ class _CachedApp:
             limiter.init_app(app)
             self.limiter_storage = limiter._storage
         limiter.reset()
+        leased_limits.reset(app)
         return app
 
 

@@ -32,7 +32,7 @@ from certificates.public_record import criteria_rows, public_facts
 from certificates.status_reasons import reason_label
 from certificates.verification import Outcome, as_json, lookup
 from lms.errors import error_response
-from lms.extensions import limiter
+from lms.leased_limits import LeasedLimit
 from lms.public_pages import for_visitors
 from lms.public_reading import conditional, open_for_reading
 
@@ -40,10 +40,6 @@ bp = Blueprint("certificates", __name__, template_folder="../templates")
 
 MAX_NUMBER_LENGTH = 64
 OPENAPI = Path(__file__).parent.parent / "openapi.yaml"
-
-
-def _limit() -> str:
-    return current_app.config["VERIFY_LIMIT_PER_IP"]
 
 
 @bp.after_request
@@ -138,7 +134,7 @@ def verify():
 
 
 # One budget per IP for the page and the API together.
-verification_limit = limiter.shared_limit(_limit, scope="certificate-lookups", methods=["GET"])
+verification_limit = LeasedLimit("VERIFY_LIMIT_PER_IP", scope="certificate-lookups")
 
 
 @bp.get("/verify/<path:number>")

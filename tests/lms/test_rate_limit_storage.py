@@ -57,39 +57,6 @@ def test_limits_are_shared_through_redis(tmp_path, redis_url):
         limiter.reset()  # clears the limiter's keys in the test database
 
 
-def test_a_lookup_costs_one_round_trip_per_limit_and_the_headers_stay_right(
-    tmp_path,
-    redis_server,  # noqa: F811
-):
-    """Counting returns the time to live too, so the X-RateLimit headers need no GET and TTL
-    after it (a private redis-server, so its command counts are this test's alone)."""
-    import redis
-
-    from certificates.numbers import new_number
-    from tests.lms.test_outages import _browser, _production_app
-
-    app = _production_app(
-        tmp_path, redis_server.url, VERIFY_LIMIT_PER_IP="3 per minute; 50 per day"
-    )
-    server = redis.Redis.from_url(redis_server.url)
-    with app.app_context():
-        db.create_all()
-        client = _browser(app)
-        url = f"/api/v1/certificates/{new_number(app.config['CERTIFICATE_PREFIX'])}"
-        client.get(url)  # loads the script into the server
-        server.config_resetstat()
-        remaining = [client.get(url).headers["X-RateLimit-Remaining"] for _ in range(2)]
-        stats = server.info("commandstats")
-        limited = client.get(url)
-    assert remaining == ["1", "0"]  # of "3 per minute", the most restrictive
-    assert stats["cmdstat_evalsha"]["calls"] == 4  # two lookups, two limits each
-    # The script's own INCRBY and TTL are counted by Redis too: one each per count, so no
-    # GET and no TTL of the client's.
-    assert "cmdstat_get" not in stats
-    assert stats["cmdstat_ttl"]["calls"] == stats["cmdstat_incrby"]["calls"] == 4
-    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
-
-
 def test_the_check_before_views_runs_only_when_limits_beyond_views_exist(app, monkeypatch):
     """Only views carry limits here, so Flask-Limiter's check before every view is skipped
     (lms.rate_limits); a default limit, were one configured, is still enforced."""
