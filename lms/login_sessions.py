@@ -12,7 +12,7 @@ import functools
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 
 from lms.database import utcnow
 from lms.extensions import db
@@ -46,9 +46,11 @@ def start_session(user: User, *, user_agent: str = "", ip_address: str = "") -> 
 
 @functools.cache
 def _session_and_user():
-    """The statement of every signed-in request, built once per process."""
+    """The statement of every signed-in request, built once per process: the session's
+    three columns that decide whether it still holds, and the user as an object (the pages
+    use it as one; the session row is never needed as one, so no second object is built)."""
     return (
-        select(LoginSession, User)
+        select(LoginSession.id, LoginSession.last_seen_at, LoginSession.created_at, User)
         .join(User, LoginSession.user_id == User.id)
         .where(LoginSession.token_hash == bindparam("token_hash"))
     )
@@ -61,20 +63,21 @@ def load_user(token: str) -> User | None:
     row = db.session.execute(_session_and_user(), {"token_hash": token_hash(token)}).first()
     if row is None:
         return None
-    login_session, user = row
+    session_id, last_seen_at, created_at, user = row
     now = utcnow()
     idle = timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
     lifetime = timedelta(days=current_app.config["SESSION_MAX_DAYS"])
+    ended = LoginSession.id == session_id
     if (
         not user.active
-        or now - login_session.last_seen_at > idle
-        or now - login_session.created_at > lifetime  # absolute: in use or not
+        or now - last_seen_at > idle
+        or now - created_at > lifetime  # absolute: in use or not
     ):
-        db.session.delete(login_session)
+        db.session.execute(delete(LoginSession).where(ended))
         db.session.commit()
         return None
-    if now - login_session.last_seen_at > TOUCH_INTERVAL:
-        login_session.last_seen_at = now
+    if now - last_seen_at > TOUCH_INTERVAL:
+        db.session.execute(update(LoginSession).where(ended).values(last_seen_at=now))
         db.session.commit()
     user.session_token = token
     return user
