@@ -118,9 +118,13 @@ def _page_etag(result, public: dict) -> str | None:
 
 
 def _revalidate_every_time(response, *, private: bool = False):
-    response.headers["Cache-Control"] = "private, no-cache" if private else "no-cache"
-    for header in VARY:
-        response.vary.add(header)
+    headers = response.headers
+    headers["Cache-Control"] = "private, no-cache" if private else "no-cache"
+    if "Vary" in headers:  # merged with what is there
+        for header in VARY:
+            response.vary.add(header)
+    else:  # most answers: set as it is (parsing the absent header costs more than the rest)
+        headers["Vary"] = ", ".join(VARY)
     return response
 
 

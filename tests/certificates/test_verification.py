@@ -344,3 +344,43 @@ def test_a_certificate_stores_its_facts_once(certificate):
     assert certificate.jws.split(".")[2] == stored.jws_signature
     # The facts are kept compressed: well under the 2.7 KB the demo's records take as text.
     assert len(stored.facts_zlib) < len(certificate.facts_json.encode()) * 0.8
+
+
+def _autocommit(connection) -> bool:
+    raw = connection.connection.dbapi_connection
+    if type(raw).__module__.startswith("psycopg"):
+        return bool(raw.autocommit)
+    return raw.isolation_level is None  # sqlite3: no implicit transactions
+
+
+def test_a_lookup_reads_outside_a_transaction_and_leaves_the_pool_as_it_was(
+    app, client, certificate, backend
+):
+    """On PostgreSQL a lookup's one SELECT runs in autocommit (no BEGIN, no ROLLBACK round
+    trips); the connection goes back to the pool in its usual mode, so the session's work
+    after it is transactional as ever. SQLite reads as it always did."""
+    from sqlalchemy import event
+
+    from certificates.verification import _reading
+
+    seen = []
+
+    def before(connection, cursor, statement, parameters, context, executemany):
+        if "AS has_credential" in statement:  # the lookup's one statement
+            seen.append(_autocommit(connection))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert client.get(f"/api/v1/certificates/{certificate.number}").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    assert seen == [backend.name == "postgresql"]
+    assert (_reading(db.engine) is db.engine) == (backend.name == "sqlite")
+    # Every connection of the pool is transactional again: a rolled-back write is gone.
+    for _ in range(3):
+        with db.engine.connect() as connection:
+            assert not _autocommit(connection)
+    certificate.status_note = "Changed and rolled back"
+    db.session.flush()
+    db.session.rollback()
+    assert db.session.get(Certificate, certificate.id).status_note != "Changed and rolled back"
