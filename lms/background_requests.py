@@ -111,7 +111,7 @@ def init_app(app: Flask) -> None:
 def _vary_on_cookie(response) -> None:
     """Adds ``Cookie`` to the reply's ``Vary`` header unless it is named there already."""
     headers = response.headers
-    vary = headers.get("Vary")
+    vary = headers.get("Vary") if "Vary" in headers else None  # no KeyError raised and caught
     if not vary:
         headers["Vary"] = "Cookie"
     elif vary.strip() != "*" and "cookie" not in (name.strip().lower() for name in vary.split(",")):

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import functools
+
+from babel import Locale
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Domain
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from lms.authentication import may_be_signed_in
 from lms.extensions import babel
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
 SESSION_KEY = "lang"
+
+
+@functools.lru_cache(maxsize=256)
+def _best_match(header: str, languages: tuple[str, ...]) -> str | None:
+    """The browser's preferred language among ``languages``, per ``Accept-Language`` value
+    (a handful of distinct values: parsed once a process, not on every visitor's page)."""
+    return parse_accept_header(header, LanguageAccept).best_match(languages)
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def _request_locale() -> Locale:
+    """Flask-Babel's locale selector: the chosen language as a Locale made once per
+    language (Flask-Babel would parse the code into a new one on every request)."""
+    return _locale(select_locale())
 
 
 def select_locale() -> str:
@@ -26,9 +49,8 @@ def select_locale() -> str:
     chosen = session.get(SESSION_KEY)
     if chosen in languages:
         return chosen
-    return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    header = request.environ.get("HTTP_ACCEPT_LANGUAGE", "")
+    return _best_match(header, tuple(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 class ContextDomain(Domain):
@@ -91,7 +113,7 @@ def template_gettext(__context, __string: str, **variables):
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=_request_locale)
     # One domain object for every application (Flask-Babel makes it once per Babel too).
     if not isinstance(babel.__dict__.get("domain_instance"), ContextDomain):
         domain = app.extensions["babel"].default_domain

@@ -137,7 +137,31 @@ def _keep_signed_csrf_token(response: Response) -> Response:
     return response
 
 
+def check_csrf_on_unsafe_methods_only(app: Flask) -> bool:
+    """Flask-WTF's check before every view first resolves the view's exemptions (blueprint
+    and view look-ups) and only then sees that a GET is never checked: on every page. Its
+    hook is wrapped so that requests of a method it does not check (``WTF_CSRF_METHODS``:
+    POST, PUT, PATCH, DELETE) skip it; the others go through it as before. Returns whether
+    the hook was found (a test fails if a new version renames it)."""
+    funcs = app.before_request_funcs.setdefault(None, [])
+    for index, func in enumerate(funcs):
+        if func.__name__ == "csrf_protect" and func.__module__ == "flask_wtf.csrf":
+            funcs[index] = _on_unsafe_methods(func)
+            return True
+    return False
+
+
+def _on_unsafe_methods(check):
+    def csrf_protect() -> None:
+        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+            check()
+
+    csrf_protect.wrapped = check
+    return csrf_protect
+
+
 def init_app(app: Flask) -> None:
+    check_csrf_on_unsafe_methods_only(app)
     app.before_request(_reuse_signed_csrf_token)
     app.after_request(_keep_signed_csrf_token)
     hops = app.config["PROXY_FIX_HOPS"]

@@ -115,3 +115,33 @@ def test_templates_translate_as_jinjas_gettext_does(app):
     assert english == again == "Log in|50% done|Certificate &lt;b&gt;"
     assert russian.startswith("Войти|50% done|")
     assert "&lt;b&gt;" in russian and "<b>" not in russian
+
+
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("kk-KZ,kk;q=0.9,ru;q=0.8", "kk"),
+        ("ru-RU,ru;q=0.9,en-US;q=0.8", "ru"),
+        ("de-DE,de;q=0.9", "en"),  # none offered: the default
+        ("en-GB;q=0.5,kk;q=0.7", "kk"),  # by quality, not by order
+        ("", "en"),
+        ("*", "en"),  # anything: the first offered
+    ],
+)
+def test_a_visitors_language_is_the_browsers_best_match(app, header, expected):
+    """The match is kept per Accept-Language value (lms.i18n), and agrees with Werkzeug's
+    own on the request each time; the Locale given to Flask-Babel is made once per
+    language."""
+    from flask_babel import get_locale
+
+    headers = {"Accept-Language": header} if header else {}
+    locales = []
+    for _ in range(2):
+        with app.test_request_context("/", headers=headers):
+            from flask import request
+
+            werkzeug = request.accept_languages.best_match(app.config["LANGUAGES"])
+            assert str(get_locale()) == (werkzeug or app.config["BABEL_DEFAULT_LOCALE"])
+            assert str(get_locale()) == expected
+            locales.append(get_locale())
+    assert locales[0] is locales[1]

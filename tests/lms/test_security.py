@@ -262,3 +262,30 @@ def test_a_visitors_reply_says_once_that_it_varies_with_the_cookie(app, client):
             app.session_interface.save_session(app, session, response)
             assert response.headers.getlist("Vary") == [after]
             assert "Set-Cookie" not in response.headers
+
+
+def test_the_csrf_check_runs_for_unsafe_methods_only(app, client):
+    """Flask-WTF's hook is wrapped (lms.security): a GET or HEAD never reaches it, a POST
+    does, and a form without its token is still refused."""
+    from lms.security import _on_unsafe_methods
+
+    hooks = app.before_request_funcs[None]
+    found = [i for i, f in enumerate(hooks) if f.__name__ == "csrf_protect"]
+    assert len(found) == 1 and hasattr(hooks[found[0]], "wrapped")
+    installed = hooks[found[0]]
+    calls = []
+
+    def counted() -> None:
+        calls.append(1)
+        installed.wrapped()
+
+    hooks[found[0]] = _on_unsafe_methods(counted)
+    try:
+        assert client.get("/").status_code == 200
+        assert client.head("/courses/").status_code == 200
+        assert calls == []
+        refused = client.post("/login", data={"email": "a@example.kz", "password": "x"})
+    finally:
+        hooks[found[0]] = installed
+    assert refused.status_code == 400 and calls == [1]
+    assert "form expired" in refused.get_data(as_text=True)
