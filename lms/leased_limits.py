@@ -247,9 +247,13 @@ class Counter:
 
 class LeasedLimit:
     """A view decorator: ``setting`` names the configuration key of the limits, ``scope``
-    the budget shared by every view it decorates; requests of other methods are not counted."""
+    the budget shared by every view it decorates; requests of other methods are not counted.
+    HEAD is counted with GET: it runs the same view and its status alone tells whether a
+    number exists."""
 
-    def __init__(self, setting: str, scope: str, methods: tuple[str, ...] = ("GET",)) -> None:
+    def __init__(
+        self, setting: str, scope: str, methods: tuple[str, ...] = ("GET", "HEAD")
+    ) -> None:
         self.setting, self.scope, self.methods = setting, scope, methods
 
     def __call__(self, view):

@@ -180,3 +180,13 @@ def test_only_the_named_methods_are_counted(app, client):
         assert "X-RateLimit-Limit" not in preflight.headers
     assert client.get(url).status_code == 404
     assert client.get(url).status_code == 429
+
+
+def test_head_requests_are_counted_like_gets(app, client):
+    """A HEAD runs the lookup too and its status says whether the number exists: it spends
+    the same budget (Flask-Limiter's limit, methods=["GET"], let HEAD through uncounted)."""
+    app.config["VERIFY_LIMIT_PER_IP"] = "2 per minute"
+    url = _lookup_url(app)
+    assert [client.head(url).status_code for _ in range(2)] == [404, 404]
+    assert client.head(url).status_code == 429
+    assert client.get(url).status_code == 429
