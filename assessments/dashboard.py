@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 
 from assessments.models import Assessment, AssessmentStatus, Rubric
-from courses.permissions import owns_course
+from courses.permissions import OWNER, owns_course_in, scope
 from lms.database import column_rows
 from lms.extensions import db
 from lms.models import User
@@ -50,14 +50,19 @@ def drafts_by_rubric() -> list[WaitingRubric]:
     ]
 
 
+@functools.cache
+def _waiting_for(kind: str) -> Select:
+    """The panel's two COUNTs for the users of one ``courses.permissions.scope``, built
+    once; the user is bound when it runs."""
+    return select(
+        marking.waiting_count_in(kind).scalar_subquery(),
+        _drafts().where(owns_course_in(kind, Rubric.course_id)).scalar_subquery(),
+    )
+
+
 def waiting_panel(user: User) -> dict:
     """How many written answers wait for a score and how many assessments are still drafts,
     in the courses ``user`` edits: two COUNTs in one statement, the rule of who edits what
     inside each. Plain columns: no ORM execution path."""
-    to_mark, drafts = column_rows(
-        select(
-            marking.waiting_count(user).scalar_subquery(),
-            _drafts().where(owns_course(user, Rubric.course_id)).scalar_subquery(),
-        )
-    ).one()
+    to_mark, drafts = column_rows(_waiting_for(scope(user)), {OWNER: user.id}).one()
     return {"to_mark": to_mark or 0, "drafts": drafts or 0}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -70,6 +71,13 @@ def all_qualifications(
     ``requirements``, one query and neither: for a reader that may need none, such as the
     dashboard card when its user holds every qualification; it then reads them all at once
     with :func:`load_requirements` (read one by one, they would cost two queries each)."""
+    return list(db.session.scalars(_qualifications(active_only, requirements)))
+
+
+@functools.cache
+def _qualifications(active_only: bool, requirements: bool) -> Select:
+    """``all_qualifications``' statement, built once per combination (the trainee's
+    dashboard asks on every visit)."""
     query = select(Qualification)
     if requirements:
         query = query.options(
@@ -77,7 +85,7 @@ def all_qualifications(
         )
     if active_only:
         query = query.where(Qualification.active.is_(True))
-    return list(db.session.scalars(query.order_by(Qualification.id)))
+    return query.order_by(Qualification.id)
 
 
 def load_requirements(qualifications: list[Qualification]) -> None:

@@ -67,17 +67,17 @@ def load_user(token: str) -> User | None:
     now = utcnow()
     idle = timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
     lifetime = timedelta(days=current_app.config["SESSION_MAX_DAYS"])
-    ended = LoginSession.id == session_id
     if (
         not user.active
         or now - last_seen_at > idle
         or now - created_at > lifetime  # absolute: in use or not
     ):
-        db.session.execute(delete(LoginSession).where(ended))
+        db.session.execute(delete(LoginSession).where(LoginSession.id == session_id))
         db.session.commit()
         return None
     if now - last_seen_at > TOUCH_INTERVAL:
-        db.session.execute(update(LoginSession).where(ended).values(last_seen_at=now))
+        touched = update(LoginSession).where(LoginSession.id == session_id)
+        db.session.execute(touched.values(last_seen_at=now))
         db.session.commit()
     user.session_token = token
     return user

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
-from courses.permissions import owns_course
+from courses.permissions import owns_course, owns_course_in
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import User
@@ -85,6 +85,13 @@ def waiting_count(user: User) -> Select:
     dashboard runs it together with its other figure): the rows of ``queue_query``, counted
     over the same joins without loading or ordering them."""
     return _waiting_count().where(owns_course(user, Quiz.course_id))
+
+
+@functools.cache
+def waiting_count_in(kind: str) -> Select:
+    """``waiting_count`` for the users of one ``courses.permissions.scope``, built once; the
+    user is the bind parameter ``OWNER`` given when it runs."""
+    return _waiting_count().where(owns_course_in(kind, Quiz.course_id))
 
 
 def waiting(user: User) -> int:

@@ -9,6 +9,7 @@ from itertools import groupby
 from sqlalchemy import Row, Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import selectinload
 
+from courses.permissions import OWNER, scope
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Role, User
@@ -20,7 +21,7 @@ from seminars.models import (
     SeminarSession,
     SeminarStatus,
 )
-from seminars.permissions import manages
+from seminars.permissions import manages_in
 from seminars.registration import ACTIVE, counts
 from seminars.translations import preload_seminars
 
@@ -103,12 +104,19 @@ def _running() -> Select:
     )
 
 
+@functools.cache
+def _running_for(kind: str) -> Select:
+    """``_running`` of the seminars managed by a user of ``kind`` (``courses.permissions.
+    scope``), the user bound when it runs: one statement per scope, built once."""
+    return _running().where(manages_in(kind))
+
+
 def running_panel(user: User) -> dict:
     """Staff: the seminars they run that are not over yet, or completed with sheets still to
     sign off (only signed-off sessions count towards certificates), each with its seats, its
     next session and those sheets."""
     now = utcnow()
-    running = list(db.session.scalars(_running().where(manages(user)), {"now": now}))
+    running = list(db.session.scalars(_running_for(scope(user)), {"now": now, OWNER: user.id}))
     seats = counts([seminar.id for seminar in running])
     preload_seminars(running, courses=False)
     rows = [

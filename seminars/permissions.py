@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select, true
 
-from courses.permissions import courses_edited_by_each, is_staff, owns_course
+from courses.permissions import (
+    OWNER,
+    courses_edited_by_each,
+    is_staff,
+    owns_course_in,
+    scope,
+)
 from lms.extensions import db
 from lms.models import Role, User
 from seminars.models import Seminar, SeminarStatus, SeminarTrainer
@@ -20,12 +26,19 @@ from seminars.models import Seminar, SeminarStatus, SeminarTrainer
 
 def manages(user: User) -> ColumnElement[bool]:
     """SQL over ``Seminar``: the seminar is managed by ``user``."""
-    if not is_staff(user):
+    return manages_in(scope(user), user.id)
+
+
+def manages_in(kind: str, owner: int | None = None) -> ColumnElement[bool]:
+    """``manages`` for a scope of ``courses.permissions.scope``: the trainer is ``owner``, or,
+    without one, the bind parameter ``OWNER`` given at execution (statements built once)."""
+    if kind == "none":
         return false()
-    if user.role == Role.ADMIN:
+    if kind == "all":
         return true()
-    trained = select(SeminarTrainer.seminar_id).where(SeminarTrainer.user_id == user.id)
-    return or_(Seminar.id.in_(trained), owns_course(user, Seminar.course_id))
+    user_id = bindparam(OWNER) if owner is None else owner
+    trained = select(SeminarTrainer.seminar_id).where(SeminarTrainer.user_id == user_id)
+    return or_(Seminar.id.in_(trained), owns_course_in(kind, Seminar.course_id, owner))
 
 
 def can_manage(user: User, seminar: Seminar) -> bool:

@@ -121,3 +121,39 @@ def test_the_full_list_of_my_courses_is_paged_in_a_constant_number_of_queries(
     assert 'href="/manage/courses?page=2"' in page
     _, second = measure("/manage/courses?page=2")
     assert "Course 25" in second and "Course 26" in second and "Course 00" not in second
+
+
+def test_panels_built_once_per_scope_answer_for_each_user(
+    app, make_user, make_course, make_seminar, trainer
+):
+    """The staff panels' statements are built once per kind of user (administrator, trainer,
+    anyone else), the user bound when they run: each trainer still sees only their own
+    courses and seminars, the administrator every one, a trainee none."""
+    from courses.dashboard import teaching_panel
+    from seminars.dashboard import running_panel
+
+    other = make_user("trainer")
+    admin = make_user("admin")
+    trainee = make_user("trainee")
+    mine = make_course("Mine", modules=1)
+    theirs = make_course("Theirs", owner=other, modules=1)
+    taught = make_seminar("Taught by me", course=mine)
+    # ``other`` trains a seminar of a course they do not own: theirs by the trainer rule.
+    guest = make_seminar("Guest trainer", course=mine, trainers=[other])
+
+    def courses(user):
+        return {row.title for row in teaching_panel(user)["courses"]}
+
+    def seminars(user):
+        return {row["seminar"].title for row in running_panel(user)["rows"]}
+
+    with app.test_request_context("/"):
+        assert courses(trainer) == {"Mine"}
+        assert courses(other) == {"Theirs"}
+        assert courses(admin) == {"Mine", "Theirs"}
+        assert courses(trainee) == set()
+        assert seminars(trainer) == {taught.title, guest.title}  # the owner of the course
+        assert seminars(other) == {guest.title}
+        assert seminars(admin) == {taught.title, guest.title}
+        assert seminars(trainee) == set()
+        assert theirs.id not in {row.id for row in teaching_panel(trainer)["courses"]}
