@@ -163,11 +163,11 @@ def enrol(slug: str):
 def module_page(slug: str, module_slug: str):
     course = _course_or_404(slug)
     module = _module_or_404(course, module_slug)
+    enrolled = learning.open_module(module, current_user)
     translations.preload_course(course)
     modules = list(course.modules)
     index = modules.index(module)
     progress = learning.course_progress(current_user, course)
-    enrolled = learning.is_enrolled(current_user, course)
     readable = _may_read(course, enrolled)
     # Once every module is read, the module pages show what comes after them (the quiz...).
     step = next_steps.next_step(current_user, course, progress) if enrolled else None

@@ -61,17 +61,21 @@ def odt_bytes() -> bytes:
 
 @pytest.fixture
 def count_queries(app):
-    """``with count_queries() as counted: ...`` then ``counted.n`` is the statements run."""
+    """``with count_queries() as counted: ...`` then ``counted.n`` is the statements run
+    (``counted.statements`` their SQL)."""
 
     class Counter:
-        n = 0
+        def __init__(self) -> None:
+            self.n = 0
+            self.statements: list[str] = []
 
     @contextmanager
     def counting():
         counter = Counter()
 
-        def before(*args, **kwargs):
+        def before(connection, cursor, statement, *args, **kwargs):
             counter.n += 1
+            counter.statements.append(statement)
 
         engine = db.engine
         event.listen(engine, "before_cursor_execute", before)

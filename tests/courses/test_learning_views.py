@@ -216,19 +216,24 @@ def test_the_catalogue_runs_three_statements_for_a_visitor(app, make_course, cou
 def test_the_module_page_runs_five_statements_for_an_enrolled_trainee(
     app, make_course, trainee, login, count_queries
 ):
-    """The course with its modules (one), the signed-in user, what they read, whether they
-    completed the course, their enrolment (once, though both the page and the reading
-    permission need it); the course's owners only for trainers."""
+    """The course with its modules (one), the shown module's texts with the enrolment (once,
+    though both the page and the reading permission need it), the signed-in user, what they
+    read, whether they completed the course; the course's owners only for trainers. Only
+    the shown module's texts are read, not every module's."""
     from courses import learning
 
     course = make_course("Ethics", modules=3)
     learning.enrol(trainee, course)
     browser = login(trainee)
-    url = f"/courses/{course.slug}/{course.modules[1].slug}"
+    shown = course.modules[1]
+    url = f"/courses/{course.slug}/{shown.slug}"
     browser.get(url)
     with count_queries() as counted:
-        assert browser.get(url).status_code == 200
+        page = browser.get(url).get_data(as_text=True)
+    assert shown.html in page and "Mark as read" in page
     assert counted.n == 5
+    texts = [s for s in counted.statements if ".html" in s.replace("cover_html", "")]
+    assert len(texts) == 1 and "modules.id = " in texts[0]
 
 
 def test_my_learning_is_one_statement_with_each_course_its_reads_and_completion(
