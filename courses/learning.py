@@ -96,6 +96,7 @@ def viewable_course(slug: str, user: User) -> Course | None:
     course = db.session.execute(_COURSE_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
     if course is None:
         return None
+    _belong_to(course, course.modules)
     if course.status == CourseStatus.PUBLISHED or can_edit(user, course):
         return course
     return None
@@ -113,6 +114,16 @@ def open_module(module: Module, user: User) -> bool:
     for name, value in (("source", source), ("html", html), ("toc_json", toc_json)):
         set_committed_value(module, name, value)
     return bool(enrolled) and user_id is not None
+
+
+def _belong_to(course: Course, modules: list[Module]) -> None:
+    """Set each module's ``course`` to the one loaded with it. The modules come through
+    ``Course.modules``, a view-only relationship that does not fill it, and a page asks for
+    it about thirty times (each module's original language: ``courses.translations``), each
+    time through the ORM's lazy loader and the session's identity map."""
+    for module in modules:
+        if "course" not in module.__dict__:
+            set_committed_value(module, "course", course)
 
 
 def is_enrolled(user: User, course: Course) -> bool:
@@ -376,6 +387,7 @@ def my_learning(user: User) -> list[LearningRow]:
     rows = []
     for course, enrolled_at, done in enrolled.values():
         modules = modules_by_course[course.id]
+        _belong_to(course, modules)
         progress = _progress(modules, completed, done)
         minutes_left = sum(m.minutes for m in modules if m.id not in progress.completed)
         rows.append(LearningRow(course, enrolled_at, progress, minutes_left))

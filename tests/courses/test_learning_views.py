@@ -275,3 +275,34 @@ def test_my_learning_is_one_statement_with_each_course_its_reads_and_completion(
     finished = by_title["Done"].progress
     assert finished.finished and finished.completed_at is not None
     assert finished.completed_edition == 1 and finished.new_since == []
+
+
+def test_a_viewed_course_is_read_with_its_modules_but_without_their_texts(
+    app, make_course, trainee, count_queries
+):
+    """``viewable_course``: one statement; each module knows its course without asking the
+    session (the pages ask for each module's language about thirty times); the texts are
+    read for the shown module only, with the enrolment (``open_module``)."""
+    from courses import learning
+    from lms.extensions import db
+
+    from lms.models import User
+
+    course = make_course("Ethics", modules=3)
+    slug, trainee_id = course.slug, trainee.id
+    learning.enrol(trainee, course)
+    db.session.expunge_all()
+    trainee = db.session.get(User, trainee_id)
+    with app.test_request_context("/"):
+        with count_queries() as counted:
+            viewed = learning.viewable_course(slug, trainee)
+        assert counted.n == 1
+        modules = list(viewed.modules)
+        assert len(modules) == 3
+        assert all(module.__dict__.get("course") is viewed for module in modules)
+        assert all("html" not in module.__dict__ for module in modules)
+        with count_queries() as counted:
+            assert learning.open_module(modules[1], trainee) is True
+            assert modules[1].html and modules[1].toc_json is not None
+        assert counted.n == 1
+        assert "html" not in modules[0].__dict__
