@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 
 from assessments.models import Assessment, AssessmentStatus, Rubric
-from courses.permissions import OWNER, owns_course_in, scope
+from courses.permissions import bound, owns_course_in, scope
 from lms.database import column_rows
 from lms.extensions import db
 from lms.models import User
@@ -64,5 +64,5 @@ def waiting_panel(user: User) -> dict:
     """How many written answers wait for a score and how many assessments are still drafts,
     in the courses ``user`` edits: two COUNTs in one statement, the rule of who edits what
     inside each. Plain columns: no ORM execution path."""
-    to_mark, drafts = column_rows(_waiting_for(scope(user)), {OWNER: user.id}).one()
+    to_mark, drafts = column_rows(_waiting_for(scope(user)), bound(user)).one()
     return {"to_mark": to_mark or 0, "drafts": drafts or 0}

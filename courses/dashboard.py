@@ -49,7 +49,7 @@ def _teaching(kind: str) -> Select:
 def teaching_panel(user: User) -> dict:
     """The courses as rows of the four columns the panel shows (no Course objects to build),
     on the session's connection."""
-    found = column_rows(_teaching(permissions.scope(user)), {permissions.OWNER: user.id}).all()
+    found = column_rows(_teaching(permissions.scope(user)), permissions.bound(user)).all()
     courses = found[:TEACHING_PANEL_SIZE]
     return {
         "courses": courses,

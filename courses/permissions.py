@@ -39,9 +39,16 @@ def scope(user: User) -> str:
     return "all" if user.role == Role.ADMIN else "own"
 
 
+def bound(user: User) -> dict:
+    """The parameters a statement built with ``owns_course_in`` (or the seminars'
+    ``manages_in``) runs with for ``user`` (a visitor has no id: nothing to bind)."""
+    return {OWNER: user.id if user.is_authenticated else None}
+
+
 def owns_course(user: User, course_id: ColumnElement) -> ColumnElement[bool]:
     """SQL: the course whose id is ``course_id`` may be edited by ``user``."""
-    return owns_course_in(scope(user), course_id, user.id)
+    kind = scope(user)
+    return owns_course_in(kind, course_id, user.id if kind == "own" else None)
 
 
 def owns_course_in(

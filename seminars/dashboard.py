@@ -9,7 +9,7 @@ from itertools import groupby
 from sqlalchemy import Row, Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import selectinload
 
-from courses.permissions import OWNER, scope
+from courses.permissions import bound, scope
 from lms.database import utcnow
 from lms.extensions import db
 from lms.models import Role, User
@@ -116,7 +116,7 @@ def running_panel(user: User) -> dict:
     sign off (only signed-off sessions count towards certificates), each with its seats, its
     next session and those sheets."""
     now = utcnow()
-    running = list(db.session.scalars(_running_for(scope(user)), {"now": now, OWNER: user.id}))
+    running = list(db.session.scalars(_running_for(scope(user)), {"now": now, **bound(user)}))
     seats = counts([seminar.id for seminar in running])
     preload_seminars(running, courses=False)
     rows = [

@@ -26,7 +26,8 @@ from seminars.models import Seminar, SeminarStatus, SeminarTrainer
 
 def manages(user: User) -> ColumnElement[bool]:
     """SQL over ``Seminar``: the seminar is managed by ``user``."""
-    return manages_in(scope(user), user.id)
+    kind = scope(user)
+    return manages_in(kind, user.id if kind == "own" else None)
 
 
 def manages_in(kind: str, owner: int | None = None) -> ColumnElement[bool]:

@@ -285,7 +285,6 @@ def test_a_viewed_course_is_read_with_its_modules_but_without_their_texts(
     read for the shown module only, with the enrolment (``open_module``)."""
     from courses import learning
     from lms.extensions import db
-
     from lms.models import User
 
     course = make_course("Ethics", modules=3)
