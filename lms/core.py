@@ -9,6 +9,7 @@ from lms import (
     background_requests,
     cli,
     content_translations,
+    database,
     errors,
     formatting,
     health,
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     routing.init_app(app)
     background_requests.init_app(app)
     db.init_app(app)
+    database.init_app(app, db)
     schema_migrations.init_app(app)
     csrf.init_app(app)
     rate_limits.init_app(app)

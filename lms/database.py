@@ -1,4 +1,5 @@
-"""Database foundations: the declarative base, a UTC timestamp type, SQLite pragmas."""
+"""Database foundations: the declarative base, a UTC timestamp type, SQLite pragmas, and how a
+request's transaction ends (``end_read_only_transaction``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints make Alembic batch migrations on SQLite reliable.
@@ -133,3 +135,68 @@ def column_rows(statement, params: dict | None = None):
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()
     return session.connection().execute(statement, params)
+
+
+# --- how a request's transaction ends ------------------------------------------------------
+
+# Set on a connection (its ``info``) when its transaction runs anything but a SELECT.
+_WROTE = "lms_transaction_wrote"
+
+
+@event.listens_for(Engine, "begin")
+def _transaction_begins(connection) -> None:
+    connection.info[_WROTE] = False
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(connection, cursor, statement, parameters, context, executemany) -> None:
+    # Anything not a plain SELECT counts as a write (INSERT, UPDATE, DELETE, a WITH that might
+    # write, SAVEPOINT, ...): only a transaction known to have read alone ends differently.
+    if statement.lstrip()[:6].upper() != "SELECT":
+        connection.info[_WROTE] = True
+
+
+def end_read_only_transaction(session, error: BaseException | None = None) -> bool:
+    """COMMIT the session's transaction, instead of letting it be rolled back, when it only
+    ran SELECTs and holds no unsaved change; returns whether it did.
+
+    For a transaction that wrote nothing, COMMIT and ROLLBACK are the same to the database.
+    They are not to psycopg 3: a ROLLBACK makes it forget every statement it prepared on that
+    connection (and deallocate them). So on PostgreSQL every request that only read (most
+    pages) left its connection with no prepared statement, and the server parsed and planned
+    each of the next request's statements again: 0.2-0.9 ms apiece on the benchmark's pages,
+    against 0.15-0.37 ms once psycopg prepares them (after five runs on a connection). A
+    request that wrote, failed, or left changes unsaved is rolled back as before (by
+    Flask-SQLAlchemy's own teardown, which runs after this one)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if error is not None or not session.in_transaction():
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    try:
+        wrote = session.connection().info.get(_WROTE, True)
+    except SQLAlchemyError:  # the database went away: the rollback's to deal with it
+        return False
+    if wrote:
+        return False
+    # The objects keep their state, as the session's close would leave them (whoever holds
+    # one after the request, a signal's receiver or a test, reads it as before).
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    except SQLAlchemyError:  # it read only: nothing is lost; the page is already answered
+        session.rollback()
+        return False
+    finally:
+        session.expire_on_commit = expire
+    return True
+
+
+def init_app(app, db) -> None:
+    """End each application context's read-only transaction with a COMMIT (registered after
+    Flask-SQLAlchemy, so it runs before the session is removed)."""
+
+    @app.teardown_appcontext
+    def _end_read_only_transaction(error: BaseException | None) -> None:
+        end_read_only_transaction(db.session, error)
