@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints make Alembic batch migrations on SQLite reliable.
@@ -141,6 +141,13 @@ def column_rows(statement, params: dict | None = None):
 
 # Set on a connection (its ``info``) when its transaction runs anything but a SELECT.
 _WROTE = "lms_transaction_wrote"
+# The connection the session's current transaction runs on (its ``info``).
+_CONNECTION = "lms_transaction_connection"
+
+
+@event.listens_for(Session, "after_begin")
+def _remember_connection(session, transaction, connection) -> None:
+    session.info[_CONNECTION] = connection
 
 
 @event.listens_for(Engine, "begin")
@@ -174,11 +181,12 @@ def end_read_only_transaction(session, error: BaseException | None = None) -> bo
         return False
     if session.new or session.dirty or session.deleted:
         return False
-    try:
-        wrote = session.connection().info.get(_WROTE, True)
-    except SQLAlchemyError:  # the database went away: the rollback's to deal with it
+    # The transaction's own connection, never a new one (a session that began a transaction
+    # but ran nothing has none: nothing to end).
+    connection = session.info.pop(_CONNECTION, None)
+    if connection is None or connection.closed or not connection.in_transaction():
         return False
-    if wrote:
+    if connection.info.get(_WROTE, True):
         return False
     # The objects keep their state, as the session's close would leave them (whoever holds
     # one after the request, a signal's receiver or a test, reads it as before).

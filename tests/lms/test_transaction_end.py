@@ -113,3 +113,22 @@ def test_a_commit_that_fails_leaves_the_transaction_to_the_rollback(app, monkeyp
     monkeypatch.setattr(db.session(), "commit", fail)
     assert end_read_only_transaction(db.session) is False
     db.session.remove()
+
+
+def test_a_transaction_that_ran_nothing_opens_no_connection_to_end(app):
+    """A session that began a transaction but ran no statement has no connection: ending it
+    checks none out (no round trip for a page that never read the database)."""
+    checkouts = []
+
+    def on_checkout(*args):
+        checkouts.append(args)
+
+    db.session.remove()
+    event.listen(db.engine, "checkout", on_checkout)
+    try:
+        db.session.begin()
+        assert end_read_only_transaction(db.session) is False
+        db.session.remove()
+    finally:
+        event.remove(db.engine, "checkout", on_checkout)
+    assert checkouts == []
