@@ -12,6 +12,9 @@ Run: ``make bench`` (or ``.venv/bin/python bench/run.py``). Settings, all option
   database, created when missing, never the suite's ``test``), ``BENCH_REDIS_URL`` (default
   ``redis://127.0.0.1:6379/14``), ``BENCH_DATA`` (default ``bench/data``), ``BENCH_PORT``.
 * ``BENCH_REBUILD=1`` builds the data set again even if one of this scale and schema exists.
+* ``BENCH_FLOOR=0`` leaves out the floor (``bench/floor.py``): by default each endpoint is
+  also measured as a page that only sends the endpoint's own recorded statements through the
+  plain driver, the most the endpoint could reach while it sends them.
 
 The site runs with the production configuration (``LMS_CONFIG=production``) and what it
 needs set here: a fixed benchmark secret key, the public URL, the database, the instance
@@ -72,6 +75,7 @@ def settings() -> dict:
         "data": Path(env.get("BENCH_DATA") or ROOT / "bench" / "data").resolve(),
         "port": int(env.get("BENCH_PORT") or 8710),
         "rebuild": (env.get("BENCH_REBUILD") or "") == "1",
+        "floor": (env.get("BENCH_FLOOR") or "1") != "0",
     }  # fmt: skip
 
 
@@ -640,6 +644,9 @@ def run_backend(config: dict, backend: str, port: int, ceiling_port: int) -> dic
     app = make_app(env)
     listed, extra = endpoints(app, recorded)
     results_dir = ROOT / "bench" / "results"
+    selected = [e for e in listed if not config["only"] or e[0] in config["only"]]
+    # Recorded before the site serves (in this process); its server stops with the others.
+    floors = start_floor(config, app, env, selected, port, results_dir / f"floor-{backend}")
     server = Server("wsgi:app", port, env, results_dir / f"gunicorn-{backend}.log", "/healthz")
     ceiling = Server(
         "bench.ceiling:app", ceiling_port, {}, results_dir / "gunicorn-ceiling.log", "/"
@@ -675,6 +682,13 @@ def run_backend(config: dict, backend: str, port: int, ceiling_port: int) -> dic
                 if status == expected_status
                 else f"  (status {status}, expected {expected_status})"
             )
+            if floors is not None:
+                row.update(floors.measure(name, config, base["rps"]))
+                if row.get("floor_ratio") is not None:
+                    note += (
+                        f"; floor {100 * row['floor_ratio']:.0f}% "
+                        f"({row['round_trips']} database calls a request)"
+                    )
             print(
                 f"[{backend}] {name}: {row['rps']:.0f} requests/s, p50 {row['p50_ms']} ms, "
                 f"p99 {row['p99_ms']} ms, {100 * (row['ratio'] or 0):.0f}% of the ceiling "
@@ -694,6 +708,8 @@ def run_backend(config: dict, backend: str, port: int, ceiling_port: int) -> dic
     finally:
         server.stop()
         ceiling.stop()
+        if floors is not None:
+            floors.server.stop()
     storage = bytes_per_certificate(app)
     with app.app_context():
         from lms.extensions import db
@@ -706,6 +722,53 @@ def run_backend(config: dict, backend: str, port: int, ceiling_port: int) -> dic
         "bytes_per_certificate": storage,
         "dataset": {k: recorded[k] for k in ("scale", "revision", "built_at", "counts", "seconds")},
     }
+
+
+class Floors:
+    """The floor's server and the recorded requests of each endpoint (``bench/floor.py``)."""
+
+    def __init__(self, server: Server, plans: dict[str, list[list]]) -> None:
+        self.server = server
+        self.plans = plans
+        self.index = {name: number for number, name in enumerate(plans)}
+
+    def measure(self, name: str, config: dict, ceiling_rps: float) -> dict:
+        from bench import floor
+
+        plan = self.plans.get(name) or []
+        round_trips = round(floor.statements_per_request(plan), 1)
+        if not round_trips:
+            return {"round_trips": 0.0, "floor_rps": None, "floor_ratio": None}
+        requests = [("GET", f"/{self.index[name]}/{i}", {}, None) for i in range(len(plan))]
+        measured = measure(self.server.port, requests, config)
+        return {
+            "round_trips": round_trips,
+            "floor_rps": measured["rps"],
+            "floor_ratio": round(measured["rps"] / ceiling_rps, 3) if ceiling_rps else None,
+            "floor_errors": measured["errors"] + measured["non_2xx_3xx"],
+        }
+
+
+def start_floor(config: dict, app, env: dict, selected: list, port: int, stem: Path):
+    """Record the selected endpoints' statements and serve their floor (None when off)."""
+    if not config["floor"]:
+        return None
+    import pickle
+
+    from bench import floor
+
+    plans = floor.record(app, selected, 50, SAVE_COUNTER)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    plan_file = stem.with_suffix(".pickle")
+    plan_file.write_bytes(pickle.dumps(list(plans.values())))
+    server = Server(
+        "bench.floor:app",
+        port + 100,
+        {"BENCH_FLOOR_PLAN": str(plan_file), "BENCH_FLOOR_DATABASE": env["LMS_DATABASE_URL"]},
+        stem.with_suffix(".log"),
+        "/",
+    )
+    return Floors(server, plans)
 
 
 # --- in-process figures ----------------------------------------------------------------------
@@ -877,10 +940,12 @@ def table(results: dict) -> str:
     backends = list(results["backends"])
     head = (
         "| Endpoint | "
-        + " | ".join(f"{b} req/s | p50 ms | p99 ms | % ceiling | 1 by 1 ms" for b in backends)
+        + " | ".join(
+            f"{b} req/s | p50 ms | p99 ms | % ceiling | floor | 1 by 1 ms" for b in backends
+        )
         + " |"
     )
-    lines = [head, "|---|" + "---:|" * (5 * len(backends))]
+    lines = [head, "|---|" + "---:|" * (6 * len(backends))]
     names = ["ceiling (minimal Flask page; median of its runs)"]
     for data in results["backends"].values():
         names += [n for n in data["endpoints"] if n not in names]
@@ -890,15 +955,21 @@ def table(results: dict) -> str:
             data = results["backends"][backend]
             row = data["ceiling"] if name.startswith("ceiling") else data["endpoints"].get(name)
             if row is None:
-                cells.append("– | – | – | – | –")
+                cells.append("– | – | – | – | – | –")
                 continue
             ratio = 100.0 if name.startswith("ceiling") else 100 * (row.get("ratio") or 0)
+            floor = row.get("floor_ratio")
             cells.append(
                 f"{row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {ratio:.0f}% | "
+                f"{'–' if floor is None else f'{100 * floor:.0f}%'} | "
                 f"{row.get('one_by_one_ms', 0):.1f}"
             )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("")
+    lines.append(
+        "- floor: the share of the ceiling of a page that only sends the endpoint's own "
+        "recorded statements through the plain driver (bench/floor.py); – where it sends none"
+    )
     for backend in backends:
         data = results["backends"][backend]
         autosave = data["endpoints"].get("answer autosave", {})

@@ -113,3 +113,52 @@ def test_every_autosave_of_the_benchmark_changes_an_answer(built):
     assert not run.stored_as(None, counted)
     other = next(value for value in answers.values() if run.SAVE_COUNTER not in value)
     assert run.stored_as(other, other) and not run.stored_as(counted, other)
+
+
+def test_the_floor_replays_what_an_endpoint_sends(built, monkeypatch, tmp_path):
+    """bench/floor.py records each endpoint's statements in process and its page replays
+    them through the plain driver: the module page only reads; the autosave's replay writes
+    the answer the recorded save wrote."""
+    import pickle
+
+    from bench import floor, run
+
+    app, _marker, recorded = built
+    listed, _extra = run.endpoints(app, recorded)
+    chosen = [entry for entry in listed if entry[0] in ("module page", "answer autosave")]
+    plans = floor.record(app, chosen, 3, run.SAVE_COUNTER)
+
+    def statements(steps):
+        return [step[1].lstrip().split()[0].upper() for step in steps if step[0] == "execute"]
+
+    module = plans["module page"]
+    assert len(module) == 1  # one cookie, one address
+    assert statements(module[0]) and set(statements(module[0])) == {"SELECT"}
+    saves = plans["answer autosave"]
+    assert len(saves) == 3
+    assert all("UPDATE" in statements(steps) and ("commit", False) in steps for steps in saves)
+    assert floor.statements_per_request(saves) >= len(statements(saves[0])) + 1
+
+    attempt_id = run.autosave_entries(app, recorded)[0][0]["attempt_id"]  # answers cleared
+    with app.app_context():
+        stored = select(AttemptQuestion.answer_json).where(AttemptQuestion.attempt_id == attempt_id)
+        assert set(db.session.scalars(stored)) == {None}
+        db.session.remove()
+    plan_file = tmp_path / "floor.pickle"
+    plan_file.write_bytes(pickle.dumps(list(plans.values())))
+    monkeypatch.setenv("BENCH_FLOOR_PLAN", str(plan_file))
+    monkeypatch.setenv("BENCH_FLOOR_DATABASE", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setattr(floor, "_state", {})
+    client = floor.app.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/0/0").status_code == 200  # the module page's reads
+    assert client.get("/1/0").status_code == 200  # the first trainee's recorded save
+    with app.app_context():
+        replayed = {
+            row.attempt_id
+            for row in db.session.execute(
+                select(AttemptQuestion.attempt_id).where(AttemptQuestion.answer_json.is_not(None))
+            )
+        }
+    assert attempt_id in replayed
+    floor._state["replayer"].connection.close()
