@@ -116,10 +116,16 @@ def record(app, listed: list, per_endpoint: int, save_counter: str) -> dict[str,
 
 
 def statements_per_request(plan: list[list]) -> float:
-    """The round trips of a recorded request, on average (pings, statements, commits)."""
+    """The calls of a recorded request that reach the database, on average: pings,
+    statements, and the commits and rollbacks of a transaction (an autocommit connection's
+    are no calls). On PostgreSQL the driver's BEGIN before a transaction's first statement
+    is one more, not counted here (the replay sends it as the site does)."""
     if not plan:
         return 0.0
-    return sum(len(steps) for steps in plan) / len(plan)
+    calls = sum(
+        1 for steps in plan for step in steps if step[0] in ("ping", "execute") or not step[1]
+    )
+    return calls / len(plan)
 
 
 # --- replaying (the served application) --------------------------------------------------------
