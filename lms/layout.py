@@ -9,6 +9,8 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import nodes
+from jinja2.ext import Extension
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms import site_settings
@@ -110,7 +112,47 @@ def addresses_kept_once(app: Flask) -> Callable[..., str]:
     return url_for
 
 
+FRAGMENTS_KEPT = 1000
+
+
+class KeptFragments(Extension):
+    """``{% kept key %}...{% endkept %}``: the body is rendered once per process and ``key``
+    and shown as kept afterwards; a ``None`` key renders it every time.
+
+    The layout's header (a visitor's) and footer are the same on every page of one address
+    (endpoint) in one language and the same bar of menus, yet they cost a third of a light
+    page's rendering: twenty addresses, thirty translated texts, the language buttons. The
+    key must name everything the body shows: base.html keys them by language, endpoint,
+    script root, the database-down layout and, for the footer, the role and the
+    organisation's name (a setting). At most ``FRAGMENTS_KEPT`` per process; beyond that
+    the body is rendered as if unkept. Nothing is kept across processes or written."""
+
+    tags = {"kept"}
+
+    def __init__(self, environment) -> None:
+        super().__init__(environment)
+        self.kept: dict[tuple, str] = {}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        key = parser.parse_expression()
+        body = parser.parse_statements(("name:endkept",), drop_needle=True)
+        call = self.call_method("_shown", [key])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _shown(self, key, caller):
+        if key is None:
+            return caller()
+        shown = self.kept.get(key)
+        if shown is None:
+            shown = caller()
+            if len(self.kept) < FRAGMENTS_KEPT:
+                self.kept[key] = shown
+        return shown
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension(KeptFragments)
     app.jinja_env.globals["url_for"] = addresses_kept_once(app)
     add_navigation(app, "main.dashboard", _l("Dashboard"), ())
     add_navigation(app, "admin.users", _l("Users"), ("admin",), bar="teaching")
