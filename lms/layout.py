@@ -125,7 +125,9 @@ class KeptFragments(Extension):
     key must name everything the body shows: base.html keys them by language, endpoint,
     script root, the database-down layout and, for the footer, the role and the
     organisation's name (a setting). At most ``FRAGMENTS_KEPT`` per process; beyond that
-    the body is rendered as if unkept. Nothing is kept across processes or written."""
+    the body is rendered as if unkept. Nothing is kept across processes or written, nor
+    while templates are reloaded on change (``TEMPLATES_AUTO_RELOAD``, debug): an edited
+    layout shows at once."""
 
     tags = {"kept"}
 
@@ -141,7 +143,7 @@ class KeptFragments(Extension):
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
 
     def _shown(self, key, caller):
-        if key is None:
+        if key is None or self.environment.auto_reload:
             return caller()
         shown = self.kept.get(key)
         if shown is None:

@@ -88,6 +88,15 @@ def test_a_none_key_renders_every_time_and_the_store_is_bounded(app, monkeypatch
     assert set(kept) == {("k",), ("l",)}
 
 
+def test_nothing_is_kept_while_templates_reload_on_change(app, monkeypatch):
+    monkeypatch.setattr(app.jinja_env, "auto_reload", True)
+    source = "{% kept key %}{{ value }}{% endkept %}"
+    with app.test_request_context("/"):
+        assert render_template_string(source, key=("k",), value="a") == "a"
+        assert render_template_string(source, key=("k",), value="b") == "b"
+    assert _kept(app) == {}
+
+
 @pytest.fixture(autouse=True)
 def _nothing_kept_from_other_tests(app):
     _kept(app).clear()
