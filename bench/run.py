@@ -647,10 +647,17 @@ def run_backend(config: dict, backend: str, port: int, ceiling_port: int) -> dic
     selected = [e for e in listed if not config["only"] or e[0] in config["only"]]
     # Recorded before the site serves (in this process); its server stops with the others.
     floors = start_floor(config, app, env, selected, port, results_dir / f"floor-{backend}")
-    server = Server("wsgi:app", port, env, results_dir / f"gunicorn-{backend}.log", "/healthz")
-    ceiling = Server(
-        "bench.ceiling:app", ceiling_port, {}, results_dir / "gunicorn-ceiling.log", "/"
-    )
+    started = [floors.server] if floors is not None else []
+    try:  # a server that failed to start leaves none of the others running
+        server = Server("wsgi:app", port, env, results_dir / f"gunicorn-{backend}.log", "/healthz")
+        started.append(server)
+        ceiling = Server(
+            "bench.ceiling:app", ceiling_port, {}, results_dir / "gunicorn-ceiling.log", "/"
+        )
+    except BaseException:
+        for running in started:
+            running.stop()
+        raise
     rows: dict[str, dict] = {}
     try:
         # The ceiling is measured again just before each endpoint and the endpoint's share
