@@ -1,10 +1,10 @@
 """Who may change a course: its owners (active trainers) and active administrators.
 
 One rule, asked three ways: ``can_edit`` for one course in Python, ``owns_course`` as a SQL
-expression for lists (``owns_course_in`` for statements built once per scope, the user bound
-when they run) (``owned_course_ids``, ``courses_owned_by``, and the seminars' own rule,
-which includes the owners of a seminar's course), and ``courses_edited_by_each`` for many
-users at once (the trainers' daily digest).
+expression for lists (``owned_course_ids``, ``courses_owned_by``, and the seminars' own rule,
+which includes the owners of a seminar's course; ``owns_course_in`` is the same expression for
+statements built once per ``scope``, the user bound when they run), and
+``courses_edited_by_each`` for many users at once (the trainers' daily digest).
 """
 
 from __future__ import annotations
