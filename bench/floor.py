@@ -54,8 +54,14 @@ def record(app, listed: list, per_endpoint: int, save_counter: str) -> dict[str,
     steps: list = []
 
     def autocommit(connection) -> bool:
-        return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        # As the driver is now: on PostgreSQL a connection reads in autocommit until its
+        # first write (lms.database), or was asked for autocommit (the verification's).
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return True
+        raw = connection.connection.dbapi_connection
+        return connection.dialect.driver == "psycopg" and bool(raw.autocommit)
 
+    # Recorded once it ran: a connection's first write turns its autocommit off before it.
     def on_execute(connection, cursor, statement, parameters, context, executemany):
         steps.append(("execute", statement, parameters, executemany, autocommit(connection)))
 
@@ -70,7 +76,7 @@ def record(app, listed: list, per_endpoint: int, save_counter: str) -> dict[str,
             steps.append(("ping",))
 
     listeners = [
-        (engine, "before_cursor_execute", on_execute),
+        (engine, "after_cursor_execute", on_execute),
         (engine, "commit", on_commit),
         (engine, "rollback", on_rollback),
         (engine.pool, "checkout", on_checkout),

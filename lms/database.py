@@ -1,8 +1,10 @@
-"""Database foundations: the declarative base, a UTC timestamp type, SQLite pragmas, and how a
-request's transaction ends (``end_read_only_transaction``)."""
+"""Database foundations: the declarative base, a UTC timestamp type, SQLite pragmas, where a
+transaction begins on PostgreSQL (``begin_at_first_write``) and how a request's transaction
+ends (``end_read_only_transaction``)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -155,12 +157,71 @@ def _transaction_begins(connection) -> None:
     connection.info[_WROTE] = False
 
 
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE (psycopg is not needed on SQLite)
+# A SELECT that locks rows only means something inside a transaction.
+_LOCKING = re.compile(r"\sFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+def _plain_select(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING.search(statement)
+
+
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_writes(connection, cursor, statement, parameters, context, executemany) -> None:
     # Anything not a plain SELECT counts as a write (INSERT, UPDATE, DELETE, a WITH that might
-    # write, SAVEPOINT, ...): only a transaction known to have read alone ends differently.
-    if statement.lstrip()[:6].upper() != "SELECT":
-        connection.info[_WROTE] = True
+    # write, SAVEPOINT, a SELECT ... FOR UPDATE, ...): only a transaction known to have read
+    # alone ends differently.
+    if _plain_select(statement):
+        return
+    connection.info[_WROTE] = True
+    if connection.dialect.driver == "psycopg":
+        _begin_before_writing(connection)
+
+
+# --- PostgreSQL: reads outside a transaction, a transaction from the first write -----------
+#
+# psycopg 3 (like any DB-API driver) opens a transaction with a BEGIN of its own, one round
+# trip before a connection's first statement, and every transaction ends with a COMMIT or a
+# ROLLBACK, another. A page that only reads paid both, on top of its SELECTs: two of the
+# seven to twelve round trips of a signed-in page. SQLite's driver never had them: it begins
+# a transaction only before the first statement that writes. PostgreSQL's connections now do
+# the same: each one leaves the pool in autocommit, so a SELECT runs on its own, and the
+# first statement that is not a plain SELECT (above) turns autocommit off just before it
+# runs, so psycopg begins the transaction there and it holds every write that follows,
+# committed or rolled back as one. At PostgreSQL's READ COMMITTED each statement sees its
+# own snapshot inside a transaction as well, so the SELECTs before the first write see what
+# they saw before; a row lock (FOR UPDATE) counts as a write. A connection given an isolation
+# level of its own (the verification's AUTOCOMMIT, the backup's REPEATABLE READ) is left as
+# it was asked for.
+
+
+_READS_FIRST = "lms_reads_before_begin"  # on a pool record: this connection begins late
+
+
+def begin_at_first_write(engine) -> None:
+    """Have ``engine``'s PostgreSQL connections read outside a transaction and begin one at
+    their first write (above). The application's engine only: an engine made with an
+    isolation level of its own keeps it."""
+    if engine.dialect.driver != "psycopg" or engine.dialect.isolation_level is not None:
+        return
+    if not event.contains(engine.pool, "checkout", _read_in_autocommit):
+        event.listen(engine.pool, "checkout", _read_in_autocommit)
+
+
+def _read_in_autocommit(dbapi_connection, connection_record, connection_proxy) -> None:
+    if not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
+        dbapi_connection.autocommit = True
+    connection_record.info[_READS_FIRST] = True
+
+
+def _begin_before_writing(connection) -> None:
+    pooled = connection.connection
+    raw = pooled.dbapi_connection
+    if raw is None or not raw.autocommit or not pooled.info.get(_READS_FIRST):
+        return
+    if "isolation_level" in connection.get_execution_options():
+        return  # autocommit asked for on purpose (the verification's reads)
+    raw.autocommit = False  # psycopg sends BEGIN with the statement about to run
 
 
 def end_read_only_transaction(session, error: BaseException | None = None) -> bool:
@@ -174,7 +235,12 @@ def end_read_only_transaction(session, error: BaseException | None = None) -> bo
     each of the next request's statements again: 0.2-0.9 ms apiece on the benchmark's pages,
     against 0.15-0.37 ms once psycopg prepares them (after five runs on a connection). A
     request that wrote, failed, or left changes unsaved is rolled back as before (by
-    Flask-SQLAlchemy's own teardown, which runs after this one)."""
+    Flask-SQLAlchemy's own teardown, which runs after this one).
+
+    Since PostgreSQL's connections read outside a transaction (``begin_at_first_write``), a
+    request that only read has no transaction open there, and this COMMIT sends nothing; it
+    still keeps the statements of an engine left transactional (one made with an isolation
+    level of its own)."""
     if isinstance(session, scoped_session):
         session = session()
     if error is not None or not session.in_transaction():
@@ -203,7 +269,10 @@ def end_read_only_transaction(session, error: BaseException | None = None) -> bo
 
 def init_app(app, db) -> None:
     """End each application context's read-only transaction with a COMMIT (registered after
-    Flask-SQLAlchemy, so it runs before the session is removed)."""
+    Flask-SQLAlchemy, so it runs before the session is removed); on PostgreSQL, begin each
+    transaction at its first write."""
+    with app.app_context():
+        begin_at_first_write(db.engine)
 
     @app.teardown_appcontext
     def _end_read_only_transaction(error: BaseException | None) -> None:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from certificates import lifecycle
 from certificates.keys import key_ring
@@ -376,10 +376,13 @@ def test_a_lookup_reads_outside_a_transaction_and_leaves_the_pool_as_it_was(
         event.remove(db.engine, "before_cursor_execute", before)
     assert seen == [backend.name == "postgresql"]
     assert (_reading(db.engine) is db.engine) == (backend.name == "sqlite")
-    # Every connection of the pool is transactional again: a rolled-back write is gone.
+    # Every connection of the pool is transactional again at its first write (on PostgreSQL
+    # it reads in autocommit until then: lms.database), and a rolled-back write is gone.
     for _ in range(3):
         with db.engine.connect() as connection:
+            connection.execute(text("UPDATE users SET display_name = display_name WHERE id = -1"))
             assert not _autocommit(connection)
+            connection.rollback()
     certificate.status_note = "Changed and rolled back"
     db.session.flush()
     db.session.rollback()
