@@ -46,11 +46,13 @@ def record(app, listed: list, per_endpoint: int, save_counter: str) -> dict[str,
     from sqlalchemy import event
     from werkzeug.test import EnvironBuilder
 
+    from certificates.verification import _reading
     from lms.extensions import db
 
     with app.app_context():
         engine = db.engine
-    pings = bool(getattr(engine.pool, "_pre_ping", False))
+    # On PostgreSQL the lookups read through an engine of their own (no ping before use).
+    engines = [engine] if _reading(engine) is engine else [engine, _reading(engine)]
     steps: list = []
 
     def autocommit(connection) -> bool:
@@ -72,15 +74,17 @@ def record(app, listed: list, per_endpoint: int, save_counter: str) -> dict[str,
         steps.append(("rollback", autocommit(connection)))
 
     def on_checkout(dbapi_connection, record, proxy):
-        if pings:
-            steps.append(("ping",))
+        steps.append(("ping",))
 
-    listeners = [
-        (engine, "after_cursor_execute", on_execute),
-        (engine, "commit", on_commit),
-        (engine, "rollback", on_rollback),
-        (engine.pool, "checkout", on_checkout),
-    ]
+    listeners = []
+    for each in engines:
+        listeners += [
+            (each, "after_cursor_execute", on_execute),
+            (each, "commit", on_commit),
+            (each, "rollback", on_rollback),
+        ]
+        if getattr(each.pool, "_pre_ping", False):  # a ping on every checkout
+            listeners.append((each.pool, "checkout", on_checkout))
     for target, name, function in listeners:
         event.listen(target, name, function)
     counter = itertools.count(10**9)

@@ -23,7 +23,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, create_engine, select
+from sqlalchemy.exc import DBAPIError
 
 from certificates.keys import key_ring
 from certificates.lifecycle import PublicStatus, public_status
@@ -174,14 +175,17 @@ def _lookup_statement():
 
 @functools.lru_cache(maxsize=8)
 def _reading(engine):
-    """``engine`` for single reads: autocommit, so a lookup's one SELECT is one round trip
-    on PostgreSQL (no BEGIN before it, no ROLLBACK when the connection goes back to the
-    pool); one statement sees one consistent snapshot either way. Shares the pool. SQLite
-    (its driver begins no transaction for a SELECT, and nothing goes over a network) reads
-    as it is."""
+    """Where a lookup reads: on PostgreSQL an engine of its own on ``engine``'s database,
+    in autocommit (its one SELECT is one round trip: no BEGIN before it, no ROLLBACK after)
+    and without the ping the application's pool sends before every use (``pool_pre_ping``),
+    which was a second round trip on every lookup. A pooled connection the server dropped
+    (a restart, an idle timeout) is found by the SELECT itself, and ``_read`` tries once more
+    on a new one, so a lookup after a restart is answered as before. Created at the first
+    lookup, so in each worker after the fork. SQLite (its driver begins no transaction for a
+    SELECT, and nothing goes over a network) reads on ``engine`` as it is."""
     if engine.dialect.name == "sqlite":
         return engine
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
 
 
 def _read(number: str) -> tuple[PublicCertificate | None, bool]:
@@ -189,12 +193,25 @@ def _read(number: str) -> tuple[PublicCertificate | None, bool]:
     there is none): one statement on a connection of its own, no ORM object built (a
     lookup reads nothing else, so it needs no session: a third less time than the session's
     transaction around the same statement)."""
-    with _reading(db.engine).connect() as connection:
-        row = connection.execute(_lookup_statement(), {"number": number}).first()
+    reading = _reading(db.engine)
+    try:
+        row = _select(reading, number)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        # The connection was dead (SQLAlchemy has dropped it and every other connection of
+        # the pool opened before): once more on a new one. A database that is down fails
+        # again here, and the caller answers with the designed 503.
+        row = _select(reading, number)
     if row is None:
         return None, False
     *values, listed = row
     return PublicCertificate(*values), bool(listed)
+
+
+def _select(engine, number: str):
+    with engine.connect() as connection:
+        return connection.execute(_lookup_statement(), {"number": number}).first()
 
 
 def lookup(text: str, *, channel: str, address: str) -> Lookup:

@@ -356,9 +356,9 @@ def _autocommit(connection) -> bool:
 def test_a_lookup_reads_outside_a_transaction_and_leaves_the_pool_as_it_was(
     app, client, certificate, backend
 ):
-    """On PostgreSQL a lookup's one SELECT runs in autocommit (no BEGIN, no ROLLBACK round
-    trips); the connection goes back to the pool in its usual mode, so the session's work
-    after it is transactional as ever. SQLite reads as it always did."""
+    """On PostgreSQL a lookup's one SELECT runs in autocommit on the lookups' own engine (no
+    BEGIN, no ROLLBACK round trips); the application's pool is left as it was, so the
+    session's work after it is transactional as ever. SQLite reads as it always did."""
     from sqlalchemy import event
 
     from certificates.verification import _reading
@@ -369,11 +369,12 @@ def test_a_lookup_reads_outside_a_transaction_and_leaves_the_pool_as_it_was(
         if "AS has_credential" in statement:  # the lookup's one statement
             seen.append(_autocommit(connection))
 
-    event.listen(db.engine, "before_cursor_execute", before)
+    reading = _reading(db.engine)
+    event.listen(reading, "before_cursor_execute", before)
     try:
         assert client.get(f"/api/v1/certificates/{certificate.number}").status_code == 200
     finally:
-        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(reading, "before_cursor_execute", before)
     assert seen == [backend.name == "postgresql"]
     assert (_reading(db.engine) is db.engine) == (backend.name == "sqlite")
     # Every connection of the pool is transactional again at its first write (on PostgreSQL
@@ -387,3 +388,63 @@ def test_a_lookup_reads_outside_a_transaction_and_leaves_the_pool_as_it_was(
     db.session.flush()
     db.session.rollback()
     assert db.session.get(Certificate, certificate.id).status_note != "Changed and rolled back"
+
+
+@pytest.fixture
+def lookups_engine(app, backend):
+    if backend.name != "postgresql":
+        pytest.skip("SQLite's lookups read on the application's engine: no network, no ping")
+    from certificates.verification import _reading
+
+    return _reading(db.engine)
+
+
+def _lookup_status(client, number: str) -> int:
+    return client.get(f"/api/v1/certificates/{number}").status_code
+
+
+def test_a_lookup_sends_its_select_and_no_ping(client, certificate, lookups_engine, monkeypatch):
+    """The application's pool pings each connection before use (a round trip); the lookups'
+    engine does not: a lookup on a pooled connection is its one SELECT."""
+    import psycopg
+
+    number = certificate.number  # read now: the object is not reloaded while counting
+    assert _lookup_status(client, number) == 200  # a pooled connection now
+    sent: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def counting(cursor, query, params=None, **options):
+        sent.append(str(query))
+        return execute(cursor, query, params, **options)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    assert _lookup_status(client, number) == 200
+    assert len(sent) == 1 and "AS has_credential" in sent[0]  # no "SELECT 1" before it
+
+
+def test_a_lookup_on_a_connection_the_server_dropped_is_answered(
+    client, certificate, lookups_engine
+):
+    """A restart or an idle timeout leaves dead connections in the pool: with no ping to find
+    them, the lookup's SELECT does, and it is sent again on a new connection."""
+    from sqlalchemy import event
+
+    number = certificate.number
+    assert _lookup_status(client, number) == 200
+    with lookups_engine.connect() as connection:  # the pooled connection the next lookup gets
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    assert db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    db.session.commit()
+    connects = []
+
+    def connected(dbapi_connection, record):
+        connects.append(record)
+
+    event.listen(lookups_engine, "connect", connected)
+    try:
+        reply = client.get(f"/api/v1/certificates/{number}")
+    finally:
+        event.remove(lookups_engine, "connect", connected)
+    assert reply.status_code == 200
+    assert reply.get_json()["number"] == number
+    assert len(connects) == 1  # found dead, then read on a new connection
