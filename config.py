@@ -67,9 +67,9 @@ class Config:
         if database_url is None:
             database_url = f"sqlite:///{Path(self.INSTANCE_PATH) / 'lms.sqlite3'}"
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
+        # No pool_pre_ping on PostgreSQL: a connection the server closed is found at checkout
+        # without a round trip (lms.database.drop_closed_connections).
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
-            self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SQLITE_BUSY_TIMEOUT_MS = _int(get("SQLITE_BUSY_TIMEOUT_MS"), 5000)
         self.MIGRATIONS_DIR = str(BASE_DIR / "migrations")
         # Where uploads, certificate PDFs and job results live (lms/file_storage.py): "folder"

@@ -2,8 +2,9 @@
 
 For each endpoint the benchmark records, in its own process, the statements a few of its
 requests send (``record``): every statement with its parameters as the driver received
-them, every commit and rollback, and a ping where the connection pool pings on checkout (the
-production configuration's ``pool_pre_ping`` on PostgreSQL). This module's ``app`` is then
+them, every commit and rollback, and a ping where the connection pool pings on checkout
+(``pool_pre_ping``, if an engine is given it; the site's PostgreSQL pool has not pinged since
+the tenth round, lms.database). This module's ``app`` is then
 served exactly like the site and the ceiling (gunicorn, 2 sync workers) and replays one
 recorded request per HTTP request on a connection of its own per worker, through the plain
 driver (sqlite3 or psycopg: no SQLAlchemy, no ORM, no template, no session cookie, no
@@ -46,18 +47,16 @@ def record(app, listed: list, per_endpoint: int, save_counter: str) -> dict[str,
     from sqlalchemy import event
     from werkzeug.test import EnvironBuilder
 
-    from certificates.verification import _reading
     from lms.extensions import db
 
     with app.app_context():
         engine = db.engine
-    # On PostgreSQL the lookups read through an engine of their own (no ping before use).
-    engines = [engine] if _reading(engine) is engine else [engine, _reading(engine)]
+    pings = bool(getattr(engine.pool, "_pre_ping", False))
     steps: list = []
 
     def autocommit(connection) -> bool:
         # As the driver is now: on PostgreSQL a connection reads in autocommit until its
-        # first write (lms.database), or was asked for autocommit (the verification's).
+        # first write (lms.database), or was asked for autocommit.
         if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
             return True
         raw = connection.connection.dbapi_connection
@@ -74,17 +73,15 @@ def record(app, listed: list, per_endpoint: int, save_counter: str) -> dict[str,
         steps.append(("rollback", autocommit(connection)))
 
     def on_checkout(dbapi_connection, record, proxy):
-        steps.append(("ping",))
+        if pings:
+            steps.append(("ping",))
 
-    listeners = []
-    for each in engines:
-        listeners += [
-            (each, "after_cursor_execute", on_execute),
-            (each, "commit", on_commit),
-            (each, "rollback", on_rollback),
-        ]
-        if getattr(each.pool, "_pre_ping", False):  # a ping on every checkout
-            listeners.append((each.pool, "checkout", on_checkout))
+    listeners = [
+        (engine, "after_cursor_execute", on_execute),
+        (engine, "commit", on_commit),
+        (engine, "rollback", on_rollback),
+        (engine.pool, "checkout", on_checkout),
+    ]
     for target, name, function in listeners:
         event.listen(target, name, function)
     counter = itertools.count(10**9)

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import bindparam, create_engine, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
 
 from certificates.keys import key_ring
@@ -173,36 +173,23 @@ def _lookup_statement():
     ).where(table.c.number == bindparam("number"))
 
 
-@functools.lru_cache(maxsize=8)
-def _reading(engine):
-    """Where a lookup reads: on PostgreSQL an engine of its own on ``engine``'s database,
-    in autocommit (its one SELECT is one round trip: no BEGIN before it, no ROLLBACK after)
-    and without the ping the application's pool sends before every use (``pool_pre_ping``),
-    which was a second round trip on every lookup. A pooled connection the server dropped
-    (a restart, an idle timeout) is found by the SELECT itself, and ``_read`` tries once more
-    on a new one, so a lookup after a restart is answered as before. Created at the first
-    lookup, so in each worker after the fork. SQLite (its driver begins no transaction for a
-    SELECT, and nothing goes over a network) reads on ``engine`` as it is."""
-    if engine.dialect.name == "sqlite":
-        return engine
-    return create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
-
-
 def _read(number: str) -> tuple[PublicCertificate | None, bool]:
     """The certificate of ``number`` and whether its holder is listed (None, False when
     there is none): one statement on a connection of its own, no ORM object built (a
     lookup reads nothing else, so it needs no session: a third less time than the session's
-    transaction around the same statement)."""
-    reading = _reading(db.engine)
+    transaction around the same statement). On PostgreSQL that connection reads in
+    autocommit and is not pinged first (``lms.database``): the SELECT is the lookup's one
+    round trip. A connection that died without the pool seeing it (no word from the server:
+    a network cut, the database's machine lost) is found by the SELECT itself; SQLAlchemy
+    drops it, with every connection the pool opened before, and the SELECT is sent once
+    more on a new one. A database that is down fails again, and the caller answers with the
+    designed 503."""
     try:
-        row = _select(reading, number)
+        row = _select(db.engine, number)
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
-        # The connection was dead (SQLAlchemy has dropped it and every other connection of
-        # the pool opened before): once more on a new one. A database that is down fails
-        # again here, and the caller answers with the designed 503.
-        row = _select(reading, number)
+        row = _select(db.engine, number)
     if row is None:
         return None, False
     *values, listed = row

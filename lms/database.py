@@ -5,13 +5,14 @@ ends (``end_read_only_transaction``)."""
 from __future__ import annotations
 
 import re
+import select
 import sqlite3
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
 from sqlalchemy.types import TypeDecorator
 
@@ -208,6 +209,43 @@ def begin_at_first_write(engine) -> None:
         event.listen(engine.pool, "checkout", _read_in_autocommit)
 
 
+# --- PostgreSQL: a connection the server closed is left in the pool, without a ping --------
+#
+# SQLAlchemy's ``pool_pre_ping`` sends a SELECT 1 before every use of a pooled connection:
+# one round trip on every request that reads the database. A server that restarts, stops,
+# or ends a session (``pg_terminate_backend``, an idle timeout) closes the connection's
+# socket and says so (a FATAL message, then end of file); an idle connection otherwise has
+# nothing to read. So a pooled connection whose socket has something to read is one the
+# server gave up: it is dropped at checkout and the pool hands out a new one (SQLAlchemy's
+# documented way: a ``DisconnectionError`` raised by a checkout listener). This costs a
+# system call, not a round trip. What it cannot see is a connection that died in silence
+# (the database's machine lost, a network cut, no end of file sent): the first statement
+# on it fails and that request gets the designed 503; SQLAlchemy then drops every
+# connection the pool opened before, so the next requests reconnect.
+
+
+def drop_closed_connections(engine) -> None:
+    """Check each of ``engine``'s PostgreSQL connections at checkout, as above."""
+    if engine.dialect.driver != "psycopg":
+        return
+    if not event.contains(engine.pool, "checkout", _closed_by_server):
+        event.listen(engine.pool, "checkout", _closed_by_server, insert=True)
+
+
+def _closed_by_server(dbapi_connection, connection_record, connection_proxy) -> None:
+    try:
+        closed = _has_something_to_read(dbapi_connection.fileno())
+    except Exception as error:  # no socket any more (closed, broken)
+        raise DisconnectionError("the connection has no socket") from error
+    if closed:
+        raise DisconnectionError("the server closed the connection")
+
+
+def _has_something_to_read(socket: int) -> bool:
+    readable, _, _ = select.select([socket], [], [], 0)
+    return bool(readable)
+
+
 def _read_in_autocommit(dbapi_connection, connection_record, connection_proxy) -> None:
     if not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
         dbapi_connection.autocommit = True
@@ -269,9 +307,10 @@ def end_read_only_transaction(session, error: BaseException | None = None) -> bo
 
 def init_app(app, db) -> None:
     """End each application context's read-only transaction with a COMMIT (registered after
-    Flask-SQLAlchemy, so it runs before the session is removed); on PostgreSQL, begin each
-    transaction at its first write."""
+    Flask-SQLAlchemy, so it runs before the session is removed); on PostgreSQL, drop the
+    connections the server closed and begin each transaction at its first write."""
     with app.app_context():
+        drop_closed_connections(db.engine)
         begin_at_first_write(db.engine)
 
     @app.teardown_appcontext

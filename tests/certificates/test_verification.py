@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import select as sockets
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, event, select, text
 
 from certificates import lifecycle
 from certificates.keys import key_ring
@@ -356,12 +357,11 @@ def _autocommit(connection) -> bool:
 def test_a_lookup_reads_outside_a_transaction_and_leaves_the_pool_as_it_was(
     app, client, certificate, backend
 ):
-    """On PostgreSQL a lookup's one SELECT runs in autocommit on the lookups' own engine (no
-    BEGIN, no ROLLBACK round trips); the application's pool is left as it was, so the
-    session's work after it is transactional as ever. SQLite reads as it always did."""
+    """On PostgreSQL a lookup's one SELECT runs in autocommit (no BEGIN, no ROLLBACK round
+    trips: lms.database); the connection goes back to the pool as it came, so the session's
+    work after it is transactional as ever from its first write. SQLite reads as it always
+    did."""
     from sqlalchemy import event
-
-    from certificates.verification import _reading
 
     seen = []
 
@@ -369,16 +369,14 @@ def test_a_lookup_reads_outside_a_transaction_and_leaves_the_pool_as_it_was(
         if "AS has_credential" in statement:  # the lookup's one statement
             seen.append(_autocommit(connection))
 
-    reading = _reading(db.engine)
-    event.listen(reading, "before_cursor_execute", before)
+    event.listen(db.engine, "before_cursor_execute", before)
     try:
         assert client.get(f"/api/v1/certificates/{certificate.number}").status_code == 200
     finally:
-        event.remove(reading, "before_cursor_execute", before)
+        event.remove(db.engine, "before_cursor_execute", before)
     assert seen == [backend.name == "postgresql"]
-    assert (_reading(db.engine) is db.engine) == (backend.name == "sqlite")
-    # Every connection of the pool is transactional again at its first write (on PostgreSQL
-    # it reads in autocommit until then: lms.database), and a rolled-back write is gone.
+    # Every connection of the pool is transactional at its first write, and a rolled-back
+    # write is gone.
     for _ in range(3):
         with db.engine.connect() as connection:
             connection.execute(text("UPDATE users SET display_name = display_name WHERE id = -1"))
@@ -391,25 +389,24 @@ def test_a_lookup_reads_outside_a_transaction_and_leaves_the_pool_as_it_was(
 
 
 @pytest.fixture
-def lookups_engine(app, backend):
+def postgresql(backend):
     if backend.name != "postgresql":
-        pytest.skip("SQLite's lookups read on the application's engine: no network, no ping")
-    from certificates.verification import _reading
-
-    return _reading(db.engine)
+        pytest.skip("SQLite opens no network connection to ping or lose")
+    return backend
 
 
-def _lookup_status(client, number: str) -> int:
-    return client.get(f"/api/v1/certificates/{number}").status_code
-
-
-def test_a_lookup_sends_its_select_and_no_ping(client, certificate, lookups_engine, monkeypatch):
-    """The application's pool pings each connection before use (a round trip); the lookups'
-    engine does not: a lookup on a pooled connection is its one SELECT."""
+def test_a_lookup_sends_its_select_and_no_ping(client, certificate, postgresql, monkeypatch):
+    """A pooled connection is not pinged before use (a round trip on every request), in
+    production as here: a lookup on one is its one SELECT."""
     import psycopg
 
+    from config import ProductionConfig
+
+    production = ProductionConfig({"LMS_DATABASE_URL": "postgresql+psycopg://lms@db:5432/lms"})
+    assert not production.SQLALCHEMY_ENGINE_OPTIONS.get("pool_pre_ping")
+
     number = certificate.number  # read now: the object is not reloaded while counting
-    assert _lookup_status(client, number) == 200  # a pooled connection now
+    assert client.get(f"/api/v1/certificates/{number}").status_code == 200  # pooled now
     sent: list[str] = []
     execute = psycopg.Cursor.execute
 
@@ -418,33 +415,78 @@ def test_a_lookup_sends_its_select_and_no_ping(client, certificate, lookups_engi
         return execute(cursor, query, params, **options)
 
     monkeypatch.setattr(psycopg.Cursor, "execute", counting)
-    assert _lookup_status(client, number) == 200
+    assert client.get(f"/api/v1/certificates/{number}").status_code == 200
     assert len(sent) == 1 and "AS has_credential" in sent[0]  # no "SELECT 1" before it
 
 
-def test_a_lookup_on_a_connection_the_server_dropped_is_answered(
-    client, certificate, lookups_engine
-):
-    """A restart or an idle timeout leaves dead connections in the pool: with no ping to find
-    them, the lookup's SELECT does, and it is sent again on a new connection."""
-    from sqlalchemy import event
-
-    number = certificate.number
-    assert _lookup_status(client, number) == 200
-    with lookups_engine.connect() as connection:  # the pooled connection the next lookup gets
+def _end_pooled_connection() -> tuple[int, int]:
+    """End, from the server's side, the one connection left in the pool (the next checkout
+    gets it); its backend's pid and its socket."""
+    db.session.remove()
+    db.engine.dispose()  # the pool starts again empty: the connection below is its only one
+    with db.engine.connect() as connection:
         pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
-    assert db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
-    db.session.commit()
-    connects = []
+        socket = connection.connection.dbapi_connection.fileno()
+    db.session.remove()
+    other = create_engine(db.engine.url)
+    try:
+        with other.connect() as connection:
+            ended = connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            assert ended.scalar()
+    finally:
+        other.dispose()
+    return pid, socket
+
+
+def _new_connections():
+    connects: list = []
 
     def connected(dbapi_connection, record):
         connects.append(record)
 
-    event.listen(lookups_engine, "connect", connected)
+    event.listen(db.engine, "connect", connected)
+    return connects, lambda: event.remove(db.engine, "connect", connected)
+
+
+def test_a_connection_the_server_closed_is_left_at_checkout(
+    client, certificate, postgresql, trainee, login
+):
+    """A restart or a terminated session: the server says so and closes the socket. The
+    pool sees it at checkout (no round trip) and hands out a new connection: the pages and
+    the lookups answer as if nothing happened."""
+    number = certificate.number
+    browser = login(trainee)
+    assert browser.get("/dashboard").status_code == 200
+    for page in (browser, client):
+        _pid, socket = _end_pooled_connection()
+        assert sockets.select([socket], [], [], 10)[0]  # the server's word has arrived
+        connects, stop = _new_connections()
+        try:
+            if page is browser:
+                assert browser.get("/dashboard").status_code == 200
+            else:
+                reply = client.get(f"/api/v1/certificates/{number}")
+                assert reply.status_code == 200 and reply.get_json()["number"] == number
+        finally:
+            stop()
+        assert len(connects) == 1
+
+
+def test_a_lookup_on_a_connection_that_died_unseen_is_sent_again(
+    client, certificate, postgresql, monkeypatch
+):
+    """A connection that died with no word from the server (a network cut) passes the
+    checkout; the lookup's SELECT finds it dead and is sent once more on a new one."""
+    import lms.database
+
+    number = certificate.number
+    assert client.get(f"/api/v1/certificates/{number}").status_code == 200
+    _end_pooled_connection()
+    monkeypatch.setattr(lms.database, "_has_something_to_read", lambda socket: False)
+    connects, stop = _new_connections()
     try:
         reply = client.get(f"/api/v1/certificates/{number}")
     finally:
-        event.remove(lookups_engine, "connect", connected)
-    assert reply.status_code == 200
-    assert reply.get_json()["number"] == number
-    assert len(connects) == 1  # found dead, then read on a new connection
+        stop()
+    assert reply.status_code == 200 and reply.get_json()["number"] == number
+    assert len(connects) == 1

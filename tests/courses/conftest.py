@@ -77,16 +77,11 @@ def count_queries(app):
             counter.n += 1
             counter.statements.append(statement)
 
-        from certificates.verification import _reading
-
-        # The certificate lookups read through an engine of their own on PostgreSQL.
-        engines = {db.engine, _reading(db.engine)}
-        for engine in engines:
-            event.listen(engine, "before_cursor_execute", before)
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
         try:
             yield counter
         finally:
-            for engine in engines:
-                event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "before_cursor_execute", before)
 
     return counting

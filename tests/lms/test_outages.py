@@ -465,11 +465,10 @@ def outage(request, tmp_path):
 
 @pytest.fixture
 def outage_app(outage, tmp_path):
-    # As in production: real error pages (no propagation), pooled connections pinged before
-    # use. SQLite opens its file on every checkout, so a missing file is seen at once.
-    engine_options = (
-        {"poolclass": NullPool} if outage.url.startswith("sqlite") else {"pool_pre_ping": True}
-    )
+    # As in production: real error pages (no propagation); on PostgreSQL no ping, a pooled
+    # connection the server (here the proxy) closed is dropped at checkout (lms.database).
+    # SQLite opens its file on every checkout, so a missing file is seen at once.
+    engine_options = {"poolclass": NullPool} if outage.url.startswith("sqlite") else {}
     app = create_app(
         TestingConfig(
             database_url=outage.url,
