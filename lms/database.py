@@ -1,6 +1,7 @@
-"""Database foundations: the declarative base, a UTC timestamp type, SQLite pragmas, where a
-transaction begins on PostgreSQL (``begin_at_first_write``) and how a request's transaction
-ends (``end_read_only_transaction``)."""
+"""Database foundations: the declarative base, a UTC timestamp type, SQLite pragmas; on
+PostgreSQL where a transaction begins (``begin_at_first_write``) and how a connection the
+server closed is found without a ping (``drop_closed_connections``); how a request's
+transaction ends (``end_read_only_transaction``)."""
 
 from __future__ import annotations
 
@@ -192,7 +193,7 @@ def _note_writes(connection, cursor, statement, parameters, context, executemany
 # committed or rolled back as one. At PostgreSQL's READ COMMITTED each statement sees its
 # own snapshot inside a transaction as well, so the SELECTs before the first write see what
 # they saw before; a row lock (FOR UPDATE) counts as a write. A connection given an isolation
-# level of its own (the verification's AUTOCOMMIT, the backup's REPEATABLE READ) is left as
+# level of its own (the backup's REPEATABLE READ, an engine made with AUTOCOMMIT) is left as
 # it was asked for.
 
 
@@ -209,7 +210,23 @@ def begin_at_first_write(engine) -> None:
         event.listen(engine.pool, "checkout", _read_in_autocommit)
 
 
-# --- PostgreSQL: a connection the server closed is left in the pool, without a ping --------
+def _read_in_autocommit(dbapi_connection, connection_record, connection_proxy) -> None:
+    if not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
+        dbapi_connection.autocommit = True
+    connection_record.info[_READS_FIRST] = True
+
+
+def _begin_before_writing(connection) -> None:
+    pooled = connection.connection
+    raw = pooled.dbapi_connection
+    if raw is None or not raw.autocommit or not pooled.info.get(_READS_FIRST):
+        return
+    if "isolation_level" in connection.get_execution_options():
+        return  # an isolation level asked for on purpose
+    raw.autocommit = False  # psycopg sends BEGIN with the statement about to run
+
+
+# --- PostgreSQL: a connection the server closed is dropped at checkout, without a ping -----
 #
 # SQLAlchemy's ``pool_pre_ping`` sends a SELECT 1 before every use of a pooled connection:
 # one round trip on every request that reads the database. A server that restarts, stops,
@@ -242,24 +259,12 @@ def _closed_by_server(dbapi_connection, connection_record, connection_proxy) -> 
 
 
 def _has_something_to_read(socket: int) -> bool:
-    readable, _, _ = select.select([socket], [], [], 0)
+    if hasattr(select, "poll"):  # any descriptor (select() stops at 1024)
+        poller = select.poll()
+        poller.register(socket, select.POLLIN)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([socket], [], [], 0)  # Windows
     return bool(readable)
-
-
-def _read_in_autocommit(dbapi_connection, connection_record, connection_proxy) -> None:
-    if not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == _IDLE:
-        dbapi_connection.autocommit = True
-    connection_record.info[_READS_FIRST] = True
-
-
-def _begin_before_writing(connection) -> None:
-    pooled = connection.connection
-    raw = pooled.dbapi_connection
-    if raw is None or not raw.autocommit or not pooled.info.get(_READS_FIRST):
-        return
-    if "isolation_level" in connection.get_execution_options():
-        return  # autocommit asked for on purpose (the verification's reads)
-    raw.autocommit = False  # psycopg sends BEGIN with the statement about to run
 
 
 def end_read_only_transaction(session, error: BaseException | None = None) -> bool:
