@@ -1,7 +1,6 @@
-"""Database foundations: the declarative base, a UTC timestamp type, SQLite pragmas; on
-PostgreSQL where a transaction begins (``begin_at_first_write``) and how a connection the
-server closed is found without a ping (``drop_closed_connections``); how a request's
-transaction ends (``end_read_only_transaction``)."""
+"""Database foundations: the declarative base, a UTC timestamp type, SQLite pragmas, how a
+service commits; on PostgreSQL where a transaction begins (``begin_at_first_write``) and how
+a connection the server closed is found without a ping (``drop_closed_connections``)."""
 
 from __future__ import annotations
 
@@ -13,8 +12,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints make Alembic batch migrations on SQLite reliable.
@@ -141,23 +140,21 @@ def column_rows(statement, params: dict | None = None):
     return session.connection().execute(statement, params)
 
 
-# --- how a request's transaction ends ------------------------------------------------------
-
-# Set on a connection (its ``info``) when its transaction runs anything but a SELECT.
-_WROTE = "lms_transaction_wrote"
-# The connection the session's current transaction runs on (its ``info``).
-_CONNECTION = "lms_transaction_connection"
-
-
-@event.listens_for(Session, "after_begin")
-def _remember_connection(session, transaction, connection) -> None:
-    session.info[_CONNECTION] = connection
-
-
-@event.listens_for(Engine, "begin")
-def _transaction_begins(connection) -> None:
-    connection.info[_WROTE] = False
-
+# --- PostgreSQL: reads outside a transaction, a transaction from the first write -----------
+#
+# psycopg 3 (like any DB-API driver) opens a transaction with a BEGIN of its own, one round
+# trip before a connection's first statement, and every transaction ends with a COMMIT or a
+# ROLLBACK, another. A page that only reads paid both, on top of its SELECTs: two of the
+# seven to twelve round trips of a signed-in page. SQLite's driver never had them: it begins
+# a transaction only before the first statement that writes. PostgreSQL's connections now do
+# the same: each one leaves the pool in autocommit, so a SELECT runs on its own, and the
+# first statement that is not a plain SELECT (below) turns autocommit off just before it
+# runs, so psycopg begins the transaction there and it holds every write that follows,
+# committed or rolled back as one. At PostgreSQL's READ COMMITTED each statement sees its
+# own snapshot inside a transaction as well, so the SELECTs before the first write see what
+# they saw before; a row lock (FOR UPDATE) counts as a write. A connection given an isolation
+# level of its own (the backup's REPEATABLE READ, an engine made with AUTOCOMMIT) is left as
+# it was asked for.
 
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE (psycopg is not needed on SQLite)
 # A SELECT that locks rows only means something inside a transaction.
@@ -168,33 +165,11 @@ def _plain_select(statement: str) -> bool:
     return statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING.search(statement)
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _note_writes(connection, cursor, statement, parameters, context, executemany) -> None:
+def _begin_at_a_write(connection, cursor, statement, parameters, context, executemany) -> None:
     # Anything not a plain SELECT counts as a write (INSERT, UPDATE, DELETE, a WITH that might
-    # write, SAVEPOINT, a SELECT ... FOR UPDATE, ...): only a transaction known to have read
-    # alone ends differently.
-    if _plain_select(statement):
-        return
-    connection.info[_WROTE] = True
-    if connection.dialect.driver == "psycopg":
+    # write, SAVEPOINT, a SELECT ... FOR UPDATE, ...).
+    if not _plain_select(statement):
         _begin_before_writing(connection)
-
-
-# --- PostgreSQL: reads outside a transaction, a transaction from the first write -----------
-#
-# psycopg 3 (like any DB-API driver) opens a transaction with a BEGIN of its own, one round
-# trip before a connection's first statement, and every transaction ends with a COMMIT or a
-# ROLLBACK, another. A page that only reads paid both, on top of its SELECTs: two of the
-# seven to twelve round trips of a signed-in page. SQLite's driver never had them: it begins
-# a transaction only before the first statement that writes. PostgreSQL's connections now do
-# the same: each one leaves the pool in autocommit, so a SELECT runs on its own, and the
-# first statement that is not a plain SELECT (above) turns autocommit off just before it
-# runs, so psycopg begins the transaction there and it holds every write that follows,
-# committed or rolled back as one. At PostgreSQL's READ COMMITTED each statement sees its
-# own snapshot inside a transaction as well, so the SELECTs before the first write see what
-# they saw before; a row lock (FOR UPDATE) counts as a write. A connection given an isolation
-# level of its own (the backup's REPEATABLE READ, an engine made with AUTOCOMMIT) is left as
-# it was asked for.
 
 
 _READS_FIRST = "lms_reads_before_begin"  # on a pool record: this connection begins late
@@ -208,6 +183,7 @@ def begin_at_first_write(engine) -> None:
         return
     if not event.contains(engine.pool, "checkout", _read_in_autocommit):
         event.listen(engine.pool, "checkout", _read_in_autocommit)
+        event.listen(engine, "before_cursor_execute", _begin_at_a_write)
 
 
 def _read_in_autocommit(dbapi_connection, connection_record, connection_proxy) -> None:
@@ -267,57 +243,9 @@ def _has_something_to_read(socket: int) -> bool:
     return bool(readable)
 
 
-def end_read_only_transaction(session, error: BaseException | None = None) -> bool:
-    """COMMIT the session's transaction, instead of letting it be rolled back, when it only
-    ran SELECTs and holds no unsaved change; returns whether it did.
-
-    For a transaction that wrote nothing, COMMIT and ROLLBACK are the same to the database.
-    They are not to psycopg 3: a ROLLBACK makes it forget every statement it prepared on that
-    connection (and deallocate them). So on PostgreSQL every request that only read (most
-    pages) left its connection with no prepared statement, and the server parsed and planned
-    each of the next request's statements again: 0.2-0.9 ms apiece on the benchmark's pages,
-    against 0.15-0.37 ms once psycopg prepares them (after five runs on a connection). A
-    request that wrote, failed, or left changes unsaved is rolled back as before (by
-    Flask-SQLAlchemy's own teardown, which runs after this one).
-
-    Since PostgreSQL's connections read outside a transaction (``begin_at_first_write``), a
-    request that only read has no transaction open there, and this COMMIT sends nothing; it
-    still keeps the statements of an engine left transactional (one made with an isolation
-    level of its own)."""
-    if isinstance(session, scoped_session):
-        session = session()
-    if error is not None or not session.in_transaction():
-        return False
-    if session.new or session.dirty or session.deleted:
-        return False
-    # The transaction's own connection, never a new one (a session that began a transaction
-    # but ran nothing has none: nothing to end).
-    connection = session.info.pop(_CONNECTION, None)
-    if connection is None or connection.closed or not connection.in_transaction():
-        return False
-    if connection.info.get(_WROTE, True):
-        return False
-    # The objects keep their state, as the session's close would leave them (whoever holds
-    # one after the request, a signal's receiver or a test, reads it as before).
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    except SQLAlchemyError:  # it read only: nothing is lost; the page is already answered
-        session.rollback()
-        return False
-    finally:
-        session.expire_on_commit = expire
-    return True
-
-
 def init_app(app, db) -> None:
-    """End each application context's read-only transaction with a COMMIT (registered after
-    Flask-SQLAlchemy, so it runs before the session is removed); on PostgreSQL, drop the
-    connections the server closed and begin each transaction at its first write."""
+    """On PostgreSQL, drop the connections the server closed and begin each transaction at
+    its first write (the application's engine)."""
     with app.app_context():
         drop_closed_connections(db.engine)
         begin_at_first_write(db.engine)
-
-    @app.teardown_appcontext
-    def _end_read_only_transaction(error: BaseException | None) -> None:
-        end_read_only_transaction(db.session, error)

@@ -116,3 +116,20 @@ def test_the_writing_statement_itself_is_recorded_as_a_write(app, postgresql, st
     word, autocommit, status = statements[-1]
     assert (word, autocommit, status) == ("UPDATE", False, INTRANS)
     db.session.rollback()
+
+
+def test_psycopg_keeps_its_prepared_statements_across_requests_that_read(app, postgresql):
+    """psycopg prepares a statement after five runs on a connection and forgets all of them
+    at a ROLLBACK. A request that only read ends with no transaction open, so nothing is
+    rolled back on the server and the statements stay prepared (until the eighth round every
+    request's were forgotten; from then to the tenth a COMMIT at its end kept them)."""
+    statement = select(User.id).where(User.email == "nobody-prepared@example.kz")
+    for _ in range(30):  # each pooled connection runs it more than five times
+        db.session.execute(statement).all()
+        db.session.remove()  # as at the end of a request
+    db.session.execute(statement).all()
+    prepared = db.session.execute(
+        text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :pattern"),
+        {"pattern": "SELECT users.id %FROM users%WHERE users.email = $1%"},
+    ).scalar()
+    assert prepared == 1
