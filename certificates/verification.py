@@ -185,19 +185,19 @@ def _read(number: str) -> tuple[PublicCertificate | None, bool]:
     more on a new one. A database that is down fails again, and the caller answers with the
     designed 503."""
     try:
-        row = _select(db.engine, number)
+        row = _select(number)
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
-        row = _select(db.engine, number)
+        row = _select(number)
     if row is None:
         return None, False
     *values, listed = row
     return PublicCertificate(*values), bool(listed)
 
 
-def _select(engine, number: str):
-    with engine.connect() as connection:
+def _select(number: str):
+    with db.engine.connect() as connection:
         return connection.execute(_lookup_statement(), {"number": number}).first()
 
 

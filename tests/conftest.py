@@ -97,6 +97,15 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
         admin_engine.dispose()
 
 
+@pytest.fixture
+def postgresql(backend: Backend) -> Backend:
+    """For a test of psycopg's connections to PostgreSQL (transactions, pings, dropped
+    connections): skipped on SQLite, which has none of them."""
+    if backend.name != "postgresql":
+        pytest.skip("checks psycopg's connections to PostgreSQL")
+    return backend
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Keep the garbage collector off what lives all session (modules, the collected tests)
     and let it run less often: the suite allocates a lot and frees nearly all of it by

@@ -388,13 +388,6 @@ def test_a_lookup_reads_outside_a_transaction_and_leaves_the_pool_as_it_was(
     assert db.session.get(Certificate, certificate.id).status_note != "Changed and rolled back"
 
 
-@pytest.fixture
-def postgresql(backend):
-    if backend.name != "postgresql":
-        pytest.skip("SQLite opens no network connection to ping or lose")
-    return backend
-
-
 def test_a_lookup_sends_its_select_and_no_ping(client, certificate, postgresql, monkeypatch):
     """A pooled connection is not pinged before use (a round trip on every request), in
     production as here: a lookup on one is its one SELECT."""

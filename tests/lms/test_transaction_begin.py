@@ -16,13 +16,6 @@ IDLE, INTRANS = 0, 2  # psycopg.pq.TransactionStatus: no transaction, one open
 
 
 @pytest.fixture
-def postgresql(backend):
-    if backend.name != "postgresql":
-        pytest.skip("the BEGIN a read would cost is psycopg's (PostgreSQL)")
-    return backend
-
-
-@pytest.fixture
 def statements(app, postgresql):
     """Each statement the engine ran: (its first word, autocommit, transaction status after)."""
     seen: list[tuple[str, bool, int]] = []
